@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control message bodies: encoders and strict decoders (see proto.h). */
+#include <string.h>
+
+#include "daemon/common/proto.h"
+#include "daemon/common/proto_wire.h"
+
+#define REC_PEER 1
+#define REC_HDR 3 /* u8 type, u16 length of the body */
+#define EP_MAX (1 + 16 + 2)
+#define RESP_FIXED (4 + 8 + 4 + 1 + 1 + 2 + 2 + EP_MAX)
+#define PATH_LEN (32 + 4 + 4 + 2)
+
+static size_t addr_len(uint8_t family)
+{
+	return family == 4 ? 4 : family == 6 ? 16 : 0;
+}
+
+static void w_ep(struct wire_w *w, const struct proto_ep *ep)
+{
+	if (ep->family != 0 && ep->family != 4 && ep->family != 6) {
+		w->err = 1;
+		return;
+	}
+	wire_w8(w, ep->family);
+	if (!ep->family)
+		return;
+	wire_wbytes(w, ep->addr, addr_len(ep->family));
+	wire_w16(w, ep->port);
+}
+
+static void r_ep(struct wire_r *r, struct proto_ep *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = wire_r8(r);
+	if (!ep->family)
+		return;
+	if (ep->family != 4 && ep->family != 6) {
+		r->err = 1;
+		return;
+	}
+	wire_rbytes(r, ep->addr, addr_len(ep->family));
+	ep->port = wire_r16(r);
+	if (!ep->port)
+		r->err = 1; /* an endpoint without a port is meaningless */
+}
+
+static size_t w_done(struct wire_w *w)
+{
+	return w->err ? 0 : w->len;
+}
+
+static int r_done(struct wire_r *r)
+{
+	/* Trailing bytes are an error too: one encoding per message. */
+	return r->err || r->off != r->len ? -1 : 0;
+}
+
+size_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	wire_w8(&w, m->uplink);
+	wire_w8(&w, m->nat);
+	wire_w16(&w, m->page);
+	wire_w64(&w, m->version);
+	w_ep(&w, &m->local);
+	return w_done(&w);
+}
+
+int proto_dec_reg_req(const uint8_t *buf, size_t len, struct proto_reg_req *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->uplink = wire_r8(&r);
+	m->nat = wire_r8(&r);
+	m->page = wire_r16(&r);
+	m->version = wire_r64(&r);
+	r_ep(&r, &m->local);
+	if (m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL)
+		return -1;
+	return r_done(&r);
+}
+
+size_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	if (m->n_paths > PROTO_KA_MAX_PATHS)
+		return 0;
+	wire_w8(&w, m->uplink);
+	wire_w8(&w, m->nat);
+	wire_w64(&w, m->version);
+	w_ep(&w, &m->local);
+	wire_w8(&w, m->n_paths);
+	for (unsigned int i = 0; i < m->n_paths; i++) {
+		const struct proto_path *p = &m->paths[i];
+
+		wire_wbytes(&w, p->peer_pk, 32);
+		wire_w8(&w, p->local_uplink);
+		wire_w8(&w, p->remote_uplink);
+		wire_w8(&w, p->up);
+		wire_w8(&w, 0);
+		wire_w32(&w, p->rtt_us);
+		wire_w16(&w, p->loss);
+	}
+	return w_done(&w);
+}
+
+int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->uplink = wire_r8(&r);
+	m->nat = wire_r8(&r);
+	m->version = wire_r64(&r);
+	r_ep(&r, &m->local);
+	m->n_paths = wire_r8(&r);
+	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL ||
+	    m->n_paths > PROTO_KA_MAX_PATHS)
+		return -1;
+	for (unsigned int i = 0; i < m->n_paths; i++) {
+		struct proto_path *p = &m->paths[i];
+
+		wire_rbytes(&r, p->peer_pk, 32);
+		p->local_uplink = wire_r8(&r);
+		p->remote_uplink = wire_r8(&r);
+		p->up = wire_r8(&r);
+		p->reserved = wire_r8(&r);
+		p->rtt_us = wire_r32(&r);
+		p->loss = wire_r16(&r);
+		if (p->local_uplink >= PROTO_MAX_UPLINKS || p->remote_uplink >= PROTO_MAX_UPLINKS ||
+		    p->up > 1 || p->reserved || p->loss > 10000)
+			return -1;
+	}
+	return r_done(&r);
+}
+
+size_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_keepalive_ack *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	wire_w32(&w, m->registry_id);
+	wire_w64(&w, m->version);
+	wire_w8(&w, m->uplink);
+	w_ep(&w, &m->observed);
+	return w_done(&w);
+}
+
+int proto_dec_keepalive_ack(const uint8_t *buf, size_t len, struct proto_keepalive_ack *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->registry_id = wire_r32(&r);
+	m->version = wire_r64(&r);
+	m->uplink = wire_r8(&r);
+	r_ep(&r, &m->observed);
+	if (m->uplink >= PROTO_MAX_UPLINKS || !m->observed.family)
+		return -1;
+	return r_done(&r);
+}
+
+size_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	wire_w32(&w, m->registry_id);
+	wire_w64(&w, m->version);
+	wire_w8(&w, m->reason);
+	return w_done(&w);
+}
+
+int proto_dec_push(const uint8_t *buf, size_t len, struct proto_push *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->registry_id = wire_r32(&r);
+	m->version = wire_r64(&r);
+	m->reason = wire_r8(&r);
+	if (m->reason != PROTO_PUSH_CONFIG && m->reason != PROTO_PUSH_PEERS)
+		return -1;
+	return r_done(&r);
+}
+
+/* ---- register response ---- */
+
+size_t proto_subnet_size(const struct proto_subnet *s)
+{
+	return 4 + addr_len(s->family);
+}
+
+size_t proto_peer_hdr_max(size_t name_len, int cont)
+{
+	if (cont)
+		return REC_HDR + 1 + 32 + 2;
+	return REC_HDR + 1 + 32 + 1 + 1 + 1 + name_len + 32 + 1 +
+	       PROTO_MAX_PEER_EP * (2 + EP_MAX) + 2;
+}
+
+size_t proto_page_room(void)
+{
+	return PROTO_MAX_BODY - RESP_FIXED;
+}
+
+int proto_resp_begin(struct proto_resp_writer *pw, uint8_t *buf, size_t cap,
+		     const struct proto_reg_resp *m)
+{
+	struct wire_w w = { buf, 0, cap < PROTO_MAX_BODY ? cap : PROTO_MAX_BODY, 0 };
+
+	wire_w32(&w, m->registry_id);
+	wire_w64(&w, m->version);
+	wire_w32(&w, m->keepalive_ms);
+	wire_w8(&w, m->uplink);
+	wire_w8(&w, m->role);
+	wire_w16(&w, m->page);
+	wire_w16(&w, m->page_count);
+	w_ep(&w, &m->observed);
+	pw->buf = buf;
+	pw->cap = w.cap;
+	pw->len = w.len;
+	return w.err ? -1 : 0;
+}
+
+static int subnet_valid(const struct proto_subnet *s)
+{
+	size_t alen = addr_len(s->family), bits = alen * 8;
+
+	if (!alen || s->plen > bits || (s->flags & ~PROTO_SUB_FLAGS_ALL) ||
+	    !(s->flags & (PROTO_SUB_ROUTE | PROTO_SUB_ALLOWED)))
+		return 0;
+	/* Host bits must be zero: one encoding per prefix. */
+	for (size_t b = s->plen; b < bits; b++)
+		if (s->addr[b / 8] & (0x80 >> (b % 8)))
+			return 0;
+	return 1;
+}
+
+int proto_resp_add_peer(struct proto_resp_writer *pw, const struct proto_peer *p,
+			const struct proto_subnet *subnets, uint16_t n_subnets)
+{
+	struct wire_w w = { pw->buf, pw->len, pw->cap, 0 };
+	size_t name_len = strnlen(p->name, sizeof(p->name));
+	size_t start = pw->len;
+
+	if (p->flags & ~PROTO_PEER_FLAGS_ALL || p->n_ep > PROTO_MAX_PEER_EP)
+		return -1;
+	wire_w8(&w, REC_PEER);
+	wire_w16(&w, 0); /* length, filled below */
+	wire_w8(&w, p->flags);
+	wire_wbytes(&w, p->pk, 32);
+	if (!(p->flags & PROTO_PEER_CONT)) {
+		if (!name_len || name_len > PROTO_NAME_MAX)
+			return -1;
+		wire_w8(&w, p->role);
+		wire_w8(&w, p->hub_prio);
+		wire_w8(&w, (uint8_t)name_len);
+		wire_wbytes(&w, p->name, name_len);
+		wire_wbytes(&w, p->psk, 32);
+		wire_w8(&w, p->n_ep);
+		for (unsigned int i = 0; i < p->n_ep; i++) {
+			if (!p->ep[i].ep.family)
+				return -1;
+			wire_w8(&w, p->ep[i].uplink);
+			wire_w8(&w, p->ep[i].kind);
+			w_ep(&w, &p->ep[i].ep);
+		}
+	}
+	wire_w16(&w, n_subnets);
+	for (unsigned int i = 0; i < n_subnets; i++) {
+		const struct proto_subnet *s = &subnets[i];
+
+		if (!subnet_valid(s))
+			return -1;
+		wire_w8(&w, s->family);
+		wire_w8(&w, s->plen);
+		wire_w8(&w, s->metric);
+		wire_w8(&w, s->flags);
+		wire_wbytes(&w, s->addr, addr_len(s->family));
+	}
+	if (w.err || w.len - start - REC_HDR > 0xffff)
+		return -1;
+	wire_put16(pw->buf + start + 1, (uint16_t)(w.len - start - REC_HDR));
+	pw->len = w.len;
+	return 0;
+}
+
+static int r_peer(struct wire_r *r, struct proto_reg_resp *m)
+{
+	struct proto_peer *p;
+	size_t name_len;
+	uint16_t n;
+
+	if (m->n_peers >= PROTO_PAGE_MAX_PEERS)
+		return -1;
+	p = &m->peers[m->n_peers];
+	memset(p, 0, sizeof(*p));
+	p->flags = wire_r8(r);
+	wire_rbytes(r, p->pk, 32);
+	if (p->flags & ~PROTO_PEER_FLAGS_ALL)
+		return -1;
+	if (!(p->flags & PROTO_PEER_CONT)) {
+		p->role = wire_r8(r);
+		p->hub_prio = wire_r8(r);
+		name_len = wire_r8(r);
+		if (p->role > PROTO_ROLE_SPOKE || !name_len || name_len > PROTO_NAME_MAX)
+			return -1;
+		wire_rbytes(r, p->name, name_len);
+		if (strnlen(p->name, name_len) != name_len)
+			return -1; /* embedded NUL */
+		wire_rbytes(r, p->psk, 32);
+		p->n_ep = wire_r8(r);
+		if (p->n_ep > PROTO_MAX_PEER_EP)
+			return -1;
+		for (unsigned int i = 0; i < p->n_ep; i++) {
+			p->ep[i].uplink = wire_r8(r);
+			p->ep[i].kind = wire_r8(r);
+			r_ep(r, &p->ep[i].ep);
+			if (p->ep[i].uplink >= PROTO_MAX_UPLINKS || p->ep[i].kind > PROTO_EP_MANUAL ||
+			    !p->ep[i].ep.family)
+				return -1;
+		}
+	}
+	n = wire_r16(r);
+	if (r->err || n > PROTO_PAGE_MAX_SUBNETS - m->n_subnets)
+		return -1;
+	p->subnet_first = m->n_subnets;
+	p->n_subnets = n;
+	for (unsigned int i = 0; i < n; i++) {
+		struct proto_subnet *s = &m->subnets[m->n_subnets++];
+
+		memset(s, 0, sizeof(*s));
+		s->family = wire_r8(r);
+		s->plen = wire_r8(r);
+		s->metric = wire_r8(r);
+		s->flags = wire_r8(r);
+		if (!addr_len(s->family))
+			return -1;
+		wire_rbytes(r, s->addr, addr_len(s->family));
+		if (r->err || !subnet_valid(s))
+			return -1;
+	}
+	m->n_peers++;
+	return r->err ? -1 : 0;
+}
+
+int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->registry_id = wire_r32(&r);
+	m->version = wire_r64(&r);
+	m->keepalive_ms = wire_r32(&r);
+	m->uplink = wire_r8(&r);
+	m->role = wire_r8(&r);
+	m->page = wire_r16(&r);
+	m->page_count = wire_r16(&r);
+	r_ep(&r, &m->observed);
+	m->n_peers = 0;
+	m->n_subnets = 0;
+	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->role > PROTO_ROLE_SPOKE ||
+	    !m->observed.family || !m->keepalive_ms)
+		return -1;
+	/* A register-only answer has page == PROTO_PAGE_NONE and no records. */
+	if (m->page == PROTO_PAGE_NONE ? m->page_count != 0 : m->page >= m->page_count)
+		return -1;
+	while (r.off < r.len) {
+		uint8_t type = wire_r8(&r);
+		uint16_t rlen = wire_r16(&r);
+		struct wire_r sub;
+
+		if (r.err || rlen > r.len - r.off)
+			return -1;
+		sub = (struct wire_r){ r.p + r.off, rlen, 0, 0 };
+		r.off += rlen;
+		if (type != REC_PEER)
+			continue; /* records of later versions are skipped whole */
+		if (m->page == PROTO_PAGE_NONE || r_peer(&sub, m) || r_done(&sub))
+			return -1;
+	}
+	return r_done(&r);
+}
+
+/* ---- paging ---- */
+
+static size_t item_subnets_size(const struct proto_page_item *it, uint32_t from, uint32_t room,
+				uint32_t *count)
+{
+	size_t used = 0;
+	uint32_t k = 0;
+
+	while (from + k < it->n_subnets) {
+		size_t s = proto_subnet_size(&it->subnets[from + k]);
+
+		if (used + s > room)
+			break;
+		used += s;
+		k++;
+	}
+	*count = k;
+	return used;
+}
+
+void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct proto_page_cursor *cur,
+		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0, uint32_t nsub), void *ctx)
+{
+	size_t room = proto_page_room(), used = 0;
+
+	while (cur->peer < n) {
+		const struct proto_page_item *it = &items[cur->peer];
+		size_t h = proto_peer_hdr_max(it->name_len, cur->subnet > 0);
+		uint32_t left = it->n_subnets - cur->subnet, k;
+
+		if (used + h > room)
+			break;
+		used += h + item_subnets_size(it, cur->subnet, (uint32_t)(room - used - h), &k);
+		/* No empty continuation records: wait for the next page. */
+		if (left && !k && cur->subnet)
+			break;
+		if (left && !k && used > h)
+			break;
+		if (take)
+			take(ctx, cur->peer, cur->subnet, k);
+		if (k == left) {
+			cur->peer++;
+			cur->subnet = 0;
+		} else {
+			cur->subnet += k;
+			break;
+		}
+	}
+}
+
+uint32_t proto_paginate(const struct proto_page_item *items, uint32_t n,
+			struct proto_page_cursor *starts, uint32_t max)
+{
+	struct proto_page_cursor cur = { 0, 0 };
+	uint32_t pages = 0;
+
+	do {
+		if (pages >= max)
+			return 0;
+		if (starts)
+			starts[pages] = cur;
+		pages++;
+		proto_page_fill(items, n, &cur, NULL, NULL);
+	} while (cur.peer < n);
+	return pages;
+}
+
+/* ---- names and NAT ---- */
+
+const char *proto_type_name(uint8_t type)
+{
+	switch (type) {
+	case PROTO_T_DATA: return "data";
+	case PROTO_T_HS_INIT: return "handshake-init";
+	case PROTO_T_HS_RESP: return "handshake-resp";
+	case PROTO_T_COOKIE: return "cookie";
+	case PROTO_T_PROBE: return "probe";
+	case PROTO_T_PROBE_REPLY: return "probe-reply";
+	case PROTO_T_REG_REQ: return "register";
+	case PROTO_T_REG_RESP: return "register-resp";
+	case PROTO_T_KEEPALIVE: return "keepalive";
+	case PROTO_T_KEEPALIVE_ACK: return "keepalive-ack";
+	case PROTO_T_PUSH: return "push";
+	}
+	return "unknown";
+}
+
+const char *proto_nat_name(uint8_t nat)
+{
+	switch (nat) {
+	case PROTO_NAT_FRIENDLY: return "friendly";
+	case PROTO_NAT_UNFRIENDLY: return "unfriendly";
+	case PROTO_NAT_MANUAL: return "manual";
+	}
+	return "unknown";
+}
+
+int proto_ep_equal(const struct proto_ep *a, const struct proto_ep *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, addr_len(a->family));
+}
+
+uint8_t nat_classify(const struct proto_ep *seen_a, const struct proto_ep *seen_b, int manual)
+{
+	if (manual)
+		return PROTO_NAT_MANUAL;
+	if (!seen_a || !seen_b || !seen_a->family || !seen_b->family)
+		return PROTO_NAT_UNKNOWN;
+	return proto_ep_equal(seen_a, seen_b) ? PROTO_NAT_FRIENDLY : PROTO_NAT_UNFRIENDLY;
+}

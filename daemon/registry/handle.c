@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handling of one datagram.  Order matters for cost and for safety:
+ * cheap checks first (size, header, known key, replay window, clock), then
+ * one AEAD open; only a message that decrypted correctly changes state or
+ * gets an answer.  Everything else is dropped silently and counted, so
+ * nobody can use the registry to reflect or amplify traffic.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/registry/registry.h"
+#include "daemon/common/key.h"
+
+static uint64_t realtime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static size_t seal_reply(struct registry *r, struct gw *g, uint8_t type, const uint8_t *body,
+			 size_t blen, uint8_t *out, size_t cap)
+{
+	return seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
+			seal_next_counter(&r->ctr), &g->key, body, blen);
+}
+
+/* Records where an uplink is; returns 1 if its contact information changed. */
+static int note_uplink(struct registry *r, struct gw *g, const struct reg_rx *rx, uint8_t ul,
+		       const struct proto_ep *priv, uint8_t nat, uint64_t now_ms)
+{
+	struct gw_uplink *u = &g->ul[ul];
+	struct proto_ep pub;
+	int changed;
+
+	ep_from_sockaddr(&pub, &rx->src);
+	changed = !u->last_ms || !proto_ep_equal(&u->pub, &pub) || !proto_ep_equal(&u->priv, priv);
+	u->pub = pub;
+	u->priv = *priv;
+	u->sock = (uint8_t)rx->sock;
+	u->nat = nat;
+	u->local_family = rx->local_family;
+	memcpy(u->local, rx->local, sizeof(u->local));
+	u->last_ms = now_ms;
+	g->registered = 1;
+	return changed;
+}
+
+struct page_ctx {
+	struct registry *r;
+	struct gw *self;
+	struct view_cache *v;
+	struct proto_resp_writer *w;
+	int err;
+};
+
+static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t net,
+			   const struct topo_peer *tp)
+{
+	const struct gw *pg = &r->gws[net];
+
+	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
+		const struct gw_uplink *gu = &pg->ul[u];
+		int manual = tp->nat_manual && u < tp->n_nat_endpoints;
+
+		/* Manual port forwarding replaces the observed endpoint. */
+		if (manual) {
+			const struct avpn_endpoint *e = &tp->nat_endpoints[u];
+			struct proto_peer_ep *d = &p->ep[p->n_ep++];
+
+			d->uplink = (uint8_t)u;
+			d->kind = PROTO_EP_MANUAL;
+			d->ep.family = e->addr.family == AF_INET ? 4 : 6;
+			d->ep.port = e->port;
+			memcpy(d->ep.addr, e->addr.bytes, d->ep.family == 4 ? 4 : 16);
+		}
+		if (!gu->last_ms)
+			continue;
+		if (gu->pub.family && !manual) {
+			p->ep[p->n_ep].uplink = (uint8_t)u;
+			p->ep[p->n_ep].kind = PROTO_EP_PUBLIC;
+			p->ep[p->n_ep++].ep = gu->pub;
+		}
+		if (gu->priv.family && p->n_ep < PROTO_MAX_PEER_EP) {
+			p->ep[p->n_ep].uplink = (uint8_t)u;
+			p->ep[p->n_ep].kind = PROTO_EP_PRIVATE;
+			p->ep[p->n_ep++].ep = gu->priv;
+		}
+	}
+}
+
+static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
+{
+	struct page_ctx *c = vctx;
+	const struct topo_peer *tp = &c->v->view->peers[i];
+	const struct orgconf_network *me = &c->r->cfg->networks[c->v->net];
+	struct proto_peer p;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.pk, tp->network->public_key, 32);
+	if (sub0) {
+		p.flags = PROTO_PEER_CONT;
+	} else {
+		p.role = tp->role == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB : PROTO_ROLE_SPOKE;
+		if (tp->flags & TOPO_PEER_DEFAULT_ROUTE)
+			p.flags |= PROTO_PEER_DEFAULT_ROUTE;
+		if (tp->flags & TOPO_PEER_EXIT_HUB)
+			p.flags |= PROTO_PEER_EXIT_HUB;
+		if (tp->network->active_active)
+			p.flags |= PROTO_PEER_ACTIVE_ACTIVE;
+		/* Hub list position, for both ends of a spoke-hub pair. */
+		if (me->mode == ORGCONF_MODE_SPOKE || tp->role == ORGCONF_MODE_SPOKE)
+			p.hub_prio = (uint8_t)(tp->priority + 1);
+		memcpy(p.name, tp->network->name, c->v->items[i].name_len);
+		avpn_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
+				tp->network->public_key);
+		peer_endpoints(c->r, &p, tp->net, tp);
+	}
+	if (proto_resp_add_peer(c->w, &p, c->v->items[i].subnets + sub0, (uint16_t)nsub))
+		c->err = 1;
+}
+
+static size_t reply_register(struct registry *r, struct gw *g, const struct reg_rx *rx,
+			     const struct proto_reg_req *m, uint8_t *out, size_t cap)
+{
+	uint32_t net = gw_index(r, g);
+	const struct orgconf_network *me = &r->cfg->networks[net];
+	struct proto_reg_resp hdr;
+	struct proto_resp_writer w;
+	uint8_t body[PROTO_MAX_BODY];
+
+	memset(&hdr, 0, offsetof(struct proto_reg_resp, n_peers));
+	hdr.registry_id = r->id;
+	hdr.version = r->cfg->version;
+	hdr.keepalive_ms = r->keepalive_ms;
+	hdr.uplink = m->uplink;
+	hdr.role = me->mode == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB :
+		   me->mode == ORGCONF_MODE_SPOKE ? PROTO_ROLE_SPOKE : PROTO_ROLE_OFF;
+	ep_from_sockaddr(&hdr.observed, &rx->src);
+	if (m->page == PROTO_PAGE_NONE) {
+		hdr.page = PROTO_PAGE_NONE;
+		hdr.page_count = 0;
+		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
+			return 0;
+	} else {
+		struct view_cache *v = reg_view_get(r, net);
+		struct proto_page_cursor cur;
+		struct page_ctx c = { r, g, v, &w, 0 };
+
+		if (!v)
+			return 0;
+		if (m->page >= v->n_pages) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		hdr.page = m->page;
+		hdr.page_count = (uint16_t)v->n_pages;
+		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
+			return 0;
+		cur = v->starts[m->page];
+		proto_page_fill(v->items, (uint32_t)v->view->n_peers, &cur, take_peer, &c);
+		if (c.err)
+			return 0;
+		r->st.pages++;
+	}
+	return seal_reply(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
+}
+
+static void note_paths(struct registry *r, struct gw *g, const struct proto_keepalive *m,
+		       uint64_t now_ms)
+{
+	for (unsigned int i = 0; i < m->n_paths; i++) {
+		const struct proto_path *pp = &m->paths[i];
+		struct gw *peer = gw_lookup(r, pp->peer_pk);
+		uint32_t pn, j;
+		struct gw_path *e;
+
+		if (!peer)
+			continue;
+		pn = gw_index(r, peer);
+		for (j = 0; g->paths && j < g->paths->n; j++) {
+			e = &g->paths->v[j];
+			if (e->peer == pn && e->lu == pp->local_uplink && e->ru == pp->remote_uplink)
+				break;
+		}
+		if (!g->paths || j == g->paths->n) {
+			uint32_t cap = g->paths ? g->paths->cap : 0;
+
+			if (!g->paths || g->paths->n == cap) {
+				struct gw_paths *np;
+
+				/* Bounded: a gateway has at most 4 paths per peer. */
+				if (cap >= 4 * 65536)
+					continue;
+				cap = cap ? cap * 2 : 4;
+				np = realloc(g->paths, sizeof(*np) + cap * sizeof(np->v[0]));
+				if (!np)
+					continue;
+				if (!g->paths)
+					np->n = 0;
+				np->cap = cap;
+				g->paths = np;
+			}
+			j = g->paths->n++;
+		}
+		e = &g->paths->v[j];
+		e->peer = pn;
+		e->lu = pp->local_uplink;
+		e->ru = pp->remote_uplink;
+		e->up = pp->up;
+		e->loss = pp->loss;
+		e->rtt_us = pp->rtt_us;
+		e->at_ms = now_ms;
+	}
+}
+
+size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, size_t cap,
+		  uint64_t now_ms)
+{
+	uint8_t body[PROTO_MAX_MSG];
+	struct seal_hdr h;
+	struct gw *g;
+	long n;
+
+	r->st.rx++;
+	if (rx->len > PROTO_MAX_MSG || seal_peek(rx->buf, rx->len, &h)) {
+		r->st.drop_short++;
+		return 0;
+	}
+	if (h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE) {
+		r->st.drop_type++;
+		return 0;
+	}
+	g = gw_lookup(r, h.sender_pk);
+	if (!g) {
+		r->st.drop_unknown_key++;
+		return 0;
+	}
+	if (replay_check(&g->win, h.counter)) {
+		r->st.drop_replay++;
+		return 0;
+	}
+	/*
+	 * First message since we started (or since the gateway was added):
+	 * without a window, only the clock tells an old recorded message from
+	 * a new one.
+	 */
+	if (!g->win.top && r->max_skew_s) {
+		uint64_t s = h.counter / 1000000000ull, now = realtime_s();
+
+		if (s + r->max_skew_s < now || s > now + r->max_skew_s) {
+			r->st.drop_stale++;
+			return 0;
+		}
+	}
+	if (!g->key_ready) {
+		/* Computed on first contact, then kept: 64 bytes per gateway. */
+		if (seal_precompute(&g->key, h.sender_pk, r->cfg->registry_private_key,
+				    r->cfg->registry_public_key)) {
+			r->st.drop_no_key++;
+			return 0;
+		}
+		g->key_ready = 1;
+	}
+	n = seal_open(body, sizeof(body), rx->buf, rx->len, &g->key);
+	if (n < 0) {
+		r->st.drop_auth++;
+		return 0;
+	}
+	replay_update(&g->win, h.counter);
+
+	if (h.type == PROTO_T_REG_REQ) {
+		struct proto_reg_req m;
+
+		if (proto_dec_reg_req(body, (size_t)n, &m)) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		r->st.registers++;
+		g->seen_version = m.version;
+		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
+			reg_mark_peers_changed(r, gw_index(r, g));
+		return reply_register(r, g, rx, &m, out, cap);
+	} else {
+		struct proto_keepalive m;
+		struct proto_keepalive_ack a;
+
+		if (proto_dec_keepalive(body, (size_t)n, &m)) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		r->st.keepalives++;
+		g->seen_version = m.version;
+		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
+			reg_mark_peers_changed(r, gw_index(r, g));
+		if (m.n_paths)
+			note_paths(r, g, &m, now_ms);
+		a.registry_id = r->id;
+		a.version = r->cfg->version;
+		a.uplink = m.uplink;
+		a.observed = g->ul[m.uplink].pub;
+		n = (long)proto_enc_keepalive_ack(body, sizeof(body), &a);
+		if (!n)
+			return 0;
+		return seal_reply(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
+	}
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The JSON API (docs/protocol.md, "Status API"): libmicrohttpd without its
+ * own thread, its epoll fd polled by the registry's loop, so handlers read
+ * the registry's state directly and lock-free.
+ *
+ *   GET /api/v1/org              org config summary
+ *   GET /api/v1/gateways         every gateway's registration state
+ *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
+ *   GET /api/v1/stats            counters, drops by reason
+ */
+#include <string.h>
+#include <microhttpd.h>
+#include <json-c/json.h>
+
+#include "daemon/common/addr.h"
+#include "daemon/common/key.h"
+#include "daemon/registry/registry.h"
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s ? s : "");
+}
+
+static json_object *jep(const struct proto_ep *ep)
+{
+	char buf[AVPN_ENDPOINT_STRLEN];
+
+	return ep->family ? jstr(ep_format(ep, buf, sizeof(buf))) : NULL;
+}
+
+static json_object *jkey(const uint8_t *k)
+{
+	char b64[AVPN_KEY_B64_SIZE];
+
+	avpn_key_to_base64(b64, k);
+	return jstr(b64);
+}
+
+static json_object *jprefix(const struct avpn_prefix *p)
+{
+	char buf[AVPN_PREFIX_STRLEN];
+
+	return jstr(avpn_prefix_format(p, buf, sizeof(buf)));
+}
+
+static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now)
+{
+	const struct orgconf_network *n = &r->cfg->networks[i];
+	const struct gw *g = &r->gws[i];
+	json_object *o = json_object_new_object(), *ups = json_object_new_array();
+	uint64_t last = 0;
+	uint8_t nat = PROTO_NAT_UNKNOWN;
+
+	json_object_object_add(o, "name", jstr(n->name));
+	json_object_object_add(o, "mode", jstr(orgconf_mode_name(n->mode)));
+	if (n->has_public_key)
+		json_object_object_add(o, "public_key", jkey(n->public_key));
+	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
+		const struct gw_uplink *gu = &g->ul[u];
+		json_object *uo;
+
+		if (!gu->last_ms)
+			continue;
+		uo = json_object_new_object();
+		json_object_object_add(uo, "uplink", jstr(u ? "wan2" : "wan1"));
+		json_object_object_add(uo, "connected",
+				       json_object_new_boolean(gw_ul_connected(r, gu, now)));
+		json_object_object_add(uo, "public", jep(&gu->pub));
+		json_object_object_add(uo, "private", jep(&gu->priv));
+		json_object_object_add(uo, "nat", jstr(proto_nat_name(gu->nat)));
+		json_object_object_add(uo, "last_seen_ms_ago",
+				       json_object_new_int64((int64_t)(now - gu->last_ms)));
+		json_object_array_add(ups, uo);
+		if (gu->last_ms > last) {
+			last = gu->last_ms;
+			nat = gu->nat;
+		}
+	}
+	json_object_object_add(o, "state",
+			       jstr(!g->registered ? "never" :
+				    gw_connected(r, g, now) ? "connected" : "disconnected"));
+	/* Manual port forwarding is a config fact, whatever the gateway measured. */
+	if (n->nat_manual)
+		nat = PROTO_NAT_MANUAL;
+	json_object_object_add(o, "nat", jstr(proto_nat_name(nat)));
+	json_object_object_add(o, "last_seen_ms_ago",
+			       last ? json_object_new_int64((int64_t)(now - last)) : NULL);
+	json_object_object_add(o, "config_version_seen",
+			       json_object_new_boolean(g->seen_version == r->cfg->version));
+	json_object_object_add(o, "uplinks", ups);
+	return o;
+}
+
+static json_object *exported(const struct orgconf_network *n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n->n_subnets; i++) {
+		json_object *s;
+
+		if (!n->subnets[i].use_vpn)
+			continue;
+		s = json_object_new_object();
+		json_object_object_add(s, "name", jstr(n->subnets[i].name));
+		json_object_object_add(s, "subnet", jprefix(&n->subnets[i].prefix));
+		json_object_array_add(a, s);
+	}
+	return a;
+}
+
+static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
+{
+	json_object *o = gateway_summary(r, i, now), *peers = json_object_new_array();
+	json_object *paths = json_object_new_array();
+	const struct gw *g = &r->gws[i];
+	struct topo_view *v = NULL;
+
+	json_object_object_add(o, "exported_subnets", exported(&r->cfg->networks[i]));
+	if (!topology_compute(r->topo, i, &v)) {
+		for (size_t k = 0; k < v->n_peers; k++) {
+			const struct topo_peer *p = &v->peers[k];
+			json_object *po = json_object_new_object(), *rt = json_object_new_array();
+
+			json_object_object_add(po, "name", jstr(p->network->name));
+			json_object_object_add(po, "role", jstr(orgconf_mode_name(p->role)));
+			json_object_object_add(po, "priority", json_object_new_int((int)p->priority));
+			json_object_object_add(po, "default_route", json_object_new_boolean(
+						p->flags & TOPO_PEER_DEFAULT_ROUTE));
+			json_object_object_add(po, "exit_hub", json_object_new_boolean(
+						p->flags & TOPO_PEER_EXIT_HUB));
+			json_object_object_add(po, "state", jstr(gw_connected(r, &r->gws[p->net], now) ?
+								"connected" : "disconnected"));
+			for (size_t j = 0; j < p->n_routes; j++) {
+				json_object *ro = json_object_new_object();
+
+				json_object_object_add(ro, "subnet", jprefix(&p->routes[j].prefix));
+				json_object_object_add(ro, "metric",
+						       json_object_new_int((int)p->routes[j].metric));
+				json_object_array_add(rt, ro);
+			}
+			json_object_object_add(po, "routes", rt);
+			json_object_array_add(peers, po);
+		}
+		topo_view_free(v);
+	}
+	json_object_object_add(o, "peers", peers);
+	for (uint32_t k = 0; g->paths && k < g->paths->n; k++) {
+		const struct gw_path *p = &g->paths->v[k];
+		json_object *po = json_object_new_object();
+
+		json_object_object_add(po, "peer", jstr(r->cfg->networks[p->peer].name));
+		json_object_object_add(po, "local_uplink", jstr(p->lu ? "wan2" : "wan1"));
+		json_object_object_add(po, "remote_uplink", jstr(p->ru ? "wan2" : "wan1"));
+		json_object_object_add(po, "up", json_object_new_boolean(p->up));
+		json_object_object_add(po, "latency_ms", json_object_new_double(p->rtt_us / 1000.0));
+		json_object_object_add(po, "loss_pct", json_object_new_double(p->loss / 100.0));
+		json_object_object_add(po, "reported_ms_ago",
+				       json_object_new_int64((int64_t)(now - p->at_ms)));
+		json_object_array_add(paths, po);
+	}
+	json_object_object_add(o, "paths", paths);
+	return o;
+}
+
+static json_object *org_summary(struct registry *r)
+{
+	const struct orgconf *c = r->cfg;
+	json_object *o = json_object_new_object(), *nets = json_object_new_array();
+	char ver[24];
+	unsigned int count[3] = { 0 };
+
+	snprintf(ver, sizeof(ver), "%016llx", (unsigned long long)c->version);
+	json_object_object_add(o, "name", jstr(c->name));
+	json_object_object_add(o, "version", jstr(ver));
+	json_object_object_add(o, "config", jstr(c->path));
+	json_object_object_add(o, "registry_id", json_object_new_int64(r->id));
+	json_object_object_add(o, "registry_public_key", jkey(c->registry_public_key));
+	json_object_object_add(o, "keepalive_ms", json_object_new_int64(r->keepalive_ms));
+	json_object_object_add(o, "peer_purge_s", json_object_new_int64(c->peer_purge_secs));
+	for (size_t i = 0; i < c->n_networks; i++) {
+		const struct orgconf_network *n = &c->networks[i];
+		json_object *no = json_object_new_object(), *hubs = json_object_new_array();
+		json_object *exits = json_object_new_array();
+
+		count[n->mode]++;
+		json_object_object_add(no, "name", jstr(n->name));
+		json_object_object_add(no, "mode", jstr(orgconf_mode_name(n->mode)));
+		for (size_t h = 0; h < n->n_hubs; h++) {
+			json_object *ho = json_object_new_object();
+
+			json_object_object_add(ho, "name", jstr(c->networks[n->hubs[h].net].name));
+			json_object_object_add(ho, "default_route",
+					       json_object_new_boolean(n->hubs[h].default_route));
+			json_object_array_add(hubs, ho);
+		}
+		for (size_t h = 0; h < n->n_exit_hubs; h++)
+			json_object_array_add(exits, jstr(c->networks[n->exit_hubs[h]].name));
+		json_object_object_add(no, "hubs", hubs);
+		json_object_object_add(no, "exit_hubs", exits);
+		json_object_object_add(no, "exported_subnets", exported(n));
+		json_object_object_add(no, "nat_traversal", jstr(n->nat_manual ? "manual" : "auto"));
+		json_object_object_add(no, "active_active", json_object_new_boolean(n->active_active));
+		json_object_array_add(nets, no);
+	}
+	json_object_object_add(o, "hubs", json_object_new_int((int)count[ORGCONF_MODE_HUB]));
+	json_object_object_add(o, "spokes", json_object_new_int((int)count[ORGCONF_MODE_SPOKE]));
+	json_object_object_add(o, "off", json_object_new_int((int)count[ORGCONF_MODE_OFF]));
+	json_object_object_add(o, "networks", nets);
+	return o;
+}
+
+static json_object *stats(struct registry *r, uint64_t now)
+{
+	json_object *o = json_object_new_object(), *d = json_object_new_object();
+	const struct reg_stats *s = &r->st;
+	uint32_t reg = 0, conn = 0;
+
+	for (size_t i = 0; i < r->cfg->n_networks; i++) {
+		reg += r->gws[i].registered;
+		conn += (uint32_t)gw_connected(r, &r->gws[i], now);
+	}
+#define N(obj, name, v) json_object_object_add(obj, name, json_object_new_int64((int64_t)(v)))
+	N(o, "registry_id", r->id);
+	N(o, "gateways", r->cfg->n_networks);
+	N(o, "registered", reg);
+	N(o, "connected", conn);
+	N(o, "rx", s->rx);
+	N(o, "tx", s->tx);
+	N(o, "tx_fail", s->tx_fail);
+	N(o, "registers", s->registers);
+	N(o, "keepalives", s->keepalives);
+	N(o, "pages", s->pages);
+	N(o, "pushes", s->pushes);
+	N(o, "push_pending", r->push_pending + r->peers_pending);
+	N(o, "reloads", s->reloads);
+	N(o, "reload_failures", s->reload_failures);
+	N(d, "short", s->drop_short);
+	N(d, "type", s->drop_type);
+	N(d, "unknown_key", s->drop_unknown_key);
+	N(d, "bad_key", s->drop_no_key);
+	N(d, "replay", s->drop_replay);
+	N(d, "stale", s->drop_stale);
+	N(d, "auth", s->drop_auth);
+	N(d, "malformed", s->drop_malformed);
+#undef N
+	json_object_object_add(o, "drops", d);
+	json_object_object_add(o, "config_version", json_object_new_uint64(r->cfg->version));
+	return o;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
+	json_object_put(o);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static json_object *error_obj(const char *msg)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "error", jstr(msg));
+	return o;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct registry *r = cls;
+	uint64_t now = reg_now_ms();
+	const char *gp = "/api/v1/gateways/";
+
+	if (strcmp(method, "GET"))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, error_obj("only GET"));
+	if (!strcmp(url, "/api/v1/org"))
+		return reply(c, MHD_HTTP_OK, org_summary(r));
+	if (!strcmp(url, "/api/v1/stats"))
+		return reply(c, MHD_HTTP_OK, stats(r, now));
+	if (!strcmp(url, "/api/v1/gateways")) {
+		json_object *a = json_object_new_array();
+
+		for (uint32_t i = 0; i < r->cfg->n_networks; i++)
+			json_object_array_add(a, gateway_summary(r, i, now));
+		return reply(c, MHD_HTTP_OK, a);
+	}
+	if (!strncmp(url, gp, strlen(gp))) {
+		const struct orgconf_network *n = orgconf_find_network(r->cfg, url + strlen(gp));
+
+		if (!n)
+			return reply(c, MHD_HTTP_NOT_FOUND, error_obj("no such gateway"));
+		return reply(c, MHD_HTTP_OK, gateway_detail(r, n->index, now));
+	}
+	return reply(c, MHD_HTTP_NOT_FOUND, error_obj("not found"));
+}
+
+int http_start(struct registry *r, const char *listen)
+{
+	struct avpn_endpoint ep;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	const char *why;
+	struct MHD_Daemon *d;
+	unsigned int flags = MHD_USE_EPOLL;
+
+	if (avpn_endpoint_parse(listen, &ep, &why)) {
+		reg_log("bad http listen address '%s': %s", listen, why);
+		return -1;
+	}
+	avpn_endpoint_to_sockaddr(&ep, &ss);
+	if (ep.addr.family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, ep.port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &ss,
+			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+			     MHD_OPTION_END);
+	if (!d) {
+		reg_log("http: cannot listen on %s", listen);
+		return -1;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info) {
+		MHD_stop_daemon(d);
+		return -1;
+	}
+	r->mhd = d;
+	r->mhd_fd = info->epoll_fd;
+	reg_log("http api on http://%s/api/v1/", listen);
+	return 0;
+}
+
+void http_run(struct registry *r)
+{
+	if (r->mhd)
+		MHD_run(r->mhd);
+}
+
+int http_timeout_ms(struct registry *r)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (!r->mhd || MHD_get_timeout(r->mhd, &t) != MHD_YES)
+		return -1;
+	return t > 1000 ? 1000 : (int)t;
+}
+
+void http_stop(struct registry *r)
+{
+	if (r->mhd)
+		MHD_stop_daemon(r->mhd);
+	r->mhd = NULL;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP sockets of the registry.  Receives in batches with recvmmsg and sends
+ * the answers of a batch with one sendmmsg.  A socket bound to a wildcard
+ * address answers from the address the request came to (IP_PKTINFO /
+ * IPV6_RECVPKTINFO): on a host with several addresses a reply from another
+ * one would be dropped by the client's NAT.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+
+#include "daemon/common/addr.h"
+#include "daemon/registry/registry.h"
+
+#define BATCH 64
+#define CMSG_SPACE_PKT CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct avpn_endpoint ep;
+	struct avpn_addr a;
+	const char *why;
+	char buf[80];
+
+	if (!avpn_endpoint_parse(s, &ep, &why)) {
+		*len = avpn_endpoint_to_sockaddr(&ep, ss);
+		return 0;
+	}
+	/* A bare address: default port. */
+	snprintf(buf, sizeof(buf), "%s", s);
+	if (!avpn_addr_parse(buf, &a, &why)) {
+		ep.addr = a;
+		ep.port = REG_DEFAULT_PORT;
+		*len = avpn_endpoint_to_sockaddr(&ep, ss);
+		return 0;
+	}
+	return -1;
+}
+
+int net_open(struct registry *r, const char *listen)
+{
+	struct reg_sock *s;
+	struct epoll_event ev = { .events = EPOLLIN };
+	socklen_t len;
+	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO;
+
+	if (r->n_socks >= REG_MAX_SOCKS) {
+		reg_log("too many listen addresses");
+		return -1;
+	}
+	s = &r->socks[r->n_socks];
+	memset(s, 0, sizeof(*s));
+	if (parse_listen(listen, &s->addr, &len)) {
+		reg_log("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
+		return -1;
+	}
+	s->family = s->addr.ss_family;
+	{
+		uint16_t port = ntohs(s->family == AF_INET ?
+					      ((struct sockaddr_in *)&s->addr)->sin_port :
+					      ((struct sockaddr_in6 *)&s->addr)->sin6_port);
+
+		/* Gateways' firewalls are told to allow 9350-9381 (DESIGN 1). */
+		if (port < 9350 || port > 9381)
+			reg_log("warning: port %u is outside the registry range 9350-9381", port);
+	}
+	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		reg_log("socket: %s", strerror(errno));
+		return -1;
+	}
+	/* Above rmem_max if we may (root): bursts of 100k gateways. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	if (s->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Messages are <= 1232 bytes: never fragment (and skip IP id selection). */
+	if (s->family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	if (s->family == AF_INET &&
+	    ((struct sockaddr_in *)&s->addr)->sin_addr.s_addr == htonl(INADDR_ANY)) {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		s->pktinfo = 1;
+	} else if (s->family == AF_INET6 &&
+		   IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&s->addr)->sin6_addr)) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		s->pktinfo = 1;
+	}
+	if (bind(fd, (struct sockaddr *)&s->addr, len) < 0) {
+		reg_log("bind %s: %s", listen, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	ev.data.u64 = r->n_socks;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return -1;
+	}
+	reg_log("listening on udp %s", listen);
+	r->n_socks++;
+	return 0;
+}
+
+void net_close(struct registry *r)
+{
+	for (unsigned int i = 0; i < r->n_socks; i++)
+		close(r->socks[i].fd);
+	r->n_socks = 0;
+}
+
+static void local_from_cmsg(struct msghdr *mh, struct reg_rx *rx)
+{
+	struct cmsghdr *c;
+
+	rx->local_family = 0;
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			rx->local_family = 4;
+			memcpy(rx->local, &pi.ipi_addr, 4);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			rx->local_family = 6;
+			memcpy(rx->local, &pi.ipi6_addr, 16);
+		}
+	}
+}
+
+/* Fills the control buffer so the reply leaves from the given address. */
+static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const uint8_t *local)
+{
+	struct cmsghdr *c;
+
+	if (!family)
+		return 0;
+	memset(cbuf, 0, CMSG_SPACE_PKT);
+	mh->msg_control = cbuf;
+	mh->msg_controllen = CMSG_SPACE_PKT;
+	c = CMSG_FIRSTHDR(mh);
+	if (family == 4) {
+		struct in_pktinfo pi = { 0 };
+
+		memcpy(&pi.ipi_spec_dst, local, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { 0 };
+
+		memcpy(&pi.ipi6_addr, local, 16);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	return mh->msg_controllen;
+}
+
+int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
+		 uint8_t local_family, const uint8_t *local, const uint8_t *buf, size_t len)
+{
+	struct reg_sock *s = &r->socks[si < r->n_socks ? si : 0];
+	uint8_t cbuf[CMSG_SPACE_PKT];
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { 0 };
+
+	if ((dst->ss_family == AF_INET) != (s->family == AF_INET))
+		return -1;
+	mh.msg_name = (void *)dst;
+	mh.msg_namelen = dst->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						     sizeof(struct sockaddr_in6);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (s->pktinfo)
+		set_src(&mh, cbuf, local_family, local);
+	if (sendmsg(s->fd, &mh, 0) < 0) {
+		r->st.tx_fail++;
+		return -1;
+	}
+	r->st.tx++;
+	return 0;
+}
+
+/* Drains up to a few batches from one socket. */
+void net_rx(struct registry *r, unsigned int si)
+{
+	static uint8_t rbuf[BATCH][PROTO_MAX_MSG + 1], tbuf[BATCH][PROTO_MAX_MSG];
+	static uint8_t rcbuf[BATCH][CMSG_SPACE_PKT], tcbuf[BATCH][CMSG_SPACE_PKT];
+	static struct sockaddr_storage src[BATCH];
+	static struct mmsghdr rm[BATCH], tm[BATCH];
+	static struct iovec riov[BATCH], tiov[BATCH];
+	struct reg_sock *s = &r->socks[si];
+
+	for (int round = 0; round < 16; round++) {
+		uint64_t now_ms = reg_now_ms();
+		unsigned int nt = 0;
+		int n;
+
+		for (int i = 0; i < BATCH; i++) {
+			riov[i] = (struct iovec){ rbuf[i], sizeof(rbuf[i]) };
+			memset(&rm[i].msg_hdr, 0, sizeof(rm[i].msg_hdr));
+			rm[i].msg_hdr.msg_name = &src[i];
+			rm[i].msg_hdr.msg_namelen = sizeof(src[i]);
+			rm[i].msg_hdr.msg_iov = &riov[i];
+			rm[i].msg_hdr.msg_iovlen = 1;
+			if (s->pktinfo) {
+				rm[i].msg_hdr.msg_control = rcbuf[i];
+				rm[i].msg_hdr.msg_controllen = sizeof(rcbuf[i]);
+			}
+		}
+		n = recvmmsg(s->fd, rm, BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			struct reg_rx rx = {
+				.buf = rbuf[i],
+				.len = rm[i].msg_len,
+				.sock = si,
+			};
+			size_t len;
+
+			memcpy(&rx.src, &src[i], sizeof(rx.src));
+			if (s->pktinfo)
+				local_from_cmsg(&rm[i].msg_hdr, &rx);
+			if (rm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				rx.len = sizeof(rbuf[i]); /* oversized: rejected by length */
+			len = reg_handle(r, &rx, tbuf[nt], sizeof(tbuf[nt]), now_ms);
+			if (!len)
+				continue;
+			tiov[nt] = (struct iovec){ tbuf[nt], len };
+			memset(&tm[nt].msg_hdr, 0, sizeof(tm[nt].msg_hdr));
+			tm[nt].msg_hdr.msg_name = &src[i];
+			tm[nt].msg_hdr.msg_namelen = rm[i].msg_hdr.msg_namelen;
+			tm[nt].msg_hdr.msg_iov = &tiov[nt];
+			tm[nt].msg_hdr.msg_iovlen = 1;
+			if (s->pktinfo)
+				set_src(&tm[nt].msg_hdr, tcbuf[nt], rx.local_family, rx.local);
+			nt++;
+		}
+		for (unsigned int off = 0; off < nt;) {
+			int k = sendmmsg(s->fd, tm + off, nt - off, 0);
+
+			if (k <= 0) {
+				/* Full socket buffer: these answers are lost; clients retry. */
+				r->st.tx_fail += nt - off;
+				break;
+			}
+			r->st.tx += (unsigned int)k;
+			off += (unsigned int)k;
+		}
+		if (n < BATCH)
+			return;
+	}
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peers: creation, lookup, paths and two-phase removal.
+ *
+ * A peer is reachable from the datapath through three RCU-published places:
+ * the receive-index hash (receive), the device's route trie (transmit) and
+ * keys/paths inside it. Configuration (under dev->lock) finds peers through
+ * dev->peers_xa, which is ordered by id so that paged dumps can resume after
+ * the last id they emitted even while peers come and go.
+ *
+ * Lifetime: the device owns one reference (dropped by removal); datapath
+ * contexts that keep a peer beyond their RCU section (async crypto) take
+ * their own with avpn_peer_get(). The memory is freed after the last
+ * reference and an RCU grace period.
+ */
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
+#include <linux/jhash.h>
+#include "avpn.h"
+
+static void path_init(struct avpn_path *path, u8 id)
+{
+	path->id = id;
+	path->configured = false;
+	path->state = AUTOVPN_PATH_DOWN;
+	RCU_INIT_POINTER(path->remote, NULL);
+}
+
+static void peer_free(struct avpn_peer *peer)
+{
+	int i;
+
+	for (i = 0; i < AUTOVPN_MAX_PATHS; i++) {
+		struct avpn_path *path = &peer->paths[i];
+
+		/* No reader is left: the grace period before us saw to it. */
+		kfree(rcu_dereference_protected(path->remote, 1));
+		dst_cache_destroy(&path->dst_cache);
+		free_percpu(path->stats);
+	}
+	avpn_trie_free(&peer->allowed, NULL);
+	free_percpu(peer->stats);
+	kfree(peer);
+}
+
+static void peer_free_rcu(struct rcu_head *rcu)
+{
+	peer_free(container_of(rcu, struct avpn_peer, rcu));
+}
+
+struct avpn_peer *avpn_peer_get(struct avpn_peer *peer)
+{
+	if (unlikely(!peer || !refcount_inc_not_zero(&peer->refcnt)))
+		return NULL;
+	return peer;
+}
+
+void avpn_peer_put(struct avpn_peer *peer)
+{
+	if (peer && refcount_dec_and_test(&peer->refcnt))
+		call_rcu(&peer->rcu, peer_free_rcu);
+}
+
+struct avpn_peer *avpn_peer_by_id(struct avpn_dev *avpn, u32 id)
+{
+	lockdep_assert_held(&avpn->lock);
+	return xa_load(&avpn->peers_xa, id);
+}
+
+static struct hlist_head *index_bucket(struct avpn_dev *avpn, u32 rx_index)
+{
+	return &avpn->peers_by_index[hash_min(jhash_1word(rx_index, 0), AVPN_PEER_HASH_BITS)];
+}
+
+struct avpn_peer *avpn_peer_by_index(struct avpn_dev *avpn, u32 rx_index)
+{
+	struct avpn_peer *peer;
+
+	hlist_for_each_entry_rcu(peer, index_bucket(avpn, rx_index), by_index) {
+		if (peer->rx_index == rx_index && !READ_ONCE(peer->dead))
+			return avpn_peer_get(peer);
+	}
+	return NULL;
+}
+
+static bool rx_index_used(struct avpn_dev *avpn, u32 rx_index)
+{
+	struct avpn_peer *peer;
+
+	lockdep_assert_held(&avpn->lock);
+	hlist_for_each_entry(peer, index_bucket(avpn, rx_index), by_index)
+		if (peer->rx_index == rx_index)
+			return true;
+	return false;
+}
+
+struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
+				  struct netlink_ext_ack *extack)
+{
+	struct avpn_peer *peer;
+	int i, ret = -ENOMEM;
+
+	lockdep_assert_held(&avpn->lock);
+	if (!id || !rx_index) {
+		NL_SET_ERR_MSG_MOD(extack, "peer id and receive index must be non-zero");
+		return ERR_PTR(-EINVAL);
+	}
+	if (xa_load(&avpn->peers_xa, id)) {
+		NL_SET_ERR_MSG_MOD(extack, "a peer with this id already exists");
+		return ERR_PTR(-EEXIST);
+	}
+	if (rx_index_used(avpn, rx_index)) {
+		NL_SET_ERR_MSG_MOD(extack, "receive index already used by another peer");
+		return ERR_PTR(-EEXIST);
+	}
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		goto err_msg;
+	peer->avpn = avpn;
+	peer->id = id;
+	peer->rx_index = rx_index;
+	refcount_set(&peer->refcnt, 1);
+	INIT_HLIST_NODE(&peer->by_id);
+	INIT_HLIST_NODE(&peer->by_index);
+	INIT_LIST_HEAD(&peer->list);
+	INIT_LIST_HEAD(&peer->routes);
+	avpn_trie_init(&peer->allowed);
+	peer->stats = netdev_alloc_pcpu_stats(struct avpn_peer_stats);
+	if (!peer->stats)
+		goto err_free;
+	for (i = 0; i < AUTOVPN_MAX_PATHS; i++) {
+		struct avpn_path *path = &peer->paths[i];
+
+		path_init(path, i);
+		path->stats = netdev_alloc_pcpu_stats(struct avpn_path_stats);
+		if (!path->stats || dst_cache_init(&path->dst_cache, GFP_KERNEL))
+			goto err_free;
+	}
+	/* Reserve the id now so that avpn_peer_insert() cannot fail. */
+	ret = xa_reserve(&avpn->peers_xa, id, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+	return peer;
+
+err_free:
+	/* Never published: nothing can reach it, free without a grace period. */
+	for (i = 0; i < AUTOVPN_MAX_PATHS; i++) {
+		dst_cache_destroy(&peer->paths[i].dst_cache);
+		free_percpu(peer->paths[i].stats);
+	}
+	free_percpu(peer->stats);
+	kfree(peer);
+err_msg:
+	NL_SET_ERR_MSG_MOD(extack, "out of memory allocating the peer");
+	return ERR_PTR(ret);
+}
+
+void avpn_peer_insert(struct avpn_peer *peer)
+{
+	struct avpn_dev *avpn = peer->avpn;
+
+	lockdep_assert_held(&avpn->lock);
+	/* The slot was reserved by avpn_peer_alloc(): no allocation here. */
+	WARN_ON(xa_store(&avpn->peers_xa, peer->id, peer, GFP_KERNEL));
+	list_add_tail(&peer->list, &avpn->peer_list);
+	hlist_add_head_rcu(&peer->by_index, index_bucket(avpn, peer->rx_index));
+	avpn->npeers++;
+}
+
+struct avpn_peer *avpn_peer_create(struct avpn_dev *avpn, u32 id, u32 rx_index,
+				   struct netlink_ext_ack *extack)
+{
+	struct avpn_peer *peer = avpn_peer_alloc(avpn, id, rx_index, extack);
+
+	if (!IS_ERR(peer))
+		avpn_peer_insert(peer);
+	return peer;
+}
+
+int avpn_peer_set_rx_index(struct avpn_peer *peer, u32 rx_index, struct netlink_ext_ack *extack)
+{
+	struct avpn_dev *avpn = peer->avpn;
+
+	lockdep_assert_held(&avpn->lock);
+	if (rx_index == peer->rx_index)
+		return 0;
+	if (!rx_index || rx_index_used(avpn, rx_index)) {
+		NL_SET_ERR_MSG_MOD(extack, "receive index is zero or used by another peer");
+		return -EEXIST;
+	}
+	/*
+	 * Rehash: a concurrent reader walking the old bucket may miss the peer
+	 * for this one packet (counted as no_peer), never finds a wrong one.
+	 */
+	hlist_del_init_rcu(&peer->by_index);
+	WRITE_ONCE(peer->rx_index, rx_index);
+	hlist_add_head_rcu(&peer->by_index, index_bucket(avpn, rx_index));
+	return 0;
+}
+
+void avpn_path_configure(struct avpn_peer *peer, u8 id, u8 uplink, struct avpn_endpoint *remote,
+			 u8 state, u8 priority, u32 class_mask)
+{
+	struct avpn_path *path = &peer->paths[id];
+	struct avpn_endpoint *old = NULL;
+	bool moved;
+
+	lockdep_assert_held(&peer->avpn->lock);
+	moved = READ_ONCE(path->uplink) != uplink;
+	if (remote) {
+		old = rcu_replace_pointer(path->remote, remote,
+					  lockdep_is_held(&peer->avpn->lock));
+		moved = true;
+	}
+	WRITE_ONCE(path->uplink, uplink);
+	WRITE_ONCE(path->priority, priority);
+	WRITE_ONCE(path->class_mask, class_mask);
+	WRITE_ONCE(path->state, state);
+	/* A cached route to the old endpoint or via the old uplink is stale. */
+	if (moved)
+		dst_cache_reset(&path->dst_cache);
+	/* Publish last: the datapath only uses configured paths. */
+	smp_store_release(&path->configured, true);
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+void avpn_path_remove(struct avpn_peer *peer, u8 id)
+{
+	struct avpn_path *path = &peer->paths[id];
+	struct avpn_endpoint *old;
+
+	lockdep_assert_held(&peer->avpn->lock);
+	WRITE_ONCE(path->configured, false);
+	WRITE_ONCE(path->state, AUTOVPN_PATH_DOWN);
+	old = rcu_replace_pointer(path->remote, NULL, lockdep_is_held(&peer->avpn->lock));
+	dst_cache_reset(&path->dst_cache);
+	if (old)
+		kfree_rcu(old, rcu);
+	/* A new path with this id starts with fresh counters. */
+}
+
+/*
+ * Phase one of removal: make the peer unreachable for new lookups. After it,
+ * the receive hash, the route trie and the peer's key slots no longer lead to
+ * the peer or its keys.
+ */
+static void peer_unpublish(struct avpn_peer *peer)
+{
+	struct avpn_dev *avpn = peer->avpn;
+
+	lockdep_assert_held(&avpn->lock);
+	WRITE_ONCE(peer->dead, true);
+	xa_erase(&avpn->peers_xa, peer->id); /* also releases a mere reservation */
+	if (!list_empty(&peer->list)) {
+		list_del_init(&peer->list);
+		avpn->npeers--;
+	}
+	if (!hlist_unhashed(&peer->by_index))
+		hlist_del_init_rcu(&peer->by_index);
+	avpn_trie_remove_owned(&avpn->routes, &peer->routes, &avpn->lock);
+	avpn_keys_clear(peer);
+}
+
+/*
+ * Phase two: drop the device's reference. Memory is freed after the last
+ * datapath reference and a further grace period (avpn_peer_put).
+ */
+static void peer_release(struct avpn_peer *peer)
+{
+	avpn_trie_free(&peer->allowed, &peer->avpn->lock);
+	avpn_peer_put(peer);
+}
+
+void avpn_peer_remove(struct avpn_peer *peer)
+{
+	peer_unpublish(peer);
+	/*
+	 * Every datapath context (xmit, encap_rcv, the GRO/NAPI poll, crypto
+	 * completions that run in softirq) finds peers only under
+	 * rcu_read_lock_bh. Once synchronize_net() returns, each context that
+	 * could have found this peer before phase one has left its read-side
+	 * section: no new packet is sent or accepted for the peer, its counters
+	 * are final and no event is raised for it any more. Contexts that still
+	 * need it (async crypto) hold a reference and only touch their own key.
+	 */
+	synchronize_net();
+	peer_release(peer);
+}
+
+void avpn_peer_remove_all(struct avpn_dev *avpn)
+{
+	struct avpn_peer *peer, *tmp;
+	LIST_HEAD(dead);
+
+	lockdep_assert_held(&avpn->lock);
+	/* Drop the routes at once instead of one trie walk per peer. */
+	avpn_trie_free(&avpn->routes, &avpn->lock);
+	list_for_each_entry_safe(peer, tmp, &avpn->peer_list, list) {
+		peer_unpublish(peer);
+		list_add_tail(&peer->list, &dead);
+	}
+	/* One grace period for all of them; see avpn_peer_remove(). */
+	synchronize_net();
+	list_for_each_entry_safe(peer, tmp, &dead, list) {
+		list_del_init(&peer->list);
+		peer_release(peer);
+	}
+}

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * autovpn: transmit (DESIGN §2 "Transmit").
+ *
+ * av0 xmit -> route (prefix -> peer) -> MTU check -> GSO segmentation ->
+ * path for the flow -> current key and a (key, path) counter -> DATA header
+ * -> encrypt in place -> UDP through the path's uplink socket.
+ *
+ * No locks: everything is read under RCU, counters are atomic or per-cpu.
+ * A packet in flight in an asynchronous cipher holds a reference on its peer
+ * and key (see crypto.h); the path is part of the peer.
+ */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/security.h>
+#include <linux/udp.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+#include "crypto.h"
+
+/* Outer IPv6 + UDP + DATA header, plus room for a link-layer header. */
+#define AVPN_TX_HEADROOM \
+	ALIGN(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + AUTOVPN_DATA_HDR_LEN + NET_SKB_PAD, 4)
+
+static void avpn_tx_stats(struct avpn_peer *peer, struct avpn_path *path, unsigned int len)
+{
+	struct avpn_peer_stats *ps = this_cpu_ptr(peer->stats);
+	struct avpn_path_stats *st;
+
+	u64_stats_update_begin(&ps->syncp);
+	u64_stats_inc(&ps->tx_packets);
+	u64_stats_add(&ps->tx_bytes, len);
+	u64_stats_update_end(&ps->syncp);
+	if (path->stats) {
+		st = this_cpu_ptr(path->stats);
+		u64_stats_update_begin(&st->syncp);
+		u64_stats_inc(&st->tx_packets);
+		u64_stats_add(&st->tx_bytes, len);
+		u64_stats_update_end(&st->syncp);
+	}
+}
+
+static int avpn_send4(struct avpn_dev *avpn, struct sock *sk, struct avpn_path *path,
+		      const struct sockaddr_in *to, struct sk_buff *skb, u8 tos)
+{
+	struct flowi4 fl = {
+		.saddr = inet_sk(sk)->inet_saddr,
+		.daddr = to->sin_addr.s_addr,
+		.fl4_dport = to->sin_port,
+		.fl4_sport = inet_sk(sk)->inet_sport,
+		.flowi4_mark = sk->sk_mark,
+		.flowi4_proto = IPPROTO_UDP,
+		.flowi4_oif = sk->sk_bound_dev_if,
+	};
+	struct net *net = sock_net(sk);
+	struct rtable *rt;
+
+	/* An IPv6 socket can send to IPv4 only if it is dual-stack and not
+	 * bound to an IPv6 address (else inet_saddr is a placeholder).
+	 */
+	if (sk->sk_family == AF_INET6 &&
+	    (ipv6_only_sock(sk) || !(ipv6_addr_any(&sk->sk_v6_rcv_saddr) ||
+				     ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))))
+		goto err;
+
+	rt = dst_cache_get_ip4(&path->dst_cache, &fl.saddr);
+	if (!rt) {
+		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
+		rt = ip_route_output_flow(net, &fl, sk);
+		if (IS_ERR(rt))
+			goto err;
+		if (unlikely(rt->dst.dev == avpn->dev)) {
+			/* The endpoint is routed into the tunnel itself. */
+			ip_rt_put(rt);
+			goto err;
+		}
+		dst_cache_set_ip4(&path->dst_cache, &rt->dst, fl.saddr);
+	}
+	skb->ignore_df = 1;
+	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, tos, ip4_dst_hoplimit(&rt->dst), 0,
+			    fl.fl4_sport, fl.fl4_dport, !net_eq(net, dev_net(avpn->dev)), false);
+	return 0;
+err:
+	kfree_skb(skb);
+	return -EHOSTUNREACH;
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static int avpn_send6(struct avpn_dev *avpn, struct sock *sk, struct avpn_path *path,
+		      const struct sockaddr_in6 *to, struct sk_buff *skb, u8 tos)
+{
+	struct flowi6 fl = {
+		.saddr = sk->sk_v6_rcv_saddr,
+		.daddr = to->sin6_addr,
+		.fl6_dport = to->sin6_port,
+		.fl6_sport = inet_sk(sk)->inet_sport,
+		.flowi6_mark = sk->sk_mark,
+		.flowi6_oif = to->sin6_scope_id ?: sk->sk_bound_dev_if,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct net *net = sock_net(sk);
+	struct dst_entry *dst;
+
+	if (sk->sk_family != AF_INET6)
+		goto err;
+	dst = dst_cache_get_ip6(&path->dst_cache, &fl.saddr);
+	if (!dst) {
+		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
+		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
+		if (IS_ERR(dst))
+			goto err;
+		if (unlikely(dst->dev == avpn->dev)) {
+			dst_release(dst);
+			goto err;
+		}
+		dst_cache_set_ip6(&path->dst_cache, dst, &fl.saddr);
+	}
+	skb->ignore_df = 1;
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, tos,
+			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
+	return 0;
+err:
+	kfree_skb(skb);
+	return -EHOSTUNREACH;
+}
+#endif
+
+/* Hand an encrypted DATA packet to the path's uplink socket. Consumes skb. */
+static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct sk_buff *skb,
+			 u8 tos)
+{
+	struct avpn_endpoint *remote = rcu_dereference_bh(path->remote);
+	struct avpn_uplink *uplink = NULL;
+	u8 id = READ_ONCE(path->uplink);
+
+	if (id < AUTOVPN_MAX_UPLINKS)
+		uplink = rcu_dereference_bh(avpn->uplinks[id]);
+	if (unlikely(!remote || !uplink || !uplink->sock || !uplink->sock->sk)) {
+		kfree_skb(skb);
+		return -ENOTCONN;
+	}
+	if (remote->sa.sa_family == AF_INET)
+		return avpn_send4(avpn, uplink->sock->sk, path, &remote->sin, skb, tos);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (remote->sa.sa_family == AF_INET6)
+		return avpn_send6(avpn, uplink->sock->sk, path, &remote->sin6, skb, tos);
+#endif
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
+}
+
+void avpn_encrypt_done(struct sk_buff *skb, int err)
+{
+	struct avpn_skb_cb *cb = avpn_cb(skb);
+	struct avpn_peer *peer = cb->peer;
+	struct avpn_dev *avpn = peer->avpn;
+	struct avpn_path *path = &peer->paths[cb->path_id];
+	unsigned int len;
+	u8 tos = cb->tos;
+
+	avpn_key_put(cb->key);
+	if (unlikely(err)) {
+		avpn_count_drop(avpn, peer, err == -ENOMEM ? AUTOVPN_DROP_NOMEM : AUTOVPN_DROP_XMIT);
+		kfree_skb(skb);
+		goto out;
+	}
+	len = skb->len - AUTOVPN_DATA_HDR_LEN - AUTOVPN_TAG_LEN;
+	/* Any checksum state of the inner packet is meaningless now. */
+	skb->ip_summed = CHECKSUM_NONE;
+
+	/* Also reached from an async completion: take our own RCU section. */
+	rcu_read_lock_bh();
+	err = avpn_send_skb(avpn, path, skb, tos);
+	rcu_read_unlock_bh();
+	if (unlikely(err))
+		avpn_count_drop(avpn, peer,
+				err == -ENOTCONN ? AUTOVPN_DROP_NO_PATH : AUTOVPN_DROP_XMIT);
+	else
+		avpn_tx_stats(peer, path, len);
+out:
+	avpn_peer_put(peer);
+	dev_put(avpn->dev);
+}
+
+/* Encrypt and send one packet (no GSO) on path. Consumes skb. */
+static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct avpn_path *path,
+			  struct sk_buff *skb)
+{
+	enum autovpn_drop_reason reason;
+	struct autovpn_data_hdr *hdr;
+	struct avpn_skb_cb *cb;
+	struct avpn_key *key;
+	u8 path_id = path - peer->paths;
+	u64 counter;
+	u8 tos;
+
+	/* The receiver trusts the inner checksum (the AEAD covers it). */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && unlikely(skb_checksum_help(skb))) {
+		reason = AUTOVPN_DROP_NOMEM;
+		goto drop;
+	}
+	/* ECN only: the inner DSCP is not copied out of the tunnel. */
+	tos = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+
+	if (unlikely(skb_cow_head(skb, AVPN_TX_HEADROOM))) {
+		reason = AUTOVPN_DROP_NOMEM;
+		goto drop;
+	}
+	key = avpn_key_for_tx(peer);
+	if (unlikely(!key)) {
+		reason = AUTOVPN_DROP_KEY_LIMIT;
+		goto drop;
+	}
+	if (unlikely(!avpn_key_next_counter(key, path_id, &counter))) {
+		avpn_key_put(key);
+		reason = AUTOVPN_DROP_KEY_LIMIT;
+		goto drop;
+	}
+	if (unlikely(!avpn_peer_get(peer))) {
+		avpn_key_put(key);
+		reason = AUTOVPN_DROP_NO_ROUTE;
+		goto drop;
+	}
+
+	hdr = skb_push(skb, AUTOVPN_DATA_HDR_LEN);
+	hdr->type = AUTOVPN_MSG_DATA;
+	hdr->key_id = key->key_id;
+	hdr->path_id = path_id;
+	hdr->reserved = 0;
+	hdr->receiver_index = htonl(READ_ONCE(peer->tx_index));
+	hdr->counter = cpu_to_be64(counter);
+
+	cb = avpn_cb(skb);
+	cb->peer = peer;
+	cb->key = key;
+	cb->counter = counter;
+	cb->path_id = path_id;
+	cb->tos = tos;
+	/* An async cipher may finish after the device is unregistered: hold it
+	 * (a per-cpu increment) until avpn_encrypt_done().
+	 */
+	dev_hold(avpn->dev);
+	avpn_encrypt(skb);
+	return;
+
+drop:
+	avpn_count_drop(avpn, peer, reason);
+	kfree_skb(skb);
+}
+
+/* The inner family, with skb->protocol and the network header set; 0 if not IP. */
+static int avpn_tx_family(struct sk_buff *skb)
+{
+	skb_reset_network_header(skb);
+	if (pskb_may_pull(skb, sizeof(struct iphdr)) && ip_hdr(skb)->version == 4 &&
+	    skb->protocol == htons(ETH_P_IP))
+		return AF_INET;
+	if (pskb_may_pull(skb, sizeof(struct ipv6hdr)) && ipv6_hdr(skb)->version == 6 &&
+	    skb->protocol == htons(ETH_P_IPV6))
+		return AF_INET6;
+	return 0;
+}
+
+/* Non-GSO packet above the MTU that may not be fragmented: tell the sender. */
+static bool avpn_too_big(struct sk_buff *skb, int family, unsigned int mtu)
+{
+	if (skb_is_gso(skb) || skb->len <= mtu)
+		return false;
+	if (family == AF_INET) {
+		/* Without DF the outer packet is fragmented instead. */
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)))
+			return false;
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	} else {
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	}
+	return true;
+}
+
+netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct avpn_dev *avpn = netdev_priv(dev);
+	enum autovpn_drop_reason reason;
+	struct avpn_peer *peer = NULL;
+	struct sk_buff *segs, *next;
+	struct avpn_path *path;
+	const void *daddr;
+	int family;
+
+	rcu_read_lock_bh();
+	family = avpn_tx_family(skb);
+	if (unlikely(!family)) {
+		reason = AUTOVPN_DROP_INNER;
+		goto drop;
+	}
+	daddr = family == AF_INET ? (const void *)&ip_hdr(skb)->daddr :
+				    (const void *)&ipv6_hdr(skb)->daddr;
+	peer = avpn_trie_lookup(&avpn->routes, family, daddr);
+	if (peer)
+		peer = avpn_peer_get(peer);
+	if (unlikely(!peer)) {
+		if (family == AF_INET)
+			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+		else
+			icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+		reason = AUTOVPN_DROP_NO_ROUTE;
+		goto drop;
+	}
+	if (unlikely(avpn_too_big(skb, family, READ_ONCE(dev->mtu)))) {
+		reason = AUTOVPN_DROP_TOO_BIG;
+		goto drop;
+	}
+	/* One path per flow: chosen on the whole packet, before segmenting. */
+	path = avpn_path_select(peer, skb);
+	if (unlikely(!path)) {
+		reason = AUTOVPN_DROP_NO_PATH;
+		goto drop;
+	}
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			reason = AUTOVPN_DROP_NOMEM;
+			goto drop;
+		}
+		consume_skb(skb);
+		skb = segs;
+	}
+	skb_list_walk_safe(skb, skb, next) {
+		skb_mark_not_on_list(skb);
+		avpn_send_one(avpn, peer, path, skb);
+	}
+	avpn_peer_put(peer);
+	rcu_read_unlock_bh();
+	return NETDEV_TX_OK;
+
+drop:
+	avpn_count_drop(avpn, peer, reason);
+	kfree_skb(skb);
+	if (peer)
+		avpn_peer_put(peer);
+	rcu_read_unlock_bh();
+	return NETDEV_TX_OK;
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Uplinks: UDP sockets opened and bound by the daemon, handed to us by fd.
+ *
+ * We keep our own file reference (sockfd_lookup), so the socket outlives the
+ * daemon and forwarding continues without it (DESIGN §2). Its encap_rcv is
+ * hooked: DATA goes to avpn_udp_encap_recv(), everything else stays in the
+ * socket for the daemon. On release we undo exactly what
+ * setup_udp_tunnel_sock() did and only drop our file reference -- unlike
+ * udp_tunnel_sock_release(), which would sock_release() a socket the daemon
+ * may still be using.
+ */
+#include <linux/file.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+#include <net/inet_sock.h>
+#include "avpn.h"
+
+static void uplink_free_rcu(struct rcu_head *rcu)
+{
+	struct avpn_uplink *up = container_of(rcu, struct avpn_uplink, rcu);
+
+	/* fput from softirq is deferred to a workqueue by the VFS. */
+	sockfd_put(up->sock);
+	kfree(up);
+}
+
+struct avpn_uplink *avpn_uplink_prepare(struct avpn_dev *avpn, u8 id, int fd,
+					struct netlink_ext_ack *extack)
+{
+	struct avpn_uplink *up, *cur;
+	struct socket *sock;
+	struct sock *sk;
+	int err;
+
+	lockdep_assert_held(&avpn->lock);
+	if (id >= AUTOVPN_MAX_UPLINKS) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink id out of range");
+		return ERR_PTR(-EINVAL);
+	}
+	sock = sockfd_lookup(fd, &err);
+	if (!sock) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink fd is not an open socket");
+		return ERR_PTR(err);
+	}
+	sk = sock->sk;
+	if (!sk || sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink fd is not an IPv4/IPv6 UDP socket");
+		err = -EPROTOTYPE;
+		goto err_put;
+	}
+	if (!inet_sk(sk)->inet_sport) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink socket is not bound to a port");
+		err = -EDESTADDRREQ;
+		goto err_put;
+	}
+	cur = rcu_dereference_protected(avpn->uplinks[id], lockdep_is_held(&avpn->lock));
+	if (cur && cur->sock == sock) {
+		/* Same socket again: nothing to change. */
+		sockfd_put(sock);
+		return NULL;
+	}
+	up = kzalloc(sizeof(*up), GFP_KERNEL);
+	if (!up) {
+		NL_SET_ERR_MSG_MOD(extack, "out of memory");
+		err = -ENOMEM;
+		goto err_put;
+	}
+	up->sock = sock;
+	up->avpn = avpn;
+	up->id = id;
+	return up;
+
+err_put:
+	sockfd_put(sock);
+	return ERR_PTR(err);
+}
+
+void avpn_uplink_discard(struct avpn_uplink *up)
+{
+	if (up) {
+		sockfd_put(up->sock);
+		kfree(up);
+	}
+}
+
+int avpn_uplink_hook(struct avpn_uplink *up, struct netlink_ext_ack *extack)
+{
+	struct udp_tunnel_sock_cfg cfg = {
+		.sk_user_data = up,
+		.encap_type = 1,
+		.encap_rcv = avpn_udp_encap_recv,
+	};
+	struct sock *sk = up->sock->sk;
+
+	lock_sock(sk);
+	if (udp_sk(sk)->encap_type || udp_sk(sk)->encap_rcv || rcu_access_pointer(sk->sk_user_data)) {
+		release_sock(sk);
+		NL_SET_ERR_MSG_MOD(extack,
+				   "uplink socket is already used by an encapsulation (another uplink or tunnel)");
+		return -EBUSY;
+	}
+	up->mc_loop = inet_sk(sk)->mc_loop;
+	setup_udp_tunnel_sock(sock_net(sk), up->sock, &cfg);
+	release_sock(sk);
+	return 0;
+}
+
+void avpn_uplink_unhook(struct avpn_uplink *up)
+{
+	struct sock *sk = up->sock->sk;
+
+	lock_sock(sk);
+	if (rcu_access_pointer(sk->sk_user_data) == up) {
+		/* Undo setup_udp_tunnel_sock(); encap_enabled stays, harmlessly. */
+		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
+		WRITE_ONCE(udp_sk(sk)->encap_type, 0);
+		rcu_assign_sk_user_data(sk, NULL);
+		inet_sk(sk)->mc_loop = up->mc_loop;
+		inet_dec_convert_csum(sk);
+	}
+	release_sock(sk);
+}
+
+/* Unhook now; free after every encap_rcv/xmit that may still see it is done. */
+static void uplink_release(struct avpn_uplink *up)
+{
+	avpn_uplink_unhook(up);
+	/*
+	 * encap_rcv runs under the UDP receive path's RCU read lock and xmit
+	 * under rcu_read_lock_bh: after a grace period neither can still hold
+	 * the pointer, and only then do we give up the socket.
+	 */
+	call_rcu(&up->rcu, uplink_free_rcu);
+}
+
+void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up)
+{
+	struct avpn_uplink *old;
+
+	lockdep_assert_held(&avpn->lock);
+	old = rcu_replace_pointer(avpn->uplinks[id], up, lockdep_is_held(&avpn->lock));
+	if (old)
+		uplink_release(old);
+}
+
+int avpn_uplink_set(struct avpn_dev *avpn, u8 id, int fd, struct netlink_ext_ack *extack)
+{
+	struct avpn_uplink *up;
+	int err;
+
+	lockdep_assert_held(&avpn->lock);
+	if (fd < 0) {
+		if (id >= AUTOVPN_MAX_UPLINKS)
+			return -EINVAL;
+		avpn_uplink_publish(avpn, id, NULL);
+		return 0;
+	}
+	up = avpn_uplink_prepare(avpn, id, fd, extack);
+	if (IS_ERR_OR_NULL(up))
+		return PTR_ERR_OR_ZERO(up);
+	err = avpn_uplink_hook(up, extack);
+	if (err) {
+		avpn_uplink_discard(up);
+		return err;
+	}
+	avpn_uplink_publish(avpn, id, up);
+	return 0;
+}
+
+void avpn_uplinks_release(struct avpn_dev *avpn)
+{
+	int i;
+
+	for (i = 0; i < AUTOVPN_MAX_UPLINKS; i++)
+		avpn_uplink_publish(avpn, i, NULL);
+}

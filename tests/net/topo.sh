@@ -1,0 +1,388 @@
+#!/bin/bash
+# shellcheck shell=bash
+# Two-gateway topology shared by the tunnel scenarios (sourced, not run):
+#
+#   lanA              gwA                       rt                      gwB              lanB
+#  10.1.0.2/24 --- 10.1.0.1   av0   192.0.2.1 --- 192.0.2.254      198.51.100.254 --- 198.51.100.1   av0   10.2.0.1 --- 10.2.0.2/24
+#  fd01::2/64      fd01::1          2001:db8:1::1 - 2001:db8:1::fe  2001:db8:2::fe - 2001:db8:2::1          fd02::1      fd02::2/64
+#     veth "lan"     "lan" "wan"          "ra"            "rb"         "wan" "lan"          "lan"
+#                          \______________ UDP 40001 <-> 40002, DATA packets _________/
+#
+# rt is "the internet": it only forwards between gwA's and gwB's outer
+# networks, it knows nothing of 10.x / fd0x. Each gateway routes the other
+# LAN into av0; av0 has one peer (id 1) with routes = allowed = the other LAN,
+# path 0 over uplink 0 to the other gateway, and a current key made by
+# `autovpn genkey --data` (A's tx file = B's rx file). The outer family is v4
+# or v6 (setup_topology's argument); the inner traffic is always both.
+#
+# Scenario skeleton:
+#   . "$(dirname "$0")/topo.sh"
+#   setup_topology v4 && setup_tunnel || fatal "setup"
+#   ... ; teardown_tunnel; use_outer v6; setup_tunnel ...
+#   check "ping" n lanA ping -c 2 -W 2 10.2.0.2
+#   finish
+#
+# Run directly (not sourced), it checks the plain topology: rt forwards
+# between the gateways' outer addresses in both families, and the LANs are not
+# reachable without the tunnel (so a working ping later proves av0 carried it).
+
+set -u
+
+TOP=${AVPN_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BIN=${AVPN_BIN:-$TOP/build}
+KO=${AVPN_KO:-$TOP/kernel/autovpn.ko}
+OUT=${AVPN_OUT:-/tmp/avpn-out}
+AVPN=$BIN/autovpn
+NETBIN=$BIN/tests/net
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/avpn-net.XXXXXX)
+umask 077
+
+NAMESPACES="lanA gwA rt gwB lanB"
+LANA4=10.1.0.2 LANB4=10.2.0.2 LANA6=fd01::2 LANB6=fd02::2
+PORT_A=40001 PORT_B=40002
+# Receiver indexes: B writes RX_A into packets for A, A writes RX_B.
+RX_A=101 RX_B=202
+FAILS=0
+BG_PIDS=()
+
+# ---- helpers ----------------------------------------------------------------
+
+n() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+log() { echo "# $*"; }
+
+result() { # NAME 0|1 [detail]
+	if [ "$2" = 0 ]; then
+		echo "RESULT PASS $1${3:+ ($3)}"
+	else
+		echo "RESULT FAIL $1${3:+ ($3)}"
+		FAILS=$((FAILS + 1))
+	fi
+}
+
+# check NAME CMD...: runs CMD, its exit status is the result.
+check() {
+	local name=$1 rc
+	shift
+	"$@"
+	rc=$?
+	[ $rc = 0 ] || log "'$*' exited $rc"
+	result "$name" $((rc != 0))
+}
+
+# check_fails NAME CMD...: CMD must fail.
+check_fails() {
+	local name=$1
+	shift
+	if "$@"; then
+		log "'$*' succeeded but should have failed"
+		result "$name" 1
+	else
+		result "$name" 0
+	fi
+}
+
+fatal() {
+	result "$1" 1 "${2:-setup failed}"
+	exit 1
+}
+
+finish() {
+	if [ "$FAILS" = 0 ]; then
+		log "all checks passed"
+		exit 0
+	fi
+	log "$FAILS check(s) failed"
+	exit 1
+}
+
+# bg NS CMD...: runs CMD in NS in the background; killed by cleanup.
+# The pid is in $BG_PID.
+bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+stop_bg() {
+	local p
+	for p in "$@"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
+
+cleanup() {
+	local p ns
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for ns in $NAMESPACES; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# wait_until SECS CMD...: polls CMD every 0.2 s (TCG is slow and uneven:
+# never a fixed sleep where readiness can be observed).
+wait_until() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+tcp_listening() { n "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
+udp_bound() { n "$1" ss -Hlun "sport = :$2" | grep -q .; }
+wait_for_tcp_port() { wait_until "${3:-20}" tcp_listening "$1" "$2"; }
+
+# An IPv6 literal in endpoint syntax.
+ep() { case $1 in *:*) echo "[$1]:$2" ;; *) echo "$1:$2" ;; esac; }
+
+load_module() {
+	grep -q '^autovpn ' /proc/modules && return 0
+	if [ ! -f "$KO" ]; then
+		log "module $KO not built"
+		return 1
+	fi
+	# A real gateway's udev loads the CPU's AES-NI driver at boot (cpu
+	# modalias); the VM has no udev, and without it gcm(aes) would be
+	# built from aes-generic. Absent (no AES-NI): the generic code it is.
+	modprobe -q aesni_intel 2>/dev/null
+	# insmod does not resolve dependencies (udp_tunnel, ip6_udp_tunnel).
+	local dep
+	for dep in $(modinfo -F depends "$KO" | tr ',' ' '); do
+		modprobe "$dep" || return 1
+	done
+	insmod "$KO"
+}
+
+# ---- topology -------------------------------------------------------------
+
+sysctls() {
+	local ns=$1 fwd=$2
+	n "$ns" sysctl -qw net.ipv4.ip_forward="$fwd" net.ipv6.conf.all.forwarding="$fwd" \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 >/dev/null
+}
+
+# veth NS1 IF1 NS2 IF2 (brought up by the address batches below)
+veth() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+}
+
+# use_outer v4|v6: which outer addresses the tunnel uses (both exist).
+use_outer() {
+	OUTER=$1
+	case $OUTER in
+	v4) GWA_OUT=192.0.2.1 GWB_OUT=198.51.100.1 ;;
+	v6) GWA_OUT=2001:db8:1::1 GWB_OUT=2001:db8:2::1 ;;
+	*)
+		log "outer family must be v4 or v6, not '$OUTER'"
+		return 1 ;;
+	esac
+	EP_A=$(ep "$GWA_OUT" $PORT_A)
+	EP_B=$(ep "$GWB_OUT" $PORT_B)
+}
+
+# setup_topology [v4|v6]: the five namespaces, both outer families
+# addressed; the argument picks the one the tunnel will use (use_outer).
+# One `ip -batch` per namespace: every exec is slow under TCG.
+setup_topology() {
+	local ns
+	use_outer "${1:-v4}" || return 1
+	for ns in $NAMESPACES; do
+		ip netns del "$ns" 2>/dev/null
+		ip netns add "$ns" || return 1
+	done
+	veth lanA lan gwA lan && veth gwA wan rt ra && veth rt rb gwB wan &&
+		veth gwB lan lanB lan || return 1
+	sysctls lanA 0 && sysctls lanB 0 && sysctls gwA 1 && sysctls gwB 1 &&
+		sysctls rt 1 || return 1
+
+	ip -n lanA -batch - <<-EOF || return 1
+		link set dev lo up
+		link set dev lan up
+		addr add 10.1.0.2/24 dev lan
+		addr add fd01::2/64 dev lan nodad
+		route add default via 10.1.0.1
+		route add default via fd01::1
+	EOF
+	ip -n lanB -batch - <<-EOF || return 1
+		link set dev lo up
+		link set dev lan up
+		addr add 10.2.0.2/24 dev lan
+		addr add fd02::2/64 dev lan nodad
+		route add default via 10.2.0.1
+		route add default via fd02::1
+	EOF
+	ip -n gwA -batch - <<-EOF || return 1
+		link set dev lo up
+		link set dev lan up
+		link set dev wan up
+		addr add 10.1.0.1/24 dev lan
+		addr add fd01::1/64 dev lan nodad
+		addr add 192.0.2.1/24 dev wan
+		addr add 2001:db8:1::1/64 dev wan nodad
+		route add default via 192.0.2.254
+		route add default via 2001:db8:1::fe
+	EOF
+	ip -n gwB -batch - <<-EOF || return 1
+		link set dev lo up
+		link set dev lan up
+		link set dev wan up
+		addr add 10.2.0.1/24 dev lan
+		addr add fd02::1/64 dev lan nodad
+		addr add 198.51.100.1/24 dev wan
+		addr add 2001:db8:2::1/64 dev wan nodad
+		route add default via 198.51.100.254
+		route add default via 2001:db8:2::fe
+	EOF
+	# The internet does not route private LANs.
+	ip -n rt -batch - <<-EOF || return 1
+		link set dev lo up
+		link set dev ra up
+		link set dev rb up
+		addr add 192.0.2.254/24 dev ra
+		addr add 2001:db8:1::fe/64 dev ra nodad
+		addr add 198.51.100.254/24 dev rb
+		addr add 2001:db8:2::fe/64 dev rb nodad
+		route add unreachable 10.0.0.0/8
+		route add unreachable fd00::/8
+	EOF
+	# Wait until the outer path answers once in the chosen family (links
+	# up, neighbours resolvable), so the first tunnel packet is not lost.
+	wait_until 10 n gwA ping -c 1 -W 1 "$GWB_OUT" || {
+		log "gwA cannot reach $GWB_OUT through rt"
+		return 1
+	}
+}
+
+# make_keys ID: DATA key files for key id ID, ab = A->B, ba = B->A.
+make_keys() {
+	"$AVPN" genkey --data >"$WORK/ab$1.key" &&
+		"$AVPN" genkey --data >"$WORK/ba$1.key"
+}
+
+# The tool writes the key files; each side sends with its own tx file.
+key_args() { # SIDE ID
+	if [ "$1" = A ]; then
+		echo "id $2 tx $WORK/ab$2.key rx $WORK/ba$2.key"
+	else
+		echo "id $2 tx $WORK/ba$2.key rx $WORK/ab$2.key"
+	fi
+}
+
+# setup_gateway SIDE: av0 on gwSIDE, per /tmp/cli-spec.md.
+setup_gateway() {
+	local side=$1 ns=gw$1 me_ep peer_ep rx tx name lan4 lan6
+	if [ "$side" = A ]; then
+		me_ep=$EP_A peer_ep=$EP_B rx=$RX_A tx=$RX_B name=b
+		lan4=10.2.0.0/24 lan6=fd02::/64
+	else
+		me_ep=$EP_B peer_ep=$EP_A rx=$RX_B tx=$RX_A name=a
+		lan4=10.1.0.0/24 lan6=fd01::/64
+	fi
+	n "$ns" ip link add av0 type autovpn || return 1
+	n "$ns" "$AVPN" set av0 uplink 0 bind "$me_ep" || return 1
+	# shellcheck disable=SC2046
+	n "$ns" "$AVPN" set av0 peer 1 name $name rx-index $rx tx-index $tx \
+		routes $lan4,$lan6 allowed $lan4,$lan6 \
+		path 0 uplink 0 endpoint "$peer_ep" state up \
+		key current $(key_args "$side" 1) || return 1
+	n "$ns" ip link set av0 up &&
+		n "$ns" ip route add $lan4 dev av0 &&
+		n "$ns" ip -6 route add $lan6 dev av0
+}
+
+# setup_tunnel: module, keys (id 1), av0 on both gateways.
+setup_tunnel() {
+	load_module || return 1
+	make_keys 1 || return 1
+	setup_gateway A && setup_gateway B || {
+		log "tunnel setup failed; state:"
+		n gwA "$AVPN" show 2>&1 | sed 's/^/#   gwA: /'
+		n gwB "$AVPN" show 2>&1 | sed 's/^/#   gwB: /'
+		return 1
+	}
+}
+
+# teardown_tunnel: delete both av0 (their uplink sockets go with them), so
+# setup_tunnel can run again, e.g. after use_outer v6.
+teardown_tunnel() {
+	n gwA ip link del av0 && n gwB ip link del av0
+}
+
+# install_next SIDE ID / swap SIDE: key rotation by hand.
+install_next() {
+	# shellcheck disable=SC2046
+	n "gw$1" "$AVPN" set av0 peer 1 key next $(key_args "$1" "$2")
+}
+swap_key() { n "gw$1" "$AVPN" set av0 peer 1 key-swap; }
+
+# ---- counters -------------------------------------------------------------
+
+show_json() { n "$1" "$AVPN" show av0 --json; }
+
+# peer_stat NS FILTER: e.g. peer_stat gwB .drops.replay (of peer 1).
+peer_stat() {
+	show_json "$1" | jq -er ".interfaces[0].peers[] | select(.id == 1) | $2"
+}
+# dev_stat NS FILTER: e.g. dev_stat gwB .drops.malformed
+dev_stat() { show_json "$1" | jq -er ".interfaces[0] | $2"; }
+
+# Sum of all drop counters of the device (device-level reasons).
+dev_drops_total() { dev_stat "$1" '[.drops[]] | add'; }
+
+# ---- traffic --------------------------------------------------------------
+
+# iperf_server NS: a background iperf3 server, ready when this returns.
+iperf_server() {
+	bg "$1" timeout 600 iperf3 -s -p 5201 >>"$WORK/iperf3-server-$1.log" 2>&1
+	wait_for_tcp_port "$1" 5201 30
+}
+
+# iperf_run NS DST SECS JSON [iperf3 args]: bounded client run.
+iperf_run() {
+	local ns=$1 dst=$2 secs=$3 json=$4
+	shift 4
+	n "$ns" timeout $((secs + 60)) iperf3 -c "$dst" -p 5201 -t "$secs" \
+		--connect-timeout 10000 -J "$@" >"$json"
+}
+
+# Received Mbit/s (one decimal) from an iperf3 JSON result; fails unless > 0.
+iperf_mbps() {
+	jq -er '.end.sum_received.bits_per_second / 1e6 | select(. > 0) |
+		(. * 10 | floor) / 10' "$1"
+}
+
+# ---- run directly: a check of the topology itself -------------------------
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	setup_topology v4 || fatal "topology"
+	for fam in v4 v6; do
+		use_outer $fam
+		check "topology-$fam-outer-a-to-b" n gwA ping -c 1 -W 2 "$GWB_OUT"
+		check "topology-$fam-outer-b-to-a" n gwB ping -c 1 -W 2 "$GWA_OUT"
+		check "topology-$fam-lan-a-gateway" n lanA ping -c 1 -W 2 10.1.0.1
+		check "topology-$fam-lan-b-gateway6" n lanB ping -c 1 -W 2 fd02::1
+		check_fails "topology-$fam-no-lan-route-without-tunnel" \
+			n lanA ping -c 1 -W 1 "$LANB4"
+	done
+	finish
+fi

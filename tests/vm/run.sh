@@ -1,0 +1,356 @@
+#!/bin/bash
+# Runs test scenarios inside a QEMU VM (DESIGN.md §9). The host kernel cannot
+# load modules; the VM boots the installed Debian kernel with the host's root
+# shared read-only over 9p (tmpfs overlay on top), so every host tool is there.
+#
+# usage: tests/vm/run.sh [options] SCENARIO...
+#   SCENARIO   a script (tests/net/ping.sh), a directory (its *.sh except
+#              lib.sh), or "all" (= tests/net)
+#   -k PATH    module to test: autovpn.ko or a directory holding it
+#              (default: kernel/autovpn.ko). It is copied into the run
+#              directory at start, so a rebuild during the run is harmless.
+#   -o FILE    write "PASS name" / "FAIL name" lines to FILE
+#   -t SECS    per-scenario timeout (default 300); a scenario can set its
+#              own with a line "# vm-timeout: SECS" in its first 30 lines
+#   -b FILE    also append the BENCH lines to FILE
+#   -s         boot a separate VM for every scenario
+#   -v         stream the VM console to stdout
+#
+# One VM boot runs all scenarios in order. Each scenario runs as root with:
+#   cwd       the repository top (same path as on the host)
+#   AVPN_TOP  the repository top
+#   AVPN_KO   the autovpn.ko to insmod
+#   AVPN_BIN  $AVPN_TOP/build (userspace binaries)
+#   AVPN_OUT  a writable per-scenario directory on the host (artifacts)
+#   /tmp      a fresh tmpfs; everything outside AVPN_OUT is discarded
+# Verdict: PASS if the script exits 0 within the timeout and the kernel log
+# shows no bug (WARNING, BUG, Oops, refcount, list corruption, RCU stall ...)
+# during it or its cleanup. Lines "RESULT PASS name" / "RESULT FAIL name" it
+# prints become extra results "PASS script:name"; "BENCH key value" lines are
+# collected in build/vm/<run>/bench.txt. Between scenarios the guest kills all
+# processes, deletes every netns and extra link, flushes nft/xfrm, unloads
+# autovpn (failing the scenario if it cannot) and resets /tmp.
+# A kernel panic or a VM that goes silent fails every scenario not finished.
+# Logs: build/vm/<run>/NNN-name/{output.log,dmesg.txt,out/}, console.log.
+# Exit status: 0 if everything passed.
+set -u
+# The whole script is one block, parsed before it runs: editing this file
+# while a run is going on cannot break that run.
+{
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ko=
+resfile=
+benchfile=
+timeout=300
+separate=0
+verbose=0
+
+die() {
+	echo "tests/vm/run.sh: $*" >&2
+	exit 2
+}
+
+while getopts k:o:t:b:svh opt; do
+	case $opt in
+	k) ko=$OPTARG ;;
+	o) resfile=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	b) benchfile=$OPTARG ;;
+	s) separate=1 ;;
+	v) verbose=1 ;;
+	*)
+		sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
+		exit 2
+		;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || die "no scenario given (try -h)"
+case $timeout in '' | *[!0-9]*) die "-t needs a number of seconds" ;; esac
+[ "$timeout" -gt 0 ] || die "-t needs a positive number"
+
+# Result and bench files are given relative to the caller's cwd.
+abspath() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+[ -n "$resfile" ] && resfile=$(abspath "$resfile")
+[ -n "$benchfile" ] && benchfile=$(abspath "$benchfile")
+
+# --- scenarios -------------------------------------------------------------
+scen=()
+add_dir() {
+	local f
+	for f in "$1"/*.sh; do
+		[ -e "$f" ] || continue
+		[ "${f##*/}" = lib.sh ] && continue
+		scen+=("$f")
+	done
+}
+for a in "$@"; do
+	if [ "$a" = all ]; then
+		add_dir "$top/tests/net"
+	elif [ -d "$a" ]; then
+		add_dir "$(cd "$a" && pwd)"
+	elif [ -f "$a" ]; then
+		scen+=("$(cd "$(dirname "$a")" && pwd)/${a##*/}")
+	else
+		die "no such scenario: $a"
+	fi
+done
+[ ${#scen[@]} -gt 0 ] || die "no scenario found in: $*"
+# Names are relative to the top when possible: tests/net/ping.sh.
+names=()
+for s in "${scen[@]}"; do
+	case $s in
+	"$top"/*) names+=("${s#"$top"/}") ;;
+	*) names+=("$s") ;;
+	esac
+	case $s in
+	/tmp/* | /run/* | /proc/* | /sys/* | /dev/*)
+		die "$s: the VM mounts fresh /tmp, /run, /proc, /sys, /dev; put scenarios elsewhere" ;;
+	*[[:space:]]*) die "$s: path contains whitespace" ;;
+	esac
+done
+case $top in
+/tmp/* | /run/*) die "repository under /tmp or /run is hidden in the VM (fresh tmpfs there)" ;;
+*[[:space:],]*) die "repository path must not contain whitespace or commas: $top" ;;
+esac
+
+# -s: one VM per scenario, by running ourselves once per scenario.
+if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
+	rc=0
+	[ -n "$resfile" ] && : >"$resfile"
+	for s in "${scen[@]}"; do
+		args=(-t "$timeout")
+		[ -n "$ko" ] && args+=(-k "$ko")
+		[ -n "$benchfile" ] && args+=(-b "$benchfile")
+		[ $verbose = 1 ] && args+=(-v)
+		tmpres=$(mktemp)
+		"$0" "${args[@]}" -o "$tmpres" "$s" || rc=1
+		[ -n "$resfile" ] && cat "$tmpres" >>"$resfile"
+		rm -f "$tmpres"
+	done
+	exit $rc
+fi
+
+# --- kernel, module, initramfs ---------------------------------------------
+# Same choice as the top Makefile: the running kernel if its headers exist,
+# else the newest installed one.
+if [ -z "${KVER:-}" ]; then
+	if [ -d "/lib/modules/$(uname -r)/build" ]; then
+		KVER=$(uname -r)
+	else
+		KVER=$(ls /lib/modules 2>/dev/null | sort -V | tail -n 1)
+	fi
+fi
+vmlinuz=${VMLINUZ:-/boot/vmlinuz-$KVER}
+[ -r "$vmlinuz" ] || die "no kernel image $vmlinuz (apt-get install linux-image-amd64)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (make deps)"
+[ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
+
+[ -n "$ko" ] || ko=$top/kernel/autovpn.ko
+[ -d "$ko" ] && ko=$ko/autovpn.ko
+ko=$(abspath "$ko")
+
+vmdir=$top/build/vm
+mkdir -p "$vmdir" || die "cannot create $vmdir"
+# Runs older than a day go (no run lasts that long; each holds a module
+# copy), and so do caches unused for a day.
+find "$vmdir" -maxdepth 1 -name 'run-*' -type d -mmin +1440 -exec rm -rf {} + 2>/dev/null
+find "$vmdir" -maxdepth 1 \( -name 'initramfs-*' -o -name 'vmlinux-*' \) -mmin +1440 \
+	-exec rm -f {} + 2>/dev/null
+
+# The initramfs is cached under a name derived from everything it is built
+# from, so a changed input rebuilds it and concurrent runs never clash.
+key=$( {
+	cat "$here/mkinitramfs.sh" "$here/init"
+	echo "$KVER"
+	stat -Lc '%n %s %Y' /bin/busybox "/lib/modules/$KVER/modules.dep"
+} | sha256sum | cut -c1-16)
+initrd=$vmdir/initramfs-$KVER-$key.cpio.gz
+if [ ! -s "$initrd" ]; then
+	"$here/mkinitramfs.sh" "$KVER" "$initrd" || die "building the initramfs failed"
+fi
+
+# Boot the uncompressed kernel when it can be extracted (see vmlinux.sh).
+kimage=$vmdir/vmlinux-$KVER-$(stat -Lc '%s-%Y' "$vmlinuz")
+if [ ! -s "$kimage" ] && [ ! -e "$kimage.none" ]; then
+	"$here/vmlinux.sh" "$vmlinuz" "$kimage" 2>/dev/null || : >"$kimage.none"
+fi
+[ -s "$kimage" ] || kimage=$vmlinuz
+# In use: keep the caches from the pruning above (never touch /boot).
+touch -c "$initrd" 2>/dev/null
+[ "$kimage" = "$vmlinuz" ] || touch -c "$kimage" 2>/dev/null
+
+run=$(mktemp -d "$vmdir/run-$(date +%Y%m%d-%H%M%S)-XXXX") || die "mktemp failed"
+if [ -f "$ko" ]; then
+	cp "$ko" "$run/autovpn.ko"
+	guest_ko=$run/autovpn.ko
+else
+	echo "tests/vm/run.sh: note: $ko does not exist (make module); AVPN_KO points to it anyway" >&2
+	guest_ko=$ko
+fi
+cp "$here/guest.sh" "$run/guest.sh"
+{
+	printf 'AVPN_TOP=%q\n' "$top"
+	printf 'AVPN_KO=%q\n' "$guest_ko"
+	printf 'AVPN_BIN=%q\n' "$top/build"
+} >"$run/job.env"
+# A scenario may set its own timeout in its first lines: "# vm-timeout: SECS".
+dirs=()
+tmax=$timeout
+for i in "${!scen[@]}"; do
+	b=${scen[$i]##*/}
+	dirs+=("$(printf '%03d' $((i + 1)))-${b%.sh}")
+	mkdir -p "$run/${dirs[$i]}/out"
+	t=$(head -n 30 "${scen[$i]}" | sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+	t=${t:-$timeout}
+	[ "$t" -gt "$tmax" ] && tmax=$t
+	echo "${dirs[$i]} $t ${scen[$i]}"
+done >"$run/scenarios"
+: >"$run/progress"
+
+# --- boot --------------------------------------------------------------------
+# Kernel options: panic=-1 + -no-reboot make a panic end qemu at once; the
+# lockup/stall thresholds are raised because TCG vCPUs on a loaded host can be
+# descheduled for many seconds without anything being wrong in the guest;
+# the crypto API's self-tests of every algorithm registered (AES-NI & co at
+# boot, each gcm/rfc4106 instance later) cost seconds each under TCG.
+append="console=ttyS0 loglevel=5 panic=-1 log_buf_len=8M cryptomgr.notests=1"
+append+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
+append+=" tsc=reliable avpn_top=$top avpn_run=$run"
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg
+	-cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot -nic none
+	-kernel "$kimage" -initrd "$initrd" -append "$append"
+	-serial "file:$run/console.log"
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$run,mount_tag=avpnrun,security_model=none")
+
+echo "tests/vm/run.sh: ${#scen[@]} scenario(s), kernel $KVER, logs in ${run#"$top"/}"
+: >"$run/console.log"
+t_start=$(date +%s%N)
+"${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
+qpid=$!
+tailpid=
+if [ $verbose = 1 ]; then
+	tail -n +1 -f "$run/console.log" &
+	tailpid=$!
+fi
+stop_children() {
+	kill "$qpid" 2>/dev/null
+	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+}
+trap 'stop_children; exit 130' INT TERM HUP
+
+: >"$run/results"
+: >"$run/bench.txt"
+fails=0
+
+# Prints a finished scenario and records its results.
+report() {
+	local d=$run/$1 name=$2 verdict ms lines
+	verdict=$(cut -d' ' -f1 "$d/verdict" 2>/dev/null)
+	[ -n "$verdict" ] || verdict=FAIL
+	ms=$(cat "$d/elapsed_ms" 2>/dev/null || echo '?')
+	echo "$verdict $name" >>"$run/results"
+	if [ -f "$d/output.log" ]; then
+		grep -E '^RESULT (PASS|FAIL) ' "$d/output.log" |
+			while read -r _ v sub; do echo "$v $name:$sub"; done >>"$run/results.sub"
+		grep -E '^BENCH ' "$d/output.log" | tee -a "$run/bench.txt"
+	fi
+	if [ "$verdict" = PASS ]; then
+		echo "PASS $name (${ms} ms)"
+	else
+		fails=$((fails + 1))
+		echo "==================== FAIL $name (${ms} ms) ===================="
+		sed 's/^/  reason: /' "$d/reasons" 2>/dev/null
+		echo "---- output (${d#"$top"/}/output.log) ----"
+		lines=$(wc -l <"$d/output.log" 2>/dev/null || echo 0)
+		if [ "$lines" -gt 10000 ]; then
+			echo "[... $((lines - 10000)) lines cut, the whole output is in the file ...]"
+		fi
+		tail -n 10000 "$d/output.log" 2>/dev/null
+		if [ -s "$d/dmesg-bad.txt" ]; then
+			echo "---- kernel log: offending lines ----"
+			cat "$d/dmesg-bad.txt"
+			echo "---- kernel log during the scenario (first 200 lines) ----"
+			head -n 200 "$d/dmesg.txt"
+		fi
+		echo "==================== end of FAIL $name ===================="
+	fi
+	if [ -s "$run/results.sub" ]; then
+		grep -E '^FAIL ' "$run/results.sub" | sed 's/^/  sub-result: /'
+		cat "$run/results.sub" >>"$run/results"
+		rm -f "$run/results.sub"
+	fi
+}
+
+# Watch the VM: report scenarios as the guest finishes them; kill qemu if it
+# does not boot in time or a scenario takes much longer than its own
+# watchdog allows (the guest is then wedged or silent).
+boot_limit=240
+step_limit=$((tmax + 120))
+done_n=0
+last_event=$SECONDS
+booted=0
+why=
+while :; do
+	alive=1
+	kill -0 "$qpid" 2>/dev/null || alive=0
+	mapfile -t finished <"$run/progress"
+	while [ $done_n -lt ${#finished[@]} ]; do
+		report "${dirs[$done_n]}" "${names[$done_n]}"
+		done_n=$((done_n + 1))
+		last_event=$SECONDS
+	done
+	if [ $booted = 0 ] && [ -s "$run/booted" ]; then
+		booted=1
+		last_event=$SECONDS
+		t_boot=$(date +%s%N)
+		echo "VM booted in $(((t_boot - t_start) / 1000000)) ms (guest uptime $(cat "$run/booted") s)"
+	fi
+	[ $done_n -ge ${#scen[@]} ] && break
+	[ $alive = 0 ] && { why="the VM stopped (kernel panic or crash?)"; break; }
+	if [ $booted = 0 ] && [ $((SECONDS - last_event)) -gt $boot_limit ]; then
+		why="the VM did not boot within ${boot_limit}s"
+		break
+	fi
+	if [ $booted = 1 ] && [ $((SECONDS - last_event)) -gt $step_limit ]; then
+		why="no scenario finished for ${step_limit}s: the guest is hung"
+		break
+	fi
+	sleep 0.5
+done
+
+if [ -n "$why" ]; then
+	kill "$qpid" 2>/dev/null
+	echo "tests/vm/run.sh: $why; last console lines:"
+	tail -n 60 "$run/console.log"
+	[ -s "$run/qemu.log" ] && { echo "qemu:"; cat "$run/qemu.log"; }
+	while [ $done_n -lt ${#scen[@]} ]; do
+		d=$run/${dirs[$done_n]}
+		mkdir -p "$d"
+		echo "$why" >>"$d/reasons"
+		echo "FAIL ${names[$done_n]}" >"$d/verdict"
+		report "${dirs[$done_n]}" "${names[$done_n]}"
+		done_n=$((done_n + 1))
+	done
+fi
+# Let qemu finish the power-off (it also flushes the 9p share), bounded.
+for _ in $(seq 100); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$qpid" 2>/dev/null
+wait "$qpid" 2>/dev/null
+[ -n "$tailpid" ] && { kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null; }
+t_end=$(date +%s%N)
+
+if [ -s "$run/boot-dmesg.txt" ] && grep -qE 'BUG:|WARNING:|Oops|Call Trace:' "$run/boot-dmesg.txt"; then
+	echo "tests/vm/run.sh: note: the kernel log during boot already shows problems (${run#"$top"/}/boot-dmesg.txt)"
+fi
+[ -n "$resfile" ] && cp "$run/results" "$resfile"
+[ -n "$benchfile" ] && cat "$run/bench.txt" >>"$benchfile"
+p=$(grep -c '^PASS ' "$run/results")
+f=$(grep -c '^FAIL ' "$run/results")
+echo "tests/vm/run.sh: $p passed, $f failed in $(((t_end - t_start) / 1000000)) ms (logs: ${run#"$top"/})"
+[ "$f" -eq 0 ]
+exit
+}

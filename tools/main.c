@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - `autovpn`: the table of subcommands. Each lives in its own file;
+ * commands may be abbreviated to any unique prefix ("autovpn sh").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/tool.h"
+#include "tools/words.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+    {"show", cmd_show, "show devices, uplinks, peers, paths, keys and counters"},
+    {"set", cmd_set, "configure a device and its peers by hand"},
+    {"link", cmd_link, "create or delete an autovpn device"},
+    {"genkey", cmd_genkey, "generate a private key (or a DATA key with --data)"},
+    {"pubkey", cmd_pubkey, "print the public key of the private key on stdin"},
+    {"monitor", cmd_monitor, "print kernel events until interrupted"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: " PROG " COMMAND [ARGUMENTS]\n\nCommands (unique prefixes work):\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'" PROG " COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *names[N_COMMANDS];
+	size_t i;
+	int c;
+
+	if (argc < 2) {
+		/* Like `wg`: no arguments shows the status. */
+		return cmd_show(0, argv + 1);
+	}
+	if (is_help(argv[1])) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i].name;
+	c = word_match(argv[1], names, N_COMMANDS);
+	if (c == WORD_AMBIGUOUS) {
+		tool_error("ambiguous command '%s'", argv[1]);
+		usage(stderr);
+		return 1;
+	}
+	if (c < 0) {
+		tool_error("unknown command '%s'", argv[1]);
+		usage(stderr);
+		return 1;
+	}
+	return commands[c].fn(argc - 2, argv + 2);
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monitor.c - `autovpn monitor [IFACE]`: one line per kernel event from the
+ * "events" multicast group until killed, flushed at once so scripts that
+ * read a pipe see each event as it happens:
+ *   key-rekey av0 peer 1 key 2
+ *   key-expired av0 peer 1 key 2
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/tool.h"
+
+struct mon {
+	uint32_t ifindex; /* 0 = every device */
+};
+
+static const char *event_name(uint8_t type, char *buf, size_t len)
+{
+	switch (type) {
+	case AUTOVPN_EVENT_KEY_REKEY:
+		return "key-rekey";
+	case AUTOVPN_EVENT_KEY_EXPIRED:
+		return "key-expired";
+	default:
+		snprintf(buf, len, "event-%u", type);
+		return buf;
+	}
+}
+
+static int on_event(const struct avpnl_event *ev, void *arg)
+{
+	const struct mon *m = arg;
+	char name[IF_NAMESIZE], tbuf[16];
+
+	if (m->ifindex && ev->ifindex != m->ifindex)
+		return 0;
+	if (!if_indextoname(ev->ifindex, name))
+		snprintf(name, sizeof(name), "if%u", ev->ifindex);
+	printf("%s %s peer %u", event_name(ev->type, tbuf, sizeof(tbuf)), name, ev->peer_id);
+	if (ev->has_key_id)
+		printf(" key %u", ev->key_id);
+	putchar('\n');
+	return fflush(stdout) ? -1 : 0;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	struct mon m = {0};
+	struct avpnl *h;
+	int r;
+
+	if (argc >= 1 && is_help(argv[0])) {
+		printf("Usage: " PROG " monitor [IFACE]\n"
+		       "Prints kernel events, one per line, until interrupted:\n"
+		       "  key-rekey IFACE peer ID key KID     (rekey threshold reached)\n"
+		       "  key-expired IFACE peer ID key KID   (key hit a hard limit)\n");
+		return 0;
+	}
+	if (argc > 1)
+		return tool_error("monitor: unexpected argument '%s'", argv[1]);
+	if (argc == 1) {
+		m.ifindex = tool_ifindex(argv[0]);
+		if (!m.ifindex)
+			return 1;
+	}
+	h = tool_open();
+	if (!h)
+		return 1;
+	r = avpnl_events_subscribe(h);
+	if (r) {
+		r = tool_nl_error(h, r, "subscribing to events");
+		goto out;
+	}
+	for (;;) {
+		r = avpnl_events_recv(h, on_event, &m);
+		if (r == -1) {
+			r = tool_error("writing output");
+			break;
+		}
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		if (r < 0) {
+			r = tool_nl_error(h, r, NULL);
+			break;
+		}
+	}
+out:
+	avpnl_close(h);
+	return r;
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/* print.c - text and JSON output from the same calls (see print.h). */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/print.h"
+
+#define MAX_DEPTH 16
+
+struct frame {
+	json_object *obj;
+	bool array;
+	const char *sep; /* text lists */
+	unsigned int count;
+};
+
+static struct {
+	bool json, color;
+	json_object *root;
+	int depth;
+	struct frame st[MAX_DEPTH];
+} pr;
+
+bool pr_is_json(void)
+{
+	return pr.json;
+}
+
+void pr_begin(bool json, bool color)
+{
+	memset(&pr, 0, sizeof(pr));
+	pr.json = json;
+	pr.color = color && !json;
+	pr.depth = -1;
+}
+
+static struct frame *top(void)
+{
+	return pr.depth >= 0 ? &pr.st[pr.depth] : NULL;
+}
+
+/* Attaches @v under @key in the current object, or appends it to the array. */
+static void attach(const char *key, json_object *v)
+{
+	struct frame *f = top();
+
+	if (!v)
+		return;
+	if (!f) {
+		if (!pr.root)
+			pr.root = v;
+		else
+			json_object_put(v);
+		return;
+	}
+	if (f->array)
+		json_object_array_add(f->obj, v);
+	else
+		json_object_object_add(f->obj, key ? key : "?", v);
+}
+
+static void push(json_object *obj, bool array, const char *sep)
+{
+	if (pr.depth + 1 >= MAX_DEPTH)
+		return;
+	pr.depth++;
+	pr.st[pr.depth] = (struct frame){.obj = obj, .array = array, .sep = sep};
+}
+
+void pr_obj_open(const char *key)
+{
+	json_object *o = NULL;
+
+	if (pr.json) {
+		o = json_object_new_object();
+		attach(key, json_object_get(o));
+		json_object_put(o); /* the parent holds it now */
+	}
+	push(o, false, NULL);
+}
+
+void pr_obj_close(void)
+{
+	if (pr.depth >= 0)
+		pr.depth--;
+}
+
+void pr_arr_open(const char *key, const char *sep)
+{
+	json_object *a = NULL;
+
+	if (pr.json) {
+		a = json_object_new_array();
+		attach(key, json_object_get(a));
+		json_object_put(a);
+	}
+	push(a, true, sep);
+}
+
+void pr_arr_close(void)
+{
+	struct frame *f = top();
+
+	if (f && !pr.json && f->sep && !f->count)
+		fputs("(none)", stdout);
+	pr_obj_close();
+}
+
+/* Text mode: separator before the second and later items of a text list. */
+static void text_item(void)
+{
+	struct frame *f = top();
+
+	if (f && f->array && f->sep) {
+		if (f->count)
+			fputs(f->sep, stdout);
+		f->count++;
+	}
+}
+
+static const char *color_code(enum pr_color c)
+{
+	switch (c) {
+	case PR_BOLD:
+		return "\033[1m";
+	case PR_GREEN:
+		return "\033[1;32m";
+	case PR_YELLOW:
+		return "\033[1;33m";
+	case PR_RED:
+		return "\033[1;31m";
+	default:
+		return "";
+	}
+}
+
+void pr_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pr.json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void pr_str_color(enum pr_color c, const char *key, const char *fmt, const char *v)
+{
+	char buf[512];
+
+	if (pr.json) {
+		attach(key, json_object_new_string(v));
+		return;
+	}
+	if (!fmt)
+		return;
+	text_item();
+	if (pr.color && c != PR_PLAIN) {
+		snprintf(buf, sizeof(buf), "%s%s\033[0m", color_code(c), v);
+		v = buf;
+	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	printf(fmt, v);
+#pragma GCC diagnostic pop
+}
+
+void pr_str(const char *key, const char *fmt, const char *v)
+{
+	pr_str_color(PR_PLAIN, key, fmt, v);
+}
+
+void pr_u64(const char *key, const char *fmt, uint64_t v)
+{
+	char buf[24];
+
+	if (pr.json) {
+		attach(key, json_object_new_uint64(v));
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	pr_str(key, fmt, buf);
+}
+
+void pr_bool(const char *key, const char *fmt, bool v)
+{
+	if (pr.json) {
+		attach(key, json_object_new_boolean(v));
+		return;
+	}
+	pr_str(key, fmt, v ? "on" : "off");
+}
+
+void pr_bytes(const char *key, const char *fmt, uint64_t v)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double d = (double)v;
+	char buf[32];
+	int u = -1;
+
+	if (pr.json) {
+		attach(key, json_object_new_uint64(v));
+		return;
+	}
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, sizeof(buf), "%llu B", (unsigned long long)v);
+	else
+		snprintf(buf, sizeof(buf), "%.2f %s", d, units[u]);
+	pr_str(key, fmt, buf);
+}
+
+int pr_end(void)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	int r = 0;
+
+	if (pr.json && pr.root) {
+		flags |= isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+		if (puts(json_object_to_json_string_ext(pr.root, flags)) < 0)
+			r = -EIO;
+		json_object_put(pr.root);
+		pr.root = NULL;
+	}
+	if (fflush(stdout) || ferror(stdout))
+		r = -EIO;
+	return r;
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * autovpn: organization-wide site-to-site VPN datapath.
+ *
+ * This header is the whole interface between the kernel module (autovpn.ko)
+ * and userspace (autovpnd, the autovpn tool): the DATA wire format and the
+ * generic netlink family "autovpn".
+ *
+ * Devices
+ * -------
+ * A device of kind "autovpn" is created with `ip link add av0 type autovpn`
+ * (rtnl_link_ops, no link attributes) or with AUTOVPN_CMD_DEV_NEW. Every other
+ * request names its device by AUTOVPN_A_IFINDEX or AUTOVPN_A_IFNAME.
+ *
+ * Uplinks and sockets
+ * -------------------
+ * A device has up to AUTOVPN_MAX_UPLINKS uplinks (wan1 = 0, wan2 = 1). The
+ * daemon opens, binds and owns one UDP socket per uplink and hands its file
+ * descriptor to the module (AUTOVPN_CMD_DEV_SET with AUTOVPN_A_UPLINK nests).
+ * The module takes its own reference to the socket and hooks its encap_rcv:
+ * DATA packets (first byte AUTOVPN_MSG_DATA) are consumed by the kernel; every
+ * other datagram stays in the socket for the daemon's recvmsg(). Transmission
+ * uses the socket's bound address, port and device. Because the module holds
+ * its own reference, forwarding continues if the daemon exits (until the keys
+ * expire), and a restarted daemon can replace the sockets.
+ *
+ * Peers
+ * -----
+ * A peer is identified by a daemon-chosen AUTOVPN_A_PEER_ID (u32, non-zero,
+ * unique per device). AUTOVPN_A_PEER_RX_INDEX is the receiver index that the
+ * remote side writes into DATA packets sent to us (unique per device, chosen
+ * by the daemon and told to the peer in the handshake); AUTOVPN_A_PEER_TX_INDEX
+ * is the index we write into DATA packets we send to it.
+ *
+ * Routes and allowed sources
+ * --------------------------
+ * Routes map destination prefixes to peers (longest prefix match over the
+ * whole device; one peer per prefix). Allowed sources are a per-peer prefix
+ * set: a decrypted inner packet whose source address is not inside one of its
+ * peer's allowed sources is dropped (AUTOVPN_DROP_SOURCE). Both are given as
+ * lists of AUTOVPN_PEER_A_PREFIX nests inside AUTOVPN_PEER_A_ROUTES /
+ * AUTOVPN_PEER_A_ALLOWED. A route to a prefix already routed to another
+ * peer moves it (the daemon decides routing; the kernel keeps one owner). Without a REPLACE flag the
+ * listed prefixes are added (or, with AUTOVPN_PREFIX_F_REMOVE, removed); with
+ * AUTOVPN_PEER_F_REPLACE_ROUTES / _REPLACE_ALLOWED the peer's whole set is
+ * replaced by the list.
+ *
+ * Paths
+ * -----
+ * A path is (local uplink, remote endpoint); a peer has up to
+ * AUTOVPN_MAX_PATHS, identified by AUTOVPN_A_PATH_ID (0..3), which is also
+ * carried in every DATA packet and mixed into the nonce. The daemon probes
+ * paths and sets their state. Transmit picks, per flow, one path among the
+ * UP paths: with the device's active-active flag set, flows are spread by
+ * rendezvous hashing (a path going down moves only its own flows); without
+ * it, every flow uses the UP path with the lowest AUTOVPN_A_PATH_PRIORITY.
+ *
+ * Keys
+ * ----
+ * Each peer has three key slots: CURRENT (transmit and receive), PREVIOUS
+ * (receive only) and NEXT (receive only until swapped in). A key carries a
+ * key id (u8, unique among the peer's installed keys, carried in DATA
+ * packets), a 32-byte AES-256-GCM key and a 4-byte salt for each direction.
+ * AUTOVPN_CMD_KEY_SWAP makes NEXT current and CURRENT previous (the old
+ * previous is dropped). Each (key, path) has its own send counter and its own
+ * receive replay window of AUTOVPN_REPLAY_WINDOW packets.
+ *
+ * Key limits are enforced by the kernel, so a dead daemon fails closed: after
+ * AUTOVPN_A_KEY_REKEY_PACKETS packets sent (or AUTOVPN_A_KEY_REKEY_SECS) the
+ * module multicasts AUTOVPN_EVENT_KEY_REKEY once; at AUTOVPN_A_KEY_LIMIT_PACKETS
+ * sent it stops sending with the key, and after AUTOVPN_A_KEY_LIFETIME_SECS
+ * it neither sends nor receives with it (AUTOVPN_EVENT_KEY_EXPIRED). Defaults
+ * are the AUTOVPN_KEY_DEFAULT_* values below; smaller values are accepted
+ * (tests use them), larger ones are refused.
+ *
+ * Counters
+ * --------
+ * Peers and paths report packets and bytes; the device and each peer report
+ * drops by reason (enum autovpn_drop_reason) in AUTOVPN_A_STATS nests, one
+ * u64 attribute per counter, attribute type = counter index.
+ *
+ * Events
+ * ------
+ * Notifications (AUTOVPN_CMD_EVENT) are sent to the multicast group
+ * AUTOVPN_MCGRP_EVENTS with AUTOVPN_A_EVENT (enum autovpn_event),
+ * AUTOVPN_A_IFINDEX, AUTOVPN_A_PEER_ID and, for key events, AUTOVPN_A_KEY_ID.
+ *
+ * Errors
+ * ------
+ * Every rejected request carries an extended ack message saying why, and a
+ * rejected request changes nothing.
+ */
+#ifndef _UAPI_LINUX_AUTOVPN_H
+#define _UAPI_LINUX_AUTOVPN_H
+
+#include <linux/types.h>
+
+#define AUTOVPN_GENL_NAME "autovpn"
+#define AUTOVPN_GENL_VERSION 1
+#define AUTOVPN_MCGRP_EVENTS "events"
+#define AUTOVPN_LINK_KIND "autovpn"
+
+/* ---- wire format (UDP payload, big-endian) ---- */
+
+enum autovpn_msg_type {
+	AUTOVPN_MSG_DATA = 1, /* the only type the kernel consumes */
+};
+
+/*
+ * DATA: hdr | ciphertext(inner IPv4/IPv6 packet) | 16-byte GCM tag.
+ * AAD = the 16-byte header; nonce = (salt with salt[0] ^= path_id) || counter.
+ */
+struct autovpn_data_hdr {
+	__u8 type;
+	__u8 key_id;
+	__u8 path_id;
+	__u8 reserved; /* 0 */
+	__be32 receiver_index;
+	__be64 counter;
+};
+
+#define AUTOVPN_DATA_HDR_LEN 16
+#define AUTOVPN_TAG_LEN 16
+#define AUTOVPN_KEY_LEN 32
+#define AUTOVPN_SALT_LEN 4
+#define AUTOVPN_NONCE_LEN 12
+
+#define AUTOVPN_MAX_UPLINKS 2
+#define AUTOVPN_MAX_PATHS 4
+#define AUTOVPN_REPLAY_WINDOW 8192
+#define AUTOVPN_DEFAULT_MTU 1420
+#define AUTOVPN_MAX_PEER_NAME 64
+
+/* Key limits (DESIGN §4): rekey at 120 s or 2^28 packets, reject at 180 s. */
+#define AUTOVPN_KEY_DEFAULT_REKEY_PACKETS (1ULL << 28)
+#define AUTOVPN_KEY_DEFAULT_LIMIT_PACKETS ((1ULL << 28) + (1ULL << 24))
+#define AUTOVPN_KEY_DEFAULT_REKEY_SECS 120
+#define AUTOVPN_KEY_DEFAULT_LIFETIME_SECS 180
+
+/* ---- generic netlink ---- */
+
+enum autovpn_cmd {
+	AUTOVPN_CMD_UNSPEC,
+	AUTOVPN_CMD_DEV_NEW,   /* IFNAME -> creates a device */
+	AUTOVPN_CMD_DEV_DEL,   /* IFINDEX|IFNAME */
+	AUTOVPN_CMD_DEV_GET,   /* doit: one device; dumpit: all in the netns */
+	AUTOVPN_CMD_DEV_SET,   /* UPLINK nests, ACTIVE_ACTIVE */
+	AUTOVPN_CMD_PEER_NEW,  /* PEER nest; fails if PEER_ID or RX_INDEX exists */
+	AUTOVPN_CMD_PEER_SET,  /* PEER nest; fails if PEER_ID does not exist */
+	AUTOVPN_CMD_PEER_DEL,  /* PEER nest with PEER_ID */
+	AUTOVPN_CMD_PEER_GET,  /* doit: PEER nest with PEER_ID; dumpit: all, paged */
+	AUTOVPN_CMD_KEY_NEW,   /* PEER_ID + KEYCONF nest */
+	AUTOVPN_CMD_KEY_SWAP,  /* PEER_ID */
+	AUTOVPN_CMD_KEY_DEL,   /* PEER_ID + KEYCONF nest with KEY_SLOT */
+	AUTOVPN_CMD_EVENT,     /* multicast notification, never a request */
+	__AUTOVPN_CMD_MAX
+};
+#define AUTOVPN_CMD_MAX (__AUTOVPN_CMD_MAX - 1)
+
+enum autovpn_attr {
+	AUTOVPN_A_UNSPEC,
+	AUTOVPN_A_IFINDEX,       /* u32 */
+	AUTOVPN_A_IFNAME,        /* string */
+	AUTOVPN_A_UPLINK,        /* nest autovpn_uplink_attr; repeated */
+	AUTOVPN_A_ACTIVE_ACTIVE, /* u8: 1 = spread flows over all up paths */
+	AUTOVPN_A_PEER,          /* nest autovpn_peer_attr; repeated in dumps */
+	AUTOVPN_A_PEER_ID,       /* u32 (top level, for KEY_* and events) */
+	AUTOVPN_A_KEYCONF,       /* nest autovpn_key_attr */
+	AUTOVPN_A_STATS,         /* nest of u64, type = enum autovpn_drop_reason */
+	AUTOVPN_A_EVENT,         /* u8, enum autovpn_event */
+	AUTOVPN_A_KEY_ID,        /* u8 (events) */
+	AUTOVPN_A_MTU,           /* u32 (DEV_NEW) */
+	AUTOVPN_A_NPEERS,        /* u32 (DEV_GET) */
+	AUTOVPN_A_PAD,
+	__AUTOVPN_A_MAX
+};
+#define AUTOVPN_A_MAX (__AUTOVPN_A_MAX - 1)
+
+enum autovpn_uplink_attr {
+	AUTOVPN_UPLINK_A_UNSPEC,
+	AUTOVPN_UPLINK_A_ID,       /* u8, 0..AUTOVPN_MAX_UPLINKS-1 */
+	AUTOVPN_UPLINK_A_FD,       /* u32: bound UDP socket (set); absent = detach */
+	AUTOVPN_UPLINK_A_LOCAL,    /* nest autovpn_sockaddr_attr (get) */
+	AUTOVPN_UPLINK_A_PAD,
+	__AUTOVPN_UPLINK_A_MAX
+};
+#define AUTOVPN_UPLINK_A_MAX (__AUTOVPN_UPLINK_A_MAX - 1)
+
+/* An IPv4 or IPv6 address with port (endpoints) or prefix length (prefixes). */
+enum autovpn_sockaddr_attr {
+	AUTOVPN_SA_A_UNSPEC,
+	AUTOVPN_SA_A_IPV4, /* be32 */
+	AUTOVPN_SA_A_IPV6, /* 16 bytes */
+	AUTOVPN_SA_A_PORT, /* be16 (endpoints) */
+	__AUTOVPN_SA_A_MAX
+};
+#define AUTOVPN_SA_A_MAX (__AUTOVPN_SA_A_MAX - 1)
+
+enum autovpn_peer_flags {
+	AUTOVPN_PEER_F_REPLACE_ROUTES = 1U << 0,
+	AUTOVPN_PEER_F_REPLACE_ALLOWED = 1U << 1,
+	AUTOVPN_PEER_F_REPLACE_PATHS = 1U << 2,
+	__AUTOVPN_PEER_F_ALL = (1U << 3) - 1,
+};
+
+enum autovpn_peer_attr {
+	AUTOVPN_PEER_A_UNSPEC,
+	AUTOVPN_PEER_A_ID,          /* u32, non-zero */
+	AUTOVPN_PEER_A_RX_INDEX,    /* u32, non-zero, unique per device */
+	AUTOVPN_PEER_A_TX_INDEX,    /* u32 */
+	AUTOVPN_PEER_A_NAME,        /* string, < AUTOVPN_MAX_PEER_NAME, for humans */
+	AUTOVPN_PEER_A_FLAGS,       /* u32, enum autovpn_peer_flags */
+	AUTOVPN_PEER_A_ROUTES,      /* nest of AUTOVPN_PEER_A_PREFIX nests */
+	AUTOVPN_PEER_A_ALLOWED,     /* nest of AUTOVPN_PEER_A_PREFIX nests */
+	AUTOVPN_PEER_A_PATHS,       /* nest of AUTOVPN_PEER_A_PATH nests */
+	AUTOVPN_PEER_A_PATH,        /* nest autovpn_path_attr */
+	AUTOVPN_PEER_A_PREFIX,      /* nest autovpn_prefix_attr */
+	AUTOVPN_PEER_A_KEYS,        /* nest of AUTOVPN_A_KEYCONF nests (get) */
+	AUTOVPN_PEER_A_RX_PACKETS,  /* u64 */
+	AUTOVPN_PEER_A_RX_BYTES,    /* u64 */
+	AUTOVPN_PEER_A_TX_PACKETS,  /* u64 */
+	AUTOVPN_PEER_A_TX_BYTES,    /* u64 */
+	AUTOVPN_PEER_A_STATS,       /* nest of u64 drop counters, as AUTOVPN_A_STATS */
+	AUTOVPN_PEER_A_PAD,
+	__AUTOVPN_PEER_A_MAX
+};
+#define AUTOVPN_PEER_A_MAX (__AUTOVPN_PEER_A_MAX - 1)
+
+enum autovpn_prefix_flags {
+	AUTOVPN_PREFIX_F_REMOVE = 1U << 0,
+};
+
+enum autovpn_prefix_attr {
+	AUTOVPN_PREFIX_A_UNSPEC,
+	AUTOVPN_PREFIX_A_IPV4,  /* be32 */
+	AUTOVPN_PREFIX_A_IPV6,  /* 16 bytes */
+	AUTOVPN_PREFIX_A_PLEN,  /* u8, <= 32 / 128; host bits must be zero */
+	AUTOVPN_PREFIX_A_FLAGS, /* u32, enum autovpn_prefix_flags */
+	__AUTOVPN_PREFIX_A_MAX
+};
+#define AUTOVPN_PREFIX_A_MAX (__AUTOVPN_PREFIX_A_MAX - 1)
+
+enum autovpn_path_state {
+	AUTOVPN_PATH_DOWN = 0,
+	AUTOVPN_PATH_UP = 1,
+};
+
+enum autovpn_path_attr {
+	AUTOVPN_PATH_A_UNSPEC,
+	AUTOVPN_PATH_A_ID,         /* u8, 0..AUTOVPN_MAX_PATHS-1 */
+	AUTOVPN_PATH_A_UPLINK,     /* u8, uplink id */
+	AUTOVPN_PATH_A_REMOTE,     /* nest autovpn_sockaddr_attr with PORT */
+	AUTOVPN_PATH_A_STATE,      /* u8, enum autovpn_path_state */
+	AUTOVPN_PATH_A_PRIORITY,   /* u8, lower = preferred (active-active off) */
+	AUTOVPN_PATH_A_CLASS_MASK, /* u32: performance classes this path meets */
+	AUTOVPN_PATH_A_REMOVE,     /* flag: delete this path (PEER_SET) */
+	AUTOVPN_PATH_A_RX_PACKETS, /* u64 (get) */
+	AUTOVPN_PATH_A_RX_BYTES,   /* u64 */
+	AUTOVPN_PATH_A_TX_PACKETS, /* u64 */
+	AUTOVPN_PATH_A_TX_BYTES,   /* u64 */
+	AUTOVPN_PATH_A_PAD,
+	__AUTOVPN_PATH_A_MAX
+};
+#define AUTOVPN_PATH_A_MAX (__AUTOVPN_PATH_A_MAX - 1)
+
+enum autovpn_key_slot {
+	AUTOVPN_KEY_SLOT_CURRENT = 0, /* transmit + receive */
+	AUTOVPN_KEY_SLOT_PREVIOUS = 1, /* receive only */
+	AUTOVPN_KEY_SLOT_NEXT = 2,     /* receive only, until KEY_SWAP */
+	__AUTOVPN_KEY_SLOT_MAX
+};
+
+enum autovpn_key_attr {
+	AUTOVPN_KEY_A_UNSPEC,
+	AUTOVPN_KEY_A_SLOT,          /* u8, enum autovpn_key_slot */
+	AUTOVPN_KEY_A_ID,            /* u8 */
+	AUTOVPN_KEY_A_ENCRYPT_KEY,   /* 32 bytes */
+	AUTOVPN_KEY_A_ENCRYPT_SALT,  /* 4 bytes */
+	AUTOVPN_KEY_A_DECRYPT_KEY,   /* 32 bytes */
+	AUTOVPN_KEY_A_DECRYPT_SALT,  /* 4 bytes */
+	AUTOVPN_KEY_A_REKEY_PACKETS, /* u64, optional */
+	AUTOVPN_KEY_A_LIMIT_PACKETS, /* u64, optional */
+	AUTOVPN_KEY_A_REKEY_SECS,    /* u32, optional */
+	AUTOVPN_KEY_A_LIFETIME_SECS, /* u32, optional */
+	AUTOVPN_KEY_A_AGE_SECS,      /* u32 (get) */
+	AUTOVPN_KEY_A_TX_PACKETS,    /* u64 (get): packets sent with this key */
+	AUTOVPN_KEY_A_PAD,
+	__AUTOVPN_KEY_A_MAX
+};
+#define AUTOVPN_KEY_A_MAX (__AUTOVPN_KEY_A_MAX - 1)
+
+/* Drop counters, reported in AUTOVPN_A_STATS / AUTOVPN_PEER_A_STATS. */
+enum autovpn_drop_reason {
+	AUTOVPN_DROP_UNSPEC,
+	AUTOVPN_DROP_MALFORMED,   /* truncated or bad header */
+	AUTOVPN_DROP_NO_PEER,     /* unknown receiver index */
+	AUTOVPN_DROP_NO_KEY,      /* unknown key id, or key expired */
+	AUTOVPN_DROP_AUTH,        /* AEAD tag mismatch */
+	AUTOVPN_DROP_REPLAY,      /* counter replayed or too old */
+	AUTOVPN_DROP_SOURCE,      /* inner source not in the peer's allowed sources */
+	AUTOVPN_DROP_INNER,       /* decrypted payload is not IPv4/IPv6 */
+	AUTOVPN_DROP_NO_ROUTE,    /* transmit: no route to a peer */
+	AUTOVPN_DROP_NO_PATH,     /* transmit: no UP path or no socket */
+	AUTOVPN_DROP_KEY_LIMIT,   /* transmit: no usable current key */
+	AUTOVPN_DROP_TOO_BIG,     /* transmit: larger than the MTU (ICMP sent) */
+	AUTOVPN_DROP_NOMEM,
+	AUTOVPN_DROP_XMIT,        /* transmit: routing or UDP send failed */
+	__AUTOVPN_DROP_MAX
+};
+#define AUTOVPN_DROP_MAX (__AUTOVPN_DROP_MAX - 1)
+
+enum autovpn_event {
+	AUTOVPN_EVENT_UNSPEC,
+	AUTOVPN_EVENT_KEY_REKEY,   /* key reached its rekey threshold: rotate */
+	AUTOVPN_EVENT_KEY_EXPIRED, /* key reached a hard limit and is unusable */
+	__AUTOVPN_EVENT_MAX
+};
+
+#endif /* _UAPI_LINUX_AUTOVPN_H */
