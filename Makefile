@@ -59,6 +59,27 @@ bench: $(BENCH)
 deps:
 	tests/deps.sh
 
+# Installing on a gateway: the programs, and the module either for the
+# running kernel (module-install) or through DKMS for every kernel >= 6.1.
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+.PHONY: install module-install dkms-install
+install: userspace
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(B)/autovpn $(B)/autovpn-registry $(DESTDIR)$(PREFIX)/sbin/
+
+module-install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules_install
+	depmod -a $(KVER)
+
+dkms-install:
+	rm -rf /usr/src/autovpn-$(VERSION)
+	mkdir -p /usr/src/autovpn-$(VERSION)
+	cp -r dkms.conf Kbuild kernel uapi /usr/src/autovpn-$(VERSION)/
+	cd /usr/src/autovpn-$(VERSION)/kernel && rm -f *.o *.ko *.mod *.mod.c .*.cmd \
+		modules.order Module.symvers
+	dkms install -m autovpn -v $(VERSION) -k $(KVER)
+
 clean:
 	rm -rf $(B)
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null

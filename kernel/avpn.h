@@ -6,7 +6,7 @@
  *
  *   avpn_dev ─┬─ uplinks[2]      UDP sockets handed in by the daemon (uplink.c)
  *             ├─ routes          prefix -> peer trie, for transmit (trie.c)
- *             ├─ peers by id     hash, for configuration (peer.c)
+ *             ├─ peers by id     xarray (peers_xa), ordered: configuration, dumps (peer.c)
  *             └─ peers by index  hash, RCU, for receive (peer.c)
  *   avpn_peer ─┬─ paths[4]       uplink + remote endpoint + state (peer.c, select.c)
  *              ├─ keys           current / previous / next (key.c)

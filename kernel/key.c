@@ -17,11 +17,23 @@
  */
 #include <linux/slab.h>
 #include <linux/jiffies.h>
+#include <linux/module.h>
 #include <linux/wait_bit.h>
 #include <net/netlink.h>
 #include "avpn.h"
 
 #define AVPN_AEAD_ALG "gcm(aes)"
+#define AVPN_AEAD_ALG_PARALLEL "pcrypt(gcm(aes))"
+
+/*
+ * parallel=1: wrap the cipher in pcrypt, which spreads packets over all CPUs
+ * (padata) and completes them in order, asynchronously. A single flow then
+ * uses more than the one CPU its softirq runs on; each packet pays a
+ * workqueue hop. Falls back to plain gcm(aes) if pcrypt is unavailable.
+ */
+static bool parallel;
+module_param(parallel, bool, 0444);
+MODULE_PARM_DESC(parallel, "encrypt/decrypt through pcrypt(gcm(aes)) on all CPUs (default: off)");
 
 /*
  * Keys not yet freed. A packet inside an asynchronous cipher holds a key
@@ -76,7 +88,11 @@ static struct crypto_aead *avpn_aead_new(const u8 *key)
 	/* Any implementation, async included: the x86 AES-NI "gcm(aes)" is an
 	 * async SIMD wrapper that runs synchronously whenever it can.
 	 */
-	tfm = crypto_alloc_aead(AVPN_AEAD_ALG, 0, 0);
+	tfm = ERR_PTR(-ENOENT);
+	if (parallel)
+		tfm = crypto_alloc_aead(AVPN_AEAD_ALG_PARALLEL, 0, 0);
+	if (IS_ERR(tfm))
+		tfm = crypto_alloc_aead(AVPN_AEAD_ALG, 0, 0);
 	if (IS_ERR(tfm))
 		return tfm;
 	ret = crypto_aead_setkey(tfm, key, AUTOVPN_KEY_LEN);

@@ -48,9 +48,10 @@ static void peer_free_rcu(struct rcu_head *rcu)
 	peer_free(container_of(rcu, struct avpn_peer, rcu));
 }
 
+/* A new reference, or NULL once removal has started (the peer is dying). */
 struct avpn_peer *avpn_peer_get(struct avpn_peer *peer)
 {
-	if (unlikely(!peer || !refcount_inc_not_zero(&peer->refcnt)))
+	if (unlikely(!peer || READ_ONCE(peer->dead) || !refcount_inc_not_zero(&peer->refcnt)))
 		return NULL;
 	return peer;
 }

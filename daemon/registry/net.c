@@ -201,6 +201,7 @@ void net_rx(struct registry *r, unsigned int si)
 	static struct sockaddr_storage src[BATCH];
 	static struct mmsghdr rm[BATCH], tm[BATCH];
 	static struct iovec riov[BATCH], tiov[BATCH];
+	static struct gw *ahead[BATCH];
 	struct reg_sock *s = &r->socks[si];
 
 	for (int round = 0; round < 16; round++) {
@@ -223,11 +224,15 @@ void net_rx(struct registry *r, unsigned int si)
 		n = recvmmsg(s->fd, rm, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		for (int i = 0; i < n; i++)
+			ahead[i] = reg_prefetch(r, rbuf[i], rm[i].msg_len);
 		for (int i = 0; i < n; i++) {
 			struct reg_rx rx = {
 				.buf = rbuf[i],
 				.len = rm[i].msg_len,
 				.sock = si,
+				.gw = ahead[i],
+				.looked_up = 1,
 			};
 			size_t len;
 

@@ -166,7 +166,10 @@ struct reg_rx {
 	unsigned int sock;
 	uint8_t local_family;
 	uint8_t local[16];
+	struct gw *gw;	/* looked up ahead (net.c), or NULL */
+	int looked_up;
 };
+struct gw *reg_prefetch(struct registry *r, const uint8_t *buf, size_t len);
 size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, size_t cap,
 		  uint64_t now_ms);
 

@@ -17,7 +17,8 @@
 # This counts sender, both gateways and receiver (all in this VM), the same
 # work for every mode except the datapath under test.
 #
-# Cipher cost from tcrypt (one core, 1420-byte buffers, 256-bit key):
+# Cipher cost from tcrypt (one core, 1420-byte buffers, 256-bit key, best
+# of several runs):
 #   enc, dec in Mbit/s  ->  crypto ceiling C = 2 / (1/enc + 1/dec)
 #   cipher_cpu_s_per_gb = 8000/enc + 8000/dec
 #     (1 GB = 8000 Mbit, encrypted once by the sender and decrypted once by
@@ -133,6 +134,9 @@ stats() {
 # algorithm, "testing speed of ALG (DRIVER) encryption|decryption" then lines
 # "test N (256 bit key, 1420 byte blocks): X operations in S seconds (B bytes)".
 # KEYBITS counts the salt for the ESP forms (rfc7539esp: 256 + 32 = 288).
+# LOG holds several tcrypt runs: the best sample counts. Under TCG a vCPU
+# can be descheduled for a good part of a 1-second sample, which only ever
+# makes a sample slower.
 tcrypt_speed() {
 	awk -v alg="$2" -v dir="$3" -v kb="($4 bit key" '
 		/testing speed of/ {
@@ -143,19 +147,27 @@ tcrypt_speed() {
 			match($0, /[0-9]+ byte blocks/); size = substr($0, RSTART, RLENGTH) + 0
 			match($0, /in [0-9]+ seconds/); secs = substr($0, RSTART + 3, RLENGTH - 11) + 0
 			match($0, /\([0-9]+ bytes\)/); b = substr($0, RSTART + 1, RLENGTH - 8) + 0
-			if (size <= 1420 && size > best && secs > 0) {
-				best = size; mbps = b * 8 / secs / 1e6
-			}
+			if (secs > 0 && b * 8 / secs / 1e6 > best[size])
+				best[size] = b * 8 / secs / 1e6
 		}
-		END { if (best) printf "%.1f %d\n", mbps, best }' "$1"
+		END {
+			for (sz in best)
+				if (sz + 0 <= 1420 && sz + 0 > pick)
+					pick = sz + 0
+			if (pick)
+				printf "%.1f %d\n", best[pick], pick
+		}' "$1"
 }
 
-run_tcrypt() { # MODE -> dmesg lines of that tcrypt run in $WORK/tcrypt-MODE.log
-	local before
-	before=$(dmesg | wc -l)
-	# tcrypt refuses to stay loaded by design (returns -EAGAIN).
-	timeout 300 modprobe tcrypt mode="$1" sec=1 2>/dev/null
-	dmesg | tail -n +$((before + 1)) >"$WORK/tcrypt-$1.log"
+run_tcrypt() { # MODE RUNS -> dmesg lines of those runs in $WORK/tcrypt-MODE.log
+	local before i
+	: >"$WORK/tcrypt-$1.log"
+	for ((i = 0; i < $2; i++)); do
+		before=$(dmesg | wc -l)
+		# tcrypt refuses to stay loaded by design (returns -EAGAIN).
+		timeout 300 modprobe tcrypt mode="$1" sec=1 2>/dev/null
+		dmesg | tail -n +$((before + 1)) >>"$WORK/tcrypt-$1.log"
+	done
 	cp "$WORK/tcrypt-$1.log" "$OUT/"
 }
 
@@ -182,7 +194,14 @@ done
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	for m in $MODES; do
-		case " $avail " in *" $m "*) measure "$m" "$r" ;; esac
+		case " $avail " in *" $m "*) ;; *) continue ;; esac
+		# A round lasts longer than a key lives (180 s) under TCG: rotate
+		# before each av0 run, as the daemon would (ids 1, 2, 3, 4, ...).
+		if [ $m = av0 ] && [ $r -gt 1 ] && ! rekey $r; then
+			log "av0 rekey before round $r failed"
+			continue
+		fi
+		measure "$m" "$r"
 	done
 done
 stop_bg "${BG_PIDS[@]}"
@@ -190,8 +209,9 @@ BG_PIDS=()
 log "AEAD implementations in use: $(awk '/^name/ { n = $3 } /^driver/ { d = $3 }
 	/^priority/ { if (n == "gcm(aes)" || n == "rfc4106(gcm(aes))") print n "=" d }' /proc/crypto | sort -u | tr '\n' ' ')"
 
-run_tcrypt 211
-run_tcrypt 213
+# gcm(aes) twice (~100 s a run), chacha20poly1305 three times (~16 s).
+run_tcrypt 211 2
+run_tcrypt 213 3
 read -r enc enc_sz < <(tcrypt_speed "$WORK/tcrypt-211.log" "gcm(aes)" encryption 256)
 read -r dec dec_sz < <(tcrypt_speed "$WORK/tcrypt-211.log" "gcm(aes)" decryption 256)
 read -r cenc cenc_sz < <(tcrypt_speed "$WORK/tcrypt-213.log" "rfc7539esp(chacha20,poly1305)" encryption 288)

@@ -41,14 +41,29 @@ static void write_file(const char *dir, const char *name, const char *text)
 		abort();
 }
 
+static char dir[] = "/tmp/fuzz-registry.XXXXXX";
+
+/* libFuzzer ends with exit(): leave no config files behind. */
+static void remove_dir(void)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/org.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/registry.key", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void setup(void)
 {
-	static char dir[] = "/tmp/fuzz-registry.XXXXXX", cfg[8192], path[600];
+	static char cfg[8192], path[600];
 	char b64[4][AVPN_KEY_B64_SIZE], rk[AVPN_KEY_B64_SIZE], psk[AVPN_KEY_B64_SIZE];
 	uint8_t reg_sk[32], secret[32];
 
 	if (seal_init() || !mkdtemp(dir))
 		abort();
+	atexit(remove_dir);
 	memset(reg_sk, 1, 32);
 	memset(secret, 9, 32);
 	crypto_scalarmult_base(reg_pk, reg_sk);

@@ -5,11 +5,11 @@
 #   - a flipped ciphertext bit (fresh counter)     -> peer drops.auth, and the
 #     forged counter does not advance the replay window
 #   - an unknown key id                            -> drops.no_key
+#   - non-DATA payloads stay in the socket for userspace, DATA does not
+#     (tests/net/uplink_queue.c holds the socket it handed to the module)
 #   - an inner source outside B's allowed sources  -> peer drops.source
 #   - truncated / garbage payloads starting with 1 -> drops (malformed, ...);
 #     the harness fails the run on any kernel warning in dmesg
-#   - non-DATA payloads stay in the socket for userspace, DATA does not
-#     (tests/net/uplink_queue.c holds the socket it handed to the module).
 # Forged packets are sent from gwA with a new socket on another port: the
 # module finds the peer by receiver index, so it is still "the peer's" packet.
 . "$(dirname "$0")/topo.sh"
@@ -73,6 +73,34 @@ k0=$(no_key)
 check "unknown-key-id-sent" send_b "${pkt:0:2}77${pkt:4}"
 grew "unknown-key-id-counted" 10 no_key "$k0"
 
+# --- non-DATA stays in the socket, DATA does not -----------------------------------
+qport=40003
+bg gwB timeout 30 "$NETBIN/uplink_queue" av0 1 "$(ep "$GWB_OUT" $qport)" 20 >"$WORK/queue.out"
+qpid=$BG_PID
+if wait_until 20 grep -q READY "$WORK/queue.out"; then
+	result "uplink-queue-attached" 0
+	r0=$(peer_stat gwB .drops.replay)
+	hello=$(printf 'AVPN-CONTROL-HELLO' | od -An -tx1 | tr -d ' \n')
+	PORT=$qport send_b "02$hello" "01$(hexrand 60)" "$pkt" "7f$hello"
+	two_received() { [ "$(grep -c '^RECV' "$WORK/queue.out")" -ge 2 ]; }
+	wait_until 10 two_received
+	sleep 1 # anything that should not arrive has had time to
+	stop_bg "$qpid"
+	sed 's/^/#   /' "$WORK/queue.out"
+	nrecv=$(grep -c '^RECV' "$WORK/queue.out")
+	ndata=$(grep -c '^RECV .* type=1 ' "$WORK/queue.out")
+	nhello=$(grep -c 'AVPN-CONTROL-HELLO' "$WORK/queue.out")
+	result "non-data-reaches-userspace" $((nhello != 2)) "$nhello of 2 control datagrams received"
+	result "data-consumed-by-kernel" $((ndata != 0 || nrecv != 2)) "$ndata DATA datagrams reached userspace"
+	grew "replay-on-second-uplink-counted" 5 "peer_stat gwB .drops.replay" "$r0"
+else
+	result "uplink-queue-attached" 1 "$(cat "$WORK/queue.out")"
+fi
+
+# --- the rest with a fresh key -------------------------------------------------
+# Keys live 180 s; under TCG this scenario can take longer than that.
+check "rekey" rekey 2
+
 # --- inner source outside the allowed sources -----------------------------------
 # lanA gets addresses B does not accept; gwA routes them into av0 anyway.
 n lanA ip addr add 10.9.0.1/32 dev lan
@@ -98,27 +126,4 @@ grew "all-bad-packets-counted" 10 all_drops "$t0" 57
 check "empty-payload-sent" send_b -
 check "tunnel-after-garbage" n lanA timeout 20 ping -q -c 2 -i 0.3 -W 3 "$LANB4"
 
-# --- non-DATA stays in the socket, DATA does not -----------------------------------
-qport=40003
-bg gwB timeout 30 "$NETBIN/uplink_queue" av0 1 "$(ep "$GWB_OUT" $qport)" 20 >"$WORK/queue.out"
-qpid=$BG_PID
-if wait_until 20 grep -q READY "$WORK/queue.out"; then
-	result "uplink-queue-attached" 0
-	r0=$(peer_stat gwB .drops.replay)
-	hello=$(printf 'AVPN-CONTROL-HELLO' | od -An -tx1 | tr -d ' \n')
-	PORT=$qport send_b "02$hello" "01$(hexrand 60)" "$pkt" "7f$hello"
-	two_received() { [ "$(grep -c '^RECV' "$WORK/queue.out")" -ge 2 ]; }
-	wait_until 10 two_received
-	sleep 1 # anything that should not arrive has had time to
-	stop_bg "$qpid"
-	sed 's/^/#   /' "$WORK/queue.out"
-	nrecv=$(grep -c '^RECV' "$WORK/queue.out")
-	ndata=$(grep -c '^RECV .* type=1 ' "$WORK/queue.out")
-	nhello=$(grep -c 'AVPN-CONTROL-HELLO' "$WORK/queue.out")
-	result "non-data-reaches-userspace" $((nhello != 2)) "$nhello of 2 control datagrams received"
-	result "data-consumed-by-kernel" $((ndata != 0 || nrecv != 2)) "$ndata DATA datagrams reached userspace"
-	grew "replay-on-second-uplink-counted" 5 "peer_stat gwB .drops.replay" "$r0"
-else
-	result "uplink-queue-attached" 1 "$(cat "$WORK/queue.out")"
-fi
 finish

@@ -17,6 +17,16 @@ make_keys 2 && make_keys 3 || fatal "keys"
 iperf_server lanB || fatal "iperf-server"
 da0=$(crypto_drops gwA) && db0=$(crypto_drops gwB) || fatal "stats"
 
+# Why TCP retransmitted (lanA's counters since the last call): loss shows
+# as fast retransmits/timeouts, reordering as the *Reorder counters.
+tcp_why() {
+	n lanA nstat -z TcpRetransSegs TcpExtTCPFastRetrans TcpExtTCPTimeouts \
+		TcpExtTCPSACKReorder TcpExtTCPTSReorder TcpExtTCPRenoReorder \
+		TcpExtTCPSpuriousRTOs TcpExtTCPLossProbes 2>/dev/null |
+		awk 'NR > 1 { printf "%s=%s ", $1, $2 }'
+}
+n lanA nstat -n >/dev/null 2>&1 # start the counters' history here
+
 # Baseline: the same run without rotation, to tell the swaps' retransmits
 # from those TCP has anyway in this VM.
 base=$OUT/key_swap_baseline.json
@@ -24,6 +34,7 @@ if iperf_run lanA "$LANB4" $SECS "$base"; then
 	bretr=$(jq -r '.end.sum_sent.retransmits' "$base")
 	log "baseline without swaps: $(iperf_mbps "$base") Mbit/s, $bretr retransmits"
 	echo "BENCH key_swap_baseline_retransmits $bretr"
+	log "baseline TCP counters: $(tcp_why)"
 else
 	log "baseline iperf3 run failed"
 fi
@@ -53,6 +64,7 @@ retr=$(jq -r '.end.sum_sent.retransmits // "?"' "$json" 2>/dev/null)
 mbps=$(iperf_mbps "$json" 2>/dev/null)
 result "iperf3-bytes" $((${bytes:-0} <= 0)) "$bytes bytes, ${mbps:-?} Mbit/s, $retr retransmits"
 echo "BENCH key_swap_retransmits $retr"
+log "with swaps TCP counters: $(tcp_why)"
 echo "BENCH key_swap_mbps ${mbps:-0}"
 
 for ns in gwA gwB; do log "$ns device drops: $(show_json $ns | jq -c ".interfaces[0].drops")"; done

@@ -24,8 +24,9 @@
 #                           after SECS). Never sleep a fixed time under TCG.
 #   wait_for_port NS PROTO PORT [SECS]   until a tcp socket listens / a udp
 #                           socket is bound on PORT in NS (ss); default 20 s
-#   pass NAME / fail NAME [MSG]   print "RESULT PASS|FAIL NAME"; a fail makes
-#                           the scenario's exit status non-zero at the end
+#   pass NAME / fail NAME [MSG]   print "RESULT PASS|FAIL NAME [(MSG)]" (NAME:
+#                           one word); a fail makes the scenario's exit
+#                           status non-zero at the end
 #   check NAME CMD...       run CMD: pass NAME if it succeeds, fail otherwise
 #   check_fails NAME CMD... the reverse: CMD must fail
 #   fatal NAME [MSG]        fail NAME and exit now
@@ -75,6 +76,10 @@ load_module() {
 		echo "load_module: $AVPN_KO does not exist (make module)" >&2
 		return 1
 	fi
+	# insmod does not resolve dependencies: load what autovpn.ko links
+	# against first (modinfo's depends= line), then the module itself.
+	deps=$(modinfo -F depends "$AVPN_KO" 2>/dev/null | tr ',' ' ')
+	[ -z "$deps" ] || modprobe -a $deps || return 1
 	insmod "$AVPN_KO"
 }
 
@@ -115,7 +120,7 @@ wait_for_port() {
 pass() { echo "RESULT PASS $1"; }
 
 fail() {
-	echo "RESULT FAIL $1${2:+: $2}"
+	echo "RESULT FAIL $1${2:+ ($2)}"
 	LIB_FAILS=$((LIB_FAILS + 1))
 }
 

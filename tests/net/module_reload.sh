@@ -9,7 +9,9 @@
 # must cross the tunnel in both inner families while background pings keep
 # the datapath busy; then rmmod with all of it live. Checks per round: rmmod
 # succeeds, av0 is gone from both gateways, the uplink sockets are released
-# (the port can be bound again). At the end: slab + percpu memory grew by
+# (the port can be bound again). Before the rounds, a load with selftest=1
+# runs the trie self-test (randomized comparison against a naive list).
+# At the end: slab + percpu memory grew by
 # less than a small fraction of one round's allocations per round (a leak of
 # the peers would grow by ~EXTRA * 2 KiB per round); the per-cache growth is
 # printed to help find the culprit otherwise. Kernel warnings, refcount
@@ -76,6 +78,15 @@ round() {
 
 setup_topology v4 || fatal setup_topology
 load_module && rmmod autovpn || fatal load_module # dependencies in place
+# The trie (and replay window) self-tests run at load time with selftest=1;
+# a failing self-test refuses the load.
+passes() { dmesg | grep -c 'autovpn: trie selftest PASS'; }
+p0=$(passes)
+if insmod "$KO" selftest=1 && rmmod autovpn && [ "$(passes)" = $((p0 + 1)) ]; then
+	result selftest_trie 0
+else
+	result selftest_trie 1 "no 'trie selftest PASS' in dmesg"
+fi
 make_keys 1 && make_keys 2 || fatal make_keys
 bg lanA ping -q -i 0.05 -s 1200 10.2.0.2
 bg lanB ping -q -i 0.05 -s 1200 fd01::2

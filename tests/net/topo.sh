@@ -336,6 +336,14 @@ install_next() {
 }
 swap_key() { n "gw$1" "$AVPN" set av0 peer 1 key-swap; }
 
+# rekey ID: what autovpnd does every 120 s. Keys die 180 s after install
+# (AUTOVPN_KEY_DEFAULT_LIFETIME_SECS, enforced by the module), so a long
+# scenario rotates: new key ID as next on both sides, B swaps, then A.
+rekey() {
+	make_keys "$1" && install_next A "$1" && install_next B "$1" &&
+		swap_key B && swap_key A
+}
+
 # ---- counters -------------------------------------------------------------
 
 show_json() { n "$1" "$AVPN" show av0 --json; }

@@ -40,15 +40,20 @@ for outer in v4 v6; do
 	result "$t-socat-payload-intact" $? "$(wc -c <"$WORK/received" 2>/dev/null) bytes"
 
 	# Key swap while iperf3 runs: next on both sides first (the receiver
-	# accepts next before the sender swaps), then B swaps, then A.
+	# accepts next before the sender swaps), then B swaps, then A; iperf3
+	# goes on long enough for key 2 to carry bulk data both ways.
+	check "$t-install-next" eval 'install_next A 2 && install_next B 2'
 	tx0=$(peer_stat gwA .tx_packets)
-	bg lanA timeout 60 iperf3 -c "$LANB6" -p 5201 -t 6 --connect-timeout 10000 -J >/dev/null
+	bg lanA timeout 60 iperf3 -c "$LANB6" -p 5201 -t 10 --connect-timeout 10000 -J >/dev/null
 	ipf=$BG_PID
 	wait_until 30 flowing "$tx0" || log "iperf3 traffic did not start"
-	check "$t-install-next" eval 'install_next A 2 && install_next B 2'
 	check "$t-swap" eval 'swap_key B && swap_key A'
 	wait "$ipf"
 	result "$t-iperf3-across-swap" $?
+	# Under a slow VM the swaps can land near the end of that run: make
+	# sure key 2 carries bulk data in both directions whatever the timing.
+	check "$t-iperf3-after-swap" n lanA timeout 60 iperf3 -c "$LANB6" -p 5201 -t 2 \
+		--connect-timeout 10000
 	check "$t-ping-after-swap" n lanA timeout 20 ping -q -c 2 -i 0.3 -W 3 -p "$PATTERN" "$LANB4"
 
 	# Let the last packets reach the file, then stop tcpdump (it flushes
@@ -65,7 +70,8 @@ for outer in v4 v6; do
 	fi
 	# Keys as the receivers use them: packets to B carry RX_B and B
 	# decrypts with ab*.key; packets to A carry RX_A, ba*.key.
-	"$NETBIN/wirecheck" --marker "$MARKER" --min-keys 4 \
+	# --min-key-packets: every key, both directions, carried real traffic.
+	"$NETBIN/wirecheck" --marker "$MARKER" --min-keys 4 --min-key-packets 20 \
 		--key "$RX_B:1:$WORK/ab1.key" --key "$RX_A:1:$WORK/ba1.key" \
 		--key "$RX_B:2:$WORK/ab2.key" --key "$RX_A:2:$WORK/ba2.key" \
 		"$pcap"

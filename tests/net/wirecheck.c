@@ -14,8 +14,10 @@
  *   - every --marker string is found in some plaintext and in no raw frame.
  *
  * usage:
- *   wirecheck [--marker STR]... [--min-keys N] [--allow-unknown]
- *             --key RXINDEX:KEYID:FILE... PCAP
+ *   wirecheck [--marker STR]... [--min-keys N] [--min-key-packets N]
+ *             [--allow-unknown] --key RXINDEX:KEYID:FILE... PCAP
+ *     --min-keys N         at least N of the keys decrypted something
+ *     --min-key-packets N  every key decrypted at least N packets
  *   wirecheck --dump PCAP        one line per DATA packet (for scripts)
  *   wirecheck --selftest         builds captures from known packets, checks
  *                                that the parser finds what it should
@@ -90,6 +92,7 @@ struct config {
 	const char *markers[MAX_MARKERS];
 	int nmarkers;
 	int min_keys;
+	unsigned long min_key_packets;
 	bool allow_unknown;
 	bool dump;
 	bool verbose;
@@ -534,9 +537,12 @@ static int verdict(const struct config *c, const struct results *r, bool quiet)
 {
 	int i, used = 0, ok = 1;
 
-	for (i = 0; i < c->nkeys; i++)
+	for (i = 0; i < c->nkeys; i++) {
 		if (c->keys[i].packets)
 			used++;
+		if (c->keys[i].packets < c->min_key_packets)
+			ok = 0;
+	}
 	if (!quiet) {
 		printf("wirecheck: %lu frames, %lu udp, %lu data, %lu decrypted "
 		       "(%lu inner IPv4, %lu inner IPv6), %d key(s) used\n",
@@ -809,6 +815,13 @@ static int selftest(void)
 	c.min_keys = 4;
 	ST(!selftest_run(&c, dir, "minkeys", good, 5, &r) && verdict(&c, &r, true),
 	   "min-keys-enforced");
+	c.min_keys = 3;
+	c.min_key_packets = 2; /* keys 2 and 3 have one packet each */
+	ST(!selftest_run(&c, dir, "minpkts", good, 5, &r) && verdict(&c, &r, true),
+	   "min-key-packets-enforced");
+	c.min_key_packets = 1;
+	ST(!selftest_run(&c, dir, "minpkts1", good, 5, &r) && !verdict(&c, &r, true),
+	   "min-key-packets-met");
 	rmdir(dir);
 #undef ST
 	printf("wirecheck: selftest %s\n", fails ? "FAILED" : "passed");
@@ -820,8 +833,8 @@ static int selftest(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: wirecheck [--marker STR]... [--min-keys N] [--allow-unknown]\n"
-		"                 --key RXINDEX:KEYID:FILE... PCAP\n"
+		"usage: wirecheck [--marker STR]... [--min-keys N] [--min-key-packets N]\n"
+		"                 [--allow-unknown] --key RXINDEX:KEYID:FILE... PCAP\n"
 		"       wirecheck --dump PCAP\n"
 		"       wirecheck --selftest\n");
 }
@@ -832,6 +845,7 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "marker", required_argument, NULL, 'm' },
 		{ "min-keys", required_argument, NULL, 'n' },
+		{ "min-key-packets", required_argument, NULL, 'p' },
 		{ "allow-unknown", no_argument, NULL, 'u' },
 		{ "dump", no_argument, NULL, 'd' },
 		{ "selftest", no_argument, NULL, 's' },
@@ -857,7 +871,7 @@ int main(int argc, char **argv)
 				"(CPU without AES-NI/PCLMUL)\n");
 		return 2;
 	}
-	while ((o = getopt_long(argc, argv, "k:m:n:udsvh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "k:m:n:p:udsvh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'k':
 			if (c.nkeys == MAX_KEYS) {
@@ -876,6 +890,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			c.min_keys = atoi(optarg);
+			break;
+		case 'p':
+			c.min_key_packets = strtoul(optarg, NULL, 10);
 			break;
 		case 'u':
 			c.allow_unknown = true;

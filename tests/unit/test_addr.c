@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for daemon/common/addr.c: parse/format round trips, rejects. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <string.h>
 
@@ -208,8 +209,6 @@ int main(void)
 {
 	Suite *s = suite_create("addr");
 	TCase *tc = tcase_create("addr");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, addr_roundtrip);
 	tcase_add_test(tc, addr_rejects);
@@ -218,10 +217,5 @@ int main(void)
 	tcase_add_test(tc, prefix_relations);
 	tcase_add_test(tc, endpoint_roundtrip);
 	tcase_add_test(tc, endpoint_rejects);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, tc);
 }

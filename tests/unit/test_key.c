@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for daemon/common/key.c: base64 like wg, files, X25519, psk. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -246,8 +247,6 @@ int main(void)
 {
 	Suite *s = suite_create("key");
 	TCase *tc = tcase_create("key");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, base64_vectors);
 	tcase_add_test(tc, base64_random_roundtrip);
@@ -256,10 +255,5 @@ int main(void)
 	tcase_add_test(tc, generate_clamps);
 	tcase_add_test(tc, read_file);
 	tcase_add_test(tc, psk_derive);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, tc);
 }

@@ -8,6 +8,7 @@
  * orgconf_load_buffer() under the name "t.conf".
  */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,8 +589,6 @@ int main(void)
 {
 	Suite *s = suite_create("orgconf");
 	TCase *tc = tcase_create("orgconf");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, err_syntax);
@@ -607,10 +606,5 @@ int main(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, reload_semantics);
 	tcase_add_test(tc, key_files);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, tc);
 }

@@ -5,6 +5,7 @@
  * driven here by hand-made registry answers).
  */
 #include <check.h>
+#include "unit.h"
 #include <string.h>
 #include <sodium.h>
 
@@ -485,8 +486,6 @@ int main(void)
 {
 	Suite *s = suite_create("proto");
 	TCase *tc = tcase_create("proto");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, reg_req_roundtrip);
 	tcase_add_test(tc, keepalive_roundtrip);
@@ -497,10 +496,5 @@ int main(void)
 	tcase_add_test(tc, nat_classification);
 	tcase_add_test(tc, regclient_flow);
 	tcase_add_test(tc, regclient_disconnect_and_purge);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, tc);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for daemon/common/seal.c: sealing, tamper/truncation, replay window. */
 #include <check.h>
+#include "unit.h"
 #include <string.h>
 #include <sodium.h>
 
@@ -159,8 +160,6 @@ int main(void)
 {
 	Suite *s = suite_create("seal");
 	TCase *tc = tcase_create("seal");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, shared_key_symmetric);
@@ -171,10 +170,5 @@ int main(void)
 	tcase_add_test(tc, directions_differ);
 	tcase_add_test(tc, counter_monotonic);
 	tcase_add_test(tc, replay_window);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, tc);
 }

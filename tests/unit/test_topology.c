@@ -10,6 +10,7 @@
  *  - scale: 2 hubs with 10,000 spokes.
  */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -540,18 +541,11 @@ int main(void)
 {
 	Suite *s = suite_create("topology");
 	TCase *tc = tcase_create("topology");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, bad_index);
 	tcase_add_test(tc, forwarding_reaches_every_subnet);
 	tcase_add_test(tc, ten_thousand_spokes);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, tc);
 }

@@ -20,6 +20,7 @@
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LC_ALL=C.UTF-8
+# shellcheck disable=SC2154 # avpn_run comes from the kernel command line
 run=$avpn_run
 
 say() {
@@ -63,8 +64,8 @@ loaded() {
 # Kill every user process except PID 1 (kernel threads have no exe link).
 # Builtins only, so the sweep never hits its own helpers.
 kill_all_processes() {
-	local p n left
-	for n in {1..20}; do
+	local p _ left
+	for _ in {1..20}; do
 		left=0
 		for p in /proc/[0-9]*; do
 			p=${p#/proc/}
@@ -79,7 +80,7 @@ kill_all_processes() {
 }
 
 cleanup_scenario() {
-	local d=$1 i l m batch=() flags
+	local d=$1 _ l m batch=() flags
 	if ! kill_all_processes; then
 		echo "cleanup: processes stuck in the kernel after SIGKILL:" >>"$d/reasons"
 		ps -eo pid,stat,wchan:32,args | awk '$2 ~ /D/' >>"$d/reasons"
@@ -95,7 +96,7 @@ cleanup_scenario() {
 		l=${l##*/}
 		[ "$l" = lo ] || batch+=("link delete dev $l")
 	done
-	batch+=("route flush table main" "-6 route flush table main")
+	batch+=("route flush table main") # (IPv4 only: batch lines take no -6)
 	if loaded xfrm_user; then
 		batch+=("xfrm state flush" "xfrm policy flush")
 	fi
@@ -111,7 +112,7 @@ cleanup_scenario() {
 	done </proc/modules
 	if loaded autovpn; then
 		# Devices in deleted netns go away asynchronously: retry for a while.
-		for i in {1..40}; do
+		for _ in {1..40}; do
 			rmmod autovpn 2>/dev/null && break
 			snooze 0.5
 		done

@@ -33,6 +33,9 @@
 # A kernel panic or a VM that goes silent fails every scenario not finished.
 # Logs: build/vm/<run>/NNN-name/{output.log,dmesg.txt,out/}, console.log.
 # Exit status: 0 if everything passed.
+# Environment: KVER (default as in the top Makefile), VMLINUZ (default
+# /boot/vmlinuz-$KVER), AVPN_VM_LITERAL=1 (boot the bzImage with the default
+# firmware instead of the faster PVH + qboot path).
 set -u
 # The whole script is one block, parsed before it runs: editing this file
 # while a run is going on cannot break that run.
@@ -119,17 +122,20 @@ esac
 # -s: one VM per scenario, by running ourselves once per scenario.
 if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
 	rc=0
-	[ -n "$resfile" ] && : >"$resfile"
+	all=$(mktemp)
+	tmpres=$(mktemp)
 	for s in "${scen[@]}"; do
 		args=(-t "$timeout")
 		[ -n "$ko" ] && args+=(-k "$ko")
 		[ -n "$benchfile" ] && args+=(-b "$benchfile")
 		[ $verbose = 1 ] && args+=(-v)
-		tmpres=$(mktemp)
+		: >"$tmpres"
 		"$0" "${args[@]}" -o "$tmpres" "$s" || rc=1
-		[ -n "$resfile" ] && cat "$tmpres" >>"$resfile"
-		rm -f "$tmpres"
+		cat "$tmpres" >>"$all"
 	done
+	[ -n "$resfile" ] && cp "$all" "$resfile"
+	echo "tests/vm/run.sh: all ${#scen[@]} VMs: $(grep -c '^PASS ' "$all") passed, $(grep -c '^FAIL ' "$all") failed"
+	rm -f "$all" "$tmpres"
 	exit $rc
 fi
 
@@ -172,12 +178,23 @@ if [ ! -s "$initrd" ]; then
 	"$here/mkinitramfs.sh" "$KVER" "$initrd" || die "building the initramfs failed"
 fi
 
-# Boot the uncompressed kernel when it can be extracted (see vmlinux.sh).
+# Boot fast: the same kernel, uncompressed (PVH entry, see vmlinux.sh), with
+# qboot instead of SeaBIOS. Together they save 5-30 s per boot under TCG
+# (measured: 9.7 vs 12.4 s idle, 40 vs 70 s on a loaded host). Either falls
+# back to DESIGN §9's literal recipe (-kernel /boot/vmlinuz-KVER, default
+# firmware) when unavailable, or always with AVPN_VM_LITERAL=1.
 kimage=$vmdir/vmlinux-$KVER-$(stat -Lc '%s-%Y' "$vmlinuz")
-if [ ! -s "$kimage" ] && [ ! -e "$kimage.none" ]; then
-	"$here/vmlinux.sh" "$vmlinuz" "$kimage" 2>/dev/null || : >"$kimage.none"
+firmware=()
+if [ "${AVPN_VM_LITERAL:-0}" = 1 ]; then
+	kimage=$vmlinuz
+else
+	if [ ! -s "$kimage" ] && [ ! -e "$kimage.none" ]; then
+		"$here/vmlinux.sh" "$vmlinuz" "$kimage" 2>/dev/null || : >"$kimage.none"
+	fi
+	[ -s "$kimage" ] || kimage=$vmlinuz
+	qboot=/usr/share/qemu/qboot.rom
+	[ -r "$qboot" ] && firmware=(-bios "$qboot")
 fi
-[ -s "$kimage" ] || kimage=$vmlinuz
 # In use: keep the caches from the pruning above (never touch /boot).
 touch -c "$initrd" 2>/dev/null
 [ "$kimage" = "$vmlinuz" ] || touch -c "$kimage" 2>/dev/null
@@ -219,7 +236,8 @@ done >"$run/scenarios"
 append="console=ttyS0 loglevel=5 panic=-1 log_buf_len=8M cryptomgr.notests=1"
 append+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
 append+=" tsc=reliable avpn_top=$top avpn_run=$run"
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg
+# shellcheck disable=SC2054 # commas belong to qemu's option syntax
+qemu=(qemu-system-x86_64 "${firmware[@]}" -nodefaults -no-user-config -machine pc,accel=tcg
 	-cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot -nic none
 	-kernel "$kimage" -initrd "$initrd" -append "$append"
 	-serial "file:$run/console.log"
@@ -253,10 +271,10 @@ report() {
 	[ -n "$verdict" ] || verdict=FAIL
 	ms=$(cat "$d/elapsed_ms" 2>/dev/null || echo '?')
 	echo "$verdict $name" >>"$run/results"
+	# "RESULT PASS|FAIL name [detail]": the first word is the sub-result name.
 	if [ -f "$d/output.log" ]; then
-		grep -E '^RESULT (PASS|FAIL) ' "$d/output.log" |
-			while read -r _ v sub; do echo "$v $name:$sub"; done >>"$run/results.sub"
-		grep -E '^BENCH ' "$d/output.log" | tee -a "$run/bench.txt"
+		grep -E '^RESULT (PASS|FAIL) [^ ]' "$d/output.log" |
+			while read -r _ v sub _; do echo "$v $name:${sub%:}"; done >>"$run/results.sub"
 	fi
 	if [ "$verdict" = PASS ]; then
 		echo "PASS $name (${ms} ms)"
@@ -283,6 +301,8 @@ report() {
 		cat "$run/results.sub" >>"$run/results"
 		rm -f "$run/results.sub"
 	fi
+	[ -f "$d/output.log" ] && grep -E '^BENCH ' "$d/output.log" | tee -a "$run/bench.txt"
+	return 0
 }
 
 # Watch the VM: report scenarios as the guest finishes them; kill qemu if it
