@@ -121,7 +121,16 @@ cleanup_scenario() {
 		fi
 	fi
 	# A fresh /tmp; busybox is static, so cheaper to start than umount+mount.
-	/bin/busybox sh -c 'umount -l /tmp && mount -t tmpfs -o mode=1777 tmp /tmp'
+	# When the repository itself lives under /tmp (its share is mounted
+	# there, and a 9p channel cannot be mounted twice), empty /tmp around it.
+	case $AVPN_TOP in
+	/tmp/*)
+		keep=${AVPN_TOP#/tmp/}
+		keep=${keep%%/*}
+		find /tmp -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} + 2>/dev/null
+		;;
+	*) /bin/busybox sh -c 'umount -l /tmp && mount -t tmpfs -o mode=1777 tmp /tmp' ;;
+	esac
 	read -r flags </sys/class/net/lo/flags
 	((flags & 1)) || ip link set lo up
 	if [ -w /sys/kernel/debug/kmemleak ]; then

@@ -109,14 +109,19 @@ for s in "${scen[@]}"; do
 	*) names+=("$s") ;;
 	esac
 	case $s in
+	"$top"/*) ;; # the repository is always visible (see top_share below)
 	/tmp/* | /run/* | /proc/* | /sys/* | /dev/*)
 		die "$s: the VM mounts fresh /tmp, /run, /proc, /sys, /dev; put scenarios elsewhere" ;;
 	*[[:space:]]*) die "$s: path contains whitespace" ;;
 	esac
 done
+# A repository under /tmp or /run (a CI clone, say) would be hidden by the
+# guest's fresh tmpfs there: it is then shared on its own, read-only, and
+# mounted back at its path (tests/vm/init).
+top_share=0
 case $top in
-/tmp/* | /run/*) die "repository under /tmp or /run is hidden in the VM (fresh tmpfs there)" ;;
 *[[:space:],]*) die "repository path must not contain whitespace or commas: $top" ;;
+/tmp/* | /run/*) top_share=1 ;;
 esac
 
 # -s: one VM per scenario, by running ourselves once per scenario.
@@ -235,7 +240,7 @@ done >"$run/scenarios"
 # boot, each gcm/rfc4106 instance later) cost seconds each under TCG.
 append="console=ttyS0 loglevel=5 panic=-1 log_buf_len=8M cryptomgr.notests=1"
 append+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
-append+=" tsc=reliable avpn_top=$top avpn_run=$run"
+append+=" tsc=reliable avpn_top=$top avpn_run=$run avpn_top_share=$top_share"
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
 qemu=(qemu-system-x86_64 "${firmware[@]}" -nodefaults -no-user-config -machine pc,accel=tcg
 	-cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot -nic none
@@ -243,6 +248,8 @@ qemu=(qemu-system-x86_64 "${firmware[@]}" -nodefaults -no-user-config -machine p
 	-serial "file:$run/console.log"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$run,mount_tag=avpnrun,security_model=none")
+[ $top_share = 1 ] &&
+	qemu+=(-virtfs "local,path=$top,mount_tag=avpntop,security_model=none,readonly=on,multidevs=remap")
 
 echo "tests/vm/run.sh: ${#scen[@]} scenario(s), kernel $KVER, logs in ${run#"$top"/}"
 : >"$run/console.log"
