@@ -226,11 +226,12 @@ static void note_paths(struct registry *r, struct gw *g, const struct proto_keep
  */
 struct gw *reg_prefetch(struct registry *r, const uint8_t *buf, size_t len)
 {
+	struct seal_hdr h;
 	struct gw *g;
 
-	if (len < SEAL_OVERHEAD)
+	if (seal_peek(buf, len, &h))
 		return NULL;
-	g = gw_lookup(r, buf + 8);
+	g = gw_lookup(r, h.sender_pk);
 	if (g)
 		for (size_t off = 0; off < sizeof(*g); off += 64)
 			__builtin_prefetch((const char *)g + off);
