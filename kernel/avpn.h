@@ -230,7 +230,6 @@ struct avpn_peer {
 
 	struct avpn_peer_stats __percpu *stats;
 
-	struct hlist_node by_id;    /* unused: peers by id live in dev->peers_xa */
 	struct hlist_node by_index; /* dev->peers_by_index, RCU */
 	struct list_head list;      /* dev->peer_list, under dev->lock */
 	bool dead;                  /* set before unpublishing */
@@ -300,7 +299,6 @@ struct avpn_dev {
 	struct avpn_uplink __rcu *uplinks[AUTOVPN_MAX_UPLINKS];
 	struct avpn_trie routes; /* destination prefix -> peer */
 
-	DECLARE_HASHTABLE(peers_by_id, AVPN_PEER_HASH_BITS);
 	DECLARE_HASHTABLE(peers_by_index, AVPN_PEER_HASH_BITS);
 	struct list_head peer_list;
 	unsigned int npeers;

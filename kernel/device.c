@@ -162,7 +162,6 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 
 	ASSERT_RTNL();
 	mutex_init(&avpn->lock);
-	hash_init(avpn->peers_by_id);
 	hash_init(avpn->peers_by_index);
 	INIT_LIST_HEAD(&avpn->peer_list);
 	INIT_LIST_HEAD(&avpn->list);

@@ -122,7 +122,6 @@ struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
 	peer->id = id;
 	peer->rx_index = rx_index;
 	refcount_set(&peer->refcnt, 1);
-	INIT_HLIST_NODE(&peer->by_id);
 	INIT_HLIST_NODE(&peer->by_index);
 	INIT_LIST_HEAD(&peer->list);
 	INIT_LIST_HEAD(&peer->routes);
