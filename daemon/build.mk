@@ -1,7 +1,7 @@
 # daemon/: the code shared by autovpnd, autovpn-registry and the tool
 # (daemon/common -> $(B)/libavpn.a), and the daemons themselves.
 
-COMMON_SRCS := $(sort $(wildcard daemon/common/*.c))
+COMMON_SRCS := $(sort $(wildcard daemon/lib/*/*.c daemon/common/*.c))
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
 ASAN_COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/asan/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/key.h"
+#include "base/key.h"
 #include "tools/keyfile.h"
 #include "tools/tool.h"
 
@@ -39,7 +39,7 @@ static int write_key(const char *text)
 
 int cmd_genkey(int argc, char **argv)
 {
-	uint8_t data[DATAKEY_LEN], priv[AVPN_KEY_LEN];
+	uint8_t data[DATAKEY_LEN], priv[KEY_LEN];
 	char b64[DATAKEY_B64_LEN + 1];
 	bool want_data = false;
 	int r;
@@ -62,10 +62,10 @@ int cmd_genkey(int argc, char **argv)
 		randombytes_buf(data, sizeof(data));
 		datakey_to_base64(b64, data);
 	} else {
-		r = avpn_key_generate(priv);
+		r = key_generate(priv);
 		if (r)
 			return tool_error("generating a key: %s", strerror(-r));
-		avpn_key_to_base64(b64, priv);
+		key_to_base64(b64, priv);
 	}
 	r = write_key(b64);
 	sodium_memzero(data, sizeof(data));
@@ -76,8 +76,8 @@ int cmd_genkey(int argc, char **argv)
 
 int cmd_pubkey(int argc, char **argv)
 {
-	uint8_t priv[AVPN_KEY_LEN], pub[AVPN_KEY_LEN];
-	char buf[128], out[AVPN_KEY_B64_SIZE];
+	uint8_t priv[KEY_LEN], pub[KEY_LEN];
+	char buf[128], out[KEY_B64_SIZE];
 	size_t len = 0, start = 0;
 	int r = 1;
 
@@ -100,15 +100,15 @@ int cmd_pubkey(int argc, char **argv)
 	while (len > start && (buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
 			       buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
-	if (avpn_key_from_base64(priv, buf + start)) {
+	if (key_from_base64(priv, buf + start)) {
 		r = tool_error("stdin is not a private key (44 characters of base64)");
 		goto out;
 	}
-	if (avpn_key_public(pub, priv)) {
+	if (key_public(pub, priv)) {
 		r = tool_error("invalid private key");
 		goto out;
 	}
-	avpn_key_to_base64(out, pub);
+	key_to_base64(out, pub);
 	r = write_key(out);
 out:
 	sodium_memzero(buf, sizeof(buf));

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/key.h"
+#include "base/key.h"
 #include "tools/keyfile.h"
 
 static bool b64_decode(uint8_t out[DATAKEY_LEN], const char *s, size_t len)
@@ -28,11 +28,11 @@ static bool b64_decode(uint8_t out[DATAKEY_LEN], const char *s, size_t len)
 bool datakey_looks_like_key(const char *s)
 {
 	uint8_t tmp[DATAKEY_LEN];
-	uint8_t k32[AVPN_KEY_LEN];
+	uint8_t k32[KEY_LEN];
 	bool r;
 
 	/* A DATA key, or a 44-character X25519 key pasted by mistake. */
-	r = b64_decode(tmp, s, strlen(s)) || !avpn_key_from_base64(k32, s);
+	r = b64_decode(tmp, s, strlen(s)) || !key_from_base64(k32, s);
 	sodium_memzero(tmp, sizeof(tmp));
 	sodium_memzero(k32, sizeof(k32));
 	return r;

@@ -131,7 +131,7 @@ static int parse_uplink(struct parser *p)
 		r = value(p, "bind", &s);
 		if (r)
 			return r;
-		if (avpn_endpoint_parse(s, &u->bind, &why))
+		if (endpoint_parse(s, &u->bind, &why))
 			return fail(p, "uplink %u: bad bind address '%s': %s", u->id, s, why);
 		if (peek(p) && !strcmp(peek(p), "dev")) {
 			p->i++;
@@ -155,8 +155,8 @@ static int parse_list(struct parser *p, struct avpnl_peer *peer, bool routes)
 {
 	const char *word = routes ? "routes" : "allowed";
 	const char *s = NULL, *item, *comma, *why = NULL;
-	struct avpn_prefix pfx;
-	char buf[AVPN_PREFIX_STRLEN + 1];
+	struct prefix pfx;
+	char buf[PREFIX_STRLEN + 1];
 	size_t len;
 	bool remove;
 	int r;
@@ -179,7 +179,7 @@ static int parse_list(struct parser *p, struct avpnl_peer *peer, bool routes)
 			return fail(p, "%s: bad prefix '%.*s'", word, (int)len, item);
 		memcpy(buf, item, len);
 		buf[len] = '\0';
-		if (avpn_prefix_parse(buf, &pfx, &why))
+		if (prefix_parse(buf, &pfx, &why))
 			return fail(p, "%s: bad prefix '%s': %s", word, buf, why);
 		r = routes ? avpnl_peer_add_route(peer, &pfx, remove)
 			   : avpnl_peer_add_allowed(peer, &pfx, remove);
@@ -228,7 +228,7 @@ static int parse_path(struct parser *p, struct avpnl_peer *peer)
 			r = value(p, "endpoint", &s);
 			if (r)
 				return r;
-			if (avpn_endpoint_parse(s, &pa->remote, &why))
+			if (endpoint_parse(s, &pa->remote, &why))
 				return fail(p, "path %u: bad endpoint '%s': %s", pa->id, s, why);
 			pa->set |= AVPNL_PATH_REMOTE;
 		} else if (!strcmp(s, "state")) {

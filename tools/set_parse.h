@@ -47,7 +47,7 @@ struct set_peer {
 struct set_uplink {
 	uint8_t id;
 	bool detach; /* `uplink ID none` */
-	struct avpn_endpoint bind;
+	struct endpoint bind;
 	char dev[IF_NAMESIZE]; /* empty: no SO_BINDTODEVICE */
 };
 

@@ -40,7 +40,7 @@ struct collect {
 
 static int prefix_sort(const void *a, const void *b)
 {
-	return avpn_prefix_cmp(&((const struct avpnl_prefix *)a)->prefix,
+	return prefix_cmp(&((const struct avpnl_prefix *)a)->prefix,
 			       &((const struct avpnl_prefix *)b)->prefix);
 }
 
@@ -186,13 +186,13 @@ static void print_drops(const char *indent, const uint64_t *d)
 static void print_prefixes(const char *key, const char *label, const struct avpnl_prefix *arr,
 			   size_t n)
 {
-	char buf[AVPN_PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN];
 	size_t i;
 
 	pr_text("  %s: ", label);
 	pr_arr_open(key, ", ");
 	for (i = 0; i < n; i++)
-		pr_str(NULL, "%s", avpn_prefix_format(&arr[i].prefix, buf, sizeof(buf)));
+		pr_str(NULL, "%s", prefix_format(&arr[i].prefix, buf, sizeof(buf)));
 	pr_arr_close();
 	pr_text("\n");
 }
@@ -209,14 +209,14 @@ static void print_transfer(const char *indent, uint64_t rxp, uint64_t rxb, uint6
 
 static void print_path(const struct avpnl_path *pa)
 {
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	bool up = pa->state == AUTOVPN_PATH_UP;
 
 	pr_obj_open(NULL);
 	pr_u64("id", "  path %s: ", pa->id);
 	pr_u64("uplink", "uplink %s", pa->uplink);
 	pr_str("endpoint", " -> %s",
-	       (pa->set & AVPNL_PATH_REMOTE) ? avpn_endpoint_format(&pa->remote, buf, sizeof(buf))
+	       (pa->set & AVPNL_PATH_REMOTE) ? endpoint_format(&pa->remote, buf, sizeof(buf))
 					     : "(none)");
 	pr_str_color(up ? PR_GREEN : PR_RED, "state", ", %s", up ? "up" : "down");
 	pr_u64("priority", ", priority %s", pa->priority);
@@ -266,7 +266,7 @@ static void print_peer(const struct avpnl_peer *p)
 static void print_dev(const struct dev_view *v, bool first)
 {
 	const struct avpnl_dev *d = &v->dev;
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	size_t i;
 
 	pr_obj_open(NULL);
@@ -282,7 +282,7 @@ static void print_dev(const struct dev_view *v, bool first)
 		pr_u64("id", "  uplink %s: ", d->uplinks[i].id);
 		if (d->uplinks[i].has_local)
 			pr_str("local", "%s\n",
-			       avpn_endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)));
+			       endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)));
 		else
 			pr_text("(no address)\n");
 		pr_obj_close();

@@ -10,14 +10,14 @@
 
 static void prefixes(const struct avpnl_prefix *arr, size_t n)
 {
-	char buf[AVPN_PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN];
 	size_t i;
 
 	putchar('\t');
 	if (!n)
 		fputs("(none)", stdout);
 	for (i = 0; i < n; i++)
-		printf("%s%s", i ? "," : "", avpn_prefix_format(&arr[i].prefix, buf, sizeof(buf)));
+		printf("%s%s", i ? "," : "", prefix_format(&arr[i].prefix, buf, sizeof(buf)));
 }
 
 static void drops(const char *ifname, const char *owner, const uint64_t *d)
@@ -32,7 +32,7 @@ static void drops(const char *ifname, const char *owner, const uint64_t *d)
 
 static void peer(const char *ifname, const struct avpnl_peer *p)
 {
-	char buf[AVPN_ENDPOINT_STRLEN], id[16];
+	char buf[ENDPOINT_STRLEN], id[16];
 	size_t i;
 
 	printf("peer\t%s\t%u\t%s\t%u\t%u\t%llu\t%llu\t%llu\t%llu", ifname, p->id,
@@ -50,7 +50,7 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 		printf("path\t%s\t%u\t%u\t%u\t%s\t%s\t%u\t%u\t%llu\t%llu\t%llu\t%llu\n", ifname,
 		       p->id, pa->id, pa->uplink,
 		       (pa->set & AVPNL_PATH_REMOTE)
-			   ? avpn_endpoint_format(&pa->remote, buf, sizeof(buf))
+			   ? endpoint_format(&pa->remote, buf, sizeof(buf))
 			   : "(none)",
 		       pa->state == AUTOVPN_PATH_UP ? "up" : "down", pa->priority, pa->class_mask,
 		       (unsigned long long)pa->rx_packets, (unsigned long long)pa->rx_bytes,
@@ -68,7 +68,7 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 void show_dump(const struct dev_view *v)
 {
 	const struct avpnl_dev *d = &v->dev;
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	size_t i;
 
 	printf("interface\t%s\t%u\t%u\t%s\t%zu\n", d->ifname, d->ifindex, d->mtu,
@@ -76,7 +76,7 @@ void show_dump(const struct dev_view *v)
 	for (i = 0; i < d->n_uplinks; i++)
 		printf("uplink\t%s\t%u\t%s\n", d->ifname, d->uplinks[i].id,
 		       d->uplinks[i].has_local
-			   ? avpn_endpoint_format(&d->uplinks[i].local, buf, sizeof(buf))
+			   ? endpoint_format(&d->uplinks[i].local, buf, sizeof(buf))
 			   : "(none)");
 	drops(d->ifname, "-", d->drops);
 	for (i = 0; i < v->n_peers; i++)

@@ -8,14 +8,14 @@
 
 #include "tools/uplink.h"
 
-int uplink_socket(const struct avpn_endpoint *ep, const char *dev, char *err, size_t errlen)
+int uplink_socket(const struct endpoint *ep, const char *dev, char *err, size_t errlen)
 {
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, one = 1, r;
 
-	avpn_endpoint_format(ep, buf, sizeof(buf));
+	endpoint_format(ep, buf, sizeof(buf));
 	fd = socket(ep->addr.family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0) {
 		r = -errno;
@@ -35,7 +35,7 @@ int uplink_socket(const struct avpn_endpoint *ep, const char *dev, char *err, si
 		snprintf(err, errlen, "binding to device %s: %s", dev, strerror(errno));
 		goto fail;
 	}
-	len = avpn_endpoint_to_sockaddr(ep, &ss);
+	len = endpoint_to_sockaddr(ep, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "bind %s: %s", buf, strerror(errno));

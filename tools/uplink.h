@@ -9,13 +9,13 @@
 
 #include <stddef.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
 
 /*
  * A UDP socket of @ep's family (IPv6 ones IPV6_V6ONLY), bound to @dev
  * (SO_BINDTODEVICE) when @dev is non-empty, then to @ep. Returns the fd, or
  * -errno with a reason in @err.
  */
-int uplink_socket(const struct avpn_endpoint *ep, const char *dev, char *err, size_t errlen);
+int uplink_socket(const struct endpoint *ep, const char *dev, char *err, size_t errlen);
 
 #endif /* AVPN_TOOL_UPLINK_H */

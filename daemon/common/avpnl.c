@@ -332,7 +332,7 @@ static int parse_nested(struct nlattr **tb, int max, const struct nlattr *nest)
 	return nla_parse(tb, max, nla_data(nest), nla_len(nest), NULL);
 }
 
-static int parse_sockaddr(const struct nlattr *nest, struct avpn_endpoint *ep)
+static int parse_sockaddr(const struct nlattr *nest, struct endpoint *ep)
 {
 	struct nlattr *tb[AUTOVPN_SA_A_MAX + 1];
 	uint16_t port;
@@ -606,7 +606,7 @@ static int prefix_append(struct avpnl_prefix **arr, size_t *n, size_t *cap,
 	return 0;
 }
 
-int avpnl_peer_add_route(struct avpnl_peer *p, const struct avpn_prefix *pfx, bool remove)
+int avpnl_peer_add_route(struct avpnl_peer *p, const struct prefix *pfx, bool remove)
 {
 	struct avpnl_prefix e = {.prefix = *pfx, .remove = remove};
 
@@ -614,7 +614,7 @@ int avpnl_peer_add_route(struct avpnl_peer *p, const struct avpn_prefix *pfx, bo
 	return prefix_append(&p->routes, &p->n_routes, &p->cap_routes, &e);
 }
 
-int avpnl_peer_add_allowed(struct avpnl_peer *p, const struct avpn_prefix *pfx, bool remove)
+int avpnl_peer_add_allowed(struct avpnl_peer *p, const struct prefix *pfx, bool remove)
 {
 	struct avpnl_prefix e = {.prefix = *pfx, .remove = remove};
 
@@ -629,7 +629,7 @@ void avpnl_peer_clear(struct avpnl_peer *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int put_sockaddr(struct nl_msg *msg, int type, const struct avpn_endpoint *ep)
+static int put_sockaddr(struct nl_msg *msg, int type, const struct endpoint *ep)
 {
 	struct nlattr *nest;
 	uint16_t port = htons(ep->port);
@@ -656,7 +656,7 @@ static int put_prefixes(struct nl_msg *msg, int type, const struct avpnl_prefix 
 	if (open_nest(msg, type, &list))
 		return -1;
 	for (i = 0; i < n; i++) {
-		const struct avpn_prefix *p = &arr[i].prefix;
+		const struct prefix *p = &arr[i].prefix;
 
 		if (open_nest(msg, AUTOVPN_PEER_A_PREFIX, &nest))
 			return -1;

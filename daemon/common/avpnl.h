@@ -28,7 +28,8 @@
 
 #include <linux/autovpn.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
 
 struct avpnl;
 
@@ -43,7 +44,7 @@ const char *avpnl_errmsg(const struct avpnl *h);
 struct avpnl_uplink {
 	uint8_t id;
 	bool has_local;
-	struct avpn_endpoint local; /* bound address of its socket (get) */
+	struct endpoint local; /* bound address of its socket (get) */
 };
 
 struct avpnl_dev {
@@ -87,7 +88,7 @@ int avpnl_dev_set_flags(struct avpnl *h, uint32_t ifindex, bool active_active);
 /* ---- peers ---- */
 
 struct avpnl_prefix {
-	struct avpn_prefix prefix;
+	struct prefix prefix;
 	bool remove; /* AUTOVPN_PREFIX_F_REMOVE */
 };
 
@@ -104,7 +105,7 @@ struct avpnl_path {
 	uint8_t id;
 	unsigned int set; /* AVPNL_PATH_* (requests; get fills what it saw) */
 	uint8_t uplink;
-	struct avpn_endpoint remote;
+	struct endpoint remote;
 	uint8_t state; /* enum autovpn_path_state */
 	uint8_t priority;
 	uint32_t class_mask;
@@ -166,8 +167,8 @@ struct avpnl_peer {
 };
 
 /* Appends a prefix to p->routes or p->allowed. 0 or -ENOMEM. */
-int avpnl_peer_add_route(struct avpnl_peer *p, const struct avpn_prefix *pfx, bool remove);
-int avpnl_peer_add_allowed(struct avpnl_peer *p, const struct avpn_prefix *pfx, bool remove);
+int avpnl_peer_add_route(struct avpnl_peer *p, const struct prefix *pfx, bool remove);
+int avpnl_peer_add_allowed(struct avpnl_peer *p, const struct prefix *pfx, bool remove);
 /* Frees the arrays and zeroes the struct. */
 void avpnl_peer_clear(struct avpnl_peer *p);
 

@@ -28,9 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/common/errlist.h"
-#include "daemon/common/key.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
+#include "base/errlist.h"
+#include "base/key.h"
 
 struct topology;
 
@@ -67,7 +68,7 @@ struct orgconf_hub_ref {
 /* One row of a network's local subnet table (`subnet = ...`). */
 struct orgconf_subnet {
 	char *name; /* may be "" (unnamed) */
-	struct avpn_prefix prefix;
+	struct prefix prefix;
 	bool use_vpn; /* exported to the VPN */
 };
 
@@ -87,7 +88,7 @@ struct orgconf_perf_class {
 struct orgconf_flow_pref {
 	uint8_t protocol;      /* IP protocol number; 0 = any */
 	bool has_src, has_dst; /* false = any */
-	struct avpn_prefix src, dst;
+	struct prefix src, dst;
 	uint16_t sport_lo, sport_hi; /* 0-65535 = any */
 	uint16_t dport_lo, dport_hi; /* 0-65535 = any */
 	int16_t dscp;		     /* 0..63, or -1 = any */
@@ -101,7 +102,7 @@ struct orgconf_network {
 	unsigned int line; /* line of its [network ...] header */
 	enum orgconf_mode mode;
 	bool has_public_key; /* optional only for mode = off */
-	uint8_t public_key[AVPN_KEY_LEN];
+	uint8_t public_key[KEY_LEN];
 
 	struct orgconf_hub_ref *hubs; /* spokes only, priority order */
 	size_t n_hubs;
@@ -113,7 +114,7 @@ struct orgconf_network {
 
 	/* nat-traversal = manual EP [EP]: fixed public endpoints (wan1, wan2) */
 	bool nat_manual;
-	struct avpn_endpoint nat_endpoints[ORGCONF_MAX_NAT_ENDPOINTS];
+	struct endpoint nat_endpoints[ORGCONF_MAX_NAT_ENDPOINTS];
 	size_t n_nat_endpoints;
 
 	bool active_active; /* default yes */
@@ -127,13 +128,13 @@ struct orgconf {
 
 	char *registry_key_path; /* resolved against the config's dir */
 	bool keys_loaded;	 /* false with ORGCONF_SKIP_FILES */
-	uint8_t registry_private_key[AVPN_KEY_LEN];
-	uint8_t registry_public_key[AVPN_KEY_LEN];
+	uint8_t registry_private_key[KEY_LEN];
+	uint8_t registry_public_key[KEY_LEN];
 
 	char *psk_secret_path;		  /* NULL if given inline (psk-secret) */
-	uint8_t psk_secret[AVPN_KEY_LEN]; /* for avpn_psk_derive() */
+	uint8_t psk_secret[KEY_LEN]; /* for key_psk_derive() */
 
-	struct avpn_endpoint status_listen; /* HTTP status page / JSON API */
+	struct endpoint status_listen; /* HTTP status page / JSON API */
 	uint32_t peer_purge_secs;	    /* default 3 h */
 
 	struct orgconf_network *networks; /* file order */
@@ -188,7 +189,7 @@ void orgconf_free(struct orgconf *cfg);
 /* Lookups, O(log n). NULL if not found. */
 const struct orgconf_network *orgconf_find_network(const struct orgconf *cfg, const char *name);
 const struct orgconf_network *orgconf_find_by_key(const struct orgconf *cfg,
-						  const uint8_t public_key[AVPN_KEY_LEN]);
+						  const uint8_t public_key[KEY_LEN]);
 /* Index of a performance class by name, or ORGCONF_NO_INDEX. */
 uint32_t orgconf_find_class(const struct orgconf *cfg, const char *name);
 

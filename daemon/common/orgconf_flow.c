@@ -104,14 +104,14 @@ static int parse_dscp(const char *v, int16_t *out)
 	return 0;
 }
 
-static int parse_side(const char *v, bool *has, struct avpn_prefix *p, const char **why)
+static int parse_side(const char *v, bool *has, struct prefix *p, const char **why)
 {
 	if (!strcmp(v, "any")) {
 		*has = false;
 		return 0;
 	}
 	*has = true;
-	return avpn_prefix_parse(v, p, why);
+	return prefix_parse(v, p, why);
 }
 
 enum { F_PROTO, F_SRC, F_DST, F_SPORT, F_DPORT, F_DSCP, F_UPLINK, F_CLASS, F_MAX };

@@ -37,7 +37,7 @@ static int cmp_net_key(const void *a, const void *b, void *arg)
 {
 	const struct orgconf *cfg = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int r = memcmp(cfg->networks[x].public_key, cfg->networks[y].public_key, AVPN_KEY_LEN);
+	int r = memcmp(cfg->networks[x].public_key, cfg->networks[y].public_key, KEY_LEN);
 
 	return r ? r : (x < y ? -1 : x > y);
 }
@@ -106,7 +106,7 @@ static void check_org(struct oc_state *st)
 			       "give either psk-secret or psk-secret-file, not both");
 	}
 	if (!st->status_line)
-		avpn_endpoint_parse(ORGCONF_DEFAULT_STATUS_LISTEN, &cfg->status_listen, &why);
+		endpoint_parse(ORGCONF_DEFAULT_STATUS_LISTEN, &cfg->status_listen, &why);
 	if (!st->purge_line)
 		cfg->peer_purge_secs = ORGCONF_DEFAULT_PURGE_SECS;
 }
@@ -301,7 +301,7 @@ static void check_duplicate_keys(struct oc_state *st)
 		const struct orgconf_network *a = &cfg->networks[v[i]];
 
 		if (prev != SIZE_MAX &&
-		    !memcmp(cfg->networks[v[prev]].public_key, a->public_key, AVPN_KEY_LEN)) {
+		    !memcmp(cfg->networks[v[prev]].public_key, a->public_key, KEY_LEN)) {
 			oc_err(st, st->nx[v[i]].key_line,
 			       "duplicate public key: already used by network \"%s\" (line %u)",
 			       cfg->networks[v[prev]].name, st->nx[v[prev]].key_line);
@@ -314,7 +314,7 @@ static void check_duplicate_keys(struct oc_state *st)
 }
 
 struct exported {
-	struct avpn_prefix prefix;
+	struct prefix prefix;
 	uint32_t net;
 	unsigned int line;
 };
@@ -322,7 +322,7 @@ struct exported {
 static int cmp_exported(const void *a, const void *b)
 {
 	const struct exported *x = a, *y = b;
-	int r = avpn_prefix_cmp(&x->prefix, &y->prefix);
+	int r = prefix_cmp(&x->prefix, &y->prefix);
 
 	if (r)
 		return r;
@@ -369,26 +369,26 @@ static void check_overlaps(struct oc_state *st)
 		struct exported *cur = &e[i];
 		bool same_as_top;
 
-		while (depth && !avpn_prefix_contains(&stack[depth - 1]->prefix, &cur->prefix))
+		while (depth && !prefix_contains(&stack[depth - 1]->prefix, &cur->prefix))
 			depth--;
-		same_as_top = depth && avpn_prefix_equal(&stack[depth - 1]->prefix, &cur->prefix);
+		same_as_top = depth && prefix_equal(&stack[depth - 1]->prefix, &cur->prefix);
 		/* A repeat of a prefix is only compared with its first instance. */
 		for (j = same_as_top ? depth - 1 : 0; j < depth; j++) {
 			const struct exported *o = stack[j];
-			char a[AVPN_PREFIX_STRLEN], b[AVPN_PREFIX_STRLEN];
+			char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 			const struct exported *later = cur->line > o->line ? cur : o;
 			const struct exported *earlier = later == cur ? o : cur;
 
-			avpn_prefix_format(&later->prefix, a, sizeof(a));
-			avpn_prefix_format(&earlier->prefix, b, sizeof(b));
+			prefix_format(&later->prefix, a, sizeof(a));
+			prefix_format(&earlier->prefix, b, sizeof(b));
 			if (o->net == cur->net) {
-				if (avpn_prefix_equal(&o->prefix, &cur->prefix))
+				if (prefix_equal(&o->prefix, &cur->prefix))
 					oc_err(st, later->line,
 					       "subnet %s listed twice (first at line %u)", a,
 					       earlier->line);
 				continue;
 			}
-			if (avpn_prefix_equal(&o->prefix, &cur->prefix))
+			if (prefix_equal(&o->prefix, &cur->prefix))
 				oc_err(st, later->line,
 				       "duplicate exported subnet %s: also exported by network "
 				       "\"%s\" (line %u)",
@@ -442,11 +442,11 @@ static void load_files(struct oc_state *st)
 	if (cfg->registry_key_path) {
 		bool ok = false;
 
-		if (avpn_key_read_file(cfg->registry_key_path, cfg->registry_private_key, err,
+		if (key_read_file(cfg->registry_key_path, cfg->registry_private_key, err,
 				       sizeof(err)))
 			oc_err(st, st->regkey_line, "registry-private-key %s: %s",
 			       cfg->registry_key_path, err);
-		else if (avpn_key_public(cfg->registry_public_key, cfg->registry_private_key))
+		else if (key_public(cfg->registry_public_key, cfg->registry_private_key))
 			oc_err(st, st->regkey_line, "registry-private-key %s: bad key",
 			       cfg->registry_key_path);
 		else
@@ -454,10 +454,10 @@ static void load_files(struct oc_state *st)
 		cfg->keys_loaded = ok;
 	}
 	if (cfg->psk_secret_path) {
-		if (avpn_key_read_file(cfg->psk_secret_path, cfg->psk_secret, err, sizeof(err)))
+		if (key_read_file(cfg->psk_secret_path, cfg->psk_secret, err, sizeof(err)))
 			oc_err(st, st->pskfile_line, "psk-secret-file %s: %s", cfg->psk_secret_path,
 			       err);
-		else if (avpn_key_is_zero(cfg->psk_secret))
+		else if (key_is_zero(cfg->psk_secret))
 			oc_err(st, st->pskfile_line, "psk-secret-file %s: all-zero secret",
 			       cfg->psk_secret_path);
 	}
@@ -540,7 +540,7 @@ const struct orgconf_network *orgconf_find_network(const struct orgconf *cfg, co
 }
 
 const struct orgconf_network *orgconf_find_by_key(const struct orgconf *cfg,
-						  const uint8_t public_key[AVPN_KEY_LEN])
+						  const uint8_t public_key[KEY_LEN])
 {
 	const struct orgconf_index *idx = cfg->idx;
 	size_t lo = 0, hi = idx->n_by_key;
@@ -548,7 +548,7 @@ const struct orgconf_network *orgconf_find_by_key(const struct orgconf *cfg,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int r =
-		    memcmp(cfg->networks[idx->by_key[mid]].public_key, public_key, AVPN_KEY_LEN);
+		    memcmp(cfg->networks[idx->by_key[mid]].public_key, public_key, KEY_LEN);
 
 		if (!r)
 			return &cfg->networks[idx->by_key[mid]];

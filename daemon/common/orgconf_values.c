@@ -186,16 +186,16 @@ static bool first_time(struct oc_state *st, unsigned int *line, const char *key)
 }
 
 static void parse_key_value(struct oc_state *st, const char *what, const char *v,
-			    uint8_t key[AVPN_KEY_LEN])
+			    uint8_t key[KEY_LEN])
 {
-	if (avpn_key_from_base64(key, v)) {
+	if (key_from_base64(key, v)) {
 		oc_err(st, st->lineno,
 		       "bad key for '%s': expected 44 characters of base64 as printed by "
 		       "`autovpn genkey`/`pubkey`",
 		       what);
 		return;
 	}
-	if (avpn_key_is_zero(key))
+	if (key_is_zero(key))
 		oc_err(st, st->lineno, "bad key for '%s': all-zero key", what);
 }
 
@@ -240,7 +240,7 @@ void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
 	} else if (!strcmp(key, "status-listen")) {
 		if (!first_time(st, &st->status_line, key))
 			return;
-		if (avpn_endpoint_parse(v, &cfg->status_listen, &why))
+		if (endpoint_parse(v, &cfg->status_listen, &why))
 			oc_err(st, st->lineno, "bad endpoint '%s' for status-listen: %s", v, why);
 	} else if (!strcmp(key, "peer-purge-time")) {
 		if (!first_time(st, &st->purge_line, key))
@@ -385,7 +385,7 @@ static void add_subnet(struct oc_state *st, struct orgconf_network *n, struct oc
 {
 	struct orgconf_subnet sn, *slot;
 	const char *p = v, *why = NULL;
-	char cidr[AVPN_PREFIX_STRLEN + 1], yn[8];
+	char cidr[PREFIX_STRLEN + 1], yn[8];
 	unsigned int *lines;
 	size_t l;
 
@@ -414,7 +414,7 @@ static void add_subnet(struct oc_state *st, struct orgconf_network *n, struct oc
 	memcpy(cidr, p, l);
 	cidr[l] = '\0';
 	p = skip_blanks(p + l);
-	if (avpn_prefix_parse(cidr, &sn.prefix, &why)) {
+	if (prefix_parse(cidr, &sn.prefix, &why)) {
 		oc_err(st, st->lineno, "bad CIDR '%s': %s", cidr, why);
 		goto fail;
 	}
@@ -453,7 +453,7 @@ fail:
 /* nat-traversal = auto | manual IP:PORT [IP:PORT] */
 static void set_nat(struct oc_state *st, struct orgconf_network *n, const char *v)
 {
-	char ep[AVPN_ENDPOINT_STRLEN + 1];
+	char ep[ENDPOINT_STRLEN + 1];
 	const char *p, *why;
 	size_t l;
 
@@ -487,7 +487,7 @@ static void set_nat(struct oc_state *st, struct orgconf_network *n, const char *
 		}
 		memcpy(ep, p, l);
 		ep[l] = '\0';
-		if (avpn_endpoint_parse(ep, &n->nat_endpoints[n->n_nat_endpoints], &why)) {
+		if (endpoint_parse(ep, &n->nat_endpoints[n->n_nat_endpoints], &why)) {
 			oc_err(st, st->lineno, "bad endpoint '%s': %s", ep, why);
 			n->n_nat_endpoints = 0;
 			return;

@@ -27,7 +27,7 @@ struct topology {
 	uint32_t *att;		 /* spokes attached to each hub */
 	uint32_t *att_prio;	 /* that hub's position in the spoke's list */
 	uint32_t *exp_off;	 /* n + 1 */
-	struct avpn_prefix *exp; /* exported prefixes by network */
+	struct prefix *exp; /* exported prefixes by network */
 };
 
 void topology_free(struct topology *t)
@@ -235,7 +235,7 @@ static void add_default_routes(struct builder *b, uint32_t metric)
 	for (i = 0; i < 2; i++) {
 		struct topo_route *r = &v->routes[v->n_routes++];
 
-		avpn_prefix_default(&r->prefix, i ? AF_INET6 : AF_INET);
+		prefix_default(&r->prefix, i ? AF_INET6 : AF_INET);
 		r->metric = metric;
 		r->flags = TOPO_ROUTE_DEFAULT;
 		r->owner = TOPO_OWNER_NONE;
@@ -268,8 +268,8 @@ static void add_allowed_any(struct builder *b)
 		b->oom = true;
 		return;
 	}
-	avpn_prefix_default(&v->allowed[v->n_allowed++], AF_INET);
-	avpn_prefix_default(&v->allowed[v->n_allowed++], AF_INET6);
+	prefix_default(&v->allowed[v->n_allowed++], AF_INET);
+	prefix_default(&v->allowed[v->n_allowed++], AF_INET6);
 }
 
 static void compute_spoke(struct builder *b, const struct topology *t, uint32_t self)

@@ -54,7 +54,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
 #include "daemon/common/orgconf.h"
 
 struct topology; /* opaque index over one struct orgconf */
@@ -71,7 +72,7 @@ struct topology; /* opaque index over one struct orgconf */
 #define TOPO_OWNER_NONE UINT32_MAX /* default routes */
 
 struct topo_route {
-	struct avpn_prefix prefix;
+	struct prefix prefix;
 	uint32_t metric; /* lower is preferred */
 	uint32_t flags;	 /* TOPO_ROUTE_* */
 	uint32_t owner;	 /* network exporting the prefix, or TOPO_OWNER_NONE */
@@ -91,12 +92,12 @@ struct topo_peer {
 
 	/* Manual NAT traversal endpoints of the peer (copied from config). */
 	bool nat_manual;
-	struct avpn_endpoint nat_endpoints[ORGCONF_MAX_NAT_ENDPOINTS];
+	struct endpoint nat_endpoints[ORGCONF_MAX_NAT_ENDPOINTS];
 	size_t n_nat_endpoints;
 
 	const struct topo_route *routes; /* points into topo_view.routes */
 	size_t n_routes;
-	const struct avpn_prefix *allowed; /* points into topo_view.allowed */
+	const struct prefix *allowed; /* points into topo_view.allowed */
 	size_t n_allowed;
 };
 
@@ -108,7 +109,7 @@ struct topo_view {
 	size_t n_peers;
 	struct topo_route *routes; /* all peers' routes, grouped by peer */
 	size_t n_routes;
-	struct avpn_prefix *allowed; /* all peers' allowed sources */
+	struct prefix *allowed; /* all peers' allowed sources */
 	size_t n_allowed;
 };
 

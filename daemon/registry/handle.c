@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "daemon/registry/registry.h"
-#include "daemon/common/key.h"
+#include "base/key.h"
 
 static uint64_t realtime_s(void)
 {
@@ -69,7 +69,7 @@ static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t ne
 
 		/* Manual port forwarding replaces the observed endpoint. */
 		if (manual) {
-			const struct avpn_endpoint *e = &tp->nat_endpoints[u];
+			const struct endpoint *e = &tp->nat_endpoints[u];
 			struct proto_peer_ep *d = &p->ep[p->n_ep++];
 
 			d->uplink = (uint8_t)u;
@@ -116,7 +116,7 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		if (me->mode == ORGCONF_MODE_SPOKE || tp->role == ORGCONF_MODE_SPOKE)
 			p.hub_prio = (uint8_t)(tp->priority + 1);
 		memcpy(p.name, tp->network->name, c->v->items[i].name_len);
-		avpn_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
+		key_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
 				tp->network->public_key);
 		peer_endpoints(c->r, &p, tp->net, tp);
 	}

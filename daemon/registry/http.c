@@ -13,8 +13,9 @@
 #include <microhttpd.h>
 #include <json-c/json.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/common/key.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
+#include "base/key.h"
 #include "daemon/registry/registry.h"
 
 static json_object *jstr(const char *s)
@@ -24,24 +25,24 @@ static json_object *jstr(const char *s)
 
 static json_object *jep(const struct proto_ep *ep)
 {
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 
 	return ep->family ? jstr(ep_format(ep, buf, sizeof(buf))) : NULL;
 }
 
 static json_object *jkey(const uint8_t *k)
 {
-	char b64[AVPN_KEY_B64_SIZE];
+	char b64[KEY_B64_SIZE];
 
-	avpn_key_to_base64(b64, k);
+	key_to_base64(b64, k);
 	return jstr(b64);
 }
 
-static json_object *jprefix(const struct avpn_prefix *p)
+static json_object *jprefix(const struct prefix *p)
 {
-	char buf[AVPN_PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN];
 
-	return jstr(avpn_prefix_format(p, buf, sizeof(buf)));
+	return jstr(prefix_format(p, buf, sizeof(buf)));
 }
 
 static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now)
@@ -306,18 +307,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 int http_start(struct registry *r, const char *listen)
 {
-	struct avpn_endpoint ep;
+	struct endpoint ep;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	const char *why;
 	struct MHD_Daemon *d;
 	unsigned int flags = MHD_USE_EPOLL;
 
-	if (avpn_endpoint_parse(listen, &ep, &why)) {
+	if (endpoint_parse(listen, &ep, &why)) {
 		reg_log("bad http listen address '%s': %s", listen, why);
 		return -1;
 	}
-	avpn_endpoint_to_sockaddr(&ep, &ss);
+	endpoint_to_sockaddr(&ep, &ss);
 	if (ep.addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, ep.port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &ss,

@@ -21,7 +21,7 @@
 #include <sys/signalfd.h>
 #include <sodium.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
 #include "daemon/registry/registry.h"
 
 #define EV_SIG (REG_MAX_SOCKS + 1)
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	const char *listen[REG_MAX_SOCKS];
 	unsigned int n_listen = 0;
 	int c, check = 0, rc = 1;
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 
 	r->keepalive_ms = REG_DEFAULT_KEEPALIVE_MS;
 	r->max_skew_s = REG_DEFAULT_SKEW_S;
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 		if (net_open(r, listen[i]))
 			goto out;
 	if (!r->http_listen)
-		r->http_listen = avpn_endpoint_format(&r->cfg->status_listen, buf, sizeof(buf));
+		r->http_listen = endpoint_format(&r->cfg->status_listen, buf, sizeof(buf));
 	if (strcmp(r->http_listen, "off")) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_HTTP };
 

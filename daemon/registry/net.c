@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
 #include "daemon/registry/registry.h"
 
 #define BATCH 64
@@ -21,21 +21,21 @@
 
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct avpn_endpoint ep;
-	struct avpn_addr a;
+	struct endpoint ep;
+	struct addr a;
 	const char *why;
 	char buf[80];
 
-	if (!avpn_endpoint_parse(s, &ep, &why)) {
-		*len = avpn_endpoint_to_sockaddr(&ep, ss);
+	if (!endpoint_parse(s, &ep, &why)) {
+		*len = endpoint_to_sockaddr(&ep, ss);
 		return 0;
 	}
 	/* A bare address: default port. */
 	snprintf(buf, sizeof(buf), "%s", s);
-	if (!avpn_addr_parse(buf, &a, &why)) {
+	if (!addr_parse(buf, &a, &why)) {
 		ep.addr = a;
 		ep.port = REG_DEFAULT_PORT;
-		*len = avpn_endpoint_to_sockaddr(&ep, ss);
+		*len = endpoint_to_sockaddr(&ep, ss);
 		return 0;
 	}
 	return -1;

@@ -29,7 +29,7 @@ void reg_views_clear(struct registry *r)
 		view_slot_free(&r->views[i]);
 }
 
-static void to_subnet(struct proto_subnet *s, const struct avpn_prefix *p, uint32_t metric,
+static void to_subnet(struct proto_subnet *s, const struct prefix *p, uint32_t metric,
 		      uint8_t flags)
 {
 	memset(s, 0, sizeof(*s));

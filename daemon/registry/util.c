@@ -6,7 +6,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
 #include "daemon/registry/registry.h"
 
 uint64_t reg_now_ms(void)
@@ -74,12 +74,12 @@ socklen_t ep_to_sockaddr(const struct proto_ep *ep, struct sockaddr_storage *ss)
 char *ep_format(const struct proto_ep *ep, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
-	struct avpn_endpoint e;
+	struct endpoint e;
 	socklen_t sl = ep_to_sockaddr(ep, &ss);
 
-	if (!sl || avpn_endpoint_from_sockaddr(&e, (struct sockaddr *)&ss, sl)) {
+	if (!sl || endpoint_from_sockaddr(&e, (struct sockaddr *)&ss, sl)) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	return avpn_endpoint_format(&e, buf, len);
+	return endpoint_format(&e, buf, len);
 }

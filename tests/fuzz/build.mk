@@ -11,7 +11,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 20
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(CURDIR)/uapi -I$(CURDIR) $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi -I$(CURDIR) $(PKG_CFLAGS) \
 	-Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)

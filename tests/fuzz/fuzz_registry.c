@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <sodium.h>
 
-#include "daemon/common/key.h"
+#include "base/key.h"
 #include "daemon/registry/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,7 +58,7 @@ static void remove_dir(void)
 static void setup(void)
 {
 	static char cfg[8192], path[600];
-	char b64[4][AVPN_KEY_B64_SIZE], rk[AVPN_KEY_B64_SIZE], psk[AVPN_KEY_B64_SIZE];
+	char b64[4][KEY_B64_SIZE], rk[KEY_B64_SIZE], psk[KEY_B64_SIZE];
 	uint8_t reg_sk[32], secret[32];
 
 	if (seal_init() || !mkdtemp(dir))
@@ -67,15 +67,15 @@ static void setup(void)
 	memset(reg_sk, 1, 32);
 	memset(secret, 9, 32);
 	crypto_scalarmult_base(reg_pk, reg_sk);
-	avpn_key_to_base64(rk, reg_sk);
-	avpn_key_to_base64(psk, secret);
+	key_to_base64(rk, reg_sk);
+	key_to_base64(psk, secret);
 	umask(077);
 	snprintf(cfg, sizeof(cfg), "%s\n", rk);
 	write_file(dir, "registry.key", cfg);
 	for (int i = 0; i < 4; i++) {
 		memset(sk[i], i + 2, 32);
 		crypto_scalarmult_base(pk[i], sk[i]);
-		avpn_key_to_base64(b64[i], pk[i]);
+		key_to_base64(b64[i], pk[i]);
 		seal_precompute(&gk[i], reg_pk, sk[i], pk[i]);
 	}
 	snprintf(cfg, sizeof(cfg),

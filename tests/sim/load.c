@@ -17,7 +17,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "daemon/common/key.h"
+#include "base/key.h"
 #include "tests/sim/gwsim.h"
 
 #define BATCH 64
@@ -262,7 +262,7 @@ static int read_keys(struct load *l, const char *path)
 		uint8_t sk[32];
 
 		if (sscanf(line, "%u\t%63s\t%63s", &idx, pk64, sk64) != 3 || idx != i ||
-		    avpn_key_from_base64(l->g[i].pk, pk64) || avpn_key_from_base64(sk, sk64) ||
+		    key_from_base64(l->g[i].pk, pk64) || key_from_base64(sk, sk64) ||
 		    seal_precompute(&l->g[i].key, l->s->registry_pk, sk, l->g[i].pk)) {
 			fprintf(stderr, "%s: bad line %u (want 'INDEX PUB PRIV' from keys --private)\n",
 				path, i + 1);

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/common/key.h"
+#include "base/key.h"
 #include "tests/sim/gwsim.h"
 
 #define MAX_GW 1000000
@@ -71,11 +71,11 @@ static int add_gw(struct sim *s, const char *spec)
 		}
 		opt = next;
 	}
-	if (avpn_key_read_file_public(eq, g->sk, err, sizeof(err))) {
+	if (key_read_file_public(eq, g->sk, err, sizeof(err))) {
 		fprintf(stderr, "avpn-gwsim: %s: %s\n", eq, err);
 		return -1;
 	}
-	avpn_key_public(g->pk, g->sk);
+	key_public(g->pk, g->sk);
 	g->addr = sim_addr(s->n);
 	g->fd[0] = g->fd[1] = -1;
 	s->n++;
@@ -118,14 +118,14 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(cmd, "pubkey") && argc == 3) {
 		uint8_t sk[32], pk[32];
-		char err[128], b64[AVPN_KEY_B64_SIZE];
+		char err[128], b64[KEY_B64_SIZE];
 
-		if (avpn_key_read_file_public(argv[2], sk, err, sizeof(err))) {
+		if (key_read_file_public(argv[2], sk, err, sizeof(err))) {
 			fprintf(stderr, "avpn-gwsim: %s: %s\n", argv[2], err);
 			return 1;
 		}
-		avpn_key_public(pk, sk);
-		avpn_key_to_base64(b64, pk);
+		key_public(pk, sk);
+		key_to_base64(b64, pk);
 		printf("%s\n", b64);
 		return 0;
 	}
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 			s.n_reg++;
 			break;
 		case 'k':
-			if (avpn_key_from_base64(s.registry_pk, optarg)) {
+			if (key_from_base64(s.registry_pk, optarg)) {
 				fprintf(stderr, "avpn-gwsim: bad registry key\n");
 				return 2;
 			}
@@ -208,13 +208,13 @@ int main(int argc, char **argv)
 		}
 		for (uint32_t i = 0; i < count; i++) {
 			uint8_t sk[32], pk[32];
-			char b64[AVPN_KEY_B64_SIZE], s64[AVPN_KEY_B64_SIZE];
+			char b64[KEY_B64_SIZE], s64[KEY_B64_SIZE];
 
 			sim_key(seed, i, sk, pk);
-			avpn_key_to_base64(b64, pk);
+			key_to_base64(b64, pk);
 			if (private) {
 				/* Test keys only: lets `load --keys` skip recomputing them. */
-				avpn_key_to_base64(s64, sk);
+				key_to_base64(s64, sk);
 				printf("%u\t%s\t%s\n", i, b64, s64);
 			} else {
 				printf("%u\t%s\n", i, b64);

@@ -13,7 +13,8 @@
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 
-#include "daemon/common/addr.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
 #include "tests/sim/gwsim.h"
 
 struct send_ctx {
@@ -47,7 +48,7 @@ static int open_sock(struct in_addr a)
 
 static void fmt_ep(const struct proto_ep *ep, char *buf, size_t len)
 {
-	struct avpn_endpoint e = { 0 };
+	struct endpoint e = { 0 };
 
 	if (!ep->family) {
 		snprintf(buf, len, "-");
@@ -56,17 +57,17 @@ static void fmt_ep(const struct proto_ep *ep, char *buf, size_t len)
 	e.addr.family = ep->family == 4 ? AF_INET : AF_INET6;
 	memcpy(e.addr.bytes, ep->addr, ep->family == 4 ? 4 : 16);
 	e.port = ep->port;
-	avpn_endpoint_format(&e, buf, len);
+	endpoint_format(&e, buf, len);
 }
 
 static void fmt_subnet(const struct proto_subnet *sn, char *buf, size_t len)
 {
-	struct avpn_prefix p = { 0 };
+	struct prefix p = { 0 };
 
 	p.addr.family = sn->family == 4 ? AF_INET : AF_INET6;
 	memcpy(p.addr.bytes, sn->addr, sn->family == 4 ? 4 : 16);
 	p.len = sn->plen;
-	avpn_prefix_format(&p, buf, len);
+	prefix_format(&p, buf, len);
 }
 
 static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)

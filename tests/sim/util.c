@@ -6,8 +6,8 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/common/key.h"
+#include "base/endpoint.h"
+#include "base/key.h"
 #include "tests/sim/gwsim.h"
 
 uint64_t sim_now_ms(void)
@@ -35,7 +35,7 @@ void sim_key(const char *seed, uint32_t i, uint8_t sk[32], uint8_t pk[32])
 	uint8_t in[4] = { i >> 24, i >> 16, i >> 8, i };
 
 	crypto_generichash(sk, 32, in, sizeof(in), (const uint8_t *)seed, strlen(seed));
-	avpn_key_clamp(sk);
+	key_clamp(sk);
 	crypto_scalarmult_base(pk, sk);
 }
 
@@ -50,10 +50,10 @@ struct in_addr sim_addr(uint32_t i)
 /* Accepts only 127.0.0.0/8 destinations: the simulator never leaves the host. */
 int sim_parse_loopback(const char *s, struct sockaddr_in *out)
 {
-	struct avpn_endpoint ep;
+	struct endpoint ep;
 	const char *why;
 
-	if (avpn_endpoint_parse(s, &ep, &why) || ep.addr.family != AF_INET ||
+	if (endpoint_parse(s, &ep, &why) || ep.addr.family != AF_INET ||
 	    (ntohl(ep.addr.v4.s_addr) >> 24) != 127) {
 		fprintf(stderr, "avpn-gwsim: '%s' is not a 127.0.0.0/8 ADDR:PORT\n", s);
 		return -1;

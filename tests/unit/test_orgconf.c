@@ -281,13 +281,13 @@ START_TEST(good_minimal)
 {
 	struct orgconf *cfg = load_ok(DATA "good_minimal.conf", NULL, 0, ORGCONF_SKIP_FILES);
 	const struct orgconf_network *hq, *br;
-	char ep[AVPN_ENDPOINT_STRLEN];
+	char ep[ENDPOINT_STRLEN];
 	uint8_t k[32];
 
 	ck_assert_str_eq(cfg->name, "Minimal");
 	ck_assert_str_eq(cfg->registry_key_path, DATA "registry.key");
 	ck_assert(!cfg->keys_loaded);
-	ck_assert_str_eq(avpn_endpoint_format(&cfg->status_listen, ep, sizeof(ep)),
+	ck_assert_str_eq(endpoint_format(&cfg->status_listen, ep, sizeof(ep)),
 			 ORGCONF_DEFAULT_STATUS_LISTEN);
 	ck_assert_uint_eq(cfg->peer_purge_secs, 3 * 3600);
 	ck_assert_uint_eq(cfg->n_networks, 2);
@@ -303,11 +303,11 @@ START_TEST(good_minimal)
 	ck_assert(!br->hubs[0].default_route);
 	ck_assert(br->active_active);
 	ck_assert(!br->nat_manual);
-	ck_assert_int_eq(avpn_key_from_base64(k, K2), 0);
+	ck_assert_int_eq(key_from_base64(k, K2), 0);
 	ck_assert_ptr_eq(orgconf_find_by_key(cfg, k), br);
 	k[0] ^= 1;
 	ck_assert_ptr_null(orgconf_find_by_key(cfg, k));
-	ck_assert_int_eq(avpn_key_from_base64(k, K6), 0);
+	ck_assert_int_eq(key_from_base64(k, K6), 0);
 	ck_assert_mem_eq(cfg->psk_secret, k, 32);
 	ck_assert_ptr_nonnull(orgconf_topology(cfg));
 	orgconf_free(cfg);
@@ -329,7 +329,7 @@ START_TEST(good_example_org)
 	struct orgconf *cfg = load_ok("examples/org.conf", NULL, 0, ORGCONF_SKIP_FILES);
 	const struct orgconf_network *ldn, *sj, *sf;
 	const struct orgconf_flow_pref *fp;
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	size_t i, exported = 0;
 
 	ck_assert_str_eq(cfg->name, "Meraki Demo Org");
@@ -347,7 +347,7 @@ START_TEST(good_example_org)
 	/* the subnet table of the reference document */
 	ck_assert_uint_eq(ldn->n_subnets, 10);
 	ck_assert_str_eq(ldn->subnets[2].name, "177 - Finsbury Wired");
-	ck_assert_str_eq(avpn_prefix_format(&ldn->subnets[5].prefix, buf, sizeof(buf)),
+	ck_assert_str_eq(prefix_format(&ldn->subnets[5].prefix, buf, sizeof(buf)),
 			 "10.50.176.32/29");
 	ck_assert(!ldn->subnets[3].use_vpn && !ldn->subnets[4].use_vpn); /* AV, MC */
 	for (i = 0; i < ldn->n_subnets; i++)
@@ -355,7 +355,7 @@ START_TEST(good_example_org)
 	ck_assert_uint_eq(exported, 8);
 	ck_assert(sf->nat_manual);
 	ck_assert_uint_eq(sf->n_nat_endpoints, 1);
-	ck_assert_str_eq(avpn_endpoint_format(&sf->nat_endpoints[0], buf, sizeof(buf)),
+	ck_assert_str_eq(endpoint_format(&sf->nat_endpoints[0], buf, sizeof(buf)),
 			 "203.0.113.10:51625");
 	/* performance classes and flow preferences */
 	ck_assert_uint_eq(cfg->n_classes, 2);
@@ -409,18 +409,18 @@ START_TEST(good_values)
 			"flow-preference = proto=47 dscp=CS5 class=\"Half\"\n"
 			"[network \"Parked\"]\nmode = off"); /* no final newline */
 	const struct orgconf_network *h = &cfg->networks[0];
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 
 	ck_assert_str_eq(cfg->name, "Acme, Inc. #1");
 	ck_assert_str_eq(cfg->registry_key_path, "/abs/r.key");
 	ck_assert_uint_eq(cfg->peer_purge_secs, 5400);
-	ck_assert_str_eq(avpn_endpoint_format(&cfg->status_listen, buf, sizeof(buf)), "[::1]:8080");
+	ck_assert_str_eq(endpoint_format(&cfg->status_listen, buf, sizeof(buf)), "[::1]:8080");
 	ck_assert_uint_eq(cfg->classes[0].max_loss_bp, 225);
 	ck_assert_uint_eq(cfg->classes[1].max_loss_bp, 50);
 	ck_assert_uint_eq(cfg->classes[1].max_latency_ms, 20);
 	ck_assert(!h->active_active);
 	ck_assert_uint_eq(h->n_nat_endpoints, 2);
-	ck_assert_str_eq(avpn_endpoint_format(&h->nat_endpoints[1], buf, sizeof(buf)),
+	ck_assert_str_eq(endpoint_format(&h->nat_endpoints[1], buf, sizeof(buf)),
 			 "[2001:db8::7]:51626");
 	ck_assert_uint_eq(h->flow_prefs[0].sport_lo, 1024);
 	ck_assert_int_eq(h->flow_prefs[0].dscp, 34);
@@ -536,7 +536,7 @@ static void read_b64(const char *path, uint8_t k[32])
 {
 	char err[128];
 
-	ck_assert_msg(avpn_key_read_file_public(path, k, err, sizeof(err)) == 0, "%s: %s", path,
+	ck_assert_msg(key_read_file_public(path, k, err, sizeof(err)) == 0, "%s: %s", path,
 		      err);
 }
 
@@ -560,7 +560,7 @@ START_TEST(key_files)
 	{
 		uint8_t pub[32];
 
-		ck_assert_int_eq(avpn_key_public(pub, k), 0);
+		ck_assert_int_eq(key_public(pub, k), 0);
 		ck_assert_ptr_eq(orgconf_find_by_key(cfg, pub),
 				 orgconf_find_network(cfg, "London - Finsbury"));
 	}

@@ -52,15 +52,15 @@ static void sadd(struct str *b, const char *fmt, ...)
 }
 
 /* A distinct, valid public key for network number @i. */
-static void key_for(char out[AVPN_KEY_B64_SIZE], unsigned int i)
+static void key_for(char out[KEY_B64_SIZE], unsigned int i)
 {
-	uint8_t k[AVPN_KEY_LEN] = {0};
+	uint8_t k[KEY_LEN] = {0};
 
 	k[0] = 1;
 	k[1] = (uint8_t)i;
 	k[2] = (uint8_t)(i >> 8);
 	k[3] = (uint8_t)(i >> 16);
-	avpn_key_to_base64(out, k);
+	key_to_base64(out, k);
 }
 
 static void org_header(struct str *b)
@@ -74,7 +74,7 @@ static struct orgconf *build(const struct net_spec *nets)
 	struct str b = {0};
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
-	char key[AVPN_KEY_B64_SIZE];
+	char key[KEY_B64_SIZE];
 	unsigned int i;
 
 	org_header(&b);
@@ -94,7 +94,7 @@ static struct orgconf *build(const struct net_spec *nets)
 
 static void fmt_view(struct str *b, const struct topo_view *v)
 {
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	size_t i, j;
 
 	for (i = 0; i < v->n_peers; i++) {
@@ -106,18 +106,18 @@ static void fmt_view(struct str *b, const struct topo_view *v)
 		     p->flags & TOPO_PEER_ALLOW_ANY ? " A" : "");
 		for (j = 0; j < p->n_nat_endpoints; j++)
 			sadd(b, "%s%s", j ? "," : " nat=",
-			     avpn_endpoint_format(&p->nat_endpoints[j], buf, sizeof(buf)));
+			     endpoint_format(&p->nat_endpoints[j], buf, sizeof(buf)));
 		sadd(b, "\n  routes:");
 		for (j = 0; j < p->n_routes; j++) {
 			const struct topo_route *r = &p->routes[j];
 
-			sadd(b, " %s@%u%s%s", avpn_prefix_format(&r->prefix, buf, sizeof(buf)),
+			sadd(b, " %s@%u%s%s", prefix_format(&r->prefix, buf, sizeof(buf)),
 			     r->metric, r->flags & TOPO_ROUTE_DEFAULT ? "D" : "",
 			     r->flags & TOPO_ROUTE_TRANSIT ? "T" : "");
 		}
 		sadd(b, "\n  allowed:");
 		for (j = 0; j < p->n_allowed; j++)
-			sadd(b, " %s", avpn_prefix_format(&p->allowed[j], buf, sizeof(buf)));
+			sadd(b, " %s", prefix_format(&p->allowed[j], buf, sizeof(buf)));
 		sadd(b, "\n");
 	}
 }
@@ -277,7 +277,7 @@ END_TEST
 /* --- property test ------------------------------------------------------- */
 
 /* Best route for exactly @dst at view @v, skipping peer @down; NULL if none. */
-static const struct topo_peer *next_hop(const struct topo_view *v, const struct avpn_prefix *dst,
+static const struct topo_peer *next_hop(const struct topo_view *v, const struct prefix *dst,
 					uint32_t down)
 {
 	const struct topo_peer *best = NULL;
@@ -290,7 +290,7 @@ static const struct topo_peer *next_hop(const struct topo_view *v, const struct 
 		if (p->net == down)
 			continue;
 		for (j = 0; j < p->n_routes; j++)
-			if (avpn_prefix_equal(&p->routes[j].prefix, dst) &&
+			if (prefix_equal(&p->routes[j].prefix, dst) &&
 			    p->routes[j].metric < best_metric) {
 				best = p;
 				best_metric = p->routes[j].metric;
@@ -299,12 +299,12 @@ static const struct topo_peer *next_hop(const struct topo_view *v, const struct 
 	return best;
 }
 
-static bool allowed_from(const struct topo_peer *p, const struct avpn_prefix *src)
+static bool allowed_from(const struct topo_peer *p, const struct prefix *src)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_allowed; i++)
-		if (avpn_prefix_contains(&p->allowed[i], src))
+		if (prefix_contains(&p->allowed[i], src))
 			return true;
 	return false;
 }
@@ -335,7 +335,7 @@ static struct orgconf *random_org(unsigned int seed)
 	struct str b = {0};
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
-	char key[AVPN_KEY_B64_SIZE];
+	char key[KEY_B64_SIZE];
 	unsigned int net = 0;
 
 	org_header(&b);
@@ -391,7 +391,7 @@ START_TEST(forwarding_reaches_every_subnet)
 				continue;
 			for (x = 0; x < n; x++) {
 				const struct orgconf_network *src = &cfg->networks[x];
-				const struct avpn_prefix *sp = NULL;
+				const struct prefix *sp = NULL;
 
 				if (src->mode == ORGCONF_MODE_OFF || x == down ||
 				    !has_live_hub(cfg, (uint32_t)x, down))
@@ -406,7 +406,7 @@ START_TEST(forwarding_reaches_every_subnet)
 					    !has_live_hub(cfg, (uint32_t)o, down))
 						continue;
 					for (s = 0; s < dst->n_subnets; s++) {
-						const struct avpn_prefix *dp =
+						const struct prefix *dp =
 						    &dst->subnets[s].prefix;
 						uint32_t cur = (uint32_t)x;
 						int hops = 0;
@@ -480,7 +480,7 @@ START_TEST(ten_thousand_spokes)
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
 	struct topo_view *v;
-	char key[AVPN_KEY_B64_SIZE];
+	char key[KEY_B64_SIZE];
 	double t0, t_load, t_hub, t_spokes;
 	unsigned int i;
 

@@ -148,7 +148,7 @@ START_TEST(test_set_full)
 	struct set_req req;
 	const struct set_peer *sp;
 	const struct avpnl_path *pa;
-	char buf[AVPN_PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN];
 
 	accepted("av0 active-active on uplink 0 bind 10.0.0.1:40000 dev eth1 "
 		 "uplink 1 bind [fd00::1]:40001 "
@@ -179,10 +179,10 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->peer.rx_index, 11);
 	ck_assert_uint_eq(sp->peer.tx_index, 22);
 	ck_assert_uint_eq(sp->peer.n_routes, 3);
-	ck_assert_str_eq(avpn_prefix_format(&sp->peer.routes[1].prefix, buf, sizeof(buf)),
+	ck_assert_str_eq(prefix_format(&sp->peer.routes[1].prefix, buf, sizeof(buf)),
 			 "fd02::/64");
 	ck_assert(!sp->peer.routes[0].remove && sp->peer.routes[2].remove);
-	ck_assert_str_eq(avpn_prefix_format(&sp->peer.routes[2].prefix, buf, sizeof(buf)),
+	ck_assert_str_eq(prefix_format(&sp->peer.routes[2].prefix, buf, sizeof(buf)),
 			 "10.9.0.0/16");
 	ck_assert_uint_eq(sp->peer.n_allowed, 1);
 	ck_assert_uint_eq(sp->peer.flags, 0);

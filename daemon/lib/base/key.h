@@ -14,19 +14,19 @@
  *
  * All functions that need libsodium call sodium_init() themselves.
  */
-#ifndef AVPN_KEY_H
-#define AVPN_KEY_H
+#ifndef AVPN_BASE_KEY_H
+#define AVPN_BASE_KEY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define AVPN_KEY_LEN 32
-#define AVPN_KEY_B64_LEN 44			 /* without NUL */
-#define AVPN_KEY_B64_SIZE (AVPN_KEY_B64_LEN + 1) /* buffer size */
+#define KEY_LEN 32
+#define KEY_B64_LEN 44			 /* without NUL */
+#define KEY_B64_SIZE (KEY_B64_LEN + 1) /* buffer size */
 
 /* Writes the 44-character base64 form plus NUL into @out. */
-void avpn_key_to_base64(char out[AVPN_KEY_B64_SIZE], const uint8_t key[AVPN_KEY_LEN]);
+void key_to_base64(char out[KEY_B64_SIZE], const uint8_t key[KEY_LEN]);
 
 /*
  * Decodes exactly 44 characters of base64 (no surrounding whitespace; the
@@ -34,22 +34,22 @@ void avpn_key_to_base64(char out[AVPN_KEY_B64_SIZE], const uint8_t key[AVPN_KEY_
  * character must be zero, so every key has exactly one text form).
  * Returns 0 or -EINVAL; @key is untouched on error.
  */
-int avpn_key_from_base64(uint8_t key[AVPN_KEY_LEN], const char *b64);
+int key_from_base64(uint8_t key[KEY_LEN], const char *b64);
 
 /* X25519 clamping, as wg does for generated private keys. */
-void avpn_key_clamp(uint8_t key[AVPN_KEY_LEN]);
+void key_clamp(uint8_t key[KEY_LEN]);
 
 /* New random private key (randombytes_buf + clamp). 0 or -errno. */
-int avpn_key_generate(uint8_t priv[AVPN_KEY_LEN]);
+int key_generate(uint8_t priv[KEY_LEN]);
 
 /* Public key of @priv (crypto_scalarmult_base). 0 or -EINVAL. */
-int avpn_key_public(uint8_t pub[AVPN_KEY_LEN], const uint8_t priv[AVPN_KEY_LEN]);
+int key_public(uint8_t pub[KEY_LEN], const uint8_t priv[KEY_LEN]);
 
 /* All-zero key (an unset key; also what a low-order point would give). */
-bool avpn_key_is_zero(const uint8_t key[AVPN_KEY_LEN]);
+bool key_is_zero(const uint8_t key[KEY_LEN]);
 
 /* Constant-time comparison. */
-bool avpn_key_equal(const uint8_t a[AVPN_KEY_LEN], const uint8_t b[AVPN_KEY_LEN]);
+bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN]);
 
 /*
  * Reads a base64 key (private key or other 32-byte secret) from @path.
@@ -58,13 +58,13 @@ bool avpn_key_equal(const uint8_t a[AVPN_KEY_LEN], const uint8_t b[AVPN_KEY_LEN]
  * allowed). On error returns -errno/-EINVAL and, if @err is not NULL,
  * writes a one-line reason (without the path) into @err.
  */
-int avpn_key_read_file(const char *path, uint8_t key[AVPN_KEY_LEN], char *err, size_t errlen);
+int key_read_file(const char *path, uint8_t key[KEY_LEN], char *err, size_t errlen);
 
 /*
  * Same, without the permission check: for public keys or when the caller
  * has its own policy.
  */
-int avpn_key_read_file_public(const char *path, uint8_t key[AVPN_KEY_LEN], char *err,
+int key_read_file_public(const char *path, uint8_t key[KEY_LEN], char *err,
 			      size_t errlen);
 
 /*
@@ -73,10 +73,10 @@ int avpn_key_read_file_public(const char *path, uint8_t key[AVPN_KEY_LEN], char 
  * where a, b are the two gateways' public keys, ordered bytewise, so both
  * sides get the same psk. @secret is the org config's psk secret.
  */
-void avpn_psk_derive(uint8_t psk[AVPN_KEY_LEN], const uint8_t secret[AVPN_KEY_LEN],
-		     const uint8_t pub_a[AVPN_KEY_LEN], const uint8_t pub_b[AVPN_KEY_LEN]);
+void key_psk_derive(uint8_t psk[KEY_LEN], const uint8_t secret[KEY_LEN],
+		     const uint8_t pub_a[KEY_LEN], const uint8_t pub_b[KEY_LEN]);
 
 /* Wipes @len bytes in a way the compiler cannot drop (sodium_memzero). */
-void avpn_key_wipe(void *p, size_t len);
+void key_wipe(void *p, size_t len);
 
-#endif /* AVPN_KEY_H */
+#endif /* AVPN_BASE_KEY_H */

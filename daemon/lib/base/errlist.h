@@ -8,8 +8,8 @@
  * make it grow without limit. Allocation failure is remembered (@oom) and
  * still counts as an error.
  */
-#ifndef AVPN_ERRLIST_H
-#define AVPN_ERRLIST_H
+#ifndef AVPN_BASE_ERRLIST_H
+#define AVPN_BASE_ERRLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,4 +55,4 @@ void errlist_print(const struct errlist *e, FILE *f);
 /* Messages joined with '\n' in a new malloc'd string (NULL on OOM). */
 char *errlist_join(const struct errlist *e);
 
-#endif /* AVPN_ERRLIST_H */
+#endif /* AVPN_BASE_ERRLIST_H */

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/key.h"
+#include "base/key.h"
 
 /* 6-bit value -> base64 character, branch-free. */
 static char encode_6(unsigned int v)
@@ -39,11 +39,11 @@ static int decode_6(unsigned char c)
 	return ret;
 }
 
-void avpn_key_to_base64(char out[AVPN_KEY_B64_SIZE], const uint8_t key[AVPN_KEY_LEN])
+void key_to_base64(char out[KEY_B64_SIZE], const uint8_t key[KEY_LEN])
 {
 	unsigned int i;
 
-	for (i = 0; i < AVPN_KEY_LEN / 3; i++) {
+	for (i = 0; i < KEY_LEN / 3; i++) {
 		const uint8_t *k = key + i * 3;
 
 		out[i * 4 + 0] = encode_6(k[0] >> 2);
@@ -59,16 +59,16 @@ void avpn_key_to_base64(char out[AVPN_KEY_B64_SIZE], const uint8_t key[AVPN_KEY_
 	out[44] = '\0';
 }
 
-int avpn_key_from_base64(uint8_t key[AVPN_KEY_LEN], const char *b64)
+int key_from_base64(uint8_t key[KEY_LEN], const char *b64)
 {
-	uint8_t tmp[AVPN_KEY_LEN];
+	uint8_t tmp[KEY_LEN];
 	volatile int bad = 0;
 	unsigned int i;
 	int v[4];
 
-	if (!b64 || strnlen(b64, AVPN_KEY_B64_SIZE) != AVPN_KEY_B64_LEN || b64[43] != '=')
+	if (!b64 || strnlen(b64, KEY_B64_SIZE) != KEY_B64_LEN || b64[43] != '=')
 		return -EINVAL;
-	for (i = 0; i < AVPN_KEY_LEN / 3; i++) {
+	for (i = 0; i < KEY_LEN / 3; i++) {
 		const unsigned char *s = (const unsigned char *)b64 + i * 4;
 		unsigned int j;
 
@@ -93,27 +93,27 @@ int avpn_key_from_base64(uint8_t key[AVPN_KEY_LEN], const char *b64)
 		sodium_memzero(tmp, sizeof(tmp));
 		return -EINVAL;
 	}
-	memcpy(key, tmp, AVPN_KEY_LEN);
+	memcpy(key, tmp, KEY_LEN);
 	sodium_memzero(tmp, sizeof(tmp));
 	return 0;
 }
 
-void avpn_key_clamp(uint8_t key[AVPN_KEY_LEN])
+void key_clamp(uint8_t key[KEY_LEN])
 {
 	key[31] = (key[31] & 127) | 64;
 	key[0] &= 248;
 }
 
-int avpn_key_generate(uint8_t priv[AVPN_KEY_LEN])
+int key_generate(uint8_t priv[KEY_LEN])
 {
 	if (sodium_init() < 0)
 		return -EIO;
-	randombytes_buf(priv, AVPN_KEY_LEN);
-	avpn_key_clamp(priv);
+	randombytes_buf(priv, KEY_LEN);
+	key_clamp(priv);
 	return 0;
 }
 
-int avpn_key_public(uint8_t pub[AVPN_KEY_LEN], const uint8_t priv[AVPN_KEY_LEN])
+int key_public(uint8_t pub[KEY_LEN], const uint8_t priv[KEY_LEN])
 {
 	if (sodium_init() < 0)
 		return -EIO;
@@ -121,17 +121,17 @@ int avpn_key_public(uint8_t pub[AVPN_KEY_LEN], const uint8_t priv[AVPN_KEY_LEN])
 	return crypto_scalarmult_base(pub, priv) ? -EINVAL : 0;
 }
 
-bool avpn_key_is_zero(const uint8_t key[AVPN_KEY_LEN])
+bool key_is_zero(const uint8_t key[KEY_LEN])
 {
-	return sodium_is_zero(key, AVPN_KEY_LEN);
+	return sodium_is_zero(key, KEY_LEN);
 }
 
-bool avpn_key_equal(const uint8_t a[AVPN_KEY_LEN], const uint8_t b[AVPN_KEY_LEN])
+bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN])
 {
-	return sodium_memcmp(a, b, AVPN_KEY_LEN) == 0;
+	return sodium_memcmp(a, b, KEY_LEN) == 0;
 }
 
-void avpn_key_wipe(void *p, size_t len)
+void key_wipe(void *p, size_t len)
 {
 	sodium_memzero(p, len);
 }
@@ -154,7 +154,7 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int read_key(const char *path, bool check_perms, uint8_t key[AVPN_KEY_LEN], char *err,
+static int read_key(const char *path, bool check_perms, uint8_t key[KEY_LEN], char *err,
 		    size_t errlen)
 {
 	/* Room for a key plus generous whitespace; more means "not a key file". */
@@ -204,13 +204,13 @@ static int read_key(const char *path, bool check_perms, uint8_t key[AVPN_KEY_LEN
 		start++;
 	while (end > start && is_space(buf[end - 1]))
 		end--;
-	if (end - start != AVPN_KEY_B64_LEN) {
+	if (end - start != KEY_B64_LEN) {
 		ret = -EINVAL;
 		set_err(err, errlen, "does not contain one base64 key (44 characters)");
 		goto wipe;
 	}
 	buf[end] = '\0';
-	ret = avpn_key_from_base64(key, buf + start);
+	ret = key_from_base64(key, buf + start);
 	if (ret)
 		set_err(err, errlen, "invalid base64 key");
 wipe:
@@ -220,33 +220,33 @@ out:
 	return ret;
 }
 
-int avpn_key_read_file(const char *path, uint8_t key[AVPN_KEY_LEN], char *err, size_t errlen)
+int key_read_file(const char *path, uint8_t key[KEY_LEN], char *err, size_t errlen)
 {
 	return read_key(path, true, key, err, errlen);
 }
 
-int avpn_key_read_file_public(const char *path, uint8_t key[AVPN_KEY_LEN], char *err, size_t errlen)
+int key_read_file_public(const char *path, uint8_t key[KEY_LEN], char *err, size_t errlen)
 {
 	return read_key(path, false, key, err, errlen);
 }
 
-void avpn_psk_derive(uint8_t psk[AVPN_KEY_LEN], const uint8_t secret[AVPN_KEY_LEN],
-		     const uint8_t pub_a[AVPN_KEY_LEN], const uint8_t pub_b[AVPN_KEY_LEN])
+void key_psk_derive(uint8_t psk[KEY_LEN], const uint8_t secret[KEY_LEN],
+		     const uint8_t pub_a[KEY_LEN], const uint8_t pub_b[KEY_LEN])
 {
 	static const char label[] = "autovpn psk v1";
 	crypto_generichash_state st;
 	const uint8_t *lo = pub_a, *hi = pub_b;
 
-	if (memcmp(pub_a, pub_b, AVPN_KEY_LEN) > 0) {
+	if (memcmp(pub_a, pub_b, KEY_LEN) > 0) {
 		lo = pub_b;
 		hi = pub_a;
 	}
 	if (sodium_init() < 0)
 		abort();
-	crypto_generichash_init(&st, secret, AVPN_KEY_LEN, AVPN_KEY_LEN);
+	crypto_generichash_init(&st, secret, KEY_LEN, KEY_LEN);
 	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label) - 1);
-	crypto_generichash_update(&st, lo, AVPN_KEY_LEN);
-	crypto_generichash_update(&st, hi, AVPN_KEY_LEN);
-	crypto_generichash_final(&st, psk, AVPN_KEY_LEN);
+	crypto_generichash_update(&st, lo, KEY_LEN);
+	crypto_generichash_update(&st, hi, KEY_LEN);
+	crypto_generichash_final(&st, psk, KEY_LEN);
 	sodium_memzero(&st, sizeof(st));
 }

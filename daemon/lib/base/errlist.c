@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/common/errlist.h"
+#include "base/errlist.h"
 
 void errlist_init(struct errlist *e)
 {
