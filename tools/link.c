@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/parse.h"
 #include "tools/tool.h"
 #include "tools/words.h"
 

@@ -17,7 +17,7 @@
 
 #include "tools/set_parse.h"
 #include "tools/tool.h"
-#include "tools/uplink.h"
+#include "base/udpsock.h"
 
 static void usage(FILE *f)
 {
@@ -150,7 +150,7 @@ int cmd_set(int argc, char **argv)
 	for (i = 0; i < req.n_uplinks; i++) {
 		if (req.uplinks[i].detach)
 			continue;
-		fds[i] = uplink_socket(&req.uplinks[i].bind, req.uplinks[i].dev, err, sizeof(err));
+		fds[i] = udpsock_open(&req.uplinks[i].bind, req.uplinks[i].dev, err, sizeof(err));
 		if (fds[i] < 0) {
 			tool_error("uplink %u: %s", req.uplinks[i].id, err);
 			goto out;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parse.h"
 #include "tools/keyfile.h"
 #include "tools/set_parse.h"
 #include "tools/words.h"

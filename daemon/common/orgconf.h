@@ -37,6 +37,8 @@ struct topology;
 
 #define ORGCONF_DEFAULT_STATUS_LISTEN "127.0.0.1:9390"
 #define ORGCONF_DEFAULT_PURGE_SECS (3 * 3600)
+#define ORGCONF_MIN_PURGE_SECS 60
+#define ORGCONF_MAX_PURGE_SECS (30 * 86400)
 #define ORGCONF_NO_INDEX UINT32_MAX
 /* Sanity bounds; inputs beyond them are rejected with a clear message. */
 #define ORGCONF_MAX_NETWORKS 200000

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/parse.h"
 #include "daemon/common/orgconf_priv.h"
 
 static const struct {
@@ -41,7 +42,7 @@ static int parse_proto(const char *v, uint8_t *out)
 			return 0;
 		}
 	}
-	if (oc_parse_uint(v, 255, &n) || n == 0)
+	if (parse_dec_u32(v, 0, 255, &n) || n == 0)
 		return -EINVAL;
 	*out = (uint8_t)n;
 	return 0;
@@ -60,7 +61,7 @@ static int parse_ports(const char *v, uint16_t *lo, uint16_t *hi)
 	}
 	dash = strchr(v, '-');
 	if (!dash) {
-		if (oc_parse_uint(v, 65535, &a))
+		if (parse_dec_u32(v, 0, 65535, &a))
 			return -EINVAL;
 		*lo = *hi = (uint16_t)a;
 		return 0;
@@ -69,7 +70,7 @@ static int parse_ports(const char *v, uint16_t *lo, uint16_t *hi)
 		return -EINVAL;
 	memcpy(buf, v, (size_t)(dash - v));
 	buf[dash - v] = '\0';
-	if (oc_parse_uint(buf, 65535, &a) || oc_parse_uint(dash + 1, 65535, &b) || a > b)
+	if (parse_dec_u32(buf, 0, 65535, &a) || parse_dec_u32(dash + 1, 0, 65535, &b) || a > b)
 		return -EINVAL;
 	*lo = (uint16_t)a;
 	*hi = (uint16_t)b;
@@ -98,7 +99,7 @@ static int parse_dscp(const char *v, int16_t *out)
 		*out = (int16_t)((v[2] - '0') * 8 + (v[3] - '0') * 2);
 		return 0;
 	}
-	if (oc_parse_uint(v, 63, &n))
+	if (parse_dec_u32(v, 0, 63, &n))
 		return -EINVAL;
 	*out = (int16_t)n;
 	return 0;

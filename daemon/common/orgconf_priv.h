@@ -71,9 +71,6 @@ void oc_err(struct oc_state *st, unsigned int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* orgconf_values.c: each parses one value of the current line. */
-int oc_parse_bool(const char *v, bool *out);
-int oc_parse_duration(const char *v, uint32_t *secs, const char **why);
-int oc_parse_uint(const char *v, uint32_t max, uint32_t *out);
 /* `"NAME" rest` or `NAME`; returns malloc'd name and the rest (may be ""). */
 int oc_parse_name(const char *v, char **name, const char **rest, const char **why);
 bool oc_valid_name(const char *name, const char **why);

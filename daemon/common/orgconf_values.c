@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parse.h"
 #include "daemon/common/orgconf_priv.h"
 
 #define OC_MAX_NAME 128
@@ -26,99 +27,6 @@ static const char *skip_blanks(const char *s)
 	while (is_blank(*s))
 		s++;
 	return s;
-}
-
-int oc_parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false")) {
-		*out = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-int oc_parse_uint(const char *v, uint32_t max, uint32_t *out)
-{
-	uint64_t n = 0;
-
-	if (!*v || (v[0] == '0' && v[1]))
-		return -EINVAL;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9')
-			return -EINVAL;
-		n = n * 10 + (uint64_t)(*v - '0');
-		if (n > max)
-			return -ERANGE;
-	}
-	*out = (uint32_t)n;
-	return 0;
-}
-
-/* "3h", "90m", "1h30m", "45s", "1d", or plain seconds. */
-int oc_parse_duration(const char *v, uint32_t *secs, const char **why)
-{
-	uint64_t total = 0;
-	const char *p = v;
-
-	if (!*v) {
-		*why = "empty";
-		return -EINVAL;
-	}
-	while (*p) {
-		uint64_t n = 0, mul;
-		const char *d = p;
-
-		while (*p >= '0' && *p <= '9') {
-			n = n * 10 + (uint64_t)(*p - '0');
-			if (n > 100000000)
-				goto range;
-			p++;
-		}
-		if (p == d) {
-			*why = "expected a number with unit d, h, m or s (e.g. 3h)";
-			return -EINVAL;
-		}
-		switch (*p) {
-		case 'd':
-			mul = 86400;
-			break;
-		case 'h':
-			mul = 3600;
-			break;
-		case 'm':
-			mul = 60;
-			break;
-		case 's':
-			mul = 1;
-			break;
-		case '\0':
-			if (d != v) {
-				*why = "a unit is required after each number but the first";
-				return -EINVAL;
-			}
-			mul = 1; /* plain seconds */
-			break;
-		default:
-			*why = "unknown unit (use d, h, m or s)";
-			return -EINVAL;
-		}
-		if (*p)
-			p++;
-		total += n * mul;
-		if (total > 30 * 86400)
-			goto range;
-	}
-	if (total < 60)
-		goto range;
-	*secs = (uint32_t)total;
-	return 0;
-range:
-	*why = "out of range (1m to 30d)";
-	return -ERANGE;
 }
 
 bool oc_valid_name(const char *name, const char **why)
@@ -217,6 +125,7 @@ void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
 {
 	struct orgconf *cfg = st->cfg;
 	const char *why = NULL;
+	int r;
 
 	if (!strcmp(key, "name")) {
 		if (!first_time(st, &st->name_line, key))
@@ -245,7 +154,11 @@ void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
 	} else if (!strcmp(key, "peer-purge-time")) {
 		if (!first_time(st, &st->purge_line, key))
 			return;
-		if (oc_parse_duration(v, &cfg->peer_purge_secs, &why))
+		r = parse_duration(v, ORGCONF_MIN_PURGE_SECS, ORGCONF_MAX_PURGE_SECS,
+				   &cfg->peer_purge_secs, &why);
+		if (r == -ERANGE)
+			why = "out of range (1m to 30d)";
+		if (r)
 			oc_err(st, st->lineno, "bad peer-purge-time '%s': %s", v, why);
 	} else {
 		oc_err(st, st->lineno,
@@ -267,7 +180,7 @@ static int parse_ms(const char *v, uint32_t *out)
 		return -EINVAL;
 	memcpy(buf, v, l);
 	buf[l] = '\0';
-	return oc_parse_uint(buf, 600000, out);
+	return parse_dec_u32(buf, 0, 600000, out);
 }
 
 /* "1", "1%", "0.5", "2.25%" -> basis points (1 % = 100) */
@@ -531,7 +444,7 @@ void oc_handle_network_key(struct oc_state *st, const char *key, const char *v)
 		if (first_time(st, &x->nat_line, key))
 			set_nat(st, n, v);
 	} else if (!strcmp(key, "active-active")) {
-		if (first_time(st, &x->aa_line, key) && oc_parse_bool(v, &n->active_active))
+		if (first_time(st, &x->aa_line, key) && parse_bool(v, &n->active_active))
 			oc_err(st, st->lineno, "bad active-active '%s': expected yes or no", v);
 	} else if (!strcmp(key, "flow-preference")) {
 		oc_add_flow_pref(st, n, x, v);

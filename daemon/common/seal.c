@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Authenticated encryption between static keys; see seal.h for the layout. */
 #include <string.h>
-#include <time.h>
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "daemon/common/seal.h"
 #include "daemon/common/proto_wire.h"
 
@@ -97,11 +97,8 @@ long seal_open(uint8_t *pt, size_t cap, const uint8_t *msg, size_t len, const st
 
 uint64_t seal_next_counter(struct seal_counter *c)
 {
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = clock_realtime_ns();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	/* Never repeat, also if the clock steps back. */
 	c->last = now > c->last ? now : c->last + 1;
 	return c->last;

@@ -9,18 +9,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon/registry/registry.h"
 #include "base/key.h"
-
-static uint64_t realtime_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec;
-}
 
 static size_t seal_reply(struct registry *r, struct gw *g, uint8_t type, const uint8_t *body,
 			 size_t blen, uint8_t *out, size_t cap)
@@ -270,7 +261,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 	 * a new one.
 	 */
 	if (!g->win.top && r->max_skew_s) {
-		uint64_t s = h.counter / 1000000000ull, now = realtime_s();
+		uint64_t s = h.counter / CLOCK_NS_PER_SEC, now = clock_realtime_ns() / CLOCK_NS_PER_SEC;
 
 		if (s + r->max_skew_s < now || s > now + r->max_skew_s) {
 			r->st.drop_stale++;

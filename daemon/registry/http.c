@@ -279,7 +279,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			       size_t *upload_size, void **con_cls)
 {
 	struct registry *r = cls;
-	uint64_t now = reg_now_ms();
+	uint64_t now = clock_mono_ms();
 	const char *gp = "/api/v1/gateways/";
 
 	if (strcmp(method, "GET"))
@@ -315,7 +315,7 @@ int http_start(struct registry *r, const char *listen)
 	unsigned int flags = MHD_USE_EPOLL;
 
 	if (endpoint_parse(listen, &ep, &why)) {
-		reg_log("bad http listen address '%s': %s", listen, why);
+		log_err("bad http listen address '%s': %s", listen, why);
 		return -1;
 	}
 	endpoint_to_sockaddr(&ep, &ss);
@@ -325,7 +325,7 @@ int http_start(struct registry *r, const char *listen)
 			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 			     MHD_OPTION_END);
 	if (!d) {
-		reg_log("http: cannot listen on %s", listen);
+		log_err("http: cannot listen on %s", listen);
 		return -1;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
@@ -335,7 +335,7 @@ int http_start(struct registry *r, const char *listen)
 	}
 	r->mhd = d;
 	r->mhd_fd = info->epoll_fd;
-	reg_log("http api on http://%s/api/v1/", listen);
+	log_info("http api on http://%s/api/v1/", listen);
 	return 0;
 }
 

@@ -10,10 +10,8 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
@@ -22,6 +20,7 @@
 #include <sodium.h>
 
 #include "base/endpoint.h"
+#include "base/parse.h"
 #include "daemon/registry/registry.h"
 
 #define EV_SIG (REG_MAX_SOCKS + 1)
@@ -50,7 +49,7 @@ static int setup_watch(struct registry *r)
 	r->inowd = inotify_add_watch(r->inofd, r->config_dir,
 				     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
 	if (r->inowd < 0)
-		reg_log("inotify on %s: %s (SIGHUP still works)", r->config_dir, strerror(errno));
+		log_warn("inotify on %s: %s (SIGHUP still works)", r->config_dir, strerror(errno));
 	ev.data.u64 = EV_INO;
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->inofd, &ev);
 
@@ -92,7 +91,7 @@ static void signals(struct registry *r)
 
 	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reg_log("SIGHUP: reloading %s", r->config_path);
+			log_info("SIGHUP: reloading %s", r->config_path);
 			reg_load_config(r, 0);
 		} else {
 			r->stop = 1;
@@ -105,7 +104,7 @@ static void loop(struct registry *r)
 	struct epoll_event ev[16];
 
 	while (!r->stop) {
-		int t = http_timeout_ms(r), tp = reg_push_timeout_ms(r, reg_now_ms()), n;
+		int t = http_timeout_ms(r), tp = reg_push_timeout_ms(r, clock_mono_ms()), n;
 
 		if (t < 0 || t > 1000)
 			t = 1000;
@@ -131,7 +130,7 @@ static void loop(struct registry *r)
 				http_due = 1;
 		}
 		/* Pushes go out between receive batches, a bounded number at a time. */
-		reg_push_run(r, reg_now_ms());
+		reg_push_run(r, clock_mono_ms());
 		if (http_due)
 			http_run(r);
 	}
@@ -150,19 +149,6 @@ static void usage(FILE *f)
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
 		REG_DEFAULT_PORT, REG_DEFAULT_KEEPALIVE_MS, REG_DEFAULT_SKEW_S);
-}
-
-static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
 }
 
 static int bad_value(const char *opt, const char *v, const char *range)
@@ -192,6 +178,7 @@ int main(int argc, char **argv)
 	int c, check = 0, rc = 1;
 	char buf[ENDPOINT_STRLEN];
 
+	log_open("autovpn-registry", LOG_DEFAULT_LEVEL, false);
 	r->keepalive_ms = REG_DEFAULT_KEEPALIVE_MS;
 	r->max_skew_s = REG_DEFAULT_SKEW_S;
 	r->epfd = r->sigfd = r->inofd = -1;
@@ -226,7 +213,7 @@ int main(int argc, char **argv)
 			check = 1;
 			break;
 		case 'v':
-			r->verbose = 1;
+			log_set_level(LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
@@ -269,9 +256,9 @@ int main(int argc, char **argv)
 		    epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->mhd_fd, &ev))
 			goto out;
 	}
-	reg_log("registry id %u ready, keepalive %u ms", r->id, r->keepalive_ms);
+	log_info("registry id %u ready, keepalive %u ms", r->id, r->keepalive_ms);
 	loop(r);
-	reg_log("exiting");
+	log_info("exiting");
 	rc = 0;
 out:
 	http_stop(r);

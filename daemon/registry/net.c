@@ -49,13 +49,13 @@ int net_open(struct registry *r, const char *listen)
 	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO;
 
 	if (r->n_socks >= REG_MAX_SOCKS) {
-		reg_log("too many listen addresses");
+		log_err("too many listen addresses");
 		return -1;
 	}
 	s = &r->socks[r->n_socks];
 	memset(s, 0, sizeof(*s));
 	if (parse_listen(listen, &s->addr, &len)) {
-		reg_log("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
+		log_err("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
 		return -1;
 	}
 	s->family = s->addr.ss_family;
@@ -66,11 +66,11 @@ int net_open(struct registry *r, const char *listen)
 
 		/* Gateways' firewalls are told to allow 9350-9381 (DESIGN 1). */
 		if (port < 9350 || port > 9381)
-			reg_log("warning: port %u is outside the registry range 9350-9381", port);
+			log_warn("warning: port %u is outside the registry range 9350-9381", port);
 	}
 	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		reg_log("socket: %s", strerror(errno));
+		log_err("socket: %s", strerror(errno));
 		return -1;
 	}
 	/* Above rmem_max if we may (root): bursts of 100k gateways. */
@@ -92,7 +92,7 @@ int net_open(struct registry *r, const char *listen)
 		s->pktinfo = 1;
 	}
 	if (bind(fd, (struct sockaddr *)&s->addr, len) < 0) {
-		reg_log("bind %s: %s", listen, strerror(errno));
+		log_err("bind %s: %s", listen, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -102,7 +102,7 @@ int net_open(struct registry *r, const char *listen)
 		close(fd);
 		return -1;
 	}
-	reg_log("listening on udp %s", listen);
+	log_info("listening on udp %s", listen);
 	r->n_socks++;
 	return 0;
 }
@@ -205,7 +205,7 @@ void net_rx(struct registry *r, unsigned int si)
 	struct reg_sock *s = &r->socks[si];
 
 	for (int round = 0; round < 16; round++) {
-		uint64_t now_ms = reg_now_ms();
+		uint64_t now_ms = clock_mono_ms();
 		unsigned int nt = 0;
 		int n;
 

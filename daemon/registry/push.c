@@ -85,7 +85,7 @@ static void push_one(struct registry *r, struct gw *g, uint64_t now_ms)
 void reg_push_flush(struct registry *r, unsigned int budget, int include_peers)
 {
 	uint32_t n = (uint32_t)r->cfg->n_networks;
-	uint64_t now_ms = reg_now_ms(), scanned = 0;
+	uint64_t now_ms = clock_mono_ms(), scanned = 0;
 
 	while ((r->push_pending || (include_peers && r->peers_pending)) && budget) {
 		struct gw *g;

@@ -15,6 +15,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "base/clock.h"
+#include "base/log.h"
 #include "daemon/common/orgconf.h"
 #include "daemon/common/topology.h"
 #include "daemon/common/proto.h"
@@ -102,7 +104,6 @@ struct registry {
 	uint32_t id;
 	uint32_t keepalive_ms;
 	uint32_t max_skew_s;
-	int verbose;
 
 	struct orgconf *cfg;
 	const struct topology *topo;
@@ -136,8 +137,6 @@ struct registry {
 };
 
 /* util */
-uint64_t reg_now_ms(void);
-void reg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ep_from_sockaddr(struct proto_ep *ep, const struct sockaddr_storage *ss);
 socklen_t ep_to_sockaddr(const struct proto_ep *ep, struct sockaddr_storage *ss);
 char *ep_format(const struct proto_ep *ep, char *buf, size_t len);

@@ -117,18 +117,18 @@ int reg_load_config(struct registry *r, int initial)
 	struct orgconf *cfg = NULL;
 	struct gw *gws;
 	uint32_t *hash, mask, old_n;
-	uint64_t t0 = reg_now_ms();
+	uint64_t t0 = clock_mono_ms();
 	int rc;
 
 	rc = orgconf_load(r->config_path, 0, &cfg, &errs);
 	if (rc) {
 		if (r->cfg)
-			reg_log("config %s rejected (%zu error%s), keeping version %016llx",
+			log_err("config %s rejected (%zu error%s), keeping version %016llx",
 				r->config_path, errlist_count(&errs),
 				errlist_count(&errs) == 1 ? "" : "s",
 				(unsigned long long)r->cfg->version);
 		else
-			reg_log("config %s rejected (%zu error%s)", r->config_path,
+			log_err("config %s rejected (%zu error%s)", r->config_path,
 				errlist_count(&errs), errlist_count(&errs) == 1 ? "" : "s");
 		errlist_print(&errs, stderr);
 		errlist_free(&errs);
@@ -141,7 +141,7 @@ int reg_load_config(struct registry *r, int initial)
 		return 0; /* same bytes: nothing to do, nothing to push */
 	}
 	if (!cfg->keys_loaded) {
-		reg_log("config %s: registry key not loaded", r->config_path);
+		log_err("config %s: registry key not loaded", r->config_path);
 		orgconf_free(cfg);
 		r->st.reload_failures++;
 		return -1;
@@ -159,7 +159,7 @@ int reg_load_config(struct registry *r, int initial)
 	}
 	if (0) {
 oom:
-		reg_log("config %s: out of memory, keeping the old one", r->config_path);
+		log_err("config %s: out of memory, keeping the old one", r->config_path);
 		orgconf_free(cfg);
 		r->st.reload_failures++;
 		return -1;
@@ -175,7 +175,7 @@ oom:
 	r->gws = gws;
 	r->hash = hash;
 	r->hash_mask = mask;
-	r->loaded_ms = reg_now_ms();
+	r->loaded_ms = clock_mono_ms();
 	r->push_pending = 0; /* the new table has no marks yet */
 	r->peers_pending = 0;
 	r->peers_flushing = 0;
@@ -184,8 +184,8 @@ oom:
 		/* The version is org-wide: everyone registered must refetch. */
 		reg_push_all(r);
 	}
-	reg_log("config %s version %016llx: %zu networks (%llu ms)", r->config_path,
+	log_info("config %s version %016llx: %zu networks (%llu ms)", r->config_path,
 		(unsigned long long)cfg->version, cfg->n_networks,
-		(unsigned long long)(reg_now_ms() - t0));
+		(unsigned long long)(clock_mono_ms() - t0));
 	return 0;
 }

@@ -1,35 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Small helpers of the registry: clock, log, endpoint conversions. */
-#include <stdarg.h>
+/* Small helpers of the registry: endpoint conversions. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 
 #include "base/endpoint.h"
 #include "daemon/registry/registry.h"
-
-uint64_t reg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void reg_log(const char *fmt, ...)
-{
-	struct timespec ts;
-	va_list ap;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	fprintf(stderr, "%lld.%03ld autovpn-registry: ", (long long)ts.tv_sec,
-		ts.tv_nsec / 1000000);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 void ep_from_sockaddr(struct proto_ep *ep, const struct sockaddr_storage *ss)
 {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "base/clock.h"
 #include "daemon/common/regclient.h"
 
 struct sim_gw {
@@ -30,8 +31,6 @@ struct sim {
 	uint8_t registry_pk[32];
 };
 
-uint64_t sim_now_ms(void);
-uint64_t sim_realtime_ns(void);
 void sim_key(const char *seed, uint32_t i, uint8_t sk[32], uint8_t pk[32]);
 struct in_addr sim_addr(uint32_t i);
 int sim_parse_loopback(const char *s, struct sockaddr_in *out);

@@ -210,11 +210,11 @@ static unsigned int recv_batch(struct load *l, int wait_ms)
 static uint64_t run_phase(struct load *l, int keepalive, double seconds, unsigned int window,
 			  uint64_t *sent_out)
 {
-	uint64_t end = sim_now_ms() + (uint64_t)(seconds * 1000), sent = 0, got = 0, quiet = 0;
+	uint64_t end = clock_mono_ms() + (uint64_t)(seconds * 1000), sent = 0, got = 0, quiet = 0;
 	uint32_t cursor = 0;
 	uint64_t inflight = 0;
 
-	while (sim_now_ms() < end) {
+	while (clock_mono_ms() < end) {
 		unsigned int r;
 
 		while (inflight + BATCH <= window) {
@@ -293,9 +293,9 @@ static int run_target(struct load *l, unsigned int t, const char *label, int pid
 		l->g[i].registered = 0;
 	if (pid)
 		rss0 = proc_rss_kib(pid);
-	t0 = sim_now_ms();
+	t0 = clock_mono_ms();
 	reg_got = run_phase(l, 0, reg_timeout_s, window, &reg_sent);
-	t1 = sim_now_ms();
+	t1 = clock_mono_ms();
 	for (uint32_t i = 0; i < s->n; i++)
 		registered += l->g[i].registered;
 	if (pid)
@@ -311,9 +311,9 @@ static int run_target(struct load *l, unsigned int t, const char *label, int pid
 	if (!registered)
 		return 1;
 	cpu0 = pid ? proc_cpu_s(pid) : 0;
-	t0 = sim_now_ms();
+	t0 = clock_mono_ms();
 	got = run_phase(l, 1, duration_s, window, &sent);
-	t1 = sim_now_ms();
+	t1 = clock_mono_ms();
 	cpu1 = pid ? proc_cpu_s(pid) : 0;
 	printf("%s\tkeepalive\tsent=%llu\treplies=%llu\tseconds=%.2f\treq_per_s=%.0f", label,
 	       (unsigned long long)sent, (unsigned long long)got, (t1 - t0) / 1000.0,
@@ -348,7 +348,7 @@ int sim_load(struct sim *s, double duration_s, unsigned int window, const char *
 	if (!l.g)
 		return 1;
 	l.sender_id = 0x5157u;
-	t0 = sim_now_ms();
+	t0 = clock_mono_ms();
 	if (keyfile) {
 		if (read_keys(&l, keyfile))
 			return 1;
@@ -363,7 +363,7 @@ int sim_load(struct sim *s, double duration_s, unsigned int window, const char *
 		}
 	}
 	fprintf(stderr, "avpn-gwsim: %u gateway keys ready in %llu ms\n", s->n,
-		(unsigned long long)(sim_now_ms() - t0));
+		(unsigned long long)(clock_mono_ms() - t0));
 	l.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	setsockopt(l.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	if (setsockopt(l.fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))

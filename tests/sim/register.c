@@ -180,7 +180,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 		while ((len = recvfrom(g->fd[fi], buf, sizeof(buf), 0, (struct sockaddr *)&src,
 				       &sl)) >= 0) {
 			unsigned int r = reg_of(s, &src);
-			uint64_t now = sim_now_ms();
+			uint64_t now = clock_mono_ms();
 			int evs;
 
 			sl = sizeof(src);
@@ -194,7 +194,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 			    g->rc.last_push_version != g->rc.version) {
 				g->push_ms = now;
 				printf("push\t%s\t%llu\n", g->name,
-				       (unsigned long long)sim_realtime_ns());
+				       (unsigned long long)clock_realtime_ns());
 			}
 			if (evs & RC_EV_PEERS) {
 				set_paths(g);
@@ -208,7 +208,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 
 static void tick_all(struct sim *s)
 {
-	uint64_t now = sim_now_ms();
+	uint64_t now = clock_mono_ms();
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct send_ctx c = { s, &s->gw[i] };
@@ -221,7 +221,7 @@ static void tick_all(struct sim *s)
 int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait_s, int print)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 1;
-	uint64_t t0 = sim_now_ms(), deadline = t0 + (uint64_t)(timeout_s * 1000);
+	uint64_t t0 = clock_mono_ms(), deadline = t0 + (uint64_t)(timeout_s * 1000);
 	uint32_t ok;
 
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -251,7 +251,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		cfg.local[0].port = ntohs(sa.sin_port);
 		memcpy(cfg.local[0].addr, &sa.sin_addr, 4);
 		cfg.retry_ms = 200;
-		if (regclient_init(&g->rc, &cfg, sim_now_ms())) {
+		if (regclient_init(&g->rc, &cfg, clock_mono_ms())) {
 			fprintf(stderr, "avpn-gwsim: %s: unusable registry key\n", g->name);
 			return 1;
 		}
@@ -261,7 +261,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		ok = 0;
 		for (uint32_t i = 0; i < s->n; i++)
 			ok += s->gw[i].done && all_links_up(s, &s->gw[i]);
-		if (ok == s->n || sim_now_ms() > deadline)
+		if (ok == s->n || clock_mono_ms() > deadline)
 			break;
 		tick_all(s);
 		rx_all(s, ep, 20);
@@ -280,7 +280,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 	if (print)
 		for (uint32_t i = 0; i < s->n; i++)
 			print_gw(s, &s->gw[i], "gw");
-	printf("ready\t%u\t%llu\n", s->n, (unsigned long long)(sim_now_ms() - t0));
+	printf("ready\t%u\t%llu\n", s->n, (unsigned long long)(clock_mono_ms() - t0));
 	fflush(stdout);
 	for (uint32_t i = 0; i < s->n; i++) {
 		if (s->gw[i].silent)
@@ -291,7 +291,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 	phase2 = 1;
 
 	/* Phase 2: keep the others alive, optionally until all saw a push. */
-	deadline = sim_now_ms() + (uint64_t)((run_s > push_wait_s ? run_s : push_wait_s) * 1000);
+	deadline = clock_mono_ms() + (uint64_t)((run_s > push_wait_s ? run_s : push_wait_s) * 1000);
 	for (;;) {
 		uint32_t pushed = 0, active = 0;
 
@@ -301,7 +301,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		}
 		if (push_wait_s > 0 && pushed == active && run_s <= 0)
 			break;
-		if (sim_now_ms() > deadline)
+		if (clock_mono_ms() > deadline)
 			break;
 		tick_all(s);
 		rx_all(s, ep, 10);

@@ -1,30 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* avpn-gwsim helpers: clocks, deterministic keys, loopback addresses. */
+/* avpn-gwsim helpers: deterministic keys, loopback addresses. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 #include <sodium.h>
 
 #include "base/endpoint.h"
 #include "base/key.h"
 #include "tests/sim/gwsim.h"
-
-uint64_t sim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t sim_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * Gateway i's key pair from a seed string, so that a script can generate the

@@ -110,37 +110,6 @@ START_TEST(test_word_match)
 }
 END_TEST
 
-START_TEST(test_numbers)
-{
-	uint64_t v;
-	uint32_t v32;
-	uint8_t v8;
-
-	ck_assert_int_eq(parse_u64("0", 0, 10, &v), 0);
-	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
-	ck_assert_uint_eq(v, UINT64_MAX);
-	ck_assert_int_eq(parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
-	ck_assert_int_eq(parse_u64("0x10", 0, 100, &v), 0);
-	ck_assert_uint_eq(v, 16);
-	ck_assert_int_eq(parse_u64("010", 0, 100, &v), 0); /* decimal, not octal */
-	ck_assert_uint_eq(v, 10);
-	ck_assert_int_eq(parse_u64("-1", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64("+1", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64(" 1", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64("1 ", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64("12abc", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64("0x", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64("", 0, 100, &v), -EINVAL);
-	ck_assert_int_eq(parse_u64("101", 0, 100, &v), -ERANGE);
-	ck_assert_int_eq(parse_u32("4294967296", 0, UINT32_MAX, &v32), -ERANGE);
-	ck_assert_int_eq(parse_u32("0", 1, UINT32_MAX, &v32), -ERANGE);
-	ck_assert_int_eq(parse_u8("255", 0, 255, &v8), 0);
-	ck_assert_uint_eq(v8, 255);
-	ck_assert_int_eq(parse_u8("256", 0, 255, &v8), -ERANGE);
-}
-END_TEST
-
 /* ---- set: the full grammar ---- */
 
 START_TEST(test_set_full)
@@ -588,7 +557,6 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_word_match);
-	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_set_full);
 	tcase_add_test(tc, test_set_small_forms);
 	tcase_add_test(tc, test_set_endpoints);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* uplink.c - open and bind an uplink's UDP socket (see uplink.h). */
+/* udpsock.c - open and bind an uplink's UDP socket (see udpsock.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tools/uplink.h"
+#include "base/udpsock.h"
 
-int uplink_socket(const struct endpoint *ep, const char *dev, char *err, size_t errlen)
+int udpsock_open(const struct endpoint *ep, const char *dev, char *err, size_t errlen)
 {
 	char buf[ENDPOINT_STRLEN];
 	struct sockaddr_storage ss;
