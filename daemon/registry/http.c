@@ -10,6 +10,7 @@
  *   GET /api/v1/stats            counters, drops by reason
  */
 #include <string.h>
+#include <sys/epoll.h>
 #include <microhttpd.h>
 #include <json-c/json.h>
 
@@ -305,6 +306,33 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	return reply(c, MHD_HTTP_NOT_FOUND, error_obj("not found"));
 }
 
+/* MHD's longest sleep, capped at a second; at most a second if it names none. */
+static uint64_t http_timeout_ms(struct registry *r)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_get_timeout(r->mhd, &t) != MHD_YES || t > 1000)
+		return 1000;
+	return t;
+}
+
+/* MHD runs when its epoll fd is ready or its timeout expired. */
+static void http_run(struct registry *r)
+{
+	MHD_run(r->mhd);
+	loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0);
+}
+
+static void on_http_fd(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	http_run(arg);
+}
+
+static void on_http_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	http_run(arg);
+}
+
 int http_start(struct registry *r, const char *listen)
 {
 	struct endpoint ep;
@@ -329,34 +357,27 @@ int http_start(struct registry *r, const char *listen)
 		return -1;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info) {
+	if (!info || loop_add_fd(r->loop, info->epoll_fd, EPOLLIN, on_http_fd, r)) {
 		MHD_stop_daemon(d);
 		return -1;
 	}
 	r->mhd = d;
 	r->mhd_fd = info->epoll_fd;
+	loop_timer_init(&r->http_timer, on_http_timer, r);
+	if (loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0)) {
+		http_stop(r);
+		return -1;
+	}
 	log_info("http api on http://%s/api/v1/", listen);
 	return 0;
 }
 
-void http_run(struct registry *r)
-{
-	if (r->mhd)
-		MHD_run(r->mhd);
-}
-
-int http_timeout_ms(struct registry *r)
-{
-	MHD_UNSIGNED_LONG_LONG t;
-
-	if (!r->mhd || MHD_get_timeout(r->mhd, &t) != MHD_YES)
-		return -1;
-	return t > 1000 ? 1000 : (int)t;
-}
-
 void http_stop(struct registry *r)
 {
-	if (r->mhd)
-		MHD_stop_daemon(r->mhd);
+	if (!r->mhd)
+		return;
+	loop_timer_stop(r->loop, &r->http_timer);
+	loop_del_fd(r->loop, r->mhd_fd);
+	MHD_stop_daemon(r->mhd);
 	r->mhd = NULL;
 }

@@ -19,6 +19,8 @@
 #define BATCH 64
 #define CMSG_SPACE_PKT CMSG_SPACE(sizeof(struct in6_pktinfo))
 
+static void net_rx(struct loop *l, int fd, uint32_t events, void *arg);
+
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct endpoint ep;
@@ -44,7 +46,6 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 int net_open(struct registry *r, const char *listen)
 {
 	struct reg_sock *s;
-	struct epoll_event ev = { .events = EPOLLIN };
 	socklen_t len;
 	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO;
 
@@ -97,8 +98,7 @@ int net_open(struct registry *r, const char *listen)
 		return -1;
 	}
 	s->fd = fd;
-	ev.data.u64 = r->n_socks;
-	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (loop_add_fd(r->loop, fd, EPOLLIN, net_rx, r)) {
 		close(fd);
 		return -1;
 	}
@@ -109,8 +109,10 @@ int net_open(struct registry *r, const char *listen)
 
 void net_close(struct registry *r)
 {
-	for (unsigned int i = 0; i < r->n_socks; i++)
+	for (unsigned int i = 0; i < r->n_socks; i++) {
+		loop_del_fd(r->loop, r->socks[i].fd);
 		close(r->socks[i].fd);
+	}
 	r->n_socks = 0;
 }
 
@@ -193,8 +195,8 @@ int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_stor
 	return 0;
 }
 
-/* Drains up to a few batches from one socket. */
-void net_rx(struct registry *r, unsigned int si)
+/* Drains up to a few batches from the socket @fd; a loop_fd_fn. */
+static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	static uint8_t rbuf[BATCH][PROTO_MAX_MSG + 1], tbuf[BATCH][PROTO_MAX_MSG];
 	static uint8_t rcbuf[BATCH][CMSG_SPACE_PKT], tcbuf[BATCH][CMSG_SPACE_PKT];
@@ -202,7 +204,13 @@ void net_rx(struct registry *r, unsigned int si)
 	static struct mmsghdr rm[BATCH], tm[BATCH];
 	static struct iovec riov[BATCH], tiov[BATCH];
 	static struct gw *ahead[BATCH];
-	struct reg_sock *s = &r->socks[si];
+	struct registry *r = arg;
+	unsigned int si = 0;
+	struct reg_sock *s;
+
+	while (si < r->n_socks - 1 && r->socks[si].fd != fd)
+		si++;
+	s = &r->socks[si];
 
 	for (int round = 0; round < 16; round++) {
 		uint64_t now_ms = clock_mono_ms();

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * autovpn-registry internals.  One thread, one epoll loop (loop.c): UDP
+ * autovpn-registry internals.  One thread, one event loop (base/loop.h): UDP
  * sockets batched with recvmmsg/sendmmsg (net.c), message handling (handle.c),
  * the soft state of every gateway (gwtable.c), config load/reload (reload.c),
  * pushes (push.c) and the HTTP JSON API served by libmicrohttpd in external
@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/loop.h"
 #include "daemon/common/orgconf.h"
 #include "daemon/common/topology.h"
 #include "daemon/common/proto.h"
@@ -121,17 +122,18 @@ struct registry {
 
 	struct reg_sock socks[REG_MAX_SOCKS];
 	unsigned int n_socks;
-	int epfd, sigfd, inofd, inowd;
+	struct loop *loop;
+	int inofd, inowd;
 	char *config_dir, *config_base;
 	void *mhd;
 	int mhd_fd;
+	struct loop_timer http_timer;
 
 	uint32_t push_cursor;  /* next gateway to look at for pending pushes */
 	uint32_t push_pending;  /* gateways with a config push to send now */
 	uint32_t peers_pending; /* gateways with a peers push, sent once a second */
 	uint8_t peers_flushing;
 	uint64_t peers_next_ms;
-	int stop;
 	struct seal_counter ctr;
 	struct reg_stats st;
 };
@@ -183,14 +185,11 @@ void reg_push_run(struct registry *r, uint64_t now_ms);
 /* net.c */
 int net_open(struct registry *r, const char *listen);
 void net_close(struct registry *r);
-void net_rx(struct registry *r, unsigned int si);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
 		 uint8_t local_family, const uint8_t *local, const uint8_t *buf, size_t len);
 
 /* http.c */
 int http_start(struct registry *r, const char *listen);
-void http_run(struct registry *r);
-int http_timeout_ms(struct registry *r);
 void http_stop(struct registry *r);
 
 #endif
