@@ -13,29 +13,38 @@
 #include "daemon/registry/registry.h"
 #include "base/key.h"
 
+/* The sealed answer's length, or 0 (no answer) if it does not fit. */
 static size_t seal_reply(struct registry *r, struct gw *g, uint8_t type, const uint8_t *body,
 			 size_t blen, uint8_t *out, size_t cap)
 {
-	return seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
-			seal_next_counter(&r->ctr), &g->key, body, blen);
+	ssize_t n = seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
+			     seal_next_counter(&r->ctr), &g->key, body, blen);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* The request's source ip:port (all zero, AF_UNSPEC, if not IPv4/IPv6). */
+static void source(struct endpoint *ep, const struct reg_rx *rx)
+{
+	memset(ep, 0, sizeof(*ep));
+	endpoint_from_sockaddr(ep, (const struct sockaddr *)&rx->src, sizeof(rx->src));
 }
 
 /* Records where an uplink is; returns 1 if its contact information changed. */
 static int note_uplink(struct registry *r, struct gw *g, const struct reg_rx *rx, uint8_t ul,
-		       const struct proto_ep *priv, uint8_t nat, uint64_t now_ms)
+		       const struct endpoint *priv, uint8_t nat, uint64_t now_ms)
 {
 	struct gw_uplink *u = &g->ul[ul];
-	struct proto_ep pub;
+	struct endpoint pub;
 	int changed;
 
-	ep_from_sockaddr(&pub, &rx->src);
-	changed = !u->last_ms || !proto_ep_equal(&u->pub, &pub) || !proto_ep_equal(&u->priv, priv);
+	source(&pub, rx);
+	changed = !u->last_ms || !endpoint_equal(&u->pub, &pub) || !endpoint_equal(&u->priv, priv);
 	u->pub = pub;
 	u->priv = *priv;
 	u->sock = (uint8_t)rx->sock;
 	u->nat = nat;
-	u->local_family = rx->local_family;
-	memcpy(u->local, rx->local, sizeof(u->local));
+	u->local = rx->local;
 	u->last_ms = now_ms;
 	g->registered = 1;
 	return changed;
@@ -60,23 +69,20 @@ static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t ne
 
 		/* Manual port forwarding replaces the observed endpoint. */
 		if (manual) {
-			const struct endpoint *e = &tp->nat_endpoints[u];
 			struct proto_peer_ep *d = &p->ep[p->n_ep++];
 
 			d->uplink = (uint8_t)u;
 			d->kind = PROTO_EP_MANUAL;
-			d->ep.family = e->addr.family == AF_INET ? 4 : 6;
-			d->ep.port = e->port;
-			memcpy(d->ep.addr, e->addr.bytes, d->ep.family == 4 ? 4 : 16);
+			d->ep = tp->nat_endpoints[u];
 		}
 		if (!gu->last_ms)
 			continue;
-		if (gu->pub.family && !manual) {
+		if (gu->pub.addr.family != AF_UNSPEC && !manual) {
 			p->ep[p->n_ep].uplink = (uint8_t)u;
 			p->ep[p->n_ep].kind = PROTO_EP_PUBLIC;
 			p->ep[p->n_ep++].ep = gu->pub;
 		}
-		if (gu->priv.family && p->n_ep < PROTO_MAX_PEER_EP) {
+		if (gu->priv.addr.family != AF_UNSPEC && p->n_ep < PROTO_MAX_PEER_EP) {
 			p->ep[p->n_ep].uplink = (uint8_t)u;
 			p->ep[p->n_ep].kind = PROTO_EP_PRIVATE;
 			p->ep[p->n_ep++].ep = gu->priv;
@@ -131,7 +137,7 @@ static size_t reply_register(struct registry *r, struct gw *g, const struct reg_
 	hdr.uplink = m->uplink;
 	hdr.role = me->mode == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB :
 		   me->mode == ORGCONF_MODE_SPOKE ? PROTO_ROLE_SPOKE : PROTO_ROLE_OFF;
-	ep_from_sockaddr(&hdr.observed, &rx->src);
+	source(&hdr.observed, rx);
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;
 		hdr.page_count = 0;
@@ -235,7 +241,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
 	struct gw *g;
-	long n;
+	ssize_t n;
 
 	r->st.rx++;
 	if (rx->len > PROTO_MAX_MSG || seal_peek(rx->buf, rx->len, &h)) {
@@ -261,7 +267,8 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 	 * a new one.
 	 */
 	if (!g->win.top && r->max_skew_s) {
-		uint64_t s = h.counter / CLOCK_NS_PER_SEC, now = clock_realtime_ns() / CLOCK_NS_PER_SEC;
+		uint64_t s = h.counter / CLOCK_NS_PER_SEC;
+		uint64_t now = clock_realtime_ns() / CLOCK_NS_PER_SEC;
 
 		if (s + r->max_skew_s < now || s > now + r->max_skew_s) {
 			r->st.drop_stale++;
@@ -314,8 +321,8 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		a.version = r->cfg->version;
 		a.uplink = m.uplink;
 		a.observed = g->ul[m.uplink].pub;
-		n = (long)proto_enc_keepalive_ack(body, sizeof(body), &a);
-		if (!n)
+		n = proto_enc_keepalive_ack(body, sizeof(body), &a);
+		if (n < 0)
 			return 0;
 		return seal_reply(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
 	}

@@ -24,11 +24,11 @@ static json_object *jstr(const char *s)
 	return json_object_new_string(s ? s : "");
 }
 
-static json_object *jep(const struct proto_ep *ep)
+static json_object *jep(const struct endpoint *ep)
 {
 	char buf[ENDPOINT_STRLEN];
 
-	return ep->family ? jstr(ep_format(ep, buf, sizeof(buf))) : NULL;
+	return ep->addr.family != AF_UNSPEC ? jstr(endpoint_format(ep, buf, sizeof(buf))) : NULL;
 }
 
 static json_object *jkey(const uint8_t *k)

@@ -115,7 +115,7 @@ static void usage(FILE *f)
 		"      --max-clock-skew S   first-contact freshness window, 0 = off (default %d)\n"
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
-		REG_DEFAULT_PORT, REG_DEFAULT_KEEPALIVE_MS, REG_DEFAULT_SKEW_S);
+		REG_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REG_DEFAULT_SKEW_S);
 }
 
 static int bad_value(const char *opt, const char *v, const char *range)
@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	char buf[ENDPOINT_STRLEN];
 
 	log_open("autovpn-registry", LOG_DEFAULT_LEVEL, false);
-	r->keepalive_ms = REG_DEFAULT_KEEPALIVE_MS;
+	r->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
 	r->max_skew_s = REG_DEFAULT_SKEW_S;
 	r->inofd = -1;
 	while ((c = getopt_long(argc, argv, "c:l:vh", opts, NULL)) != -1) {

@@ -120,39 +120,39 @@ static void local_from_cmsg(struct msghdr *mh, struct reg_rx *rx)
 {
 	struct cmsghdr *c;
 
-	rx->local_family = 0;
+	memset(&rx->local, 0, sizeof(rx->local));
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			rx->local_family = 4;
-			memcpy(rx->local, &pi.ipi_addr, 4);
+			rx->local.family = AF_INET;
+			rx->local.v4 = pi.ipi_addr;
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			rx->local_family = 6;
-			memcpy(rx->local, &pi.ipi6_addr, 16);
+			rx->local.family = AF_INET6;
+			rx->local.v6 = pi.ipi6_addr;
 		}
 	}
 }
 
-/* Fills the control buffer so the reply leaves from the given address. */
-static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const uint8_t *local)
+/* Fills the control buffer so the reply leaves from @local (if known). */
+static size_t set_src(struct msghdr *mh, uint8_t *cbuf, const struct addr *local)
 {
 	struct cmsghdr *c;
 
-	if (!family)
+	if (local->family == AF_UNSPEC)
 		return 0;
 	memset(cbuf, 0, CMSG_SPACE_PKT);
 	mh->msg_control = cbuf;
 	mh->msg_controllen = CMSG_SPACE_PKT;
 	c = CMSG_FIRSTHDR(mh);
-	if (family == 4) {
+	if (local->family == AF_INET) {
 		struct in_pktinfo pi = { 0 };
 
-		memcpy(&pi.ipi_spec_dst, local, 4);
+		pi.ipi_spec_dst = local->v4;
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
@@ -161,7 +161,7 @@ static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const ui
 	} else {
 		struct in6_pktinfo pi = { 0 };
 
-		memcpy(&pi.ipi6_addr, local, 16);
+		pi.ipi6_addr = local->v6;
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
@@ -171,7 +171,7 @@ static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const ui
 }
 
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
-		 uint8_t local_family, const uint8_t *local, const uint8_t *buf, size_t len)
+		 const struct addr *local, const uint8_t *buf, size_t len)
 {
 	struct reg_sock *s = &r->socks[si < r->n_socks ? si : 0];
 	uint8_t cbuf[CMSG_SPACE_PKT];
@@ -186,7 +186,7 @@ int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_stor
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	if (s->pktinfo)
-		set_src(&mh, cbuf, local_family, local);
+		set_src(&mh, cbuf, local);
 	if (sendmsg(s->fd, &mh, 0) < 0) {
 		r->st.tx_fail++;
 		return -1;
@@ -259,7 +259,7 @@ static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 			tm[nt].msg_hdr.msg_iov = &tiov[nt];
 			tm[nt].msg_hdr.msg_iovlen = 1;
 			if (s->pktinfo)
-				set_src(&tm[nt].msg_hdr, tcbuf[nt], rx.local_family, rx.local);
+				set_src(&tm[nt].msg_hdr, tcbuf[nt], &rx.local);
 			nt++;
 		}
 		for (unsigned int off = 0; off < nt;) {

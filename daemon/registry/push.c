@@ -57,21 +57,21 @@ static void push_one(struct registry *r, struct gw *g, uint64_t now_ms)
 {
 	struct proto_push m = { r->id, r->cfg->version, g->push };
 	uint8_t body[32], out[PROTO_MAX_MSG];
-	size_t n = proto_enc_push(body, sizeof(body), &m);
+	ssize_t n = proto_enc_push(body, sizeof(body), &m);
 
-	if (!n || !g->key_ready)
+	if (n < 0 || !g->key_ready)
 		return;
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 		struct gw_uplink *gu = &g->ul[u];
 		struct sockaddr_storage dst;
-		size_t len;
+		ssize_t len;
 
 		if (!gw_ul_connected(r, gu, now_ms))
 			continue;
 		len = seal_msg(out, sizeof(out), PROTO_T_PUSH, r->id, r->cfg->registry_public_key,
-			       seal_next_counter(&r->ctr), &g->key, body, n);
-		ep_to_sockaddr(&gu->pub, &dst);
-		if (len && !net_send_one(r, gu->sock, &dst, gu->local_family, gu->local, out, len))
+			       seal_next_counter(&r->ctr), &g->key, body, (size_t)n);
+		endpoint_to_sockaddr(&gu->pub, &dst);
+		if (len > 0 && !net_send_one(r, gu->sock, &dst, &gu->local, out, (size_t)len))
 			r->st.pushes++;
 	}
 }

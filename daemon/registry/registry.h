@@ -20,23 +20,21 @@
 #include "base/loop.h"
 #include "daemon/common/orgconf.h"
 #include "daemon/common/topology.h"
-#include "daemon/common/proto.h"
-#include "daemon/common/seal.h"
+#include "wire/proto.h"
+#include "wire/replay.h"
+#include "wire/seal.h"
 
 #define REG_MAX_SOCKS 32
 #define REG_DEFAULT_PORT 9350
-#define REG_DEFAULT_KEEPALIVE_MS 10000
-#define REG_MISSED_MAX 6
 #define REG_DEFAULT_SKEW_S 600
 
 /* Where a gateway's uplink talks to us: its address and our socket/address. */
 struct gw_uplink {
-	struct proto_ep pub;  /* observed source ip:port */
-	struct proto_ep priv; /* what the gateway says its socket is bound to */
+	struct endpoint pub;  /* observed source ip:port */
+	struct endpoint priv; /* what the gateway says its socket is bound to */
 	uint8_t sock;	      /* index of our socket it came in on */
 	uint8_t nat;	      /* NAT type the gateway reported */
-	uint8_t local_family;
-	uint8_t local[16];    /* our address it was sent to (reply from it) */
+	struct addr local;    /* our address it was sent to (reply from it) */
 	uint64_t last_ms;     /* 0 = never registered */
 };
 
@@ -138,11 +136,6 @@ struct registry {
 	struct reg_stats st;
 };
 
-/* util */
-void ep_from_sockaddr(struct proto_ep *ep, const struct sockaddr_storage *ss);
-socklen_t ep_to_sockaddr(const struct proto_ep *ep, struct sockaddr_storage *ss);
-char *ep_format(const struct proto_ep *ep, char *buf, size_t len);
-
 /* gwtable.c */
 int gwtable_build(struct registry *r, struct orgconf *cfg, struct gw *old, uint32_t old_n,
 		  const struct orgconf *old_cfg, struct gw **out_gws, uint32_t **out_hash,
@@ -165,8 +158,7 @@ struct reg_rx {
 	size_t len;
 	struct sockaddr_storage src;
 	unsigned int sock;
-	uint8_t local_family;
-	uint8_t local[16];
+	struct addr local; /* AF_UNSPEC: not known (a socket bound to one address) */
 	struct gw *gw;	/* looked up ahead (net.c), or NULL */
 	int looked_up;
 };
@@ -186,7 +178,7 @@ void reg_push_run(struct registry *r, uint64_t now_ms);
 int net_open(struct registry *r, const char *listen);
 void net_close(struct registry *r);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
-		 uint8_t local_family, const uint8_t *local, const uint8_t *buf, size_t len);
+		 const struct addr *local, const uint8_t *buf, size_t len);
 
 /* http.c */
 int http_start(struct registry *r, const char *listen);

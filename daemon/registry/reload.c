@@ -32,12 +32,9 @@ void reg_views_clear(struct registry *r)
 static void to_subnet(struct proto_subnet *s, const struct prefix *p, uint32_t metric,
 		      uint8_t flags)
 {
-	memset(s, 0, sizeof(*s));
-	s->family = p->addr.family == AF_INET ? 4 : 6;
-	s->plen = p->len;
+	s->prefix = *p;
 	s->metric = metric > 255 ? 255 : (uint8_t)metric;
 	s->flags = flags;
-	memcpy(s->addr, p->addr.bytes, s->family == 4 ? 4 : 16);
 }
 
 /* Computes the view of net with its page layout; NULL on failure. */

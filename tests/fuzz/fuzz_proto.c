@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "daemon/common/proto.h"
-#include "daemon/common/regclient.h"
+#include "wire/proto.h"
+#include "wire/regclient.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,12 +44,13 @@ static void check_reg_resp(const uint8_t *p, size_t n)
 	do {                                                           \
 		T m_, m2_;                                             \
 		uint8_t b_[PROTO_MAX_BODY];                            \
-		size_t l_;                                             \
+		ssize_t l_;                                            \
 		if (dec(p, n, &m_))                                    \
 			break;                                         \
 		l_ = enc(b_, sizeof(b_), &m_);                         \
 		/* Strict codec: the same bytes come back. */          \
-		if (l_ != n || memcmp(b_, p, n) || dec(b_, l_, &m2_))  \
+		if (l_ != (ssize_t)n || memcmp(b_, p, n) ||            \
+		    dec(b_, (size_t)l_, &m2_))                         \
 			abort();                                       \
 	} while (0)
 

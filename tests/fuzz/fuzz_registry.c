@@ -108,7 +108,7 @@ static void check_reply(int who, const uint8_t *msg, size_t len)
 	struct proto_keepalive_ack ack;
 	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
-	long n;
+	ssize_t n;
 
 	if (who > 2 || len > PROTO_MAX_MSG || seal_peek(msg, len, &h))
 		abort();
@@ -154,13 +154,15 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 	} else {
 		uint8_t type = how & 1 ? PROTO_T_KEEPALIVE : PROTO_T_REG_REQ;
 		uint64_t c = how & 2 ? counter : ++counter; /* 2, 3: replay */
+		ssize_t sl;
 
 		if (how & 4)
 			type = (uint8_t)(PROTO_T_REG_RESP + (how & 1)); /* wrong direction */
-		len = seal_msg(msg, sizeof(msg), type, 7, pk[who], c, &gk[who], p,
-			       n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
-		if (!len)
+		sl = seal_msg(msg, sizeof(msg), type, 7, pk[who], c, &gk[who], p,
+			      n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
+		if (sl < 0)
 			return;
+		len = (size_t)sl;
 	}
 	rx.buf = msg;
 	rx.len = len;

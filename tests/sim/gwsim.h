@@ -7,13 +7,13 @@
 #include <netinet/in.h>
 
 #include "base/clock.h"
-#include "daemon/common/regclient.h"
+#include "wire/regclient.h"
 
 struct sim_gw {
 	char name[64];
 	uint8_t sk[32], pk[32];
 	struct in_addr addr;	/* 127.x.y.z source address */
-	int fd[RC_MAX_REG];	/* socket toward each registry (same one if friendly) */
+	int fd[REGCLIENT_MAX_REG];	/* socket toward each registry (same one if friendly) */
 	int unfriendly;		/* other source port toward registry 2 */
 	int silent;		/* stops sending after it registered */
 	struct regclient rc;
@@ -26,7 +26,7 @@ struct sim_gw {
 struct sim {
 	struct sim_gw *gw;
 	uint32_t n;
-	struct sockaddr_in reg[RC_MAX_REG];
+	struct sockaddr_in reg[REGCLIENT_MAX_REG];
 	unsigned int n_reg;
 	uint8_t registry_pk[32];
 };

@@ -85,16 +85,14 @@ struct load {
 	uint8_t rcbuf[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
 };
 
-static size_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
+/* A sealed message for gateway i; its length, or a negative errno. */
+static ssize_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
 {
 	uint8_t body[64];
-	size_t n;
+	ssize_t n;
 	struct sim *s = l->s;
-	struct proto_ep local = { .family = 4, .port = 0 };
-	struct in_addr a = sim_addr(i);
+	struct endpoint local = { .addr = { .family = AF_INET, .v4 = sim_addr(i) }, .port = 40000 };
 
-	memcpy(local.addr, &a, 4);
-	local.port = 40000;
 	if (keepalive) {
 		struct proto_keepalive m = { .uplink = 0, .nat = PROTO_NAT_FRIENDLY,
 					     .version = 0, .local = local };
@@ -107,9 +105,11 @@ static size_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
 		n = proto_enc_reg_req(body, sizeof(body), &m);
 	}
 	(void)s;
+	if (n < 0)
+		return n;
 	return seal_msg(out, PROTO_MAX_MSG, keepalive ? PROTO_T_KEEPALIVE : PROTO_T_REG_REQ,
 			l->sender_id, l->g[i].pk, seal_next_counter(&l->ctr), &l->g[i].key, body,
-			n);
+			(size_t)n);
 }
 
 /* Sends up to n messages for gateways picked by next(); returns how many. */
@@ -123,13 +123,15 @@ static unsigned int send_batch(struct load *l, uint32_t *cursor, unsigned int n,
 		uint32_t i = (*cursor)++ % l->s->n;
 		struct in_pktinfo pi = { 0 };
 		struct cmsghdr *c;
-		size_t len;
+		ssize_t len;
 
 		/* Registration: the ones not yet answered; keepalives: the registered. */
 		if (only_unregistered == !!l->g[i].registered)
 			continue;
 		len = make_msg(l, i, keepalive, l->msgs[k]);
-		l->iov[k] = (struct iovec){ l->msgs[k], len };
+		if (len < 0)
+			continue;
+		l->iov[k] = (struct iovec){ l->msgs[k], (size_t)len };
 		memset(&l->mm[k].msg_hdr, 0, sizeof(l->mm[k].msg_hdr));
 		l->dst[k] = l->s->reg[l->target];
 		l->mm[k].msg_hdr.msg_name = &l->dst[k];

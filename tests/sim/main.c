@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:k:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (s.n_reg == RC_MAX_REG || sim_parse_loopback(optarg, &s.reg[s.n_reg]))
+			if (s.n_reg == REGCLIENT_MAX_REG || sim_parse_loopback(optarg, &s.reg[s.n_reg]))
 				return 2;
 			s.n_reg++;
 			break;

@@ -46,28 +46,12 @@ static int open_sock(struct in_addr a)
 	return fd;
 }
 
-static void fmt_ep(const struct proto_ep *ep, char *buf, size_t len)
+static void fmt_ep(const struct endpoint *ep, char *buf, size_t len)
 {
-	struct endpoint e = { 0 };
-
-	if (!ep->family) {
+	if (ep->addr.family == AF_UNSPEC)
 		snprintf(buf, len, "-");
-		return;
-	}
-	e.addr.family = ep->family == 4 ? AF_INET : AF_INET6;
-	memcpy(e.addr.bytes, ep->addr, ep->family == 4 ? 4 : 16);
-	e.port = ep->port;
-	endpoint_format(&e, buf, len);
-}
-
-static void fmt_subnet(const struct proto_subnet *sn, char *buf, size_t len)
-{
-	struct prefix p = { 0 };
-
-	p.addr.family = sn->family == 4 ? AF_INET : AF_INET6;
-	memcpy(p.addr.bytes, sn->addr, sn->family == 4 ? 4 : 16);
-	p.len = sn->plen;
-	prefix_format(&p, buf, len);
+	else
+		endpoint_format(ep, buf, len);
 }
 
 static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
@@ -81,7 +65,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 	       proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-", rc->peers.n,
 	       (unsigned long long)rc->version);
 	for (uint32_t i = 0; i < rc->peers.n; i++) {
-		const struct rc_peer *p = &rc->peers.v[i];
+		const struct regclient_peer *p = &rc->peers.v[i];
 		char sub[64], psk[8];
 
 		printf("%s-peer\t%s\t%s\t%s\tprio=%u\tflags=%s%s%s", tag, g->name, p->info.name,
@@ -93,7 +77,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 		for (uint32_t k = 0, first = 1; k < p->n_subnets; k++) {
 			if (!(p->subnets[k].flags & PROTO_SUB_ROUTE))
 				continue;
-			fmt_subnet(&p->subnets[k], sub, sizeof(sub));
+			prefix_format(&p->subnets[k].prefix, sub, sizeof(sub));
 			printf("%s%s@%u", first ? "" : ",", sub, p->subnets[k].metric);
 			first = 0;
 		}
@@ -101,7 +85,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 		for (uint32_t k = 0, first = 1; k < p->n_subnets; k++) {
 			if (!(p->subnets[k].flags & PROTO_SUB_ALLOWED))
 				continue;
-			fmt_subnet(&p->subnets[k], sub, sizeof(sub));
+			prefix_format(&p->subnets[k].prefix, sub, sizeof(sub));
 			printf("%s%s", first ? "" : ",", sub);
 			first = 0;
 		}
@@ -123,7 +107,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 static int all_links_up(struct sim *s, struct sim_gw *g)
 {
 	for (unsigned int r = 0; r < s->n_reg; r++)
-		if (g->rc.link[0][r].state != RC_REGISTERED)
+		if (g->rc.link[0][r].state != REGCLIENT_REGISTERED)
 			return 0;
 	return 1;
 }
@@ -143,7 +127,7 @@ static unsigned int reg_of(struct sim *s, const struct sockaddr_in *src)
  */
 static void set_paths(struct sim_gw *g)
 {
-	const struct rc_peerlist *l = &g->rc.peers;
+	const struct regclient_peerlist *l = &g->rc.peers;
 
 	free(g->paths);
 	g->paths = calloc(l->n ? l->n : 1, sizeof(*g->paths));
@@ -190,13 +174,13 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 			if (evs < 0)
 				continue;
 			/* Only pushes announcing a new config version count. */
-			if (evs & RC_EV_PUSH && !g->push_ms && phase2 &&
+			if (evs & REGCLIENT_EV_PUSH && !g->push_ms && phase2 &&
 			    g->rc.last_push_version != g->rc.version) {
 				g->push_ms = now;
 				printf("push\t%s\t%llu\n", g->name,
 				       (unsigned long long)clock_realtime_ns());
 			}
-			if (evs & RC_EV_PEERS) {
+			if (evs & REGCLIENT_EV_PEERS) {
 				set_paths(g);
 				g->done = 1;
 				if (g->push_ms && !g->repeers_ms)
@@ -247,9 +231,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		memcpy(cfg.registry_pk, s->registry_pk, 32);
 		cfg.n_registries = s->n_reg;
 		cfg.n_uplinks = 1;
-		cfg.local[0].family = 4;
-		cfg.local[0].port = ntohs(sa.sin_port);
-		memcpy(cfg.local[0].addr, &sa.sin_addr, 4);
+		endpoint_from_sockaddr(&cfg.local[0], (struct sockaddr *)&sa, sizeof(sa));
 		cfg.retry_ms = 200;
 		if (regclient_init(&g->rc, &cfg, clock_mono_ms())) {
 			fprintf(stderr, "avpn-gwsim: %s: unusable registry key\n", g->name);

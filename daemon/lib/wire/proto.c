@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Control message bodies: encoders and strict decoders (see proto.h). */
+/* proto.c - control message bodies: encoders and strict decoders (see proto.h). */
+#include <errno.h>
 #include <string.h>
 
-#include "daemon/common/proto.h"
-#include "daemon/common/proto_wire.h"
+#include "wire/proto.h"
+#include "wire/wire.h"
 
 #define REC_PEER 1
 #define REC_HDR 3 /* u8 type, u16 length of the body */
@@ -11,52 +12,63 @@
 #define RESP_FIXED (4 + 8 + 4 + 1 + 1 + 2 + 2 + EP_MAX)
 #define PATH_LEN (32 + 4 + 4 + 2)
 
-static size_t addr_len(uint8_t family)
+/* Address family on the wire: 0 (none), 4 or 6; -1 for anything else. */
+static int family_code(sa_family_t family)
 {
-	return family == 4 ? 4 : family == 6 ? 16 : 0;
+	return family == AF_UNSPEC ? 0 : family == AF_INET ? 4 : family == AF_INET6 ? 6 : -1;
 }
 
-static void w_ep(struct wire_w *w, const struct proto_ep *ep)
+/* And back: AF_UNSPEC for 0, (sa_family_t)-1 for an unknown code. */
+static sa_family_t code_family(uint8_t code)
 {
-	if (ep->family != 0 && ep->family != 4 && ep->family != 6) {
-		w->err = 1;
+	return code == 0 ? AF_UNSPEC : code == 4 ? AF_INET : code == 6 ? AF_INET6 : (sa_family_t)-1;
+}
+
+static void w_ep(struct wire_w *w, const struct endpoint *ep)
+{
+	int code = family_code(ep->addr.family);
+
+	if (code < 0) {
+		if (!w->err)
+			w->err = -EINVAL;
 		return;
 	}
-	wire_w8(w, ep->family);
-	if (!ep->family)
+	wire_w8(w, (uint8_t)code);
+	if (!code)
 		return;
-	wire_wbytes(w, ep->addr, addr_len(ep->family));
+	wire_wbytes(w, ep->addr.bytes, addr_len(ep->addr.family));
 	wire_w16(w, ep->port);
 }
 
-static void r_ep(struct wire_r *r, struct proto_ep *ep)
+static void r_ep(struct wire_r *r, struct endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
-	ep->family = wire_r8(r);
-	if (!ep->family)
+	ep->addr.family = code_family(wire_r8(r));
+	if (r->err || ep->addr.family == AF_UNSPEC)
 		return;
-	if (ep->family != 4 && ep->family != 6) {
-		r->err = 1;
+	if (ep->addr.family == (sa_family_t)-1) {
+		ep->addr.family = AF_UNSPEC;
+		r->err = -EBADMSG;
 		return;
 	}
-	wire_rbytes(r, ep->addr, addr_len(ep->family));
+	wire_rbytes(r, ep->addr.bytes, addr_len(ep->addr.family));
 	ep->port = wire_r16(r);
-	if (!ep->port)
-		r->err = 1; /* an endpoint without a port is meaningless */
+	if (!ep->port && !r->err)
+		r->err = -EBADMSG; /* an endpoint without a port is meaningless */
 }
 
-static size_t w_done(struct wire_w *w)
+static ssize_t w_done(struct wire_w *w)
 {
-	return w->err ? 0 : w->len;
+	return w->err ? w->err : (ssize_t)w->len;
 }
 
 static int r_done(struct wire_r *r)
 {
 	/* Trailing bytes are an error too: one encoding per message. */
-	return r->err || r->off != r->len ? -1 : 0;
+	return r->err || r->off != r->len ? -EBADMSG : 0;
 }
 
-size_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m)
+ssize_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m)
 {
 	struct wire_w w = { buf, 0, cap, 0 };
 
@@ -78,16 +90,16 @@ int proto_dec_reg_req(const uint8_t *buf, size_t len, struct proto_reg_req *m)
 	m->version = wire_r64(&r);
 	r_ep(&r, &m->local);
 	if (m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL)
-		return -1;
+		return -EBADMSG;
 	return r_done(&r);
 }
 
-size_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m)
+ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m)
 {
 	struct wire_w w = { buf, 0, cap, 0 };
 
 	if (m->n_paths > PROTO_KA_MAX_PATHS)
-		return 0;
+		return -EINVAL;
 	wire_w8(&w, m->uplink);
 	wire_w8(&w, m->nat);
 	wire_w64(&w, m->version);
@@ -118,7 +130,7 @@ int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *
 	m->n_paths = wire_r8(&r);
 	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL ||
 	    m->n_paths > PROTO_KA_MAX_PATHS)
-		return -1;
+		return -EBADMSG;
 	for (unsigned int i = 0; i < m->n_paths; i++) {
 		struct proto_path *p = &m->paths[i];
 
@@ -131,12 +143,12 @@ int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *
 		p->loss = wire_r16(&r);
 		if (p->local_uplink >= PROTO_MAX_UPLINKS || p->remote_uplink >= PROTO_MAX_UPLINKS ||
 		    p->up > 1 || p->reserved || p->loss > 10000)
-			return -1;
+			return -EBADMSG;
 	}
 	return r_done(&r);
 }
 
-size_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_keepalive_ack *m)
+ssize_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_keepalive_ack *m)
 {
 	struct wire_w w = { buf, 0, cap, 0 };
 
@@ -155,12 +167,12 @@ int proto_dec_keepalive_ack(const uint8_t *buf, size_t len, struct proto_keepali
 	m->version = wire_r64(&r);
 	m->uplink = wire_r8(&r);
 	r_ep(&r, &m->observed);
-	if (m->uplink >= PROTO_MAX_UPLINKS || !m->observed.family)
-		return -1;
+	if (m->uplink >= PROTO_MAX_UPLINKS || m->observed.addr.family == AF_UNSPEC)
+		return -EBADMSG;
 	return r_done(&r);
 }
 
-size_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m)
+ssize_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m)
 {
 	struct wire_w w = { buf, 0, cap, 0 };
 
@@ -178,7 +190,7 @@ int proto_dec_push(const uint8_t *buf, size_t len, struct proto_push *m)
 	m->version = wire_r64(&r);
 	m->reason = wire_r8(&r);
 	if (m->reason != PROTO_PUSH_CONFIG && m->reason != PROTO_PUSH_PEERS)
-		return -1;
+		return -EBADMSG;
 	return r_done(&r);
 }
 
@@ -186,7 +198,7 @@ int proto_dec_push(const uint8_t *buf, size_t len, struct proto_push *m)
 
 size_t proto_subnet_size(const struct proto_subnet *s)
 {
-	return 4 + addr_len(s->family);
+	return 4 + addr_len(s->prefix.addr.family);
 }
 
 size_t proto_peer_hdr_max(size_t name_len, int cont)
@@ -218,21 +230,14 @@ int proto_resp_begin(struct proto_resp_writer *pw, uint8_t *buf, size_t cap,
 	pw->buf = buf;
 	pw->cap = w.cap;
 	pw->len = w.len;
-	return w.err ? -1 : 0;
+	return w.err;
 }
 
-static int subnet_valid(const struct proto_subnet *s)
+/* One encoding per subnet: a route or allowed source, host bits zero. */
+static bool subnet_valid(const struct proto_subnet *s)
 {
-	size_t alen = addr_len(s->family), bits = alen * 8;
-
-	if (!alen || s->plen > bits || (s->flags & ~PROTO_SUB_FLAGS_ALL) ||
-	    !(s->flags & (PROTO_SUB_ROUTE | PROTO_SUB_ALLOWED)))
-		return 0;
-	/* Host bits must be zero: one encoding per prefix. */
-	for (size_t b = s->plen; b < bits; b++)
-		if (s->addr[b / 8] & (0x80 >> (b % 8)))
-			return 0;
-	return 1;
+	return prefix_is_canonical(&s->prefix) && !(s->flags & ~PROTO_SUB_FLAGS_ALL) &&
+	       (s->flags & (PROTO_SUB_ROUTE | PROTO_SUB_ALLOWED));
 }
 
 int proto_resp_add_peer(struct proto_resp_writer *pw, const struct proto_peer *p,
@@ -243,14 +248,14 @@ int proto_resp_add_peer(struct proto_resp_writer *pw, const struct proto_peer *p
 	size_t start = pw->len;
 
 	if (p->flags & ~PROTO_PEER_FLAGS_ALL || p->n_ep > PROTO_MAX_PEER_EP)
-		return -1;
+		return -EINVAL;
 	wire_w8(&w, REC_PEER);
 	wire_w16(&w, 0); /* length, filled below */
 	wire_w8(&w, p->flags);
 	wire_wbytes(&w, p->pk, 32);
 	if (!(p->flags & PROTO_PEER_CONT)) {
 		if (!name_len || name_len > PROTO_NAME_MAX)
-			return -1;
+			return -EINVAL;
 		wire_w8(&w, p->role);
 		wire_w8(&w, p->hub_prio);
 		wire_w8(&w, (uint8_t)name_len);
@@ -258,8 +263,8 @@ int proto_resp_add_peer(struct proto_resp_writer *pw, const struct proto_peer *p
 		wire_wbytes(&w, p->psk, 32);
 		wire_w8(&w, p->n_ep);
 		for (unsigned int i = 0; i < p->n_ep; i++) {
-			if (!p->ep[i].ep.family)
-				return -1;
+			if (p->ep[i].ep.addr.family == AF_UNSPEC)
+				return -EINVAL;
 			wire_w8(&w, p->ep[i].uplink);
 			wire_w8(&w, p->ep[i].kind);
 			w_ep(&w, &p->ep[i].ep);
@@ -270,15 +275,17 @@ int proto_resp_add_peer(struct proto_resp_writer *pw, const struct proto_peer *p
 		const struct proto_subnet *s = &subnets[i];
 
 		if (!subnet_valid(s))
-			return -1;
-		wire_w8(&w, s->family);
-		wire_w8(&w, s->plen);
+			return -EINVAL;
+		wire_w8(&w, (uint8_t)family_code(s->prefix.addr.family));
+		wire_w8(&w, s->prefix.len);
 		wire_w8(&w, s->metric);
 		wire_w8(&w, s->flags);
-		wire_wbytes(&w, s->addr, addr_len(s->family));
+		wire_wbytes(&w, s->prefix.addr.bytes, addr_len(s->prefix.addr.family));
 	}
-	if (w.err || w.len - start - REC_HDR > 0xffff)
-		return -1;
+	if (w.err)
+		return w.err;
+	if (w.len - start - REC_HDR > 0xffff)
+		return -EMSGSIZE;
 	wire_put16(pw->buf + start + 1, (uint16_t)(w.len - start - REC_HDR));
 	pw->len = w.len;
 	return 0;
@@ -291,56 +298,58 @@ static int r_peer(struct wire_r *r, struct proto_reg_resp *m)
 	uint16_t n;
 
 	if (m->n_peers >= PROTO_PAGE_MAX_PEERS)
-		return -1;
+		return -EBADMSG;
 	p = &m->peers[m->n_peers];
 	memset(p, 0, sizeof(*p));
 	p->flags = wire_r8(r);
 	wire_rbytes(r, p->pk, 32);
 	if (p->flags & ~PROTO_PEER_FLAGS_ALL)
-		return -1;
+		return -EBADMSG;
 	if (!(p->flags & PROTO_PEER_CONT)) {
 		p->role = wire_r8(r);
 		p->hub_prio = wire_r8(r);
 		name_len = wire_r8(r);
 		if (p->role > PROTO_ROLE_SPOKE || !name_len || name_len > PROTO_NAME_MAX)
-			return -1;
+			return -EBADMSG;
 		wire_rbytes(r, p->name, name_len);
 		if (strnlen(p->name, name_len) != name_len)
-			return -1; /* embedded NUL */
+			return -EBADMSG; /* embedded NUL */
 		wire_rbytes(r, p->psk, 32);
 		p->n_ep = wire_r8(r);
 		if (p->n_ep > PROTO_MAX_PEER_EP)
-			return -1;
+			return -EBADMSG;
 		for (unsigned int i = 0; i < p->n_ep; i++) {
 			p->ep[i].uplink = wire_r8(r);
 			p->ep[i].kind = wire_r8(r);
 			r_ep(r, &p->ep[i].ep);
 			if (p->ep[i].uplink >= PROTO_MAX_UPLINKS || p->ep[i].kind > PROTO_EP_MANUAL ||
-			    !p->ep[i].ep.family)
-				return -1;
+			    p->ep[i].ep.addr.family == AF_UNSPEC)
+				return -EBADMSG;
 		}
 	}
 	n = wire_r16(r);
 	if (r->err || n > PROTO_PAGE_MAX_SUBNETS - m->n_subnets)
-		return -1;
+		return -EBADMSG;
 	p->subnet_first = m->n_subnets;
 	p->n_subnets = n;
 	for (unsigned int i = 0; i < n; i++) {
 		struct proto_subnet *s = &m->subnets[m->n_subnets++];
+		sa_family_t family;
 
 		memset(s, 0, sizeof(*s));
-		s->family = wire_r8(r);
-		s->plen = wire_r8(r);
+		family = code_family(wire_r8(r));
+		s->prefix.len = wire_r8(r);
 		s->metric = wire_r8(r);
 		s->flags = wire_r8(r);
-		if (!addr_len(s->family))
-			return -1;
-		wire_rbytes(r, s->addr, addr_len(s->family));
+		if (!addr_len(family))
+			return -EBADMSG;
+		s->prefix.addr.family = family;
+		wire_rbytes(r, s->prefix.addr.bytes, addr_len(family));
 		if (r->err || !subnet_valid(s))
-			return -1;
+			return -EBADMSG;
 	}
 	m->n_peers++;
-	return r->err ? -1 : 0;
+	return r->err ? -EBADMSG : 0;
 }
 
 int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
@@ -358,24 +367,24 @@ int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
 	m->n_peers = 0;
 	m->n_subnets = 0;
 	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->role > PROTO_ROLE_SPOKE ||
-	    !m->observed.family || !m->keepalive_ms)
-		return -1;
+	    m->observed.addr.family == AF_UNSPEC || !m->keepalive_ms)
+		return -EBADMSG;
 	/* A register-only answer has page == PROTO_PAGE_NONE and no records. */
 	if (m->page == PROTO_PAGE_NONE ? m->page_count != 0 : m->page >= m->page_count)
-		return -1;
+		return -EBADMSG;
 	while (r.off < r.len) {
 		uint8_t type = wire_r8(&r);
 		uint16_t rlen = wire_r16(&r);
 		struct wire_r sub;
 
 		if (r.err || rlen > r.len - r.off)
-			return -1;
+			return -EBADMSG;
 		sub = (struct wire_r){ r.p + r.off, rlen, 0, 0 };
 		r.off += rlen;
 		if (type != REC_PEER)
 			continue; /* records of later versions are skipped whole */
 		if (m->page == PROTO_PAGE_NONE || r_peer(&sub, m) || r_done(&sub))
-			return -1;
+			return -EBADMSG;
 	}
 	return r_done(&r);
 }
@@ -477,17 +486,13 @@ const char *proto_nat_name(uint8_t nat)
 	return "unknown";
 }
 
-int proto_ep_equal(const struct proto_ep *a, const struct proto_ep *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, addr_len(a->family));
-}
-
-uint8_t nat_classify(const struct proto_ep *seen_a, const struct proto_ep *seen_b, int manual)
+uint8_t proto_nat_classify(const struct endpoint *seen_a, const struct endpoint *seen_b,
+			   int manual)
 {
 	if (manual)
 		return PROTO_NAT_MANUAL;
-	if (!seen_a || !seen_b || !seen_a->family || !seen_b->family)
+	if (!seen_a || !seen_b || seen_a->addr.family == AF_UNSPEC ||
+	    seen_b->addr.family == AF_UNSPEC)
 		return PROTO_NAT_UNKNOWN;
-	return proto_ep_equal(seen_a, seen_b) ? PROTO_NAT_FRIENDLY : PROTO_NAT_UNFRIENDLY;
+	return endpoint_equal(seen_a, seen_b) ? PROTO_NAT_FRIENDLY : PROTO_NAT_UNFRIENDLY;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * proto: the one definition of every autovpn control message (everything on
+ * proto.h - the one definition of every autovpn control message (everything on
  * an uplink socket that is not DATA).  docs/protocol.md describes the same
  * layouts in prose; keep the two in step.
  *
@@ -10,14 +10,25 @@
  * never see keys.  Decoders accept exactly one encoding per message, check
  * every length against the buffer and reject trailing bytes, so a message is
  * either fully understood or dropped.
+ *
+ * Addresses travel as a family byte (0 = none, 4, 6) and 0, 4 or 16 address
+ * bytes; in memory they are the userspace types of base/: struct endpoint
+ * and struct prefix, so nothing converts between the two.
+ *
+ * Errors: encoders return the body length or a negative errno (-EMSGSIZE:
+ * does not fit; -EINVAL: a field has no encoding); decoders return 0 or
+ * -EBADMSG.
  */
-#ifndef AVPN_PROTO_H
-#define AVPN_PROTO_H
+#ifndef AVPN_WIRE_PROTO_H
+#define AVPN_WIRE_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "daemon/common/seal.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
+#include "wire/seal.h"
 
 /* Message types: the first byte of every UDP payload on an uplink socket. */
 enum proto_type {
@@ -44,6 +55,14 @@ enum proto_type {
 #define PROTO_MAX_UPLINKS 2	/* wan1 = 0, wan2 = 1 */
 #define PROTO_MAX_PEER_EP 5	/* 2 uplinks x {public, private} + manual */
 #define PROTO_PAGE_NONE 0xffff	/* register request that wants no peer list */
+
+/*
+ * Keepalives (DESIGN 5): the registry tells each gateway the interval to use
+ * (default below); a gateway that misses PROTO_MISSED_KEEPALIVES in a row
+ * is disconnected, for the registry and for the gateway alike.
+ */
+#define PROTO_DEFAULT_KEEPALIVE_MS 10000
+#define PROTO_MISSED_KEEPALIVES 6
 
 enum proto_nat {
 	PROTO_NAT_UNKNOWN = 0,	  /* not yet seen by both registries */
@@ -82,25 +101,16 @@ enum proto_ep_kind {
 #define PROTO_PUSH_CONFIG 1 /* org config changed */
 #define PROTO_PUSH_PEERS 2  /* a peer's contact information changed */
 
-/* An IPv4/IPv6 address and port; family 0 = none. */
-struct proto_ep {
-	uint8_t family; /* 0, 4 or 6 */
-	uint16_t port;
-	uint8_t addr[16];
-};
-
 struct proto_subnet {
-	uint8_t family; /* 4 or 6 */
-	uint8_t plen;
-	uint8_t metric; /* lower is preferred (topology.h metrics) */
-	uint8_t flags;	/* PROTO_SUB_* */
-	uint8_t addr[16];
+	struct prefix prefix; /* host bits zero */
+	uint8_t metric;	      /* lower is preferred (topology.h metrics) */
+	uint8_t flags;	      /* PROTO_SUB_* */
 };
 
 struct proto_peer_ep {
 	uint8_t uplink; /* the peer's uplink, 0 or 1 */
 	uint8_t kind;	/* enum proto_ep_kind */
-	struct proto_ep ep;
+	struct endpoint ep;
 };
 
 struct proto_peer {
@@ -123,7 +133,7 @@ struct proto_reg_req {
 	uint8_t nat;	  /* the gateway's classification of this uplink */
 	uint16_t page;	  /* page of the peer list wanted, or PROTO_PAGE_NONE */
 	uint64_t version; /* config version the gateway holds */
-	struct proto_ep local;
+	struct endpoint local;
 };
 
 /* Bounds of one decoded page, implied by PROTO_MAX_BODY. */
@@ -137,7 +147,7 @@ struct proto_reg_resp {
 	uint8_t uplink;	       /* echo of the request */
 	uint8_t role;	       /* the gateway's own role */
 	uint16_t page, page_count;
-	struct proto_ep observed; /* the request's source ip:port as seen here */
+	struct endpoint observed; /* the request's source ip:port as seen here */
 	uint16_t n_peers;
 	struct proto_peer peers[PROTO_PAGE_MAX_PEERS];
 	uint16_t n_subnets;
@@ -159,7 +169,7 @@ struct proto_keepalive {
 	uint8_t uplink;
 	uint8_t nat;
 	uint64_t version;
-	struct proto_ep local;
+	struct endpoint local;
 	uint8_t n_paths;
 	struct proto_path paths[PROTO_KA_MAX_PATHS];
 };
@@ -168,7 +178,7 @@ struct proto_keepalive_ack {
 	uint32_t registry_id;
 	uint64_t version;
 	uint8_t uplink;
-	struct proto_ep observed;
+	struct endpoint observed;
 };
 
 struct proto_push {
@@ -177,13 +187,13 @@ struct proto_push {
 	uint8_t reason; /* PROTO_PUSH_* */
 };
 
-/* Encoders return the body length, or 0 if it does not fit in cap. */
-size_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m);
-size_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m);
-size_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_keepalive_ack *m);
-size_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m);
+/* Encoders return the body length, -EMSGSIZE if it does not fit in cap. */
+ssize_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m);
+ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m);
+ssize_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_keepalive_ack *m);
+ssize_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m);
 
-/* Decoders return 0, or -1 for anything malformed. */
+/* Decoders return 0, or -EBADMSG for anything malformed. */
 int proto_dec_reg_req(const uint8_t *buf, size_t len, struct proto_reg_req *m);
 int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *m);
 int proto_dec_keepalive_ack(const uint8_t *buf, size_t len, struct proto_keepalive_ack *m);
@@ -193,7 +203,8 @@ int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
 /*
  * Register responses are built incrementally: begin writes the fixed part
  * (n_peers/subnets of m are ignored), add_peer appends one peer record with
- * its subnets and returns -1 (leaving the page unchanged) if it does not fit.
+ * its subnets. Both return 0, -EMSGSIZE if it does not fit (add_peer then
+ * leaves the page unchanged) or -EINVAL for a record with no encoding.
  */
 struct proto_resp_writer {
 	uint8_t *buf;
@@ -242,8 +253,11 @@ void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct pro
 
 const char *proto_type_name(uint8_t type);
 const char *proto_nat_name(uint8_t nat);
-/* NAT classification of one uplink from what the two registries observed. */
-uint8_t nat_classify(const struct proto_ep *seen_a, const struct proto_ep *seen_b, int manual);
-int proto_ep_equal(const struct proto_ep *a, const struct proto_ep *b);
+/*
+ * NAT classification of one uplink from what the two registries observed
+ * (NULL or family AF_UNSPEC: not observed).
+ */
+uint8_t proto_nat_classify(const struct endpoint *seen_a, const struct endpoint *seen_b,
+			   int manual);
 
-#endif
+#endif /* AVPN_WIRE_PROTO_H */

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Gateway side of the registration protocol; see regclient.h. */
+/* regclient.c - gateway side of the registration protocol (see regclient.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
-#include "daemon/common/regclient.h"
+#include "wire/regclient.h"
 
-static void list_clear(struct rc_peerlist *l)
+static void list_clear(struct regclient_peerlist *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
 		free(l->v[i].subnets);
@@ -16,20 +17,23 @@ static void list_clear(struct rc_peerlist *l)
 
 int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms)
 {
+	int ret;
+
 	memset(rc, 0, sizeof(*rc));
 	rc->cfg = *cfg;
-	if (!rc->cfg.n_registries || rc->cfg.n_registries > RC_MAX_REG || !rc->cfg.n_uplinks ||
+	if (!rc->cfg.n_registries || rc->cfg.n_registries > REGCLIENT_MAX_REG || !rc->cfg.n_uplinks ||
 	    rc->cfg.n_uplinks > PROTO_MAX_UPLINKS)
-		return -1;
+		return -EINVAL;
 	if (!rc->cfg.sender_id)
 		rc->cfg.sender_id = randombytes_random() | 1;
 	if (!rc->cfg.retry_ms)
-		rc->cfg.retry_ms = RC_DEFAULT_RETRY_MS;
+		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
 	if (!rc->cfg.purge_ms)
-		rc->cfg.purge_ms = RC_DEFAULT_PURGE_MS;
-	rc->keepalive_ms = RC_DEFAULT_KEEPALIVE_MS;
-	if (seal_precompute(&rc->key, cfg->registry_pk, cfg->sk, cfg->pk))
-		return -1;
+		rc->cfg.purge_ms = REGCLIENT_DEFAULT_PURGE_MS;
+	rc->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
+	ret = seal_precompute(&rc->key, cfg->registry_pk, cfg->sk, cfg->pk);
+	if (ret)
+		return ret;
 	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
 		for (unsigned int r = 0; r < rc->cfg.n_registries; r++)
 			rc->link[u][r].next_tx_ms = now_ms;
@@ -44,33 +48,33 @@ void regclient_free(struct regclient *rc)
 }
 
 static void send_sealed(struct regclient *rc, unsigned int ul, unsigned int reg, uint8_t type,
-			const uint8_t *body, size_t blen, rc_send_fn send, void *ctx)
+			const uint8_t *body, size_t blen, regclient_send_fn send, void *ctx)
 {
 	uint8_t msg[PROTO_MAX_MSG];
-	size_t n;
+	ssize_t n;
 
 	n = seal_msg(msg, sizeof(msg), type, rc->cfg.sender_id, rc->cfg.pk,
 		     seal_next_counter(&rc->ctr), &rc->key, body, blen);
-	if (!n)
+	if (n < 0)
 		return;
 	rc->stats.tx++;
-	send(ctx, ul, reg, msg, n);
+	send(ctx, ul, reg, msg, (size_t)n);
 }
 
 uint8_t regclient_nat(const struct regclient *rc, unsigned int ul)
 {
-	const struct rc_link *a = &rc->link[ul][0], *b = &rc->link[ul][1];
+	const struct regclient_link *a = &rc->link[ul][0], *b = &rc->link[ul][1];
 
 	if (rc->cfg.manual_nat)
 		return PROTO_NAT_MANUAL;
 	if (rc->cfg.n_registries < 2)
 		return PROTO_NAT_UNKNOWN;
-	return nat_classify(a->state == RC_REGISTERED ? &a->observed : NULL,
-			    b->state == RC_REGISTERED ? &b->observed : NULL, 0);
+	return proto_nat_classify(a->state == REGCLIENT_REGISTERED ? &a->observed : NULL,
+			    b->state == REGCLIENT_REGISTERED ? &b->observed : NULL, 0);
 }
 
 static void send_register(struct regclient *rc, unsigned int ul, unsigned int reg, uint16_t page,
-			  rc_send_fn send, void *ctx)
+			  regclient_send_fn send, void *ctx)
 {
 	struct proto_reg_req m = {
 		.uplink = (uint8_t)ul,
@@ -80,14 +84,14 @@ static void send_register(struct regclient *rc, unsigned int ul, unsigned int re
 		.local = rc->cfg.local[ul],
 	};
 	uint8_t body[PROTO_MAX_BODY];
-	size_t n = proto_enc_reg_req(body, sizeof(body), &m);
+	ssize_t n = proto_enc_reg_req(body, sizeof(body), &m);
 
-	if (n)
-		send_sealed(rc, ul, reg, PROTO_T_REG_REQ, body, n, send, ctx);
+	if (n > 0)
+		send_sealed(rc, ul, reg, PROTO_T_REG_REQ, body, (size_t)n, send, ctx);
 }
 
 static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int reg,
-			   rc_send_fn send, void *ctx)
+			   regclient_send_fn send, void *ctx)
 {
 	struct proto_keepalive m = {
 		.uplink = (uint8_t)ul,
@@ -96,7 +100,7 @@ static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int r
 		.local = rc->cfg.local[ul],
 	};
 	uint8_t body[PROTO_MAX_BODY];
-	size_t n;
+	ssize_t n;
 
 	/* Report path status round-robin, a bounded slice per keepalive. */
 	for (uint32_t i = 0; i < rc->n_paths && m.n_paths < PROTO_KA_MAX_PATHS; i++)
@@ -104,8 +108,8 @@ static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int r
 	if (rc->n_paths)
 		rc->path_off = (rc->path_off + m.n_paths) % rc->n_paths;
 	n = proto_enc_keepalive(body, sizeof(body), &m);
-	if (n)
-		send_sealed(rc, ul, reg, PROTO_T_KEEPALIVE, body, n, send, ctx);
+	if (n > 0)
+		send_sealed(rc, ul, reg, PROTO_T_KEEPALIVE, body, (size_t)n, send, ctx);
 }
 
 static void fetch_start(struct regclient *rc, unsigned int ul, unsigned int reg, uint64_t now_ms)
@@ -120,23 +124,23 @@ static void fetch_start(struct regclient *rc, unsigned int ul, unsigned int reg,
 	list_clear(&rc->staging);
 }
 
-void regclient_tick(struct regclient *rc, uint64_t now_ms, rc_send_fn send, void *ctx)
+void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx)
 {
-	uint64_t dead = (uint64_t)RC_MISSED_MAX * rc->keepalive_ms;
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
 
 	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
 		for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
-			struct rc_link *l = &rc->link[u][r];
+			struct regclient_link *l = &rc->link[u][r];
 
 			if (l->connected && now_ms - l->last_rx_ms > dead) {
 				/* 6 keepalives unanswered: start over. */
 				l->connected = 0;
-				l->state = RC_REGISTERING;
+				l->state = REGCLIENT_REGISTERING;
 				l->next_tx_ms = now_ms;
 			}
 			if (now_ms < l->next_tx_ms)
 				continue;
-			if (l->state == RC_REGISTERING) {
+			if (l->state == REGCLIENT_REGISTERING) {
 				/* The first link to come up fetches the peer list. */
 				send_register(rc, u, r, PROTO_PAGE_NONE, send, ctx);
 				l->next_tx_ms = now_ms + rc->cfg.retry_ms;
@@ -147,7 +151,7 @@ void regclient_tick(struct regclient *rc, uint64_t now_ms, rc_send_fn send, void
 		}
 	}
 	if (rc->fetching && now_ms >= rc->fetch_next_ms) {
-		struct rc_link *l = &rc->link[rc->fetch_ul][rc->fetch_reg];
+		struct regclient_link *l = &rc->link[rc->fetch_ul][rc->fetch_reg];
 
 		/* Fetch over another link if this one went away. */
 		if (!l->connected) {
@@ -166,11 +170,11 @@ void regclient_tick(struct regclient *rc, uint64_t now_ms, rc_send_fn send, void
 uint64_t regclient_next_ms(const struct regclient *rc)
 {
 	uint64_t next = UINT64_MAX;
-	uint64_t dead = (uint64_t)RC_MISSED_MAX * rc->keepalive_ms;
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
 
 	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
 		for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
-			const struct rc_link *l = &rc->link[u][r];
+			const struct regclient_link *l = &rc->link[u][r];
 
 			if (l->next_tx_ms < next)
 				next = l->next_tx_ms;
@@ -182,7 +186,7 @@ uint64_t regclient_next_ms(const struct regclient *rc)
 	return next;
 }
 
-static struct rc_peer *list_find(struct rc_peerlist *l, const uint8_t pk[32])
+static struct regclient_peer *list_find(struct regclient_peerlist *l, const uint8_t pk[32])
 {
 	for (uint32_t i = l->n; i-- > 0;)
 		if (!memcmp(l->v[i].info.pk, pk, 32))
@@ -190,30 +194,30 @@ static struct rc_peer *list_find(struct rc_peerlist *l, const uint8_t pk[32])
 	return NULL;
 }
 
-const struct rc_peer *regclient_find_peer(const struct regclient *rc, const uint8_t pk[32])
+const struct regclient_peer *regclient_find_peer(const struct regclient *rc, const uint8_t pk[32])
 {
-	return list_find((struct rc_peerlist *)&rc->peers, pk);
+	return list_find((struct regclient_peerlist *)&rc->peers, pk);
 }
 
-/* Adds one page's records to the staging list; -1 on inconsistency. */
+/* Adds one page's records to the staging list; -EBADMSG on inconsistency. */
 static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 {
-	struct rc_peerlist *l = &rc->staging;
+	struct regclient_peerlist *l = &rc->staging;
 
 	for (unsigned int i = 0; i < m->n_peers; i++) {
 		const struct proto_peer *p = &m->peers[i];
-		struct rc_peer *d = list_find(l, p->pk);
+		struct regclient_peer *d = list_find(l, p->pk);
 		struct proto_subnet *s;
 
 		if (!(p->flags & PROTO_PEER_CONT)) {
 			if (d)
-				return -1; /* same peer twice */
+				return -EBADMSG; /* same peer twice */
 			if (l->n == l->cap) {
 				uint32_t cap = l->cap ? l->cap * 2 : 8;
-				struct rc_peer *v = realloc(l->v, cap * sizeof(*v));
+				struct regclient_peer *v = realloc(l->v, cap * sizeof(*v));
 
 				if (!v)
-					return -1;
+					return -ENOMEM;
 				l->v = v;
 				l->cap = cap;
 			}
@@ -221,13 +225,13 @@ static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 			memset(d, 0, sizeof(*d));
 			d->info = *p;
 		} else if (!d) {
-			return -1; /* continuation of an unknown peer */
+			return -EBADMSG; /* continuation of an unknown peer */
 		}
 		if (!p->n_subnets)
 			continue;
 		s = realloc(d->subnets, (d->n_subnets + p->n_subnets) * sizeof(*s));
 		if (!s)
-			return -1;
+			return -ENOMEM;
 		memcpy(s + d->n_subnets, &m->subnets[p->subnet_first],
 		       p->n_subnets * sizeof(*s));
 		d->subnets = s;
@@ -239,14 +243,14 @@ static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
 		       const struct proto_reg_resp *m)
 {
-	struct rc_link *l = &rc->link[ul][reg];
+	struct regclient_link *l = &rc->link[ul][reg];
 	int ev = 0;
 
 	if (m->uplink != ul)
-		return -1;
-	if (l->state != RC_REGISTERED || !l->connected)
-		ev |= RC_EV_REGISTERED;
-	l->state = RC_REGISTERED;
+		return -EPROTO;
+	if (l->state != REGCLIENT_REGISTERED || !l->connected)
+		ev |= REGCLIENT_EV_REGISTERED;
+	l->state = REGCLIENT_REGISTERED;
 	l->connected = 1;
 	l->last_rx_ms = now_ms;
 	l->registry_id = m->registry_id;
@@ -294,7 +298,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 		rc->refetch = 0;
 		fetch_start(rc, ul, reg, now_ms);
 	}
-	return ev | RC_EV_PEERS;
+	return ev | REGCLIENT_EV_PEERS;
 }
 
 static void confirm_all(struct regclient *rc, uint64_t now_ms)
@@ -304,31 +308,32 @@ static void confirm_all(struct regclient *rc, uint64_t now_ms)
 }
 
 int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
-		    const uint8_t *msg, size_t len, rc_send_fn send, void *ctx)
+		    const uint8_t *msg, size_t len, regclient_send_fn send, void *ctx)
 {
 	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
-	long n;
-	int ev = 0;
+	ssize_t n;
+	int ev = 0, ret;
 
 	if (ul >= rc->cfg.n_uplinks || reg >= rc->cfg.n_registries)
-		return -1;
+		return -EINVAL;
 	if (len > PROTO_MAX_MSG || seal_peek(msg, len, &h)) {
 		rc->stats.rx_short++;
-		return -1;
+		return -EBADMSG;
 	}
 	if (memcmp(h.sender_pk, rc->cfg.registry_pk, 32)) {
 		rc->stats.rx_auth++;
-		return -1;
+		return -EPERM;
 	}
-	if (replay_check(&rc->win[reg], h.counter)) {
+	ret = replay_check(&rc->win[reg], h.counter);
+	if (ret) {
 		rc->stats.rx_replay++;
-		return -1;
+		return ret;
 	}
 	n = seal_open(body, sizeof(body), msg, len, &rc->key);
 	if (n < 0) {
 		rc->stats.rx_auth++;
-		return -1;
+		return (int)n;
 	}
 	replay_update(&rc->win[reg], h.counter);
 
@@ -344,13 +349,13 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 	}
 	case PROTO_T_KEEPALIVE_ACK: {
 		struct proto_keepalive_ack m;
-		struct rc_link *l = &rc->link[ul][reg];
+		struct regclient_link *l = &rc->link[ul][reg];
 
 		if (proto_dec_keepalive_ack(body, (size_t)n, &m) || m.uplink != ul)
 			goto malformed;
-		if (l->state != RC_REGISTERED) {
+		if (l->state != REGCLIENT_REGISTERED) {
 			rc->stats.rx_unexpected++;
-			return -1;
+			return -EPROTO;
 		}
 		l->connected = 1;
 		l->last_rx_ms = now_ms;
@@ -369,7 +374,7 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		rc->stats.pushes++;
 		rc->last_push_ms = now_ms;
 		rc->last_push_version = m.version;
-		ev = RC_EV_PUSH;
+		ev = REGCLIENT_EV_PUSH;
 		/* Re-register everywhere now and fetch the new peer list. */
 		for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
 			for (unsigned int r = 0; r < rc->cfg.n_registries; r++)
@@ -387,23 +392,23 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 	}
 	default:
 		rc->stats.rx_unexpected++;
-		return -1;
+		return -EPROTO;
 	}
 	rc->stats.rx_ok++;
 	if (send)
 		regclient_tick(rc, now_ms, send, ctx);
-	return ev < 0 ? -1 : ev;
+	return ev;
 malformed:
 	rc->stats.rx_malformed++;
-	return -1;
+	return -EBADMSG;
 }
 
 int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t now_ms)
 {
-	uint64_t dead = (uint64_t)RC_MISSED_MAX * rc->keepalive_ms;
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
 
 	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
-		const struct rc_link *l = &rc->link[u][reg];
+		const struct regclient_link *l = &rc->link[u][reg];
 
 		if (l->connected && now_ms - l->last_rx_ms <= dead)
 			return 1;
@@ -413,7 +418,7 @@ int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t n
 
 uint32_t regclient_purge(struct regclient *rc, uint64_t now_ms)
 {
-	struct rc_peerlist *l = &rc->peers;
+	struct regclient_peerlist *l = &rc->peers;
 	uint32_t kept = 0, gone = 0;
 
 	for (uint32_t i = 0; i < l->n; i++) {

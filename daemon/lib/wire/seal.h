@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * seal: authenticated encryption of control messages between two static
+ * seal.h - authenticated encryption of control messages between two static
  * X25519 keys (gateway <-> registry today, gateway <-> gateway later).
  *
  * Every sealed message is
@@ -23,13 +23,16 @@
  * must have distinct ids) apart, and the counter keeps one sender's messages
  * apart.  The counter is wall-clock nanoseconds, forced strictly increasing,
  * so it also orders messages across restarts of the sender; the receiver
- * keeps a 64-message sliding replay window per sender (replay_window).
+ * keeps a 64-message sliding replay window per sender (replay.h).
+ *
+ * Errors: 0 (or a length) on success, a negative errno otherwise.
  */
-#ifndef AVPN_SEAL_H
-#define AVPN_SEAL_H
+#ifndef AVPN_WIRE_SEAL_H
+#define AVPN_WIRE_SEAL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SEAL_VERSION 1
 #define SEAL_KEY_LEN 32
@@ -51,36 +54,38 @@ struct seal_hdr {
 	uint64_t counter;
 };
 
-/* Must be called once before anything else (sodium_init); 0 on success. */
+/* Must be called once before anything else (sodium_init); 0 or -EIO. */
 int seal_init(void);
 
 /*
- * Keys between my key pair and the peer's public key.  Returns -1 if the
- * peer key is a low-order point (the shared secret would be predictable).
+ * Keys between my key pair and the peer's public key.  Returns -EINVAL if
+ * the peer key is a low-order point (the shared secret would be predictable).
  */
 int seal_precompute(struct seal_key *out, const uint8_t peer_pk[32], const uint8_t my_sk[32],
 		    const uint8_t my_pk[32]);
 
 /*
  * Seal plaintext pt[ptlen] into out (capacity cap).  Returns the message
- * length, or 0 if it does not fit.  out and pt must not overlap.
+ * length, or -EMSGSIZE if it does not fit.  out and pt must not overlap.
  */
-size_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
-		const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
-		const uint8_t *pt, size_t ptlen);
+ssize_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
+		 const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
+		 const uint8_t *pt, size_t ptlen);
 
 /*
- * Parse the clear header without any crypto.  Returns 0, or -1 if the message
- * is too short or has the wrong version.  Nothing in it is trusted until
- * seal_open() succeeded.
+ * Parse the clear header without any crypto.  Returns 0, or -EBADMSG if the
+ * message is too short or has the wrong version.  Nothing in it is trusted
+ * until seal_open() succeeded.
  */
 int seal_peek(const uint8_t *msg, size_t len, struct seal_hdr *h);
 
 /*
  * Authenticate and decrypt.  pt needs len - SEAL_OVERHEAD bytes.  Returns the
- * plaintext length, or -1 if the message is not authentic.
+ * plaintext length, -EBADMSG if the message is too short or not authentic,
+ * -EMSGSIZE if pt is too small.
  */
-long seal_open(uint8_t *pt, size_t cap, const uint8_t *msg, size_t len, const struct seal_key *key);
+ssize_t seal_open(uint8_t *pt, size_t cap, const uint8_t *msg, size_t len,
+		  const struct seal_key *key);
 
 /* Strictly increasing counter from CLOCK_REALTIME nanoseconds. */
 struct seal_counter {
@@ -88,18 +93,4 @@ struct seal_counter {
 };
 uint64_t seal_next_counter(struct seal_counter *c);
 
-/*
- * Sliding anti-replay window over the last 64 counters of one sender.
- * replay_check() says whether a counter would be accepted, without changing
- * anything: call it before the (expensive) open, and replay_update() only
- * after the message proved authentic, so forgeries cannot move the window.
- */
-struct replay_window {
-	uint64_t top;	 /* highest counter accepted; 0 = nothing yet */
-	uint64_t bitmap; /* bit i set: counter top - i was seen */
-};
-#define REPLAY_WINDOW 64
-int replay_check(const struct replay_window *w, uint64_t counter);
-void replay_update(struct replay_window *w, uint64_t counter);
-
-#endif
+#endif /* AVPN_WIRE_SEAL_H */

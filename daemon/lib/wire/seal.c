@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Authenticated encryption between static keys; see seal.h for the layout. */
+/* seal.c - authenticated encryption between static keys (see seal.h). */
+#include <errno.h>
 #include <string.h>
 #include <sodium.h>
 
 #include "base/clock.h"
-#include "daemon/common/seal.h"
-#include "daemon/common/proto_wire.h"
+#include "wire/seal.h"
+#include "wire/wire.h"
 
 int seal_init(void)
 {
-	return sodium_init() < 0 ? -1 : 0;
+	return sodium_init() < 0 ? -EIO : 0;
 }
 
 static void dir_key(uint8_t out[32], const uint8_t k[32], const uint8_t sender_pk[32])
@@ -31,7 +32,7 @@ int seal_precompute(struct seal_key *out, const uint8_t peer_pk[32], const uint8
 	/* crypto_box_beforenm fails for low-order points (all-zero secret). */
 	if (crypto_box_beforenm(k, peer_pk, my_sk) != 0) {
 		sodium_memzero(out, sizeof(*out));
-		return -1;
+		return -EINVAL;
 	}
 	dir_key(out->tx, k, my_pk);
 	dir_key(out->rx, k, peer_pk);
@@ -46,15 +47,15 @@ static void make_nonce(uint8_t nonce[12], const uint8_t *hdr)
 	memcpy(nonce + 4, hdr + 40, 8);
 }
 
-size_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
-		const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
-		const uint8_t *pt, size_t ptlen)
+ssize_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
+		 const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
+		 const uint8_t *pt, size_t ptlen)
 {
 	uint8_t nonce[12];
 	unsigned long long clen;
 
 	if (cap < SEAL_OVERHEAD || ptlen > cap - SEAL_OVERHEAD)
-		return 0;
+		return -EMSGSIZE;
 	out[0] = type;
 	out[1] = SEAL_VERSION;
 	out[2] = 0;
@@ -65,13 +66,13 @@ size_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
 	make_nonce(nonce, out);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + SEAL_HDR_LEN, &clen, pt, ptlen, out,
 						  SEAL_HDR_LEN, NULL, nonce, key->tx);
-	return SEAL_HDR_LEN + (size_t)clen;
+	return (ssize_t)(SEAL_HDR_LEN + clen);
 }
 
 int seal_peek(const uint8_t *msg, size_t len, struct seal_hdr *h)
 {
 	if (len < SEAL_OVERHEAD || msg[1] != SEAL_VERSION || msg[2] || msg[3])
-		return -1;
+		return -EBADMSG;
 	h->type = msg[0];
 	h->version = msg[1];
 	h->sender_id = wire_get32(msg + 4);
@@ -80,19 +81,22 @@ int seal_peek(const uint8_t *msg, size_t len, struct seal_hdr *h)
 	return 0;
 }
 
-long seal_open(uint8_t *pt, size_t cap, const uint8_t *msg, size_t len, const struct seal_key *key)
+ssize_t seal_open(uint8_t *pt, size_t cap, const uint8_t *msg, size_t len,
+		  const struct seal_key *key)
 {
 	uint8_t nonce[12];
 	unsigned long long plen;
 
-	if (len < SEAL_OVERHEAD || cap < len - SEAL_OVERHEAD)
-		return -1;
+	if (len < SEAL_OVERHEAD)
+		return -EBADMSG;
+	if (cap < len - SEAL_OVERHEAD)
+		return -EMSGSIZE;
 	make_nonce(nonce, msg);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(pt, &plen, NULL, msg + SEAL_HDR_LEN,
 						      len - SEAL_HDR_LEN, msg, SEAL_HDR_LEN, nonce,
 						      key->rx) != 0)
-		return -1;
-	return (long)plen;
+		return -EBADMSG;
+	return (ssize_t)plen;
 }
 
 uint64_t seal_next_counter(struct seal_counter *c)
@@ -102,34 +106,4 @@ uint64_t seal_next_counter(struct seal_counter *c)
 	/* Never repeat, also if the clock steps back. */
 	c->last = now > c->last ? now : c->last + 1;
 	return c->last;
-}
-
-int replay_check(const struct replay_window *w, uint64_t counter)
-{
-	uint64_t d;
-
-	if (counter == 0)
-		return -1; /* 0 marks an empty window; never a valid counter */
-	if (counter > w->top)
-		return 0;
-	d = w->top - counter;
-	if (d >= REPLAY_WINDOW)
-		return -1;
-	return (w->bitmap >> d) & 1 ? -1 : 0;
-}
-
-void replay_update(struct replay_window *w, uint64_t counter)
-{
-	uint64_t d;
-
-	if (counter > w->top) {
-		d = counter - w->top;
-		w->bitmap = d >= REPLAY_WINDOW ? 0 : w->bitmap << d;
-		w->bitmap |= 1;
-		w->top = counter;
-		return;
-	}
-	d = w->top - counter;
-	if (d < REPLAY_WINDOW)
-		w->bitmap |= 1ull << d;
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * proto_wire: big-endian helpers and a bounds-checked reader/writer for the control
- * message codec (proto.c).  A reader or writer that runs past its end sets
- * .err and stays there; callers check once at the end instead of after every
- * field.
+ * wire.h - big-endian helpers and a bounds-checked reader/writer for the
+ * message codecs (proto.c, seal.c, and the gateway's handshake messages).
+ * A reader or writer that runs past its end sets .err (-EBADMSG for a
+ * reader: the message is too short; -EMSGSIZE for a writer: it does not
+ * fit) and stays there; callers check once at the end instead of after
+ * every field, and may set .err themselves (-EINVAL for a field they
+ * cannot encode, -EBADMSG for one they refuse to decode).
  */
-#ifndef AVPN_PROTO_WIRE_H
-#define AVPN_PROTO_WIRE_H
+#ifndef AVPN_WIRE_WIRE_H
+#define AVPN_WIRE_WIRE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -50,13 +54,13 @@ static inline uint64_t wire_get64(const uint8_t *p)
 struct wire_w {
 	uint8_t *p;
 	size_t len, cap;
-	int err;
+	int err; /* 0 or a negative errno */
 };
 
 struct wire_r {
 	const uint8_t *p;
 	size_t len, off;
-	int err;
+	int err; /* 0 or a negative errno */
 };
 
 static inline uint8_t *wire_w_take(struct wire_w *w, size_t n)
@@ -64,7 +68,8 @@ static inline uint8_t *wire_w_take(struct wire_w *w, size_t n)
 	uint8_t *q;
 
 	if (w->err || n > w->cap - w->len) {
-		w->err = 1;
+		if (!w->err)
+			w->err = -EMSGSIZE;
 		return NULL;
 	}
 	q = w->p + w->len;
@@ -117,7 +122,8 @@ static inline const uint8_t *wire_r_take(struct wire_r *r, size_t n)
 	const uint8_t *q;
 
 	if (r->err || n > r->len - r->off) {
-		r->err = 1;
+		if (!r->err)
+			r->err = -EBADMSG;
 		return NULL;
 	}
 	q = r->p + r->off;
@@ -163,4 +169,4 @@ static inline void wire_rbytes(struct wire_r *r, void *dst, size_t n)
 		memset(dst, 0, n);
 }
 
-#endif
+#endif /* AVPN_WIRE_WIRE_H */
