@@ -41,7 +41,7 @@ struct collect {
 static int prefix_sort(const void *a, const void *b)
 {
 	return prefix_cmp(&((const struct avpnl_prefix *)a)->prefix,
-			       &((const struct avpnl_prefix *)b)->prefix);
+			  &((const struct avpnl_prefix *)b)->prefix);
 }
 
 static int path_sort(const void *a, const void *b)

@@ -38,7 +38,9 @@ uint32_t gw_index(const struct registry *r, const struct gw *g)
 
 int gw_ul_connected(const struct registry *r, const struct gw_uplink *u, uint64_t now_ms)
 {
-	return u->last_ms && now_ms - u->last_ms <= (uint64_t)PROTO_MISSED_KEEPALIVES * r->keepalive_ms;
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * r->keepalive_ms;
+
+	return u->last_ms && now_ms - u->last_ms <= dead;
 }
 
 int gw_connected(const struct registry *r, const struct gw *g, uint64_t now_ms)

@@ -59,7 +59,7 @@ struct page_ctx {
 };
 
 static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t net,
-			   const struct topo_peer *tp)
+			   const struct topology_peer *tp)
 {
 	const struct gw *pg = &r->gws[net];
 
@@ -93,7 +93,7 @@ static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t ne
 static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 {
 	struct page_ctx *c = vctx;
-	const struct topo_peer *tp = &c->v->view->peers[i];
+	const struct topology_peer *tp = &c->v->view->peers[i];
 	const struct orgconf_network *me = &c->r->cfg->networks[c->v->net];
 	struct proto_peer p;
 
@@ -103,9 +103,9 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		p.flags = PROTO_PEER_CONT;
 	} else {
 		p.role = tp->role == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB : PROTO_ROLE_SPOKE;
-		if (tp->flags & TOPO_PEER_DEFAULT_ROUTE)
+		if (tp->flags & TOPOLOGY_PEER_DEFAULT_ROUTE)
 			p.flags |= PROTO_PEER_DEFAULT_ROUTE;
-		if (tp->flags & TOPO_PEER_EXIT_HUB)
+		if (tp->flags & TOPOLOGY_PEER_EXIT_HUB)
 			p.flags |= PROTO_PEER_EXIT_HUB;
 		if (tp->network->active_active)
 			p.flags |= PROTO_PEER_ACTIVE_ACTIVE;
@@ -114,7 +114,7 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 			p.hub_prio = (uint8_t)(tp->priority + 1);
 		memcpy(p.name, tp->network->name, c->v->items[i].name_len);
 		key_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
-				tp->network->public_key);
+			       tp->network->public_key);
 		peer_endpoints(c->r, &p, tp->net, tp);
 	}
 	if (proto_resp_add_peer(c->w, &p, c->v->items[i].subnets + sub0, (uint16_t)nsub))
@@ -181,7 +181,8 @@ static void note_paths(struct registry *r, struct gw *g, const struct proto_keep
 		pn = gw_index(r, peer);
 		for (j = 0; g->paths && j < g->paths->n; j++) {
 			e = &g->paths->v[j];
-			if (e->peer == pn && e->lu == pp->local_uplink && e->ru == pp->remote_uplink)
+			if (e->peer == pn && e->lu == pp->local_uplink &&
+			    e->ru == pp->remote_uplink)
 				break;
 		}
 		if (!g->paths || j == g->paths->n) {

@@ -116,35 +116,38 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 	json_object *o = gateway_summary(r, i, now), *peers = json_object_new_array();
 	json_object *paths = json_object_new_array();
 	const struct gw *g = &r->gws[i];
-	struct topo_view *v = NULL;
+	struct topology_view *v = NULL;
 
 	json_object_object_add(o, "exported_subnets", exported(&r->cfg->networks[i]));
 	if (!topology_compute(r->topo, i, &v)) {
 		for (size_t k = 0; k < v->n_peers; k++) {
-			const struct topo_peer *p = &v->peers[k];
+			const struct topology_peer *p = &v->peers[k];
 			json_object *po = json_object_new_object(), *rt = json_object_new_array();
+			bool dflt = p->flags & TOPOLOGY_PEER_DEFAULT_ROUTE;
+			bool exit_hub = p->flags & TOPOLOGY_PEER_EXIT_HUB;
+			bool up = gw_connected(r, &r->gws[p->net], now);
 
 			json_object_object_add(po, "name", jstr(p->network->name));
 			json_object_object_add(po, "role", jstr(orgconf_mode_name(p->role)));
-			json_object_object_add(po, "priority", json_object_new_int((int)p->priority));
-			json_object_object_add(po, "default_route", json_object_new_boolean(
-						p->flags & TOPO_PEER_DEFAULT_ROUTE));
-			json_object_object_add(po, "exit_hub", json_object_new_boolean(
-						p->flags & TOPO_PEER_EXIT_HUB));
-			json_object_object_add(po, "state", jstr(gw_connected(r, &r->gws[p->net], now) ?
-								"connected" : "disconnected"));
+			json_object_object_add(po, "priority",
+					       json_object_new_int((int)p->priority));
+			json_object_object_add(po, "default_route", json_object_new_boolean(dflt));
+			json_object_object_add(po, "exit_hub", json_object_new_boolean(exit_hub));
+			json_object_object_add(po, "state",
+					       jstr(up ? "connected" : "disconnected"));
 			for (size_t j = 0; j < p->n_routes; j++) {
+				const struct topology_route *rte = &p->routes[j];
 				json_object *ro = json_object_new_object();
 
-				json_object_object_add(ro, "subnet", jprefix(&p->routes[j].prefix));
+				json_object_object_add(ro, "subnet", jprefix(&rte->prefix));
 				json_object_object_add(ro, "metric",
-						       json_object_new_int((int)p->routes[j].metric));
+						       json_object_new_int((int)rte->metric));
 				json_object_array_add(rt, ro);
 			}
 			json_object_object_add(po, "routes", rt);
 			json_object_array_add(peers, po);
 		}
-		topo_view_free(v);
+		topology_view_free(v);
 	}
 	json_object_object_add(o, "peers", peers);
 	for (uint32_t k = 0; g->paths && k < g->paths->n; k++) {
@@ -155,7 +158,8 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 		json_object_object_add(po, "local_uplink", jstr(p->lu ? "wan2" : "wan1"));
 		json_object_object_add(po, "remote_uplink", jstr(p->ru ? "wan2" : "wan1"));
 		json_object_object_add(po, "up", json_object_new_boolean(p->up));
-		json_object_object_add(po, "latency_ms", json_object_new_double(p->rtt_us / 1000.0));
+		json_object_object_add(po, "latency_ms",
+				       json_object_new_double(p->rtt_us / 1000.0));
 		json_object_object_add(po, "loss_pct", json_object_new_double(p->loss / 100.0));
 		json_object_object_add(po, "reported_ms_ago",
 				       json_object_new_int64((int64_t)(now - p->at_ms)));
@@ -201,8 +205,10 @@ static json_object *org_summary(struct registry *r)
 		json_object_object_add(no, "hubs", hubs);
 		json_object_object_add(no, "exit_hubs", exits);
 		json_object_object_add(no, "exported_subnets", exported(n));
-		json_object_object_add(no, "nat_traversal", jstr(n->nat_manual ? "manual" : "auto"));
-		json_object_object_add(no, "active_active", json_object_new_boolean(n->active_active));
+		json_object_object_add(no, "nat_traversal",
+				       jstr(n->nat_manual ? "manual" : "auto"));
+		json_object_object_add(no, "active_active",
+				       json_object_new_boolean(n->active_active));
 		json_object_array_add(nets, no);
 	}
 	json_object_object_add(o, "hubs", json_object_new_int((int)count[ORGCONF_MODE_HUB]));

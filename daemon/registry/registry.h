@@ -18,8 +18,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/loop.h"
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
 #include "wire/proto.h"
 #include "wire/replay.h"
 #include "wire/seal.h"
@@ -73,7 +73,7 @@ struct gw {
 struct view_cache {
 	uint32_t net; /* UINT32_MAX = empty slot */
 	uint64_t used;
-	struct topo_view *view;
+	struct topology_view *view;
 	struct proto_page_item *items;	 /* one per peer */
 	struct proto_subnet *subnets;	 /* all peers' routes + allowed sources */
 	struct proto_page_cursor *starts; /* page starts */

@@ -15,7 +15,7 @@
 
 static void view_slot_free(struct view_cache *v)
 {
-	topo_view_free(v->view);
+	topology_view_free(v->view);
 	free(v->items);
 	free(v->subnets);
 	free(v->starts);
@@ -40,7 +40,7 @@ static void to_subnet(struct proto_subnet *s, const struct prefix *p, uint32_t m
 /* Computes the view of net with its page layout; NULL on failure. */
 static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 {
-	struct topo_view *tv;
+	struct topology_view *tv;
 	size_t ns = 0, k = 0;
 
 	if (topology_compute(r->topo, net, &tv))
@@ -53,18 +53,18 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 	if (!v->items || !v->subnets)
 		goto fail;
 	for (size_t i = 0; i < tv->n_peers; i++) {
-		const struct topo_peer *p = &tv->peers[i];
+		const struct topology_peer *p = &tv->peers[i];
 		size_t len = strlen(p->network->name);
 
 		v->items[i].name_len = len > PROTO_NAME_MAX ? PROTO_NAME_MAX : len;
 		v->items[i].subnets = &v->subnets[k];
 		for (size_t j = 0; j < p->n_routes; j++) {
-			const struct topo_route *rt = &p->routes[j];
+			const struct topology_route *rt = &p->routes[j];
 			uint8_t f = PROTO_SUB_ROUTE;
 
-			if (rt->flags & TOPO_ROUTE_DEFAULT)
+			if (rt->flags & TOPOLOGY_ROUTE_DEFAULT)
 				f |= PROTO_SUB_DEFAULT;
-			if (rt->flags & TOPO_ROUTE_TRANSIT)
+			if (rt->flags & TOPOLOGY_ROUTE_TRANSIT)
 				f |= PROTO_SUB_TRANSIT;
 			to_subnet(&v->subnets[k++], &rt->prefix, rt->metric, f);
 		}
@@ -182,7 +182,7 @@ oom:
 		reg_push_all(r);
 	}
 	log_info("config %s version %016llx: %zu networks (%llu ms)", r->config_path,
-		(unsigned long long)cfg->version, cfg->n_networks,
-		(unsigned long long)(clock_mono_ms() - t0));
+		 (unsigned long long)cfg->version, cfg->n_networks,
+		 (unsigned long long)(clock_mono_ms() - t0));
 	return 0;
 }

@@ -122,7 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				end++;
 			if (end + 1 >= n)
 				end = n;
-			regclient_input(&rc, off, (unsigned int)(off & 1), (unsigned int)(off >> 1 & 1),
+			regclient_input(&rc, off, (unsigned int)(off & 1),
+					(unsigned int)(off >> 1 & 1),
 					p + off, end - off, noop_send, NULL);
 			regclient_tick(&rc, off + 10000, noop_send, NULL);
 			off = end + 2;

@@ -266,7 +266,8 @@ static int read_keys(struct load *l, const char *path)
 		if (sscanf(line, "%u\t%63s\t%63s", &idx, pk64, sk64) != 3 || idx != i ||
 		    key_from_base64(l->g[i].pk, pk64) || key_from_base64(sk, sk64) ||
 		    seal_precompute(&l->g[i].key, l->s->registry_pk, sk, l->g[i].pk)) {
-			fprintf(stderr, "%s: bad line %u (want 'INDEX PUB PRIV' from keys --private)\n",
+			fprintf(stderr,
+				"%s: bad line %u (want 'INDEX PUB PRIV' from keys --private)\n",
 				path, i + 1);
 			fclose(f);
 			return -1;

@@ -136,7 +136,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:k:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (s.n_reg == REGCLIENT_MAX_REG || sim_parse_loopback(optarg, &s.reg[s.n_reg]))
+			if (s.n_reg == REGCLIENT_MAX_REG || sim_parse_loopback(optarg,
+									       &s.reg[s.n_reg]))
 				return 2;
 			s.n_reg++;
 			break;
@@ -241,7 +242,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "register")) {
 		if (seed && count) {
 			if (count > 1024 - s.n) {
-				fprintf(stderr, "avpn-gwsim: register mode: at most 1024 gateways\n");
+				fprintf(stderr,
+					"avpn-gwsim: register mode: at most 1024 gateways\n");
 				return 2;
 			}
 			for (uint32_t i = 0; i < count; i++) {

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
 
 #define DATA "tests/unit/data/orgconf/"
 #define K1 "L1fcnhfoFvBcAyV8CeojCLfS/tPNAOFH1xpXeJQrSE0="

@@ -13,7 +13,9 @@
 
 static struct endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
-	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } }, .port = port };
+	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } } };
+
+	e.port = port;
 
 	return e;
 }

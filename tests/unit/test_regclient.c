@@ -13,7 +13,9 @@
 
 static struct endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
-	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } }, .port = port };
+	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } } };
+
+	e.port = port;
 
 	return e;
 }
@@ -131,7 +133,8 @@ START_TEST(regclient_flow)
 	/* NAT: only one registry seen -> unknown; the other sees another port. */
 	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNKNOWN);
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40001), NULL);
-	ck_assert_int_eq(regclient_input(&rc, 30, 0, 1, msg, n, capture, NULL), REGCLIENT_EV_REGISTERED);
+	ck_assert_int_eq(regclient_input(&rc, 30, 0, 1, msg, n, capture, NULL),
+			 REGCLIENT_EV_REGISTERED);
 	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNFRIENDLY);
 	ck_assert(regclient_connected(&rc, 0, 30));
 	/* Garbage and a message under another key are dropped and counted. */
@@ -161,7 +164,8 @@ START_TEST(regclient_flow)
 		/* A second push during the download does not restart it ... */
 		rc.fetch_page = 1;
 		n = reg_seal(msg, PROTO_T_PUSH, pb, pn);
-		ck_assert_int_eq(regclient_input(&rc, 41, 0, 1, msg, n, capture, NULL), REGCLIENT_EV_PUSH);
+		ck_assert_int_eq(regclient_input(&rc, 41, 0, 1, msg, n, capture, NULL),
+				 REGCLIENT_EV_PUSH);
 		ck_assert_uint_eq(rc.fetch_page, 1);
 		ck_assert(rc.refetch);
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for daemon/common/topology.c.
+ * Unit tests for daemon/lib/conf/topology.c.
  *
  *  - table-driven: small orgs, the expected view of one network written
  *    out as text (peers, flags, routes with metric, allowed sources);
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
 
 struct net_spec {
 	const char *name, *mode, *lines; /* lines: extra "key = value\n" lines */
@@ -92,28 +92,28 @@ static struct orgconf *build(const struct net_spec *nets)
 	return cfg;
 }
 
-static void fmt_view(struct str *b, const struct topo_view *v)
+static void fmt_view(struct str *b, const struct topology_view *v)
 {
 	char buf[ENDPOINT_STRLEN];
 	size_t i, j;
 
 	for (i = 0; i < v->n_peers; i++) {
-		const struct topo_peer *p = &v->peers[i];
+		const struct topology_peer *p = &v->peers[i];
 
 		sadd(b, "%s %s p%u%s%s%s", p->network->name, orgconf_mode_name(p->role),
-		     p->priority, p->flags & TOPO_PEER_DEFAULT_ROUTE ? " D" : "",
-		     p->flags & TOPO_PEER_EXIT_HUB ? " X" : "",
-		     p->flags & TOPO_PEER_ALLOW_ANY ? " A" : "");
+		     p->priority, p->flags & TOPOLOGY_PEER_DEFAULT_ROUTE ? " D" : "",
+		     p->flags & TOPOLOGY_PEER_EXIT_HUB ? " X" : "",
+		     p->flags & TOPOLOGY_PEER_ALLOW_ANY ? " A" : "");
 		for (j = 0; j < p->n_nat_endpoints; j++)
 			sadd(b, "%s%s", j ? "," : " nat=",
 			     endpoint_format(&p->nat_endpoints[j], buf, sizeof(buf)));
 		sadd(b, "\n  routes:");
 		for (j = 0; j < p->n_routes; j++) {
-			const struct topo_route *r = &p->routes[j];
+			const struct topology_route *r = &p->routes[j];
 
 			sadd(b, " %s@%u%s%s", prefix_format(&r->prefix, buf, sizeof(buf)),
-			     r->metric, r->flags & TOPO_ROUTE_DEFAULT ? "D" : "",
-			     r->flags & TOPO_ROUTE_TRANSIT ? "T" : "");
+			     r->metric, r->flags & TOPOLOGY_ROUTE_DEFAULT ? "D" : "",
+			     r->flags & TOPOLOGY_ROUTE_TRANSIT ? "T" : "");
 		}
 		sadd(b, "\n  allowed:");
 		for (j = 0; j < p->n_allowed; j++)
@@ -122,14 +122,14 @@ static void fmt_view(struct str *b, const struct topo_view *v)
 	}
 }
 
-struct topo_case {
+struct view_case {
 	const char *title;
 	struct net_spec nets[8];
 	const char *view_of;
 	const char *expect;
 };
 
-static const struct topo_case cases[] = {
+static const struct view_case cases[] = {
     {"all hubs: full mesh, direct routes only",
      {{"A", "hub", "subnet = 10.1.0.0/16 yes\n"},
       {"B", "hub", "subnet = 10.2.0.0/16 yes\nsubnet = fd00:2::/64 yes\n"},
@@ -237,10 +237,10 @@ static const struct topo_case cases[] = {
 
 START_TEST(table)
 {
-	const struct topo_case *c = &cases[_i];
+	const struct view_case *c = &cases[_i];
 	struct orgconf *cfg = build(c->nets);
 	const struct orgconf_network *n = orgconf_find_network(cfg, c->view_of);
-	struct topo_view *v;
+	struct topology_view *v;
 	struct str got = {0};
 
 	ck_assert_ptr_nonnull(n);
@@ -252,7 +252,7 @@ START_TEST(table)
 	ck_assert_uint_eq(topology_peer_count(orgconf_topology(cfg), n->index), v->n_peers);
 	ck_assert_uint_eq(v->self, n->index);
 	free(got.s);
-	topo_view_free(v);
+	topology_view_free(v);
 	orgconf_free(cfg);
 }
 END_TEST
@@ -261,15 +261,15 @@ START_TEST(bad_index)
 {
 	static const struct net_spec nets[] = {{"H", "hub", ""}, {0}};
 	struct orgconf *cfg = build(nets);
-	struct topo_view *v = (struct topo_view *)1;
+	struct topology_view *v = (struct topology_view *)1;
 
 	ck_assert_int_eq(topology_compute(orgconf_topology(cfg), 1, &v), -EINVAL);
 	ck_assert_ptr_null(v);
 	ck_assert_uint_eq(topology_peer_count(orgconf_topology(cfg), 7), 0);
 	ck_assert_int_eq(topology_compute(orgconf_topology(cfg), 0, &v), 0);
 	ck_assert_uint_eq(v->n_peers, 0);
-	ck_assert_ptr_null(topo_view_find_peer(v, 0));
-	topo_view_free(v);
+	ck_assert_ptr_null(topology_view_find_peer(v, 0));
+	topology_view_free(v);
 	orgconf_free(cfg);
 }
 END_TEST
@@ -277,15 +277,15 @@ END_TEST
 /* --- property test ------------------------------------------------------- */
 
 /* Best route for exactly @dst at view @v, skipping peer @down; NULL if none. */
-static const struct topo_peer *next_hop(const struct topo_view *v, const struct prefix *dst,
-					uint32_t down)
+static const struct topology_peer *next_hop(const struct topology_view *v, const struct prefix *dst,
+					    uint32_t down)
 {
-	const struct topo_peer *best = NULL;
+	const struct topology_peer *best = NULL;
 	uint32_t best_metric = UINT32_MAX;
 	size_t i, j;
 
 	for (i = 0; i < v->n_peers; i++) {
-		const struct topo_peer *p = &v->peers[i];
+		const struct topology_peer *p = &v->peers[i];
 
 		if (p->net == down)
 			continue;
@@ -299,7 +299,7 @@ static const struct topo_peer *next_hop(const struct topo_view *v, const struct 
 	return best;
 }
 
-static bool allowed_from(const struct topo_peer *p, const struct prefix *src)
+static bool allowed_from(const struct topology_peer *p, const struct prefix *src)
 {
 	size_t i;
 
@@ -379,7 +379,7 @@ START_TEST(forwarding_reaches_every_subnet)
 		struct orgconf *cfg = random_org(seed);
 		const struct topology *t = orgconf_topology(cfg);
 		size_t n = cfg->n_networks, x, o, s, d;
-		struct topo_view **views = calloc(n, sizeof(*views));
+		struct topology_view **views = calloc(n, sizeof(*views));
 		uint32_t down;
 
 		for (x = 0; x < n; x++)
@@ -414,9 +414,9 @@ START_TEST(forwarding_reaches_every_subnet)
 						if (!dst->subnets[s].use_vpn)
 							continue;
 						while (cur != o) {
-							const struct topo_peer *p =
+							const struct topology_peer *p =
 							    next_hop(views[cur], dp, down);
-							const struct topo_peer *back;
+							const struct topology_peer *back;
 
 							ck_assert_msg(
 							    p,
@@ -424,7 +424,8 @@ START_TEST(forwarding_reaches_every_subnet)
 							    "%s's subnet (from N%zu)",
 							    seed, (int)down, cur, dst->name, x);
 							back =
-							    topo_view_find_peer(views[p->net], cur);
+							    topology_view_find_peer(views[p->net],
+										    cur);
 							ck_assert_msg(back,
 								      "seed %u: N%u routes via N%u "
 								      "which does not peer back",
@@ -452,10 +453,10 @@ START_TEST(forwarding_reaches_every_subnet)
 				uint32_t p = views[x]->peers[s].net;
 
 				ck_assert(cfg->networks[p].mode != ORGCONF_MODE_OFF);
-				ck_assert(topo_view_find_peer(views[p], (uint32_t)x));
+				ck_assert(topology_view_find_peer(views[p], (uint32_t)x));
 			}
 		for (x = 0; x < n; x++)
-			topo_view_free(views[x]);
+			topology_view_free(views[x]);
 		free(views);
 		orgconf_free(cfg);
 	}
@@ -479,7 +480,7 @@ START_TEST(ten_thousand_spokes)
 	struct str b = {0};
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
-	struct topo_view *v;
+	struct topology_view *v;
 	char key[KEY_B64_SIZE];
 	double t0, t_load, t_hub, t_spokes;
 	unsigned int i;
@@ -513,7 +514,7 @@ START_TEST(ten_thousand_spokes)
 	ck_assert_uint_eq(v->peers[0].n_allowed, 1 + spokes);
 	ck_assert_uint_eq(v->peers[1].priority, 0); /* Spoke 0 lists Hub 0 first */
 	ck_assert_uint_eq(v->peers[2].priority, 1);
-	topo_view_free(v);
+	topology_view_free(v);
 
 	t0 = now_ms();
 	for (i = 0; i < 20; i++) {
@@ -521,7 +522,7 @@ START_TEST(ten_thousand_spokes)
 		ck_assert_uint_eq(v->n_peers, 2);
 		/* every other subnet of the org, via each of its two hubs */
 		ck_assert_uint_eq(v->n_routes, 2 * (2 + spokes - 1));
-		topo_view_free(v);
+		topology_view_free(v);
 	}
 	t_spokes = (now_ms() - t0) / 20;
 	printf("topology scale: 2 hubs + %u spokes, %zu bytes of config: load %.1f ms, "

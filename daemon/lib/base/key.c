@@ -231,7 +231,7 @@ int key_read_file_public(const char *path, uint8_t key[KEY_LEN], char *err, size
 }
 
 void key_psk_derive(uint8_t psk[KEY_LEN], const uint8_t secret[KEY_LEN],
-		     const uint8_t pub_a[KEY_LEN], const uint8_t pub_b[KEY_LEN])
+		    const uint8_t pub_a[KEY_LEN], const uint8_t pub_b[KEY_LEN])
 {
 	static const char label[] = "autovpn psk v1";
 	crypto_generichash_state st;

@@ -64,8 +64,7 @@ int key_read_file(const char *path, uint8_t key[KEY_LEN], char *err, size_t errl
  * Same, without the permission check: for public keys or when the caller
  * has its own policy.
  */
-int key_read_file_public(const char *path, uint8_t key[KEY_LEN], char *err,
-			      size_t errlen);
+int key_read_file_public(const char *path, uint8_t key[KEY_LEN], char *err, size_t errlen);
 
 /*
  * Per-pair pre-shared key the registry pushes to both ends of a tunnel:
@@ -74,7 +73,7 @@ int key_read_file_public(const char *path, uint8_t key[KEY_LEN], char *err,
  * sides get the same psk. @secret is the org config's psk secret.
  */
 void key_psk_derive(uint8_t psk[KEY_LEN], const uint8_t secret[KEY_LEN],
-		     const uint8_t pub_a[KEY_LEN], const uint8_t pub_b[KEY_LEN]);
+		    const uint8_t pub_a[KEY_LEN], const uint8_t pub_b[KEY_LEN]);
 
 /* Wipes @len bytes in a way the compiler cannot drop (sodium_memzero). */
 void key_wipe(void *p, size_t len);

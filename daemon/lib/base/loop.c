@@ -382,7 +382,8 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	if (l->n_timers) {
 		uint64_t now = clock_mono_ms(), due = l->heap[0]->due_ms;
 
-		wait = shorter(wait, due <= now ? 0 : due - now > INT_MAX ? INT_MAX : (int)(due - now));
+		wait = shorter(wait,
+			       due <= now ? 0 : due - now > INT_MAX ? INT_MAX : (int)(due - now));
 	}
 	n = epoll_wait(l->epfd, ev, LOOP_BATCH, wait);
 	if (n < 0) {

@@ -322,7 +322,8 @@ static int r_peer(struct wire_r *r, struct proto_reg_resp *m)
 			p->ep[i].uplink = wire_r8(r);
 			p->ep[i].kind = wire_r8(r);
 			r_ep(r, &p->ep[i].ep);
-			if (p->ep[i].uplink >= PROTO_MAX_UPLINKS || p->ep[i].kind > PROTO_EP_MANUAL ||
+			if (p->ep[i].uplink >= PROTO_MAX_UPLINKS ||
+			    p->ep[i].kind > PROTO_EP_MANUAL ||
 			    p->ep[i].ep.addr.family == AF_UNSPEC)
 				return -EBADMSG;
 		}
@@ -410,7 +411,8 @@ static size_t item_subnets_size(const struct proto_page_item *it, uint32_t from,
 }
 
 void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct proto_page_cursor *cur,
-		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0, uint32_t nsub), void *ctx)
+		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0,
+				  uint32_t nsub), void *ctx)
 {
 	size_t room = proto_page_room(), used = 0;
 

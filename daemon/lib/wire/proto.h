@@ -249,7 +249,8 @@ uint32_t proto_paginate(const struct proto_page_item *items, uint32_t n,
  * first_subnet, n_subnets) for each record, and advances *cur.
  */
 void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct proto_page_cursor *cur,
-		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0, uint32_t nsub), void *ctx);
+		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0,
+				  uint32_t nsub), void *ctx);
 
 const char *proto_type_name(uint8_t type);
 const char *proto_nat_name(uint8_t nat);

@@ -21,7 +21,8 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 
 	memset(rc, 0, sizeof(*rc));
 	rc->cfg = *cfg;
-	if (!rc->cfg.n_registries || rc->cfg.n_registries > REGCLIENT_MAX_REG || !rc->cfg.n_uplinks ||
+	if (!rc->cfg.n_registries || rc->cfg.n_registries > REGCLIENT_MAX_REG ||
+	    !rc->cfg.n_uplinks ||
 	    rc->cfg.n_uplinks > PROTO_MAX_UPLINKS)
 		return -EINVAL;
 	if (!rc->cfg.sender_id)
@@ -70,7 +71,7 @@ uint8_t regclient_nat(const struct regclient *rc, unsigned int ul)
 	if (rc->cfg.n_registries < 2)
 		return PROTO_NAT_UNKNOWN;
 	return proto_nat_classify(a->state == REGCLIENT_REGISTERED ? &a->observed : NULL,
-			    b->state == REGCLIENT_REGISTERED ? &b->observed : NULL, 0);
+				  b->state == REGCLIENT_REGISTERED ? &b->observed : NULL, 0);
 }
 
 static void send_register(struct regclient *rc, unsigned int ul, unsigned int reg, uint16_t page,

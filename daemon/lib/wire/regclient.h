@@ -109,7 +109,7 @@ struct regclient {
 
 /* Send callback: transmit msg[len] on uplink ul to registry reg. */
 typedef void (*regclient_send_fn)(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg,
-			   size_t len);
+				  size_t len);
 
 /* 0, or -EINVAL for a bad configuration or an unusable registry key. */
 int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms);

@@ -31,14 +31,14 @@
  *    to, and such a hub delivers directly.
  *  - Full tunnel: a hub with exit hubs gets 0.0.0.0/0 and ::/0 via exit hub
  *    i at metric i; a spoke gets them via each hub flagged default-route,
- *    metric = that hub's position in its list. Flag TOPO_ROUTE_DEFAULT.
+ *    metric = that hub's position in its list. Flag TOPOLOGY_ROUTE_DEFAULT.
  *
  * Allowed sources (inner source addresses accepted from a peer):
  *  - from a spoke: that spoke's exported subnets;
  *  - from a hub, seen by a spoke: every prefix routed via that hub;
  *  - from a hub, seen by a hub: its exported subnets and those of the
  *    spokes that list it (what it may forward to us);
- *  - "any" (0.0.0.0/0 and ::/0 only, TOPO_PEER_ALLOW_ANY) from a peer that
+ *  - "any" (0.0.0.0/0 and ::/0 only, TOPOLOGY_PEER_ALLOW_ANY) from a peer that
  *    carries our default route (exit hub, default-route hub): replies from
  *    the internet arrive through it.
  *
@@ -48,37 +48,37 @@
  * order; allowed sources by owner network index and subnet order. Routes
  * are therefore not sorted by metric: pick the lowest per prefix.
  */
-#ifndef AVPN_TOPOLOGY_H
-#define AVPN_TOPOLOGY_H
+#ifndef AVPN_CONF_TOPOLOGY_H
+#define AVPN_CONF_TOPOLOGY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/endpoint.h"
 #include "base/prefix.h"
-#include "daemon/common/orgconf.h"
+#include "conf/orgconf.h"
 
 struct topology; /* opaque index over one struct orgconf */
 
 /* Route flags */
-#define TOPO_ROUTE_DEFAULT (1u << 0) /* 0.0.0.0/0 or ::/0 (full tunnel) */
-#define TOPO_ROUTE_TRANSIT (1u << 1) /* owner is not the peer; via a hub */
+#define TOPOLOGY_ROUTE_DEFAULT (1u << 0) /* 0.0.0.0/0 or ::/0 (full tunnel) */
+#define TOPOLOGY_ROUTE_TRANSIT (1u << 1) /* owner is not the peer; via a hub */
 
 /* Peer flags */
-#define TOPO_PEER_DEFAULT_ROUTE (1u << 0) /* carries our default route */
-#define TOPO_PEER_EXIT_HUB (1u << 1)	  /* one of our exit hubs */
-#define TOPO_PEER_ALLOW_ANY (1u << 2)	  /* allowed sources = any */
+#define TOPOLOGY_PEER_DEFAULT_ROUTE (1u << 0) /* carries our default route */
+#define TOPOLOGY_PEER_EXIT_HUB (1u << 1)	  /* one of our exit hubs */
+#define TOPOLOGY_PEER_ALLOW_ANY (1u << 2)	  /* allowed sources = any */
 
-#define TOPO_OWNER_NONE UINT32_MAX /* default routes */
+#define TOPOLOGY_OWNER_NONE UINT32_MAX /* default routes */
 
-struct topo_route {
+struct topology_route {
 	struct prefix prefix;
 	uint32_t metric; /* lower is preferred */
-	uint32_t flags;	 /* TOPO_ROUTE_* */
-	uint32_t owner;	 /* network exporting the prefix, or TOPO_OWNER_NONE */
+	uint32_t flags;	 /* TOPOLOGY_ROUTE_* */
+	uint32_t owner;	 /* network exporting the prefix, or TOPOLOGY_OWNER_NONE */
 };
 
-struct topo_peer {
+struct topology_peer {
 	uint32_t net;			       /* peer's network index in the config */
 	const struct orgconf_network *network; /* name, public key, ... */
 	enum orgconf_mode role;		       /* hub or spoke */
@@ -88,26 +88,26 @@ struct topo_peer {
 	 * list; hub to hub: 0.
 	 */
 	uint32_t priority;
-	uint32_t flags; /* TOPO_PEER_* */
+	uint32_t flags; /* TOPOLOGY_PEER_* */
 
 	/* Manual NAT traversal endpoints of the peer (copied from config). */
 	bool nat_manual;
 	struct endpoint nat_endpoints[ORGCONF_MAX_NAT_ENDPOINTS];
 	size_t n_nat_endpoints;
 
-	const struct topo_route *routes; /* points into topo_view.routes */
+	const struct topology_route *routes; /* points into topology_view.routes */
 	size_t n_routes;
-	const struct prefix *allowed; /* points into topo_view.allowed */
+	const struct prefix *allowed; /* points into topology_view.allowed */
 	size_t n_allowed;
 };
 
-/* The answer for one network. One allocation set; free with topo_view_free. */
-struct topo_view {
+/* The answer for one network. One allocation set; free with topology_view_free. */
+struct topology_view {
 	uint32_t self; /* the network asked about */
 	enum orgconf_mode mode;
-	struct topo_peer *peers;
+	struct topology_peer *peers;
 	size_t n_peers;
-	struct topo_route *routes; /* all peers' routes, grouped by peer */
+	struct topology_route *routes; /* all peers' routes, grouped by peer */
 	size_t n_routes;
 	struct prefix *allowed; /* all peers' allowed sources */
 	size_t n_allowed;
@@ -122,13 +122,13 @@ void topology_free(struct topology *t);
  * (an `off` network gets an empty view), -EINVAL if @net is out of range,
  * -ENOMEM.
  */
-int topology_compute(const struct topology *t, uint32_t net, struct topo_view **out);
-void topo_view_free(struct topo_view *v);
+int topology_compute(const struct topology *t, uint32_t net, struct topology_view **out);
+void topology_view_free(struct topology_view *v);
 
 /* Convenience: the peer entry for network @net in @v, or NULL. */
-const struct topo_peer *topo_view_find_peer(const struct topo_view *v, uint32_t net);
+const struct topology_peer *topology_view_find_peer(const struct topology_view *v, uint32_t net);
 
 /* Number of peers @net has, without building the view (for paging). */
 size_t topology_peer_count(const struct topology *t, uint32_t net);
 
-#endif /* AVPN_TOPOLOGY_H */
+#endif /* AVPN_CONF_TOPOLOGY_H */

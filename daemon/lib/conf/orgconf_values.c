@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "base/parse.h"
-#include "daemon/common/orgconf_priv.h"
+#include "conf/orgconf_priv.h"
 
-#define OC_MAX_NAME 128
+#define ORGCONF_MAX_NAME 128
 
 static bool is_blank(char c)
 {
@@ -29,13 +29,13 @@ static const char *skip_blanks(const char *s)
 	return s;
 }
 
-bool oc_valid_name(const char *name, const char **why)
+bool orgconf_valid_name(const char *name, const char **why)
 {
 	if (!*name) {
 		*why = "empty name";
 		return false;
 	}
-	if (strlen(name) > OC_MAX_NAME) {
+	if (strlen(name) > ORGCONF_MAX_NAME) {
 		*why = "name too long (max 128 characters)";
 		return false;
 	}
@@ -50,7 +50,7 @@ bool oc_valid_name(const char *name, const char **why)
 	return true;
 }
 
-int oc_parse_name(const char *v, char **name, const char **rest, const char **why)
+int orgconf_parse_name(const char *v, char **name, const char **rest, const char **why)
 {
 	const char *end;
 	char *n;
@@ -74,7 +74,7 @@ int oc_parse_name(const char *v, char **name, const char **rest, const char **wh
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	if (!oc_valid_name(n, why)) {
+	if (!orgconf_valid_name(n, why)) {
 		free(n);
 		return -EINVAL;
 	}
@@ -83,36 +83,36 @@ int oc_parse_name(const char *v, char **name, const char **rest, const char **wh
 }
 
 /* Reports a duplicate single-valued key; returns true if @line was unset. */
-static bool first_time(struct oc_state *st, unsigned int *line, const char *key)
+static bool first_time(struct orgconf_state *st, unsigned int *line, const char *key)
 {
 	if (*line) {
-		oc_err(st, st->lineno, "duplicate key '%s' (first at line %u)", key, *line);
+		orgconf_err(st, st->lineno, "duplicate key '%s' (first at line %u)", key, *line);
 		return false;
 	}
 	*line = st->lineno;
 	return true;
 }
 
-static void parse_key_value(struct oc_state *st, const char *what, const char *v,
+static void parse_key_value(struct orgconf_state *st, const char *what, const char *v,
 			    uint8_t key[KEY_LEN])
 {
 	if (key_from_base64(key, v)) {
-		oc_err(st, st->lineno,
-		       "bad key for '%s': expected 44 characters of base64 as printed by "
-		       "`autovpn genkey`/`pubkey`",
-		       what);
+		orgconf_err(st, st->lineno,
+			    "bad key for '%s': expected 44 characters of base64 as printed by "
+			    "`autovpn genkey`/`pubkey`",
+			    what);
 		return;
 	}
 	if (key_is_zero(key))
-		oc_err(st, st->lineno, "bad key for '%s': all-zero key", what);
+		orgconf_err(st, st->lineno, "bad key for '%s': all-zero key", what);
 }
 
-static char *dup_path(struct oc_state *st, const char *key, const char *v)
+static char *dup_path(struct orgconf_state *st, const char *key, const char *v)
 {
 	char *s;
 
 	if (!*v) {
-		oc_err(st, st->lineno, "'%s' needs a file name", key);
+		orgconf_err(st, st->lineno, "'%s' needs a file name", key);
 		return NULL;
 	}
 	s = strdup(v);
@@ -121,7 +121,7 @@ static char *dup_path(struct oc_state *st, const char *key, const char *v)
 	return s;
 }
 
-void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
+void orgconf_org_key(struct orgconf_state *st, const char *key, const char *v)
 {
 	struct orgconf *cfg = st->cfg;
 	const char *why = NULL;
@@ -130,8 +130,8 @@ void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
 	if (!strcmp(key, "name")) {
 		if (!first_time(st, &st->name_line, key))
 			return;
-		if (!oc_valid_name(v, &why)) {
-			oc_err(st, st->lineno, "bad organization name: %s", why);
+		if (!orgconf_valid_name(v, &why)) {
+			orgconf_err(st, st->lineno, "bad organization name: %s", why);
 			return;
 		}
 		cfg->name = strdup(v);
@@ -150,7 +150,8 @@ void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
 		if (!first_time(st, &st->status_line, key))
 			return;
 		if (endpoint_parse(v, &cfg->status_listen, &why))
-			oc_err(st, st->lineno, "bad endpoint '%s' for status-listen: %s", v, why);
+			orgconf_err(st, st->lineno, "bad endpoint '%s' for status-listen: %s", v,
+				    why);
 	} else if (!strcmp(key, "peer-purge-time")) {
 		if (!first_time(st, &st->purge_line, key))
 			return;
@@ -159,12 +160,13 @@ void oc_handle_org_key(struct oc_state *st, const char *key, const char *v)
 		if (r == -ERANGE)
 			why = "out of range (1m to 30d)";
 		if (r)
-			oc_err(st, st->lineno, "bad peer-purge-time '%s': %s", v, why);
+			orgconf_err(st, st->lineno, "bad peer-purge-time '%s': %s", v, why);
 	} else {
-		oc_err(st, st->lineno,
-		       "unknown key '%s' in [organization] (expected name, registry-private-key, "
-		       "psk-secret-file, psk-secret, status-listen, peer-purge-time)",
-		       key);
+		orgconf_err(st, st->lineno,
+			    "unknown key '%s' in [organization] (expected name, "
+			    "registry-private-key, psk-secret-file, psk-secret, status-listen, "
+			    "peer-purge-time)",
+			    key);
 	}
 }
 
@@ -218,31 +220,34 @@ static int parse_percent(const char *v, uint32_t *bp)
 	return 0;
 }
 
-void oc_handle_class_key(struct oc_state *st, const char *key, const char *v)
+void orgconf_class_key(struct orgconf_state *st, const char *key, const char *v)
 {
 	struct orgconf_perf_class *c = &st->cfg->classes[st->cur];
-	struct oc_class_extra *x = &st->cx[st->cur];
+	struct orgconf_class_extra *x = &st->cx[st->cur];
 
 	if (!strcmp(key, "max-latency")) {
 		if (first_time(st, &x->lat_line, key) && parse_ms(v, &c->max_latency_ms))
-			oc_err(st, st->lineno, "bad max-latency '%s': milliseconds 0-600000", v);
+			orgconf_err(st, st->lineno, "bad max-latency '%s': milliseconds 0-600000",
+				    v);
 	} else if (!strcmp(key, "max-jitter")) {
 		if (first_time(st, &x->jit_line, key) && parse_ms(v, &c->max_jitter_ms))
-			oc_err(st, st->lineno, "bad max-jitter '%s': milliseconds 0-600000", v);
+			orgconf_err(st, st->lineno, "bad max-jitter '%s': milliseconds 0-600000",
+				    v);
 	} else if (!strcmp(key, "max-loss")) {
 		if (first_time(st, &x->loss_line, key) && parse_percent(v, &c->max_loss_bp))
-			oc_err(st, st->lineno, "bad max-loss '%s': percent 0-100, up to 2 decimals",
-			       v);
+			orgconf_err(st, st->lineno,
+				    "bad max-loss '%s': percent 0-100, up to 2 decimals",
+				    v);
 	} else {
-		oc_err(st, st->lineno,
-		       "unknown key '%s' in [performance-class] (expected max-latency, "
-		       "max-loss, max-jitter)",
-		       key);
+		orgconf_err(st, st->lineno,
+			    "unknown key '%s' in [performance-class] (expected max-latency, "
+			    "max-loss, max-jitter)",
+			    key);
 	}
 }
 
 /* Appends one zeroed element to a small per-network array. */
-static void *push(struct oc_state *st, void **arr, size_t n, size_t elem)
+static void *push(struct orgconf_state *st, void **arr, size_t n, size_t elem)
 {
 	char *p = realloc(*arr, (n + 1) * elem);
 
@@ -255,29 +260,31 @@ static void *push(struct oc_state *st, void **arr, size_t n, size_t elem)
 	return p + n * elem;
 }
 
-static void add_hub(struct oc_state *st, struct oc_net_extra *x, const char *v, bool exit_hub)
+static void add_hub(struct orgconf_state *st, struct orgconf_net_extra *x, const char *v,
+		    bool exit_hub)
 {
 	const char *rest, *why;
-	struct oc_ref *r;
+	struct orgconf_ref *r;
 	char *name;
 	bool dflt = false;
 	size_t *n = exit_hub ? &x->n_exits : &x->n_hubs;
 
-	if (oc_parse_name(v, &name, &rest, &why)) {
-		oc_err(st, st->lineno, "bad %s name: %s", exit_hub ? "exit-hub" : "hub", why);
+	if (orgconf_parse_name(v, &name, &rest, &why)) {
+		orgconf_err(st, st->lineno, "bad %s name: %s", exit_hub ? "exit-hub" : "hub", why);
 		return;
 	}
 	if (!exit_hub && !strcmp(rest, "default-route")) {
 		dflt = true;
 	} else if (*rest) {
-		oc_err(st, st->lineno, "unexpected '%s' after %s name%s", rest,
-		       exit_hub ? "exit-hub" : "hub", exit_hub ? "" : " (allowed: default-route)");
+		orgconf_err(st, st->lineno, "unexpected '%s' after %s name%s", rest,
+			    exit_hub ? "exit-hub" : "hub",
+			    exit_hub ? "" : " (allowed: default-route)");
 		free(name);
 		return;
 	}
 	if (*n >= ORGCONF_MAX_HUBS) {
-		oc_err(st, st->lineno, "too many %s entries (max %u)",
-		       exit_hub ? "exit-hub" : "hub", ORGCONF_MAX_HUBS);
+		orgconf_err(st, st->lineno, "too many %s entries (max %u)",
+			    exit_hub ? "exit-hub" : "hub", ORGCONF_MAX_HUBS);
 		free(name);
 		return;
 	}
@@ -293,7 +300,8 @@ static void add_hub(struct oc_state *st, struct oc_net_extra *x, const char *v, 
 }
 
 /* subnet = ["NAME"] CIDR yes|no */
-static void add_subnet(struct oc_state *st, struct orgconf_network *n, struct oc_net_extra *x,
+static void add_subnet(struct orgconf_state *st, struct orgconf_network *n,
+		       struct orgconf_net_extra *x,
 		       const char *v)
 {
 	struct orgconf_subnet sn, *slot;
@@ -304,8 +312,8 @@ static void add_subnet(struct oc_state *st, struct orgconf_network *n, struct oc
 
 	memset(&sn, 0, sizeof(sn));
 	if (*p == '"') {
-		if (oc_parse_name(p, &sn.name, &p, &why)) {
-			oc_err(st, st->lineno, "bad subnet name: %s", why);
+		if (orgconf_parse_name(p, &sn.name, &p, &why)) {
+			orgconf_err(st, st->lineno, "bad subnet name: %s", why);
 			return;
 		}
 	} else {
@@ -317,36 +325,38 @@ static void add_subnet(struct oc_state *st, struct orgconf_network *n, struct oc
 	}
 	l = strcspn(p, " \t");
 	if (!l) {
-		oc_err(st, st->lineno, "subnet: expected [\"NAME\"] CIDR yes|no");
+		orgconf_err(st, st->lineno, "subnet: expected [\"NAME\"] CIDR yes|no");
 		goto fail;
 	}
 	if (l >= sizeof(cidr)) {
-		oc_err(st, st->lineno, "bad CIDR '%.*s': too long", (int)l, p);
+		orgconf_err(st, st->lineno, "bad CIDR '%.*s': too long", (int)l, p);
 		goto fail;
 	}
 	memcpy(cidr, p, l);
 	cidr[l] = '\0';
 	p = skip_blanks(p + l);
 	if (prefix_parse(cidr, &sn.prefix, &why)) {
-		oc_err(st, st->lineno, "bad CIDR '%s': %s", cidr, why);
+		orgconf_err(st, st->lineno, "bad CIDR '%s': %s", cidr, why);
 		goto fail;
 	}
 	l = strcspn(p, " \t");
 	if (!l || l >= sizeof(yn) || *skip_blanks(p + l)) {
-		oc_err(st, st->lineno, "subnet %s: expected use-vpn 'yes' or 'no' after the CIDR",
-		       cidr);
+		orgconf_err(st, st->lineno,
+			    "subnet %s: expected use-vpn 'yes' or 'no' after the CIDR",
+			    cidr);
 		goto fail;
 	}
 	memcpy(yn, p, l);
 	yn[l] = '\0';
 	if (strcmp(yn, "yes") && strcmp(yn, "no")) {
-		oc_err(st, st->lineno, "subnet %s: use-vpn must be 'yes' or 'no', not '%s'", cidr,
-		       yn);
+		orgconf_err(st, st->lineno, "subnet %s: use-vpn must be 'yes' or 'no', not '%s'",
+			    cidr,
+			    yn);
 		goto fail;
 	}
 	sn.use_vpn = yn[0] == 'y';
 	if (n->n_subnets >= ORGCONF_MAX_SUBNETS) {
-		oc_err(st, st->lineno, "too many subnets (max %u)", ORGCONF_MAX_SUBNETS);
+		orgconf_err(st, st->lineno, "too many subnets (max %u)", ORGCONF_MAX_SUBNETS);
 		goto fail;
 	}
 	lines = push(st, (void **)&x->subnet_lines, n->n_subnets, sizeof(*lines));
@@ -364,7 +374,7 @@ fail:
 }
 
 /* nat-traversal = auto | manual IP:PORT [IP:PORT] */
-static void set_nat(struct oc_state *st, struct orgconf_network *n, const char *v)
+static void set_nat(struct orgconf_state *st, struct orgconf_network *n, const char *v)
 {
 	char ep[ENDPOINT_STRLEN + 1];
 	const char *p, *why;
@@ -375,33 +385,33 @@ static void set_nat(struct oc_state *st, struct orgconf_network *n, const char *
 		return;
 	}
 	if (strncmp(v, "manual", 6) || (v[6] && !is_blank(v[6]))) {
-		oc_err(st, st->lineno,
-		       "bad nat-traversal '%s': expected 'auto' or 'manual IP:PORT'", v);
+		orgconf_err(st, st->lineno,
+			    "bad nat-traversal '%s': expected 'auto' or 'manual IP:PORT'", v);
 		return;
 	}
 	p = skip_blanks(v + 6);
 	if (!*p) {
-		oc_err(st, st->lineno, "nat-traversal manual needs the public IP:PORT");
+		orgconf_err(st, st->lineno, "nat-traversal manual needs the public IP:PORT");
 		return;
 	}
 	while (*p) {
 		l = strcspn(p, " \t");
 		if (n->n_nat_endpoints >= ORGCONF_MAX_NAT_ENDPOINTS) {
-			oc_err(st, st->lineno,
-			       "nat-traversal manual takes at most %u endpoints (wan1, wan2)",
-			       ORGCONF_MAX_NAT_ENDPOINTS);
+			orgconf_err(st, st->lineno,
+				    "nat-traversal manual takes at most %u endpoints (wan1, wan2)",
+				    ORGCONF_MAX_NAT_ENDPOINTS);
 			n->n_nat_endpoints = 0;
 			return;
 		}
 		if (l >= sizeof(ep)) {
-			oc_err(st, st->lineno, "bad endpoint '%.*s': too long", (int)l, p);
+			orgconf_err(st, st->lineno, "bad endpoint '%.*s': too long", (int)l, p);
 			n->n_nat_endpoints = 0;
 			return;
 		}
 		memcpy(ep, p, l);
 		ep[l] = '\0';
 		if (endpoint_parse(ep, &n->nat_endpoints[n->n_nat_endpoints], &why)) {
-			oc_err(st, st->lineno, "bad endpoint '%s': %s", ep, why);
+			orgconf_err(st, st->lineno, "bad endpoint '%s': %s", ep, why);
 			n->n_nat_endpoints = 0;
 			return;
 		}
@@ -411,10 +421,10 @@ static void set_nat(struct oc_state *st, struct orgconf_network *n, const char *
 	n->nat_manual = true;
 }
 
-void oc_handle_network_key(struct oc_state *st, const char *key, const char *v)
+void orgconf_network_key(struct orgconf_state *st, const char *key, const char *v)
 {
 	struct orgconf_network *n = &st->cfg->networks[st->cur];
-	struct oc_net_extra *x = &st->nx[st->cur];
+	struct orgconf_net_extra *x = &st->nx[st->cur];
 
 	if (!strcmp(key, "public-key")) {
 		if (first_time(st, &x->key_line, key)) {
@@ -431,7 +441,7 @@ void oc_handle_network_key(struct oc_state *st, const char *key, const char *v)
 		} else if (!strcmp(v, "spoke")) {
 			n->mode = ORGCONF_MODE_SPOKE;
 		} else {
-			oc_err(st, st->lineno, "bad mode '%s': expected off, hub or spoke", v);
+			orgconf_err(st, st->lineno, "bad mode '%s': expected off, hub or spoke", v);
 			x->mode_bad = true; /* reported; skip checks that need it */
 		}
 	} else if (!strcmp(key, "hub")) {
@@ -445,13 +455,14 @@ void oc_handle_network_key(struct oc_state *st, const char *key, const char *v)
 			set_nat(st, n, v);
 	} else if (!strcmp(key, "active-active")) {
 		if (first_time(st, &x->aa_line, key) && parse_bool(v, &n->active_active))
-			oc_err(st, st->lineno, "bad active-active '%s': expected yes or no", v);
+			orgconf_err(st, st->lineno, "bad active-active '%s': expected yes or no",
+				    v);
 	} else if (!strcmp(key, "flow-preference")) {
-		oc_add_flow_pref(st, n, x, v);
+		orgconf_add_flow_pref(st, n, x, v);
 	} else {
-		oc_err(st, st->lineno,
-		       "unknown key '%s' in [network] (expected public-key, mode, hub, exit-hub, "
-		       "subnet, nat-traversal, active-active, flow-preference)",
-		       key);
+		orgconf_err(st, st->lineno,
+			    "unknown key '%s' in [network] (expected public-key, mode, hub, "
+			    "exit-hub, subnet, nat-traversal, active-active, flow-preference)",
+			    key);
 	}
 }

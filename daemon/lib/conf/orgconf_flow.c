@@ -18,7 +18,7 @@
 #include <strings.h>
 
 #include "base/parse.h"
-#include "daemon/common/orgconf_priv.h"
+#include "conf/orgconf_priv.h"
 
 static const struct {
 	const char *name;
@@ -120,8 +120,9 @@ static const char *const field_names[F_MAX] = {
     "proto", "src", "dst", "sport", "dport", "dscp", "uplink", "class",
 };
 
-int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_net_extra *x,
-		     const char *value)
+int orgconf_add_flow_pref(struct orgconf_state *st, struct orgconf_network *n,
+			  struct orgconf_net_extra *x,
+			  const char *value)
 {
 	struct orgconf_flow_pref fp;
 	bool seen[F_MAX] = {false};
@@ -142,8 +143,9 @@ int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_n
 
 		eq = p + strcspn(p, "= \t");
 		if (*eq != '=' || eq == p) {
-			oc_err(st, st->lineno, "flow-preference: expected field=value, got '%.*s'",
-			       (int)strcspn(p, " \t"), p);
+			orgconf_err(st, st->lineno,
+				    "flow-preference: expected field=value, got '%.*s'",
+				    (int)strcspn(p, " \t"), p);
 			goto fail;
 		}
 		klen = (size_t)(eq - p);
@@ -151,15 +153,15 @@ int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_n
 			if (strlen(field_names[f]) == klen && !strncmp(p, field_names[f], klen))
 				break;
 		if (f == F_MAX) {
-			oc_err(st, st->lineno,
-			       "flow-preference: unknown field '%.*s' (expected proto, src, dst, "
-			       "sport, dport, dscp, uplink, class)",
-			       (int)klen, p);
+			orgconf_err(st, st->lineno,
+				    "flow-preference: unknown field '%.*s' (expected proto, src, "
+				    "dst, sport, dport, dscp, uplink, class)",
+				    (int)klen, p);
 			goto fail;
 		}
 		if (seen[f]) {
-			oc_err(st, st->lineno, "flow-preference: field '%s' given twice",
-			       field_names[f]);
+			orgconf_err(st, st->lineno, "flow-preference: field '%s' given twice",
+				    field_names[f]);
 			goto fail;
 		}
 		seen[f] = true;
@@ -167,7 +169,8 @@ int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_n
 		if (*p == '"') {
 			vend = strchr(p + 1, '"');
 			if (!vend) {
-				oc_err(st, st->lineno, "flow-preference: missing closing '\"'");
+				orgconf_err(st, st->lineno,
+					    "flow-preference: missing closing '\"'");
 				goto fail;
 			}
 			p++;
@@ -178,8 +181,8 @@ int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_n
 			vend = p + vlen;
 		}
 		if (vlen >= sizeof(val) || (!vlen && f != F_CLASS)) {
-			oc_err(st, st->lineno, "flow-preference: bad value for '%s'",
-			       field_names[f]);
+			orgconf_err(st, st->lineno, "flow-preference: bad value for '%s'",
+				    field_names[f]);
 			goto fail;
 		}
 		memcpy(val, p, vlen);
@@ -222,7 +225,7 @@ int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_n
 				why = "expected wan1, wan2 or any";
 			break;
 		case F_CLASS:
-			if (!oc_valid_name(val, &why))
+			if (!orgconf_valid_name(val, &why))
 				break;
 			class_name = strdup(val);
 			if (!class_name) {
@@ -232,38 +235,41 @@ int oc_add_flow_pref(struct oc_state *st, struct orgconf_network *n, struct oc_n
 			break;
 		}
 		if (why) {
-			oc_err(st, st->lineno, "flow-preference: bad %s '%s': %s", field_names[f],
-			       val, why);
+			orgconf_err(st, st->lineno, "flow-preference: bad %s '%s': %s",
+				    field_names[f],
+				    val, why);
 			goto fail;
 		}
 		p = vend;
 		if (*p && *p != ' ' && *p != '\t') {
-			oc_err(st, st->lineno, "flow-preference: expected a blank after '%s' value",
-			       field_names[f]);
+			orgconf_err(st, st->lineno,
+				    "flow-preference: expected a blank after '%s' value",
+				    field_names[f]);
 			goto fail;
 		}
 		while (*p == ' ' || *p == '\t')
 			p++;
 	}
 	if (fp.has_src && fp.has_dst && fp.src.addr.family != fp.dst.addr.family) {
-		oc_err(st, st->lineno, "flow-preference: src and dst are of different IP versions");
+		orgconf_err(st, st->lineno,
+			    "flow-preference: src and dst are of different IP versions");
 		goto fail;
 	}
 	if ((seen[F_SPORT] || seen[F_DPORT]) &&
 	    !(fp.protocol == 6 || fp.protocol == 17 || fp.protocol == 132) &&
 	    !(fp.sport_lo == 0 && fp.sport_hi == 65535 && fp.dport_lo == 0 &&
 	      fp.dport_hi == 65535)) {
-		oc_err(st, st->lineno, "flow-preference: ports need proto=tcp, udp or sctp");
+		orgconf_err(st, st->lineno, "flow-preference: ports need proto=tcp, udp or sctp");
 		goto fail;
 	}
 	if (fp.uplink == ORGCONF_UPLINK_ANY && !class_name) {
-		oc_err(st, st->lineno,
-		       "flow-preference: nothing to prefer; give uplink=wan1|wan2 and/or class=");
+		orgconf_err(st, st->lineno,
+			    "flow-preference: nothing to prefer; give uplink=wan1|wan2 and/or class=");
 		goto fail;
 	}
 	if (n->n_flow_prefs >= ORGCONF_MAX_FLOW_PREFS) {
-		oc_err(st, st->lineno, "too many flow-preference entries (max %u)",
-		       ORGCONF_MAX_FLOW_PREFS);
+		orgconf_err(st, st->lineno, "too many flow-preference entries (max %u)",
+			    ORGCONF_MAX_FLOW_PREFS);
 		goto fail;
 	}
 	np = realloc(x->class_refs, (n->n_flow_prefs + 1) * sizeof(*x->class_refs));

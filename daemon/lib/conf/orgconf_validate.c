@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/common/orgconf_priv.h"
+#include "conf/orgconf_priv.h"
 
 struct orgconf_index {
 	uint32_t *by_name; /* network indexes sorted by (name, index) */
@@ -83,27 +83,29 @@ static uint32_t lookup_name(const struct orgconf *cfg, const uint32_t *by_name, 
 	return ORGCONF_NO_INDEX;
 }
 
-static void check_org(struct oc_state *st)
+static void check_org(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	const char *why;
 
 	if (!st->org_line) {
-		oc_err(st, 0, "missing [organization] section");
+		orgconf_err(st, 0, "missing [organization] section");
 	} else {
 		if (!st->name_line)
-			oc_err(st, st->org_line, "[organization]: missing required key 'name'");
+			orgconf_err(st, st->org_line,
+				    "[organization]: missing required key 'name'");
 		if (!st->regkey_line)
-			oc_err(st, st->org_line,
-			       "[organization]: missing required key 'registry-private-key'");
+			orgconf_err(st, st->org_line,
+				    "[organization]: missing required key 'registry-private-key'");
 		if (!st->psk_line && !st->pskfile_line)
-			oc_err(st, st->org_line,
-			       "[organization]: missing required key 'psk-secret-file' "
-			       "(or psk-secret)");
+			orgconf_err(st, st->org_line,
+				    "[organization]: missing required key 'psk-secret-file' "
+				    "(or psk-secret)");
 		if (st->psk_line && st->pskfile_line)
-			oc_err(st,
-			       st->psk_line > st->pskfile_line ? st->psk_line : st->pskfile_line,
-			       "give either psk-secret or psk-secret-file, not both");
+			orgconf_err(st,
+				    st->psk_line > st->pskfile_line ? st->psk_line :
+								      st->pskfile_line,
+				    "give either psk-secret or psk-secret-file, not both");
 	}
 	if (!st->status_line)
 		endpoint_parse(ORGCONF_DEFAULT_STATUS_LISTEN, &cfg->status_listen, &why);
@@ -111,20 +113,20 @@ static void check_org(struct oc_state *st)
 		cfg->peer_purge_secs = ORGCONF_DEFAULT_PURGE_SECS;
 }
 
-static void check_classes(struct oc_state *st)
+static void check_classes(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	uint32_t *v;
 	size_t i;
 
 	for (i = 0; i < cfg->n_classes; i++) {
-		const struct oc_class_extra *x = &st->cx[i];
+		const struct orgconf_class_extra *x = &st->cx[i];
 
 		if (!x->lat_line && !x->loss_line && !x->jit_line)
-			oc_err(st, x->line,
-			       "performance class \"%s\" sets no limit (max-latency, max-loss, "
-			       "max-jitter)",
-			       cfg->classes[i].name);
+			orgconf_err(st, x->line,
+				    "performance class \"%s\" sets no limit (max-latency, "
+				    "max-loss, max-jitter)",
+				    cfg->classes[i].name);
 	}
 	v = sorted_indexes(cfg, cfg->n_classes, cmp_class_name);
 	if (!v) {
@@ -133,60 +135,62 @@ static void check_classes(struct oc_state *st)
 	}
 	for (i = 1; i < cfg->n_classes; i++)
 		if (!strcmp(cfg->classes[v[i]].name, cfg->classes[v[i - 1]].name))
-			oc_err(st, st->cx[v[i]].line,
-			       "duplicate performance class \"%s\" (first at line %u)",
-			       cfg->classes[v[i]].name, st->cx[v[i - 1]].line);
+			orgconf_err(st, st->cx[v[i]].line,
+				    "duplicate performance class \"%s\" (first at line %u)",
+				    cfg->classes[v[i]].name, st->cx[v[i - 1]].line);
 	free(v);
 }
 
-static bool mode_known(const struct oc_state *st, uint32_t i)
+static bool mode_known(const struct orgconf_state *st, uint32_t i)
 {
 	return st->nx[i].mode_line && !st->nx[i].mode_bad;
 }
 
 /* Per network, on its own. */
-static void check_network(struct oc_state *st, uint32_t i)
+static void check_network(struct orgconf_state *st, uint32_t i)
 {
 	const struct orgconf_network *n = &st->cfg->networks[i];
-	const struct oc_net_extra *x = &st->nx[i];
+	const struct orgconf_net_extra *x = &st->nx[i];
 	size_t j;
 
 	if (!x->mode_line) {
-		oc_err(st, n->line, "network \"%s\": missing required key 'mode'", n->name);
+		orgconf_err(st, n->line, "network \"%s\": missing required key 'mode'", n->name);
 		return;
 	}
 	if (x->mode_bad)
 		return;
 	if (n->mode != ORGCONF_MODE_OFF && !x->key_line)
-		oc_err(st, n->line, "network \"%s\": missing required key 'public-key'", n->name);
+		orgconf_err(st, n->line, "network \"%s\": missing required key 'public-key'",
+			    n->name);
 	if (n->mode == ORGCONF_MODE_HUB)
 		for (j = 0; j < x->n_hubs; j++)
-			oc_err(st, x->hubs[j].line,
-			       "'hub' entries are for spokes; a hub tunnels to all hubs by itself "
-			       "(use exit-hub for full tunnel)");
+			orgconf_err(st, x->hubs[j].line,
+				    "'hub' entries are for spokes; a hub tunnels to all hubs by "
+				    "itself (use exit-hub for full tunnel)");
 	if (n->mode == ORGCONF_MODE_SPOKE) {
 		for (j = 0; j < x->n_exits; j++)
-			oc_err(st, x->exits[j].line,
-			       "'exit-hub' is for hubs; a spoke sends all traffic to a hub with "
-			       "hub = \"NAME\" default-route");
+			orgconf_err(st, x->exits[j].line,
+				    "'exit-hub' is for hubs; a spoke sends all traffic to a hub "
+				    "with hub = \"NAME\" default-route");
 		if (!x->n_hubs)
-			oc_err(st, n->line, "spoke \"%s\" has no hub (add hub = NAME)", n->name);
+			orgconf_err(st, n->line, "spoke \"%s\" has no hub (add hub = NAME)",
+				    n->name);
 	}
 }
 
 /* Resolves hub / exit-hub names of network @i into the final arrays. */
-static void resolve_hubs(struct oc_state *st, const uint32_t *by_name, uint32_t i)
+static void resolve_hubs(struct orgconf_state *st, const uint32_t *by_name, uint32_t i)
 {
 	struct orgconf *cfg = st->cfg;
 	struct orgconf_network *n = &cfg->networks[i];
-	struct oc_net_extra *x = &st->nx[i];
+	struct orgconf_net_extra *x = &st->nx[i];
 	bool check_target = mode_known(st, i) && n->mode != ORGCONF_MODE_OFF;
 	size_t j, k;
 	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
 		bool is_exit = pass == 1;
-		struct oc_ref *refs = is_exit ? x->exits : x->hubs;
+		struct orgconf_ref *refs = is_exit ? x->exits : x->hubs;
 		size_t nrefs = is_exit ? x->n_exits : x->n_hubs;
 		const char *what = is_exit ? "exit hub" : "hub";
 
@@ -205,7 +209,7 @@ static void resolve_hubs(struct oc_state *st, const uint32_t *by_name, uint32_t 
 			}
 		}
 		for (j = 0; j < nrefs; j++) {
-			const struct oc_ref *r = &refs[j];
+			const struct orgconf_ref *r = &refs[j];
 			uint32_t t = lookup_name(cfg, by_name, r->name);
 			bool bad = false;
 
@@ -216,27 +220,30 @@ static void resolve_hubs(struct oc_state *st, const uint32_t *by_name, uint32_t 
 				if (l > 14 && !strcmp(r->name + l - 14, " default-route"))
 					hint = " (to add default-route, quote the name: "
 					       "hub = \"NAME\" default-route)";
-				oc_err(st, r->line, "unknown %s \"%s\"%s", what, r->name, hint);
+				orgconf_err(st, r->line, "unknown %s \"%s\"%s", what, r->name,
+					    hint);
 				continue;
 			}
 			if (!keep)
 				continue;
 			if (t == i) {
-				oc_err(st, r->line, "%s \"%s\" lists itself as %s",
-				       is_exit ? "hub" : "spoke", n->name,
-				       is_exit ? "an exit hub" : "a hub");
+				orgconf_err(st, r->line, "%s \"%s\" lists itself as %s",
+					    is_exit ? "hub" : "spoke", n->name,
+					    is_exit ? "an exit hub" : "a hub");
 				continue;
 			}
 			if (mode_known(st, t) && cfg->networks[t].mode != ORGCONF_MODE_HUB) {
-				oc_err(st, r->line, "%s \"%s\" is not a hub (its mode is %s)", what,
-				       r->name, orgconf_mode_name(cfg->networks[t].mode));
+				orgconf_err(st, r->line, "%s \"%s\" is not a hub (its mode is %s)",
+					    what,
+					    r->name, orgconf_mode_name(cfg->networks[t].mode));
 				continue;
 			}
 			for (k = 0; k < j; k++) {
 				if (refs[k].name && !strcmp(refs[k].name, r->name)) {
-					oc_err(st, r->line,
-					       "%s \"%s\" listed twice (first at line %u)", what,
-					       r->name, refs[k].line);
+					orgconf_err(st, r->line,
+						    "%s \"%s\" listed twice (first at line %u)",
+						    what,
+						    r->name, refs[k].line);
 					bad = true;
 					break;
 				}
@@ -254,15 +261,15 @@ static void resolve_hubs(struct oc_state *st, const uint32_t *by_name, uint32_t 
 	}
 }
 
-static void resolve_classes(struct oc_state *st, const uint32_t *class_by_name, uint32_t i)
+static void resolve_classes(struct orgconf_state *st, const uint32_t *class_by_name, uint32_t i)
 {
 	struct orgconf *cfg = st->cfg;
 	struct orgconf_network *n = &cfg->networks[i];
-	const struct oc_net_extra *x = &st->nx[i];
+	const struct orgconf_net_extra *x = &st->nx[i];
 	size_t j;
 
 	for (j = 0; j < n->n_flow_prefs; j++) {
-		const struct oc_ref *r = &x->class_refs[j];
+		const struct orgconf_ref *r = &x->class_refs[j];
 		size_t lo = 0, hi = cfg->n_classes;
 
 		if (!r->name)
@@ -277,13 +284,13 @@ static void resolve_classes(struct oc_state *st, const uint32_t *class_by_name, 
 				hi = mid;
 		}
 		if (lo == cfg->n_classes || strcmp(cfg->classes[class_by_name[lo]].name, r->name))
-			oc_err(st, r->line, "unknown performance class \"%s\"", r->name);
+			orgconf_err(st, r->line, "unknown performance class \"%s\"", r->name);
 		else
 			n->flow_prefs[j].perf_class = class_by_name[lo];
 	}
 }
 
-static void check_duplicate_keys(struct oc_state *st)
+static void check_duplicate_keys(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	uint32_t *v;
@@ -302,9 +309,10 @@ static void check_duplicate_keys(struct oc_state *st)
 
 		if (prev != SIZE_MAX &&
 		    !memcmp(cfg->networks[v[prev]].public_key, a->public_key, KEY_LEN)) {
-			oc_err(st, st->nx[v[i]].key_line,
-			       "duplicate public key: already used by network \"%s\" (line %u)",
-			       cfg->networks[v[prev]].name, st->nx[v[prev]].key_line);
+			orgconf_err(st, st->nx[v[i]].key_line,
+				    "duplicate public key: already used by network \"%s\" "
+				    "(line %u)",
+				    cfg->networks[v[prev]].name, st->nx[v[prev]].key_line);
 			continue; /* keep comparing against the first user */
 		}
 		prev = i;
@@ -336,7 +344,7 @@ static int cmp_exported(const void *a, const void *b)
  * enclosing prefixes finds every overlap in O(n log n); identical
  * prefixes are not pushed again, which bounds the stack to 129 entries.
  */
-static void check_overlaps(struct oc_state *st)
+static void check_overlaps(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	struct exported *e, *stack[130];
@@ -383,21 +391,21 @@ static void check_overlaps(struct oc_state *st)
 			prefix_format(&earlier->prefix, b, sizeof(b));
 			if (o->net == cur->net) {
 				if (prefix_equal(&o->prefix, &cur->prefix))
-					oc_err(st, later->line,
-					       "subnet %s listed twice (first at line %u)", a,
-					       earlier->line);
+					orgconf_err(st, later->line,
+						    "subnet %s listed twice (first at line %u)", a,
+						    earlier->line);
 				continue;
 			}
 			if (prefix_equal(&o->prefix, &cur->prefix))
-				oc_err(st, later->line,
-				       "duplicate exported subnet %s: also exported by network "
-				       "\"%s\" (line %u)",
-				       a, cfg->networks[earlier->net].name, earlier->line);
+				orgconf_err(st, later->line,
+					    "duplicate exported subnet %s: also exported by "
+					    "network \"%s\" (line %u)",
+					    a, cfg->networks[earlier->net].name, earlier->line);
 			else
-				oc_err(st, later->line,
-				       "exported subnet %s overlaps %s exported by network \"%s\" "
-				       "(line %u)",
-				       a, b, cfg->networks[earlier->net].name, earlier->line);
+				orgconf_err(st, later->line,
+					    "exported subnet %s overlaps %s exported by network "
+					    "\"%s\" (line %u)",
+					    a, b, cfg->networks[earlier->net].name, earlier->line);
 		}
 		if (!same_as_top && depth < sizeof(stack) / sizeof(stack[0]))
 			stack[depth++] = cur;
@@ -418,7 +426,7 @@ static char *resolve_path(const char *config, const char *path)
 	return r;
 }
 
-static void load_files(struct oc_state *st)
+static void load_files(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	char err[256];
@@ -443,27 +451,28 @@ static void load_files(struct oc_state *st)
 		bool ok = false;
 
 		if (key_read_file(cfg->registry_key_path, cfg->registry_private_key, err,
-				       sizeof(err)))
-			oc_err(st, st->regkey_line, "registry-private-key %s: %s",
-			       cfg->registry_key_path, err);
+				  sizeof(err)))
+			orgconf_err(st, st->regkey_line, "registry-private-key %s: %s",
+				    cfg->registry_key_path, err);
 		else if (key_public(cfg->registry_public_key, cfg->registry_private_key))
-			oc_err(st, st->regkey_line, "registry-private-key %s: bad key",
-			       cfg->registry_key_path);
+			orgconf_err(st, st->regkey_line, "registry-private-key %s: bad key",
+				    cfg->registry_key_path);
 		else
 			ok = true;
 		cfg->keys_loaded = ok;
 	}
 	if (cfg->psk_secret_path) {
 		if (key_read_file(cfg->psk_secret_path, cfg->psk_secret, err, sizeof(err)))
-			oc_err(st, st->pskfile_line, "psk-secret-file %s: %s", cfg->psk_secret_path,
-			       err);
+			orgconf_err(st, st->pskfile_line, "psk-secret-file %s: %s",
+				    cfg->psk_secret_path,
+				    err);
 		else if (key_is_zero(cfg->psk_secret))
-			oc_err(st, st->pskfile_line, "psk-secret-file %s: all-zero secret",
-			       cfg->psk_secret_path);
+			orgconf_err(st, st->pskfile_line, "psk-secret-file %s: all-zero secret",
+				    cfg->psk_secret_path);
 	}
 }
 
-void oc_validate(struct oc_state *st)
+void orgconf_validate(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	uint32_t *by_name, *class_by_name;
@@ -487,8 +496,9 @@ void oc_validate(struct oc_state *st)
 		const struct orgconf_network *b = &cfg->networks[by_name[i]];
 
 		if (!strcmp(a->name, b->name))
-			oc_err(st, b->line, "duplicate network name \"%s\" (first at line %u)",
-			       b->name, cfg->networks[lookup_name(cfg, by_name, b->name)].line);
+			orgconf_err(st, b->line, "duplicate network name \"%s\" (first at line %u)",
+				    b->name, cfg->networks[lookup_name(cfg, by_name,
+								       b->name)].line);
 	}
 	for (i = 0; i < cfg->n_networks; i++) {
 		resolve_hubs(st, by_name, (uint32_t)i);
@@ -502,7 +512,7 @@ void oc_validate(struct oc_state *st)
 	load_files(st);
 }
 
-int oc_build_index(struct oc_state *st)
+int orgconf_build_index(struct orgconf_state *st)
 {
 	struct orgconf *cfg = st->cfg;
 	struct orgconf_index *idx = calloc(1, sizeof(*idx));
@@ -522,7 +532,7 @@ int oc_build_index(struct oc_state *st)
 	return 0;
 }
 
-void oc_free_index(struct orgconf_index *idx)
+void orgconf_free_index(struct orgconf_index *idx)
 {
 	if (!idx)
 		return;

@@ -28,12 +28,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/orgconf_priv.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf_priv.h"
+#include "conf/topology.h"
 
 #define ORGCONF_MAX_FILE (256u << 20) /* 256 MiB; ~1M networks */
 
-void oc_err(struct oc_state *st, unsigned int line, const char *fmt, ...)
+void orgconf_err(struct orgconf_state *st, unsigned int line, const char *fmt, ...)
 {
 	char *msg = NULL;
 	va_list ap;
@@ -51,7 +51,7 @@ void oc_err(struct oc_state *st, unsigned int line, const char *fmt, ...)
 	free(msg);
 }
 
-int oc_grow(void **arr, size_t n, size_t *cap, size_t elem)
+int orgconf_grow(void **arr, size_t n, size_t *cap, size_t elem)
 {
 	size_t ncap;
 	void *p;
@@ -112,7 +112,7 @@ static const char *find_char_or_comment(const char *s, const char *chars)
  * [organization], [network "NAME"], [performance-class "NAME"].
  * @hdr is the text between the brackets.
  */
-static void begin_section(struct oc_state *st, char *hdr)
+static void begin_section(struct orgconf_state *st, char *hdr)
 {
 	struct orgconf *cfg = st->cfg;
 	const char *rest, *why = NULL;
@@ -127,37 +127,39 @@ static void begin_section(struct oc_state *st, char *hdr)
 	rest = hdr + wlen;
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
-	st->sec = OC_SEC_IGNORE;
+	st->sec = ORGCONF_SEC_IGNORE;
 
 	if (wlen == 12 && !strncmp(hdr, "organization", wlen)) {
 		if (*rest) {
-			oc_err(st, st->lineno, "[organization] takes no name");
+			orgconf_err(st, st->lineno, "[organization] takes no name");
 			return;
 		}
 		if (st->org_line) {
-			oc_err(st, st->lineno,
-			       "duplicate [organization] section (first at line %u)", st->org_line);
+			orgconf_err(st, st->lineno,
+				    "duplicate [organization] section (first at line %u)",
+				    st->org_line);
 			return;
 		}
 		st->org_line = st->lineno;
-		st->sec = OC_SEC_ORG;
+		st->sec = ORGCONF_SEC_ORG;
 		return;
 	}
 	if (!((wlen == 7 && !strncmp(hdr, "network", wlen)) ||
 	      (wlen == 17 && !strncmp(hdr, "performance-class", wlen)))) {
-		oc_err(st, st->lineno,
-		       "unknown section [%s] (expected organization, network \"NAME\" or "
-		       "performance-class \"NAME\")",
-		       hdr);
+		orgconf_err(st, st->lineno,
+			    "unknown section [%s] (expected organization, network \"NAME\" or "
+			    "performance-class \"NAME\")",
+			    hdr);
 		return;
 	}
 	if (!*rest) {
-		oc_err(st, st->lineno, "[%.*s] needs a name: [%.*s \"NAME\"]", (int)wlen, hdr,
-		       (int)wlen, hdr);
+		orgconf_err(st, st->lineno, "[%.*s] needs a name: [%.*s \"NAME\"]", (int)wlen, hdr,
+			    (int)wlen, hdr);
 		return;
 	}
-	if (oc_parse_name(rest, &name, &rest, &why) || *rest) {
-		oc_err(st, st->lineno, "bad section name: %s", why ? why : "text after the name");
+	if (orgconf_parse_name(rest, &name, &rest, &why) || *rest) {
+		orgconf_err(st, st->lineno, "bad section name: %s",
+			    why ? why : "text after the name");
 		free(name);
 		return;
 	}
@@ -166,15 +168,15 @@ static void begin_section(struct oc_state *st, char *hdr)
 
 		if (cfg->n_networks >= ORGCONF_MAX_NETWORKS) {
 			if (!st->too_many_nets)
-				oc_err(st, st->lineno, "too many networks (max %u)",
-				       ORGCONF_MAX_NETWORKS);
+				orgconf_err(st, st->lineno, "too many networks (max %u)",
+					    ORGCONF_MAX_NETWORKS);
 			st->too_many_nets = true;
 			goto reject;
 		}
 		/* Both arrays grow before the count does, so they stay in step. */
-		if (oc_grow((void **)&cfg->networks, cfg->n_networks, &st->net_cap,
-			    sizeof(*cfg->networks)) ||
-		    oc_grow((void **)&st->nx, cfg->n_networks, &st->nx_cap, sizeof(*st->nx)))
+		if (orgconf_grow((void **)&cfg->networks, cfg->n_networks, &st->net_cap,
+				 sizeof(*cfg->networks)) ||
+		    orgconf_grow((void **)&st->nx, cfg->n_networks, &st->nx_cap, sizeof(*st->nx)))
 			goto nomem;
 		n = &cfg->networks[cfg->n_networks];
 		memset(n, 0, sizeof(*n));
@@ -184,18 +186,18 @@ static void begin_section(struct oc_state *st, char *hdr)
 		n->line = st->lineno;
 		n->active_active = true;
 		st->cur = cfg->n_networks++;
-		st->sec = OC_SEC_NET;
+		st->sec = ORGCONF_SEC_NET;
 	} else {
 		struct orgconf_perf_class *c;
 
 		if (cfg->n_classes >= ORGCONF_MAX_CLASSES) {
-			oc_err(st, st->lineno, "too many performance classes (max %u)",
-			       ORGCONF_MAX_CLASSES);
+			orgconf_err(st, st->lineno, "too many performance classes (max %u)",
+				    ORGCONF_MAX_CLASSES);
 			goto reject;
 		}
-		if (oc_grow((void **)&cfg->classes, cfg->n_classes, &st->class_cap,
-			    sizeof(*cfg->classes)) ||
-		    oc_grow((void **)&st->cx, cfg->n_classes, &st->cx_cap, sizeof(*st->cx)))
+		if (orgconf_grow((void **)&cfg->classes, cfg->n_classes, &st->class_cap,
+				 sizeof(*cfg->classes)) ||
+		    orgconf_grow((void **)&st->cx, cfg->n_classes, &st->cx_cap, sizeof(*st->cx)))
 			goto nomem;
 		c = &cfg->classes[cfg->n_classes];
 		memset(c, 0, sizeof(*c));
@@ -206,7 +208,7 @@ static void begin_section(struct oc_state *st, char *hdr)
 		memset(&st->cx[cfg->n_classes], 0, sizeof(*st->cx));
 		st->cx[cfg->n_classes].line = st->lineno;
 		st->cur = cfg->n_classes++;
-		st->sec = OC_SEC_CLASS;
+		st->sec = ORGCONF_SEC_CLASS;
 	}
 	return;
 nomem:
@@ -219,7 +221,7 @@ reject:
  * Checks one line; returns false (after reporting) if inih must not see
  * it. @line is modified in place (leading blanks removed by the caller).
  */
-static bool check_line(struct oc_state *st, char *line)
+static bool check_line(struct orgconf_state *st, char *line)
 {
 	const char *p;
 
@@ -229,13 +231,13 @@ static bool check_line(struct oc_state *st, char *line)
 		char *close = (char *)find_char_or_comment(line + 1, "]");
 
 		if (!close) {
-			oc_err(st, st->lineno, "syntax error: section header without ']'");
+			orgconf_err(st, st->lineno, "syntax error: section header without ']'");
 			return false;
 		}
 		for (p = close + 1; *p == ' ' || *p == '\t'; p++)
 			;
 		if (*p && *p != ';' && *p != '#') {
-			oc_err(st, st->lineno, "syntax error: text after section header");
+			orgconf_err(st, st->lineno, "syntax error: text after section header");
 			return false;
 		}
 		*close = '\0';
@@ -244,11 +246,11 @@ static bool check_line(struct oc_state *st, char *line)
 	}
 	p = find_char_or_comment(line, "=:");
 	if (!p || *p != '=') {
-		oc_err(st, st->lineno, "syntax error: expected 'key = value'");
+		orgconf_err(st, st->lineno, "syntax error: expected 'key = value'");
 		return false;
 	}
 	if (p == line) {
-		oc_err(st, st->lineno, "syntax error: missing key before '='");
+		orgconf_err(st, st->lineno, "syntax error: missing key before '='");
 		return false;
 	}
 	return true;
@@ -257,7 +259,7 @@ static bool check_line(struct oc_state *st, char *line)
 /* ini_reader: hands inih one line at a time from the buffer. */
 static char *read_line(char *str, int num, void *stream)
 {
-	struct oc_state *st = stream;
+	struct orgconf_state *st = stream;
 	const char *start, *nl;
 	size_t len, i;
 	char *line;
@@ -287,16 +289,16 @@ static char *read_line(char *str, int num, void *stream)
 		unsigned char c = (unsigned char)start[i];
 
 		if (c == '\0') {
-			oc_err(st, st->lineno, "NUL byte in line");
+			orgconf_err(st, st->lineno, "NUL byte in line");
 			return str;
 		}
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			oc_err(st, st->lineno, "control character in line");
+			orgconf_err(st, st->lineno, "control character in line");
 			return str;
 		}
 	}
 	if (len + 2 > (size_t)num) {
-		oc_err(st, st->lineno, "line too long (max %d characters)", num - 2);
+		orgconf_err(st, st->lineno, "line too long (max %d characters)", num - 2);
 		return str;
 	}
 	line = str;
@@ -314,22 +316,22 @@ static char *read_line(char *str, int num, void *stream)
 
 static int handle_kv(void *user, const char *section, const char *name, const char *value)
 {
-	struct oc_state *st = user;
+	struct orgconf_state *st = user;
 
 	switch (st->sec) {
-	case OC_SEC_NONE:
-		oc_err(st, st->lineno, "'%s' outside of any section", name);
+	case ORGCONF_SEC_NONE:
+		orgconf_err(st, st->lineno, "'%s' outside of any section", name);
 		break;
-	case OC_SEC_ORG:
-		oc_handle_org_key(st, name, value);
+	case ORGCONF_SEC_ORG:
+		orgconf_org_key(st, name, value);
 		break;
-	case OC_SEC_NET:
-		oc_handle_network_key(st, name, value);
+	case ORGCONF_SEC_NET:
+		orgconf_network_key(st, name, value);
 		break;
-	case OC_SEC_CLASS:
-		oc_handle_class_key(st, name, value);
+	case ORGCONF_SEC_CLASS:
+		orgconf_class_key(st, name, value);
 		break;
-	case OC_SEC_IGNORE:
+	case ORGCONF_SEC_IGNORE:
 		break;
 	}
 	return 1; /* errors are collected, parsing goes on */
@@ -348,7 +350,7 @@ static void free_network(struct orgconf_network *n)
 	free(n->flow_prefs);
 }
 
-static void free_refs(struct oc_ref *r, size_t n)
+static void free_refs(struct orgconf_ref *r, size_t n)
 {
 	size_t i;
 
@@ -357,12 +359,12 @@ static void free_refs(struct oc_ref *r, size_t n)
 	free(r);
 }
 
-static void free_state(struct oc_state *st)
+static void free_state(struct orgconf_state *st)
 {
 	size_t i;
 
 	for (i = 0; st->cfg && i < st->cfg->n_networks; i++) {
-		struct oc_net_extra *x = &st->nx[i];
+		struct orgconf_net_extra *x = &st->nx[i];
 
 		free_refs(x->hubs, x->n_hubs);
 		free_refs(x->exits, x->n_exits);
@@ -385,7 +387,7 @@ void orgconf_free(struct orgconf *cfg)
 	if (!cfg)
 		return;
 	topology_free(cfg->topo);
-	oc_free_index(cfg->idx);
+	orgconf_free_index(cfg->idx);
 	for (i = 0; i < cfg->n_networks; i++)
 		free_network(&cfg->networks[i]);
 	free(cfg->networks);
@@ -405,7 +407,7 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 			struct orgconf **out, struct errlist *errs)
 {
 	size_t errs_before = errs->total, errs_n_before = errs->n;
-	struct oc_state st;
+	struct orgconf_state st;
 	struct orgconf *cfg;
 	int r;
 
@@ -433,10 +435,10 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 
 	r = ini_parse_stream(read_line, &st, handle_kv, &st);
 	if (r > 0 && errs->total == errs_before)
-		oc_err(&st, (unsigned int)r, "syntax error"); /* belt and braces */
+		orgconf_err(&st, (unsigned int)r, "syntax error"); /* belt and braces */
 	else if (r < 0)
-		oc_err(&st, 0, "parser failure (%d)", r);
-	oc_validate(&st);
+		orgconf_err(&st, 0, "parser failure (%d)", r);
+	orgconf_validate(&st);
 	errlist_sort(errs, errs_n_before);
 	if (errs->oom) {
 		r = -ENOMEM;
@@ -446,7 +448,7 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 		r = -EINVAL;
 		goto fail;
 	}
-	r = oc_build_index(&st);
+	r = orgconf_build_index(&st);
 	if (r)
 		goto fail;
 	cfg->topo = topology_build(cfg);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/common/topology.h"
+#include "conf/topology.h"
 
 struct topology {
 	const struct orgconf *cfg;
@@ -132,7 +132,7 @@ size_t topology_peer_count(const struct topology *t, uint32_t net)
 
 /* Growing output arrays while a view is built. */
 struct builder {
-	struct topo_view *v;
+	struct topology_view *v;
 	size_t cap_peers, cap_routes, cap_allowed;
 	size_t *route_off, *allowed_off; /* per peer, fixed up at the end */
 	bool oom;
@@ -155,12 +155,12 @@ static bool grow(void **arr, size_t n, size_t *cap, size_t elem, size_t more)
 	return true;
 }
 
-static struct topo_peer *add_peer(struct builder *b, const struct topology *t, uint32_t net,
-				  uint32_t priority, uint32_t flags)
+static struct topology_peer *add_peer(struct builder *b, const struct topology *t, uint32_t net,
+				      uint32_t priority, uint32_t flags)
 {
-	struct topo_view *v = b->v;
+	struct topology_view *v = b->v;
 	const struct orgconf_network *n = &t->cfg->networks[net];
-	struct topo_peer *p;
+	struct topology_peer *p;
 	size_t cap = b->cap_peers;
 
 	if (b->oom)
@@ -202,7 +202,7 @@ static struct topo_peer *add_peer(struct builder *b, const struct topology *t, u
 static void add_routes(struct builder *b, const struct topology *t, uint32_t owner, uint32_t metric,
 		       uint32_t flags)
 {
-	struct topo_view *v = b->v;
+	struct topology_view *v = b->v;
 	size_t lo = t->exp_off[owner], hi = t->exp_off[owner + 1], i;
 
 	if (b->oom || lo == hi)
@@ -212,7 +212,7 @@ static void add_routes(struct builder *b, const struct topology *t, uint32_t own
 		return;
 	}
 	for (i = lo; i < hi; i++) {
-		struct topo_route *r = &v->routes[v->n_routes++];
+		struct topology_route *r = &v->routes[v->n_routes++];
 
 		r->prefix = t->exp[i];
 		r->metric = metric;
@@ -223,7 +223,7 @@ static void add_routes(struct builder *b, const struct topology *t, uint32_t own
 
 static void add_default_routes(struct builder *b, uint32_t metric)
 {
-	struct topo_view *v = b->v;
+	struct topology_view *v = b->v;
 	int i;
 
 	if (b->oom)
@@ -233,18 +233,18 @@ static void add_default_routes(struct builder *b, uint32_t metric)
 		return;
 	}
 	for (i = 0; i < 2; i++) {
-		struct topo_route *r = &v->routes[v->n_routes++];
+		struct topology_route *r = &v->routes[v->n_routes++];
 
 		prefix_default(&r->prefix, i ? AF_INET6 : AF_INET);
 		r->metric = metric;
-		r->flags = TOPO_ROUTE_DEFAULT;
-		r->owner = TOPO_OWNER_NONE;
+		r->flags = TOPOLOGY_ROUTE_DEFAULT;
+		r->owner = TOPOLOGY_OWNER_NONE;
 	}
 }
 
 static void add_allowed(struct builder *b, const struct topology *t, uint32_t owner)
 {
-	struct topo_view *v = b->v;
+	struct topology_view *v = b->v;
 	size_t lo = t->exp_off[owner], hi = t->exp_off[owner + 1];
 
 	if (b->oom || lo == hi)
@@ -260,7 +260,7 @@ static void add_allowed(struct builder *b, const struct topology *t, uint32_t ow
 
 static void add_allowed_any(struct builder *b)
 {
-	struct topo_view *v = b->v;
+	struct topology_view *v = b->v;
 
 	if (b->oom)
 		return;
@@ -282,7 +282,7 @@ static void compute_spoke(struct builder *b, const struct topology *t, uint32_t 
 		bool dflt = me->hubs[j].default_route;
 
 		if (!add_peer(b, t, hub, j,
-			      dflt ? TOPO_PEER_DEFAULT_ROUTE | TOPO_PEER_ALLOW_ANY : 0))
+			      dflt ? TOPOLOGY_PEER_DEFAULT_ROUTE | TOPOLOGY_PEER_ALLOW_ANY : 0))
 			return;
 		add_routes(b, t, hub, 0, 0);
 		if (dflt)
@@ -290,7 +290,7 @@ static void compute_spoke(struct builder *b, const struct topology *t, uint32_t 
 		/* Everything else in the domain is reachable through this hub. */
 		for (o = 0; o < t->n; o++)
 			if (o != self && o != hub)
-				add_routes(b, t, o, 1 + j, TOPO_ROUTE_TRANSIT);
+				add_routes(b, t, o, 1 + j, TOPOLOGY_ROUTE_TRANSIT);
 		if (dflt) {
 			add_allowed_any(b);
 		} else {
@@ -326,7 +326,8 @@ static void compute_hub(struct builder *b, const struct topology *t, uint32_t se
 			if (me->exit_hubs[k] == hub)
 				exit_pos = (uint32_t)k;
 		if (exit_pos != UINT32_MAX)
-			flags = TOPO_PEER_DEFAULT_ROUTE | TOPO_PEER_EXIT_HUB | TOPO_PEER_ALLOW_ANY;
+			flags = TOPOLOGY_PEER_DEFAULT_ROUTE | TOPOLOGY_PEER_EXIT_HUB |
+				TOPOLOGY_PEER_ALLOW_ANY;
 		if (!add_peer(b, t, hub, 0, flags))
 			return;
 		add_routes(b, t, hub, 0, 0);
@@ -338,7 +339,8 @@ static void compute_hub(struct builder *b, const struct topology *t, uint32_t se
 		 */
 		for (k = t->att_off[hub]; k < t->att_off[hub + 1]; k++)
 			if (!spoke_lists(&cfg->networks[t->att[k]], self))
-				add_routes(b, t, t->att[k], 1 + t->att_prio[k], TOPO_ROUTE_TRANSIT);
+				add_routes(b, t, t->att[k], 1 + t->att_prio[k],
+					   TOPOLOGY_ROUTE_TRANSIT);
 		if (exit_pos != UINT32_MAX) {
 			add_allowed_any(b);
 		} else {
@@ -357,10 +359,10 @@ static void compute_hub(struct builder *b, const struct topology *t, uint32_t se
 	}
 }
 
-int topology_compute(const struct topology *t, uint32_t net, struct topo_view **out)
+int topology_compute(const struct topology *t, uint32_t net, struct topology_view **out)
 {
 	struct builder b;
-	struct topo_view *v;
+	struct topology_view *v;
 	size_t i;
 
 	*out = NULL;
@@ -380,7 +382,7 @@ int topology_compute(const struct topology *t, uint32_t net, struct topo_view **
 	if (b.oom) {
 		free(b.route_off);
 		free(b.allowed_off);
-		topo_view_free(v);
+		topology_view_free(v);
 		return -ENOMEM;
 	}
 	/* The arrays no longer move: point each peer at its slices. */
@@ -399,7 +401,7 @@ int topology_compute(const struct topology *t, uint32_t net, struct topo_view **
 	return 0;
 }
 
-void topo_view_free(struct topo_view *v)
+void topology_view_free(struct topology_view *v)
 {
 	if (!v)
 		return;
@@ -409,7 +411,7 @@ void topo_view_free(struct topo_view *v)
 	free(v);
 }
 
-const struct topo_peer *topo_view_find_peer(const struct topo_view *v, uint32_t net)
+const struct topology_peer *topology_view_find_peer(const struct topology_view *v, uint32_t net)
 {
 	size_t i;
 

@@ -21,8 +21,8 @@
  * Networks are kept in file order; their index (0..n_networks-1) is the
  * stable id used by topology.h within one loaded config.
  */
-#ifndef AVPN_ORGCONF_H
-#define AVPN_ORGCONF_H
+#ifndef AVPN_CONF_ORGCONF_H
+#define AVPN_CONF_ORGCONF_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -203,4 +203,4 @@ const char *orgconf_mode_name(enum orgconf_mode mode);
 /* "any", "wan1", "wan2" */
 const char *orgconf_uplink_name(enum orgconf_uplink uplink);
 
-#endif /* AVPN_ORGCONF_H */
+#endif /* AVPN_CONF_ORGCONF_H */
