@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/parse.h"
+#include "nl/avpnl_dev.h"
 #include "tools/tool.h"
 #include "tools/words.h"
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nl/avpnl_event.h"
 #include "tools/tool.h"
 
 struct mon {
@@ -69,13 +70,13 @@ int cmd_monitor(int argc, char **argv)
 	h = tool_open();
 	if (!h)
 		return 1;
-	r = avpnl_events_subscribe(h);
+	r = avpnl_event_subscribe(h);
 	if (r) {
 		r = tool_nl_error(h, r, "subscribing to events");
 		goto out;
 	}
 	for (;;) {
-		r = avpnl_events_recv(h, on_event, &m);
+		r = avpnl_event_recv(h, on_event, &m);
 		if (r == -1) {
 			r = tool_error("writing output");
 			break;

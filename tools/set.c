@@ -15,9 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/udpsock.h"
+#include "nl/avpnl_dev.h"
 #include "tools/set_parse.h"
 #include "tools/tool.h"
-#include "base/udpsock.h"
 
 static void usage(FILE *f)
 {
@@ -100,7 +101,7 @@ static int apply_peer(struct avpnl *h, uint32_t ifindex, const struct set_peer *
 		return tool_nl_error(h, r, ctx);
 	for (k = 0; k < sp->n_ops; k++) {
 		const struct set_key_op *op = &sp->ops[k];
-		const char *slot = avpnl_slot_name(op->key.slot);
+		const char *slot = avpnl_key_slot_name(op->key.slot);
 
 		switch (op->type) {
 		case SET_KEY_NEW:

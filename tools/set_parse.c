@@ -196,7 +196,7 @@ static int parse_list(struct parser *p, struct avpnl_peer *peer, bool routes)
 
 static int parse_path(struct parser *p, struct avpnl_peer *peer)
 {
-	struct avpnl_path *pa;
+	struct avpnl_peer_path *pa;
 	const char *s = NULL, *why = NULL;
 	uint64_t v;
 	size_t k;
@@ -215,26 +215,26 @@ static int parse_path(struct parser *p, struct avpnl_peer *peer)
 		s = peek(p);
 		if (!strcmp(s, "uplink")) {
 			p->i++;
-			if (pa->set & AVPNL_PATH_UPLINK)
+			if (pa->set & AVPNL_PEER_PATH_UPLINK)
 				return fail(p, "path %u: 'uplink' given twice", pa->id);
 			r = num(p, "uplink", 0, AUTOVPN_MAX_UPLINKS - 1, &v);
 			if (r)
 				return r;
 			pa->uplink = (uint8_t)v;
-			pa->set |= AVPNL_PATH_UPLINK;
+			pa->set |= AVPNL_PEER_PATH_UPLINK;
 		} else if (!strcmp(s, "endpoint")) {
 			p->i++;
-			if (pa->set & AVPNL_PATH_REMOTE)
+			if (pa->set & AVPNL_PEER_PATH_REMOTE)
 				return fail(p, "path %u: 'endpoint' given twice", pa->id);
 			r = value(p, "endpoint", &s);
 			if (r)
 				return r;
 			if (endpoint_parse(s, &pa->remote, &why))
 				return fail(p, "path %u: bad endpoint '%s': %s", pa->id, s, why);
-			pa->set |= AVPNL_PATH_REMOTE;
+			pa->set |= AVPNL_PEER_PATH_REMOTE;
 		} else if (!strcmp(s, "state")) {
 			p->i++;
-			if (pa->set & AVPNL_PATH_STATE)
+			if (pa->set & AVPNL_PEER_PATH_STATE)
 				return fail(p, "path %u: 'state' given twice", pa->id);
 			r = value(p, "state", &s);
 			if (r)
@@ -246,25 +246,25 @@ static int parse_path(struct parser *p, struct avpnl_peer *peer)
 			else
 				return fail(p, "path %u: state is 'up' or 'down', not '%s'", pa->id,
 					    s);
-			pa->set |= AVPNL_PATH_STATE;
+			pa->set |= AVPNL_PEER_PATH_STATE;
 		} else if (!strcmp(s, "priority")) {
 			p->i++;
-			if (pa->set & AVPNL_PATH_PRIORITY)
+			if (pa->set & AVPNL_PEER_PATH_PRIORITY)
 				return fail(p, "path %u: 'priority' given twice", pa->id);
 			r = num(p, "priority", 0, UINT8_MAX, &v);
 			if (r)
 				return r;
 			pa->priority = (uint8_t)v;
-			pa->set |= AVPNL_PATH_PRIORITY;
+			pa->set |= AVPNL_PEER_PATH_PRIORITY;
 		} else if (!strcmp(s, "class-mask")) {
 			p->i++;
-			if (pa->set & AVPNL_PATH_CLASS_MASK)
+			if (pa->set & AVPNL_PEER_PATH_CLASS_MASK)
 				return fail(p, "path %u: 'class-mask' given twice", pa->id);
 			r = num(p, "class-mask", 0, UINT32_MAX, &v);
 			if (r)
 				return r;
 			pa->class_mask = (uint32_t)v;
-			pa->set |= AVPNL_PATH_CLASS_MASK;
+			pa->set |= AVPNL_PEER_PATH_CLASS_MASK;
 		} else if (!strcmp(s, "remove")) {
 			p->i++;
 			pa->remove = true;
@@ -329,7 +329,7 @@ static int parse_key(struct parser *p, struct set_peer *sp)
 	r = parse_slot(p, "key", &op->key.slot);
 	if (r)
 		return r;
-	slot = avpnl_slot_name(op->key.slot);
+	slot = avpnl_key_slot_name(op->key.slot);
 	while (more(p)) {
 		s = peek(p);
 		if (!strcmp(s, "id")) {
@@ -567,12 +567,12 @@ static int load_one(const struct set_peer *sp, const struct set_key_op *op, cons
 		snprintf(err, errlen,
 			 "peer %u: key %s: %s takes a key file, not a key: secrets are never "
 			 "accepted on the command line",
-			 sp->peer.id, avpnl_slot_name(op->key.slot), dir);
+			 sp->peer.id, avpnl_key_slot_name(op->key.slot), dir);
 		return -EINVAL;
 	}
 	if (r) {
 		snprintf(err, errlen, "peer %u: key %s: %s: %s", sp->peer.id,
-			 avpnl_slot_name(op->key.slot), dir, why);
+			 avpnl_key_slot_name(op->key.slot), dir, why);
 		return r;
 	}
 	memcpy(key, buf, AUTOVPN_KEY_LEN);
@@ -609,7 +609,7 @@ int set_load_keys(struct set_req *req, char *err, size_t errlen)
 				snprintf(err, errlen,
 					 "peer %u: key %s: tx and rx must be different keys "
 					 "(one key in both directions repeats nonces)",
-					 sp->peer.id, avpnl_slot_name(op->key.slot));
+					 sp->peer.id, avpnl_key_slot_name(op->key.slot));
 				return -EINVAL;
 			}
 		}

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon/common/avpnl.h"
+#include "nl/avpnl_peer.h"
 
 enum set_key_op_type {
 	SET_KEY_NEW,

@@ -40,13 +40,13 @@ struct collect {
 
 static int prefix_sort(const void *a, const void *b)
 {
-	return prefix_cmp(&((const struct avpnl_prefix *)a)->prefix,
-			  &((const struct avpnl_prefix *)b)->prefix);
+	return prefix_cmp(&((const struct avpnl_peer_prefix *)a)->prefix,
+			  &((const struct avpnl_peer_prefix *)b)->prefix);
 }
 
 static int path_sort(const void *a, const void *b)
 {
-	return (int)((const struct avpnl_path *)a)->id - (int)((const struct avpnl_path *)b)->id;
+	return (int)((const struct avpnl_peer_path *)a)->id - (int)((const struct avpnl_peer_path *)b)->id;
 }
 
 static int key_sort(const void *a, const void *b)
@@ -61,9 +61,9 @@ static int peer_sort(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct avpnl_prefix *dup_prefixes(const struct avpnl_prefix *src, size_t n)
+static struct avpnl_peer_prefix *dup_prefixes(const struct avpnl_peer_prefix *src, size_t n)
 {
-	struct avpnl_prefix *d;
+	struct avpnl_peer_prefix *d;
 
 	if (!n)
 		return NULL;
@@ -183,7 +183,7 @@ static void print_drops(const char *indent, const uint64_t *d)
 	pr_obj_close();
 }
 
-static void print_prefixes(const char *key, const char *label, const struct avpnl_prefix *arr,
+static void print_prefixes(const char *key, const char *label, const struct avpnl_peer_prefix *arr,
 			   size_t n)
 {
 	char buf[PREFIX_STRLEN];
@@ -207,7 +207,7 @@ static void print_transfer(const char *indent, uint64_t rxp, uint64_t rxb, uint6
 	pr_bytes("tx_bytes", " (%s) sent\n", txb);
 }
 
-static void print_path(const struct avpnl_path *pa)
+static void print_path(const struct avpnl_peer_path *pa)
 {
 	char buf[ENDPOINT_STRLEN];
 	bool up = pa->state == AUTOVPN_PATH_UP;
@@ -216,7 +216,7 @@ static void print_path(const struct avpnl_path *pa)
 	pr_u64("id", "  path %s: ", pa->id);
 	pr_u64("uplink", "uplink %s", pa->uplink);
 	pr_str("endpoint", " -> %s",
-	       (pa->set & AVPNL_PATH_REMOTE) ? endpoint_format(&pa->remote, buf, sizeof(buf))
+	       (pa->set & AVPNL_PEER_PATH_REMOTE) ? endpoint_format(&pa->remote, buf, sizeof(buf))
 					     : "(none)");
 	pr_str_color(up ? PR_GREEN : PR_RED, "state", ", %s", up ? "up" : "down");
 	pr_u64("priority", ", priority %s", pa->priority);
@@ -227,7 +227,7 @@ static void print_path(const struct avpnl_path *pa)
 
 static void print_key(const struct avpnl_key *k)
 {
-	const char *slot = avpnl_slot_name(k->slot);
+	const char *slot = avpnl_key_slot_name(k->slot);
 
 	pr_obj_open(NULL);
 	pr_str("slot", "  key %s: ", slot ? slot : "?");

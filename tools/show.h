@@ -9,7 +9,8 @@
 
 #include <stddef.h>
 
-#include "daemon/common/avpnl.h"
+#include "nl/avpnl_dev.h"
+#include "nl/avpnl_peer.h"
 
 struct dev_view {
 	struct avpnl_dev dev;

@@ -8,7 +8,7 @@
 
 #include "tools/show.h"
 
-static void prefixes(const struct avpnl_prefix *arr, size_t n)
+static void prefixes(const struct avpnl_peer_prefix *arr, size_t n)
 {
 	char buf[PREFIX_STRLEN];
 	size_t i;
@@ -45,11 +45,11 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 	snprintf(id, sizeof(id), "%u", p->id);
 	drops(ifname, id, p->drops);
 	for (i = 0; i < p->n_paths; i++) {
-		const struct avpnl_path *pa = &p->paths[i];
+		const struct avpnl_peer_path *pa = &p->paths[i];
 
 		printf("path\t%s\t%u\t%u\t%u\t%s\t%s\t%u\t%u\t%llu\t%llu\t%llu\t%llu\n", ifname,
 		       p->id, pa->id, pa->uplink,
-		       (pa->set & AVPNL_PATH_REMOTE)
+		       (pa->set & AVPNL_PEER_PATH_REMOTE)
 			   ? endpoint_format(&pa->remote, buf, sizeof(buf))
 			   : "(none)",
 		       pa->state == AUTOVPN_PATH_UP ? "up" : "down", pa->priority, pa->class_mask,
@@ -58,7 +58,7 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 	}
 	for (i = 0; i < p->n_keys; i++) {
 		const struct avpnl_key *k = &p->keys[i];
-		const char *slot = avpnl_slot_name(k->slot);
+		const char *slot = avpnl_key_slot_name(k->slot);
 
 		printf("key\t%s\t%u\t%s\t%u\t%u\t%llu\n", ifname, p->id, slot ? slot : "?", k->id,
 		       k->age_secs, (unsigned long long)k->tx_packets);

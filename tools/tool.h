@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/common/avpnl.h"
+#include "nl/avpnl.h"
 
 #define PROG "autovpn"
 

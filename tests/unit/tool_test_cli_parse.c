@@ -116,7 +116,7 @@ START_TEST(test_set_full)
 {
 	struct set_req req;
 	const struct set_peer *sp;
-	const struct avpnl_path *pa;
+	const struct avpnl_peer_path *pa;
 	char buf[PREFIX_STRLEN];
 
 	accepted("av0 active-active on uplink 0 bind 10.0.0.1:40000 dev eth1 "
@@ -159,8 +159,8 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->peer.n_paths, 2);
 	pa = &sp->peer.paths[0];
 	ck_assert_uint_eq(pa->id, 0);
-	ck_assert_uint_eq(pa->set, AVPNL_PATH_UPLINK | AVPNL_PATH_REMOTE | AVPNL_PATH_STATE |
-				       AVPNL_PATH_PRIORITY | AVPNL_PATH_CLASS_MASK);
+	ck_assert_uint_eq(pa->set, AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE | AVPNL_PEER_PATH_STATE |
+				       AVPNL_PEER_PATH_PRIORITY | AVPNL_PEER_PATH_CLASS_MASK);
 	ck_assert_uint_eq(pa->state, AUTOVPN_PATH_UP);
 	ck_assert_uint_eq(pa->priority, 3);
 	ck_assert_uint_eq(pa->class_mask, 5);
@@ -229,7 +229,7 @@ START_TEST(test_set_small_forms)
 
 	/* A path state change alone (failover by hand), and a path removal. */
 	accepted("av0 peer 3 path 2 state down path 3 remove", &req);
-	ck_assert_uint_eq(req.peers[0].peer.paths[0].set, AVPNL_PATH_STATE);
+	ck_assert_uint_eq(req.peers[0].peer.paths[0].set, AVPNL_PEER_PATH_STATE);
 	ck_assert(req.peers[0].peer.paths[1].remove);
 	ck_assert_uint_eq(req.peers[0].peer.paths[1].set, 0);
 	set_req_free(&req);
