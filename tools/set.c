@@ -151,7 +151,9 @@ int cmd_set(int argc, char **argv)
 	for (i = 0; i < req.n_uplinks; i++) {
 		if (req.uplinks[i].detach)
 			continue;
-		fds[i] = udpsock_open(&req.uplinks[i].bind, req.uplinks[i].dev, err, sizeof(err));
+		struct udpsock_opts o = { .dev = req.uplinks[i].dev };
+
+		fds[i] = udpsock_open(&req.uplinks[i].bind, &o, err, sizeof(err));
 		if (fds[i] < 0) {
 			tool_error("uplink %u: %s", req.uplinks[i].id, err);
 			goto out;

@@ -96,10 +96,10 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 	p->next_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_NEXT, NULL);
 	p->key_ms = now > age * 1000ull ? now - age * 1000ull : 0;
 	for (size_t i = 0; i < a->k.n_paths; i++) {
-		const struct avpnl_path *kp = &a->k.paths[i];
+		const struct avpnl_peer_path *kp = &a->k.paths[i];
 		struct path *pa;
 
-		if (kp->id >= GW_MAX_PATHS || !(kp->set & AVPNL_PATH_REMOTE))
+		if (kp->id >= GW_MAX_PATHS || !(kp->set & AVPNL_PEER_PATH_REMOTE))
 			continue;
 		pa = &p->paths[kp->id];
 		pa->has_remote = true;

@@ -10,6 +10,7 @@
  * reading cannot hold the daemon (which is single-threaded) for long.
  */
 #include <errno.h>
+#include <sys/epoll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ static void fill_uplinks(struct gw *gw, struct ctl_status *s, uint64_t now)
 			if (l->state == REGCLIENT_REGISTERED)
 				fmt_ep(o->reg[r].observed, sizeof(o->reg[r].observed), &l->observed);
 			if (!o->mapped[0] && o->reg[r].observed[0])
-				snprintf(o->mapped, sizeof(o->mapped), "%s", o->reg[r].observed);
+				memcpy(o->mapped, o->reg[r].observed, sizeof(o->mapped));
 		}
 	}
 }

@@ -7,7 +7,7 @@
 
 #define ADD(d, sev, subj, ...)                                                        \
 	do {                                                                          \
-		char cause_[CTL_TEXT_MAX], fix_[CTL_TEXT_MAX];                        \
+		char cause_[2 * CTL_TEXT_MAX], fix_[2 * CTL_TEXT_MAX];                        \
 		int e_;                                                               \
 		diag_fmt(cause_, fix_, __VA_ARGS__);                                  \
 		e_ = ctl_diagnosis_add(d, sev, subj, cause_, fix_);                   \
@@ -17,14 +17,14 @@
 
 static void diag_fmt(char *cause, char *fix, const char *c, const char *f)
 {
-	snprintf(cause, CTL_TEXT_MAX, "%s", c);
-	snprintf(fix, CTL_TEXT_MAX, "%s", f);
+	snprintf(cause, 2 * CTL_TEXT_MAX, "%s", c);
+	snprintf(fix, 2 * CTL_TEXT_MAX, "%s", f);
 }
 
 static int registries(const struct ctl_status *s, struct ctl_diagnosis *d)
 {
 	unsigned int up = 0;
-	char cause[CTL_TEXT_MAX], fix[CTL_TEXT_MAX];
+	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX];
 
 	for (unsigned int r = 0; r < s->n_registries; r++)
 		up += s->registries[r].connected;
@@ -62,7 +62,7 @@ static void split_ep(const char *ep, char *addr, size_t alen, const char **port)
 
 static int uplinks(const struct ctl_status *s, struct ctl_diagnosis *d)
 {
-	char cause[CTL_TEXT_MAX], fix[CTL_TEXT_MAX];
+	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX];
 
 	for (unsigned int u = 0; u < s->n_uplinks; u++) {
 		const struct ctl_uplink *up = &s->uplinks[u];
@@ -106,7 +106,7 @@ static int uplinks(const struct ctl_status *s, struct ctl_diagnosis *d)
 
 static int peers(const struct ctl_status *s, struct ctl_diagnosis *d)
 {
-	char cause[CTL_TEXT_MAX], fix[CTL_TEXT_MAX];
+	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX];
 
 	for (uint32_t i = 0; i < s->n_peers; i++) {
 		const struct ctl_peer *p = &s->peers[i];

@@ -223,6 +223,9 @@ void route_fini(struct gw *gw, bool remove_os_state);
 void route_apply(struct gw *gw);
 
 /* ctlserver.c */
+struct ctl_status;
+/* The daemon's view, as `autovpn show` gets it. */
+int ctlserver_status(struct gw *gw, struct ctl_status *s);
 int ctlserver_start(struct gw *gw);
 void ctlserver_stop(struct gw *gw);
 

@@ -25,6 +25,7 @@
  * second, and then a per-source token bucket.
  */
 #include <errno.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <sodium.h>
 

@@ -379,7 +379,7 @@ static void kernel_paths(struct gw_peer *p, bool keys_ok)
 	req.id = p->id;
 	for (uint8_t k = 0; k < GW_MAX_PATHS; k++) {
 		const struct path *pa = &p->paths[k];
-		struct avpnl_path *o;
+		struct avpnl_peer_path *o;
 		bool cfg = pa->has_remote && pa->lu < gw->n_uplinks;
 		bool up = cfg && path_is_up(pa) && keys_ok;
 		bool had = p->kernel_paths & (1u << k);
@@ -399,8 +399,8 @@ static void kernel_paths(struct gw_peer *p, bool keys_ok)
 			o->remove = true;
 			continue;
 		}
-		o->set = AVPNL_PATH_UPLINK | AVPNL_PATH_REMOTE | AVPNL_PATH_STATE |
-			 AVPNL_PATH_PRIORITY;
+		o->set = AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE | AVPNL_PEER_PATH_STATE |
+			 AVPNL_PEER_PATH_PRIORITY;
 		o->uplink = pa->lu;
 		o->remote = pa->remote;
 		o->state = up ? AUTOVPN_PATH_UP : AUTOVPN_PATH_DOWN;

@@ -15,6 +15,7 @@
  * still held by the kernel), hands it in, and the kernel lets the old one go.
  */
 #include <errno.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -126,7 +127,7 @@ static int open_random(const struct gwconf_uplink *c, struct endpoint *ep,
 	for (int tries = 0; tries < 64 && fd == -EADDRINUSE; tries++) {
 		ep->port = (uint16_t)(GW_PORT_MIN +
 				      randombytes_uniform(GW_PORT_MAX - GW_PORT_MIN + 1));
-		fd = udpsock_open_opts(ep, o, err, errlen);
+		fd = udpsock_open(ep, o, err, errlen);
 	}
 	(void)c;
 	return fd;
@@ -159,7 +160,7 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 	    (!c->has_source || addr_equal(&want->addr, &c->source)) &&
 	    (!c->port || c->port == want->port)) {
 		ep = *want;
-		fd = udpsock_open_opts(&ep, &o, err, sizeof(err));
+		fd = udpsock_open(&ep, &o, err, sizeof(err));
 		if (fd >= 0)
 			goto bound;
 		log_msg(LOG_WARNING, "%s: cannot take over the running socket's port %u (%s): "
@@ -168,7 +169,7 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 	}
 	if (c->port) {
 		ep.port = c->port;
-		fd = udpsock_open_opts(&ep, &o, err, sizeof(err));
+		fd = udpsock_open(&ep, &o, err, sizeof(err));
 	} else {
 		fd = open_random(c, &ep, &o, err, sizeof(err));
 	}

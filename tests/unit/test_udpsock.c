@@ -41,7 +41,7 @@ START_TEST(bind_v4)
 	ck_assert_int_eq(type, SOCK_DGRAM);
 
 	/* The same address and port again: the kernel's errno, and a reason. */
-	ck_assert_int_eq(udpsock_open(&got, "", err, sizeof(err)), -EADDRINUSE);
+	ck_assert_int_eq(udpsock_open(&got, &(struct udpsock_opts){ .dev = "" }, err, sizeof(err)), -EADDRINUSE);
 	ck_assert_ptr_nonnull(strstr(err, "bind 127.0.0.1:"));
 	close(fd);
 }
@@ -71,10 +71,39 @@ START_TEST(bad_device)
 	int fd;
 
 	e.port = 0;
-	fd = udpsock_open(&e, "nosuchdev0", err, sizeof(err));
+	fd = udpsock_open(&e, &(struct udpsock_opts){ .dev = "nosuchdev0" }, err, sizeof(err));
 	/* ENODEV as root; EPERM where SO_BINDTODEVICE needs a capability. */
 	ck_assert_msg(fd == -ENODEV || fd == -EPERM, "fd %d", fd);
 	ck_assert_ptr_nonnull(strstr(err, "binding to device nosuchdev0"));
+}
+END_TEST
+
+START_TEST(reuseport_and_mark)
+{
+	struct udpsock_opts o = { .mark = 0x9350, .reuseport = true };
+	struct endpoint e = ep("127.0.0.1:1"), got;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint32_t mark = 0;
+	socklen_t ml = sizeof(mark);
+	char err[128] = "";
+	int fd, fd2, fd3;
+
+	e.port = 0;
+	fd = udpsock_open(&e, &o, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+	ck_assert_int_eq(endpoint_from_sockaddr(&got, (struct sockaddr *)&ss, sl), 0);
+	/* A restarted daemon binds the same port while the old socket lives on. */
+	fd2 = udpsock_open(&got, &o, err, sizeof(err));
+	ck_assert_msg(fd2 >= 0, "%s", err);
+	/* Without SO_REUSEPORT on the new one, it cannot. */
+	fd3 = udpsock_open(&got, NULL, err, sizeof(err));
+	ck_assert_int_eq(fd3, -EADDRINUSE);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &ml), 0);
+	ck_assert_uint_eq(mark, 0x9350);
+	close(fd);
+	close(fd2);
 }
 END_TEST
 
@@ -86,5 +115,6 @@ int main(void)
 	tcase_add_test(tc, bind_v4);
 	tcase_add_test(tc, bind_v6_only);
 	tcase_add_test(tc, bad_device);
+	tcase_add_test(tc, reuseport_and_mark);
 	return unit_run(s, tc);
 }

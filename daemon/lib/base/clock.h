@@ -16,6 +16,8 @@
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t clock_mono_ms(void);
+/* CLOCK_MONOTONIC in microseconds (probe round-trip times). */
+uint64_t clock_mono_us(void);
 /* CLOCK_REALTIME in nanoseconds since the epoch. */
 uint64_t clock_realtime_ns(void);
 

@@ -9,15 +9,24 @@
 #ifndef AVPN_BASE_UDPSOCK_H
 #define AVPN_BASE_UDPSOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/endpoint.h"
 
+struct udpsock_opts {
+	const char *dev; /* SO_BINDTODEVICE when non-empty */
+	uint32_t mark;	 /* SO_MARK when non-zero (routing of the daemon's own traffic) */
+	bool reuseport;	 /* SO_REUSEPORT: a restarted daemon can bind the same port */
+};
+
 /*
- * A UDP socket of @ep's family (IPv6 ones IPV6_V6ONLY), bound to @dev
- * (SO_BINDTODEVICE) when @dev is non-empty, then to @ep (port 0: any).
- * Returns the fd, or -errno with a reason in @err.
+ * A UDP socket of @ep's family (IPv6 ones IPV6_V6ONLY) with the options of
+ * @o (may be NULL), bound to @ep (port 0: any). Returns the fd, or -errno
+ * with a reason in @err.
  */
-int udpsock_open(const struct endpoint *ep, const char *dev, char *err, size_t errlen);
+int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *err,
+		 size_t errlen);
 
 #endif /* AVPN_BASE_UDPSOCK_H */

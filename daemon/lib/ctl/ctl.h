@@ -33,7 +33,7 @@
 #define CTL_NAME_MAX 64	      /* network names: 63 bytes + NUL */
 #define CTL_EP_MAX 56	      /* "[ipv6]:port" */
 #define CTL_PREFIX_MAX 52     /* "ipv6/128" */
-#define CTL_TEXT_MAX 160      /* reasons, findings */
+#define CTL_TEXT_MAX 256      /* reasons, findings */
 #define CTL_KEY_MAX 45	      /* base64 public key + NUL */
 #define CTL_NEVER UINT64_MAX
 
