@@ -1,33 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * orgconf.c - reading the org config: lines, sections, load/free, lookups.
- *
- * inih does the key/value splitting, but two things it cannot do are done
- * here, in the line reader it calls once per line: it knows the line number
- * (Debian builds inih without INI_HANDLER_LINENO), and it checks the syntax
- * of every line itself so that *all* syntax errors are reported with their
- * line, not only the first one inih would return. Lines with errors are
- * handed to inih as empty lines. The reader also strips leading whitespace,
- * which turns off inih's indented-continuation-line feature: an indented
- * `key = value` is just a key, as a reader of the file would expect.
- *
- * Section headers are handled in the reader as well (inih's handler only
- * sees the section's name string, so two [network "A"] sections in a row
- * would look like one).
+ * orgconf.c - reading the org config: sections, load/free, lookups. The
+ * lines themselves are read and checked by the shared reader (conf/ini.h),
+ * which hands us every section header and every key with its line number.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf, qsort_r, strndup */
 #endif
 #include <errno.h>
-#include <fcntl.h>
-#include <ini.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "conf/ini.h"
 #include "conf/orgconf_priv.h"
 #include "conf/topology.h"
 
@@ -91,21 +77,6 @@ const char *orgconf_uplink_name(enum orgconf_uplink uplink)
 	default:
 		return "any";
 	}
-}
-
-/* inih's rule for where an inline comment starts: ';' after whitespace. */
-static const char *find_char_or_comment(const char *s, const char *chars)
-{
-	bool was_space = false;
-
-	for (; *s; s++) {
-		if (strchr(chars, *s))
-			return s;
-		if (was_space && *s == ';')
-			return NULL;
-		was_space = *s == ' ' || *s == '\t';
-	}
-	return NULL;
 }
 
 /*
@@ -217,107 +188,19 @@ reject:
 	free(name);
 }
 
-/*
- * Checks one line; returns false (after reporting) if inih must not see
- * it. @line is modified in place (leading blanks removed by the caller).
- */
-static bool check_line(struct orgconf_state *st, char *line)
+static void on_section(struct ini *in, char *hdr)
 {
-	const char *p;
+	struct orgconf_state *st = in->ctx;
 
-	if (!*line || *line == ';' || *line == '#')
-		return true;
-	if (*line == '[') {
-		char *close = (char *)find_char_or_comment(line + 1, "]");
-
-		if (!close) {
-			orgconf_err(st, st->lineno, "syntax error: section header without ']'");
-			return false;
-		}
-		for (p = close + 1; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p && *p != ';' && *p != '#') {
-			orgconf_err(st, st->lineno, "syntax error: text after section header");
-			return false;
-		}
-		*close = '\0';
-		begin_section(st, line + 1);
-		return false; /* fully handled here */
-	}
-	p = find_char_or_comment(line, "=:");
-	if (!p || *p != '=') {
-		orgconf_err(st, st->lineno, "syntax error: expected 'key = value'");
-		return false;
-	}
-	if (p == line) {
-		orgconf_err(st, st->lineno, "syntax error: missing key before '='");
-		return false;
-	}
-	return true;
+	st->lineno = in->lineno;
+	begin_section(st, hdr);
 }
 
-/* ini_reader: hands inih one line at a time from the buffer. */
-static char *read_line(char *str, int num, void *stream)
+static void on_key(struct ini *in, const char *name, const char *value)
 {
-	struct orgconf_state *st = stream;
-	const char *start, *nl;
-	size_t len, i;
-	char *line;
+	struct orgconf_state *st = in->ctx;
 
-	if (st->pos >= st->len || num < 2)
-		return NULL;
-	start = st->buf + st->pos;
-	nl = memchr(start, '\n', st->len - st->pos);
-	len = nl ? (size_t)(nl - start) : st->len - st->pos;
-	st->pos += len + (nl ? 1 : 0);
-	st->lineno++;
-	str[0] = '\n';
-	str[1] = '\0';
-
-	if (len && start[len - 1] == '\r')
-		len--;
-	/* UTF-8 byte order mark on the first line. */
-	if (st->lineno == 1 && len >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3)) {
-		start += 3;
-		len -= 3;
-	}
-	while (len && (*start == ' ' || *start == '\t')) {
-		start++;
-		len--;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)start[i];
-
-		if (c == '\0') {
-			orgconf_err(st, st->lineno, "NUL byte in line");
-			return str;
-		}
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			orgconf_err(st, st->lineno, "control character in line");
-			return str;
-		}
-	}
-	if (len + 2 > (size_t)num) {
-		orgconf_err(st, st->lineno, "line too long (max %d characters)", num - 2);
-		return str;
-	}
-	line = str;
-	memcpy(line, start, len);
-	line[len] = '\0';
-	if (!check_line(st, line)) {
-		str[0] = '\n';
-		str[1] = '\0';
-		return str;
-	}
-	line[len] = '\n';
-	line[len + 1] = '\0';
-	return str;
-}
-
-static int handle_kv(void *user, const char *section, const char *name, const char *value)
-{
-	struct orgconf_state *st = user;
-
+	st->lineno = in->lineno;
 	switch (st->sec) {
 	case ORGCONF_SEC_NONE:
 		orgconf_err(st, st->lineno, "'%s' outside of any section", name);
@@ -334,7 +217,6 @@ static int handle_kv(void *user, const char *section, const char *name, const ch
 	case ORGCONF_SEC_IGNORE:
 		break;
 	}
-	return 1; /* errors are collected, parsing goes on */
 }
 
 static void free_network(struct orgconf_network *n)
@@ -407,6 +289,7 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 			struct orgconf **out, struct errlist *errs)
 {
 	size_t errs_before = errs->total, errs_n_before = errs->n;
+	struct ini in = { 0 };
 	struct orgconf_state st;
 	struct orgconf *cfg;
 	int r;
@@ -419,8 +302,6 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 		return -ENOMEM;
 	memset(&st, 0, sizeof(st));
 	st.file = name;
-	st.buf = buf;
-	st.len = len;
 	st.errs = errs;
 	st.flags = flags;
 	st.cfg = cfg;
@@ -433,11 +314,14 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 	for (r = 0; r < 8; r++)
 		cfg->version = (cfg->version << 8) | cfg->digest[r];
 
-	r = ini_parse_stream(read_line, &st, handle_kv, &st);
-	if (r > 0 && errs->total == errs_before)
-		orgconf_err(&st, (unsigned int)r, "syntax error"); /* belt and braces */
-	else if (r < 0)
-		orgconf_err(&st, 0, "parser failure (%d)", r);
+	in.file = name;
+	in.buf = buf;
+	in.len = len;
+	in.errs = errs;
+	in.section = on_section;
+	in.key = on_key;
+	in.ctx = &st;
+	ini_run(&in);
 	orgconf_validate(&st);
 	errlist_sort(errs, errs_n_before);
 	if (errs->oom) {
@@ -469,58 +353,16 @@ fail:
 
 int orgconf_load(const char *path, unsigned int flags, struct orgconf **out, struct errlist *errs)
 {
-	struct stat sb;
-	size_t len = 0;
-	char *buf = NULL;
-	int fd, r;
+	size_t len;
+	char *buf;
+	int r;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		errlist_add(errs, path, 0, "cannot open: %s", strerror(errno));
+	r = ini_read_file(path, ORGCONF_MAX_FILE, &buf, &len, errs);
+	if (r)
 		return r;
-	}
-	if (fstat(fd, &sb)) {
-		r = -errno;
-		errlist_add(errs, path, 0, "cannot stat: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		r = -EINVAL;
-		errlist_add(errs, path, 0, "not a regular file");
-		goto out;
-	}
-	if ((uint64_t)sb.st_size > ORGCONF_MAX_FILE) {
-		r = -EFBIG;
-		errlist_add(errs, path, 0, "file too large (max %u MiB)", ORGCONF_MAX_FILE >> 20);
-		goto out;
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		errlist_add(errs, path, 0, "out of memory");
-		goto out;
-	}
-	/* Read until EOF: the size may change under us; cap at what we have. */
-	while (len < (size_t)sb.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			errlist_add(errs, path, 0, "read error: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
 	r = orgconf_load_buffer(path, buf, len, flags, out, errs);
-out:
 	free(buf);
-	close(fd);
 	return r;
 }
 

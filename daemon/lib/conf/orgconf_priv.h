@@ -42,10 +42,8 @@ enum orgconf_section {
 };
 
 struct orgconf_state {
-	const char *file; /* name used in messages */
-	const char *buf;
-	size_t len, pos;
-	unsigned int lineno; /* line most recently handed to inih */
+	const char *file;    /* name used in messages */
+	unsigned int lineno; /* line being handled (conf/ini.h) */
 	struct errlist *errs;
 	unsigned int flags;
 	struct orgconf *cfg;
