@@ -116,8 +116,8 @@ static void run_vector(const char *name, enum noise_pattern pat)
 	ck_assert(json_object_object_get_ex(v.v, "messages", &msgs));
 	ck_assert_uint_ge(json_object_array_length(msgs), 3);
 
-	ck_assert_int_eq(noise_handshake_init(&ini, pat, true, prol, plen, is, irs), 0);
-	ck_assert_int_eq(noise_handshake_init(&res, pat, false, prol, plen, rs_, NULL), 0);
+	ck_assert_int_eq(noise_handshake_init(&ini, pat, true, prol, plen, is, NULL, irs), 0);
+	ck_assert_int_eq(noise_handshake_init(&res, pat, false, prol, plen, rs_, NULL, NULL), 0);
 	ck_assert_int_eq(noise_handshake_set_ephemeral(&ini, ie), 0);
 	ck_assert_int_eq(noise_handshake_set_ephemeral(&res, re), 0);
 	if (pat == NOISE_IKPSK2) {
@@ -204,10 +204,10 @@ static void pair_init(struct pair *p)
 	memset(p->psk, 0x33, 32);
 	ck_assert_int_eq(crypto_scalarmult_base(p->rs_pub, p->rs_priv), 0);
 	ck_assert_int_eq(noise_handshake_init(&p->ini, NOISE_IKPSK2, true, (const uint8_t *)"x", 1,
-					      p->is, p->rs_pub),
+					      p->is, NULL, p->rs_pub),
 			 0);
 	ck_assert_int_eq(noise_handshake_init(&p->res, NOISE_IKPSK2, false, (const uint8_t *)"x", 1,
-					      p->rs_priv, NULL),
+					      p->rs_priv, p->rs_pub, NULL),
 			 0);
 	ck_assert_int_eq(noise_handshake_set_psk(&p->ini, p->psk), 0);
 	ck_assert_int_eq(noise_handshake_set_psk(&p->res, p->psk), 0);
@@ -307,7 +307,7 @@ START_TEST(low_order_points)
 	/* A responder static key of small order: the initiator refuses to write. */
 	memset(&p, 0, sizeof(p));
 	memset(p.is, 0x11, 32);
-	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, true, NULL, 0, p.is, order8), 0);
+	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, true, NULL, 0, p.is, NULL, order8), 0);
 	ck_assert_int_eq(noise_write_msg1(&p.ini, p.m1, sizeof(p.m1), pl, 4), -EBADMSG);
 	ck_assert_int_eq(p.ini.step, NOISE_STEP_DEAD);
 }
@@ -338,9 +338,9 @@ START_TEST(order_and_sizes)
 	ck_assert_int_eq(p.res.step, NOISE_STEP_DEAD);
 	ck_assert_int_eq(noise_read_msg1(&p.res, p.m1, sizeof(p.m1), pl, 4), -EPROTO);
 	/* initiator / responder argument mismatch */
-	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, true, NULL, 0, p.is, NULL),
+	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, true, NULL, 0, p.is, NULL, NULL),
 			 -EINVAL);
-	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, false, NULL, 0, p.is, p.rs_pub),
+	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, false, NULL, 0, p.is, NULL, p.rs_pub),
 			 -EINVAL);
 	/* IKpsk2 without a psk cannot produce message 2 */
 	pair_init(&p);

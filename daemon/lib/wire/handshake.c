@@ -159,7 +159,7 @@ int handshake_initiate(struct handshake_identity *id, struct handshake_peer *pee
 
 	ret = noise_handshake_init(&hs, NOISE_IKPSK2, true, (const uint8_t *)HANDSHAKE_PROLOGUE,
 				   strlen(HANDSHAKE_PROLOGUE), id->static_priv,
-				   peer->remote_static);
+				   id->static_pub, peer->remote_static);
 	if (!ret)
 		ret = noise_handshake_set_psk(&hs, peer->psk);
 	if (!ret)
@@ -341,7 +341,8 @@ int handshake_respond(struct handshake_identity *id, const struct handshake_rx *
 		return ret;
 
 	ret = noise_handshake_init(&hs, NOISE_IKPSK2, false, (const uint8_t *)HANDSHAKE_PROLOGUE,
-				   strlen(HANDSHAKE_PROLOGUE), id->static_priv, NULL);
+				   strlen(HANDSHAKE_PROLOGUE), id->static_priv, id->static_pub,
+				   NULL);
 	if (ret)
 		goto out;
 	ret = noise_read_msg1_static(&hs, m.noise, sizeof(m.noise));

@@ -181,7 +181,8 @@ static int fail(struct noise_handshake *hs, int err)
 
 int noise_handshake_init(struct noise_handshake *hs, enum noise_pattern pattern, bool initiator,
 			 const uint8_t *prologue, size_t prologue_len,
-			 const uint8_t s_priv[NOISE_KEY_LEN], const uint8_t *rs)
+			 const uint8_t s_priv[NOISE_KEY_LEN], const uint8_t *s_pub,
+			 const uint8_t *rs)
 {
 	const char *name;
 	size_t nlen;
@@ -206,9 +207,13 @@ int noise_handshake_init(struct noise_handshake *hs, enum noise_pattern pattern,
 	hs->initiator = initiator;
 	hs->psk_mode = pattern == NOISE_IKPSK2;
 	memcpy(hs->s_priv, s_priv, NOISE_KEY_LEN);
-	dh_count++;
-	if (crypto_scalarmult_base(hs->s_pub, hs->s_priv) != 0)
-		return fail(hs, -EINVAL);
+	if (s_pub) {
+		memcpy(hs->s_pub, s_pub, NOISE_KEY_LEN);
+	} else {
+		dh_count++;
+		if (crypto_scalarmult_base(hs->s_pub, hs->s_priv) != 0)
+			return fail(hs, -EINVAL);
+	}
 	/* Pre-message "<- s": both sides hash the responder's static key. */
 	if (initiator) {
 		memcpy(hs->rs, rs, NOISE_KEY_LEN);

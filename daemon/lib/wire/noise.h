@@ -16,10 +16,12 @@
  * built on top in handshake.c.
  *
  * A handshake state is used for exactly one handshake, in order: init,
- * message 1, message 2, split. Any failure (bad tag, low-order point, call
- * out of order) wipes the state and leaves it unusable, so a half-processed
- * message can never be continued. Nothing here allocates, sleeps or reads a
- * clock; randomness is only used for ephemeral keys, which tests can inject.
+ * message 1, message 2, split. A failure while processing a message (bad
+ * size or tag, low-order point) wipes the state and leaves it unusable, so a
+ * half-processed message can never be continued; a call out of order, or a
+ * write into a buffer of the wrong size, is refused and changes nothing.
+ * Nothing here allocates, sleeps or reads a clock; randomness is only used
+ * for ephemeral keys, which tests can inject.
  *
  * Errors: -EINVAL (bad size or argument), -EPROTO (call out of order),
  * -EBADMSG (authentication failed, or a DH gave the all-zero point).
@@ -85,15 +87,17 @@ struct noise_cipher {
 };
 
 /*
- * Starts a handshake. @s_priv is the local static private key; @rs is the
- * responder's static public key for an initiator and must be NULL for a
- * responder (IK: it learns the initiator's from message 1). @prologue may be
- * empty. 0, or -EINVAL for a bad combination or a static key whose public
- * key cannot be computed.
+ * Starts a handshake. @s_priv is the local static private key and @s_pub
+ * its public key, or NULL to have it computed (a gateway knows its own and
+ * saves an X25519 per handshake). @rs is the responder's static public key
+ * for an initiator and must be NULL for a responder (IK: it learns the
+ * initiator's from message 1). @prologue may be empty. 0, or -EINVAL for a
+ * bad combination or a static key whose public key cannot be computed.
  */
 int noise_handshake_init(struct noise_handshake *hs, enum noise_pattern pattern, bool initiator,
 			 const uint8_t *prologue, size_t prologue_len,
-			 const uint8_t s_priv[NOISE_KEY_LEN], const uint8_t *rs);
+			 const uint8_t s_priv[NOISE_KEY_LEN], const uint8_t *s_pub,
+			 const uint8_t *rs);
 
 /*
  * Uses @e_priv as the ephemeral key instead of a random one (test vectors,
