@@ -68,9 +68,9 @@ START_TEST(mac1_only_with_the_right_key)
 	/* every byte up to mac2 is covered by mac1 */
 	for (i = 0; i < sizeof(f.msg) - 16; i++) {
 		f.msg[i] ^= 0x10;
-		ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), false,
-						 0),
-				 COOKIE_MAC_INVALID);
+		ck_assert_int_eq(
+		    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), false, 0),
+		    COOKIE_MAC_INVALID);
 		f.msg[i] ^= 0x10;
 	}
 	/* MACs for another gateway's key do not pass ours */
@@ -108,8 +108,7 @@ START_TEST(cookie_round_trip)
 	f.msg[20] ^= 1; /* a new message */
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), 11 * SEC);
 	ck_assert(!sodium_is_zero(f.msg + sizeof(f.msg) - 16, 16));
-	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
-					 11 * SEC),
+	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, 11 * SEC),
 			 COOKIE_MAC2_VALID);
 	/* the cookie is for that ip:port only */
 	other = f.src4;
@@ -122,8 +121,7 @@ START_TEST(cookie_round_trip)
 			 COOKIE_MAC1_VALID);
 	/* a wrong mac2 */
 	f.msg[sizeof(f.msg) - 1] ^= 1;
-	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
-					 11 * SEC),
+	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, 11 * SEC),
 			 COOKIE_MAC1_VALID);
 
 	/* IPv6 sources too */
@@ -173,9 +171,8 @@ START_TEST(reply_bound_to_message)
 
 		ck_assert_int_eq(cookie_checker_init(&other, f.other_pub), 0);
 		cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), 0);
-		ck_assert_int_eq(cookie_reply_create(&other, f.msg, sizeof(f.msg), 5, SA(&f.src4),
-						     0, &c),
-				 0);
+		ck_assert_int_eq(
+		    cookie_reply_create(&other, f.msg, sizeof(f.msg), 5, SA(&f.src4), 0, &c), 0);
 		ck_assert_int_eq(cookie_reply_consume(&f.snd, &c, 0), -EBADMSG);
 	}
 }
@@ -190,24 +187,24 @@ START_TEST(secret_rotation_and_expiry)
 	get_cookie(&f, SA(&f.src4), t0);
 	/* used until 2 min - 5 s, valid at the checker until the secret rotates */
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 114 * SEC);
-	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
-					 t0 + 114 * SEC),
-			 COOKIE_MAC2_VALID);
+	ck_assert_int_eq(
+	    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, t0 + 114 * SEC),
+	    COOKIE_MAC2_VALID);
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 115 * SEC);
 	ck_assert(sodium_is_zero(f.msg + sizeof(f.msg) - 16, 16));
 	/* a sender that kept using it: the rotated secret refuses it */
 	f.snd.cookie_birth_ns = t0 + 120 * SEC;
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 121 * SEC);
 	ck_assert(!sodium_is_zero(f.msg + sizeof(f.msg) - 16, 16));
-	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
-					 t0 + 121 * SEC),
-			 COOKIE_MAC1_VALID);
+	ck_assert_int_eq(
+	    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, t0 + 121 * SEC),
+	    COOKIE_MAC1_VALID);
 	/* and a fresh round trip works again */
 	get_cookie(&f, SA(&f.src4), t0 + 122 * SEC);
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 123 * SEC);
-	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
-					 t0 + 123 * SEC),
-			 COOKIE_MAC2_VALID);
+	ck_assert_int_eq(
+	    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, t0 + 123 * SEC),
+	    COOKIE_MAC2_VALID);
 }
 END_TEST
 
@@ -216,7 +213,7 @@ START_TEST(odd_sources_and_wipe)
 	struct sockaddr_un_like {
 		sa_family_t family;
 		char path[20];
-	} un = { .family = AF_UNIX };
+	} un = {.family = AF_UNIX};
 	struct hsmsg_cookie c;
 	struct fix f;
 

@@ -42,7 +42,7 @@ size_t ratelimit_memory(const struct ratelimit *rl)
 	return (size_t)rl->nbuckets * RATELIMIT_WAYS * sizeof(*rl->table);
 }
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 static int source_key(const struct sockaddr *sa, uint8_t *family, uint64_t *addr)
 {
@@ -80,16 +80,15 @@ static void refill(const struct ratelimit *rl, struct ratelimit_entry *e, uint64
 }
 
 /* An entry refilled to the brim says nothing a new one would not: reusable. */
-static bool entry_idle(const struct ratelimit *rl, const struct ratelimit_entry *e,
-		       uint64_t now_ns)
+static bool entry_idle(const struct ratelimit *rl, const struct ratelimit_entry *e, uint64_t now_ns)
 {
 	return now_ns > e->last_ns && now_ns - e->last_ns >= rl->max_tokens;
 }
 
 bool ratelimit_allow(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ns)
 {
-	struct ratelimit_entry *b[2], *cand[2] = { NULL, NULL }, *victim;
-	unsigned int busy[2] = { 0, 0 }, i, j;
+	struct ratelimit_entry *b[2], *cand[2] = {NULL, NULL}, *victim;
+	unsigned int busy[2] = {0, 0}, i, j;
 	uint8_t in[9], h[8], family;
 	uint64_t addr, hv;
 

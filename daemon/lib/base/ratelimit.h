@@ -34,10 +34,10 @@
 #define RATELIMIT_MAX_ENTRIES (1u << 24)
 
 struct ratelimit_entry {
-	uint64_t addr;    /* IPv4 address, or the IPv6 /64 prefix */
+	uint64_t addr;	  /* IPv4 address, or the IPv6 /64 prefix */
 	uint64_t last_ns; /* last refill */
 	uint64_t tokens;  /* credit in ns; one message costs 10^9 / rate */
-	uint8_t family;   /* 0: free, 4, 6 */
+	uint8_t family;	  /* 0: free, 4, 6 */
 };
 
 struct ratelimit {

@@ -130,8 +130,7 @@ void cookie_add_macs(struct cookie_sender *s, uint8_t *msg, size_t len, uint64_t
 }
 
 enum cookie_mac_state cookie_validate(struct cookie_checker *c, const uint8_t *msg, size_t len,
-				      const struct sockaddr *src, bool check_mac2,
-				      uint64_t now_ns)
+				      const struct sockaddr *src, bool check_mac2, uint64_t now_ns)
 {
 	uint8_t want[HSMSG_MAC_LEN], cookie[COOKIE_LEN];
 	enum cookie_mac_state ret = COOKIE_MAC_INVALID;
@@ -171,8 +170,7 @@ int cookie_reply_create(struct cookie_checker *c, const uint8_t *msg, size_t len
 	return 0;
 }
 
-int cookie_reply_consume(struct cookie_sender *s, const struct hsmsg_cookie *in,
-			 uint64_t now_ns)
+int cookie_reply_consume(struct cookie_sender *s, const struct hsmsg_cookie *in, uint64_t now_ns)
 {
 	uint8_t cookie[COOKIE_LEN];
 

@@ -65,8 +65,8 @@ struct cookie_sender {
 
 enum cookie_mac_state {
 	COOKIE_MAC_INVALID = 0, /* mac1 wrong: drop, no answer */
-	COOKIE_MAC1_VALID,      /* mac1 right, mac2 missing/wrong (or not checked) */
-	COOKIE_MAC2_VALID,      /* both right */
+	COOKIE_MAC1_VALID,	/* mac1 right, mac2 missing/wrong (or not checked) */
+	COOKIE_MAC2_VALID,	/* both right */
 };
 
 /* Checker for our own static public key. 0 or -ENOSYS (libsodium). */
@@ -90,8 +90,7 @@ void cookie_add_macs(struct cookie_sender *s, uint8_t *msg, size_t len, uint64_t
  * time. A message shorter than its macs is INVALID.
  */
 enum cookie_mac_state cookie_validate(struct cookie_checker *c, const uint8_t *msg, size_t len,
-				      const struct sockaddr *src, bool check_mac2,
-				      uint64_t now_ns);
+				      const struct sockaddr *src, bool check_mac2, uint64_t now_ns);
 
 /*
  * The COOKIE reply to @msg (a message whose mac1 was valid) from @src, sent
@@ -106,7 +105,6 @@ int cookie_reply_create(struct cookie_checker *c, const uint8_t *msg, size_t len
  * Takes the cookie from a reply, if it answers the last message we sent
  * (which it may only do once). 0, -ENOENT (nothing to answer) or -EBADMSG.
  */
-int cookie_reply_consume(struct cookie_sender *s, const struct hsmsg_cookie *in,
-			 uint64_t now_ns);
+int cookie_reply_consume(struct cookie_sender *s, const struct hsmsg_cookie *in, uint64_t now_ns);
 
 #endif /* AVPN_WIRE_COOKIE_H */

@@ -148,8 +148,8 @@ static uint8_t next_key_id(struct handshake_peer *peer)
 	return id;
 }
 
-int handshake_initiate(struct handshake_identity *id, struct handshake_peer *peer,
-		       uint64_t now_ns, uint64_t wall_ns, uint8_t out[HSMSG_INIT_LEN])
+int handshake_initiate(struct handshake_identity *id, struct handshake_peer *peer, uint64_t now_ns,
+		       uint64_t wall_ns, uint8_t out[HSMSG_INIT_LEN])
 {
 	uint8_t pl[HSMSG_INIT_PAYLOAD_LEN];
 	struct hsmsg_init_payload p;
@@ -158,8 +158,8 @@ int handshake_initiate(struct handshake_identity *id, struct handshake_peer *pee
 	int ret;
 
 	ret = noise_handshake_init(&hs, NOISE_IKPSK2, true, (const uint8_t *)HANDSHAKE_PROLOGUE,
-				   strlen(HANDSHAKE_PROLOGUE), id->static_priv,
-				   id->static_pub, peer->remote_static);
+				   strlen(HANDSHAKE_PROLOGUE), id->static_priv, id->static_pub,
+				   peer->remote_static);
 	if (!ret)
 		ret = noise_handshake_set_psk(&hs, peer->psk);
 	if (!ret)
@@ -297,8 +297,7 @@ static int check_macs(struct handshake_identity *id, const struct handshake_rx *
 	enum cookie_mac_state st;
 	struct hsmsg_cookie c;
 
-	st = cookie_validate(&id->checker, rx->msg, rx->len, rx->src, rx->under_load,
-			     rx->now_ns);
+	st = cookie_validate(&id->checker, rx->msg, rx->len, rx->src, rx->under_load, rx->now_ns);
 	if (st == COOKIE_MAC_INVALID)
 		return -EACCES;
 	if (!rx->under_load)
@@ -340,9 +339,9 @@ int handshake_respond(struct handshake_identity *id, const struct handshake_rx *
 	if (ret)
 		return ret;
 
-	ret = noise_handshake_init(&hs, NOISE_IKPSK2, false, (const uint8_t *)HANDSHAKE_PROLOGUE,
-				   strlen(HANDSHAKE_PROLOGUE), id->static_priv, id->static_pub,
-				   NULL);
+	ret =
+	    noise_handshake_init(&hs, NOISE_IKPSK2, false, (const uint8_t *)HANDSHAKE_PROLOGUE,
+				 strlen(HANDSHAKE_PROLOGUE), id->static_priv, id->static_pub, NULL);
 	if (ret)
 		goto out;
 	ret = noise_read_msg1_static(&hs, m.noise, sizeof(m.noise));

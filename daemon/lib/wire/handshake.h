@@ -76,14 +76,14 @@ struct handshake_identity {
 
 /* The output of a completed handshake: one kernel key (DESIGN section 4). */
 struct handshake_keys {
-	uint8_t key_id;        /* AUTOVPN_KEY_A_ID, the same on both sides */
-	uint32_t local_index;  /* AUTOVPN_PEER_A_RX_INDEX: the peer writes it */
-	uint32_t remote_index; /* AUTOVPN_PEER_A_TX_INDEX: we write it */
+	uint8_t key_id;			       /* AUTOVPN_KEY_A_ID, the same on both sides */
+	uint32_t local_index;		       /* AUTOVPN_PEER_A_RX_INDEX: the peer writes it */
+	uint32_t remote_index;		       /* AUTOVPN_PEER_A_TX_INDEX: we write it */
 	uint8_t tx_key[HANDSHAKE_AES_KEY_LEN]; /* AUTOVPN_KEY_A_ENCRYPT_KEY */
 	uint8_t tx_salt[HANDSHAKE_SALT_LEN];
 	uint8_t rx_key[HANDSHAKE_AES_KEY_LEN]; /* AUTOVPN_KEY_A_DECRYPT_KEY */
 	uint8_t rx_salt[HANDSHAKE_SALT_LEN];
-	bool initiator;        /* true: usable at once; false: wait for the peer's use */
+	bool initiator; /* true: usable at once; false: wait for the peer's use */
 	uint64_t completed_ns;
 };
 
@@ -91,8 +91,8 @@ struct handshake_peer {
 	uint8_t remote_static[NOISE_KEY_LEN];
 	uint8_t psk[NOISE_KEY_LEN];
 	uint8_t ss[NOISE_KEY_LEN]; /* DH(our static, its static), once per peer */
-	uint32_t local_index;      /* our kernel receive index for this peer */
-	bool wins_ties;            /* our static key is lower: our initiation wins */
+	uint32_t local_index;	   /* our kernel receive index for this peer */
+	bool wins_ties;		   /* our static key is lower: our initiation wins */
 	struct cookie_sender cookie;
 
 	/* initiator: the attempt in flight */
@@ -102,7 +102,7 @@ struct handshake_peer {
 	uint8_t pending_key_id;
 	uint8_t pending_ts[HSMSG_TS_LEN];
 	uint64_t attempt_start_ns; /* first HS_INIT of this series */
-	uint64_t last_sent_ns;     /* latest HS_INIT */
+	uint64_t last_sent_ns;	   /* latest HS_INIT */
 	uint8_t last_sent_ts[HSMSG_TS_LEN];
 	uint8_t key_seq;
 
@@ -124,8 +124,8 @@ struct handshake_rx {
 	const uint8_t *msg;
 	size_t len;
 	const struct sockaddr *src; /* its source (cookie, rate limit) */
-	uint64_t now_ns;            /* monotonic */
-	bool under_load;            /* e.g. handshake_load_note() */
+	uint64_t now_ns;	    /* monotonic */
+	bool under_load;	    /* e.g. handshake_load_note() */
 };
 
 /* What to send back to the datagram's source. */
@@ -137,7 +137,7 @@ struct handshake_reply {
 enum handshake_result {
 	HANDSHAKE_SEND_RESP = 1,   /* reply holds HS_RESP; keys set (responder) */
 	HANDSHAKE_SEND_COOKIE = 2, /* under load: reply holds COOKIE; nothing else changed */
-	HANDSHAKE_COMPLETE = 3,    /* keys set (initiator); nothing to send */
+	HANDSHAKE_COMPLETE = 3,	   /* keys set (initiator); nothing to send */
 };
 
 enum handshake_timer_action {
@@ -178,8 +178,8 @@ void handshake_peer_wipe(struct handshake_peer *peer);
  * earlier attempt is forgotten: only the latest can complete. @wall_ns is
  * the wall clock (ns since 1970) for the timestamp, kept strictly increasing.
  */
-int handshake_initiate(struct handshake_identity *id, struct handshake_peer *peer,
-		       uint64_t now_ns, uint64_t wall_ns, uint8_t out[HSMSG_INIT_LEN]);
+int handshake_initiate(struct handshake_identity *id, struct handshake_peer *peer, uint64_t now_ns,
+		       uint64_t wall_ns, uint8_t out[HSMSG_INIT_LEN]);
 
 /* What the initiation timers want now, and when to ask again (UINT64_MAX: never). */
 enum handshake_timer_action handshake_timer(struct handshake_peer *peer, uint64_t now_ns);

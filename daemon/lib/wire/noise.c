@@ -19,8 +19,8 @@ uint64_t noise_dh_count(void)
 	return dh_count;
 }
 
-static void hmac(uint8_t out[NOISE_HASH_LEN], const uint8_t *key, size_t keylen,
-		 const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+static void hmac(uint8_t out[NOISE_HASH_LEN], const uint8_t *key, size_t keylen, const uint8_t *a,
+		 size_t alen, const uint8_t *b, size_t blen)
 {
 	crypto_auth_hmacsha256_state st;
 
@@ -428,8 +428,8 @@ int noise_split(struct noise_handshake *hs, struct noise_cipher *i2r, struct noi
 	return 0;
 }
 
-int noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
-			 const uint8_t *pt, size_t plen, uint8_t *out)
+int noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *pt,
+			 size_t plen, uint8_t *out)
 {
 	uint8_t nonce[12];
 
@@ -442,8 +442,8 @@ int noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen
 	return 0;
 }
 
-int noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
-			 const uint8_t *ct, size_t clen, uint8_t *out)
+int noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *ct,
+			 size_t clen, uint8_t *out)
 {
 	uint8_t nonce[12];
 

@@ -152,10 +152,10 @@ int noise_handshake_hash(const struct noise_handshake *hs, uint8_t out[NOISE_HAS
 int noise_split(struct noise_handshake *hs, struct noise_cipher *i2r, struct noise_cipher *r2i);
 
 /* Transport messages: @out has plen + NOISE_TAG_LEN bytes (decrypt: clen - tag). */
-int noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
-			 const uint8_t *pt, size_t plen, uint8_t *out);
-int noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
-			 const uint8_t *ct, size_t clen, uint8_t *out);
+int noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *pt,
+			 size_t plen, uint8_t *out);
+int noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *ct,
+			 size_t clen, uint8_t *out);
 
 void noise_handshake_wipe(struct noise_handshake *hs);
 void noise_cipher_wipe(struct noise_cipher *c);
