@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/diagnose.h"
+#include "daemon/gateway/diagnose.h"
 
 #define ADD(d, sev, subj, ...)                                                        \
 	do {                                                                          \

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/routesel.h"
+#include "daemon/gateway/routesel.h"
 
 static int input_cmp(const void *a, const void *b)
 {
