@@ -4,19 +4,39 @@
  * autovpnd tells `autovpn show` and `autovpn diagnose` over its control
  * socket, as typed structs, and their JSON form.
  *
- * Transport (daemon/gateway/ctl.c, tools/): a unix stream socket
- * /run/autovpn/IFNAME.sock (directory 0700, socket 0600, root only). The
- * client writes one request line ("status\n" or "diagnose\n"), the daemon
- * answers with one JSON document and closes. Requests and answers are
- * bounded (CTL_MAX_REQUEST, CTL_MAX_ANSWER).
+ * Transport (server: daemon/gateway/ctlserver.c; client: ctl_request()): a
+ * unix stream socket /run/autovpn/IFNAME.sock (directory 0700, socket 0600,
+ * root only). The client writes one request line ("status\n" or
+ * "diagnose\n"), the daemon answers with one JSON document and closes.
+ * Requests and answers are bounded (CTL_MAX_REQUEST, CTL_MAX_ANSWER).
  *
  * The JSON is the stable interface (`autovpn show --json` prints the
  * kernel's view merged into it); these structs are its in-memory form.
+ * Field names are the struct member names; an array's length is its n_*
+ * count, which is not written separately:
+ *   {"interface":"av0","name":..,"public_key":..,"role":..,
+ *    "config_version":7,"uptime_ms":..,
+ *    "registries":[{"address":..,"connected":true,"last_contact_ms":..}],
+ *    "uplinks":[{"id":0,..,"reg":[{"connected":..,"observed":..},{..}]}],
+ *    "peers":[{"name":..,..,"endpoints":[..],"paths":[..],"subnets":[..]}],
+ *    "routes":[{"prefix":..,"via":..,"metric":..,"decision":..,"reason":..}]}
+ *   {"findings":[{"severity":..,"subject":..,"cause":..,"fix":..}]}
+ * Every uplink has exactly two "reg" entries (one per possible registry).
+ *
  * ctl_status_to_json() and ctl_status_from_json() round-trip exactly
- * (tests/unit/test_ctl.c); the decoder checks every type and bound and
- * fails with -EBADMSG on anything else. Strings are fixed-size buffers so
- * a status is one allocation of arrays; times are ages in milliseconds
- * (UINT64_MAX = never), so the client needs no clock of the daemon's.
+ * (tests/unit/test_ctl.c, tests/fuzz/fuzz_ctl.c). The decoder is strict:
+ * every field present with the right JSON type, every number an integer
+ * within its member's range, every string fitting its buffer without a NUL,
+ * every array within its capacity; otherwise -EBADMSG. Unknown fields are
+ * ignored, so a newer daemon can add some. Strings are byte strings: the
+ * daemon's names come from configs, so neither side rewrites or rejects
+ * bytes that are not UTF-8.
+ *
+ * Strings are fixed-size buffers so a status is one allocation of arrays.
+ * Times are ages in milliseconds, so the client needs no clock of the
+ * daemon's; an age is CTL_NEVER ("never happened") or written as JSON null.
+ * Other 64-bit numbers stay below UINT64_MAX: json-c saturates larger
+ * integers to UINT64_MAX, so that value cannot be told from an overflow.
  *
  * Errors: 0 or a negative errno.
  */
@@ -30,6 +50,7 @@
 #define CTL_SOCK_DIR "/run/autovpn"
 #define CTL_MAX_REQUEST 64
 #define CTL_MAX_ANSWER (64u << 20)
+#define CTL_TIMEOUT_MS 5000   /* client: connect, send, and each read */
 #define CTL_NAME_MAX 64	      /* network names: 63 bytes + NUL */
 #define CTL_EP_MAX 56	      /* "[ipv6]:port" */
 #define CTL_PREFIX_MAX 52     /* "ipv6/128" */
@@ -114,7 +135,7 @@ struct ctl_status {
 	char public_key[CTL_KEY_MAX];
 	char role[8];			/* hub, spoke, off, unknown */
 	uint64_t config_version;
-	uint64_t uptime_ms;
+	uint64_t uptime_ms;		/* not an age: never CTL_NEVER */
 	uint32_t n_registries;
 	struct ctl_registry registries[2];
 	uint32_t n_uplinks;
@@ -134,27 +155,64 @@ struct ctl_finding {
 };
 
 struct ctl_diagnosis {
-	uint32_t n;
-	struct ctl_finding *v;
+	uint32_t n_findings;
+	struct ctl_finding *findings;
 };
 
-/* Allocation helpers: arrays sized once; free with ctl_status_free(). */
+/*
+ * Allocation helpers. ctl_status_alloc() overwrites *s (zeroed, arrays of
+ * n_peers and n_routes zeroed entries); ctl_peer_alloc_subnets() replaces
+ * the peer's subnet array. ctl_status_free() frees everything and zeroes
+ * *s, so it is safe on a zeroed or already freed status.
+ */
 int ctl_status_alloc(struct ctl_status *s, uint32_t n_peers, uint32_t n_routes);
 int ctl_peer_alloc_subnets(struct ctl_peer *p, uint32_t n);
 void ctl_status_free(struct ctl_status *s);
+
+/*
+ * Appends a finding (*d starts zeroed). cause and fix are sentences: cut to
+ * fit their buffers at a character boundary rather than losing the finding;
+ * severity and subject are names: -ENAMETOOLONG if they do not fit. NULL
+ * counts as "". ctl_diagnosis_free() zeroes *d.
+ */
 int ctl_diagnosis_add(struct ctl_diagnosis *d, const char *severity, const char *subject,
 		      const char *cause, const char *fix);
 void ctl_diagnosis_free(struct ctl_diagnosis *d);
 
-/* JSON (malloc'd string; NUL-terminated) and back. */
+/*
+ * JSON, compact and without a trailing newline, into a malloc'd
+ * NUL-terminated *out. -EINVAL if the struct breaks the bounds the decoder
+ * checks (count above capacity, unterminated string, UINT64_MAX where not an
+ * age), so whatever is encoded decodes.
+ */
 int ctl_status_to_json(const struct ctl_status *s, char **out);
-int ctl_status_from_json(const char *json, size_t len, struct ctl_status *s);
 int ctl_diagnosis_to_json(const struct ctl_diagnosis *d, char **out);
+
+/*
+ * Decodes json[0..len) (one document, optional trailing whitespace; no NUL
+ * needed) into *s, which is overwritten: free it with ctl_status_free() on
+ * success; on error nothing is allocated and *s is zeroed. -EBADMSG for a
+ * malformed document, -EMSGSIZE above CTL_MAX_ANSWER, -ENOMEM.
+ */
+int ctl_status_from_json(const char *json, size_t len, struct ctl_status *s);
 int ctl_diagnosis_from_json(const char *json, size_t len, struct ctl_diagnosis *d);
 
-/* Client side: connect to IFNAME's daemon, send request, read the whole answer. */
-int ctl_request(const char *ifname, const char *request, char **answer, size_t *len);
-/* The socket path for IFNAME into buf. */
+/* The socket path for IFNAME into buf: -EINVAL for a name the kernel would
+ * refuse as an interface name, -ENAMETOOLONG if buf is too small. */
 int ctl_sock_path(const char *ifname, char *buf, size_t len);
+
+/*
+ * Client side: connects to IFNAME's daemon, sends "REQUEST\n" and reads the
+ * whole answer into a malloc'd, NUL-terminated *answer of *len bytes.
+ * -ENOENT or -ECONNREFUSED when no daemon runs, -EACCES when not root,
+ * -ETIMEDOUT when the daemon does not answer within CTL_TIMEOUT_MS,
+ * -EMSGSIZE above CTL_MAX_ANSWER, -ENODATA if it closes without a byte,
+ * -EINVAL for a request that is not one printable line shorter than
+ * CTL_MAX_REQUEST. ctl_request_path() is the same on a socket path and a
+ * timeout of the caller's choice (tests, tools).
+ */
+int ctl_request(const char *ifname, const char *request, char **answer, size_t *len);
+int ctl_request_path(const char *path, const char *request, unsigned int timeout_ms,
+		     char **answer, size_t *len);
 
 #endif /* AVPN_CTL_CTL_H */
