@@ -3,8 +3,9 @@
  * ctlserver.c - the control socket: `autovpn show` and `autovpn diagnose`
  * ask the daemon what it knows (lib/ctl is the codec).
  *
- * /run/autovpn/IFNAME.sock in a 0700 directory, the socket itself 0600 and
- * root-owned: the answer names endpoints and peers, so only root may ask.
+ * "@autovpn/IFNAME" in the abstract namespace (per network namespace, like
+ * the interface; lib/ctl says why). The answer names endpoints and peers,
+ * so only root may ask: the client's credentials are checked on accept.
  * One request line per connection, one JSON answer, then the connection
  * closes. The answer is written with a send timeout so a client that stops
  * reading cannot hold the daemon (which is single-threaded) for long.
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -252,6 +252,8 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 {
 	struct timeval tv = { .tv_sec = WRITE_TIMEOUT_MS / 1000 };
 	char req[CTL_MAX_REQUEST + 1];
+	socklen_t cl = sizeof(struct ucred);
+	struct ucred cred;
 	size_t got = 0;
 	int fd;
 
@@ -260,6 +262,11 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
+		dprintf(fd, "{\"error\":\"permission denied: root only\"}\n");
+		close(fd);
+		return;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* One short line; a client that sends nothing times out. */
@@ -280,30 +287,22 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 
 int ctlserver_start(struct gw *gw)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, err;
+	struct sockaddr_un sun;
+	int fd, alen, err;
 
-	if (mkdir(CTL_SOCK_DIR, 0700) && errno != EEXIST)
-		return -errno;
-	chmod(CTL_SOCK_DIR, 0700);
-	err = ctl_sock_path(gw->ifname, sun.sun_path, sizeof(sun.sun_path));
+	err = ctl_sock_path(gw->ifname, gw->ctl_path, sizeof(gw->ctl_path));
 	if (err)
 		return err;
-	snprintf(gw->ctl_path, sizeof(gw->ctl_path), "%s", sun.sun_path);
+	alen = ctl_sockaddr(gw->ctl_path, &sun);
+	if (alen < 0)
+		return alen;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(sun.sun_path);
-	/* Created 0600 from the start: no window where others could connect. */
-	{
-		mode_t old = umask(0177);
-
-		err = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-		umask(old);
-	}
-	if (err || listen(fd, 16)) {
+	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)alen) || listen(fd, 16)) {
 		err = -errno;
-		log_msg(LOG_ERR, "control socket %s: %s", sun.sun_path, strerror(-err));
+		log_msg(LOG_ERR, "control socket %s: %s%s", gw->ctl_path, strerror(-err),
+			err == -EADDRINUSE ? " (another autovpnd runs for this interface)" : "");
 		close(fd);
 		return err;
 	}
@@ -318,5 +317,4 @@ void ctlserver_stop(struct gw *gw)
 	loop_del_fd(gw->loop, gw->ctl_fd);
 	close(gw->ctl_fd);
 	gw->ctl_fd = -1;
-	unlink(gw->ctl_path);
 }

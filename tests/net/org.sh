@@ -272,9 +272,14 @@ org_gateways() {
 # The tunnels the reference org must form, and no other.
 ORG_EXPECTED="sj-sf sj-lon sf-lon sj-par sf-par"
 
+# org_status SITE [REQUEST]: the daemon's JSON answer (status or diagnose).
+org_status() {
+	echo "${2:-status}" | n "gw$1" socat -t 5 - ABSTRACT-CONNECT:autovpn/av0
+}
+
 # org_peer_up SITE PEER-SITE: SITE's daemon reports PEER-SITE's tunnel up.
 org_peer_up() {
-	n "gw$1" "$AVPN" show av0 --json 2>/dev/null |
+	org_status "$1" 2>/dev/null |
 		jq -e --arg p "${ORG_NAME[$2]}" \
 			'.peers[] | select(.name == $p) | select(.state == "up")' >/dev/null
 }

@@ -979,16 +979,16 @@ START_TEST(sock_path)
 	char buf[64];
 
 	ck_assert_int_eq(ctl_sock_path("av0", buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "/run/autovpn/av0.sock");
+	ck_assert_str_eq(buf, "@autovpn/av0");
 	ck_assert_int_eq(ctl_sock_path("0123456789abcde", buf, sizeof(buf)), 0); /* 15 bytes */
-	ck_assert_str_eq(buf, CTL_SOCK_DIR "/0123456789abcde.sock");
+	ck_assert_str_eq(buf, CTL_SOCK_PREFIX "0123456789abcde");
 	ck_assert_int_eq(ctl_sock_path("...", buf, sizeof(buf)), 0);
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(ctl_sock_path(bad[i], buf, sizeof(buf)) == -EINVAL, "'%s'", bad[i]);
 	ck_assert_int_eq(ctl_sock_path(NULL, buf, sizeof(buf)), -EINVAL);
-	/* "/run/autovpn/av0.sock" is 21 bytes + NUL. */
-	ck_assert_int_eq(ctl_sock_path("av0", buf, 21), -ENAMETOOLONG);
-	ck_assert_int_eq(ctl_sock_path("av0", buf, 22), 0);
+	/* "@autovpn/av0" is 12 bytes + NUL. */
+	ck_assert_int_eq(ctl_sock_path("av0", buf, 12), -ENAMETOOLONG);
+	ck_assert_int_eq(ctl_sock_path("av0", buf, 13), 0);
 }
 END_TEST
 

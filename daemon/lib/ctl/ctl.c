@@ -727,7 +727,7 @@ int ctl_sock_path(const char *ifname, char *buf, size_t len)
 
 	if (!ctl_ifname_ok(ifname))
 		return -EINVAL;
-	n = snprintf(buf, len, "%s/%s.sock", CTL_SOCK_DIR, ifname);
+	n = snprintf(buf, len, "%s%s", CTL_SOCK_PREFIX, ifname);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -822,10 +822,27 @@ static int ctl_read_all(int fd, char **answer, size_t *len)
 	return 0;
 }
 
+int ctl_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	size_t n = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (n >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun->sun_path, path, n);
+	if (path[0] != '@')
+		return (int)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	/* Abstract: a leading NUL, and the length says where the name ends. */
+	sun->sun_path[0] = '\0';
+	return (int)(offsetof(struct sockaddr_un, sun_path) + n);
+}
+
 int ctl_request_path(const char *path, const char *request, unsigned int timeout_ms,
 		     char **answer, size_t *len)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun;
+	int alen;
 	struct timeval tv = { .tv_sec = timeout_ms / 1000,
 			      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
 	int fd, err;
@@ -835,9 +852,9 @@ int ctl_request_path(const char *path, const char *request, unsigned int timeout
 	/* A zero timeval would mean "wait forever", the opposite of a timeout. */
 	if (!ctl_request_ok(request) || !path || !timeout_ms)
 		return -EINVAL;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	alen = ctl_sockaddr(path, &sun);
+	if (alen < 0)
+		return alen;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -848,7 +865,7 @@ int ctl_request_path(const char *path, const char *request, unsigned int timeout
 		err = -errno;
 		goto out;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+	if (connect(fd, (struct sockaddr *)&sun, (socklen_t)alen)) {
 		err = errno == EINPROGRESS ? -ETIMEDOUT : ctl_errno();
 		goto out;
 	}
@@ -862,13 +879,13 @@ out:
 
 int ctl_request(const char *ifname, const char *request, char **answer, size_t *len)
 {
-	struct sockaddr_un sun;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int err;
 
 	*answer = NULL;
 	*len = 0;
-	err = ctl_sock_path(ifname, sun.sun_path, sizeof(sun.sun_path));
+	err = ctl_sock_path(ifname, path, sizeof(path));
 	if (err)
 		return err;
-	return ctl_request_path(sun.sun_path, request, CTL_TIMEOUT_MS, answer, len);
+	return ctl_request_path(path, request, CTL_TIMEOUT_MS, answer, len);
 }

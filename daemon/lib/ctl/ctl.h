@@ -5,9 +5,13 @@
  * socket, as typed structs, and their JSON form.
  *
  * Transport (server: daemon/gateway/ctlserver.c; client: ctl_request()): a
- * unix stream socket /run/autovpn/IFNAME.sock (directory 0700, socket 0600,
- * root only). The client writes one request line ("status\n" or
- * "diagnose\n"), the daemon answers with one JSON document and closes.
+ * unix stream socket in the abstract namespace, "@autovpn/IFNAME". Abstract
+ * names belong to the network namespace, as the interface does: gateways in
+ * several namespaces of one host (containers, the test VM) each have their
+ * own, and nothing stale is left in a directory. They have no file mode,
+ * so the daemon checks the client's credentials (SO_PEERCRED): root only.
+ * The client writes one request line ("status\n" or "diagnose\n"), the
+ * daemon answers with one JSON document and closes.
  * Requests and answers are bounded (CTL_MAX_REQUEST, CTL_MAX_ANSWER).
  *
  * The JSON is the stable interface (`autovpn show --json` prints the
@@ -46,8 +50,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/un.h>
 
-#define CTL_SOCK_DIR "/run/autovpn"
+#define CTL_SOCK_PREFIX "@autovpn/" /* "@": the abstract namespace */
 #define CTL_MAX_REQUEST 64
 #define CTL_MAX_ANSWER (64u << 20)
 #define CTL_TIMEOUT_MS 5000   /* client: connect, send, and each read */
@@ -197,9 +202,16 @@ int ctl_diagnosis_to_json(const struct ctl_diagnosis *d, char **out);
 int ctl_status_from_json(const char *json, size_t len, struct ctl_status *s);
 int ctl_diagnosis_from_json(const char *json, size_t len, struct ctl_diagnosis *d);
 
-/* The socket path for IFNAME into buf: -EINVAL for a name the kernel would
- * refuse as an interface name, -ENAMETOOLONG if buf is too small. */
+/* The socket name for IFNAME into buf ("@autovpn/IFNAME"): -EINVAL for a
+ * name the kernel would refuse as an interface name, -ENAMETOOLONG if buf
+ * is too small. */
 int ctl_sock_path(const char *ifname, char *buf, size_t len);
+/*
+ * The address of a socket name: a leading '@' is the abstract namespace
+ * (as ss(8) prints it), anything else a file system path. Returns the
+ * address length, or -ENAMETOOLONG.
+ */
+int ctl_sockaddr(const char *path, struct sockaddr_un *sun);
 
 /*
  * Client side: connects to IFNAME's daemon, sends "REQUEST\n" and reads the
