@@ -188,22 +188,27 @@ int gw_run(struct gw *gw)
 		goto out_loop;
 	}
 	err = open_device(gw);
-	if (!err)
-		err = route_init(gw);
-	if (!err)
-		err = kroute_link_up(gw->kr, gw->ifindex);
-	if (!err)
-		err = keys_init(gw);
-	if (!err)
-		err = uplink_open_all(gw);
-	if (!err)
-		err = uplink_attach_all(gw);
-	if (!err)
-		err = registry_start(gw);
-	if (!err)
-		err = ctlserver_start(gw);
 	if (err)
 		goto out;
+	if ((err = route_init(gw))) {
+		log_msg(LOG_ERR, "routing (table %u, rules): %s", gw->conf->table, strerror(-err));
+		goto out;
+	}
+	if ((err = kroute_link_up(gw->kr, gw->ifindex))) {
+		log_msg(LOG_ERR, "setting %s up: %s", gw->ifname, strerror(-err));
+		goto out;
+	}
+	if ((err = keys_init(gw))) {
+		log_msg(LOG_ERR, "handshake keys: %s", strerror(-err));
+		goto out;
+	}
+	if ((err = uplink_open_all(gw)) || (err = uplink_attach_all(gw)) ||
+	    (err = registry_start(gw)))
+		goto out; /* each says why */
+	if ((err = ctlserver_start(gw))) {
+		log_msg(LOG_ERR, "control socket: %s", strerror(-err));
+		goto out;
+	}
 	log_msg(LOG_INFO, "%s: running as %s on %s", gw->conf->name, gw->ifname,
 		gw->n_uplinks == 2 ? "wan1 and wan2" : "wan1");
 	err = loop_run(gw->loop);

@@ -92,6 +92,10 @@ org_lan() {
 
 # org_nat SITE MODE: masq (friendly), random (unfriendly: a port per
 # destination), fwd (friendly + port forwarding of $ORG_SF_FWD_PORT).
+# Like any real NAT router it is also a stateful firewall: from outside only
+# replies (and the forwarded port) get in. That matters for hole punching:
+# an unsolicited packet that the router accepted for itself would leave a
+# conntrack entry behind that makes its own later mapping pick another port.
 org_nat() {
 	local s=$1 mode=$2 num=${ORG_NUM[$1]} flags=""
 	[ "$mode" = random ] && flags="random"
@@ -104,6 +108,20 @@ org_nat() {
 		chain pre {
 			type nat hook prerouting priority dstnat;
 			$([ "$mode" = fwd ] && echo "iifname \"out\" udp dport $ORG_SF_FWD_PORT dnat to 172.16.$num.2")
+		}
+	}
+	table inet fw {
+		chain input {
+			type filter hook input priority filter; policy drop;
+			iifname "lo" accept
+			iifname "in" accept
+			ct state established,related accept
+		}
+		chain forward {
+			type filter hook forward priority filter; policy drop;
+			iifname "in" accept
+			ct state established,related accept
+			ct status dnat accept
 		}
 	}
 	EOF
@@ -279,9 +297,11 @@ org_status() {
 
 # org_peer_up SITE PEER-SITE: SITE's daemon reports PEER-SITE's tunnel up.
 org_peer_up() {
+	# -n and inputs: no answer at all is false, not an empty success.
 	org_status "$1" 2>/dev/null |
-		jq -e --arg p "${ORG_NAME[$2]}" \
-			'.peers[] | select(.name == $p) | select(.state == "up")' >/dev/null
+		jq -en --arg p "${ORG_NAME[$2]}" \
+			'[inputs | .peers[] | select(.name == $p and .state == "up")] | length > 0' \
+			>/dev/null
 }
 
 # org_wait_tunnels SECS: every expected tunnel is up on both ends.
