@@ -10,7 +10,7 @@
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
 # What the unit test needs: no netlink, no printing.
-TOOL_PURE := tools/set_parse.c tools/keyfile.c tools/words.c
+TOOL_PURE := tools/setreq.c tools/datakey.c tools/word.c
 TOOL_PURE_OBJS := $(TOOL_PURE:%.c=$(B)/%.o)
 TOOL_PURE_ASAN_OBJS := $(TOOL_PURE:%.c=$(B)/asan/%.o)
 

@@ -65,7 +65,7 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 	}
 }
 
-void show_dump(const struct dev_view *v)
+void show_dump(const struct show_view *v)
 {
 	const struct avpnl_dev *d = &v->dev;
 	char buf[ENDPOINT_STRLEN];

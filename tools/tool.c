@@ -8,7 +8,7 @@
 
 #include "tools/tool.h"
 
-bool is_help(const char *arg)
+bool tool_is_help(const char *arg)
 {
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "help");
 }
