@@ -7,6 +7,13 @@
 #                $(RESULTS)/<suite>.res with one "PASS name" / "FAIL name" line
 #                per test (see tests/summary.sh)
 #   BENCH        targets that `make bench` runs
+#
+# Userspace is linked from archives (docs/architecture.md): daemon/lib is
+# $(B)/libavpn.a, and every program's code but its main.c is an archive of
+# its own ($(B)/libregistry.a, libgateway.a, libtool.a), which the program,
+# its unit tests (tests/unit) and its fuzzers (tests/fuzz) link. Each comes
+# plain, under ASan/UBSan ($(B)/asan/) and for libFuzzer ($(B)/fuzz/).
+# Includes are relative to daemon/lib ("base/addr.h") or uapi.
 
 # The module is built against the running kernel when its headers are present,
 # otherwise against the newest installed Debian headers (dev machines and CI
@@ -36,13 +43,36 @@ BINS :=
 CHECK_SUITES :=
 BENCH :=
 
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+# Sanitizer builds of the same sources, for the unit tests under ASan/UBSan.
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c $< -o $@
+
+# $(call archives,NAME,SOURCES): $(B)/libNAME.a and $(B)/asan/libNAME.a.
+# (tests/fuzz/build.mk adds $(B)/fuzz/libNAME.a for the names in FUZZ_LIBS.)
+define archives
+$(B)/lib$(1).a: $(2:%.c=$(B)/%.o)
+	rm -f $$@ && ar rcs $$@ $$^
+$(B)/asan/lib$(1).a: $(2:%.c=$(B)/asan/%.o)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+-include $(2:%.c=$(B)/%.d) $(2:%.c=$(B)/asan/%.d)
+endef
+
 .PHONY: all module userspace check bench clean deps fuzz
 all: module userspace
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 
-include $(sort $(wildcard */build.mk tests/*/build.mk))
+# The programs' fragments first: the tests' rules use their source lists.
+include $(sort $(wildcard */build.mk)) $(sort $(wildcard tests/*/build.mk))
 
 userspace: $(BINS)
 

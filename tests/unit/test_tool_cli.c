@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tool_test_cli_parse.c - the `autovpn` tool's pure parts: `set` argument
+ * test_tool_cli.c - the `autovpn` tool's pure parts: `set` argument
  * parsing (setreq.c), DATA key files (datakey.c, setreq_load_keys) and word
  * matching (word.c), linked from build/libtool.a and run by `make
  * check-tool` (numbers: test_parse.c).
