@@ -35,7 +35,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi -I$(CURDIR) \
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi \
 	$(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS)
 

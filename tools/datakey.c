@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/key.h"
-#include "tools/datakey.h"
+#include "datakey.h"
 
 static bool b64_decode(uint8_t out[DATAKEY_LEN], const char *s, size_t len)
 {

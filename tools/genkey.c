@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "base/key.h"
-#include "tools/datakey.h"
-#include "tools/tool.h"
+#include "datakey.h"
+#include "tool.h"
 
 static int private_stdout(void)
 {

@@ -10,8 +10,8 @@
 
 #include "base/parse.h"
 #include "nl/avpnl_dev.h"
-#include "tools/tool.h"
-#include "tools/word.h"
+#include "tool.h"
+#include "word.h"
 
 static void usage(FILE *f)
 {

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/tool.h"
-#include "tools/word.h"
+#include "tool.h"
+#include "word.h"
 
 struct command {
 	const char *name;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "nl/avpnl_event.h"
-#include "tools/tool.h"
+#include "tool.h"
 
 struct mon {
 	uint32_t ifindex; /* 0 = every device */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/print.h"
+#include "print.h"
 
 #define MAX_DEPTH 16
 

@@ -17,8 +17,8 @@
 
 #include "base/udpsock.h"
 #include "nl/avpnl_dev.h"
-#include "tools/setreq.h"
-#include "tools/tool.h"
+#include "setreq.h"
+#include "tool.h"
 
 static void usage(FILE *f)
 {

@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "base/parse.h"
-#include "tools/datakey.h"
-#include "tools/setreq.h"
-#include "tools/word.h"
+#include "datakey.h"
+#include "setreq.h"
+#include "word.h"
 
 struct parser {
 	int argc, i;

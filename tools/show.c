@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tools/print.h"
-#include "tools/show.h"
-#include "tools/tool.h"
+#include "print.h"
+#include "show.h"
+#include "tool.h"
 
 static void usage(FILE *f)
 {

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "tools/show.h"
+#include "show.h"
 
 static void prefixes(const struct avpnl_peer_prefix *arr, size_t n)
 {

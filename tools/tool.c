@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/tool.h"
+#include "tool.h"
 
 bool tool_is_help(const char *arg)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "tools/word.h"
+#include "word.h"
 
 int word_match(const char *arg, const char *const *words, size_t n)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 static uint32_t key_hash(const uint8_t pk[32])
 {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/registry/registry.h"
 #include "base/key.h"
+#include "registry.h"
 
 /* The sealed answer's length, or 0 (no answer) if it does not fit. */
 static size_t seal_reply(struct registry *r, struct gwtable_entry *g, uint8_t type,

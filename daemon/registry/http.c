@@ -16,9 +16,9 @@
 #include <json-c/json.h>
 
 #include "base/endpoint.h"
-#include "base/prefix.h"
 #include "base/key.h"
-#include "daemon/registry/registry.h"
+#include "base/prefix.h"
+#include "registry.h"
 
 static json_object *jstr(const char *s)
 {

@@ -20,7 +20,7 @@
 
 #include "base/endpoint.h"
 #include "base/parse.h"
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 static void on_signal(struct loop *l, int signo, void *arg)
 {

@@ -14,7 +14,7 @@
 #include <sys/epoll.h>
 
 #include "base/endpoint.h"
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 #define BATCH 64
 #define CMSG_SPACE_PKT CMSG_SPACE(sizeof(struct in6_pktinfo))

@@ -9,7 +9,7 @@
  * A lost push is repaired by the next keepalive: its answer carries the
  * config version, and a gateway with an older one refetches.
  */
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 void push_mark(struct registry *r, uint32_t net, uint8_t reason)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 int reload_config(struct registry *r, int initial)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 static void view_slot_free(struct view_cache *v)
 {

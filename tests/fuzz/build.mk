@@ -12,7 +12,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 20
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi -I$(CURDIR) $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi $(PKG_CFLAGS) \
 	-Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
@@ -26,7 +26,6 @@ $(B)/fuzz/obj/%.o: %.c
 # links $(B)/fuzz/libavpn.a, and a harness of a program's code,
 # fuzz_<program>.c or fuzz_<program>_*.c, that program's archive in front of
 # it (fuzz_registry.c: the registry's datagram path in libregistry.a).
-FUZZ_PROGRAMS := registry gateway tool
 define fuzz_archive
 $(B)/fuzz/lib$(1).a: $(2:%.c=$(B)/fuzz/obj/%.o)
 	rm -f $$@ && ar rcs $$@ $$^
@@ -37,15 +36,18 @@ $(if $(REGISTRY_LIB_SRCS),$(eval $(call fuzz_archive,registry,$(REGISTRY_LIB_SRC
 $(if $(GATEWAY_LIB_SRCS),$(eval $(call fuzz_archive,gateway,$(GATEWAY_LIB_SRCS))))
 $(if $(TOOL_LIB_SRCS),$(eval $(call fuzz_archive,tool,$(TOOL_LIB_SRCS))))
 
+# $(call fuzz_program,PROGRAM,DIRECTORY): its headers are found there.
 define fuzz_program
 $(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(B)/fuzz/lib$(1).a $(B)/fuzz/libavpn.a
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -I$(2) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
 $(B)/fuzz/fuzz_$(1)_%: tests/fuzz/fuzz_$(1)_%.c $(B)/fuzz/lib$(1).a $(B)/fuzz/libavpn.a
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -I$(2) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
 endef
-$(foreach p,$(FUZZ_PROGRAMS),$(eval $(call fuzz_program,$(p))))
+$(eval $(call fuzz_program,registry,daemon/registry))
+$(eval $(call fuzz_program,gateway,daemon/gateway))
+$(eval $(call fuzz_program,tool,tools))
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libavpn.a
 	@mkdir -p $(@D)

@@ -21,7 +21,7 @@
 #include <sodium.h>
 
 #include "base/key.h"
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "base/key.h"
-#include "tests/sim/gwsim.h"
+#include "gwsim.h"
 
 #define BATCH 64
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "base/key.h"
-#include "tests/sim/gwsim.h"
+#include "gwsim.h"
 
 #define MAX_GW 1000000
 

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/datakey.h"
-#include "tools/setreq.h"
-#include "tools/word.h"
+#include "datakey.h"
+#include "setreq.h"
+#include "word.h"
 
 /* ---- helpers ---- */
 

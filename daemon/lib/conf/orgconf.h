@@ -29,9 +29,9 @@
 #include <stdint.h>
 
 #include "base/endpoint.h"
-#include "base/prefix.h"
 #include "base/errlist.h"
 #include "base/key.h"
+#include "base/prefix.h"
 
 struct topology;
 
