@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for the org config parser (daemon/common/orgconf*.c).
+ * Unit tests for the org config parser (daemon/lib/conf/orgconf*.c).
  *
  * Error fixtures live in tests/unit/data/orgconf/; each error test lists
  * every message the fixture must produce, as (line, text), in order, and
