@@ -56,8 +56,8 @@ static int link_del(int argc, char **argv)
 	int r;
 
 	if (argc != 1)
-		return tool_error(argc ? "link del: takes one interface name"
-				       : "link del: missing interface name");
+		return tool_error(argc ? "link del: takes one interface name" :
+					 "link del: missing interface name");
 	idx = tool_ifindex(argv[0]);
 	if (!idx)
 		return 1;
@@ -73,7 +73,7 @@ static int link_del(int argc, char **argv)
 
 int link_main(int argc, char **argv)
 {
-	static const char *const verbs[] = {"add", "del", "delete", "help"};
+	static const char *const verbs[] = { "add", "del", "delete", "help" };
 	int v;
 
 	if (argc < 1 || tool_is_help(argv[0])) {

@@ -16,12 +16,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"show", show_main, "show devices, uplinks, peers, paths, keys and counters"},
-    {"set", set_main, "configure a device and its peers by hand"},
-    {"link", link_main, "create or delete an autovpn device"},
-    {"genkey", genkey_main, "generate a private key (or a DATA key with --data)"},
-    {"pubkey", genkey_pubkey_main, "print the public key of the private key on stdin"},
-    {"monitor", monitor_main, "print kernel events until interrupted"},
+	{ "show", show_main, "show devices, uplinks, peers, paths, keys and counters" },
+	{ "set", set_main, "configure a device and its peers by hand" },
+	{ "link", link_main, "create or delete an autovpn device" },
+	{ "genkey", genkey_main, "generate a private key (or a DATA key with --data)" },
+	{ "pubkey", genkey_pubkey_main, "print the public key of the private key on stdin" },
+	{ "monitor", monitor_main, "print kernel events until interrupted" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

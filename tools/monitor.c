@@ -50,7 +50,7 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 
 int monitor_main(int argc, char **argv)
 {
-	struct mon m = {0};
+	struct mon m = { 0 };
 	struct avpnl *h;
 	int r;
 

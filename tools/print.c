@@ -68,7 +68,7 @@ static void push(json_object *obj, bool array, const char *sep)
 	if (pr.depth + 1 >= MAX_DEPTH)
 		return;
 	pr.depth++;
-	pr.st[pr.depth] = (struct frame){.obj = obj, .array = array, .sep = sep};
+	pr.st[pr.depth] = (struct frame){ .obj = obj, .array = array, .sep = sep };
 }
 
 void print_obj_open(const char *key)
@@ -198,7 +198,7 @@ void print_bool(const char *key, const char *fmt, bool v)
 
 void print_bytes(const char *key, const char *fmt, uint64_t v)
 {
-	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double d = (double)v;
 	char buf[32];
 	int u = -1;

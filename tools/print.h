@@ -21,7 +21,7 @@ enum print_color {
 	PRINT_BOLD,
 	PRINT_GREEN,  /* interface names, path up */
 	PRINT_YELLOW, /* peers */
-	PRINT_RED,	   /* path down, drops */
+	PRINT_RED,    /* path down, drops */
 };
 
 void print_begin(bool json, bool color);

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 
 static int apply_dev(struct avpnl *h, uint32_t ifindex, const struct setreq *req, const int *fds)
 {
-	struct avpnl_dev_set ds = {0};
+	struct avpnl_dev_set ds = { 0 };
 	size_t i;
 	int r;
 
@@ -125,7 +125,7 @@ static int apply_peer(struct avpnl *h, uint32_t ifindex, const struct setreq_pee
 
 int set_main(int argc, char **argv)
 {
-	int fds[AUTOVPN_MAX_UPLINKS] = {-1, -1};
+	int fds[AUTOVPN_MAX_UPLINKS] = { -1, -1 };
 	struct setreq req;
 	struct avpnl *h = NULL;
 	char err[512];

@@ -182,8 +182,8 @@ static int parse_list(struct parser *p, struct avpnl_peer *peer, bool routes)
 		buf[len] = '\0';
 		if (prefix_parse(buf, &pfx, &why))
 			return fail(p, "%s: bad prefix '%s': %s", word, buf, why);
-		r = routes ? avpnl_peer_add_route(peer, &pfx, remove)
-			   : avpnl_peer_add_allowed(peer, &pfx, remove);
+		r = routes ? avpnl_peer_add_route(peer, &pfx, remove) :
+			     avpnl_peer_add_allowed(peer, &pfx, remove);
 		if (r) {
 			snprintf(p->err, p->errlen, "out of memory");
 			return r;
@@ -354,8 +354,8 @@ static int parse_key(struct parser *p, struct setreq_peer *sp)
 				return fail(p, "key %s: empty %s file name", slot, s);
 		} else if (!strcmp(s, "rekey-packets") || !strcmp(s, "limit-packets")) {
 			bool rekey = s[0] == 'r';
-			unsigned int bit =
-			    rekey ? AVPNL_KEY_REKEY_PACKETS : AVPNL_KEY_LIMIT_PACKETS;
+			unsigned int bit = rekey ? AVPNL_KEY_REKEY_PACKETS :
+						   AVPNL_KEY_LIMIT_PACKETS;
 
 			p->i++;
 			if (op->key.set & bit)
@@ -511,7 +511,7 @@ static int parse_peer_word(struct parser *p, struct setreq_peer *sp, const char 
 
 int setreq_parse(int argc, char *const *argv, struct setreq *req, char *err, size_t errlen)
 {
-	struct parser p = {.argc = argc, .argv = argv, .err = err, .errlen = errlen, .req = req};
+	struct parser p = { .argc = argc, .argv = argv, .err = err, .errlen = errlen, .req = req };
 	struct setreq_peer *sp = NULL;
 	const char *w;
 	bool seen_aa = false;

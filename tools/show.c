@@ -218,9 +218,9 @@ static void print_path(const struct avpnl_peer_path *pa)
 	print_u64("id", "  path %s: ", pa->id);
 	print_u64("uplink", "uplink %s", pa->uplink);
 	print_str("endpoint", " -> %s",
-		  (pa->set & AVPNL_PEER_PATH_REMOTE) ? endpoint_format(&pa->remote, buf,
-								       sizeof(buf))
-					     : "(none)");
+		  (pa->set & AVPNL_PEER_PATH_REMOTE) ?
+			  endpoint_format(&pa->remote, buf, sizeof(buf)) :
+			  "(none)");
 	print_str_color(up ? PRINT_GREEN : PRINT_RED, "state", ", %s", up ? "up" : "down");
 	print_u64("priority", ", priority %s", pa->priority);
 	print_u64("class_mask", ", class-mask %s\n", pa->class_mask);
@@ -303,7 +303,7 @@ static void print_dev(const struct show_view *v, bool first)
 
 int show_main(int argc, char **argv)
 {
-	struct collect c = {0};
+	struct collect c = { 0 };
 	const char *ifname = NULL;
 	bool json = false, dump = false;
 	struct avpnl *h;

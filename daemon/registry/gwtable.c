@@ -70,15 +70,13 @@ void gwtable_free(struct gwtable_entry *gws, uint32_t n)
  * indexes.  The shared key is kept only if the registry key is unchanged.
  */
 int gwtable_build(struct registry *r, struct orgconf *cfg, struct gwtable_entry *old,
-		  uint32_t old_n,
-		  const struct orgconf *old_cfg, struct gwtable_entry **out_gws,
-		  uint32_t **out_hash,
-		  uint32_t *out_mask)
+		  uint32_t old_n, const struct orgconf *old_cfg, struct gwtable_entry **out_gws,
+		  uint32_t **out_hash, uint32_t *out_mask)
 {
 	uint32_t n = (uint32_t)cfg->n_networks, nb = 16, *hash;
 	struct gwtable_entry *gws;
-	int same_key = old_cfg && !memcmp(old_cfg->registry_private_key,
-					  cfg->registry_private_key, 32);
+	int same_key = old_cfg &&
+		       !memcmp(old_cfg->registry_private_key, cfg->registry_private_key, 32);
 
 	while (nb < n * 2)
 		nb <<= 1;
@@ -96,8 +94,8 @@ int gwtable_build(struct registry *r, struct orgconf *cfg, struct gwtable_entry 
 		if (!net->has_public_key)
 			continue;
 		if (old && old_cfg) {
-			const struct orgconf_network *on = orgconf_find_by_key(old_cfg,
-									       net->public_key);
+			const struct orgconf_network *on =
+				orgconf_find_by_key(old_cfg, net->public_key);
 
 			if (on && on->index < old_n) {
 				gws[i] = old[on->index];

@@ -15,8 +15,7 @@
 
 /* The sealed answer's length, or 0 (no answer) if it does not fit. */
 static size_t seal_reply(struct registry *r, struct gwtable_entry *g, uint8_t type,
-			 const uint8_t *body,
-			 size_t blen, uint8_t *out, size_t cap)
+			 const uint8_t *body, size_t blen, uint8_t *out, size_t cap)
 {
 	ssize_t n = seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
 			     seal_next_counter(&r->ctr), &g->key, body, blen);
@@ -33,8 +32,7 @@ static void source(struct endpoint *ep, const struct handle_rx *rx)
 
 /* Records where an uplink is; returns 1 if its contact information changed. */
 static int note_uplink(struct registry *r, struct gwtable_entry *g, const struct handle_rx *rx,
-		       uint8_t ul,
-		       const struct endpoint *priv, uint8_t nat, uint64_t now_ms)
+		       uint8_t ul, const struct endpoint *priv, uint8_t nat, uint64_t now_ms)
 {
 	struct gwtable_uplink *u = &g->ul[ul];
 	struct endpoint pub;
@@ -123,9 +121,22 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		c->err = 1;
 }
 
+/* A gateway's own role as the protocol names it. */
+static uint8_t role_of(enum orgconf_mode mode)
+{
+	switch (mode) {
+	case ORGCONF_MODE_HUB:
+		return PROTO_ROLE_HUB;
+	case ORGCONF_MODE_SPOKE:
+		return PROTO_ROLE_SPOKE;
+	default:
+		return PROTO_ROLE_OFF;
+	}
+}
+
 static size_t reply_register(struct registry *r, struct gwtable_entry *g,
-			     const struct handle_rx *rx,
-			     const struct proto_reg_req *m, uint8_t *out, size_t cap)
+			     const struct handle_rx *rx, const struct proto_reg_req *m,
+			     uint8_t *out, size_t cap)
 {
 	uint32_t net = gwtable_index(r, g);
 	const struct orgconf_network *me = &r->cfg->networks[net];
@@ -138,8 +149,7 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 	hdr.version = r->cfg->version;
 	hdr.keepalive_ms = r->keepalive_ms;
 	hdr.uplink = m->uplink;
-	hdr.role = me->mode == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB :
-		   me->mode == ORGCONF_MODE_SPOKE ? PROTO_ROLE_SPOKE : PROTO_ROLE_OFF;
+	hdr.role = role_of(me->mode);
 	source(&hdr.observed, rx);
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;

@@ -54,6 +54,8 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 	json_object *o = json_object_new_object(), *ups = json_object_new_array();
 	uint64_t last = 0;
 	uint8_t nat = PROTO_NAT_UNKNOWN;
+	const char *state;
+	bool up;
 
 	json_object_object_add(o, "name", jstr(n->name));
 	json_object_object_add(o, "mode", jstr(orgconf_mode_name(n->mode)));
@@ -67,9 +69,8 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 			continue;
 		uo = json_object_new_object();
 		json_object_object_add(uo, "uplink", jstr(u ? "wan2" : "wan1"));
-		json_object_object_add(uo, "connected",
-				       json_object_new_boolean(gwtable_uplink_connected(r, gu,
-											now)));
+		up = gwtable_uplink_connected(r, gu, now);
+		json_object_object_add(uo, "connected", json_object_new_boolean(up));
 		json_object_object_add(uo, "public", jep(&gu->pub));
 		json_object_object_add(uo, "private", jep(&gu->priv));
 		json_object_object_add(uo, "nat", jstr(proto_nat_name(gu->nat)));
@@ -81,9 +82,11 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 			nat = gu->nat;
 		}
 	}
-	json_object_object_add(o, "state",
-			       jstr(!g->registered ? "never" :
-				    gwtable_connected(r, g, now) ? "connected" : "disconnected"));
+	if (!g->registered)
+		state = "never";
+	else
+		state = gwtable_connected(r, g, now) ? "connected" : "disconnected";
+	json_object_object_add(o, "state", jstr(state));
 	/* Manual port forwarding is a config fact, whatever the gateway measured. */
 	if (n->nat_manual)
 		nat = PROTO_NAT_MANUAL;

@@ -59,16 +59,16 @@ struct gwtable_paths {
  * index).  Kept small: 100,000 gateways must fit in < 1 KiB each.
  */
 struct gwtable_entry {
-	uint8_t pk[32];		     /* copy of the config's key: lookups touch one struct */
-	struct seal_key key;	     /* shared with the gateway; valid if key_ready */
+	uint8_t pk[32];	     /* copy of the config's key: lookups touch one struct */
+	struct seal_key key; /* shared with the gateway; valid if key_ready */
 	struct replay_window win;
 	struct gwtable_uplink ul[PROTO_MAX_UPLINKS];
 	struct gwtable_paths *paths; /* NULL until it reports any */
 	uint64_t seen_version;	     /* config version it last said it holds */
 	uint32_t hnext;		     /* hash chain (index + 1; 0 = end) */
 	uint8_t key_ready;
-	uint8_t push;		     /* PROTO_PUSH_* pending, 0 = none */
-	uint8_t registered;	     /* ever registered with this registry */
+	uint8_t push;	    /* PROTO_PUSH_* pending, 0 = none */
+	uint8_t registered; /* ever registered with this registry */
 };
 
 /* A computed peer list ready for paging, cached for a few gateways. */
@@ -76,8 +76,8 @@ struct view_cache {
 	uint32_t net; /* UINT32_MAX = empty slot */
 	uint64_t used;
 	struct topology_view *view;
-	struct proto_page_item *items;	 /* one per peer */
-	struct proto_subnet *subnets;	 /* all peers' routes + allowed sources */
+	struct proto_page_item *items;	  /* one per peer */
+	struct proto_subnet *subnets;	  /* all peers' routes + allowed sources */
 	struct proto_page_cursor *starts; /* page starts */
 	uint32_t n_pages;
 };
@@ -130,7 +130,7 @@ struct registry {
 	struct loop_timer http_timer;
 
 	uint32_t push_cursor;	/* next gateway to look at for pending pushes */
-	uint32_t push_pending;  /* gateways with a config push to send now */
+	uint32_t push_pending;	/* gateways with a config push to send now */
 	uint32_t peers_pending; /* gateways with a peers push, sent once a second */
 	uint8_t peers_flushing;
 	uint64_t peers_next_ms;

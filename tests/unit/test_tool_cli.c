@@ -97,7 +97,7 @@ static const char *write_file(const char *name, const char *text, mode_t mode)
 
 START_TEST(test_word_match)
 {
-	static const char *const w[] = {"show", "set", "link", "genkey", "monitor"};
+	static const char *const w[] = { "show", "set", "link", "genkey", "monitor" };
 
 	ck_assert_int_eq(word_match("show", w, 5), 0);
 	ck_assert_int_eq(word_match("sh", w, 5), 0);
@@ -148,8 +148,7 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->peer.rx_index, 11);
 	ck_assert_uint_eq(sp->peer.tx_index, 22);
 	ck_assert_uint_eq(sp->peer.n_routes, 3);
-	ck_assert_str_eq(prefix_format(&sp->peer.routes[1].prefix, buf, sizeof(buf)),
-			 "fd02::/64");
+	ck_assert_str_eq(prefix_format(&sp->peer.routes[1].prefix, buf, sizeof(buf)), "fd02::/64");
 	ck_assert(!sp->peer.routes[0].remove && sp->peer.routes[2].remove);
 	ck_assert_str_eq(prefix_format(&sp->peer.routes[2].prefix, buf, sizeof(buf)),
 			 "10.9.0.0/16");
@@ -159,9 +158,9 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->peer.n_paths, 2);
 	pa = &sp->peer.paths[0];
 	ck_assert_uint_eq(pa->id, 0);
-	ck_assert_uint_eq(pa->set,
-			  AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE | AVPNL_PEER_PATH_STATE |
-				       AVPNL_PEER_PATH_PRIORITY | AVPNL_PEER_PATH_CLASS_MASK);
+	ck_assert_uint_eq(pa->set, AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE |
+					   AVPNL_PEER_PATH_STATE | AVPNL_PEER_PATH_PRIORITY |
+					   AVPNL_PEER_PATH_CLASS_MASK);
 	ck_assert_uint_eq(pa->state, AUTOVPN_PATH_UP);
 	ck_assert_uint_eq(pa->priority, 3);
 	ck_assert_uint_eq(pa->class_mask, 5);
@@ -183,7 +182,8 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->ops[0].key.rekey_secs, 60);
 	ck_assert_uint_eq(sp->ops[0].key.lifetime_secs, 90);
 	ck_assert_uint_eq(sp->ops[0].key.set, AVPNL_KEY_REKEY_PACKETS | AVPNL_KEY_LIMIT_PACKETS |
-						  AVPNL_KEY_REKEY_SECS | AVPNL_KEY_LIFETIME_SECS);
+						      AVPNL_KEY_REKEY_SECS |
+						      AVPNL_KEY_LIFETIME_SECS);
 	ck_assert_int_eq(sp->ops[1].type, SETREQ_KEY_SWAP);
 	ck_assert_int_eq(sp->ops[2].type, SETREQ_KEY_DEL);
 	ck_assert_uint_eq(sp->ops[2].key.slot, AUTOVPN_KEY_SLOT_PREVIOUS);
