@@ -11,24 +11,7 @@
 
 #include "wire/proto.h"
 
-static struct endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } } };
-
-	e.port = port;
-
-	return e;
-}
-
-static struct proto_subnet sub4(uint8_t a, uint8_t b, uint8_t c, uint8_t plen, uint8_t flags)
-{
-	struct proto_subnet s = {
-		.prefix = { .addr = { .family = AF_INET, .bytes = { a, b, c, 0 } }, .len = plen },
-		.flags = flags,
-	};
-
-	return s;
-}
+#include "unit_proto.h"
 
 /* Every strict prefix and one extra byte must be rejected. */
 #define CHECK_TRUNCATIONS(dec, buf, n, type)                               \
