@@ -7,6 +7,13 @@
 #                $(RESULTS)/<suite>.res with one "PASS name" / "FAIL name" line
 #                per test (see tests/summary.sh)
 #   BENCH        targets that `make bench` runs
+#
+# Userspace is linked from archives (docs/architecture.md): daemon/lib is
+# $(B)/libavpn.a, and every program's code but its main.c is an archive of
+# its own ($(B)/libregistry.a, libgateway.a, libtool.a), which the program,
+# its unit tests (tests/unit) and its fuzzers (tests/fuzz) link. Each comes
+# plain, under ASan/UBSan ($(B)/asan/) and for libFuzzer ($(B)/fuzz/).
+# Includes are relative to daemon/lib ("base/addr.h") or uapi.
 
 # The module is built against the running kernel when its headers are present,
 # otherwise against the newest installed Debian headers (dev machines and CI
@@ -28,7 +35,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi -I$(CURDIR) \
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi \
 	$(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS)
 
@@ -36,13 +43,36 @@ BINS :=
 CHECK_SUITES :=
 BENCH :=
 
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+# Sanitizer builds of the same sources, for the unit tests under ASan/UBSan.
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c $< -o $@
+
+# $(call archives,NAME,SOURCES): $(B)/libNAME.a and $(B)/asan/libNAME.a.
+# (tests/fuzz/build.mk adds $(B)/fuzz/libNAME.a for the names in FUZZ_LIBS.)
+define archives
+$(B)/lib$(1).a: $(2:%.c=$(B)/%.o)
+	rm -f $$@ && ar rcs $$@ $$^
+$(B)/asan/lib$(1).a: $(2:%.c=$(B)/asan/%.o)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+-include $(2:%.c=$(B)/%.d) $(2:%.c=$(B)/asan/%.d)
+endef
+
 .PHONY: all module userspace check bench clean deps fuzz
 all: module userspace
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 
-include $(sort $(wildcard */build.mk tests/*/build.mk))
+# The programs' fragments first: the tests' rules use their source lists.
+include $(sort $(wildcard */build.mk)) $(sort $(wildcard tests/*/build.mk))
 
 userspace: $(BINS)
 
@@ -55,6 +85,17 @@ check:
 	tests/summary.sh $(RESULTS) $(CHECK_SUITES)
 
 bench: $(BENCH)
+
+# make format-check: the userspace C files follow .clang-format (kernel
+# style, 100 columns); clang-format prints what it would change and fails.
+# make format: rewrites them so. (The module keeps its own hand formatting.)
+FORMAT_FILES = $(sort $(wildcard daemon/lib/*/*.[ch] daemon/registry/*.[ch] \
+	daemon/gateway/*.[ch] tools/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/sim/*.[ch]))
+.PHONY: format format-check
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+format:
+	clang-format -i $(FORMAT_FILES)
 
 deps:
 	tests/deps.sh

@@ -5,7 +5,7 @@
  * Keys go to stdout. When stdout is a regular file that group or others can
  * access (the shell created it under umask 022), it is made 0600 before the
  * key is written: key files must be private, and the readers (key.h,
- * keyfile.h) refuse files that are not.
+ * datakey.h) refuse files that are not.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "base/key.h"
-#include "tools/keyfile.h"
-#include "tools/tool.h"
+#include "datakey.h"
+#include "tool.h"
 
 static int private_stdout(void)
 {
@@ -37,16 +37,17 @@ static int write_key(const char *text)
 	return 0;
 }
 
-int cmd_genkey(int argc, char **argv)
+int genkey_main(int argc, char **argv)
 {
 	uint8_t data[DATAKEY_LEN], priv[KEY_LEN];
 	char b64[DATAKEY_B64_LEN + 1];
 	bool want_data = false;
 	int r;
 
-	if (argc == 1 && is_help(argv[0])) {
-		printf("Usage: " PROG " genkey          # X25519 private key, base64 (44 chars)\n"
-		       "       " PROG " genkey --data   # DATA key file: base64 of a 32-byte\n"
+	if (argc == 1 && tool_is_help(argv[0])) {
+		printf("Usage: " TOOL_PROG " genkey          # X25519 private key, base64"
+		       " (44 chars)\n"
+		       "       " TOOL_PROG " genkey --data   # DATA key file: base64 of a 32-byte\n"
 		       "                                # AES-256-GCM key and a 4-byte salt\n");
 		return 0;
 	}
@@ -74,15 +75,15 @@ int cmd_genkey(int argc, char **argv)
 	return r;
 }
 
-int cmd_pubkey(int argc, char **argv)
+int genkey_pubkey_main(int argc, char **argv)
 {
 	uint8_t priv[KEY_LEN], pub[KEY_LEN];
 	char buf[128], out[KEY_B64_SIZE];
 	size_t len = 0, start = 0;
 	int r = 1;
 
-	if (argc == 1 && is_help(argv[0])) {
-		printf("Usage: " PROG " pubkey < PRIVATE_KEY_FILE\n"
+	if (argc == 1 && tool_is_help(argv[0])) {
+		printf("Usage: " TOOL_PROG " pubkey < PRIVATE_KEY_FILE\n"
 		       "Prints the public key of the base64 private key on stdin.\n");
 		return 0;
 	}

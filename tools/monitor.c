@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "nl/avpnl_event.h"
-#include "tools/tool.h"
+#include "tool.h"
 
 struct mon {
 	uint32_t ifindex; /* 0 = every device */
@@ -44,17 +44,18 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 	if (ev->has_key_id)
 		printf(" key %u", ev->key_id);
 	putchar('\n');
-	return fflush(stdout) ? -1 : 0;
+	/* -EPIPE: a code netlink receives never return (see avpnl.c). */
+	return fflush(stdout) ? -EPIPE : 0;
 }
 
-int cmd_monitor(int argc, char **argv)
+int monitor_main(int argc, char **argv)
 {
-	struct mon m = {0};
+	struct mon m = { 0 };
 	struct avpnl *h;
 	int r;
 
-	if (argc >= 1 && is_help(argv[0])) {
-		printf("Usage: " PROG " monitor [IFACE]\n"
+	if (argc >= 1 && tool_is_help(argv[0])) {
+		printf("Usage: " TOOL_PROG " monitor [IFACE]\n"
 		       "Prints kernel events, one per line, until interrupted:\n"
 		       "  key-rekey IFACE peer ID key KID     (rekey threshold reached)\n"
 		       "  key-expired IFACE peer ID key KID   (key hit a hard limit)\n");
@@ -77,7 +78,7 @@ int cmd_monitor(int argc, char **argv)
 	}
 	for (;;) {
 		r = avpnl_event_recv(h, on_event, &m);
-		if (r == -1) {
+		if (r == -EPIPE) {
 			r = tool_error("writing output");
 			break;
 		}

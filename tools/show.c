@@ -15,14 +15,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tools/print.h"
-#include "tools/show.h"
-#include "tools/tool.h"
+#include "print.h"
+#include "show.h"
+#include "tool.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " show [IFACE] [--json]\n"
-		   "       " PROG " show [IFACE] dump\n"
+	fprintf(f, "Usage: " TOOL_PROG " show [IFACE] [--json]\n"
+		   "       " TOOL_PROG " show [IFACE] dump\n"
 		   "\n"
 		   "Shows every autovpn device (or IFACE): uplinks, drop counters, peers with\n"
 		   "their routes, allowed sources, paths, keys and counters. Colour on a\n"
@@ -33,7 +33,7 @@ static void usage(FILE *f)
 /* ---- collecting ---- */
 
 struct collect {
-	struct dev_view *views;
+	struct show_view *views;
 	size_t n, cap;
 	int err;
 };
@@ -46,7 +46,9 @@ static int prefix_sort(const void *a, const void *b)
 
 static int path_sort(const void *a, const void *b)
 {
-	return (int)((const struct avpnl_peer_path *)a)->id - (int)((const struct avpnl_peer_path *)b)->id;
+	const struct avpnl_peer_path *x = a, *y = b;
+
+	return (int)x->id - (int)y->id;
 }
 
 static int key_sort(const void *a, const void *b)
@@ -77,7 +79,7 @@ static struct avpnl_peer_prefix *dup_prefixes(const struct avpnl_peer_prefix *sr
 
 static int collect_peer(const struct avpnl_peer *p, void *arg)
 {
-	struct dev_view *v = arg;
+	struct show_view *v = arg;
 	struct avpnl_peer *c;
 
 	if (v->n_peers == v->cap_peers) {
@@ -126,7 +128,7 @@ static int collect_dev(const struct avpnl_dev *d, void *arg)
 
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 4;
-		struct dev_view *nv = realloc(c->views, ncap * sizeof(*nv));
+		struct show_view *nv = realloc(c->views, ncap * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
@@ -153,8 +155,8 @@ static void free_views(struct collect *c)
 
 static int view_sort(const void *a, const void *b)
 {
-	uint32_t x = ((const struct dev_view *)a)->dev.ifindex;
-	uint32_t y = ((const struct dev_view *)b)->dev.ifindex;
+	uint32_t x = ((const struct show_view *)a)->dev.ifindex;
+	uint32_t y = ((const struct show_view *)b)->dev.ifindex;
 
 	return x < y ? -1 : x > y;
 }
@@ -167,20 +169,20 @@ static void print_drops(const char *indent, const uint64_t *d)
 	bool any = false;
 	unsigned int i;
 
-	pr_obj_open("drops");
-	pr_text("%sdrops: ", indent);
+	print_obj_open("drops");
+	print_text("%sdrops: ", indent);
 	for (i = 1; i < __AUTOVPN_DROP_MAX; i++) {
 		const char *name = avpnl_drop_name(i);
 
 		/* Text lists only what happened; JSON always has every reason. */
 		snprintf(fmt, sizeof(fmt), "%s%s %%s", any ? ", " : "", name);
-		pr_u64(name, d[i] ? fmt : NULL, d[i]);
+		print_u64(name, d[i] ? fmt : NULL, d[i]);
 		any |= d[i] != 0;
 	}
 	if (!any)
-		pr_text("none");
-	pr_text("\n");
-	pr_obj_close();
+		print_text("none");
+	print_text("\n");
+	print_obj_close();
 }
 
 static void print_prefixes(const char *key, const char *label, const struct avpnl_peer_prefix *arr,
@@ -189,22 +191,22 @@ static void print_prefixes(const char *key, const char *label, const struct avpn
 	char buf[PREFIX_STRLEN];
 	size_t i;
 
-	pr_text("  %s: ", label);
-	pr_arr_open(key, ", ");
+	print_text("  %s: ", label);
+	print_arr_open(key, ", ");
 	for (i = 0; i < n; i++)
-		pr_str(NULL, "%s", prefix_format(&arr[i].prefix, buf, sizeof(buf)));
-	pr_arr_close();
-	pr_text("\n");
+		print_str(NULL, "%s", prefix_format(&arr[i].prefix, buf, sizeof(buf)));
+	print_arr_close();
+	print_text("\n");
 }
 
 static void print_transfer(const char *indent, uint64_t rxp, uint64_t rxb, uint64_t txp,
 			   uint64_t txb)
 {
-	pr_text("%stransfer: ", indent);
-	pr_u64("rx_packets", "%s packets", rxp);
-	pr_bytes("rx_bytes", " (%s) received, ", rxb);
-	pr_u64("tx_packets", "%s packets", txp);
-	pr_bytes("tx_bytes", " (%s) sent\n", txb);
+	print_text("%stransfer: ", indent);
+	print_u64("rx_packets", "%s packets", rxp);
+	print_bytes("rx_bytes", " (%s) received, ", rxb);
+	print_u64("tx_packets", "%s packets", txp);
+	print_bytes("tx_bytes", " (%s) sent\n", txb);
 }
 
 static void print_path(const struct avpnl_peer_path *pa)
@@ -212,95 +214,96 @@ static void print_path(const struct avpnl_peer_path *pa)
 	char buf[ENDPOINT_STRLEN];
 	bool up = pa->state == AUTOVPN_PATH_UP;
 
-	pr_obj_open(NULL);
-	pr_u64("id", "  path %s: ", pa->id);
-	pr_u64("uplink", "uplink %s", pa->uplink);
-	pr_str("endpoint", " -> %s",
-	       (pa->set & AVPNL_PEER_PATH_REMOTE) ? endpoint_format(&pa->remote, buf, sizeof(buf))
-					     : "(none)");
-	pr_str_color(up ? PR_GREEN : PR_RED, "state", ", %s", up ? "up" : "down");
-	pr_u64("priority", ", priority %s", pa->priority);
-	pr_u64("class_mask", ", class-mask %s\n", pa->class_mask);
+	print_obj_open(NULL);
+	print_u64("id", "  path %s: ", pa->id);
+	print_u64("uplink", "uplink %s", pa->uplink);
+	print_str("endpoint", " -> %s",
+		  (pa->set & AVPNL_PEER_PATH_REMOTE) ?
+			  endpoint_format(&pa->remote, buf, sizeof(buf)) :
+			  "(none)");
+	print_str_color(up ? PRINT_GREEN : PRINT_RED, "state", ", %s", up ? "up" : "down");
+	print_u64("priority", ", priority %s", pa->priority);
+	print_u64("class_mask", ", class-mask %s\n", pa->class_mask);
 	print_transfer("    ", pa->rx_packets, pa->rx_bytes, pa->tx_packets, pa->tx_bytes);
-	pr_obj_close();
+	print_obj_close();
 }
 
 static void print_key(const struct avpnl_key *k)
 {
 	const char *slot = avpnl_key_slot_name(k->slot);
 
-	pr_obj_open(NULL);
-	pr_str("slot", "  key %s: ", slot ? slot : "?");
-	pr_u64("id", "id %s", k->id);
-	pr_u64("age_secs", ", age %s s", k->age_secs);
-	pr_u64("tx_packets", ", %s packets sent\n", k->tx_packets);
-	pr_obj_close();
+	print_obj_open(NULL);
+	print_str("slot", "  key %s: ", slot ? slot : "?");
+	print_u64("id", "id %s", k->id);
+	print_u64("age_secs", ", age %s s", k->age_secs);
+	print_u64("tx_packets", ", %s packets sent\n", k->tx_packets);
+	print_obj_close();
 }
 
 static void print_peer(const struct avpnl_peer *p)
 {
 	size_t i;
 
-	pr_obj_open(NULL);
-	pr_text("\n");
-	pr_u64("id", "peer: %s", p->id);
-	pr_str("name", p->name[0] ? " (%s)" : NULL, p->name);
-	pr_text("\n");
-	pr_u64("rx_index", "  rx-index: %s\n", p->rx_index);
-	pr_u64("tx_index", "  tx-index: %s\n", p->tx_index);
+	print_obj_open(NULL);
+	print_text("\n");
+	print_u64("id", "peer: %s", p->id);
+	print_str("name", p->name[0] ? " (%s)" : NULL, p->name);
+	print_text("\n");
+	print_u64("rx_index", "  rx-index: %s\n", p->rx_index);
+	print_u64("tx_index", "  tx-index: %s\n", p->tx_index);
 	print_transfer("  ", p->rx_packets, p->rx_bytes, p->tx_packets, p->tx_bytes);
 	print_drops("  ", p->drops);
 	print_prefixes("routes", "routes", p->routes, p->n_routes);
 	print_prefixes("allowed", "allowed", p->allowed, p->n_allowed);
-	pr_arr_open("paths", NULL);
+	print_arr_open("paths", NULL);
 	for (i = 0; i < p->n_paths; i++)
 		print_path(&p->paths[i]);
-	pr_arr_close();
-	pr_arr_open("keys", NULL);
+	print_arr_close();
+	print_arr_open("keys", NULL);
 	for (i = 0; i < p->n_keys; i++)
 		print_key(&p->keys[i]);
-	pr_arr_close();
-	pr_obj_close();
+	print_arr_close();
+	print_obj_close();
 }
 
-static void print_dev(const struct dev_view *v, bool first)
+static void print_dev(const struct show_view *v, bool first)
 {
 	const struct avpnl_dev *d = &v->dev;
 	char buf[ENDPOINT_STRLEN];
 	size_t i;
 
-	pr_obj_open(NULL);
+	print_obj_open(NULL);
 	if (!first)
-		pr_text("\n");
-	pr_str_color(PR_GREEN, "name", "interface: %s\n", d->ifname);
-	pr_u64("ifindex", "  ifindex: %s\n", d->ifindex);
-	pr_u64("mtu", "  mtu: %s\n", d->mtu);
-	pr_bool("active_active", "  active-active: %s\n", d->active_active);
-	pr_arr_open("uplinks", NULL);
+		print_text("\n");
+	print_str_color(PRINT_GREEN, "name", "interface: %s\n", d->ifname);
+	print_u64("ifindex", "  ifindex: %s\n", d->ifindex);
+	print_u64("mtu", "  mtu: %s\n", d->mtu);
+	print_bool("active_active", "  active-active: %s\n", d->active_active);
+	print_arr_open("uplinks", NULL);
 	for (i = 0; i < d->n_uplinks; i++) {
-		pr_obj_open(NULL);
-		pr_u64("id", "  uplink %s: ", d->uplinks[i].id);
+		print_obj_open(NULL);
+		print_u64("id", "  uplink %s: ", d->uplinks[i].id);
 		if (d->uplinks[i].has_local)
-			pr_str("local", "%s\n",
-			       endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)));
+			print_str("local", "%s\n",
+				  endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)));
 		else
-			pr_text("(no address)\n");
-		pr_obj_close();
+			print_text("(no address)\n");
+		print_obj_close();
 	}
-	pr_arr_close();
+	print_arr_close();
 	print_drops("  ", d->drops);
-	pr_arr_open("peers", NULL);
+	print_arr_open("peers", NULL);
 	for (i = 0; i < v->n_peers; i++)
 		print_peer(&v->peers[i]);
-	pr_arr_close();
-	pr_obj_close();
+	print_arr_close();
+	print_obj_close();
 }
 
 /* ---- the command ---- */
 
-int cmd_show(int argc, char **argv)
+int show_main(int argc, char **argv)
 {
-	struct collect c = {0};
+	struct collect c = { 0 };
 	const char *ifname = NULL;
 	bool json = false, dump = false;
 	struct avpnl *h;
@@ -308,7 +311,7 @@ int cmd_show(int argc, char **argv)
 	int r, ret = 1;
 
 	for (i = 0; i < (size_t)argc; i++) {
-		if (is_help(argv[i])) {
+		if (tool_is_help(argv[i])) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
@@ -373,14 +376,14 @@ int cmd_show(int argc, char **argv)
 		ret = fflush(stdout) ? tool_error("writing output: %s", strerror(errno)) : 0;
 		goto out;
 	}
-	pr_begin(json, isatty(STDOUT_FILENO));
-	pr_obj_open(NULL);
-	pr_arr_open("interfaces", NULL);
+	print_begin(json, isatty(STDOUT_FILENO));
+	print_obj_open(NULL);
+	print_arr_open("interfaces", NULL);
 	for (i = 0; i < c.n; i++)
 		print_dev(&c.views[i], i == 0);
-	pr_arr_close();
-	pr_obj_close();
-	ret = pr_end() ? tool_error("writing output: %s", strerror(EIO)) : 0;
+	print_arr_close();
+	print_obj_close();
+	ret = print_end() ? tool_error("writing output: %s", strerror(EIO)) : 0;
 out:
 	free_views(&c);
 	avpnl_close(h);

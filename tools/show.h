@@ -12,13 +12,13 @@
 #include "nl/avpnl_dev.h"
 #include "nl/avpnl_peer.h"
 
-struct dev_view {
+struct show_view {
 	struct avpnl_dev dev;
 	size_t n_peers, cap_peers;
 	struct avpnl_peer *peers;
 };
 
 /* `show IFACE dump`: tab-separated lines (format in docs/tools.md). */
-void show_dump(const struct dev_view *v);
+void show_dump(const struct show_view *v);
 
 #endif /* AVPN_TOOL_SHOW_H */

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "tools/show.h"
+#include "show.h"
 
 static void prefixes(const struct avpnl_peer_prefix *arr, size_t n)
 {
@@ -49,9 +49,9 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 
 		printf("path\t%s\t%u\t%u\t%u\t%s\t%s\t%u\t%u\t%llu\t%llu\t%llu\t%llu\n", ifname,
 		       p->id, pa->id, pa->uplink,
-		       (pa->set & AVPNL_PEER_PATH_REMOTE)
-			   ? endpoint_format(&pa->remote, buf, sizeof(buf))
-			   : "(none)",
+		       (pa->set & AVPNL_PEER_PATH_REMOTE) ?
+			       endpoint_format(&pa->remote, buf, sizeof(buf)) :
+			       "(none)",
 		       pa->state == AUTOVPN_PATH_UP ? "up" : "down", pa->priority, pa->class_mask,
 		       (unsigned long long)pa->rx_packets, (unsigned long long)pa->rx_bytes,
 		       (unsigned long long)pa->tx_packets, (unsigned long long)pa->tx_bytes);
@@ -65,7 +65,7 @@ static void peer(const char *ifname, const struct avpnl_peer *p)
 	}
 }
 
-void show_dump(const struct dev_view *v)
+void show_dump(const struct show_view *v)
 {
 	const struct avpnl_dev *d = &v->dev;
 	char buf[ENDPOINT_STRLEN];
@@ -75,9 +75,9 @@ void show_dump(const struct dev_view *v)
 	       d->active_active ? "on" : "off", v->n_peers);
 	for (i = 0; i < d->n_uplinks; i++)
 		printf("uplink\t%s\t%u\t%s\n", d->ifname, d->uplinks[i].id,
-		       d->uplinks[i].has_local
-			   ? endpoint_format(&d->uplinks[i].local, buf, sizeof(buf))
-			   : "(none)");
+		       d->uplinks[i].has_local ?
+			       endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)) :
+			       "(none)");
 	drops(d->ifname, "-", d->drops);
 	for (i = 0; i < v->n_peers; i++)
 		peer(d->ifname, &v->peers[i]);

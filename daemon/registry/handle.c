@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/registry/registry.h"
 #include "base/key.h"
+#include "registry.h"
 
 /* The sealed answer's length, or 0 (no answer) if it does not fit. */
-static size_t seal_reply(struct registry *r, struct gw *g, uint8_t type, const uint8_t *body,
-			 size_t blen, uint8_t *out, size_t cap)
+static size_t seal_reply(struct registry *r, struct gwtable_entry *g, uint8_t type,
+			 const uint8_t *body, size_t blen, uint8_t *out, size_t cap)
 {
 	ssize_t n = seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
 			     seal_next_counter(&r->ctr), &g->key, body, blen);
@@ -24,17 +24,17 @@ static size_t seal_reply(struct registry *r, struct gw *g, uint8_t type, const u
 }
 
 /* The request's source ip:port (all zero, AF_UNSPEC, if not IPv4/IPv6). */
-static void source(struct endpoint *ep, const struct reg_rx *rx)
+static void source(struct endpoint *ep, const struct handle_rx *rx)
 {
 	memset(ep, 0, sizeof(*ep));
 	endpoint_from_sockaddr(ep, (const struct sockaddr *)&rx->src, sizeof(rx->src));
 }
 
 /* Records where an uplink is; returns 1 if its contact information changed. */
-static int note_uplink(struct registry *r, struct gw *g, const struct reg_rx *rx, uint8_t ul,
-		       const struct endpoint *priv, uint8_t nat, uint64_t now_ms)
+static int note_uplink(struct registry *r, struct gwtable_entry *g, const struct handle_rx *rx,
+		       uint8_t ul, const struct endpoint *priv, uint8_t nat, uint64_t now_ms)
 {
-	struct gw_uplink *u = &g->ul[ul];
+	struct gwtable_uplink *u = &g->ul[ul];
 	struct endpoint pub;
 	int changed;
 
@@ -52,7 +52,7 @@ static int note_uplink(struct registry *r, struct gw *g, const struct reg_rx *rx
 
 struct page_ctx {
 	struct registry *r;
-	struct gw *self;
+	struct gwtable_entry *self;
 	struct view_cache *v;
 	struct proto_resp_writer *w;
 	int err;
@@ -61,10 +61,10 @@ struct page_ctx {
 static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t net,
 			   const struct topology_peer *tp)
 {
-	const struct gw *pg = &r->gws[net];
+	const struct gwtable_entry *pg = &r->gws[net];
 
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
-		const struct gw_uplink *gu = &pg->ul[u];
+		const struct gwtable_uplink *gu = &pg->ul[u];
 		int manual = tp->nat_manual && u < tp->n_nat_endpoints;
 
 		/* Manual port forwarding replaces the observed endpoint. */
@@ -121,10 +121,24 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		c->err = 1;
 }
 
-static size_t reply_register(struct registry *r, struct gw *g, const struct reg_rx *rx,
-			     const struct proto_reg_req *m, uint8_t *out, size_t cap)
+/* A gateway's own role as the protocol names it. */
+static uint8_t role_of(enum orgconf_mode mode)
 {
-	uint32_t net = gw_index(r, g);
+	switch (mode) {
+	case ORGCONF_MODE_HUB:
+		return PROTO_ROLE_HUB;
+	case ORGCONF_MODE_SPOKE:
+		return PROTO_ROLE_SPOKE;
+	default:
+		return PROTO_ROLE_OFF;
+	}
+}
+
+static size_t reply_register(struct registry *r, struct gwtable_entry *g,
+			     const struct handle_rx *rx, const struct proto_reg_req *m,
+			     uint8_t *out, size_t cap)
+{
+	uint32_t net = gwtable_index(r, g);
 	const struct orgconf_network *me = &r->cfg->networks[net];
 	struct proto_reg_resp hdr;
 	struct proto_resp_writer w;
@@ -135,8 +149,7 @@ static size_t reply_register(struct registry *r, struct gw *g, const struct reg_
 	hdr.version = r->cfg->version;
 	hdr.keepalive_ms = r->keepalive_ms;
 	hdr.uplink = m->uplink;
-	hdr.role = me->mode == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB :
-		   me->mode == ORGCONF_MODE_SPOKE ? PROTO_ROLE_SPOKE : PROTO_ROLE_OFF;
+	hdr.role = role_of(me->mode);
 	source(&hdr.observed, rx);
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;
@@ -144,7 +157,7 @@ static size_t reply_register(struct registry *r, struct gw *g, const struct reg_
 		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
 			return 0;
 	} else {
-		struct view_cache *v = reg_view_get(r, net);
+		struct view_cache *v = view_get(r, net);
 		struct proto_page_cursor cur;
 		struct page_ctx c = { r, g, v, &w, 0 };
 
@@ -167,18 +180,18 @@ static size_t reply_register(struct registry *r, struct gw *g, const struct reg_
 	return seal_reply(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
 }
 
-static void note_paths(struct registry *r, struct gw *g, const struct proto_keepalive *m,
+static void note_paths(struct registry *r, struct gwtable_entry *g, const struct proto_keepalive *m,
 		       uint64_t now_ms)
 {
 	for (unsigned int i = 0; i < m->n_paths; i++) {
 		const struct proto_path *pp = &m->paths[i];
-		struct gw *peer = gw_lookup(r, pp->peer_pk);
+		struct gwtable_entry *peer = gwtable_lookup(r, pp->peer_pk);
 		uint32_t pn, j;
-		struct gw_path *e;
+		struct gwtable_path *e;
 
 		if (!peer)
 			continue;
-		pn = gw_index(r, peer);
+		pn = gwtable_index(r, peer);
 		for (j = 0; g->paths && j < g->paths->n; j++) {
 			e = &g->paths->v[j];
 			if (e->peer == pn && e->lu == pp->local_uplink &&
@@ -189,7 +202,7 @@ static void note_paths(struct registry *r, struct gw *g, const struct proto_keep
 			uint32_t cap = g->paths ? g->paths->cap : 0;
 
 			if (!g->paths || g->paths->n == cap) {
-				struct gw_paths *np;
+				struct gwtable_paths *np;
 
 				/* Bounded: a gateway has at most 4 paths per peer. */
 				if (cap >= 4 * 65536)
@@ -220,28 +233,28 @@ static void note_paths(struct registry *r, struct gw *g, const struct proto_keep
  * First pass over a receive batch: find each sender's entry and start
  * loading it into the cache, so the misses of a whole batch overlap instead
  * of stalling one request after the other (100,000 gateways do not fit in
- * the cache).  Nothing here is trusted yet; reg_handle() checks everything.
+ * the cache).  Nothing here is trusted yet; handle_datagram() checks everything.
  */
-struct gw *reg_prefetch(struct registry *r, const uint8_t *buf, size_t len)
+struct gwtable_entry *handle_prefetch(struct registry *r, const uint8_t *buf, size_t len)
 {
 	struct seal_hdr h;
-	struct gw *g;
+	struct gwtable_entry *g;
 
 	if (seal_peek(buf, len, &h))
 		return NULL;
-	g = gw_lookup(r, h.sender_pk);
+	g = gwtable_lookup(r, h.sender_pk);
 	if (g)
 		for (size_t off = 0; off < sizeof(*g); off += 64)
 			__builtin_prefetch((const char *)g + off);
 	return g;
 }
 
-size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, size_t cap,
-		  uint64_t now_ms)
+size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *out, size_t cap,
+		       uint64_t now_ms)
 {
 	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
-	struct gw *g;
+	struct gwtable_entry *g;
 	ssize_t n;
 
 	r->st.rx++;
@@ -253,7 +266,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		r->st.drop_type++;
 		return 0;
 	}
-	g = rx->looked_up ? rx->gw : gw_lookup(r, h.sender_pk);
+	g = rx->looked_up ? rx->gw : gwtable_lookup(r, h.sender_pk);
 	if (!g) {
 		r->st.drop_unknown_key++;
 		return 0;
@@ -302,7 +315,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		r->st.registers++;
 		g->seen_version = m.version;
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
-			reg_mark_peers_changed(r, gw_index(r, g));
+			push_mark_peers(r, gwtable_index(r, g));
 		return reply_register(r, g, rx, &m, out, cap);
 	} else {
 		struct proto_keepalive m;
@@ -315,7 +328,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		r->st.keepalives++;
 		g->seen_version = m.version;
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
-			reg_mark_peers_changed(r, gw_index(r, g));
+			push_mark_peers(r, gwtable_index(r, g));
 		if (m.n_paths)
 			note_paths(r, g, &m, now_ms);
 		a.registry_id = r->id;

@@ -9,15 +9,16 @@
  *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
  *   GET /api/v1/stats            counters, drops by reason
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <microhttpd.h>
 #include <json-c/json.h>
 
 #include "base/endpoint.h"
-#include "base/prefix.h"
 #include "base/key.h"
-#include "daemon/registry/registry.h"
+#include "base/prefix.h"
+#include "registry.h"
 
 static json_object *jstr(const char *s)
 {
@@ -49,25 +50,27 @@ static json_object *jprefix(const struct prefix *p)
 static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now)
 {
 	const struct orgconf_network *n = &r->cfg->networks[i];
-	const struct gw *g = &r->gws[i];
+	const struct gwtable_entry *g = &r->gws[i];
 	json_object *o = json_object_new_object(), *ups = json_object_new_array();
 	uint64_t last = 0;
 	uint8_t nat = PROTO_NAT_UNKNOWN;
+	const char *state;
+	bool up;
 
 	json_object_object_add(o, "name", jstr(n->name));
 	json_object_object_add(o, "mode", jstr(orgconf_mode_name(n->mode)));
 	if (n->has_public_key)
 		json_object_object_add(o, "public_key", jkey(n->public_key));
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
-		const struct gw_uplink *gu = &g->ul[u];
+		const struct gwtable_uplink *gu = &g->ul[u];
 		json_object *uo;
 
 		if (!gu->last_ms)
 			continue;
 		uo = json_object_new_object();
 		json_object_object_add(uo, "uplink", jstr(u ? "wan2" : "wan1"));
-		json_object_object_add(uo, "connected",
-				       json_object_new_boolean(gw_ul_connected(r, gu, now)));
+		up = gwtable_uplink_connected(r, gu, now);
+		json_object_object_add(uo, "connected", json_object_new_boolean(up));
 		json_object_object_add(uo, "public", jep(&gu->pub));
 		json_object_object_add(uo, "private", jep(&gu->priv));
 		json_object_object_add(uo, "nat", jstr(proto_nat_name(gu->nat)));
@@ -79,9 +82,11 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 			nat = gu->nat;
 		}
 	}
-	json_object_object_add(o, "state",
-			       jstr(!g->registered ? "never" :
-				    gw_connected(r, g, now) ? "connected" : "disconnected"));
+	if (!g->registered)
+		state = "never";
+	else
+		state = gwtable_connected(r, g, now) ? "connected" : "disconnected";
+	json_object_object_add(o, "state", jstr(state));
 	/* Manual port forwarding is a config fact, whatever the gateway measured. */
 	if (n->nat_manual)
 		nat = PROTO_NAT_MANUAL;
@@ -115,7 +120,7 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 {
 	json_object *o = gateway_summary(r, i, now), *peers = json_object_new_array();
 	json_object *paths = json_object_new_array();
-	const struct gw *g = &r->gws[i];
+	const struct gwtable_entry *g = &r->gws[i];
 	struct topology_view *v = NULL;
 
 	json_object_object_add(o, "exported_subnets", exported(&r->cfg->networks[i]));
@@ -125,7 +130,7 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 			json_object *po = json_object_new_object(), *rt = json_object_new_array();
 			bool dflt = p->flags & TOPOLOGY_PEER_DEFAULT_ROUTE;
 			bool exit_hub = p->flags & TOPOLOGY_PEER_EXIT_HUB;
-			bool up = gw_connected(r, &r->gws[p->net], now);
+			bool up = gwtable_connected(r, &r->gws[p->net], now);
 
 			json_object_object_add(po, "name", jstr(p->network->name));
 			json_object_object_add(po, "role", jstr(orgconf_mode_name(p->role)));
@@ -151,7 +156,7 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 	}
 	json_object_object_add(o, "peers", peers);
 	for (uint32_t k = 0; g->paths && k < g->paths->n; k++) {
-		const struct gw_path *p = &g->paths->v[k];
+		const struct gwtable_path *p = &g->paths->v[k];
 		json_object *po = json_object_new_object();
 
 		json_object_object_add(po, "peer", jstr(r->cfg->networks[p->peer].name));
@@ -221,12 +226,12 @@ static json_object *org_summary(struct registry *r)
 static json_object *stats(struct registry *r, uint64_t now)
 {
 	json_object *o = json_object_new_object(), *d = json_object_new_object();
-	const struct reg_stats *s = &r->st;
+	const struct registry_stats *s = &r->st;
 	uint32_t reg = 0, conn = 0;
 
 	for (size_t i = 0; i < r->cfg->n_networks; i++) {
 		reg += r->gws[i].registered;
-		conn += (uint32_t)gw_connected(r, &r->gws[i], now);
+		conn += (uint32_t)gwtable_connected(r, &r->gws[i], now);
 	}
 #define N(obj, name, v) json_object_object_add(obj, name, json_object_new_int64((int64_t)(v)))
 	N(o, "registry_id", r->id);
@@ -347,10 +352,11 @@ int http_start(struct registry *r, const char *listen)
 	const char *why;
 	struct MHD_Daemon *d;
 	unsigned int flags = MHD_USE_EPOLL;
+	int ret;
 
 	if (endpoint_parse(listen, &ep, &why)) {
 		log_err("bad http listen address '%s': %s", listen, why);
-		return -1;
+		return -EINVAL;
 	}
 	endpoint_to_sockaddr(&ep, &ss);
 	if (ep.addr.family == AF_INET6)
@@ -360,19 +366,21 @@ int http_start(struct registry *r, const char *listen)
 			     MHD_OPTION_END);
 	if (!d) {
 		log_err("http: cannot listen on %s", listen);
-		return -1;
+		return -EADDRNOTAVAIL;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || loop_add_fd(r->loop, info->epoll_fd, EPOLLIN, on_http_fd, r)) {
+	ret = info ? loop_add_fd(r->loop, info->epoll_fd, EPOLLIN, on_http_fd, r) : -EIO;
+	if (ret) {
 		MHD_stop_daemon(d);
-		return -1;
+		return ret;
 	}
 	r->mhd = d;
 	r->mhd_fd = info->epoll_fd;
 	loop_timer_init(&r->http_timer, on_http_timer, r);
-	if (loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0)) {
+	ret = loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0);
+	if (ret) {
 		http_stop(r);
-		return -1;
+		return ret;
 	}
 	log_info("http api on http://%s/api/v1/", listen);
 	return 0;

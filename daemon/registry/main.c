@@ -20,7 +20,7 @@
 
 #include "base/endpoint.h"
 #include "base/parse.h"
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 static void on_signal(struct loop *l, int signo, void *arg)
 {
@@ -28,7 +28,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 
 	if (signo == SIGHUP) {
 		log_info("SIGHUP: reloading %s", r->config_path);
-		reg_load_config(r, 0);
+		reload_config(r, 0);
 	} else {
 		loop_stop(l);
 	}
@@ -52,7 +52,7 @@ static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 	}
 	if (hit)
-		reg_load_config(r, 0);
+		reload_config(r, 0);
 }
 
 /* Pushes go out between receive batches, a bounded number at a time. */
@@ -60,8 +60,8 @@ static int prepare(struct loop *l, void *arg)
 {
 	struct registry *r = arg;
 
-	reg_push_run(r, clock_mono_ms());
-	return reg_push_timeout_ms(r, clock_mono_ms());
+	push_run(r, clock_mono_ms());
+	return push_timeout_ms(r, clock_mono_ms());
 }
 
 static int setup_watch(struct registry *r)
@@ -115,7 +115,7 @@ static void usage(FILE *f)
 		"      --max-clock-skew S   first-contact freshness window, 0 = off (default %d)\n"
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
-		REG_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REG_DEFAULT_SKEW_S);
+		NET_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REGISTRY_DEFAULT_SKEW_S);
 }
 
 static int bad_value(const char *opt, const char *v, const char *range)
@@ -140,14 +140,14 @@ int main(int argc, char **argv)
 	};
 	static struct registry reg;
 	struct registry *r = &reg;
-	const char *listen[REG_MAX_SOCKS];
+	const char *listen[NET_MAX_SOCKS];
 	unsigned int n_listen = 0;
 	int c, check = 0, rc = 1;
 	char buf[ENDPOINT_STRLEN];
 
 	log_open("autovpn-registry", LOG_DEFAULT_LEVEL, false);
 	r->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
-	r->max_skew_s = REG_DEFAULT_SKEW_S;
+	r->max_skew_s = REGISTRY_DEFAULT_SKEW_S;
 	r->inofd = -1;
 	while ((c = getopt_long(argc, argv, "c:l:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 			r->config_path = optarg;
 			break;
 		case 'l':
-			if (n_listen == REG_MAX_SOCKS) {
+			if (n_listen == NET_MAX_SOCKS) {
 				fprintf(stderr, "too many -l\n");
 				return 2;
 			}
@@ -200,9 +200,8 @@ int main(int argc, char **argv)
 	}
 	if (!r->id)
 		r->id = randombytes_random() | 1;
-	for (unsigned int i = 0; i < VIEW_CACHE_SLOTS; i++)
-		r->views[i].net = UINT32_MAX;
-	if (reg_load_config(r, 1))
+	view_init(r);
+	if (reload_config(r, 1))
 		return 1;
 	if (check)
 		return 0;
@@ -226,9 +225,9 @@ int main(int argc, char **argv)
 out:
 	http_stop(r);
 	net_close(r);
-	reg_views_clear(r);
+	view_clear(r);
 	if (r->cfg) {
-		gw_free_all(r->gws, (uint32_t)r->cfg->n_networks);
+		gwtable_free(r->gws, (uint32_t)r->cfg->n_networks);
 		orgconf_free(r->cfg);
 	}
 	free(r->hash);

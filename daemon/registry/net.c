@@ -14,7 +14,7 @@
 #include <sys/epoll.h>
 
 #include "base/endpoint.h"
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 #define BATCH 64
 #define CMSG_SPACE_PKT CMSG_SPACE(sizeof(struct in6_pktinfo))
@@ -36,28 +36,28 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	snprintf(buf, sizeof(buf), "%s", s);
 	if (!addr_parse(buf, &a, &why)) {
 		ep.addr = a;
-		ep.port = REG_DEFAULT_PORT;
+		ep.port = NET_DEFAULT_PORT;
 		*len = endpoint_to_sockaddr(&ep, ss);
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 int net_open(struct registry *r, const char *listen)
 {
-	struct reg_sock *s;
+	struct net_sock *s;
 	socklen_t len;
-	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO;
+	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO, ret;
 
-	if (r->n_socks >= REG_MAX_SOCKS) {
+	if (r->n_socks >= NET_MAX_SOCKS) {
 		log_err("too many listen addresses");
-		return -1;
+		return -ENOSPC;
 	}
 	s = &r->socks[r->n_socks];
 	memset(s, 0, sizeof(*s));
 	if (parse_listen(listen, &s->addr, &len)) {
 		log_err("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
-		return -1;
+		return -EINVAL;
 	}
 	s->family = s->addr.ss_family;
 	{
@@ -71,8 +71,9 @@ int net_open(struct registry *r, const char *listen)
 	}
 	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
+		ret = -errno;
 		log_err("socket: %s", strerror(errno));
-		return -1;
+		return ret;
 	}
 	/* Above rmem_max if we may (root): bursts of 100k gateways. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))
@@ -93,14 +94,16 @@ int net_open(struct registry *r, const char *listen)
 		s->pktinfo = 1;
 	}
 	if (bind(fd, (struct sockaddr *)&s->addr, len) < 0) {
+		ret = -errno;
 		log_err("bind %s: %s", listen, strerror(errno));
 		close(fd);
-		return -1;
+		return ret;
 	}
 	s->fd = fd;
-	if (loop_add_fd(r->loop, fd, EPOLLIN, net_rx, r)) {
+	ret = loop_add_fd(r->loop, fd, EPOLLIN, net_rx, r);
+	if (ret) {
 		close(fd);
-		return -1;
+		return ret;
 	}
 	log_info("listening on udp %s", listen);
 	r->n_socks++;
@@ -116,7 +119,7 @@ void net_close(struct registry *r)
 	r->n_socks = 0;
 }
 
-static void local_from_cmsg(struct msghdr *mh, struct reg_rx *rx)
+static void local_from_cmsg(struct msghdr *mh, struct handle_rx *rx)
 {
 	struct cmsghdr *c;
 
@@ -173,13 +176,13 @@ static size_t set_src(struct msghdr *mh, uint8_t *cbuf, const struct addr *local
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
 		 const struct addr *local, const uint8_t *buf, size_t len)
 {
-	struct reg_sock *s = &r->socks[si < r->n_socks ? si : 0];
+	struct net_sock *s = &r->socks[si < r->n_socks ? si : 0];
 	uint8_t cbuf[CMSG_SPACE_PKT];
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh = { 0 };
 
 	if ((dst->ss_family == AF_INET) != (s->family == AF_INET))
-		return -1;
+		return -EAFNOSUPPORT;
 	mh.msg_name = (void *)dst;
 	mh.msg_namelen = dst->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						     sizeof(struct sockaddr_in6);
@@ -189,7 +192,7 @@ int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_stor
 		set_src(&mh, cbuf, local);
 	if (sendmsg(s->fd, &mh, 0) < 0) {
 		r->st.tx_fail++;
-		return -1;
+		return -errno;
 	}
 	r->st.tx++;
 	return 0;
@@ -203,10 +206,10 @@ static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 	static struct sockaddr_storage src[BATCH];
 	static struct mmsghdr rm[BATCH], tm[BATCH];
 	static struct iovec riov[BATCH], tiov[BATCH];
-	static struct gw *ahead[BATCH];
+	static struct gwtable_entry *ahead[BATCH];
 	struct registry *r = arg;
 	unsigned int si = 0;
-	struct reg_sock *s;
+	struct net_sock *s;
 
 	while (si < r->n_socks - 1 && r->socks[si].fd != fd)
 		si++;
@@ -233,9 +236,9 @@ static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++)
-			ahead[i] = reg_prefetch(r, rbuf[i], rm[i].msg_len);
+			ahead[i] = handle_prefetch(r, rbuf[i], rm[i].msg_len);
 		for (int i = 0; i < n; i++) {
-			struct reg_rx rx = {
+			struct handle_rx rx = {
 				.buf = rbuf[i],
 				.len = rm[i].msg_len,
 				.sock = si,
@@ -249,7 +252,7 @@ static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 				local_from_cmsg(&rm[i].msg_hdr, &rx);
 			if (rm[i].msg_hdr.msg_flags & MSG_TRUNC)
 				rx.len = sizeof(rbuf[i]); /* oversized: rejected by length */
-			len = reg_handle(r, &rx, tbuf[nt], sizeof(tbuf[nt]), now_ms);
+			len = handle_datagram(r, &rx, tbuf[nt], sizeof(tbuf[nt]), now_ms);
 			if (!len)
 				continue;
 			tiov[nt] = (struct iovec){ tbuf[nt], len };

@@ -21,7 +21,7 @@
 #include <sodium.h>
 
 #include "base/key.h"
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -95,9 +95,8 @@ static void setup(void)
 	reg.id = 1;
 	reg.keepalive_ms = 10000;
 	reg.max_skew_s = 0; /* counters here are synthetic */
-	for (unsigned int i = 0; i < VIEW_CACHE_SLOTS; i++)
-		reg.views[i].net = UINT32_MAX;
-	if (reg_load_config(&reg, 1))
+	view_init(&reg);
+	if (reload_config(&reg, 1))
 		abort();
 }
 
@@ -130,7 +129,7 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 {
 	uint8_t msg[PROTO_MAX_MSG + 64], out[PROTO_MAX_MSG];
 	struct sockaddr_in *sin;
-	struct reg_rx rx;
+	struct handle_rx rx;
 	size_t len, rlen;
 	int who, how;
 
@@ -166,7 +165,7 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 	}
 	rx.buf = msg;
 	rx.len = len;
-	rlen = reg_handle(&reg, &rx, out, sizeof(out), now);
+	rlen = handle_datagram(&reg, &rx, out, sizeof(out), now);
 	if (rlen)
 		check_reply(who, out, rlen);
 }

@@ -15,7 +15,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-AVPN=$AVPN_BIN/autovpn
 # Commands that may change state make the cached `show --json` stale (under
 # TCG every process start counts).
 DIRTY=1

@@ -12,14 +12,14 @@
 struct sim_gw {
 	char name[64];
 	uint8_t sk[32], pk[32];
-	struct in_addr addr;	/* 127.x.y.z source address */
-	int fd[REGCLIENT_MAX_REG];	/* socket toward each registry (same one if friendly) */
-	int unfriendly;		/* other source port toward registry 2 */
-	int silent;		/* stops sending after it registered */
+	struct in_addr addr;	   /* 127.x.y.z source address */
+	int fd[REGCLIENT_MAX_REG]; /* socket toward each registry (same one if friendly) */
+	int unfriendly;		   /* other source port toward registry 2 */
+	int silent;		   /* stops sending after it registered */
 	struct regclient rc;
-	int done;		/* peer list complete */
-	uint64_t push_ms;	/* when a push arrived; 0 = none */
-	uint64_t repeers_ms;	/* peer list refetched after the push */
+	int done;		  /* peer list complete */
+	uint64_t push_ms;	  /* when a push arrived; 0 = none */
+	uint64_t repeers_ms;	  /* peer list refetched after the push */
 	struct proto_path *paths; /* synthetic path status reported in keepalives */
 };
 

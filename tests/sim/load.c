@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "base/key.h"
-#include "tests/sim/gwsim.h"
+#include "gwsim.h"
 
 #define BATCH 64
 
@@ -61,8 +61,8 @@ static double proc_cpu_s(int pid)
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			 &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -71,7 +71,7 @@ struct load {
 	struct sim *s;
 	struct lgw *g;
 	int fd;
-	unsigned int target;	/* index into s->reg */
+	unsigned int target; /* index into s->reg */
 	uint32_t sender_id;
 	struct seal_counter ctr;
 	uint8_t msgs[BATCH][PROTO_MAX_MSG];
@@ -94,13 +94,16 @@ static ssize_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
 	struct endpoint local = { .addr = { .family = AF_INET, .v4 = sim_addr(i) }, .port = 40000 };
 
 	if (keepalive) {
-		struct proto_keepalive m = { .uplink = 0, .nat = PROTO_NAT_FRIENDLY,
-					     .version = 0, .local = local };
+		struct proto_keepalive m = {
+			.uplink = 0, .nat = PROTO_NAT_FRIENDLY, .version = 0, .local = local
+		};
 
 		n = proto_enc_keepalive(body, sizeof(body), &m);
 	} else {
-		struct proto_reg_req m = { .uplink = 0, .nat = PROTO_NAT_UNKNOWN,
-					   .page = PROTO_PAGE_NONE, .local = local };
+		struct proto_reg_req m = { .uplink = 0,
+					   .nat = PROTO_NAT_UNKNOWN,
+					   .page = PROTO_PAGE_NONE,
+					   .local = local };
 
 		n = proto_enc_reg_req(body, sizeof(body), &m);
 	}
@@ -222,7 +225,6 @@ static uint64_t run_phase(struct load *l, int keepalive, double seconds, unsigne
 		while (inflight + BATCH <= window) {
 			unsigned int k = send_batch(l, &cursor, BATCH, keepalive, !keepalive);
 
-
 			if (!k)
 				break;
 			sent += k;
@@ -282,8 +284,8 @@ static int read_keys(struct load *l, const char *path)
 	return 0;
 }
 
-static int run_target(struct load *l, unsigned int t, const char *label, int pid,
-		      double duration_s, unsigned int window, double reg_timeout_s)
+static int run_target(struct load *l, unsigned int t, const char *label, int pid, double duration_s,
+		      unsigned int window, double reg_timeout_s)
 {
 	struct sim *s = l->s;
 	long rss0 = -1, rss1 = -1;
@@ -304,8 +306,8 @@ static int run_target(struct load *l, unsigned int t, const char *label, int pid
 	if (pid)
 		rss1 = proc_rss_kib(pid);
 	printf("%s\tregister\tgateways=%u\tregistered=%u\tsent=%llu\treplies=%llu\tms=%llu\n",
-	       label, s->n, registered, (unsigned long long)reg_sent,
-	       (unsigned long long)reg_got, (unsigned long long)(t1 - t0));
+	       label, s->n, registered, (unsigned long long)reg_sent, (unsigned long long)reg_got,
+	       (unsigned long long)(t1 - t0));
 	if (pid)
 		printf("%s\trss\tbefore_kib=%ld\tafter_kib=%ld\tper_gateway_bytes=%.0f\n", label,
 		       rss0, rss1, (double)(rss1 - rss0) * 1024.0 / (registered ? registered : 1));

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "base/key.h"
-#include "tests/sim/gwsim.h"
+#include "gwsim.h"
 
 #define MAX_GW 1000000
 
@@ -136,8 +136,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:k:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (s.n_reg == REGCLIENT_MAX_REG || sim_parse_loopback(optarg,
-									       &s.reg[s.n_reg]))
+			if (s.n_reg == REGCLIENT_MAX_REG ||
+			    sim_parse_loopback(optarg, &s.reg[s.n_reg]))
 				return 2;
 			s.n_reg++;
 			break;
@@ -180,7 +180,8 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'p':
-			private = 1;
+			private
+			= 1;
 			break;
 		case 'K':
 			keyfile = optarg;
@@ -196,8 +197,7 @@ int main(int argc, char **argv)
 	/* Every mode is bounded in time. */
 	if (timeout <= 0 || timeout > 600 || run < 0 || run > 600 || wait_push < 0 ||
 	    wait_push > 600 || duration <= 0 || duration > 600 || !window || window > 65536 ||
-	    reg_timeout <= 0 || reg_timeout > 600 ||
-	    count > MAX_GW) {
+	    reg_timeout <= 0 || reg_timeout > 600 || count > MAX_GW) {
 		fprintf(stderr, "avpn-gwsim: option out of range (times <= 600 s, count <= %d)\n",
 			MAX_GW);
 		return 2;

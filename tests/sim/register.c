@@ -15,7 +15,7 @@
 
 #include "base/endpoint.h"
 #include "base/prefix.h"
-#include "tests/sim/gwsim.h"
+#include "gwsim.h"
 
 struct send_ctx {
 	struct sim *s;

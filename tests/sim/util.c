@@ -7,7 +7,7 @@
 
 #include "base/endpoint.h"
 #include "base/key.h"
-#include "tests/sim/gwsim.h"
+#include "gwsim.h"
 
 /*
  * Gateway i's key pair from a seed string, so that a script can generate the

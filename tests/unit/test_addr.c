@@ -10,8 +10,8 @@
 START_TEST(addr_roundtrip)
 {
 	static const char *const good[] = {
-	    "0.0.0.0", "10.0.0.1", "255.255.255.255",		"::",
-	    "::1",     "fd00::1",  "2001:db8::8:800:200c:417a",
+		"0.0.0.0", "10.0.0.1", "255.255.255.255",	    "::",
+		"::1",	   "fd00::1",  "2001:db8::8:800:200c:417a",
 	};
 	char buf[ADDR_STRLEN];
 	struct addr a;
@@ -34,8 +34,8 @@ END_TEST
 START_TEST(addr_rejects)
 {
 	static const char *const bad[] = {
-	    "",		 "1.2.3",      "1.2.3.4.5", "256.1.1.1",    "1.2.3.4 ", " 1.2.3.4",
-	    "01.2.3.4x", "fd00::1::2", "[fd00::1]", "fd00::1%eth0", "hello",	"1.2.3.4/32",
+		"",	     "1.2.3",	   "1.2.3.4.5", "256.1.1.1",	"1.2.3.4 ", " 1.2.3.4",
+		"01.2.3.4x", "fd00::1::2", "[fd00::1]", "fd00::1%eth0", "hello",    "1.2.3.4/32",
 	};
 	struct addr a;
 	const char *why = NULL;
@@ -43,8 +43,7 @@ START_TEST(addr_rejects)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
-		ck_assert_msg(addr_parse(bad[i], &a, &why) == -EINVAL, "accepted '%s'",
-			      bad[i]);
+		ck_assert_msg(addr_parse(bad[i], &a, &why) == -EINVAL, "accepted '%s'", bad[i]);
 		ck_assert_ptr_nonnull(why);
 	}
 }
@@ -52,7 +51,7 @@ END_TEST
 
 START_TEST(addr_sizes)
 {
-	struct addr a = {0}, b = {0};
+	struct addr a = { 0 }, b = { 0 };
 
 	ck_assert_uint_eq(addr_bits(AF_INET), 32);
 	ck_assert_uint_eq(addr_bits(AF_INET6), 128);

@@ -29,14 +29,14 @@ START_TEST(base64_vectors)
 	static const struct {
 		const char *hex, *b64;
 	} v[] = {
-	    {"77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
-	     "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo="},
-	    {"8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
-	     "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="},
-	    {"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-	     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
-	    {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	     "//////////////////////////////////////////8="},
+		{ "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+		  "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=" },
+		{ "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+		  "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=" },
+		{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" },
+		{ "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		  "//////////////////////////////////////////8=" },
 	};
 	uint8_t k[32], back[32];
 	char b64[KEY_B64_SIZE];
@@ -71,17 +71,17 @@ END_TEST
 START_TEST(base64_rejects)
 {
 	static const char *const bad[] = {
-	    "",
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo",   /* 43, no '=' */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo==", /* 45 */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCoA",  /* no '=' */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LC==",  /* '=' too early */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCp=",  /* low bits set */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkq$Xf7pR25LCo=",  /* bad char */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkq Xf7pR25LCo=",  /* blank */
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkq-Xf7pR25LCo=",  /* base64url */
-	    " dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=",
-	    "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=\n",
+		"",
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo",	 /* 43, no '=' */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo==", /* 45 */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCoA",	 /* no '=' */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LC==",	 /* '=' too early */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCp=",	 /* low bits set */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkq$Xf7pR25LCo=",	 /* bad char */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkq Xf7pR25LCo=",	 /* blank */
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkq-Xf7pR25LCo=",	 /* base64url */
+		" dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=",
+		"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=\n",
 	};
 	uint8_t k[32], orig[32];
 	size_t i;
@@ -182,22 +182,17 @@ START_TEST(read_file)
 	ck_assert_int_eq(key_read_file(f, k, err, sizeof(err)), 0);
 
 	/* group/world-accessible private keys are refused */
-	ck_assert_int_eq(key_read_file(write_file("c", b64, 0644), k, err, sizeof(err)),
-			 -EPERM);
+	ck_assert_int_eq(key_read_file(write_file("c", b64, 0644), k, err, sizeof(err)), -EPERM);
 	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
 	ck_assert_ptr_nonnull(strstr(err, "0644"));
-	ck_assert_int_eq(key_read_file(write_file("d", b64, 0640), k, err, sizeof(err)),
-			 -EPERM);
-	ck_assert_int_eq(key_read_file(write_file("e", b64, 0602), k, err, sizeof(err)),
-			 -EPERM);
+	ck_assert_int_eq(key_read_file(write_file("d", b64, 0640), k, err, sizeof(err)), -EPERM);
+	ck_assert_int_eq(key_read_file(write_file("e", b64, 0602), k, err, sizeof(err)), -EPERM);
 	/* ...but fine for public keys */
-	ck_assert_int_eq(key_read_file_public(write_file("f", b64, 0644), k, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(key_read_file_public(write_file("f", b64, 0644), k, err, sizeof(err)), 0);
 	ck_assert_mem_eq(k, expect, 32);
 
 	/* contents */
-	ck_assert_int_eq(key_read_file(write_file("g", "", 0600), k, err, sizeof(err)),
-			 -EINVAL);
+	ck_assert_int_eq(key_read_file(write_file("g", "", 0600), k, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "does not contain one base64 key (44 characters)");
 	f = write_file("h", "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo= x\n", 0600);
 	ck_assert_int_eq(key_read_file(f, k, err, sizeof(err)), -EINVAL);

@@ -10,9 +10,9 @@
 START_TEST(prefix_roundtrip)
 {
 	static const char *const good[] = {
-	    "10.0.0.0/24",	"0.0.0.0/0",	       "10.50.176.32/29", "10.50.182.0/23",
-	    "198.133.219.0/24", "192.0.2.1/32",	       "fd00::/64",	  "::/0",
-	    "2001:db8::1/128",	"fd00:1234:5600::/40",
+		"10.0.0.0/24",	    "0.0.0.0/0",	   "10.50.176.32/29", "10.50.182.0/23",
+		"198.133.219.0/24", "192.0.2.1/32",	   "fd00::/64",	      "::/0",
+		"2001:db8::1/128",  "fd00:1234:5600::/40",
 	};
 	char buf[PREFIX_STRLEN];
 	struct prefix p;
@@ -33,20 +33,20 @@ START_TEST(prefix_rejects)
 	static const struct {
 		const char *s, *why;
 	} bad[] = {
-	    {"10.0.0.1/24", "host bits set"},
-	    {"10.50.176.33/29", "host bits set"},
-	    {"fd00::1/64", "host bits set"},
-	    {"10.0.0.0/33", "prefix length too long for the address family"},
-	    {"fd00::/129", "prefix length too long for the address family"},
-	    {"10.0.0.0", "missing /length"},
-	    {"10.0.0.0/", "missing prefix length"},
-	    {"10.0.0.0/024", "bad prefix length"},
-	    {"10.0.0.0/2a", "bad prefix length"},
-	    {"10.0.0.0/-1", "bad prefix length"},
-	    {"10.0.0.0/99999999999", "bad prefix length"},
-	    {"10.0.0/8", "not an IPv4 or IPv6 address"},
-	    {"/8", "not an IPv4 or IPv6 address"},
-	    {"", "empty prefix"},
+		{ "10.0.0.1/24", "host bits set" },
+		{ "10.50.176.33/29", "host bits set" },
+		{ "fd00::1/64", "host bits set" },
+		{ "10.0.0.0/33", "prefix length too long for the address family" },
+		{ "fd00::/129", "prefix length too long for the address family" },
+		{ "10.0.0.0", "missing /length" },
+		{ "10.0.0.0/", "missing prefix length" },
+		{ "10.0.0.0/024", "bad prefix length" },
+		{ "10.0.0.0/2a", "bad prefix length" },
+		{ "10.0.0.0/-1", "bad prefix length" },
+		{ "10.0.0.0/99999999999", "bad prefix length" },
+		{ "10.0.0/8", "not an IPv4 or IPv6 address" },
+		{ "/8", "not an IPv4 or IPv6 address" },
+		{ "", "empty prefix" },
 	};
 	struct prefix p;
 	size_t i;
@@ -62,8 +62,7 @@ START_TEST(prefix_rejects)
 }
 END_TEST
 
-static struct prefix P(const char *s)
-{
+static struct prefix P(const char *s) {
 	struct prefix p;
 
 	ck_assert_msg(prefix_parse(s, &p, NULL) == 0, "bad test prefix %s", s);

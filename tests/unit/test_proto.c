@@ -11,24 +11,7 @@
 
 #include "wire/proto.h"
 
-static struct endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } } };
-
-	e.port = port;
-
-	return e;
-}
-
-static struct proto_subnet sub4(uint8_t a, uint8_t b, uint8_t c, uint8_t plen, uint8_t flags)
-{
-	struct proto_subnet s = {
-		.prefix = { .addr = { .family = AF_INET, .bytes = { a, b, c, 0 } }, .len = plen },
-		.flags = flags,
-	};
-
-	return s;
-}
+#include "unit_proto.h"
 
 /* Every strict prefix and one extra byte must be rejected. */
 #define CHECK_TRUNCATIONS(dec, buf, n, type)                               \
@@ -44,9 +27,12 @@ static struct proto_subnet sub4(uint8_t a, uint8_t b, uint8_t c, uint8_t plen, u
 
 START_TEST(reg_req_roundtrip)
 {
-	struct proto_reg_req m = { .uplink = 1, .nat = PROTO_NAT_UNFRIENDLY, .page = 3,
+	struct proto_reg_req m = { .uplink = 1,
+				   .nat = PROTO_NAT_UNFRIENDLY,
+				   .page = 3,
 				   .version = 0x0102030405060708ull,
-				   .local = ep4(172, 20, 0, 123, 52899) }, d;
+				   .local = ep4(172, 20, 0, 123, 52899) },
+			     d;
 	uint8_t buf[128];
 	size_t n = (size_t)proto_enc_reg_req(buf, sizeof(buf), &m);
 
@@ -88,8 +74,12 @@ END_TEST
 
 START_TEST(keepalive_roundtrip)
 {
-	struct proto_keepalive m = { .uplink = 0, .nat = PROTO_NAT_FRIENDLY, .version = 9,
-				     .local = ep4(10, 0, 0, 1, 40000), .n_paths = 2 }, d;
+	struct proto_keepalive m = { .uplink = 0,
+				     .nat = PROTO_NAT_FRIENDLY,
+				     .version = 9,
+				     .local = ep4(10, 0, 0, 1, 40000),
+				     .n_paths = 2 },
+			       d;
 	uint8_t buf[PROTO_MAX_BODY];
 	size_t n;
 
@@ -148,9 +138,14 @@ END_TEST
 static size_t build_resp(uint8_t *buf, size_t cap, struct proto_peer *p, int n_peers,
 			 struct proto_subnet *subs, int n_subs)
 {
-	struct proto_reg_resp h = { .registry_id = 1, .version = 42, .keepalive_ms = 10000,
-				    .uplink = 0, .role = PROTO_ROLE_SPOKE, .page = 0,
-				    .page_count = 1, .observed = ep4(1, 2, 3, 4, 5000) };
+	struct proto_reg_resp h = { .registry_id = 1,
+				    .version = 42,
+				    .keepalive_ms = 10000,
+				    .uplink = 0,
+				    .role = PROTO_ROLE_SPOKE,
+				    .page = 0,
+				    .page_count = 1,
+				    .observed = ep4(1, 2, 3, 4, 5000) };
 	struct proto_resp_writer w;
 
 	ck_assert_int_eq(proto_resp_begin(&w, buf, cap, &h), 0);
@@ -245,7 +240,8 @@ START_TEST(subnet_validation)
 	struct proto_peer p = { .flags = PROTO_PEER_CONT };
 	struct proto_subnet s = sub4(10, 0, 60, 16, PROTO_SUB_ROUTE); /* host bits set */
 	uint8_t buf[PROTO_MAX_BODY];
-	struct proto_reg_resp h = { .keepalive_ms = 1, .page_count = 1,
+	struct proto_reg_resp h = { .keepalive_ms = 1,
+				    .page_count = 1,
 				    .observed = ep4(1, 1, 1, 1, 1) };
 	struct proto_resp_writer w;
 

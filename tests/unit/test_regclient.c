@@ -11,24 +11,7 @@
 
 #include "wire/regclient.h"
 
-static struct endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-	struct endpoint e = { .addr = { .family = AF_INET, .bytes = { a, b, c, d } } };
-
-	e.port = port;
-
-	return e;
-}
-
-static struct proto_subnet sub4(uint8_t a, uint8_t b, uint8_t c, uint8_t plen, uint8_t flags)
-{
-	struct proto_subnet s = {
-		.prefix = { .addr = { .family = AF_INET, .bytes = { a, b, c, 0 } }, .len = plen },
-		.flags = flags,
-	};
-
-	return s;
-}
+#include "unit_proto.h"
 
 static uint8_t reg_sk[32], reg_pk[32], gw_sk[32], gw_pk[32];
 static struct seal_key reg_key;
@@ -57,9 +40,14 @@ static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n
 static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t version,
 			struct endpoint seen, const char *peer)
 {
-	struct proto_reg_resp h = { .registry_id = 77, .version = version, .keepalive_ms = 1000,
-				    .uplink = 0, .role = PROTO_ROLE_SPOKE, .page = page,
-				    .page_count = pages, .observed = seen };
+	struct proto_reg_resp h = { .registry_id = 77,
+				    .version = version,
+				    .keepalive_ms = 1000,
+				    .uplink = 0,
+				    .role = PROTO_ROLE_SPOKE,
+				    .page = page,
+				    .page_count = pages,
+				    .observed = seen };
 	struct proto_resp_writer w;
 	uint8_t body[PROTO_MAX_BODY];
 	struct proto_peer p = { .role = PROTO_ROLE_HUB, .hub_prio = 1 };
@@ -76,8 +64,9 @@ static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t ve
 
 static void rc_setup(struct regclient *rc, unsigned int n_reg)
 {
-	struct regclient_cfg cfg = { .n_registries = n_reg, .n_uplinks = 1, .retry_ms = 100,
-				     .purge_ms = 10000 };
+	struct regclient_cfg cfg = {
+		.n_registries = n_reg, .n_uplinks = 1, .retry_ms = 100, .purge_ms = 10000
+	};
 
 	seal_init();
 	crypto_box_keypair(reg_pk, reg_sk);

@@ -14,7 +14,7 @@ START_TEST(window)
 	ck_assert_int_eq(replay_check(&w, 100), 0);
 	replay_update(&w, 100);
 	ck_assert_int_eq(replay_check(&w, 100), -EALREADY); /* replay */
-	ck_assert_int_eq(replay_check(&w, 99), 0); /* reordered, unseen */
+	ck_assert_int_eq(replay_check(&w, 99), 0);	    /* reordered, unseen */
 	replay_update(&w, 99);
 	ck_assert_int_eq(replay_check(&w, 99), -EALREADY);
 	ck_assert_int_eq(replay_check(&w, 100 - 63), 0);

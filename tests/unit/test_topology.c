@@ -54,7 +54,7 @@ static void sadd(struct str *b, const char *fmt, ...)
 /* A distinct, valid public key for network number @i. */
 static void key_for(char out[KEY_B64_SIZE], unsigned int i)
 {
-	uint8_t k[KEY_LEN] = {0};
+	uint8_t k[KEY_LEN] = { 0 };
 
 	k[0] = 1;
 	k[1] = (uint8_t)i;
@@ -71,7 +71,7 @@ static void org_header(struct str *b)
 
 static struct orgconf *build(const struct net_spec *nets)
 {
-	struct str b = {0};
+	struct str b = { 0 };
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
 	char key[KEY_B64_SIZE];
@@ -130,109 +130,111 @@ struct view_case {
 };
 
 static const struct view_case cases[] = {
-    {"all hubs: full mesh, direct routes only",
-     {{"A", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"B", "hub", "subnet = 10.2.0.0/16 yes\nsubnet = fd00:2::/64 yes\n"},
-      {"C", "hub", "subnet = 10.3.0.0/16 yes\n"}},
-     "A",
-     "B hub p0\n  routes: 10.2.0.0/16@0 fd00:2::/64@0\n  allowed: 10.2.0.0/16 fd00:2::/64\n"
-     "C hub p0\n  routes: 10.3.0.0/16@0\n  allowed: 10.3.0.0/16\n"},
+	{ "all hubs: full mesh, direct routes only",
+	  { { "A", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "B", "hub", "subnet = 10.2.0.0/16 yes\nsubnet = fd00:2::/64 yes\n" },
+	    { "C", "hub", "subnet = 10.3.0.0/16 yes\n" } },
+	  "A",
+	  "B hub p0\n  routes: 10.2.0.0/16@0 fd00:2::/64@0\n  allowed: 10.2.0.0/16 fd00:2::/64\n"
+	  "C hub p0\n  routes: 10.3.0.0/16@0\n  allowed: 10.3.0.0/16\n" },
 
-    {"spoke with 2 hubs in priority order",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n"},
-      {"S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n"}},
-     "S1",
-     "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T\n"
-     "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n"
-     "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T 10.12.0.0/24@2T\n"
-     "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n"},
+	{ "spoke with 2 hubs in priority order",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke",
+	      "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n" },
+	    { "S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n" } },
+	  "S1",
+	  "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T\n"
+	  "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n"
+	  "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T 10.12.0.0/24@2T\n"
+	  "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n" },
 
-    {"hub sees other hubs, then the spokes that list it (with their priority)",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n"},
-      {"S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n"}},
-     "H1",
-     "H2 hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16 10.11.0.0/24 10.12.0.0/24\n"
-     "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
-     "S2 spoke p1\n  routes: 10.12.0.0/24@0\n  allowed: 10.12.0.0/24\n"},
+	{ "hub sees other hubs, then the spokes that list it (with their priority)",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke",
+	      "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n" },
+	    { "S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n" } },
+	  "H1",
+	  "H2 hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16 10.11.0.0/24 10.12.0.0/24\n"
+	  "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
+	  "S2 spoke p1\n  routes: 10.12.0.0/24@0\n  allowed: 10.12.0.0/24\n" },
 
-    {"spoke to spoke goes through a hub",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n"},
-      {"S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n"},
-      {"S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n"}},
-     "S1",
-     "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T 10.13.0.0/24@1T\n"
-     "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n"},
+	{ "spoke to spoke goes through a hub",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n" },
+	    { "S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n" },
+	    { "S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n" } },
+	  "S1",
+	  "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T 10.13.0.0/24@1T\n"
+	  "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n" },
 
-    {"hub reaches other hubs' spokes through them, its own spokes directly",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n"},
-      {"S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n"},
-      {"S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n"}},
-     "H1",
-     "H2 hub p0\n  routes: 10.2.0.0/16@0 10.12.0.0/24@1T\n"
-     "  allowed: 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n"
-     "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
-     "S3 spoke p1\n  routes: 10.13.0.0/24@0\n  allowed: 10.13.0.0/24\n"},
+	{ "hub reaches other hubs' spokes through them, its own spokes directly",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n" },
+	    { "S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n" },
+	    { "S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n" } },
+	  "H1",
+	  "H2 hub p0\n  routes: 10.2.0.0/16@0 10.12.0.0/24@1T\n"
+	  "  allowed: 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n"
+	  "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
+	  "S3 spoke p1\n  routes: 10.13.0.0/24@0\n  allowed: 10.13.0.0/24\n" },
 
-    {"exit hubs: full tunnel in a mesh, in exit-hub order",
-     {{"A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n"},
-      {"B", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"C", "hub", "subnet = 10.3.0.0/16 yes\n"}},
-     "A",
-     "B hub p0 D X A\n  routes: 10.2.0.0/16@0 0.0.0.0/0@1D ::/0@1D\n  allowed: 0.0.0.0/0 ::/0\n"
-     "C hub p0 D X A\n  routes: 10.3.0.0/16@0 0.0.0.0/0@0D ::/0@0D\n  allowed: 0.0.0.0/0 ::/0\n"},
+	{ "exit hubs: full tunnel in a mesh, in exit-hub order",
+	  { { "A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n" },
+	    { "B", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "C", "hub", "subnet = 10.3.0.0/16 yes\n" } },
+	  "A",
+	  "B hub p0 D X A\n  routes: 10.2.0.0/16@0 0.0.0.0/0@1D ::/0@1D\n  allowed: 0.0.0.0/0 ::/0\n"
+	  "C hub p0 D X A\n  routes: 10.3.0.0/16@0 0.0.0.0/0@0D ::/0@0D\n  allowed: 0.0.0.0/0 ::/0\n" },
 
-    {"exit hub itself: no default route back",
-     {{"A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n"},
-      {"B", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"C", "hub", "subnet = 10.3.0.0/16 yes\n"}},
-     "C",
-     "A hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n"
-     "B hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16\n"},
+	{ "exit hub itself: no default route back",
+	  { { "A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n" },
+	    { "B", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "C", "hub", "subnet = 10.3.0.0/16 yes\n" } },
+	  "C",
+	  "A hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n"
+	  "B hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16\n" },
 
-    {"default-route hub: full tunnel in hub-and-spoke",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S", "spoke", "hub = \"H1\" default-route\nhub = H2\nsubnet = 10.11.0.0/24 yes\n"}},
-     "S",
-     "H1 hub p0 D A\n  routes: 10.1.0.0/16@0 0.0.0.0/0@0D ::/0@0D 10.2.0.0/16@1T\n"
-     "  allowed: 0.0.0.0/0 ::/0\n"
-     "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T\n  allowed: 10.1.0.0/16 10.2.0.0/16\n"},
+	{ "default-route hub: full tunnel in hub-and-spoke",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S", "spoke", "hub = \"H1\" default-route\nhub = H2\nsubnet = 10.11.0.0/24 yes\n" } },
+	  "S",
+	  "H1 hub p0 D A\n  routes: 10.1.0.0/16@0 0.0.0.0/0@0D ::/0@0D 10.2.0.0/16@1T\n"
+	  "  allowed: 0.0.0.0/0 ::/0\n"
+	  "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T\n  allowed: 10.1.0.0/16 10.2.0.0/16\n" },
 
-    {"use-vpn no and off networks are left out (hub view)",
-     {{"H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n"},
-      {"O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n"},
-      {"S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n"},
-      {"G", "hub", ""}},
-     "H",
-     "G hub p0\n  routes:\n  allowed:\n"
-     "S spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"},
+	{ "use-vpn no and off networks are left out (hub view)",
+	  { { "H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n" },
+	    { "O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n" },
+	    { "S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n" },
+	    { "G", "hub", "" } },
+	  "H",
+	  "G hub p0\n  routes:\n  allowed:\n"
+	  "S spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n" },
 
-    {"use-vpn no and off networks are left out (spoke view)",
-     {{"H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n"},
-      {"O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n"},
-      {"S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n"}},
-     "S",
-     "H hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n"},
+	{ "use-vpn no and off networks are left out (spoke view)",
+	  { { "H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n" },
+	    { "O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n" },
+	    { "S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n" } },
+	  "S",
+	  "H hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n" },
 
-    {"an off network has no peers",
-     {{"H", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n"}},
-     "O",
-     ""},
+	{ "an off network has no peers",
+	  { { "H", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n" } },
+	  "O",
+	  "" },
 
-    {"manual NAT traversal endpoints are carried to peers",
-     {{"H", "hub", "nat-traversal = manual 203.0.113.5:51625 [2001:db8::5]:51626\n"},
-      {"S", "spoke", "hub = H\n"}},
-     "S",
-     "H hub p0 nat=203.0.113.5:51625,[2001:db8::5]:51626\n  routes:\n  allowed:\n"},
+	{ "manual NAT traversal endpoints are carried to peers",
+	  { { "H", "hub", "nat-traversal = manual 203.0.113.5:51625 [2001:db8::5]:51626\n" },
+	    { "S", "spoke", "hub = H\n" } },
+	  "S",
+	  "H hub p0 nat=203.0.113.5:51625,[2001:db8::5]:51626\n  routes:\n  allowed:\n" },
 };
 
 START_TEST(table)
@@ -241,7 +243,7 @@ START_TEST(table)
 	struct orgconf *cfg = build(c->nets);
 	const struct orgconf_network *n = orgconf_find_network(cfg, c->view_of);
 	struct topology_view *v;
-	struct str got = {0};
+	struct str got = { 0 };
 
 	ck_assert_ptr_nonnull(n);
 	ck_assert_int_eq(topology_compute(orgconf_topology(cfg), n->index, &v), 0);
@@ -259,7 +261,7 @@ END_TEST
 
 START_TEST(bad_index)
 {
-	static const struct net_spec nets[] = {{"H", "hub", ""}, {0}};
+	static const struct net_spec nets[] = { { "H", "hub", "" }, { 0 } };
 	struct orgconf *cfg = build(nets);
 	struct topology_view *v = (struct topology_view *)1;
 
@@ -332,7 +334,7 @@ static unsigned int rnd(unsigned int *seed, unsigned int n)
 static struct orgconf *random_org(unsigned int seed)
 {
 	unsigned int nh = 1 + rnd(&seed, 4), ns = rnd(&seed, 9), no = rnd(&seed, 2), i, j;
-	struct str b = {0};
+	struct str b = { 0 };
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
 	char key[KEY_B64_SIZE];
@@ -406,8 +408,7 @@ START_TEST(forwarding_reaches_every_subnet)
 					    !has_live_hub(cfg, (uint32_t)o, down))
 						continue;
 					for (s = 0; s < dst->n_subnets; s++) {
-						const struct prefix *dp =
-						    &dst->subnets[s].prefix;
+						const struct prefix *dp = &dst->subnets[s].prefix;
 						uint32_t cur = (uint32_t)x;
 						int hops = 0;
 
@@ -415,32 +416,31 @@ START_TEST(forwarding_reaches_every_subnet)
 							continue;
 						while (cur != o) {
 							const struct topology_peer *p =
-							    next_hop(views[cur], dp, down);
+								next_hop(views[cur], dp, down);
 							const struct topology_peer *back;
 
 							ck_assert_msg(
-							    p,
-							    "seed %u down %d: N%u has no route to "
-							    "%s's subnet (from N%zu)",
-							    seed, (int)down, cur, dst->name, x);
-							back =
-							    topology_view_find_peer(views[p->net],
-										    cur);
+								p,
+								"seed %u down %d: N%u has no route to "
+								"%s's subnet (from N%zu)",
+								seed, (int)down, cur, dst->name, x);
+							back = topology_view_find_peer(
+								views[p->net], cur);
 							ck_assert_msg(back,
 								      "seed %u: N%u routes via N%u "
 								      "which does not peer back",
 								      seed, cur, p->net);
 							if (sp)
 								ck_assert_msg(
-								    allowed_from(back, sp),
-								    "seed %u: N%u drops N%zu's "
-								    "traffic from N%u",
-								    seed, p->net, x, cur);
+									allowed_from(back, sp),
+									"seed %u: N%u drops N%zu's "
+									"traffic from N%u",
+									seed, p->net, x, cur);
 							cur = p->net;
 							ck_assert_msg(
-							    ++hops <= 3,
-							    "seed %u down %d: loop from N%zu to %s",
-							    seed, (int)down, x, dst->name);
+								++hops <= 3,
+								"seed %u down %d: loop from N%zu to %s",
+								seed, (int)down, x, dst->name);
 						}
 						checked++;
 					}
@@ -477,7 +477,7 @@ static double now_ms(void)
 START_TEST(ten_thousand_spokes)
 {
 	const unsigned int spokes = 10000;
-	struct str b = {0};
+	struct str b = { 0 };
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
 	struct topology_view *v;

@@ -25,9 +25,9 @@ struct errlist {
 	bool oom;	     /* a message could not be stored */
 };
 
-#define ERRLIST_INIT                                                                               \
-	{                                                                                          \
-		0                                                                                  \
+#define ERRLIST_INIT \
+	{            \
+		0    \
 	}
 
 void errlist_init(struct errlist *e);
@@ -35,7 +35,7 @@ void errlist_free(struct errlist *e); /* frees the messages; reusable after */
 
 /* Adds "file:line: message"; @line 0 gives "file: message". */
 void errlist_add(struct errlist *e, const char *file, unsigned int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 /* Number of errors reported (0 = none). */
 static inline size_t errlist_count(const struct errlist *e)

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define KEY_LEN 32
-#define KEY_B64_LEN 44			 /* without NUL */
+#define KEY_B64_LEN 44		       /* without NUL */
 #define KEY_B64_SIZE (KEY_B64_LEN + 1) /* buffer size */
 
 /* Writes the 44-character base64 form plus NUL into @out. */

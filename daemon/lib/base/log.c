@@ -75,8 +75,8 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 		return;
 	}
 	ns = clock_realtime_ns();
-	n = snprintf(line, sizeof(line), "%llu.%03llu %s: ",
-		     (unsigned long long)(ns / CLOCK_NS_PER_SEC),
+	n = snprintf(line, sizeof(line),
+		     "%llu.%03llu %s: ", (unsigned long long)(ns / CLOCK_NS_PER_SEC),
 		     (unsigned long long)(ns % CLOCK_NS_PER_SEC / 1000000), logger.ident);
 	if (n < 0)
 		return;

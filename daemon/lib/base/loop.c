@@ -38,12 +38,12 @@ struct loop_sig {
 
 struct loop {
 	int epfd;
-	int sigfd;		/* -1 until the first loop_add_signal() */
-	sigset_t sigs;		/* signals delivered through sigfd */
-	sigset_t unblock;	/* of those, the ones we blocked: unblocked by loop_free() */
+	int sigfd;	  /* -1 until the first loop_add_signal() */
+	sigset_t sigs;	  /* signals delivered through sigfd */
+	sigset_t unblock; /* of those, the ones we blocked: unblocked by loop_free() */
 	struct loop_sig sig[NSIG];
-	struct loop_fd *fds;	/* live */
-	struct loop_fd *dead;	/* removed this round, freed at its end */
+	struct loop_fd *fds;  /* live */
+	struct loop_fd *dead; /* removed this round, freed at its end */
 	struct loop_timer **heap;
 	size_t n_timers, cap_timers;
 	loop_prepare_fn prepare;
@@ -381,9 +381,9 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		wait = shorter(wait, l->prepare(l, l->prepare_arg));
 	if (l->n_timers) {
 		uint64_t now = clock_mono_ms(), due = l->heap[0]->due_ms;
+		uint64_t left = due > now ? due - now : 0;
 
-		wait = shorter(wait,
-			       due <= now ? 0 : due - now > INT_MAX ? INT_MAX : (int)(due - now));
+		wait = shorter(wait, left > INT_MAX ? INT_MAX : (int)left);
 	}
 	n = epoll_wait(l->epfd, ev, LOOP_BATCH, wait);
 	if (n < 0) {

@@ -106,8 +106,7 @@ int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
-int parse_duration(const char *s, uint32_t min_s, uint32_t max_s, uint32_t *out,
-		   const char **why)
+int parse_duration(const char *s, uint32_t min_s, uint32_t max_s, uint32_t *out, const char **why)
 {
 	uint64_t total = 0;
 	const char *p = s;

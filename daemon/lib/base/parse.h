@@ -34,7 +34,6 @@ int parse_bool(const char *s, bool *out);
  * needs its unit. On error @why (if not NULL) says why: "out of range" for
  * -ERANGE, which callers usually restate with their bounds.
  */
-int parse_duration(const char *s, uint32_t min_s, uint32_t max_s, uint32_t *out,
-		   const char **why);
+int parse_duration(const char *s, uint32_t min_s, uint32_t max_s, uint32_t *out, const char **why);
 
 #endif /* AVPN_BASE_PARSE_H */

@@ -53,8 +53,7 @@ bool prefix_is_canonical(const struct prefix *p)
 {
 	struct addr a = p->addr;
 
-	return addr_bits(a.family) && p->len <= addr_bits(a.family) &&
-	       !mask_host_bits(&a, p->len);
+	return addr_bits(a.family) && p->len <= addr_bits(a.family) && !mask_host_bits(&a, p->len);
 }
 
 int prefix_parse(const char *s, struct prefix *out, const char **why)

@@ -29,9 +29,9 @@
 #include <stdint.h>
 
 #include "base/endpoint.h"
-#include "base/prefix.h"
 #include "base/errlist.h"
 #include "base/key.h"
+#include "base/prefix.h"
 
 struct topology;
 
@@ -133,11 +133,11 @@ struct orgconf {
 	uint8_t registry_private_key[KEY_LEN];
 	uint8_t registry_public_key[KEY_LEN];
 
-	char *psk_secret_path;		  /* NULL if given inline (psk-secret) */
+	char *psk_secret_path;	     /* NULL if given inline (psk-secret) */
 	uint8_t psk_secret[KEY_LEN]; /* for key_psk_derive() */
 
 	struct endpoint status_listen; /* HTTP status page / JSON API */
-	uint32_t peer_purge_secs;	    /* default 3 h */
+	uint32_t peer_purge_secs;      /* default 3 h */
 
 	struct orgconf_network *networks; /* file order */
 	size_t n_networks;

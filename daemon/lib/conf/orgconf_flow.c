@@ -24,7 +24,8 @@ static const struct {
 	const char *name;
 	uint8_t num;
 } protos[] = {
-    {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50}, {"icmpv6", 58}, {"sctp", 132},
+	{ "icmp", 1 }, { "tcp", 6 },	 { "udp", 17 },	  { "gre", 47 },
+	{ "esp", 50 }, { "icmpv6", 58 }, { "sctp", 132 },
 };
 
 static int parse_proto(const char *v, uint8_t *out)
@@ -117,15 +118,14 @@ static int parse_side(const char *v, bool *has, struct prefix *p, const char **w
 
 enum { F_PROTO, F_SRC, F_DST, F_SPORT, F_DPORT, F_DSCP, F_UPLINK, F_CLASS, F_MAX };
 static const char *const field_names[F_MAX] = {
-    "proto", "src", "dst", "sport", "dport", "dscp", "uplink", "class",
+	"proto", "src", "dst", "sport", "dport", "dscp", "uplink", "class",
 };
 
 int orgconf_add_flow_pref(struct orgconf_state *st, struct orgconf_network *n,
-			  struct orgconf_net_extra *x,
-			  const char *value)
+			  struct orgconf_net_extra *x, const char *value)
 {
 	struct orgconf_flow_pref fp;
-	bool seen[F_MAX] = {false};
+	bool seen[F_MAX] = { false };
 	const char *p = value, *why;
 	char *class_name = NULL;
 	void *np;
@@ -191,8 +191,7 @@ int orgconf_add_flow_pref(struct orgconf_state *st, struct orgconf_network *n,
 		switch (f) {
 		case F_PROTO:
 			if (parse_proto(val, &fp.protocol))
-				why =
-				    "expected any, tcp, udp, icmp, icmpv6, gre, esp, sctp or 1-255";
+				why = "expected any, tcp, udp, icmp, icmpv6, gre, esp, sctp or 1-255";
 			break;
 		case F_SRC:
 			if (parse_side(val, &fp.has_src, &fp.src, &why) && !why)
@@ -236,8 +235,7 @@ int orgconf_add_flow_pref(struct orgconf_state *st, struct orgconf_network *n,
 		}
 		if (why) {
 			orgconf_err(st, st->lineno, "flow-preference: bad %s '%s': %s",
-				    field_names[f],
-				    val, why);
+				    field_names[f], val, why);
 			goto fail;
 		}
 		p = vend;
@@ -264,7 +262,8 @@ int orgconf_add_flow_pref(struct orgconf_state *st, struct orgconf_network *n,
 	}
 	if (fp.uplink == ORGCONF_UPLINK_ANY && !class_name) {
 		orgconf_err(st, st->lineno,
-			    "flow-preference: nothing to prefer; give uplink=wan1|wan2 and/or class=");
+			    "flow-preference: nothing to prefer; "
+			    "give uplink=wan1|wan2 and/or class=");
 		goto fail;
 	}
 	if (n->n_flow_prefs >= ORGCONF_MAX_FLOW_PREFS) {

@@ -24,8 +24,8 @@ struct orgconf_net_extra {
 	size_t n_hubs;
 	struct orgconf_ref *exits;
 	size_t n_exits;
-	unsigned int *subnet_lines; /* parallel to network.subnets */
-	struct orgconf_ref *class_refs;  /* parallel to network.flow_prefs; name may be NULL */
+	unsigned int *subnet_lines;	/* parallel to network.subnets */
+	struct orgconf_ref *class_refs; /* parallel to network.flow_prefs; name may be NULL */
 };
 
 struct orgconf_class_extra {
@@ -55,7 +55,7 @@ struct orgconf_state {
 	char *pskfile; /* raw value of psk-secret-file */
 	char *regkey;  /* raw value of registry-private-key */
 
-	struct orgconf_net_extra *nx;   /* parallel to cfg->networks */
+	struct orgconf_net_extra *nx;	/* parallel to cfg->networks */
 	struct orgconf_class_extra *cx; /* parallel to cfg->classes */
 	size_t net_cap, nx_cap, class_cap, cx_cap;
 	bool too_many_nets;
@@ -66,7 +66,7 @@ struct orgconf_state {
 };
 
 void orgconf_err(struct orgconf_state *st, unsigned int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* orgconf_values.c: each parses one value of the current line. */
 /* `"NAME" rest` or `NAME`; returns malloc'd name and the rest (may be ""). */
@@ -76,8 +76,7 @@ void orgconf_network_key(struct orgconf_state *st, const char *key, const char *
 void orgconf_org_key(struct orgconf_state *st, const char *key, const char *value);
 void orgconf_class_key(struct orgconf_state *st, const char *key, const char *value);
 int orgconf_add_flow_pref(struct orgconf_state *st, struct orgconf_network *n,
-			  struct orgconf_net_extra *x,
-			  const char *value);
+			  struct orgconf_net_extra *x, const char *value);
 
 /* orgconf_validate.c */
 void orgconf_validate(struct orgconf_state *st);

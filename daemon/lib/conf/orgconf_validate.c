@@ -195,8 +195,8 @@ static void resolve_hubs(struct orgconf_state *st, const uint32_t *by_name, uint
 		const char *what = is_exit ? "exit hub" : "hub";
 
 		/* Only the list that applies to this mode is kept. */
-		bool keep =
-		    check_target && n->mode == (is_exit ? ORGCONF_MODE_HUB : ORGCONF_MODE_SPOKE);
+		bool keep = check_target &&
+			    n->mode == (is_exit ? ORGCONF_MODE_HUB : ORGCONF_MODE_SPOKE);
 
 		if (keep && nrefs) {
 			if (is_exit)
@@ -234,16 +234,15 @@ static void resolve_hubs(struct orgconf_state *st, const uint32_t *by_name, uint
 			}
 			if (mode_known(st, t) && cfg->networks[t].mode != ORGCONF_MODE_HUB) {
 				orgconf_err(st, r->line, "%s \"%s\" is not a hub (its mode is %s)",
-					    what,
-					    r->name, orgconf_mode_name(cfg->networks[t].mode));
+					    what, r->name,
+					    orgconf_mode_name(cfg->networks[t].mode));
 				continue;
 			}
 			for (k = 0; k < j; k++) {
 				if (refs[k].name && !strcmp(refs[k].name, r->name)) {
 					orgconf_err(st, r->line,
 						    "%s \"%s\" listed twice (first at line %u)",
-						    what,
-						    r->name, refs[k].line);
+						    what, r->name, refs[k].line);
 					bad = true;
 					break;
 				}
@@ -464,8 +463,7 @@ static void load_files(struct orgconf_state *st)
 	if (cfg->psk_secret_path) {
 		if (key_read_file(cfg->psk_secret_path, cfg->psk_secret, err, sizeof(err)))
 			orgconf_err(st, st->pskfile_line, "psk-secret-file %s: %s",
-				    cfg->psk_secret_path,
-				    err);
+				    cfg->psk_secret_path, err);
 		else if (key_is_zero(cfg->psk_secret))
 			orgconf_err(st, st->pskfile_line, "psk-secret-file %s: all-zero secret",
 				    cfg->psk_secret_path);
@@ -497,8 +495,8 @@ void orgconf_validate(struct orgconf_state *st)
 
 		if (!strcmp(a->name, b->name))
 			orgconf_err(st, b->line, "duplicate network name \"%s\" (first at line %u)",
-				    b->name, cfg->networks[lookup_name(cfg, by_name,
-								       b->name)].line);
+				    b->name,
+				    cfg->networks[lookup_name(cfg, by_name, b->name)].line);
 	}
 	for (i = 0; i < cfg->n_networks; i++) {
 		resolve_hubs(st, by_name, (uint32_t)i);
@@ -557,8 +555,7 @@ const struct orgconf_network *orgconf_find_by_key(const struct orgconf *cfg,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int r =
-		    memcmp(cfg->networks[idx->by_key[mid]].public_key, public_key, KEY_LEN);
+		int r = memcmp(cfg->networks[idx->by_key[mid]].public_key, public_key, KEY_LEN);
 
 		if (!r)
 			return &cfg->networks[idx->by_key[mid]];

@@ -236,8 +236,7 @@ void orgconf_class_key(struct orgconf_state *st, const char *key, const char *v)
 	} else if (!strcmp(key, "max-loss")) {
 		if (first_time(st, &x->loss_line, key) && parse_percent(v, &c->max_loss_bp))
 			orgconf_err(st, st->lineno,
-				    "bad max-loss '%s': percent 0-100, up to 2 decimals",
-				    v);
+				    "bad max-loss '%s': percent 0-100, up to 2 decimals", v);
 	} else {
 		orgconf_err(st, st->lineno,
 			    "unknown key '%s' in [performance-class] (expected max-latency, "
@@ -301,8 +300,7 @@ static void add_hub(struct orgconf_state *st, struct orgconf_net_extra *x, const
 
 /* subnet = ["NAME"] CIDR yes|no */
 static void add_subnet(struct orgconf_state *st, struct orgconf_network *n,
-		       struct orgconf_net_extra *x,
-		       const char *v)
+		       struct orgconf_net_extra *x, const char *v)
 {
 	struct orgconf_subnet sn, *slot;
 	const char *p = v, *why = NULL;
@@ -342,16 +340,14 @@ static void add_subnet(struct orgconf_state *st, struct orgconf_network *n,
 	l = strcspn(p, " \t");
 	if (!l || l >= sizeof(yn) || *skip_blanks(p + l)) {
 		orgconf_err(st, st->lineno,
-			    "subnet %s: expected use-vpn 'yes' or 'no' after the CIDR",
-			    cidr);
+			    "subnet %s: expected use-vpn 'yes' or 'no' after the CIDR", cidr);
 		goto fail;
 	}
 	memcpy(yn, p, l);
 	yn[l] = '\0';
 	if (strcmp(yn, "yes") && strcmp(yn, "no")) {
 		orgconf_err(st, st->lineno, "subnet %s: use-vpn must be 'yes' or 'no', not '%s'",
-			    cidr,
-			    yn);
+			    cidr, yn);
 		goto fail;
 	}
 	sn.use_vpn = yn[0] == 'y';

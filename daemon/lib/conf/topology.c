@@ -23,10 +23,10 @@ struct topology {
 	size_t n;	/* networks */
 	uint32_t *hubs; /* participating hubs, file order */
 	size_t n_hubs;
-	uint32_t *att_off;	 /* n + 1 */
-	uint32_t *att;		 /* spokes attached to each hub */
-	uint32_t *att_prio;	 /* that hub's position in the spoke's list */
-	uint32_t *exp_off;	 /* n + 1 */
+	uint32_t *att_off;  /* n + 1 */
+	uint32_t *att;	    /* spokes attached to each hub */
+	uint32_t *att_prio; /* that hub's position in the spoke's list */
+	uint32_t *exp_off;  /* n + 1 */
 	struct prefix *exp; /* exported prefixes by network */
 };
 

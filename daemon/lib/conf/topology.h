@@ -66,8 +66,8 @@ struct topology; /* opaque index over one struct orgconf */
 
 /* Peer flags */
 #define TOPOLOGY_PEER_DEFAULT_ROUTE (1u << 0) /* carries our default route */
-#define TOPOLOGY_PEER_EXIT_HUB (1u << 1)	  /* one of our exit hubs */
-#define TOPOLOGY_PEER_ALLOW_ANY (1u << 2)	  /* allowed sources = any */
+#define TOPOLOGY_PEER_EXIT_HUB (1u << 1)      /* one of our exit hubs */
+#define TOPOLOGY_PEER_ALLOW_ANY (1u << 2)     /* allowed sources = any */
 
 #define TOPOLOGY_OWNER_NONE UINT32_MAX /* default routes */
 

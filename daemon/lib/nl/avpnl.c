@@ -177,7 +177,7 @@ static void msg_free(struct nl_msg *msg)
 
 int avpnl_transact(struct avpnl *h, struct nl_msg *msg, avpnl_valid_fn valid, void *arg)
 {
-	struct xact x = {.h = h, .valid = valid, .arg = arg};
+	struct xact x = { .h = h, .valid = valid, .arg = arg };
 	struct nl_cb *cb;
 	int r;
 
@@ -353,8 +353,7 @@ void avpnl_parse_drops(const struct nlattr *nest, uint64_t drops[__AUTOVPN_DROP_
 	const struct nlattr *a;
 	int rem;
 
-	nla_for_each_nested(a, nest, rem)
-	{
+	nla_for_each_nested(a, nest, rem) {
 		int t = nla_type(a);
 
 		if (t > 0 && t < __AUTOVPN_DROP_MAX)

@@ -15,8 +15,7 @@ static int parse_dev(struct avpnl *h, struct nlmsghdr *nlh, struct avpnl_dev *d)
 	int rem;
 
 	memset(d, 0, sizeof(*d));
-	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
-	{
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
 		switch (nla_type(a)) {
 		case AUTOVPN_A_IFINDEX:
 			avpnl_get_u32(a, &d->ifindex);
@@ -51,8 +50,8 @@ static int parse_dev(struct avpnl *h, struct nlmsghdr *nlh, struct avpnl_dev *d)
 			if (!avpnl_get_u8(tb[AUTOVPN_UPLINK_A_ID], &u->id))
 				break;
 			if (tb[AUTOVPN_UPLINK_A_LOCAL])
-				u->has_local =
-				    !avpnl_parse_sockaddr(tb[AUTOVPN_UPLINK_A_LOCAL], &u->local);
+				u->has_local = !avpnl_parse_sockaddr(tb[AUTOVPN_UPLINK_A_LOCAL],
+								     &u->local);
 			d->n_uplinks++;
 			break;
 		}
@@ -84,7 +83,7 @@ static int dev_new_valid(struct avpnl *h, struct nlmsghdr *nlh, void *arg)
 
 int avpnl_dev_new(struct avpnl *h, const char *ifname, uint32_t mtu, uint32_t *ifindex)
 {
-	struct dev_new_ctx c = {0};
+	struct dev_new_ctx c = { 0 };
 	struct nl_msg *msg;
 	int r;
 
@@ -151,7 +150,7 @@ static int dev_get_valid(struct avpnl *h, struct nlmsghdr *nlh, void *arg)
 
 int avpnl_dev_get(struct avpnl *h, uint32_t ifindex, struct avpnl_dev *out)
 {
-	struct dev_get_ctx c = {.out = out};
+	struct dev_get_ctx c = { .out = out };
 	struct nl_msg *msg;
 	int r;
 
@@ -172,7 +171,7 @@ int avpnl_dev_get(struct avpnl *h, uint32_t ifindex, struct avpnl_dev *out)
 
 int avpnl_dev_dump(struct avpnl *h, avpnl_dev_cb cb, void *arg)
 {
-	struct dev_get_ctx c = {.cb = cb, .arg = arg};
+	struct dev_get_ctx c = { .cb = cb, .arg = arg };
 	struct nl_msg *msg;
 	int r;
 
@@ -211,14 +210,14 @@ int avpnl_dev_set(struct avpnl *h, uint32_t ifindex, const struct avpnl_dev_set 
 
 int avpnl_dev_set_uplink(struct avpnl *h, uint32_t ifindex, uint8_t id, int fd)
 {
-	struct avpnl_dev_set req = {.n_uplinks = 1, .uplinks = {{.id = id, .fd = fd}}};
+	struct avpnl_dev_set req = { .n_uplinks = 1, .uplinks = { { .id = id, .fd = fd } } };
 
 	return avpnl_dev_set(h, ifindex, &req);
 }
 
 int avpnl_dev_set_flags(struct avpnl *h, uint32_t ifindex, bool active_active)
 {
-	struct avpnl_dev_set req = {.set_active_active = true, .active_active = active_active};
+	struct avpnl_dev_set req = { .set_active_active = true, .active_active = active_active };
 
 	return avpnl_dev_set(h, ifindex, &req);
 }

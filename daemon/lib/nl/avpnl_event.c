@@ -71,7 +71,7 @@ static int ev_seq_ok(struct nl_msg *msg, void *arg)
 
 int avpnl_event_recv(struct avpnl *h, avpnl_event_cb cb, void *arg)
 {
-	struct ev_ctx c = {.h = h, .cb = cb, .arg = arg};
+	struct ev_ctx c = { .h = h, .cb = cb, .arg = arg };
 	struct nl_cb *ncb;
 	int r;
 

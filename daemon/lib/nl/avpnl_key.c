@@ -90,8 +90,8 @@ int avpnl_key_parse(const struct nlattr *nest, struct avpnl_key *k)
 	memset(k, 0, sizeof(*k));
 	if (avpnl_parse_nested(tb, AUTOVPN_KEY_A_MAX, nest) < 0)
 		return -EINVAL;
-	if (!avpnl_get_u8(tb[AUTOVPN_KEY_A_SLOT], &k->slot) || !avpnl_get_u8(tb[AUTOVPN_KEY_A_ID],
-									     &k->id))
+	if (!avpnl_get_u8(tb[AUTOVPN_KEY_A_SLOT], &k->slot) ||
+	    !avpnl_get_u8(tb[AUTOVPN_KEY_A_ID], &k->id))
 		return -EINVAL;
 	if (avpnl_get_u64(tb[AUTOVPN_KEY_A_REKEY_PACKETS], &k->rekey_packets))
 		k->set |= AVPNL_KEY_REKEY_PACKETS;
@@ -111,9 +111,9 @@ int avpnl_key_parse(const struct nlattr *nest, struct avpnl_key *k)
 const char *avpnl_key_slot_name(unsigned int slot)
 {
 	static const char *const names[__AUTOVPN_KEY_SLOT_MAX] = {
-	    [AUTOVPN_KEY_SLOT_CURRENT] = "current",
-	    [AUTOVPN_KEY_SLOT_PREVIOUS] = "previous",
-	    [AUTOVPN_KEY_SLOT_NEXT] = "next",
+		[AUTOVPN_KEY_SLOT_CURRENT] = "current",
+		[AUTOVPN_KEY_SLOT_PREVIOUS] = "previous",
+		[AUTOVPN_KEY_SLOT_NEXT] = "next",
 	};
 
 	return slot < __AUTOVPN_KEY_SLOT_MAX ? names[slot] : NULL;

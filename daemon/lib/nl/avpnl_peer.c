@@ -31,7 +31,7 @@ static int append_prefix(struct avpnl_peer_prefix **arr, size_t *n, size_t *cap,
 
 int avpnl_peer_add_route(struct avpnl_peer *p, const struct prefix *pfx, bool remove)
 {
-	struct avpnl_peer_prefix e = {.prefix = *pfx, .remove = remove};
+	struct avpnl_peer_prefix e = { .prefix = *pfx, .remove = remove };
 
 	p->set |= AVPNL_PEER_ROUTES;
 	return append_prefix(&p->routes, &p->n_routes, &p->cap_routes, &e);
@@ -39,7 +39,7 @@ int avpnl_peer_add_route(struct avpnl_peer *p, const struct prefix *pfx, bool re
 
 int avpnl_peer_add_allowed(struct avpnl_peer *p, const struct prefix *pfx, bool remove)
 {
-	struct avpnl_peer_prefix e = {.prefix = *pfx, .remove = remove};
+	struct avpnl_peer_prefix e = { .prefix = *pfx, .remove = remove };
 
 	p->set |= AVPNL_PEER_ALLOWED;
 	return append_prefix(&p->allowed, &p->n_allowed, &p->cap_allowed, &e);
@@ -95,14 +95,14 @@ static int put_path(struct nl_msg *msg, const struct avpnl_peer_path *pa)
 		nla_nest_end(msg, nest);
 		return 0;
 	}
-	if ((pa->set & AVPNL_PEER_PATH_UPLINK) && nla_put_u8(msg, AUTOVPN_PATH_A_UPLINK,
-							     pa->uplink) < 0)
+	if ((pa->set & AVPNL_PEER_PATH_UPLINK) &&
+	    nla_put_u8(msg, AUTOVPN_PATH_A_UPLINK, pa->uplink) < 0)
 		return -EMSGSIZE;
-	if ((pa->set & AVPNL_PEER_PATH_REMOTE) && avpnl_put_sockaddr(msg, AUTOVPN_PATH_A_REMOTE,
-								     &pa->remote))
+	if ((pa->set & AVPNL_PEER_PATH_REMOTE) &&
+	    avpnl_put_sockaddr(msg, AUTOVPN_PATH_A_REMOTE, &pa->remote))
 		return -EMSGSIZE;
-	if ((pa->set & AVPNL_PEER_PATH_STATE) && nla_put_u8(msg, AUTOVPN_PATH_A_STATE,
-							    pa->state) < 0)
+	if ((pa->set & AVPNL_PEER_PATH_STATE) &&
+	    nla_put_u8(msg, AUTOVPN_PATH_A_STATE, pa->state) < 0)
 		return -EMSGSIZE;
 	if ((pa->set & AVPNL_PEER_PATH_PRIORITY) &&
 	    nla_put_u8(msg, AUTOVPN_PATH_A_PRIORITY, pa->priority) < 0)
@@ -216,8 +216,7 @@ static int parse_prefix_list(const struct nlattr *list, struct avpnl_peer_prefix
 	const struct nlattr *a;
 	int rem;
 
-	nla_for_each_nested(a, list, rem)
-	{
+	nla_for_each_nested(a, list, rem) {
 		struct nlattr *tb[AUTOVPN_PREFIX_A_MAX + 1];
 		struct avpnl_peer_prefix e;
 		uint32_t fl = 0;
@@ -257,8 +256,8 @@ static void parse_path(const struct nlattr *nest, struct avpnl_peer *p)
 		return;
 	if (avpnl_get_u8(tb[AUTOVPN_PATH_A_UPLINK], &pa->uplink))
 		pa->set |= AVPNL_PEER_PATH_UPLINK;
-	if (tb[AUTOVPN_PATH_A_REMOTE] && !avpnl_parse_sockaddr(tb[AUTOVPN_PATH_A_REMOTE],
-							       &pa->remote))
+	if (tb[AUTOVPN_PATH_A_REMOTE] &&
+	    !avpnl_parse_sockaddr(tb[AUTOVPN_PATH_A_REMOTE], &pa->remote))
 		pa->set |= AVPNL_PEER_PATH_REMOTE;
 	if (avpnl_get_u8(tb[AUTOVPN_PATH_A_STATE], &pa->state))
 		pa->set |= AVPNL_PEER_PATH_STATE;
@@ -286,8 +285,7 @@ static int parse_peer(const struct nlattr *nest, struct avpnl_peer *p)
 	const struct nlattr *a, *b;
 	int rem, rem2, r;
 
-	nla_for_each_nested(a, nest, rem)
-	{
+	nla_for_each_nested(a, nest, rem) {
 		switch (nla_type(a)) {
 		case AUTOVPN_PEER_A_ID:
 			avpnl_get_u32(a, &p->id);
@@ -321,14 +319,16 @@ static int parse_peer(const struct nlattr *nest, struct avpnl_peer *p)
 				return r;
 			break;
 		case AUTOVPN_PEER_A_PATHS:
-			nla_for_each_nested(b, a, rem2) if (nla_type(b) == AUTOVPN_PEER_A_PATH)
-			    parse_path(b, p);
+			nla_for_each_nested(b, a, rem2)
+				if (nla_type(b) == AUTOVPN_PEER_A_PATH)
+					parse_path(b, p);
 			break;
 		case AUTOVPN_PEER_A_PATH:
 			parse_path(a, p);
 			break;
 		case AUTOVPN_PEER_A_KEYS:
-			nla_for_each_nested(b, a, rem2) parse_key(b, p);
+			nla_for_each_nested(b, a, rem2)
+				parse_key(b, p);
 			break;
 		case AUTOVPN_PEER_A_RX_PACKETS:
 			avpnl_get_u64(a, &p->rx_packets);
@@ -399,8 +399,7 @@ static int peer_dump_valid(struct avpnl *h, struct nlmsghdr *nlh, void *arg)
 	struct nlattr *a;
 	int rem, r;
 
-	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
-	{
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
 		struct avpnl_peer p;
 
 		if (nla_type(a) != AUTOVPN_A_PEER)
@@ -430,7 +429,7 @@ static int peer_dump_valid(struct avpnl *h, struct nlmsghdr *nlh, void *arg)
 
 int avpnl_peer_dump(struct avpnl *h, uint32_t ifindex, avpnl_peer_cb cb, void *arg)
 {
-	struct peer_dump_ctx c = {.cb = cb, .arg = arg};
+	struct peer_dump_ctx c = { .cb = cb, .arg = arg };
 	struct nl_msg *msg;
 	int r;
 
@@ -467,7 +466,7 @@ static int peer_get_cb(const struct avpnl_peer *p, void *arg)
 
 int avpnl_peer_get(struct avpnl *h, uint32_t ifindex, uint32_t peer_id, struct avpnl_peer *out)
 {
-	struct peer_dump_ctx c = {.cb = peer_get_cb, .arg = out};
+	struct peer_dump_ctx c = { .cb = peer_get_cb, .arg = out };
 	struct nl_msg *msg;
 	int r;
 

@@ -203,10 +203,12 @@ size_t proto_subnet_size(const struct proto_subnet *s)
 
 size_t proto_peer_hdr_max(size_t name_len, int cont)
 {
+	/* flags, key, [role, hub_prio, name length, psk, n_ep,] n_subnets */
+	size_t fixed = REC_HDR + 1 + 32 + 2;
+
 	if (cont)
-		return REC_HDR + 1 + 32 + 2;
-	return REC_HDR + 1 + 32 + 1 + 1 + 1 + name_len + 32 + 1 +
-	       PROTO_MAX_PEER_EP * (2 + EP_MAX) + 2;
+		return fixed;
+	return fixed + 1 + 1 + 1 + name_len + 32 + 1 + PROTO_MAX_PEER_EP * (2 + EP_MAX);
 }
 
 size_t proto_page_room(void)
@@ -323,8 +325,7 @@ static int r_peer(struct wire_r *r, struct proto_reg_resp *m)
 			p->ep[i].kind = wire_r8(r);
 			r_ep(r, &p->ep[i].ep);
 			if (p->ep[i].uplink >= PROTO_MAX_UPLINKS ||
-			    p->ep[i].kind > PROTO_EP_MANUAL ||
-			    p->ep[i].ep.addr.family == AF_UNSPEC)
+			    p->ep[i].kind > PROTO_EP_MANUAL || p->ep[i].ep.addr.family == AF_UNSPEC)
 				return -EBADMSG;
 		}
 	}
@@ -411,8 +412,8 @@ static size_t item_subnets_size(const struct proto_page_item *it, uint32_t from,
 }
 
 void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct proto_page_cursor *cur,
-		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0,
-				  uint32_t nsub), void *ctx)
+		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0, uint32_t nsub),
+		     void *ctx)
 {
 	size_t room = proto_page_room(), used = 0;
 
@@ -463,17 +464,28 @@ uint32_t proto_paginate(const struct proto_page_item *items, uint32_t n,
 const char *proto_type_name(uint8_t type)
 {
 	switch (type) {
-	case PROTO_T_DATA: return "data";
-	case PROTO_T_HS_INIT: return "handshake-init";
-	case PROTO_T_HS_RESP: return "handshake-resp";
-	case PROTO_T_COOKIE: return "cookie";
-	case PROTO_T_PROBE: return "probe";
-	case PROTO_T_PROBE_REPLY: return "probe-reply";
-	case PROTO_T_REG_REQ: return "register";
-	case PROTO_T_REG_RESP: return "register-resp";
-	case PROTO_T_KEEPALIVE: return "keepalive";
-	case PROTO_T_KEEPALIVE_ACK: return "keepalive-ack";
-	case PROTO_T_PUSH: return "push";
+	case PROTO_T_DATA:
+		return "data";
+	case PROTO_T_HS_INIT:
+		return "handshake-init";
+	case PROTO_T_HS_RESP:
+		return "handshake-resp";
+	case PROTO_T_COOKIE:
+		return "cookie";
+	case PROTO_T_PROBE:
+		return "probe";
+	case PROTO_T_PROBE_REPLY:
+		return "probe-reply";
+	case PROTO_T_REG_REQ:
+		return "register";
+	case PROTO_T_REG_RESP:
+		return "register-resp";
+	case PROTO_T_KEEPALIVE:
+		return "keepalive";
+	case PROTO_T_KEEPALIVE_ACK:
+		return "keepalive-ack";
+	case PROTO_T_PUSH:
+		return "push";
 	}
 	return "unknown";
 }
@@ -481,15 +493,17 @@ const char *proto_type_name(uint8_t type)
 const char *proto_nat_name(uint8_t nat)
 {
 	switch (nat) {
-	case PROTO_NAT_FRIENDLY: return "friendly";
-	case PROTO_NAT_UNFRIENDLY: return "unfriendly";
-	case PROTO_NAT_MANUAL: return "manual";
+	case PROTO_NAT_FRIENDLY:
+		return "friendly";
+	case PROTO_NAT_UNFRIENDLY:
+		return "unfriendly";
+	case PROTO_NAT_MANUAL:
+		return "manual";
 	}
 	return "unknown";
 }
 
-uint8_t proto_nat_classify(const struct endpoint *seen_a, const struct endpoint *seen_b,
-			   int manual)
+uint8_t proto_nat_classify(const struct endpoint *seen_a, const struct endpoint *seen_b, int manual)
 {
 	if (manual)
 		return PROTO_NAT_MANUAL;

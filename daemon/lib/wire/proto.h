@@ -32,19 +32,19 @@
 
 /* Message types: the first byte of every UDP payload on an uplink socket. */
 enum proto_type {
-	PROTO_T_DATA = 1,	   /* kernel datapath (DESIGN 3); never parsed here */
+	PROTO_T_DATA = 1, /* kernel datapath (DESIGN 3); never parsed here */
 	/* 2..15: gateway <-> gateway, reserved for autovpnd */
-	PROTO_T_HS_INIT = 2,	   /* Noise IKpsk2 initiation */
-	PROTO_T_HS_RESP = 3,	   /* Noise IKpsk2 response */
-	PROTO_T_COOKIE = 4,	   /* cookie reply under load */
-	PROTO_T_PROBE = 5,	   /* path probe */
-	PROTO_T_PROBE_REPLY = 6,   /* path probe reply */
+	PROTO_T_HS_INIT = 2,	 /* Noise IKpsk2 initiation */
+	PROTO_T_HS_RESP = 3,	 /* Noise IKpsk2 response */
+	PROTO_T_COOKIE = 4,	 /* cookie reply under load */
+	PROTO_T_PROBE = 5,	 /* path probe */
+	PROTO_T_PROBE_REPLY = 6, /* path probe reply */
 	/* 16..31: gateway <-> registry */
-	PROTO_T_REG_REQ = 16,	   /* gateway -> registry: register one uplink */
-	PROTO_T_REG_RESP = 17,	   /* registry -> gateway: one page of the answer */
-	PROTO_T_KEEPALIVE = 18,	   /* gateway -> registry, every interval */
+	PROTO_T_REG_REQ = 16,	    /* gateway -> registry: register one uplink */
+	PROTO_T_REG_RESP = 17,	    /* registry -> gateway: one page of the answer */
+	PROTO_T_KEEPALIVE = 18,	    /* gateway -> registry, every interval */
 	PROTO_T_KEEPALIVE_ACK = 19, /* registry -> gateway */
-	PROTO_T_PUSH = 20,	   /* registry -> gateway: re-register now */
+	PROTO_T_PUSH = 20,	    /* registry -> gateway: re-register now */
 };
 
 /* Largest UDP payload of any control message: IPv6 minimum MTU - 40 - 8. */
@@ -52,9 +52,9 @@ enum proto_type {
 #define PROTO_MAX_BODY (PROTO_MAX_MSG - SEAL_OVERHEAD)
 
 #define PROTO_NAME_MAX 63
-#define PROTO_MAX_UPLINKS 2	/* wan1 = 0, wan2 = 1 */
-#define PROTO_MAX_PEER_EP 5	/* 2 uplinks x {public, private} + manual */
-#define PROTO_PAGE_NONE 0xffff	/* register request that wants no peer list */
+#define PROTO_MAX_UPLINKS 2    /* wan1 = 0, wan2 = 1 */
+#define PROTO_MAX_PEER_EP 5    /* 2 uplinks x {public, private} + manual */
+#define PROTO_PAGE_NONE 0xffff /* register request that wants no peer list */
 
 /*
  * Keepalives (DESIGN 5): the registry tells each gateway the interval to use
@@ -249,8 +249,8 @@ uint32_t proto_paginate(const struct proto_page_item *items, uint32_t n,
  * first_subnet, n_subnets) for each record, and advances *cur.
  */
 void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct proto_page_cursor *cur,
-		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0,
-				  uint32_t nsub), void *ctx);
+		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0, uint32_t nsub),
+		     void *ctx);
 
 const char *proto_type_name(uint8_t type);
 const char *proto_nat_name(uint8_t nat);

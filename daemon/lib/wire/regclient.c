@@ -22,8 +22,7 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 	memset(rc, 0, sizeof(*rc));
 	rc->cfg = *cfg;
 	if (!rc->cfg.n_registries || rc->cfg.n_registries > REGCLIENT_MAX_REG ||
-	    !rc->cfg.n_uplinks ||
-	    rc->cfg.n_uplinks > PROTO_MAX_UPLINKS)
+	    !rc->cfg.n_uplinks || rc->cfg.n_uplinks > PROTO_MAX_UPLINKS)
 		return -EINVAL;
 	if (!rc->cfg.sender_id)
 		rc->cfg.sender_id = randombytes_random() | 1;
@@ -233,8 +232,7 @@ static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 		s = realloc(d->subnets, (d->n_subnets + p->n_subnets) * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
-		memcpy(s + d->n_subnets, &m->subnets[p->subnet_first],
-		       p->n_subnets * sizeof(*s));
+		memcpy(s + d->n_subnets, &m->subnets[p->subnet_first], p->n_subnets * sizeof(*s));
 		d->subnets = s;
 		d->n_subnets += p->n_subnets;
 	}

@@ -34,15 +34,15 @@
 #define REGCLIENT_DEFAULT_PURGE_MS (3ull * 3600 * 1000)
 
 struct regclient_cfg {
-	uint8_t sk[32], pk[32];		/* the gateway's static key pair */
-	uint8_t registry_pk[32];	/* both registries share one key */
-	unsigned int n_registries;	/* 1 or 2 */
-	unsigned int n_uplinks;		/* 1 or 2 */
+	uint8_t sk[32], pk[32];			  /* the gateway's static key pair */
+	uint8_t registry_pk[32];		  /* both registries share one key */
+	unsigned int n_registries;		  /* 1 or 2 */
+	unsigned int n_uplinks;			  /* 1 or 2 */
 	struct endpoint local[PROTO_MAX_UPLINKS]; /* private ip:port per uplink */
-	uint8_t manual_nat;		/* manual port forwarding: NAT type "manual" */
-	uint32_t sender_id;		/* 0 = random */
-	uint32_t retry_ms;		/* 0 = REGCLIENT_DEFAULT_RETRY_MS */
-	uint64_t purge_ms;		/* 0 = REGCLIENT_DEFAULT_PURGE_MS */
+	uint8_t manual_nat;			  /* manual port forwarding: NAT type "manual" */
+	uint32_t sender_id;			  /* 0 = random */
+	uint32_t retry_ms;			  /* 0 = REGCLIENT_DEFAULT_RETRY_MS */
+	uint64_t purge_ms;			  /* 0 = REGCLIENT_DEFAULT_PURGE_MS */
 };
 
 enum regclient_link_state {
@@ -51,18 +51,18 @@ enum regclient_link_state {
 };
 
 struct regclient_link {
-	uint8_t state;			/* enum regclient_link_state */
-	uint8_t connected;		/* answered within PROTO_MISSED_KEEPALIVES intervals */
+	uint8_t state;	   /* enum regclient_link_state */
+	uint8_t connected; /* answered within PROTO_MISSED_KEEPALIVES intervals */
 	uint32_t registry_id;
-	struct endpoint observed;	/* our public ip:port as this registry sees it */
+	struct endpoint observed; /* our public ip:port as this registry sees it */
 	uint64_t next_tx_ms, last_rx_ms;
 };
 
 struct regclient_peer {
-	struct proto_peer info;		/* subnet_first/n_subnets unused */
+	struct proto_peer info; /* subnet_first/n_subnets unused */
 	struct proto_subnet *subnets;
 	uint32_t n_subnets;
-	uint64_t confirmed_ms;		/* last time a registry vouched for it */
+	uint64_t confirmed_ms; /* last time a registry vouched for it */
 };
 
 struct regclient_peerlist {
@@ -71,9 +71,9 @@ struct regclient_peerlist {
 };
 
 /* Events returned by regclient_input(). */
-#define REGCLIENT_EV_REGISTERED 0x01	/* a link became registered */
-#define REGCLIENT_EV_PEERS 0x02	/* a new complete peer list is in place */
-#define REGCLIENT_EV_PUSH 0x04		/* a push arrived */
+#define REGCLIENT_EV_REGISTERED 0x01 /* a link became registered */
+#define REGCLIENT_EV_PEERS 0x02	     /* a new complete peer list is in place */
+#define REGCLIENT_EV_PUSH 0x04	     /* a push arrived */
 
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
@@ -87,8 +87,8 @@ struct regclient {
 	struct seal_counter ctr;
 	struct replay_window win[REGCLIENT_MAX_REG];
 	struct regclient_link link[PROTO_MAX_UPLINKS][REGCLIENT_MAX_REG];
-	uint32_t keepalive_ms;		/* announced by the registry */
-	uint64_t version;		/* config version of peers; 0 = none yet */
+	uint32_t keepalive_ms; /* announced by the registry */
+	uint64_t version;      /* config version of peers; 0 = none yet */
 	uint8_t role;
 	struct regclient_peerlist peers;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * set_parse.c - `autovpn set` grammar (see set_parse.h and docs/tools.md).
+ * setreq.c - `autovpn set` grammar (see setreq.h and docs/tools.md).
  *
  * Keywords of `set` are matched exactly: the path and key clauses end at the
  * first word they do not know, so abbreviations would make "r" mean
@@ -15,16 +15,16 @@
 #include <string.h>
 
 #include "base/parse.h"
-#include "tools/keyfile.h"
-#include "tools/set_parse.h"
-#include "tools/words.h"
+#include "datakey.h"
+#include "setreq.h"
+#include "word.h"
 
 struct parser {
 	int argc, i;
 	char *const *argv;
 	char *err;
 	size_t errlen;
-	struct set_req *req;
+	struct setreq *req;
 	char ctx[48]; /* "peer 7: " prefix for messages, or "" */
 };
 
@@ -107,8 +107,8 @@ static int parse_on_off(struct parser *p, const char *word, bool *out)
 
 static int parse_uplink(struct parser *p)
 {
-	struct set_req *req = p->req;
-	struct set_uplink *u;
+	struct setreq *req = p->req;
+	struct setreq_uplink *u;
 	const char *s = NULL, *why = NULL;
 	uint64_t id;
 	size_t k;
@@ -182,8 +182,8 @@ static int parse_list(struct parser *p, struct avpnl_peer *peer, bool routes)
 		buf[len] = '\0';
 		if (prefix_parse(buf, &pfx, &why))
 			return fail(p, "%s: bad prefix '%s': %s", word, buf, why);
-		r = routes ? avpnl_peer_add_route(peer, &pfx, remove)
-			   : avpnl_peer_add_allowed(peer, &pfx, remove);
+		r = routes ? avpnl_peer_add_route(peer, &pfx, remove) :
+			     avpnl_peer_add_allowed(peer, &pfx, remove);
 		if (r) {
 			snprintf(p->err, p->errlen, "out of memory");
 			return r;
@@ -301,12 +301,13 @@ static int parse_slot(struct parser *p, const char *word, uint8_t *slot)
 	return 0;
 }
 
-static struct set_key_op *new_op(struct parser *p, struct set_peer *sp, enum set_key_op_type t)
+static struct setreq_key_op *new_op(struct parser *p, struct setreq_peer *sp,
+				    enum setreq_key_op_type t)
 {
-	struct set_key_op *op;
+	struct setreq_key_op *op;
 
-	if (sp->n_ops >= SET_MAX_KEY_OPS) {
-		fail(p, "too many key operations (at most %d)", SET_MAX_KEY_OPS);
+	if (sp->n_ops >= SETREQ_MAX_KEY_OPS) {
+		fail(p, "too many key operations (at most %d)", SETREQ_MAX_KEY_OPS);
 		return NULL;
 	}
 	op = &sp->ops[sp->n_ops++];
@@ -315,15 +316,15 @@ static struct set_key_op *new_op(struct parser *p, struct set_peer *sp, enum set
 	return op;
 }
 
-static int parse_key(struct parser *p, struct set_peer *sp)
+static int parse_key(struct parser *p, struct setreq_peer *sp)
 {
-	struct set_key_op *op;
+	struct setreq_key_op *op;
 	bool seen_id = false;
 	const char *s = NULL, *slot;
 	uint64_t v;
 	int r;
 
-	op = new_op(p, sp, SET_KEY_NEW);
+	op = new_op(p, sp, SETREQ_KEY_NEW);
 	if (!op)
 		return -EINVAL;
 	r = parse_slot(p, "key", &op->key.slot);
@@ -353,8 +354,8 @@ static int parse_key(struct parser *p, struct set_peer *sp)
 				return fail(p, "key %s: empty %s file name", slot, s);
 		} else if (!strcmp(s, "rekey-packets") || !strcmp(s, "limit-packets")) {
 			bool rekey = s[0] == 'r';
-			unsigned int bit =
-			    rekey ? AVPNL_KEY_REKEY_PACKETS : AVPNL_KEY_LIMIT_PACKETS;
+			unsigned int bit = rekey ? AVPNL_KEY_REKEY_PACKETS :
+						   AVPNL_KEY_LIMIT_PACKETS;
 
 			p->i++;
 			if (op->key.set & bit)
@@ -395,7 +396,7 @@ static int parse_key(struct parser *p, struct set_peer *sp)
 	return 0;
 }
 
-static int finish_peer(struct parser *p, struct set_peer *sp)
+static int finish_peer(struct parser *p, struct setreq_peer *sp)
 {
 	struct avpnl_peer *pe = &sp->peer;
 	size_t k;
@@ -417,10 +418,10 @@ static int finish_peer(struct parser *p, struct set_peer *sp)
 	return 0;
 }
 
-static int start_peer(struct parser *p, struct set_peer **out)
+static int start_peer(struct parser *p, struct setreq_peer **out)
 {
-	struct set_req *req = p->req;
-	struct set_peer *np;
+	struct setreq *req = p->req;
+	struct setreq_peer *np;
 	uint64_t id;
 	size_t k;
 	int r;
@@ -445,10 +446,10 @@ static int start_peer(struct parser *p, struct set_peer **out)
 	return 0;
 }
 
-static int parse_peer_word(struct parser *p, struct set_peer *sp, const char *w)
+static int parse_peer_word(struct parser *p, struct setreq_peer *sp, const char *w)
 {
 	struct avpnl_peer *pe = &sp->peer;
-	struct set_key_op *op;
+	struct setreq_key_op *op;
 	const char *s = NULL;
 	uint64_t v;
 	int r;
@@ -494,9 +495,9 @@ static int parse_peer_word(struct parser *p, struct set_peer *sp, const char *w)
 	} else if (!strcmp(w, "key")) {
 		return parse_key(p, sp);
 	} else if (!strcmp(w, "key-swap")) {
-		return new_op(p, sp, SET_KEY_SWAP) ? 0 : -EINVAL;
+		return new_op(p, sp, SETREQ_KEY_SWAP) ? 0 : -EINVAL;
 	} else if (!strcmp(w, "key-del")) {
-		op = new_op(p, sp, SET_KEY_DEL);
+		op = new_op(p, sp, SETREQ_KEY_DEL);
 		if (!op)
 			return -EINVAL;
 		return parse_slot(p, "key-del", &op->key.slot);
@@ -508,10 +509,10 @@ static int parse_peer_word(struct parser *p, struct set_peer *sp, const char *w)
 	return 0;
 }
 
-int set_parse(int argc, char *const *argv, struct set_req *req, char *err, size_t errlen)
+int setreq_parse(int argc, char *const *argv, struct setreq *req, char *err, size_t errlen)
 {
-	struct parser p = {.argc = argc, .argv = argv, .err = err, .errlen = errlen, .req = req};
-	struct set_peer *sp = NULL;
+	struct parser p = { .argc = argc, .argv = argv, .err = err, .errlen = errlen, .req = req };
+	struct setreq_peer *sp = NULL;
 	const char *w;
 	bool seen_aa = false;
 	int r;
@@ -554,7 +555,7 @@ int set_parse(int argc, char *const *argv, struct set_req *req, char *err, size_
 	return 0;
 }
 
-static int load_one(const struct set_peer *sp, const struct set_key_op *op, const char *dir,
+static int load_one(const struct setreq_peer *sp, const struct setreq_key_op *op, const char *dir,
 		    const char *path, uint8_t key[AUTOVPN_KEY_LEN], uint8_t salt[AUTOVPN_SALT_LEN],
 		    char *err, size_t errlen)
 {
@@ -581,18 +582,18 @@ static int load_one(const struct set_peer *sp, const struct set_key_op *op, cons
 	return 0;
 }
 
-int set_load_keys(struct set_req *req, char *err, size_t errlen)
+int setreq_load_keys(struct setreq *req, char *err, size_t errlen)
 {
 	size_t i, k;
 	int r;
 
 	for (i = 0; i < req->n_peers; i++) {
-		struct set_peer *sp = &req->peers[i];
+		struct setreq_peer *sp = &req->peers[i];
 
 		for (k = 0; k < sp->n_ops; k++) {
-			struct set_key_op *op = &sp->ops[k];
+			struct setreq_key_op *op = &sp->ops[k];
 
-			if (op->type != SET_KEY_NEW)
+			if (op->type != SETREQ_KEY_NEW)
 				continue;
 			r = load_one(sp, op, "tx", op->tx_path, op->key.enc_key, op->key.enc_salt,
 				     err, errlen);
@@ -617,7 +618,7 @@ int set_load_keys(struct set_req *req, char *err, size_t errlen)
 	return 0;
 }
 
-void set_req_free(struct set_req *req)
+void setreq_free(struct setreq *req)
 {
 	size_t i, k;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * keyfile.h - DATA key files: base64 (48 characters) of exactly 36 bytes,
+ * datakey.h - DATA key files: base64 (48 characters) of exactly 36 bytes,
  * the 32-byte AES-256-GCM key followed by the 4-byte salt, as written by
  * `autovpn genkey --data`. Gateway A's tx file is gateway B's rx file.
  *
@@ -8,8 +8,8 @@
  * access is refused (as key.h does for private keys); pipes are accepted so
  * that `tx <(command)` works.
  */
-#ifndef AVPN_TOOL_KEYFILE_H
-#define AVPN_TOOL_KEYFILE_H
+#ifndef AVPN_TOOL_DATAKEY_H
+#define AVPN_TOOL_DATAKEY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,4 +30,4 @@ bool datakey_looks_like_key(const char *s);
 /* Writes the 48-character base64 form plus NUL into @out. */
 void datakey_to_base64(char out[DATAKEY_B64_LEN + 1], const uint8_t key[DATAKEY_LEN]);
 
-#endif /* AVPN_TOOL_KEYFILE_H */
+#endif /* AVPN_TOOL_DATAKEY_H */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tool_test_cli_parse.c - the `autovpn` tool's pure parts: `set` argument
- * parsing (set_parse), DATA key files (keyfile, set_load_keys), word and
- * number parsing (words). Built by tools/build.mk (not tests/unit/build.mk,
- * hence the name) and run by `make check-tool`.
+ * test_tool_cli.c - the `autovpn` tool's pure parts: `set` argument
+ * parsing (setreq.c), DATA key files (datakey.c, setreq_load_keys) and word
+ * matching (word.c), linked from build/libtool.a and run by `make
+ * check-tool` (numbers: test_parse.c).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -15,16 +15,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/keyfile.h"
-#include "tools/set_parse.h"
-#include "tools/words.h"
+#include "datakey.h"
+#include "setreq.h"
+#include "word.h"
 
 /* ---- helpers ---- */
 
 #define MAXARGS 128
 
 /* Splits @cmd on spaces (test commands have no quoting) and parses it. */
-static int parse(const char *cmd, struct set_req *req, char *err, size_t errlen)
+static int parse(const char *cmd, struct setreq *req, char *err, size_t errlen)
 {
 	static char buf[2048];
 	char *argv[MAXARGS], *save = NULL, *t;
@@ -33,22 +33,22 @@ static int parse(const char *cmd, struct set_req *req, char *err, size_t errlen)
 	snprintf(buf, sizeof(buf), "%s", cmd);
 	for (t = strtok_r(buf, " ", &save); t && argc < MAXARGS; t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
-	return set_parse(argc, argv, req, err, errlen);
+	return setreq_parse(argc, argv, req, err, errlen);
 }
 
 /* Asserts that @cmd is refused with a message containing @needle. */
 static void refused(const char *cmd, const char *needle)
 {
-	struct set_req req;
+	struct setreq req;
 	char err[512] = "";
 	int r = parse(cmd, &req, err, sizeof(err));
 
-	set_req_free(&req);
+	setreq_free(&req);
 	ck_assert_msg(r < 0, "accepted: %s", cmd);
 	ck_assert_msg(strstr(err, needle), "'%s': message '%s' lacks '%s'", cmd, err, needle);
 }
 
-static void accepted(const char *cmd, struct set_req *req)
+static void accepted(const char *cmd, struct setreq *req)
 {
 	char err[512] = "";
 	int r = parse(cmd, req, err, sizeof(err));
@@ -97,7 +97,7 @@ static const char *write_file(const char *name, const char *text, mode_t mode)
 
 START_TEST(test_word_match)
 {
-	static const char *const w[] = {"show", "set", "link", "genkey", "monitor"};
+	static const char *const w[] = { "show", "set", "link", "genkey", "monitor" };
 
 	ck_assert_int_eq(word_match("show", w, 5), 0);
 	ck_assert_int_eq(word_match("sh", w, 5), 0);
@@ -114,8 +114,8 @@ END_TEST
 
 START_TEST(test_set_full)
 {
-	struct set_req req;
-	const struct set_peer *sp;
+	struct setreq req;
+	const struct setreq_peer *sp;
 	const struct avpnl_peer_path *pa;
 	char buf[PREFIX_STRLEN];
 
@@ -148,8 +148,7 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->peer.rx_index, 11);
 	ck_assert_uint_eq(sp->peer.tx_index, 22);
 	ck_assert_uint_eq(sp->peer.n_routes, 3);
-	ck_assert_str_eq(prefix_format(&sp->peer.routes[1].prefix, buf, sizeof(buf)),
-			 "fd02::/64");
+	ck_assert_str_eq(prefix_format(&sp->peer.routes[1].prefix, buf, sizeof(buf)), "fd02::/64");
 	ck_assert(!sp->peer.routes[0].remove && sp->peer.routes[2].remove);
 	ck_assert_str_eq(prefix_format(&sp->peer.routes[2].prefix, buf, sizeof(buf)),
 			 "10.9.0.0/16");
@@ -159,8 +158,9 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->peer.n_paths, 2);
 	pa = &sp->peer.paths[0];
 	ck_assert_uint_eq(pa->id, 0);
-	ck_assert_uint_eq(pa->set, AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE | AVPNL_PEER_PATH_STATE |
-				       AVPNL_PEER_PATH_PRIORITY | AVPNL_PEER_PATH_CLASS_MASK);
+	ck_assert_uint_eq(pa->set, AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE |
+					   AVPNL_PEER_PATH_STATE | AVPNL_PEER_PATH_PRIORITY |
+					   AVPNL_PEER_PATH_CLASS_MASK);
 	ck_assert_uint_eq(pa->state, AUTOVPN_PATH_UP);
 	ck_assert_uint_eq(pa->priority, 3);
 	ck_assert_uint_eq(pa->class_mask, 5);
@@ -172,7 +172,7 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(pa->remote.port, 9);
 
 	ck_assert_uint_eq(sp->n_ops, 3);
-	ck_assert_int_eq(sp->ops[0].type, SET_KEY_NEW);
+	ck_assert_int_eq(sp->ops[0].type, SETREQ_KEY_NEW);
 	ck_assert_uint_eq(sp->ops[0].key.slot, AUTOVPN_KEY_SLOT_NEXT);
 	ck_assert_uint_eq(sp->ops[0].key.id, 2);
 	ck_assert_str_eq(sp->ops[0].tx_path, "/k/tx");
@@ -182,37 +182,38 @@ START_TEST(test_set_full)
 	ck_assert_uint_eq(sp->ops[0].key.rekey_secs, 60);
 	ck_assert_uint_eq(sp->ops[0].key.lifetime_secs, 90);
 	ck_assert_uint_eq(sp->ops[0].key.set, AVPNL_KEY_REKEY_PACKETS | AVPNL_KEY_LIMIT_PACKETS |
-						  AVPNL_KEY_REKEY_SECS | AVPNL_KEY_LIFETIME_SECS);
-	ck_assert_int_eq(sp->ops[1].type, SET_KEY_SWAP);
-	ck_assert_int_eq(sp->ops[2].type, SET_KEY_DEL);
+						      AVPNL_KEY_REKEY_SECS |
+						      AVPNL_KEY_LIFETIME_SECS);
+	ck_assert_int_eq(sp->ops[1].type, SETREQ_KEY_SWAP);
+	ck_assert_int_eq(sp->ops[2].type, SETREQ_KEY_DEL);
 	ck_assert_uint_eq(sp->ops[2].key.slot, AUTOVPN_KEY_SLOT_PREVIOUS);
 
 	sp = &req.peers[1];
 	ck_assert_uint_eq(sp->peer.id, 8);
 	ck_assert(sp->remove && !sp->has_settings && !sp->n_ops);
-	set_req_free(&req);
+	setreq_free(&req);
 }
 END_TEST
 
 START_TEST(test_set_small_forms)
 {
-	struct set_req req;
+	struct setreq req;
 
 	/* Only a key swap for an existing peer: nothing for PEER_SET. */
 	accepted("av0 peer 1 key-swap", &req);
 	ck_assert(!req.peers[0].has_settings);
 	ck_assert_uint_eq(req.peers[0].n_ops, 1);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	accepted("av0 active-active off", &req);
 	ck_assert(req.set_active_active && !req.active_active);
 	ck_assert_uint_eq(req.n_peers, 0);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	accepted("av0 uplink 1 none", &req);
 	ck_assert(req.uplinks[0].detach);
 	ck_assert_uint_eq(req.uplinks[0].id, 1);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* replace-routes alone: the ROUTES nest is sent empty, clearing the set. */
 	accepted("av0 peer 3 replace-routes", &req);
@@ -220,38 +221,38 @@ START_TEST(test_set_small_forms)
 	ck_assert(req.peers[0].peer.set & AVPNL_PEER_ROUTES);
 	ck_assert_uint_eq(req.peers[0].peer.n_routes, 0);
 	ck_assert(req.peers[0].has_settings);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	accepted("av0 peer 3 allowed 0.0.0.0/0,::/0 replace-allowed", &req);
 	ck_assert_uint_eq(req.peers[0].peer.flags, AUTOVPN_PEER_F_REPLACE_ALLOWED);
 	ck_assert_uint_eq(req.peers[0].peer.n_allowed, 2);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* A path state change alone (failover by hand), and a path removal. */
 	accepted("av0 peer 3 path 2 state down path 3 remove", &req);
 	ck_assert_uint_eq(req.peers[0].peer.paths[0].set, AVPNL_PEER_PATH_STATE);
 	ck_assert(req.peers[0].peer.paths[1].remove);
 	ck_assert_uint_eq(req.peers[0].peer.paths[1].set, 0);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* A path clause ends at the first word it does not know. */
 	accepted("av0 peer 3 path 0 uplink 1 endpoint 1.2.3.4:5 name x rx-index 9", &req);
 	ck_assert_str_eq(req.peers[0].peer.name, "x");
 	ck_assert_uint_eq(req.peers[0].peer.rx_index, 9);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* Several peers; tx-index 0 allowed, maximum ids. */
 	accepted("av0 peer 4294967295 tx-index 0 peer 1 rx-index 4294967295", &req);
 	ck_assert_uint_eq(req.n_peers, 2);
 	ck_assert_uint_eq(req.peers[0].peer.id, UINT32_MAX);
 	ck_assert(req.peers[0].peer.set & AVPNL_PEER_TX_INDEX);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* Name of the maximum length (63). */
 	accepted("av0 peer 1 name "
 		 "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc",
 		 &req);
-	set_req_free(&req);
+	setreq_free(&req);
 }
 END_TEST
 
@@ -347,7 +348,7 @@ END_TEST
 
 START_TEST(test_set_keys)
 {
-	struct set_req req;
+	struct setreq req;
 	char many[1024];
 	int i, n;
 
@@ -370,14 +371,14 @@ START_TEST(test_set_keys)
 	ck_assert_uint_eq(req.peers[0].ops[0].key.slot, AUTOVPN_KEY_SLOT_CURRENT);
 	ck_assert_uint_eq(req.peers[0].ops[1].key.slot, AUTOVPN_KEY_SLOT_PREVIOUS);
 	ck_assert_uint_eq(req.peers[0].ops[2].key.slot, AUTOVPN_KEY_SLOT_NEXT);
-	ck_assert_int_eq(req.peers[0].ops[3].type, SET_KEY_SWAP);
-	ck_assert_int_eq(req.peers[0].ops[4].type, SET_KEY_DEL);
+	ck_assert_int_eq(req.peers[0].ops[3].type, SETREQ_KEY_SWAP);
+	ck_assert_int_eq(req.peers[0].ops[4].type, SETREQ_KEY_DEL);
 	ck_assert_uint_eq(req.peers[0].ops[0].key.set, 0);
-	set_req_free(&req);
+	setreq_free(&req);
 
-	/* At most SET_MAX_KEY_OPS key operations per peer. */
+	/* At most SETREQ_MAX_KEY_OPS key operations per peer. */
 	n = snprintf(many, sizeof(many), "av0 peer 1");
-	for (i = 0; i <= SET_MAX_KEY_OPS; i++)
+	for (i = 0; i <= SETREQ_MAX_KEY_OPS; i++)
 		n += snprintf(many + n, sizeof(many) - (size_t)n, " key-swap");
 	refused(many, "too many key operations");
 }
@@ -385,7 +386,7 @@ END_TEST
 
 /* ---- key files ---- */
 
-START_TEST(test_keyfile_read)
+START_TEST(test_datakey_read)
 {
 	uint8_t k[DATAKEY_LEN];
 	char err[256];
@@ -430,7 +431,7 @@ START_TEST(test_keyfile_read)
 END_TEST
 
 /* `tx <(command)`: a pipe is read (short reads included), not mode-checked. */
-START_TEST(test_keyfile_pipe)
+START_TEST(test_datakey_pipe)
 {
 	uint8_t k[DATAKEY_LEN];
 	char err[256], path[64];
@@ -450,7 +451,7 @@ START_TEST(test_keyfile_pipe)
 }
 END_TEST
 
-START_TEST(test_keyfile_looks_like_key)
+START_TEST(test_datakey_looks_like_key)
 {
 	ck_assert(datakey_looks_like_key(KEY_A));
 	ck_assert(datakey_looks_like_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
@@ -459,7 +460,7 @@ START_TEST(test_keyfile_looks_like_key)
 }
 END_TEST
 
-START_TEST(test_keyfile_base64_roundtrip)
+START_TEST(test_datakey_base64_roundtrip)
 {
 	uint8_t k[DATAKEY_LEN], k2[DATAKEY_LEN];
 	char b64[DATAKEY_B64_LEN + 1], err[256], text[64];
@@ -481,17 +482,17 @@ END_TEST
 
 /* ---- set_load_keys ---- */
 
-static int load(const char *cmd, char *err, size_t errlen, struct set_req *req)
+static int load(const char *cmd, char *err, size_t errlen, struct setreq *req)
 {
 	int r = parse(cmd, req, err, errlen);
 
 	ck_assert_msg(r == 0, "refused: %s: %s", cmd, err);
-	return set_load_keys(req, err, errlen);
+	return setreq_load_keys(req, err, errlen);
 }
 
 START_TEST(test_load_keys)
 {
-	struct set_req req;
+	struct setreq req;
 	char cmd[512], err[512];
 	const char *a, *b, *open_file;
 	const struct avpnl_key *k;
@@ -509,42 +510,42 @@ START_TEST(test_load_keys)
 	ck_assert_uint_eq(k->enc_salt[3], 0x23);
 	ck_assert_uint_eq(k->dec_key[0], 0x40);
 	ck_assert_uint_eq(k->dec_salt[3], 0x63);
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* A key on the command line is refused, and not echoed back. */
 	snprintf(cmd, sizeof(cmd), "av0 peer 1 key next id 5 tx " KEY_A " rx %s", b);
 	ck_assert_int_eq(load(cmd, err, sizeof(err), &req), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "never accepted on the command line"));
 	ck_assert_ptr_null(strstr(err, KEY_A));
-	set_req_free(&req);
+	setreq_free(&req);
 
 	snprintf(cmd, sizeof(cmd), "av0 peer 1 key next id 5 tx %s rx " KEY_B, a);
 	ck_assert_int_eq(load(cmd, err, sizeof(err), &req), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "rx takes a key file"));
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* tx must be a readable file. */
 	snprintf(cmd, sizeof(cmd), "av0 peer 1 key next id 5 tx %s/missing rx %s", tmpdir, b);
 	ck_assert_int_eq(load(cmd, err, sizeof(err), &req), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "peer 1: key next: tx: key file"));
-	set_req_free(&req);
+	setreq_free(&req);
 
 	open_file = write_file("open", KEY_B "\n", 0644);
 	snprintf(cmd, sizeof(cmd), "av0 peer 1 key current id 5 tx %s rx %s", a, open_file);
 	ck_assert_int_eq(load(cmd, err, sizeof(err), &req), -EPERM);
 	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* One key for both directions would repeat nonces. */
 	snprintf(cmd, sizeof(cmd), "av0 peer 1 key next id 5 tx %s rx %s", a, a);
 	ck_assert_int_eq(load(cmd, err, sizeof(err), &req), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "different keys"));
-	set_req_free(&req);
+	setreq_free(&req);
 
 	/* set_req_free wipes loaded keys. */
 	snprintf(cmd, sizeof(cmd), "av0 peer 1 key next id 5 tx %s rx %s", b, a);
 	ck_assert_int_eq(load(cmd, err, sizeof(err), &req), 0);
-	set_req_free(&req);
+	setreq_free(&req);
 	ck_assert_ptr_null(req.peers);
 	ck_assert_uint_eq(req.n_peers, 0);
 	remove_tmpdir();
@@ -564,10 +565,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_set_numbers);
 	tcase_add_test(tc, test_set_words);
 	tcase_add_test(tc, test_set_keys);
-	tcase_add_test(tc, test_keyfile_read);
-	tcase_add_test(tc, test_keyfile_pipe);
-	tcase_add_test(tc, test_keyfile_looks_like_key);
-	tcase_add_test(tc, test_keyfile_base64_roundtrip);
+	tcase_add_test(tc, test_datakey_read);
+	tcase_add_test(tc, test_datakey_pipe);
+	tcase_add_test(tc, test_datakey_looks_like_key);
+	tcase_add_test(tc, test_datakey_base64_roundtrip);
 	tcase_add_test(tc, test_load_keys);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* keyfile.c - DATA key files (see keyfile.h). */
+/* datakey.c - DATA key files (see datakey.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/key.h"
-#include "tools/keyfile.h"
+#include "datakey.h"
 
 static bool b64_decode(uint8_t out[DATAKEY_LEN], const char *s, size_t len)
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* words.c - unique-prefix matching of words (see words.h). */
+/* word.c - unique-prefix matching of words (see word.h). */
 #include <errno.h>
 #include <string.h>
 
-#include "tools/words.h"
+#include "word.h"
 
 int word_match(const char *arg, const char *const *words, size_t n)
 {
