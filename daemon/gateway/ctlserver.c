@@ -24,8 +24,8 @@
 #include "base/key.h"
 #include "base/log.h"
 #include "ctl/ctl.h"
-#include "daemon/gateway/diagnose.h"
-#include "daemon/gateway/gateway.h"
+#include "diagnose.h"
+#include "gateway.h"
 
 #define WRITE_TIMEOUT_MS 1000
 

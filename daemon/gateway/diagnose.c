@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/gateway/diagnose.h"
+#include "diagnose.h"
 
 #define ADD(d, sev, subj, ...)                                                        \
 	do {                                                                          \

@@ -18,7 +18,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 #include "nl/avpnl.h"
 #include "nl/avpnl_dev.h"
 #include "nl/kroute.h"

@@ -32,7 +32,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 #include "nl/avpnl.h"
 #include "nl/avpnl_peer.h"
 #include "nl/avpnl_key.h"

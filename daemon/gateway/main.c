@@ -12,7 +12,7 @@
 
 #include "base/log.h"
 #include "base/parse.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 #include "wire/seal.h"
 
 static void usage(FILE *f)

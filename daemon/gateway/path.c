@@ -2,7 +2,7 @@
 /* path.c - hole punching, probing and measurements of one path (see path.h). */
 #include <string.h>
 
-#include "daemon/gateway/path.h"
+#include "path.h"
 #include "wire/proto.h"
 
 const char *path_state_name(enum path_state s)

@@ -21,7 +21,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 #include "nl/avpnl.h"
 #include "nl/avpnl_peer.h"
 

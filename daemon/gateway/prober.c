@@ -18,7 +18,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 #include "wire/probe.h"
 
 static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8_t type,

@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 
 #define PURGE_CHECK_MS 10000
 

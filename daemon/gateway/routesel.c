@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/gateway/routesel.h"
+#include "routesel.h"
 
 static int input_cmp(const void *a, const void *b)
 {

@@ -23,7 +23,7 @@
 
 #include "base/log.h"
 #include "base/udpsock.h"
-#include "daemon/gateway/gateway.h"
+#include "gateway.h"
 #include "nl/avpnl.h"
 #include "nl/avpnl_dev.h"
 #include "nl/kroute.h"

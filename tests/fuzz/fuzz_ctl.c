@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
-#include "tests/unit/ctl_eq.h"
+#include "ctl_eq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -36,3 +36,7 @@ check-unit: $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 	@tests/unit/run.sh $(RESULTS)/check-unit.res $^
 check-unit-asan: $(UNIT_SRCS:tests/unit/%.c=$(B)/unit-asan/%)
 	@tests/unit/run.sh $(RESULTS)/check-unit-asan.res $^
+
+# The Noise test reads the public cacophony vectors, kept in the tree.
+NOISE_VECTORS := $(CURDIR)/tests/unit/data/noise-ik.json
+$(B)/unit/test_noise $(B)/unit-asan/test_noise: CFLAGS += -DNOISE_VECTORS=\"$(NOISE_VECTORS)\"

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
-#include "tests/unit/ctl_eq.h"
+#include "ctl_eq.h"
 
 #define SET(buf, ...)                                                          \
 	do {                                                                   \

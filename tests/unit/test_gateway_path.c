@@ -8,7 +8,7 @@
 #include "unit.h"
 #include <string.h>
 
-#include "daemon/gateway/path.h"
+#include "path.h"
 #include "wire/proto.h"
 
 struct sent {

@@ -4,7 +4,7 @@
 #include "unit.h"
 #include <string.h>
 
-#include "daemon/gateway/routesel.h"
+#include "routesel.h"
 #include "wire/proto.h"
 
 /* Peers 1..8: up flag and the time they came up. */
