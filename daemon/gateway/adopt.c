@@ -136,7 +136,8 @@ void adopt_finish(struct gw *gw)
 			a->k.id);
 		err = avpnl_peer_del(gw->nl, gw->ifindex, a->k.id);
 		if (err && err != -ENOENT)
-			log_msg(LOG_ERR, "%s: %s", a->k.name, avpnl_errmsg(gw->nl) ?: strerror(-err));
+			log_msg(LOG_ERR, "%s: %s", a->k.name,
+				avpnl_errmsg(gw->nl) ?: strerror(-err));
 	}
 	free(gw->adopted);
 	gw->adopted = NULL;

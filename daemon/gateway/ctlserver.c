@@ -68,11 +68,13 @@ static void fill_uplinks(struct gw *gw, struct ctl_status *s, uint64_t now)
 		for (unsigned int r = 0; r < gw->conf->n_registries && r < 2; r++) {
 			const struct regclient_link *l = &gw->rc.link[u][r];
 
-			o->reg[r].connected = l->connected &&
-					      now - l->last_rx_ms <=
-						      (uint64_t)PROTO_MISSED_KEEPALIVES * gw->rc.keepalive_ms;
+			o->reg[r].connected =
+				l->connected &&
+				now - l->last_rx_ms <=
+					(uint64_t)PROTO_MISSED_KEEPALIVES * gw->rc.keepalive_ms;
 			if (l->state == REGCLIENT_REGISTERED)
-				fmt_ep(o->reg[r].observed, sizeof(o->reg[r].observed), &l->observed);
+				fmt_ep(o->reg[r].observed, sizeof(o->reg[r].observed),
+				       &l->observed);
 			if (!o->mapped[0] && o->reg[r].observed[0])
 				memcpy(o->mapped, o->reg[r].observed, sizeof(o->mapped));
 		}
@@ -125,7 +127,8 @@ static void fill_peer(struct gw *gw, struct ctl_peer *o, const struct gw_peer *p
 	if (ctl_peer_alloc_subnets(o, p->n_subnets))
 		return;
 	for (uint32_t i = 0; i < p->n_subnets; i++) {
-		prefix_format(&p->subnets[i].prefix, o->subnets[i].prefix, sizeof(o->subnets[i].prefix));
+		prefix_format(&p->subnets[i].prefix, o->subnets[i].prefix,
+			      sizeof(o->subnets[i].prefix));
 		o->subnets[i].metric = p->subnets[i].metric;
 		o->subnets[i].flags = p->subnets[i].flags;
 	}
@@ -183,7 +186,8 @@ int ctlserver_status(struct gw *gw, struct ctl_status *s)
 	snprintf(s->name, sizeof(s->name), "%s", gw->conf->name);
 	key_to_base64(b64, gw->pk);
 	snprintf(s->public_key, sizeof(s->public_key), "%s", b64);
-	snprintf(s->role, sizeof(s->role), "%s", gw->rc.version ? role_name(gw->rc.role) : "unknown");
+	snprintf(s->role, sizeof(s->role), "%s",
+		 gw->rc.version ? role_name(gw->rc.role) : "unknown");
 	s->config_version = gw->rc.version;
 	s->uptime_ms = now - gw->start_ms;
 	s->n_registries = gw->conf->n_registries;
@@ -240,7 +244,8 @@ static void answer(struct gw *gw, int fd, const char *req)
 		err = -EINVAL;
 	}
 	if (err)
-		dprintf(fd, "{\"error\":\"%s\"}\n", err == -EINVAL ? "unknown request" : strerror(-err));
+		dprintf(fd, "{\"error\":\"%s\"}\n",
+			err == -EINVAL ? "unknown request" : strerror(-err));
 	else
 		write_all(fd, json, strlen(json));
 	free(json);

@@ -85,7 +85,7 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	if (memcmp(nc->private_key, old->private_key, KEY_LEN) || strcmp(nc->ifname, old->ifname) ||
 	    nc->table != old->table)
 		log_msg(LOG_WARNING, "reload: a new key, interface or table takes a restart; "
-			"applying the rest");
+				     "applying the rest");
 	uplinks = !same_uplinks(old, nc);
 	registries = !same_registries(old, nc);
 	/* Keep what needs a restart as it is running. */
@@ -127,7 +127,8 @@ static int open_device(struct gw *gw)
 	}
 	err = avpnl_dev_new(gw->nl, gw->ifname, 0, &gw->ifindex);
 	if (err) {
-		log_msg(LOG_ERR, "creating %s: %s", gw->ifname, avpnl_errmsg(gw->nl) ?: strerror(-err));
+		log_msg(LOG_ERR, "creating %s: %s", gw->ifname,
+			avpnl_errmsg(gw->nl) ?: strerror(-err));
 		return err;
 	}
 	gw->created_device = true;

@@ -52,11 +52,11 @@ struct kroute;
 /* Command-line options (test knobs are here, never in the config file). */
 struct gw_opts {
 	const char *conf_path;
-	bool check;	    /* --check: validate the config and exit */
-	bool foreground;    /* -f: log to stderr */
+	bool check;	 /* --check: validate the config and exit */
+	bool foreground; /* -f: log to stderr */
 	int verbose;
-	uint32_t probe_ms;	 /* --probe-ms */
-	uint32_t rekey_secs;	 /* --rekey-secs */
+	uint32_t probe_ms;	/* --probe-ms */
+	uint32_t rekey_secs;	/* --rekey-secs */
 	uint32_t hysteresis_ms; /* --hysteresis-ms */
 };
 
@@ -80,9 +80,9 @@ struct gw_peer {
 	struct gw *gw;
 	uint8_t pk[32];
 	char name[PROTO_NAME_MAX + 1];
-	uint32_t id;	     /* kernel peer id */
-	uint32_t rx_index;   /* the kernel's receive index (the peer writes it) */
-	uint32_t tx_index;   /* the index the peer told us (we write it) */
+	uint32_t id;	   /* kernel peer id */
+	uint32_t rx_index; /* the kernel's receive index (the peer writes it) */
+	uint32_t tx_index; /* the index the peer told us (we write it) */
 	bool in_kernel;
 
 	/* From the registry (regclient_peer). */
@@ -202,7 +202,7 @@ const char *peer_state_name(enum gw_peer_state s);
 
 /* prober.c: a PROBE or PROBE_REPLY arrived on uplink @ul from @from. */
 void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
-		 size_t len);
+		  size_t len);
 /* Runs the peer's paths: probes due, liveness; returns when to run next. */
 uint64_t prober_run(struct gw_peer *p, uint64_t now_ms);
 

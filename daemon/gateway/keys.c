@@ -195,7 +195,8 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 		if (p->hs.pending_active && due != UINT64_MAX)
 			return due / NS_PER_MS + 1;
 	}
-	need = p->cur_key_id < 0 || now_ms >= rekey_at(p) || (p->hs_next_ms && now_ms >= p->hs_next_ms);
+	need = p->cur_key_id < 0 || now_ms >= rekey_at(p) ||
+	       (p->hs_next_ms && now_ms >= p->hs_next_ms);
 	if (p->hs_next_ms && now_ms < p->hs_next_ms && p->cur_key_id >= 0 && now_ms < rekey_at(p))
 		need = false;
 	if (need && !p->hs.pending_active) {

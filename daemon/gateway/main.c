@@ -17,23 +17,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: autovpnd [OPTIONS]\n"
-		"The autovpn gateway daemon: joins the organization's VPN with the\n"
-		"registries named in its config and runs the tunnels in autovpn.ko.\n"
-		"\n"
-		"  -c, --config FILE       gateway config (default " GWCONF_DEFAULT_PATH ")\n"
-		"      --check             validate the config, print every error, exit\n"
-		"  -f, --foreground        log to stderr instead of syslog\n"
-		"  -v, --verbose           debug log output\n"
-		"      --probe-ms MS       path probe interval (default 1000, 100-10000)\n"
-		"      --rekey-secs S      rekey interval (default 120, 5-120; for tests)\n"
-		"      --hysteresis-ms MS  how long a better route's peer must be up before\n"
-		"                          traffic moves back to it (default 10000)\n"
-		"  -h, --help              this text\n"
-		"\n"
-		"Signals: SIGHUP reloads the config, SIGTERM stops (the interface keeps\n"
-		"forwarding unless the config says on-exit = remove).\n");
+	fprintf(f, "Usage: autovpnd [OPTIONS]\n"
+		   "The autovpn gateway daemon: joins the organization's VPN with the\n"
+		   "registries named in its config and runs the tunnels in autovpn.ko.\n"
+		   "\n"
+		   "  -c, --config FILE       gateway config (default " GWCONF_DEFAULT_PATH ")\n"
+		   "      --check             validate the config, print every error, exit\n"
+		   "  -f, --foreground        log to stderr instead of syslog\n"
+		   "  -v, --verbose           debug log output\n"
+		   "      --probe-ms MS       path probe interval (default 1000, 100-10000)\n"
+		   "      --rekey-secs S      rekey interval (default 120, 5-120; for tests)\n"
+		   "      --hysteresis-ms MS  how long a better route's peer must be up before\n"
+		   "                          traffic moves back to it (default 10000)\n"
+		   "  -h, --help              this text\n"
+		   "\n"
+		   "Signals: SIGHUP reloads the config, SIGTERM stops (the interface keeps\n"
+		   "forwarding unless the config says on-exit = remove).\n");
 }
 
 enum { OPT_CHECK = 256, OPT_PROBE, OPT_REKEY, OPT_HYST };

@@ -49,8 +49,7 @@ static int set_state(struct path *p, enum path_state s, const char *why, uint64_
 	return PATH_CH_STATE;
 }
 
-int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int n,
-			uint64_t now_ms)
+int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int n, uint64_t now_ms)
 {
 	if (n > PATH_MAX_CAND)
 		n = PATH_MAX_CAND;
@@ -65,7 +64,8 @@ int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int 
 	case PATH_IDLE:
 		if (!n && !p->has_learnt)
 			return 0;
-		return set_state(p, PATH_PUNCHING, "punching: probing the peer's endpoints", now_ms);
+		return set_state(p, PATH_PUNCHING, "punching: probing the peer's endpoints",
+				 now_ms);
 	default:
 		/* New addresses to try: start the quick probes over. */
 		p->fast_left = PATH_FAST_PROBES;

@@ -34,10 +34,10 @@
 #include "base/endpoint.h"
 #include "wire/probe.h"
 
-#define PATH_MAX_CAND 3	      /* manual, public, private */
-#define PATH_DOWN_PROBES 3    /* unanswered intervals before a path is down */
-#define PATH_LOSS_WINDOW 100  /* probes in the loss figure (< 128 - PATH_DOWN_PROBES) */
-#define PATH_FAST_PROBES 5    /* while punching: this many at a quarter interval */
+#define PATH_MAX_CAND 3	     /* manual, public, private */
+#define PATH_DOWN_PROBES 3   /* unanswered intervals before a path is down */
+#define PATH_LOSS_WINDOW 100 /* probes in the loss figure (< 128 - PATH_DOWN_PROBES) */
+#define PATH_FAST_PROBES 5   /* while punching: this many at a quarter interval */
 
 enum path_state {
 	PATH_IDLE = 0,
@@ -59,23 +59,23 @@ struct path {
 	struct path_cand cand[PATH_MAX_CAND];
 	uint8_t n_cand;
 	bool has_remote;
-	struct endpoint remote;	   /* who answered last */
-	uint8_t remote_kind;	   /* the candidate kind it matched, or PATH_KIND_LEARNT */
+	struct endpoint remote; /* who answered last */
+	uint8_t remote_kind;	/* the candidate kind it matched, or PATH_KIND_LEARNT */
 	bool has_learnt;
-	struct endpoint learnt;	   /* source of the peer's own probes */
+	struct endpoint learnt; /* source of the peer's own probes */
 
-	uint64_t last_rx_ms;	   /* last authentic reply (0 = never) */
+	uint64_t last_rx_ms; /* last authentic reply (0 = never) */
 	uint64_t next_probe_ms;
-	uint32_t seq;		   /* next probe number */
-	uint32_t fast_left;	   /* quick probes left while punching */
-	uint64_t changed_ms;	   /* last state change */
-	const char *reason;	   /* why it is in its state (for show) */
+	uint32_t seq;	     /* next probe number */
+	uint32_t fast_left;  /* quick probes left while punching */
+	uint64_t changed_ms; /* last state change */
+	const char *reason;  /* why it is in its state (for show) */
 
 	/* Measurements. */
 	uint32_t rtt_us, jitter_us;
 	bool has_rtt;
-	uint64_t answered[2];	   /* bit seq % 128: that probe was answered */
-	uint32_t loss_base;	   /* first seq of the loss window (set when UP) */
+	uint64_t answered[2]; /* bit seq % 128: that probe was answered */
+	uint32_t loss_base;   /* first seq of the loss window (set when UP) */
 	uint64_t probes_sent, replies;
 };
 
@@ -94,8 +94,7 @@ void path_init(struct path *p, uint8_t lu, uint8_t ru);
  * punching again (fast probes); an UP path keeps its remote. Returns
  * PATH_CH_STATE if the state changed.
  */
-int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int n,
-			uint64_t now_ms);
+int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int n, uint64_t now_ms);
 /*
  * Sends the probes that are due and detects a dead path. Returns
  * PATH_CH_* bits; *next_ms gets when it wants to run again.

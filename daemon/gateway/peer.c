@@ -439,7 +439,8 @@ void peer_update(struct gw_peer *p)
 		why = "up: a path answers and keys are in place";
 	} else if (p->state == GW_PEER_UP || p->state == GW_PEER_DOWN) {
 		s = GW_PEER_DOWN;
-		why = !any_up ? "down: no path answers probes" : "down: no valid key (handshake failing)";
+		why = !any_up ? "down: no path answers probes" :
+				"down: no valid key (handshake failing)";
 	} else {
 		s = GW_PEER_CONNECTING;
 		why = !any_punched ? "punching: no endpoint of the peer has answered yet" :

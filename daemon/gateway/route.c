@@ -232,8 +232,8 @@ void route_apply(struct gw *gw)
 	for (uint32_t i = 0; i < gw->n_peers; i++)
 		if (gw->peers[i]->id < ids.n)
 			ids.v[gw->peers[i]->id] = gw->peers[i];
-	changed = routesel_decide(&gw->routes, peer_up_cb, &ids, now, gw->opts.hysteresis_ms,
-				  &next);
+	changed =
+		routesel_decide(&gw->routes, peer_up_cb, &ids, now, gw->opts.hysteresis_ms, &next);
 	if (changed || table)
 		program_kernel(gw, &ids);
 	if (table)

@@ -36,8 +36,8 @@ struct routesel_entry {
 	struct prefix prefix;
 	struct routesel_cand *cand; /* sorted by metric, then peer */
 	uint32_t n_cand;
-	int32_t chosen;		    /* index into cand, or -1 */
-	uint64_t since_ms;	    /* when the choice was made */
+	int32_t chosen;	   /* index into cand, or -1 */
+	uint64_t since_ms; /* when the choice was made */
 };
 
 struct routesel {

@@ -163,9 +163,10 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 		fd = udpsock_open(&ep, &o, err, sizeof(err));
 		if (fd >= 0)
 			goto bound;
-		log_msg(LOG_WARNING, "%s: cannot take over the running socket's port %u (%s): "
-			"a new port means new NAT mappings", gwconf_uplink_name(u->id), want->port,
-			err);
+		log_msg(LOG_WARNING,
+			"%s: cannot take over the running socket's port %u (%s): "
+			"a new port means new NAT mappings",
+			gwconf_uplink_name(u->id), want->port, err);
 	}
 	if (c->port) {
 		ep.port = c->port;

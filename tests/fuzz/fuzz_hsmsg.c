@@ -57,9 +57,9 @@ static void prng_buf(void *const buf, const size_t size)
 }
 
 static randombytes_implementation prng_impl = {
-    .implementation_name = prng_name,
-    .random = prng_random,
-    .buf = prng_buf,
+	.implementation_name = prng_name,
+	.random = prng_random,
+	.buf = prng_buf,
 };
 
 struct gw {
@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const uint8_t psk[32] = {9, 8, 7};
+	static const uint8_t psk[32] = { 9, 8, 7 };
 
 	debug = getenv("FUZZ_HSMSG_DEBUG");
 	prng = 0x1234567;
@@ -198,7 +198,7 @@ static void fuzz_decoders(const uint8_t *d, size_t n)
 static int deliver(struct gw *to, struct gw *from, const uint8_t *msg, size_t len, uint64_t now,
 		   bool load, struct handshake_reply *rep)
 {
-	struct handshake_rx rx = {msg, len, (const struct sockaddr *)&from->addr, now, load};
+	struct handshake_rx rx = { msg, len, (const struct sockaddr *)&from->addr, now, load };
 	struct handshake_peer *p = NULL;
 	struct handshake_keys k;
 	uint32_t idx;
@@ -287,8 +287,8 @@ static void fuzz_init(struct in *in)
 	hsmsg_init_encode(&m, buf);
 	cookie_add_macs(&a.peer.cookie, buf, sizeof(buf), now);
 	{
-		struct handshake_rx rx = {buf, sizeof(buf), (const struct sockaddr *)&a.addr, now,
-					  flags & 32};
+		struct handshake_rx rx = { buf, sizeof(buf), (const struct sockaddr *)&a.addr, now,
+					   flags & 32 };
 
 		ret = handshake_respond(&b.id, &rx, lookup, &b, &rep, &kb, &p);
 	}
@@ -304,8 +304,8 @@ static void fuzz_init(struct in *in)
 	a.peer.pending_key_id = pl[0];
 	a.peer.attempt_start_ns = now;
 	{
-		struct handshake_rx rx = {rep.buf, rep.len, (const struct sockaddr *)&b.addr, now,
-					  false};
+		struct handshake_rx rx = { rep.buf, rep.len, (const struct sockaddr *)&b.addr, now,
+					   false };
 
 		ret = handshake_consume_resp(&a.id, &a.peer, &rx, &rep2, &ka);
 	}
@@ -361,8 +361,8 @@ static void fuzz_resp(struct in *in)
 	hsmsg_resp_encode(&m, buf);
 	cookie_add_macs(&b.peer.cookie, buf, sizeof(buf), SEC);
 	{
-		struct handshake_rx rx = {buf, sizeof(buf), (const struct sockaddr *)&b.addr,
-					  SEC + (flags >> 4) * SEC, flags & 4};
+		struct handshake_rx rx = { buf, sizeof(buf), (const struct sockaddr *)&b.addr,
+					   SEC + (flags >> 4) * SEC, flags & 4 };
 
 		ret = handshake_consume_resp(&a.id, &a.peer, &rx, &rep, &k);
 	}
@@ -384,7 +384,7 @@ static void fuzz_sequence(struct in *in)
 	struct {
 		uint8_t buf[HSMSG_MAX_LEN];
 		size_t len;
-	} box[2] = {{{0}, 0}, {{0}, 0}}; /* [0]: to a, [1]: to b */
+	} box[2] = { { { 0 }, 0 }, { { 0 }, 0 } }; /* [0]: to a, [1]: to b */
 	uint64_t now = 10 * SEC, wall = WALL0;
 	struct handshake_reply rep;
 	int steps = 0;
@@ -439,7 +439,7 @@ static void fuzz_sequence(struct in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = {data + 1, size ? size - 1 : 0};
+	struct in in = { data + 1, size ? size - 1 : 0 };
 
 	if (!size)
 		return 0;

@@ -13,15 +13,15 @@
 
 #include "ctl/ctl.h"
 
-#define CTL_EQ_STR(a, b, m)                  \
-	do {                                 \
-		if (strcmp((a)->m, (b)->m))  \
-			return #m;           \
+#define CTL_EQ_STR(a, b, m)                 \
+	do {                                \
+		if (strcmp((a)->m, (b)->m)) \
+			return #m;          \
 	} while (0)
-#define CTL_EQ_NUM(a, b, m)               \
-	do {                              \
-		if ((a)->m != (b)->m)     \
-			return #m;        \
+#define CTL_EQ_NUM(a, b, m)           \
+	do {                          \
+		if ((a)->m != (b)->m) \
+			return #m;    \
 	} while (0)
 
 static inline const char *ctl_eq_peer(const struct ctl_peer *a, const struct ctl_peer *b)

@@ -68,9 +68,9 @@ START_TEST(mac1_only_with_the_right_key)
 	/* every byte up to mac2 is covered by mac1 */
 	for (i = 0; i < sizeof(f.msg) - 16; i++) {
 		f.msg[i] ^= 0x10;
-		ck_assert_int_eq(
-		    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), false, 0),
-		    COOKIE_MAC_INVALID);
+		ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), false,
+						 0),
+				 COOKIE_MAC_INVALID);
 		f.msg[i] ^= 0x10;
 	}
 	/* MACs for another gateway's key do not pass ours */
@@ -171,8 +171,9 @@ START_TEST(reply_bound_to_message)
 
 		ck_assert_int_eq(cookie_checker_init(&other, f.other_pub), 0);
 		cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), 0);
-		ck_assert_int_eq(
-		    cookie_reply_create(&other, f.msg, sizeof(f.msg), 5, SA(&f.src4), 0, &c), 0);
+		ck_assert_int_eq(cookie_reply_create(&other, f.msg, sizeof(f.msg), 5, SA(&f.src4),
+						     0, &c),
+				 0);
 		ck_assert_int_eq(cookie_reply_consume(&f.snd, &c, 0), -EBADMSG);
 	}
 }
@@ -187,24 +188,24 @@ START_TEST(secret_rotation_and_expiry)
 	get_cookie(&f, SA(&f.src4), t0);
 	/* used until 2 min - 5 s, valid at the checker until the secret rotates */
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 114 * SEC);
-	ck_assert_int_eq(
-	    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, t0 + 114 * SEC),
-	    COOKIE_MAC2_VALID);
+	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
+					 t0 + 114 * SEC),
+			 COOKIE_MAC2_VALID);
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 115 * SEC);
 	ck_assert(sodium_is_zero(f.msg + sizeof(f.msg) - 16, 16));
 	/* a sender that kept using it: the rotated secret refuses it */
 	f.snd.cookie_birth_ns = t0 + 120 * SEC;
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 121 * SEC);
 	ck_assert(!sodium_is_zero(f.msg + sizeof(f.msg) - 16, 16));
-	ck_assert_int_eq(
-	    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, t0 + 121 * SEC),
-	    COOKIE_MAC1_VALID);
+	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
+					 t0 + 121 * SEC),
+			 COOKIE_MAC1_VALID);
 	/* and a fresh round trip works again */
 	get_cookie(&f, SA(&f.src4), t0 + 122 * SEC);
 	cookie_add_macs(&f.snd, f.msg, sizeof(f.msg), t0 + 123 * SEC);
-	ck_assert_int_eq(
-	    cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true, t0 + 123 * SEC),
-	    COOKIE_MAC2_VALID);
+	ck_assert_int_eq(cookie_validate(&f.chk, f.msg, sizeof(f.msg), SA(&f.src4), true,
+					 t0 + 123 * SEC),
+			 COOKIE_MAC2_VALID);
 }
 END_TEST
 
@@ -213,7 +214,7 @@ START_TEST(odd_sources_and_wipe)
 	struct sockaddr_un_like {
 		sa_family_t family;
 		char path[20];
-	} un = {.family = AF_UNIX};
+	} un = { .family = AF_UNIX };
 	struct hsmsg_cookie c;
 	struct fix f;
 

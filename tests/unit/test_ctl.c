@@ -23,9 +23,9 @@
 #include "ctl/ctl.h"
 #include "ctl_eq.h"
 
-#define SET(buf, ...)                                                          \
-	do {                                                                   \
-		int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__);              \
+#define SET(buf, ...)                                                           \
+	do {                                                                    \
+		int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__);               \
 		ck_assert_msg(n_ >= 0 && (size_t)n_ < sizeof(buf), "%s", #buf); \
 	} while (0)
 
@@ -156,7 +156,8 @@ static void fill_full(struct ctl_status *s)
 /* @buf filled to its last byte with characters that need escaping too. */
 static void fill_max_str(char *buf, size_t size, unsigned int seed)
 {
-	static const char set[] = "\"\\/\t\x01\x7f" "ab{}[]:,\xc3\xbc";
+	static const char set[] = "\"\\/\t\x01\x7f"
+				  "ab{}[]:,\xc3\xbc";
 
 	for (size_t i = 0; i + 1 < size; i++)
 		buf[i] = set[(i + seed) % (sizeof(set) - 1)];
@@ -248,8 +249,8 @@ static void fill_diag(struct ctl_diagnosis *d)
 	char cause[CTL_TEXT_MAX], fix[CTL_TEXT_MAX];
 
 	memset(d, 0, sizeof(*d));
-	ck_assert_int_eq(ctl_diagnosis_add(d, "ok", "registry", "registry 192.0.2.1:9350 answers",
-					   ""), 0);
+	ck_assert_int_eq(
+		ctl_diagnosis_add(d, "ok", "registry", "registry 192.0.2.1:9350 answers", ""), 0);
 	ck_assert_int_eq(ctl_diagnosis_add(d, "warn", "wan2", "NAT \"unfriendly\": ports\n1, 2",
 					   "set nat-traversal = manual IP:PORT / forward one"),
 			 0);
@@ -405,7 +406,8 @@ static void add_slot(json_object *parent, const char *key, size_t idx, const cha
 static void collect(json_object *node, const char *name)
 {
 	if (json_object_is_type(node, json_type_object)) {
-		json_object_object_foreach(node, k, v) {
+		json_object_object_foreach(node, k, v)
+		{
 			add_slot(node, k, 0, k);
 			collect(v, k);
 		}
@@ -477,8 +479,8 @@ static const char *slot_what(const struct slot *s, const char *change)
 {
 	static char buf[160];
 
-	snprintf(buf, sizeof(buf), "%s %s[%zu] %s", s->key ? "member" : "element", s->name,
-		 s->idx, change);
+	snprintf(buf, sizeof(buf), "%s %s[%zu] %s", s->key ? "member" : "element", s->name, s->idx,
+		 change);
 	return buf;
 }
 
@@ -748,8 +750,8 @@ static json_object *make_repl(enum repl r)
 }
 
 static const enum json_type repl_type[R_MAX] = {
-	json_type_string, json_type_int, json_type_boolean, json_type_double,
-	json_type_null, json_type_array, json_type_object,
+	json_type_string, json_type_int,   json_type_boolean, json_type_double,
+	json_type_null,	  json_type_array, json_type_object,
 };
 
 /* Each member and element given each other JSON type, then each member
@@ -766,9 +768,8 @@ static void wrong_types(const struct codec *c, const char *json, const void *wan
 		for (enum repl r = 0; r < R_MAX; r++) {
 			json_object *old;
 
-			if (repl_type[r] == t ||
-			    (nullable(s) && (repl_type[r] == json_type_int ||
-					     repl_type[r] == json_type_null)))
+			if (repl_type[r] == t || (nullable(s) && (repl_type[r] == json_type_int ||
+								  repl_type[r] == json_type_null)))
 				continue;
 			old = slot_swap(s, make_repl(r));
 			reject_tree(c, root, slot_what(s, json_type_to_name(repl_type[r])));
@@ -933,8 +934,8 @@ static void text_case(const char *from, const char *to, bool ok)
 
 START_TEST(text_edge_cases)
 {
-	static const char *const not_documents[] = { "", " ", "null", "[]", "1", "\"x\"", "{}",
-						     "{\"findings\":{}}" };
+	static const char *const not_documents[] = { "",  " ",	   "null", "[]",
+						     "1", "\"x\"", "{}",   "{\"findings\":{}}" };
 	struct ctl_status s;
 	struct ctl_diagnosis d;
 	char buf[512];
@@ -974,8 +975,8 @@ END_TEST
 
 START_TEST(sock_path)
 {
-	static const char *const bad[] = { "", ".", "..", "a/b", "/", "a b", "a\tb", "a\nb",
-					   "av0:1", "0123456789abcdef" };
+	static const char *const bad[] = { "",	  ".",	  "..",	  "a/b",   "/",
+					   "a b", "a\tb", "a\nb", "av0:1", "0123456789abcdef" };
 	char buf[64];
 
 	ck_assert_int_eq(ctl_sock_path("av0", buf, sizeof(buf)), 0);
@@ -1115,8 +1116,7 @@ static void srv_stop(struct srv *s)
 
 	close(s->hold);
 	ck_assert_int_eq(waitpid(s->pid, &status, 0), s->pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server status %#x",
-		      status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server status %#x", status);
 	unlink(s->path);
 	rmdir(s->dir);
 }
@@ -1236,8 +1236,7 @@ START_TEST(request_validated_first)
 			 -EINVAL);
 	ck_assert_int_eq(ctl_request_path("/nonexistent/x.sock", "st\x01", 1000, &ans, &len),
 			 -EINVAL);
-	ck_assert_int_eq(ctl_request_path("/nonexistent/x.sock", "status", 0, &ans, &len),
-			 -EINVAL);
+	ck_assert_int_eq(ctl_request_path("/nonexistent/x.sock", "status", 0, &ans, &len), -EINVAL);
 	ck_assert_int_eq(ctl_request_path("/nonexistent/x.sock", NULL, 1000, &ans, &len), -EINVAL);
 	/* With its newline a request fills CTL_MAX_REQUEST at most. */
 	memset(req, 'r', sizeof(req));

@@ -37,8 +37,11 @@ static struct endpoint ep(const char *s)
 
 static struct probe reply_to(uint32_t seq, uint64_t sent_us)
 {
-	struct probe pr = { .src_uplink = 0, .dst_uplink = 0, .key_id = PROBE_NO_KEY,
-			    .seq = seq, .sent_us = sent_us };
+	struct probe pr = { .src_uplink = 0,
+			    .dst_uplink = 0,
+			    .key_id = PROBE_NO_KEY,
+			    .seq = seq,
+			    .sent_us = sent_us };
 	return pr;
 }
 

@@ -59,7 +59,9 @@ START_TEST(lowest_metric_up_wins)
 {
 	/* A spoke: prefix of another spoke via hub 1 (metric 1) and hub 2 (metric 2). */
 	struct routesel_input in[] = {
-		rec("10.60.0.0/24", 2, 2), rec("10.60.0.0/24", 1, 1), rec("10.100.0.0/16", 1, 0),
+		rec("10.60.0.0/24", 2, 2),
+		rec("10.60.0.0/24", 1, 1),
+		rec("10.100.0.0/16", 1, 0),
 		rec("10.100.0.0/16", 2, 2),
 	};
 	struct routesel t = { 0 };

@@ -41,24 +41,23 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static const char *good =
-	"# London's gateway\n"
-	"[gateway]\n"
-	"name = London - Finsbury\n"
-	"private-key = gw.key\n"
-	"\n"
-	"[registry]\n"
-	"address = 192.0.2.1:9350\n"
-	"address = [2001:db8::2]:9351\n"
-	"public-key = hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=\n"
-	"\n"
-	"[uplink \"wan1\"]\n"
-	"device = eth0\n"
-	"source = 172.16.3.2\n"
-	"[uplink wan2]\n"
-	"device = eth1\n"
-	"family = ipv6\n"
-	"port = 51625\n";
+static const char *good = "# London's gateway\n"
+			  "[gateway]\n"
+			  "name = London - Finsbury\n"
+			  "private-key = gw.key\n"
+			  "\n"
+			  "[registry]\n"
+			  "address = 192.0.2.1:9350\n"
+			  "address = [2001:db8::2]:9351\n"
+			  "public-key = hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=\n"
+			  "\n"
+			  "[uplink \"wan1\"]\n"
+			  "device = eth0\n"
+			  "source = 172.16.3.2\n"
+			  "[uplink wan2]\n"
+			  "device = eth1\n"
+			  "family = ipv6\n"
+			  "port = 51625\n";
 
 static int load(const char *text, unsigned int flags, struct gwconf **c, struct errlist *e)
 {
@@ -117,27 +116,26 @@ static void expect_errors(const char *text, const unsigned int *lines, size_t n)
 
 START_TEST(every_error_with_its_line)
 {
-	static const char *bad =
-		"[gateway]\n"			   /* 1 */
-		"name = A\n"			   /* 2 */
-		"name = B\n"			   /* 3: duplicate */
-		"private-key = k\n"		   /* 4 */
-		"interface = a/b\n"		   /* 5: bad name */
-		"table = 254\n"			   /* 6: main */
-		"on-exit = maybe\n"		   /* 7 */
-		"colour = blue\n"		   /* 8: unknown key */
-		"[registry]\n"			   /* 9 */
-		"address = 192.0.2.1\n"		   /* 10: no port */
-		"address = 192.0.2.1:9350\n"	   /* 11 */
-		"address = 192.0.2.1:9350\n"	   /* 12: twice */
-		"public-key = short\n"		   /* 13 */
-		"[uplink \"wan3\"]\n"		   /* 14: unknown uplink */
-		"device = x\n"			   /* 15: skipped */
-		"[uplink \"wan1\"]\n"		   /* 16 */
-		"source = 0.0.0.0\n"		   /* 17: any */
-		"port = 70000\n"		   /* 18 */
-		"this is not a key\n"		   /* 19: syntax */
-		"[shiny]\n";			   /* 20: unknown section */
+	static const char *bad = "[gateway]\n"		      /* 1 */
+				 "name = A\n"		      /* 2 */
+				 "name = B\n"		      /* 3: duplicate */
+				 "private-key = k\n"	      /* 4 */
+				 "interface = a/b\n"	      /* 5: bad name */
+				 "table = 254\n"	      /* 6: main */
+				 "on-exit = maybe\n"	      /* 7 */
+				 "colour = blue\n"	      /* 8: unknown key */
+				 "[registry]\n"		      /* 9 */
+				 "address = 192.0.2.1\n"      /* 10: no port */
+				 "address = 192.0.2.1:9350\n" /* 11 */
+				 "address = 192.0.2.1:9350\n" /* 12: twice */
+				 "public-key = short\n"	      /* 13 */
+				 "[uplink \"wan3\"]\n"	      /* 14: unknown uplink */
+				 "device = x\n"		      /* 15: skipped */
+				 "[uplink \"wan1\"]\n"	      /* 16 */
+				 "source = 0.0.0.0\n"	      /* 17: any */
+				 "port = 70000\n"	      /* 18 */
+				 "this is not a key\n"	      /* 19: syntax */
+				 "[shiny]\n";		      /* 20: unknown section */
 	/* Plus: wan1 has no device (reported at its header, line 16). */
 	static const unsigned int lines[] = { 3, 5, 6, 7, 8, 10, 12, 13, 14, 16, 17, 18, 19, 20 };
 

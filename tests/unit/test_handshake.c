@@ -34,7 +34,7 @@ struct gw {
 	struct sockaddr_in addr;
 };
 
-static const uint8_t psk[32] = {0x5a, 0x5a, 0x5a, 0x5a, 1, 2, 3, 4};
+static const uint8_t psk[32] = { 0x5a, 0x5a, 0x5a, 0x5a, 1, 2, 3, 4 };
 
 static void gw_init(struct gw *g, uint8_t seed, uint16_t port)
 {
@@ -76,7 +76,7 @@ static struct handshake_peer *gw_lookup(void *ctx, const uint8_t pub[32])
 static int recv_init(struct gw *r, const struct gw *from, const uint8_t *msg, uint64_t now,
 		     bool load, struct handshake_reply *rep, struct handshake_keys *k)
 {
-	struct handshake_rx rx = {msg, HSMSG_INIT_LEN, SA(from), now, load};
+	struct handshake_rx rx = { msg, HSMSG_INIT_LEN, SA(from), now, load };
 	struct handshake_peer *p = NULL;
 	int ret;
 
@@ -91,7 +91,7 @@ static int recv_resp(struct gw *r, struct handshake_peer *p, const struct gw *fr
 		     const uint8_t *msg, size_t len, uint64_t now, bool load,
 		     struct handshake_reply *rep, struct handshake_keys *k)
 {
-	struct handshake_rx rx = {msg, len, SA(from), now, load};
+	struct handshake_rx rx = { msg, len, SA(from), now, load };
 
 	return handshake_consume_resp(&r->id, p, &rx, rep, k);
 }
@@ -171,15 +171,15 @@ START_TEST(full_handshake)
 		struct handshake_reply rep;
 
 		ck_assert_int_eq(
-		    handshake_initiate(&p.b.id, p.pb, 11 * SEC, WALL0 + 11 * SEC, init), 0);
+			handshake_initiate(&p.b.id, p.pb, 11 * SEC, WALL0 + 11 * SEC, init), 0);
 		ck_assert_int_eq(hsmsg_type(init, sizeof(init)), HSMSG_INIT);
 		ck_assert_int_eq(recv_init(&p.a, &p.b, init, 11 * SEC, false, &rep, &ka),
 				 HANDSHAKE_SEND_RESP);
 		ck_assert_int_eq(hsmsg_receiver_index(rep.buf, rep.len, &idx), 0);
 		ck_assert_uint_eq(idx, 0x2222); /* routes the response to the peer */
-		ck_assert_int_eq(
-		    recv_resp(&p.b, p.pb, &p.a, rep.buf, rep.len, 11 * SEC, false, &rep, &kb),
-		    HANDSHAKE_COMPLETE);
+		ck_assert_int_eq(recv_resp(&p.b, p.pb, &p.a, rep.buf, rep.len, 11 * SEC, false,
+					   &rep, &kb),
+				 HANDSHAKE_COMPLETE);
 		keys_match(&kb, &ka);
 	}
 	handshake_keys_wipe(&ka);
@@ -389,16 +389,16 @@ START_TEST(cookie_flow)
 		uint8_t resp[HSMSG_RESP_LEN];
 
 		memcpy(resp, rep.buf, sizeof(resp));
-		ck_assert_int_eq(
-		    recv_resp(&p.a, p.pa, &p.b, resp, sizeof(resp), t + 4 * MS, true, &c2, &ka),
-		    HANDSHAKE_SEND_COOKIE);
+		ck_assert_int_eq(recv_resp(&p.a, p.pa, &p.b, resp, sizeof(resp), t + 4 * MS, true,
+					   &c2, &ka),
+				 HANDSHAKE_SEND_COOKIE);
 		ck_assert_int_eq(hsmsg_receiver_index(c2.buf, c2.len, &idx), 0);
 		ck_assert_uint_eq(idx, p.pb->local_index);
 		ck_assert_int_eq(handshake_consume_cookie(p.pb, c2.buf, c2.len, t + 5 * MS), 0);
 		/* not under load any more: the same response completes */
-		ck_assert_int_eq(
-		    recv_resp(&p.a, p.pa, &p.b, resp, sizeof(resp), t + 5 * MS, false, &c2, &ka),
-		    HANDSHAKE_COMPLETE);
+		ck_assert_int_eq(recv_resp(&p.a, p.pa, &p.b, resp, sizeof(resp), t + 5 * MS, false,
+					   &c2, &ka),
+				 HANDSHAKE_COMPLETE);
 	}
 	keys_match(&ka, &kb);
 }
@@ -423,7 +423,7 @@ START_TEST(spoofed_flood_and_rate_limit)
 
 	gw_init(&hub, 10, 9000);
 	ck_assert_int_eq(
-	    ratelimit_init(&hub.rl, 1024, RATELIMIT_DEFAULT_RATE, RATELIMIT_DEFAULT_BURST), 0);
+		ratelimit_init(&hub.rl, 1024, RATELIMIT_DEFAULT_RATE, RATELIMIT_DEFAULT_BURST), 0);
 	hub.id.ratelimit = &hub.rl;
 	for (i = 0; i < 7; i++) {
 		gw_init(&spokes[i], (uint8_t)(20 + i), (uint16_t)(41000 + i));
@@ -445,9 +445,9 @@ START_TEST(spoofed_flood_and_rate_limit)
 		init[7] = 1;
 		cookie_add_macs(&to_hub, init, sizeof(init), t);
 		ck_assert(handshake_load_note(&hub.id, t + (uint64_t)i * 10000) || i < 255);
-		ck_assert_int_eq(
-		    recv_init(&hub, &fake, init, t + (uint64_t)i * 10000, true, &rep, &k),
-		    HANDSHAKE_SEND_COOKIE);
+		ck_assert_int_eq(recv_init(&hub, &fake, init, t + (uint64_t)i * 10000, true, &rep,
+					   &k),
+				 HANDSHAKE_SEND_COOKIE);
 	}
 	ck_assert_uint_eq(noise_dh_count(), dh);
 	ck_assert_int_eq(hub.lookups, 0);
@@ -616,15 +616,17 @@ START_TEST(retransmit_and_give_up)
 	/* the response to the last attempt, too late: nothing to complete */
 	ck_assert_int_eq(recv_init(&p.b, &p.a, last, t0 + 90 * SEC, false, &rep, &k),
 			 HANDSHAKE_SEND_RESP);
-	ck_assert_int_eq(
-	    recv_resp(&p.a, p.pa, &p.b, rep.buf, rep.len, t0 + 90 * SEC, false, &rep, &k), -ENOENT);
+	ck_assert_int_eq(recv_resp(&p.a, p.pa, &p.b, rep.buf, rep.len, t0 + 90 * SEC, false, &rep,
+				   &k),
+			 -ENOENT);
 	/* the first attempt's response after a retransmission: only the latest completes */
 	pair_init(&p);
 	ck_assert_int_eq(handshake_initiate(&p.a.id, p.pa, t0, WALL0, init), 0);
 	ck_assert_int_eq(recv_init(&p.b, &p.a, init, t0, false, &rep, &k), HANDSHAKE_SEND_RESP);
 	ck_assert_int_eq(handshake_initiate(&p.a.id, p.pa, t0 + 5 * SEC, WALL0 + 5 * SEC, init), 0);
-	ck_assert_int_eq(
-	    recv_resp(&p.a, p.pa, &p.b, rep.buf, rep.len, t0 + 5 * SEC, false, &rep, &k), -EBADMSG);
+	ck_assert_int_eq(recv_resp(&p.a, p.pa, &p.b, rep.buf, rep.len, t0 + 5 * SEC, false, &rep,
+				   &k),
+			 -EBADMSG);
 	ck_assert(p.pa->pending_active);
 	/* a new series after the give-up starts the clock again */
 	ck_assert_int_eq(handshake_initiate(&p.a.id, p.pa, t0 + 200 * SEC, WALL0 + 200 * SEC, init),
@@ -676,12 +678,12 @@ START_TEST(simultaneous_crossing)
 		ck_assert(!s.phi->pending_active); /* hi abandoned its own */
 		ck_assert_int_eq(handshake_timer(s.phi, t + 60 * SEC), HANDSHAKE_TIMER_NONE);
 		if (order == 1) /* lo sees hi's initiation only now, still pending */
-			ck_assert_int_eq(
-			    recv_init(s.lo, s.hi, s.ihi, t + 3 * MS, false, &rep2, &klo),
-			    -EALREADY);
-		ck_assert_int_eq(
-		    recv_resp(s.lo, s.plo, s.hi, rep.buf, rep.len, t + 4 * MS, false, &rep2, &klo),
-		    HANDSHAKE_COMPLETE);
+			ck_assert_int_eq(recv_init(s.lo, s.hi, s.ihi, t + 3 * MS, false, &rep2,
+						   &klo),
+					 -EALREADY);
+		ck_assert_int_eq(recv_resp(s.lo, s.plo, s.hi, rep.buf, rep.len, t + 4 * MS, false,
+					   &rep2, &klo),
+				 HANDSHAKE_COMPLETE);
 		keys_match(&klo, &khi);
 		/* hi's abandoned initiation, arriving late, can never start a second
 		 * pair: refused as seen (orders 0, 1) or as superseded (order 2). */
@@ -712,9 +714,9 @@ START_TEST(simultaneous_lost_init)
 	ck_assert_int_eq(recv_init(s.lo, s.hi, s.ihi, t + MS, false, &rep, &klo), -EALREADY);
 	ck_assert_int_eq(recv_init(s.hi, s.lo, s.ilo, t + MS, false, &rep, &khi),
 			 HANDSHAKE_SEND_RESP);
-	ck_assert_int_eq(
-	    recv_resp(s.lo, s.plo, s.hi, rep.buf, rep.len, t + 2 * MS, false, &rep2, &klo),
-	    HANDSHAKE_COMPLETE);
+	ck_assert_int_eq(recv_resp(s.lo, s.plo, s.hi, rep.buf, rep.len, t + 2 * MS, false, &rep2,
+				   &klo),
+			 HANDSHAKE_COMPLETE);
 	keys_match(&klo, &khi);
 	ck_assert(!s.plo->pending_active && !s.phi->pending_active);
 }
@@ -742,9 +744,9 @@ START_TEST(simultaneous_lost_response)
 	ck_assert_int_ne(memcmp(khi.rx_key, khi1.rx_key, 32), 0);
 	/* hi's long-lost first initiation shows up at lo now: lo still pending */
 	ck_assert_int_eq(recv_init(s.lo, s.hi, s.ihi, t + MS, false, &rep2, &klo), -EALREADY);
-	ck_assert_int_eq(
-	    recv_resp(s.lo, s.plo, s.hi, rep.buf, rep.len, t + 2 * MS, false, &rep2, &klo),
-	    HANDSHAKE_COMPLETE);
+	ck_assert_int_eq(recv_resp(s.lo, s.plo, s.hi, rep.buf, rep.len, t + 2 * MS, false, &rep2,
+				   &klo),
+			 HANDSHAKE_COMPLETE);
 	keys_match(&klo, &khi);
 }
 END_TEST
@@ -828,7 +830,7 @@ static void net_send(struct net *n, int to, uint64_t now, const uint8_t *buf, si
 /* What the daemon does with keys (handshake.h): the initiator swaps in at once. */
 static void side_install(struct side *s, const struct handshake_keys *k)
 {
-	struct slot sl = {.set = true, .id = k->key_id};
+	struct slot sl = { .set = true, .id = k->key_id };
 
 	memcpy(sl.tx, k->tx_key, 32);
 	memcpy(sl.rx, k->rx_key, 32);
@@ -888,7 +890,7 @@ static void deliver(struct net *n, struct pkt *p, uint64_t now)
 	}
 	switch (hsmsg_type(p->buf, p->len)) {
 	case HSMSG_INIT: {
-		struct handshake_rx rx = {p->buf, p->len, SA(&o->g), now, load};
+		struct handshake_rx rx = { p->buf, p->len, SA(&o->g), now, load };
 		struct handshake_peer *peer;
 
 		ret = handshake_respond(&s->g.id, &rx, gw_lookup, &s->g, &rep, &k, &peer);
@@ -902,7 +904,7 @@ static void deliver(struct net *n, struct pkt *p, uint64_t now)
 			net_send(n, !p->to, now, rep.buf, rep.len, false, 0, NULL);
 		else
 			ck_assert_msg(ret == -ESTALE || ret == -EALREADY || ret == -EBUSY ||
-					  ret == -EEXIST,
+					      ret == -EEXIST,
 				      "init: %d", ret);
 		break;
 	}
@@ -1022,7 +1024,7 @@ END_TEST
 START_TEST(peer_init_arguments)
 {
 	struct handshake_peer p;
-	uint8_t zero[32] = {0};
+	uint8_t zero[32] = { 0 };
 	struct gw a, b;
 
 	gw_init(&a, 1, 1);

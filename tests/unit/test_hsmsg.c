@@ -170,9 +170,9 @@ static void reject_all(decode_fn dec, const uint8_t *good, size_t len, size_t ze
 
 START_TEST(reject_malformed)
 {
-	struct hsmsg_init mi = {.sender_index = 1};
-	struct hsmsg_resp mr = {.sender_index = 1, .receiver_index = 2};
-	struct hsmsg_cookie mc = {.receiver_index = 3};
+	struct hsmsg_init mi = { .sender_index = 1 };
+	struct hsmsg_resp mr = { .sender_index = 1, .receiver_index = 2 };
+	struct hsmsg_cookie mc = { .receiver_index = 3 };
 	uint8_t bi[HSMSG_INIT_LEN], br[HSMSG_RESP_LEN], bc[HSMSG_COOKIE_LEN];
 	uint32_t idx;
 
@@ -203,8 +203,8 @@ END_TEST
 
 START_TEST(payloads)
 {
-	struct hsmsg_init_payload ip = {.key_id = 0x85, .rx_index = 0x11223344}, ip2;
-	struct hsmsg_resp_payload rp = {.key_id = 0x05, .rx_index = 0x55667788}, rp2;
+	struct hsmsg_init_payload ip = { .key_id = 0x85, .rx_index = 0x11223344 }, ip2;
+	struct hsmsg_resp_payload rp = { .key_id = 0x05, .rx_index = 0x55667788 }, rp2;
 	uint8_t b[HSMSG_INIT_PAYLOAD_LEN], c[HSMSG_RESP_PAYLOAD_LEN], again[20];
 	size_t i;
 

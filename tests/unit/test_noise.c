@@ -271,14 +271,14 @@ END_TEST
 START_TEST(low_order_points)
 {
 	/* 0 and 1 are of small order on Curve25519; so is this point of order 8. */
-	static const uint8_t order8[32] = {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae,
-					   0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
-					   0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd,
-					   0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00};
+	static const uint8_t order8[32] = { 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae,
+					    0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+					    0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd,
+					    0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 };
 	const uint8_t *bad[3];
 	struct pair p;
 	uint8_t pl[4];
-	uint8_t zero[32] = {0}, one[32] = {1};
+	uint8_t zero[32] = { 0 }, one[32] = { 1 };
 	int i;
 
 	bad[0] = zero;
@@ -286,17 +286,19 @@ START_TEST(low_order_points)
 	bad[2] = order8;
 	for (i = 0; i < 3; i++) {
 		pair_init(&p);
-		ck_assert_int_eq(
-		    noise_write_msg1(&p.ini, p.m1, sizeof(p.m1), (const uint8_t *)"abcd", 4), 0);
+		ck_assert_int_eq(noise_write_msg1(&p.ini, p.m1, sizeof(p.m1),
+						  (const uint8_t *)"abcd", 4),
+				 0);
 		memcpy(p.m1, bad[i], 32);
 		ck_assert_int_eq(noise_read_msg1(&p.res, p.m1, sizeof(p.m1), pl, 4), -EBADMSG);
 
 		pair_init(&p);
-		ck_assert_int_eq(
-		    noise_write_msg1(&p.ini, p.m1, sizeof(p.m1), (const uint8_t *)"abcd", 4), 0);
+		ck_assert_int_eq(noise_write_msg1(&p.ini, p.m1, sizeof(p.m1),
+						  (const uint8_t *)"abcd", 4),
+				 0);
 		ck_assert_int_eq(noise_read_msg1(&p.res, p.m1, sizeof(p.m1), pl, 4), 0);
 		ck_assert_int_eq(
-		    noise_write_msg2(&p.res, p.m2, sizeof(p.m2), (const uint8_t *)"xyz", 3), 0);
+			noise_write_msg2(&p.res, p.m2, sizeof(p.m2), (const uint8_t *)"xyz", 3), 0);
 		memcpy(p.m2, bad[i], 32);
 		ck_assert_int_eq(noise_read_msg2(&p.ini, p.m2, sizeof(p.m2), pl, 3), -EBADMSG);
 	}
@@ -337,8 +339,9 @@ START_TEST(order_and_sizes)
 	/* initiator / responder argument mismatch */
 	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, true, NULL, 0, p.is, NULL, NULL),
 			 -EINVAL);
-	ck_assert_int_eq(
-	    noise_handshake_init(&p.ini, NOISE_IK, false, NULL, 0, p.is, NULL, p.rs_pub), -EINVAL);
+	ck_assert_int_eq(noise_handshake_init(&p.ini, NOISE_IK, false, NULL, 0, p.is, NULL,
+					      p.rs_pub),
+			 -EINVAL);
 	/* IKpsk2 without a psk cannot produce message 2 */
 	pair_init(&p);
 	p.res.has_psk = false;
@@ -379,9 +382,9 @@ END_TEST
 
 START_TEST(transport_nonce_and_wipe)
 {
-	struct noise_cipher c = {.n = UINT64_MAX}, d;
+	struct noise_cipher c = { .n = UINT64_MAX }, d;
 	struct noise_handshake hs;
-	uint8_t pt[1] = {7}, ct[17], out[1];
+	uint8_t pt[1] = { 7 }, ct[17], out[1];
 
 	memset(c.k, 9, 32);
 	ck_assert_int_eq(noise_cipher_encrypt(&c, NULL, 0, pt, 1, ct), -EOVERFLOW);

@@ -18,7 +18,7 @@
 
 static struct sockaddr_in v4(uint32_t host)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(1)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(1) };
 
 	a.sin_addr.s_addr = htonl(host);
 	return a;
@@ -26,7 +26,7 @@ static struct sockaddr_in v4(uint32_t host)
 
 static struct sockaddr_in6 v6(const char *s)
 {
-	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(1)};
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(1) };
 
 	ck_assert_int_eq(inet_pton(AF_INET6, s, &a.sin6_addr), 1);
 	return a;
@@ -93,7 +93,7 @@ START_TEST(sources_are_independent)
 	ck_assert_int_eq(burst(&rl, SA(&m2), 0), 5);
 	/* other families are refused */
 	{
-		struct sockaddr s = {.sa_family = AF_UNIX};
+		struct sockaddr s = { .sa_family = AF_UNIX };
 
 		ck_assert(!ratelimit_allow(&rl, &s, 0));
 		ck_assert(!ratelimit_allow(&rl, NULL, 0));

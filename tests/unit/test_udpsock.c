@@ -41,7 +41,8 @@ START_TEST(bind_v4)
 	ck_assert_int_eq(type, SOCK_DGRAM);
 
 	/* The same address and port again: the kernel's errno, and a reason. */
-	ck_assert_int_eq(udpsock_open(&got, &(struct udpsock_opts){ .dev = "" }, err, sizeof(err)), -EADDRINUSE);
+	ck_assert_int_eq(udpsock_open(&got, &(struct udpsock_opts){ .dev = "" }, err, sizeof(err)),
+			 -EADDRINUSE);
 	ck_assert_ptr_nonnull(strstr(err, "bind 127.0.0.1:"));
 	close(fd);
 }

@@ -42,7 +42,7 @@ size_t ratelimit_memory(const struct ratelimit *rl)
 	return (size_t)rl->nbuckets * RATELIMIT_WAYS * sizeof(*rl->table);
 }
 
-static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 static int source_key(const struct sockaddr *sa, uint8_t *family, uint64_t *addr)
 {
@@ -87,8 +87,8 @@ static bool entry_idle(const struct ratelimit *rl, const struct ratelimit_entry 
 
 bool ratelimit_allow(struct ratelimit *rl, const struct sockaddr *src, uint64_t now_ns)
 {
-	struct ratelimit_entry *b[2], *cand[2] = {NULL, NULL}, *victim;
-	unsigned int busy[2] = {0, 0}, i, j;
+	struct ratelimit_entry *b[2], *cand[2] = { NULL, NULL }, *victim;
+	unsigned int busy[2] = { 0, 0 }, i, j;
 	uint8_t in[9], h[8], family;
 	uint64_t addr, hv;
 

@@ -8,8 +8,7 @@
 
 #include "base/udpsock.h"
 
-int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *err,
-		 size_t errlen)
+int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *err, size_t errlen)
 {
 	const char *dev = o ? o->dev : NULL;
 	char buf[ENDPOINT_STRLEN];
@@ -37,14 +36,12 @@ int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *
 		snprintf(err, errlen, "binding to device %s: %s", dev, strerror(errno));
 		goto fail;
 	}
-	if (o && o->mark &&
-	    setsockopt(fd, SOL_SOCKET, SO_MARK, &o->mark, sizeof(o->mark)) < 0) {
+	if (o && o->mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &o->mark, sizeof(o->mark)) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "SO_MARK on %s: %s", buf, strerror(errno));
 		goto fail;
 	}
-	if (o && o->reuseport &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+	if (o && o->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "SO_REUSEPORT on %s: %s", buf, strerror(errno));
 		goto fail;

@@ -26,7 +26,6 @@ struct udpsock_opts {
  * @o (may be NULL), bound to @ep (port 0: any). Returns the fd, or -errno
  * with a reason in @err.
  */
-int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *err,
-		 size_t errlen);
+int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *err, size_t errlen);
 
 #endif /* AVPN_BASE_UDPSOCK_H */

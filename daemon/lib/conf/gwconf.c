@@ -88,7 +88,8 @@ static void on_section(struct ini *in, char *hdr)
 		return;
 	}
 	if (strncmp(h, "uplink", 6) || (h[6] != ' ' && h[6] != '\t')) {
-		ERR(st, "unknown section [%s] (expected gateway, registry or uplink \"wan1\"|\"wan2\")",
+		ERR(st,
+		    "unknown section [%s] (expected gateway, registry or uplink \"wan1\"|\"wan2\")",
 		    h);
 		return;
 	}
@@ -174,7 +175,8 @@ static void gateway_key(struct state *st, const char *k, const char *v)
 		if (!once(st, &st->if_line, k))
 			return;
 		if (!valid_ifname(v)) {
-			ERR(st, "bad interface name '%s' (1-15 characters, no '/', ':' or blanks)", v);
+			ERR(st, "bad interface name '%s' (1-15 characters, no '/', ':' or blanks)",
+			    v);
 			return;
 		}
 		snprintf(c->ifname, sizeof(c->ifname), "%s", v);
@@ -183,8 +185,10 @@ static void gateway_key(struct state *st, const char *k, const char *v)
 			return;
 		/* 0 and 253-255 are the kernel's unspec, default, main and local. */
 		if (parse_u32(v, 1, UINT32_MAX, &t) || (t >= 253 && t <= 255)) {
-			ERR(st, "bad table '%s': a routing table id 1-4294967295 other than "
-				"253-255 (default, main, local)", v);
+			ERR(st,
+			    "bad table '%s': a routing table id 1-4294967295 other than "
+			    "253-255 (default, main, local)",
+			    v);
 			return;
 		}
 		c->table = t;
@@ -198,8 +202,10 @@ static void gateway_key(struct state *st, const char *k, const char *v)
 		else
 			ERR(st, "bad on-exit '%s': keep or remove", v);
 	} else {
-		ERR(st, "unknown key '%s' in [gateway] (name, private-key, interface, table, "
-			"on-exit)", k);
+		ERR(st,
+		    "unknown key '%s' in [gateway] (name, private-key, interface, table, "
+		    "on-exit)",
+		    k);
 	}
 }
 
@@ -233,7 +239,8 @@ static void registry_key(struct state *st, const char *k, const char *v)
 		if (!once(st, &st->regkey_line, k))
 			return;
 		if (key_from_base64(c->registry_public_key, v)) {
-			ERR(st, "bad public-key: 44 characters of base64, as `autovpn pubkey` prints");
+			ERR(st,
+			    "bad public-key: 44 characters of base64, as `autovpn pubkey` prints");
 			return;
 		}
 		if (key_is_zero(c->registry_public_key)) {
@@ -286,7 +293,8 @@ static void uplink_key(struct state *st, const char *k, const char *v)
 		if (!once(st, &st->port_line[u], k))
 			return;
 		if (parse_u32(v, 1, 65535, &port)) {
-			ERR(st, "bad port '%s': 1-65535 (a fixed port forwarded to this gateway)", v);
+			ERR(st, "bad port '%s': 1-65535 (a fixed port forwarded to this gateway)",
+			    v);
 			return;
 		}
 		ul->port = (uint16_t)port;
@@ -349,7 +357,8 @@ static void validate(struct state *st)
 			ini_err(&st->in, st->uplink_line[u], "[uplink \"%s\"] needs 'device'",
 				gwconf_uplink_name(u));
 		if (ul->has_source && st->fam_line[u] && ul->family != ul->source.family)
-			ini_err(&st->in, st->fam_line[u], "family does not match the source address");
+			ini_err(&st->in, st->fam_line[u],
+				"family does not match the source address");
 		if (ul->has_source)
 			ul->family = ul->source.family;
 		else if (!ul->family)

@@ -37,13 +37,13 @@ enum gwconf_on_exit {
 };
 
 struct gwconf_uplink {
-	uint8_t id;		 /* 0 = wan1, 1 = wan2 */
+	uint8_t id;		  /* 0 = wan1, 1 = wan2 */
 	char device[IF_NAMESIZE]; /* SO_BINDTODEVICE; required */
 	bool has_source;
-	struct addr source;	 /* bind address; else any address of @family */
-	sa_family_t family;	 /* of @source, or AF_INET (family = ipv6 to change) */
-	uint16_t port;		 /* fixed port (manual port forwarding); 0 = random */
-	unsigned int line;	 /* of its [uplink] header */
+	struct addr source; /* bind address; else any address of @family */
+	sa_family_t family; /* of @source, or AF_INET (family = ipv6 to change) */
+	uint16_t port;	    /* fixed port (manual port forwarding); 0 = random */
+	unsigned int line;  /* of its [uplink] header */
 };
 
 struct gwconf {

@@ -28,7 +28,7 @@
 #define CTL_READ_CHUNK (64u << 10)
 
 enum ctl_kind {
-	CTL_K_STR,   /* char[size], NUL-terminated */
+	CTL_K_STR, /* char[size], NUL-terminated */
 	CTL_K_BOOL,
 	CTL_K_UINT,  /* unsigned integer of size bytes */
 	CTL_K_INT,   /* signed integer of size bytes */
@@ -59,118 +59,92 @@ struct ctl_struct {
 #define CTL_M(T, m) (((T *)0)->m)
 #define CTL_NELEM(T, m) (sizeof(CTL_M(T, m)) / sizeof(CTL_M(T, m)[0]))
 /* No default case: a member of another type is a compile error. */
-#define CTL_KIND(T, m)                                                              \
+#define CTL_KIND(T, m) \
 	_Generic(CTL_M(T, m), char *: CTL_K_STR, bool: CTL_K_BOOL, uint8_t: CTL_K_UINT, \
 		 uint16_t: CTL_K_UINT, uint32_t: CTL_K_UINT, uint64_t: CTL_K_UINT,      \
 		 int16_t: CTL_K_INT)
-#define CTL_COUNT(T, c) _Generic(CTL_M(T, c), uint32_t: offsetof(T, c))
+#define CTL_COUNT(T, c) _Generic(CTL_M(T, c), uint32_t : offsetof(T, c))
 
-#define F(T, m) \
-	{ .name = #m, .kind = CTL_KIND(T, m), .off = offsetof(T, m), .size = sizeof(CTL_M(T, m)) }
-#define AGE(T, m)                                                                       \
-	{ .name = #m, .kind = _Generic(CTL_M(T, m), uint64_t: CTL_K_AGE),             \
-	  .off = offsetof(T, m), .size = sizeof(uint64_t) }
-#define ARRAY(T, m, c, st)                                                              \
-	{ .name = #m, .kind = CTL_K_ARRAY, .off = offsetof(T, m),                       \
-	  .size = sizeof(CTL_M(T, m)[0]), .count_off = CTL_COUNT(T, c),                 \
-	  .max = CTL_NELEM(T, m), .sub = &st }
-#define FULL_ARRAY(T, m, st)                                                            \
-	{ .name = #m, .kind = CTL_K_ARRAY, .off = offsetof(T, m),                       \
-	  .size = sizeof(CTL_M(T, m)[0]), .count_off = CTL_FULL, .max = CTL_NELEM(T, m), \
-	  .sub = &st }
-#define LIST(T, m, c, st)                                                               \
-	{ .name = #m, .kind = CTL_K_LIST, .off = offsetof(T, m),                        \
-	  .size = sizeof(*CTL_M(T, m)), .count_off = CTL_COUNT(T, c), .max = UINT32_MAX, \
-	  .sub = &st }
-#define STRUCT(name, ...)                                                               \
-	static const struct ctl_field name##_fields[] = { __VA_ARGS__ };              \
-	static const struct ctl_struct name = {                                        \
-		name##_fields, sizeof(name##_fields) / sizeof(name##_fields[0])       \
+#define F(T, m)                                                            \
+	{                                                                  \
+		.name = #m, .kind = CTL_KIND(T, m), .off = offsetof(T, m), \
+		.size = sizeof(CTL_M(T, m))                                \
 	}
+#define AGE(T, m)                                               \
+	{                                                       \
+		.name = #m,                                     \
+		.kind = _Generic(CTL_M(T, m), uint64_t          \
+				 : CTL_K_AGE),                  \
+		.off = offsetof(T, m), .size = sizeof(uint64_t) \
+	}
+#define ARRAY(T, m, c, st)                                                    \
+	{                                                                     \
+		.name = #m, .kind = CTL_K_ARRAY, .off = offsetof(T, m),       \
+		.size = sizeof(CTL_M(T, m)[0]), .count_off = CTL_COUNT(T, c), \
+		.max = CTL_NELEM(T, m), .sub = &st                            \
+	}
+#define FULL_ARRAY(T, m, st)                                                                   \
+	{                                                                                      \
+		.name = #m, .kind = CTL_K_ARRAY, .off = offsetof(T, m),                        \
+		.size = sizeof(CTL_M(T, m)[0]), .count_off = CTL_FULL, .max = CTL_NELEM(T, m), \
+		.sub = &st                                                                     \
+	}
+#define LIST(T, m, c, st)                                                                      \
+	{                                                                                      \
+		.name = #m, .kind = CTL_K_LIST, .off = offsetof(T, m),                         \
+		.size = sizeof(*CTL_M(T, m)), .count_off = CTL_COUNT(T, c), .max = UINT32_MAX, \
+		.sub = &st                                                                     \
+	}
+#define STRUCT(name, ...)                                                \
+	static const struct ctl_field name##_fields[] = { __VA_ARGS__ }; \
+	static const struct ctl_struct name = { name##_fields,           \
+						sizeof(name##_fields) / sizeof(name##_fields[0]) }
 
-STRUCT(ctl_registry_st,
-       F(struct ctl_registry, address),
-       F(struct ctl_registry, connected),
+STRUCT(ctl_registry_st, F(struct ctl_registry, address), F(struct ctl_registry, connected),
        AGE(struct ctl_registry, last_contact_ms));
 
-STRUCT(ctl_uplink_registry_st,
-       F(struct ctl_uplink_registry, connected),
+STRUCT(ctl_uplink_registry_st, F(struct ctl_uplink_registry, connected),
        F(struct ctl_uplink_registry, observed));
 
-STRUCT(ctl_uplink_st,
-       F(struct ctl_uplink, id),
-       F(struct ctl_uplink, name),
-       F(struct ctl_uplink, device),
-       F(struct ctl_uplink, local),
-       F(struct ctl_uplink, nat),
-       F(struct ctl_uplink, mapped),
-       F(struct ctl_uplink, highport),
+STRUCT(ctl_uplink_st, F(struct ctl_uplink, id), F(struct ctl_uplink, name),
+       F(struct ctl_uplink, device), F(struct ctl_uplink, local), F(struct ctl_uplink, nat),
+       F(struct ctl_uplink, mapped), F(struct ctl_uplink, highport),
        FULL_ARRAY(struct ctl_uplink, reg, ctl_uplink_registry_st));
 
-STRUCT(ctl_endpoint_st,
-       F(struct ctl_endpoint, uplink),
-       F(struct ctl_endpoint, kind),
+STRUCT(ctl_endpoint_st, F(struct ctl_endpoint, uplink), F(struct ctl_endpoint, kind),
        F(struct ctl_endpoint, address));
 
-STRUCT(ctl_path_st,
-       F(struct ctl_path, id),
-       F(struct ctl_path, local_uplink),
-       F(struct ctl_path, remote_uplink),
-       F(struct ctl_path, state),
-       F(struct ctl_path, remote),
-       F(struct ctl_path, reason),
-       F(struct ctl_path, rtt_us),
-       F(struct ctl_path, jitter_us),
-       F(struct ctl_path, loss),
-       AGE(struct ctl_path, changed_ms));
+STRUCT(ctl_path_st, F(struct ctl_path, id), F(struct ctl_path, local_uplink),
+       F(struct ctl_path, remote_uplink), F(struct ctl_path, state), F(struct ctl_path, remote),
+       F(struct ctl_path, reason), F(struct ctl_path, rtt_us), F(struct ctl_path, jitter_us),
+       F(struct ctl_path, loss), AGE(struct ctl_path, changed_ms));
 
-STRUCT(ctl_subnet_st,
-       F(struct ctl_subnet, prefix),
-       F(struct ctl_subnet, metric),
+STRUCT(ctl_subnet_st, F(struct ctl_subnet, prefix), F(struct ctl_subnet, metric),
        F(struct ctl_subnet, flags));
 
-STRUCT(ctl_peer_st,
-       F(struct ctl_peer, name),
-       F(struct ctl_peer, public_key),
-       F(struct ctl_peer, id),
-       F(struct ctl_peer, role),
-       F(struct ctl_peer, hub_priority),
-       F(struct ctl_peer, flags),
-       F(struct ctl_peer, state),
-       F(struct ctl_peer, reason),
-       AGE(struct ctl_peer, handshake_ms),
-       F(struct ctl_peer, key_id),
+STRUCT(ctl_peer_st, F(struct ctl_peer, name), F(struct ctl_peer, public_key),
+       F(struct ctl_peer, id), F(struct ctl_peer, role), F(struct ctl_peer, hub_priority),
+       F(struct ctl_peer, flags), F(struct ctl_peer, state), F(struct ctl_peer, reason),
+       AGE(struct ctl_peer, handshake_ms), F(struct ctl_peer, key_id),
        ARRAY(struct ctl_peer, endpoints, n_endpoints, ctl_endpoint_st),
        ARRAY(struct ctl_peer, paths, n_paths, ctl_path_st),
        LIST(struct ctl_peer, subnets, n_subnets, ctl_subnet_st));
 
-STRUCT(ctl_route_st,
-       F(struct ctl_route, prefix),
-       F(struct ctl_route, via),
-       F(struct ctl_route, metric),
-       F(struct ctl_route, decision),
-       F(struct ctl_route, reason));
+STRUCT(ctl_route_st, F(struct ctl_route, prefix), F(struct ctl_route, via),
+       F(struct ctl_route, metric), F(struct ctl_route, decision), F(struct ctl_route, reason));
 
-STRUCT(ctl_status_st,
-       F(struct ctl_status, interface),
-       F(struct ctl_status, name),
-       F(struct ctl_status, public_key),
-       F(struct ctl_status, role),
-       F(struct ctl_status, config_version),
-       F(struct ctl_status, uptime_ms),
+STRUCT(ctl_status_st, F(struct ctl_status, interface), F(struct ctl_status, name),
+       F(struct ctl_status, public_key), F(struct ctl_status, role),
+       F(struct ctl_status, config_version), F(struct ctl_status, uptime_ms),
        ARRAY(struct ctl_status, registries, n_registries, ctl_registry_st),
        ARRAY(struct ctl_status, uplinks, n_uplinks, ctl_uplink_st),
        LIST(struct ctl_status, peers, n_peers, ctl_peer_st),
        LIST(struct ctl_status, routes, n_routes, ctl_route_st));
 
-STRUCT(ctl_finding_st,
-       F(struct ctl_finding, severity),
-       F(struct ctl_finding, subject),
-       F(struct ctl_finding, cause),
-       F(struct ctl_finding, fix));
+STRUCT(ctl_finding_st, F(struct ctl_finding, severity), F(struct ctl_finding, subject),
+       F(struct ctl_finding, cause), F(struct ctl_finding, fix));
 
-STRUCT(ctl_diagnosis_st,
-       LIST(struct ctl_diagnosis, findings, n_findings, ctl_finding_st));
+STRUCT(ctl_diagnosis_st, LIST(struct ctl_diagnosis, findings, n_findings, ctl_finding_st));
 
 #undef F
 #undef AGE
@@ -284,8 +258,8 @@ static int ctl_enc_struct(const struct ctl_struct *st, const void *base, json_ob
 static int ctl_add(json_object *obj, const char *key, json_object *v)
 {
 	/* json-c keeps the key pointer: our names are string literals. */
-	if (json_object_object_add_ex(obj, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
-							 JSON_C_OBJECT_KEY_IS_CONSTANT)) {
+	if (json_object_object_add_ex(
+		    obj, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)) {
 		json_object_put(v);
 		return -ENOMEM;
 	}
@@ -403,9 +377,8 @@ static int ctl_to_json(const struct ctl_struct *st, const void *base, char **out
 	if (err)
 		return err;
 	/* Plain: compact. No slash escape: prefixes read "10.0.0.0/8". */
-	s = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE,
-					      &len);
+	s = json_object_to_json_string_length(
+		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (s) {
 		*out = malloc(len + 1);
 		if (*out)
@@ -838,8 +811,8 @@ int ctl_sockaddr(const char *path, struct sockaddr_un *sun)
 	return (int)(offsetof(struct sockaddr_un, sun_path) + n);
 }
 
-int ctl_request_path(const char *path, const char *request, unsigned int timeout_ms,
-		     char **answer, size_t *len)
+int ctl_request_path(const char *path, const char *request, unsigned int timeout_ms, char **answer,
+		     size_t *len)
 {
 	struct sockaddr_un sun;
 	int alen;

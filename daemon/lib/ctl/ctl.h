@@ -55,12 +55,12 @@
 #define CTL_SOCK_PREFIX "@autovpn/" /* "@": the abstract namespace */
 #define CTL_MAX_REQUEST 64
 #define CTL_MAX_ANSWER (64u << 20)
-#define CTL_TIMEOUT_MS 5000   /* client: connect, send, and each read */
-#define CTL_NAME_MAX 64	      /* network names: 63 bytes + NUL */
-#define CTL_EP_MAX 56	      /* "[ipv6]:port" */
-#define CTL_PREFIX_MAX 52     /* "ipv6/128" */
-#define CTL_TEXT_MAX 256      /* reasons, findings */
-#define CTL_KEY_MAX 45	      /* base64 public key + NUL */
+#define CTL_TIMEOUT_MS 5000 /* client: connect, send, and each read */
+#define CTL_NAME_MAX 64	    /* network names: 63 bytes + NUL */
+#define CTL_EP_MAX 56	    /* "[ipv6]:port" */
+#define CTL_PREFIX_MAX 52   /* "ipv6/128" */
+#define CTL_TEXT_MAX 256    /* reasons, findings */
+#define CTL_KEY_MAX 45	    /* base64 public key + NUL */
 #define CTL_NEVER UINT64_MAX
 
 struct ctl_registry {
@@ -75,13 +75,13 @@ struct ctl_uplink_registry {
 };
 
 struct ctl_uplink {
-	uint8_t id;		   /* 0 wan1, 1 wan2 */
-	char name[16];		   /* "wan1" */
+	uint8_t id;    /* 0 wan1, 1 wan2 */
+	char name[16]; /* "wan1" */
 	char device[16];
-	char local[CTL_EP_MAX];	   /* the socket's address */
-	char nat[16];		   /* friendly, unfriendly, manual, unknown */
-	char mapped[CTL_EP_MAX];   /* public ip:port (registry 1's view, or manual) */
-	char highport[16];	   /* outbound to UDP 32768-61000: ok, blocked, unknown */
+	char local[CTL_EP_MAX];	 /* the socket's address */
+	char nat[16];		 /* friendly, unfriendly, manual, unknown */
+	char mapped[CTL_EP_MAX]; /* public ip:port (registry 1's view, or manual) */
+	char highport[16];	 /* outbound to UDP 32768-61000: ok, blocked, unknown */
 	struct ctl_uplink_registry reg[2];
 };
 
@@ -97,7 +97,7 @@ struct ctl_path {
 	char remote[CTL_EP_MAX];
 	char reason[CTL_TEXT_MAX];
 	uint32_t rtt_us, jitter_us;
-	uint16_t loss; /* 1/10000 */
+	uint16_t loss;	     /* 1/10000 */
 	uint64_t changed_ms; /* age of the last state change */
 };
 
@@ -110,11 +110,11 @@ struct ctl_subnet {
 struct ctl_peer {
 	char name[CTL_NAME_MAX];
 	char public_key[CTL_KEY_MAX];
-	uint32_t id;	     /* kernel peer id */
-	char role[8];	     /* hub, spoke */
+	uint32_t id;	      /* kernel peer id */
+	char role[8];	      /* hub, spoke */
 	uint8_t hub_priority; /* 1.. = position in the spoke's hub list, 0 = none */
-	uint8_t flags;	     /* PROTO_PEER_* */
-	char state[16];	     /* up, connecting, down */
+	uint8_t flags;	      /* PROTO_PEER_* */
+	char state[16];	      /* up, connecting, down */
 	char reason[CTL_TEXT_MAX];
 	uint64_t handshake_ms; /* age of the last completed handshake; CTL_NEVER */
 	int16_t key_id;	       /* current key id, -1 none */
@@ -130,17 +130,17 @@ struct ctl_route {
 	char prefix[CTL_PREFIX_MAX];
 	char via[CTL_NAME_MAX]; /* peer name, "" = none */
 	uint8_t metric;
-	char decision[12];	/* direct, transit, relay, default, none */
+	char decision[12]; /* direct, transit, relay, default, none */
 	char reason[CTL_TEXT_MAX];
 };
 
 struct ctl_status {
 	char interface[16];
-	char name[CTL_NAME_MAX];	/* this gateway */
+	char name[CTL_NAME_MAX]; /* this gateway */
 	char public_key[CTL_KEY_MAX];
-	char role[8];			/* hub, spoke, off, unknown */
+	char role[8]; /* hub, spoke, off, unknown */
 	uint64_t config_version;
-	uint64_t uptime_ms;		/* not an age: never CTL_NEVER */
+	uint64_t uptime_ms; /* not an age: never CTL_NEVER */
 	uint32_t n_registries;
 	struct ctl_registry registries[2];
 	uint32_t n_uplinks;
@@ -153,7 +153,7 @@ struct ctl_status {
 
 /* One finding of `autovpn diagnose`. */
 struct ctl_finding {
-	char severity[8];	/* ok, warn, error */
+	char severity[8];	    /* ok, warn, error */
 	char subject[CTL_NAME_MAX]; /* "registry", "wan1", a peer's name */
 	char cause[CTL_TEXT_MAX];
 	char fix[CTL_TEXT_MAX];
@@ -224,7 +224,7 @@ int ctl_sockaddr(const char *path, struct sockaddr_un *sun);
  * timeout of the caller's choice (tests, tools).
  */
 int ctl_request(const char *ifname, const char *request, char **answer, size_t *len);
-int ctl_request_path(const char *path, const char *request, unsigned int timeout_ms,
-		     char **answer, size_t *len);
+int ctl_request_path(const char *path, const char *request, unsigned int timeout_ms, char **answer,
+		     size_t *len);
 
 #endif /* AVPN_CTL_CTL_H */

@@ -161,8 +161,8 @@ int kroute_link_up(struct kroute *kr, uint32_t ifindex)
 	return request(kr, msg);
 }
 
-static struct nl_msg *rule_msg(int family, uint32_t prio, uint32_t table, bool mark,
-			       bool suppress, bool add)
+static struct nl_msg *rule_msg(int family, uint32_t prio, uint32_t table, bool mark, bool suppress,
+			       bool add)
 {
 	struct rtnl_rule *r = rtnl_rule_alloc();
 	struct nl_msg *msg = NULL;
@@ -249,8 +249,7 @@ int kroute_rules_add(struct kroute *kr, uint32_t table)
 	return 0;
 }
 
-static struct nl_msg *route_msg(const struct prefix *p, uint32_t table, uint32_t ifindex,
-				bool add)
+static struct nl_msg *route_msg(const struct prefix *p, uint32_t table, uint32_t ifindex, bool add)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
 	struct rtnl_nexthop *nh;
@@ -344,7 +343,8 @@ static int load(struct kroute *kr, uint32_t table)
 	nl_cache_free(cache);
 	if (c.err)
 		return c.err;
-	qsort(kr->have, kr->n_have, sizeof(*kr->have), prefix_qcmp);
+	if (kr->n_have)
+		qsort(kr->have, kr->n_have, sizeof(*kr->have), prefix_qcmp);
 	kr->loaded = true;
 	kr->table = table;
 	return 0;
@@ -369,8 +369,8 @@ static int batch_add(struct kroute *kr, struct nl_msg *msg, unsigned int *pendin
 	return 0;
 }
 
-int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex,
-		const struct prefix *want, uint32_t n)
+int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struct prefix *want,
+		uint32_t n)
 {
 	struct prefix *sorted = NULL, *nv;
 	unsigned int pending = 0;

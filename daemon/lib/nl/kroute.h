@@ -55,8 +55,8 @@ int kroute_rules_del(struct kroute *kr, uint32_t table);
  * call reads what the table has (a restarted daemon adopts its routes).
  * Returns 0, or the first error (the rest is still attempted).
  */
-int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex,
-		const struct prefix *prefixes, uint32_t n);
+int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struct prefix *prefixes,
+		uint32_t n);
 /* Removes every route of ours from @table. */
 int kroute_flush(struct kroute *kr, uint32_t table);
 /* Prefixes currently installed by kroute_sync (sorted). */

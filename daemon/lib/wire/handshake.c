@@ -339,9 +339,9 @@ int handshake_respond(struct handshake_identity *id, const struct handshake_rx *
 	if (ret)
 		return ret;
 
-	ret =
-	    noise_handshake_init(&hs, NOISE_IKPSK2, false, (const uint8_t *)HANDSHAKE_PROLOGUE,
-				 strlen(HANDSHAKE_PROLOGUE), id->static_priv, id->static_pub, NULL);
+	ret = noise_handshake_init(&hs, NOISE_IKPSK2, false, (const uint8_t *)HANDSHAKE_PROLOGUE,
+				   strlen(HANDSHAKE_PROLOGUE), id->static_priv, id->static_pub,
+				   NULL);
 	if (ret)
 		goto out;
 	ret = noise_read_msg1_static(&hs, m.noise, sizeof(m.noise));

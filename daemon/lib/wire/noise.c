@@ -228,8 +228,8 @@ int noise_handshake_init(struct noise_handshake *hs, enum noise_pattern pattern,
 int noise_handshake_set_ephemeral(struct noise_handshake *hs, const uint8_t e_priv[NOISE_KEY_LEN])
 {
 	/* Only before this side's own write. */
-	bool ok = hs->initiator ? hs->step == NOISE_STEP_MSG1
-				: hs->step >= NOISE_STEP_MSG1 && hs->step <= NOISE_STEP_MSG2;
+	bool ok = hs->initiator ? hs->step == NOISE_STEP_MSG1 :
+				  hs->step >= NOISE_STEP_MSG1 && hs->step <= NOISE_STEP_MSG2;
 
 	if (!ok)
 		return -EPROTO;
