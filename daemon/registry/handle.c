@@ -14,11 +14,17 @@
 #include "registry.h"
 
 /* The sealed answer's length, or 0 (no answer) if it does not fit. */
-static size_t seal_reply(struct registry *r, struct gwtable_entry *g, uint8_t type,
-			 const uint8_t *body, size_t blen, uint8_t *out, size_t cap)
+size_t handle_seal(struct registry *r, struct gwtable_entry *g, uint8_t type, const uint8_t *body,
+		   size_t blen, uint8_t *out, size_t cap)
 {
-	ssize_t n = seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
-			     seal_next_counter(&r->ctr), &g->key, body, blen);
+	struct seal_hdr h = {
+		.type = type,
+		.from = (uint8_t)r->id, /* so a gateway can tell our answers from the other's */
+		.sender_id = r->sender_id,
+		.sender_pk = r->cfg->registry_public_key,
+		.counter = seal_next_counter(&r->ctr),
+	};
+	ssize_t n = seal_msg_hdr(out, cap, &h, &g->key, body, blen);
 
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -177,7 +183,7 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 			return 0;
 		r->st.pages++;
 	}
-	return seal_reply(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
+	return handle_seal(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
 }
 
 static void note_paths(struct registry *r, struct gwtable_entry *g, const struct proto_keepalive *m,
@@ -266,6 +272,14 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_type++;
 		return 0;
 	}
+	/*
+	 * Both registries hold the same key, so this is what keeps a message
+	 * for the other one (replayed here by anyone) from being accepted.
+	 */
+	if (h.to != r->id) {
+		r->st.drop_misdirected++;
+		return 0;
+	}
 	g = rx->looked_up ? rx->gw : gwtable_lookup(r, h.sender_pk);
 	if (!g) {
 		r->st.drop_unknown_key++;
@@ -338,6 +352,6 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		n = proto_enc_keepalive_ack(body, sizeof(body), &a);
 		if (n < 0)
 			return 0;
-		return seal_reply(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
+		return handle_seal(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
 	}
 }

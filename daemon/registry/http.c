@@ -250,6 +250,7 @@ static json_object *stats(struct registry *r, uint64_t now)
 	N(o, "reload_failures", s->reload_failures);
 	N(d, "short", s->drop_short);
 	N(d, "type", s->drop_type);
+	N(d, "misdirected", s->drop_misdirected);
 	N(d, "unknown_key", s->drop_unknown_key);
 	N(d, "bad_key", s->drop_no_key);
 	N(d, "replay", s->drop_replay);

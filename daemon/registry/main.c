@@ -2,8 +2,8 @@
 /*
  * autovpn-registry: the VPN registry ("the cloud").  See docs/protocol.md.
  *
- *   autovpn-registry -c ORG.CONF [-l ADDR[:PORT]]... [--http ADDR:PORT|off]
- *                    [--id N] [--keepalive-ms MS] [--max-clock-skew S]
+ *   autovpn-registry -c ORG.CONF --id 1|2 [-l ADDR[:PORT]]... [--http ADDR:PORT|off]
+ *                    [--keepalive-ms MS] [--max-clock-skew S]
  *                    [--check] [-v]
  */
 #include <errno.h>
@@ -110,7 +110,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE        org config (reloaded on SIGHUP and on change)\n"
 		"  -l, --listen ADDR[:PORT] UDP listen address, repeatable (default 0.0.0.0:%d)\n"
 		"      --http ADDR:PORT|off JSON API address (default: org config status-listen)\n"
-		"      --id N               registry id, distinct per registry (default random)\n"
+		"      --id 1|2             which registry this is: gateways list the registries'\n"
+		"                           addresses in this order (required to run)\n"
 		"      --keepalive-ms MS    keepalive interval gateways must use (default %d)\n"
 		"      --max-clock-skew S   first-contact freshness window, 0 = off (default %d)\n"
 		"      --check              validate the config and exit\n"
@@ -165,8 +166,8 @@ int main(int argc, char **argv)
 			r->http_listen = optarg;
 			break;
 		case 'i':
-			if (parse_u32(optarg, 1, UINT32_MAX, &r->id))
-				return bad_value("id", optarg, "1..4294967295");
+			if (parse_u32(optarg, 1, REGISTRY_MAX_ID, &r->id))
+				return bad_value("id", optarg, "1 or 2");
 			break;
 		case 'k':
 			if (parse_u32(optarg, 10, 3600000, &r->keepalive_ms))
@@ -198,13 +199,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "libsodium init failed\n");
 		return 1;
 	}
-	if (!r->id)
-		r->id = randombytes_random() | 1;
 	view_init(r);
 	if (reload_config(r, 1))
 		return 1;
 	if (check)
 		return 0;
+	if (!r->id) {
+		/*
+		 * No default: two registries that both took one would each drop
+		 * half of every gateway's messages, silently.
+		 */
+		fprintf(stderr, "autovpn-registry: --id 1 or --id 2 is required: the position of "
+				"this registry's address in the gateways' [registry] list\n");
+		return 2;
+	}
+	/*
+	 * Random per start so that a restarted registry (whose clock may have
+	 * gone back) never repeats a nonce; the low byte keeps the two
+	 * registries apart, which share the key pair.
+	 */
+	r->sender_id = (randombytes_random() & ~0xffu) | r->id;
 	if (loop_new(&r->loop) || setup_watch(r))
 		goto out;
 	loop_set_prepare(r->loop, prepare, r);

@@ -29,6 +29,12 @@
 #define NET_MAX_SOCKS 32
 #define NET_DEFAULT_PORT 9350
 #define REGISTRY_DEFAULT_SKEW_S 600
+/*
+ * Registry ids: a gateway numbers the registries of its config 1, 2 in the
+ * order it lists them, and addresses each message to one (seal.h "to"); a
+ * registry runs with its number (--id) and drops messages for the other.
+ */
+#define REGISTRY_MAX_ID 2
 
 /* Where a gateway's uplink talks to us: its address and our socket/address. */
 struct gwtable_uplink {
@@ -85,8 +91,8 @@ struct view_cache {
 
 struct registry_stats {
 	uint64_t rx, tx, tx_fail;
-	uint64_t drop_short, drop_type, drop_unknown_key, drop_no_key, drop_replay, drop_stale,
-		drop_auth, drop_malformed;
+	uint64_t drop_short, drop_type, drop_misdirected, drop_unknown_key, drop_no_key,
+		drop_replay, drop_stale, drop_auth, drop_malformed;
 	uint64_t registers, keepalives, pages, pushes;
 	uint64_t reloads, reload_failures;
 };
@@ -102,7 +108,8 @@ struct registry {
 	/* Options */
 	const char *config_path;
 	const char *http_listen; /* NULL = from org config; "off" = none */
-	uint32_t id;
+	uint32_t id;		 /* registry id, 1..REGISTRY_MAX_ID: what gateways address */
+	uint32_t sender_id;	 /* seal sender id: random per start, low byte = id */
 	uint32_t keepalive_ms;
 	uint32_t max_skew_s;
 
@@ -170,6 +177,9 @@ struct handle_rx {
 	int looked_up;
 };
 struct gwtable_entry *handle_prefetch(struct registry *r, const uint8_t *buf, size_t len);
+/* Seals body as our message to gateway g; the length, or 0 if it does not fit. */
+size_t handle_seal(struct registry *r, struct gwtable_entry *g, uint8_t type, const uint8_t *body,
+		   size_t blen, uint8_t *out, size_t cap);
 size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *out, size_t cap,
 		       uint64_t now_ms);
 

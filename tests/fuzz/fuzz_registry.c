@@ -93,6 +93,7 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/org.conf", dir);
 	reg.config_path = path;
 	reg.id = 1;
+	reg.sender_id = 0x100 | reg.id;
 	reg.keepalive_ms = 10000;
 	reg.max_skew_s = 0; /* counters here are synthetic */
 	view_init(&reg);
@@ -109,7 +110,7 @@ static void check_reply(int who, const uint8_t *msg, size_t len)
 	struct seal_hdr h;
 	ssize_t n;
 
-	if (who > 2 || len > PROTO_MAX_MSG || seal_peek(msg, len, &h))
+	if (who > 2 || len > PROTO_MAX_MSG || seal_peek(msg, len, &h) || h.from != reg.id || h.to)
 		abort();
 	n = seal_open(body, sizeof(body), msg, len, &gk[who]);
 	if (n < 0)
@@ -155,10 +156,15 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 		uint64_t c = how & 2 ? counter : ++counter; /* 2, 3: replay */
 		ssize_t sl;
 
+		struct seal_hdr h = { .to = 1, .sender_id = 7, .sender_pk = pk[who], .counter = c };
+
 		if (how & 4)
 			type = (uint8_t)(PROTO_T_REG_RESP + (how & 1)); /* wrong direction */
-		sl = seal_msg(msg, sizeof(msg), type, 7, pk[who], c, &gk[who], p,
-			      n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
+		h.type = type;
+		if ((p[-1] >> 5) == 7)
+			h.to = 2; /* for the other registry */
+		sl = seal_msg_hdr(msg, sizeof(msg), &h, &gk[who], p,
+				  n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
 		if (sl < 0)
 			return;
 		len = (size_t)sl;

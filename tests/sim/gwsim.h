@@ -29,6 +29,8 @@ struct sim {
 	struct sockaddr_in reg[REGCLIENT_MAX_REG];
 	unsigned int n_reg;
 	uint8_t registry_pk[32];
+	const char *record; /* write the first datagram to registry 1 here (replay tests) */
+	int recorded;
 };
 
 void sim_key(const char *seed, uint32_t i, uint8_t sk[32], uint8_t pk[32]);

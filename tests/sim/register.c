@@ -28,6 +28,15 @@ static void do_send(void *vctx, unsigned int ul, unsigned int reg, const uint8_t
 
 	if (c->g->silent > 1)
 		return; /* stopped: emulates a gateway that died */
+	if (c->s->record && !c->s->recorded && reg == 0) {
+		FILE *f = fopen(c->s->record, "w");
+
+		/* A genuine datagram for registry 1, for the cross-registry replay test. */
+		if (f) {
+			c->s->recorded = fwrite(msg, 1, len, f) == len;
+			fclose(f);
+		}
+	}
 	sendto(c->g->fd[reg], msg, len, 0, (struct sockaddr *)&c->s->reg[reg],
 	       sizeof(c->s->reg[reg]));
 }

@@ -28,17 +28,22 @@ static void capture(void *ctx, unsigned int ul, unsigned int reg, const uint8_t 
 	n_sent++;
 }
 
-static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n)
+/* Registry @reg's message (its id reg + 1 in the header). */
+static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n, unsigned int reg)
 {
-	ssize_t len = seal_msg(out, PROTO_MAX_MSG, type, 77, reg_pk, seal_next_counter(&reg_ctr),
-			       &reg_key, body, n);
+	struct seal_hdr h = { .type = type,
+			      .from = (uint8_t)(reg + 1),
+			      .sender_id = 77,
+			      .sender_pk = reg_pk,
+			      .counter = seal_next_counter(&reg_ctr) };
+	ssize_t len = seal_msg_hdr(out, PROTO_MAX_MSG, &h, &reg_key, body, n);
 
 	ck_assert_int_gt(len, 0);
 	return (size_t)len;
 }
 
-static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t version,
-			struct endpoint seen, const char *peer)
+static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint16_t pages,
+			     uint64_t version, struct endpoint seen, const char *peer)
 {
 	struct proto_reg_resp h = { .registry_id = 77,
 				    .version = version,
@@ -59,8 +64,10 @@ static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t ve
 		memset(p.pk, peer[0], 32);
 		proto_resp_add_peer(&w, &p, &s, 1);
 	}
-	return reg_seal(out, PROTO_T_REG_RESP, body, w.len);
+	return reg_seal(out, PROTO_T_REG_RESP, body, w.len, reg);
 }
+
+#define make_resp(out, ...) make_resp_from(out, 0, __VA_ARGS__)
 
 static void rc_setup(struct regclient *rc, unsigned int n_reg)
 {
@@ -100,6 +107,9 @@ START_TEST(regclient_flow)
 	ck_assert_int_ge(bl, 0);
 	ck_assert_int_eq(proto_dec_reg_req(body, (size_t)bl, &req), 0);
 	ck_assert_uint_eq(req.page, PROTO_PAGE_NONE);
+	/* Addressed to the second registry (id 2) only (issue 9 #14). */
+	ck_assert_uint_eq(h.to, 2);
+	ck_assert_uint_eq(h.from, 0);
 	/* Registry 0 answers: registered; stale version -> fetch page 0. */
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
 	ev = regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
@@ -121,7 +131,11 @@ START_TEST(regclient_flow)
 	ck_assert_str_eq(rc.peers.v[1].info.name, "B hub");
 	/* NAT: only one registry seen -> unknown; the other sees another port. */
 	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNKNOWN);
+	/* Registry 1's answer presented as registry 2's (same key): refused. */
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40001), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 30, 0, 1, msg, n, capture, NULL), -ENXIO);
+	ck_assert_uint_eq(rc.stats.rx_misdirected, 1);
+	n = make_resp_from(msg, 1, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40001), NULL);
 	ck_assert_int_eq(regclient_input(&rc, 30, 0, 1, msg, n, capture, NULL),
 			 REGCLIENT_EV_REGISTERED);
 	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNFRIENDLY);
@@ -144,7 +158,7 @@ START_TEST(regclient_flow)
 		uint8_t pb[32];
 		size_t pn = (size_t)proto_enc_push(pb, sizeof(pb), &p);
 
-		n = reg_seal(msg, PROTO_T_PUSH, pb, pn);
+		n = reg_seal(msg, PROTO_T_PUSH, pb, pn, 1);
 		n_sent = 0;
 		ev = regclient_input(&rc, 40, 0, 1, msg, n, capture, NULL);
 		ck_assert_int_eq(ev, REGCLIENT_EV_PUSH);
@@ -152,7 +166,7 @@ START_TEST(regclient_flow)
 		ck_assert_uint_ge(n_sent, 2);
 		/* A second push during the download does not restart it ... */
 		rc.fetch_page = 1;
-		n = reg_seal(msg, PROTO_T_PUSH, pb, pn);
+		n = reg_seal(msg, PROTO_T_PUSH, pb, pn, 1);
 		ck_assert_int_eq(regclient_input(&rc, 41, 0, 1, msg, n, capture, NULL),
 				 REGCLIENT_EV_PUSH);
 		ck_assert_uint_eq(rc.fetch_page, 1);

@@ -30,6 +30,9 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
 	if (!rc->cfg.purge_ms)
 		rc->cfg.purge_ms = REGCLIENT_DEFAULT_PURGE_MS;
+	for (unsigned int r = 0; r < REGCLIENT_MAX_REG; r++)
+		if (!rc->cfg.registry_id[r])
+			rc->cfg.registry_id[r] = (uint8_t)(r + 1);
 	rc->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
 	ret = seal_precompute(&rc->key, cfg->registry_pk, cfg->sk, cfg->pk);
 	if (ret)
@@ -50,11 +53,17 @@ void regclient_free(struct regclient *rc)
 static void send_sealed(struct regclient *rc, unsigned int ul, unsigned int reg, uint8_t type,
 			const uint8_t *body, size_t blen, regclient_send_fn send, void *ctx)
 {
+	struct seal_hdr h = {
+		.type = type,
+		.to = rc->cfg.registry_id[reg], /* only that registry may accept it */
+		.sender_id = rc->cfg.sender_id,
+		.sender_pk = rc->cfg.pk,
+		.counter = seal_next_counter(&rc->ctr),
+	};
 	uint8_t msg[PROTO_MAX_MSG];
 	ssize_t n;
 
-	n = seal_msg(msg, sizeof(msg), type, rc->cfg.sender_id, rc->cfg.pk,
-		     seal_next_counter(&rc->ctr), &rc->key, body, blen);
+	n = seal_msg_hdr(msg, sizeof(msg), &h, &rc->key, body, blen);
 	if (n < 0)
 		return;
 	rc->stats.tx++;
@@ -323,6 +332,11 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 	if (memcmp(h.sender_pk, rc->cfg.registry_pk, 32)) {
 		rc->stats.rx_auth++;
 		return -EPERM;
+	}
+	/* The other registry's message, replayed from this one's address. */
+	if (h.from != rc->cfg.registry_id[reg]) {
+		rc->stats.rx_misdirected++;
+		return -ENXIO;
 	}
 	ret = replay_check(&rc->win[reg], h.counter);
 	if (ret) {

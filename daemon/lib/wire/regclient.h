@@ -34,9 +34,15 @@
 #define REGCLIENT_DEFAULT_PURGE_MS (3ull * 3600 * 1000)
 
 struct regclient_cfg {
-	uint8_t sk[32], pk[32];			  /* the gateway's static key pair */
-	uint8_t registry_pk[32];		  /* both registries share one key */
-	unsigned int n_registries;		  /* 1 or 2 */
+	uint8_t sk[32], pk[32];	   /* the gateway's static key pair */
+	uint8_t registry_pk[32];   /* both registries share one key */
+	unsigned int n_registries; /* 1 or 2 */
+	/*
+	 * Registry ids (seal.h to/from), each registry's --id; 0 = its
+	 * position + 1: the first address of the gateway config is
+	 * registry 1, the second registry 2.
+	 */
+	uint8_t registry_id[REGCLIENT_MAX_REG];
 	unsigned int n_uplinks;			  /* 1 or 2 */
 	struct endpoint local[PROTO_MAX_UPLINKS]; /* private ip:port per uplink */
 	uint8_t manual_nat;			  /* manual port forwarding: NAT type "manual" */
@@ -77,7 +83,7 @@ struct regclient_peerlist {
 
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
-	uint64_t rx_ok, rx_short, rx_auth, rx_replay, rx_malformed, rx_unexpected;
+	uint64_t rx_ok, rx_short, rx_auth, rx_misdirected, rx_replay, rx_malformed, rx_unexpected;
 	uint64_t tx, pushes;
 };
 
@@ -124,7 +130,8 @@ uint64_t regclient_next_ms(const struct regclient *rc);
  * A datagram from registry reg arrived on uplink ul.  Returns REGCLIENT_EV_*
  * bits (0 = accepted, nothing new), or a negative errno if it was dropped
  * (counted in stats): -EINVAL (no such uplink or registry), -EBADMSG (short,
- * malformed or not authentic), -EPERM (not from the registry's key), -EALREADY
+ * malformed or not authentic), -EPERM (not from the registry's key), -ENXIO
+ * (sealed by the other registry: its id is not reg's), -EALREADY
  * / -ESTALE / -EINVAL (replayed or too old; see replay.h), -EPROTO (not
  * expected now).
  */

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for the registry's datagram handling (daemon/registry/handle.c
+ * with the gateway table, views and paging), driven by real gateways' state
+ * machines (wire/regclient) on a small org: hubs H1 and H2, spoke S listing
+ * both. Nothing touches a socket: datagrams go from regclient's send
+ * callback into handle_datagram() and back.
+ */
+#include <check.h>
+#include "unit.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <sodium.h>
+
+#include "base/key.h"
+#include "registry.h"
+#include "wire/regclient.h"
+
+#include "unit_proto.h"
+
+static struct registry reg;
+static char dir[64];
+static uint8_t gw_sk[3][32], gw_pk[3][32], reg_pk[32];
+
+/* What the gateways sent, by registry index. */
+struct sent {
+	uint8_t msg[8][PROTO_MAX_MSG];
+	size_t len[8];
+	unsigned int reg[8], n;
+};
+static struct sent out;
+
+static void capture(void *ctx, unsigned int ul, unsigned int r, const uint8_t *msg, size_t len)
+{
+	if (out.n == 8)
+		return;
+	memcpy(out.msg[out.n], msg, len);
+	out.len[out.n] = len;
+	out.reg[out.n++] = r;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A registry with id @id on the org above. */
+static void registry_setup(uint32_t id, const char *extra)
+{
+	static char cfg[4096], path[128];
+	char b64[3][KEY_B64_SIZE], rk[KEY_B64_SIZE], psk[KEY_B64_SIZE];
+	uint8_t reg_sk[32], secret[32];
+
+	ck_assert_int_eq(seal_init(), 0);
+	snprintf(dir, sizeof(dir), "/tmp/test-registry.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	umask(077);
+	memset(reg_sk, 1, 32);
+	memset(secret, 9, 32);
+	crypto_scalarmult_base(reg_pk, reg_sk);
+	key_to_base64(rk, reg_sk);
+	key_to_base64(psk, secret);
+	snprintf(cfg, sizeof(cfg), "%s\n", rk);
+	write_file("registry.key", cfg);
+	for (int i = 0; i < 3; i++) {
+		memset(gw_sk[i], i + 2, 32);
+		crypto_scalarmult_base(gw_pk[i], gw_sk[i]);
+		key_to_base64(b64[i], gw_pk[i]);
+	}
+	snprintf(cfg, sizeof(cfg),
+		 "[organization]\nname = t\nregistry-private-key = registry.key\n"
+		 "psk-secret = %s\n\n"
+		 "[network \"H1\"]\npublic-key = %s\nmode = hub\nsubnet = 10.1.0.0/16 yes\n\n"
+		 "[network \"H2\"]\npublic-key = %s\nmode = hub\nsubnet = 10.2.0.0/16 yes\n\n"
+		 "[network \"S\"]\npublic-key = %s\nmode = spoke\nhub = H1\nhub = H2\n"
+		 "subnet = 10.3.0.0/24 yes\n%s",
+		 psk, b64[0], b64[1], b64[2], extra ? extra : "");
+	write_file("org.conf", cfg);
+	snprintf(path, sizeof(path), "%s/org.conf", dir);
+	memset(&reg, 0, sizeof(reg));
+	reg.config_path = path;
+	reg.id = id;
+	reg.sender_id = 0x4200 | id;
+	reg.keepalive_ms = 10000;
+	reg.max_skew_s = REGISTRY_DEFAULT_SKEW_S;
+	view_init(&reg);
+	ck_assert_int_eq(reload_config(&reg, 1), 0);
+}
+
+static void registry_teardown(void)
+{
+	char path[128];
+
+	view_clear(&reg);
+	gwtable_free(reg.gws, (uint32_t)reg.cfg->n_networks);
+	orgconf_free(reg.cfg);
+	free(reg.hash);
+	free(reg.hub_spokes_off);
+	free(reg.hub_spokes);
+	free(reg.hubs);
+	snprintf(path, sizeof(path), "%s/org.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/registry.key", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Gateway @i's state machine, talking to @n_reg registries. */
+static void gw_setup(struct regclient *rc, int i, unsigned int n_reg)
+{
+	struct regclient_cfg cfg = { .n_registries = n_reg, .n_uplinks = 1, .retry_ms = 100 };
+
+	memcpy(cfg.sk, gw_sk[i], 32);
+	memcpy(cfg.pk, gw_pk[i], 32);
+	memcpy(cfg.registry_pk, reg_pk, 32);
+	cfg.local[0] = ep4(10, 0, 0, (uint8_t)(5 + i), 40000);
+	ck_assert_int_eq(regclient_init(rc, &cfg, 0), 0);
+}
+
+/* Hands datagram k of @out to the registry from 127.1.0.@host:@port. */
+static size_t deliver(unsigned int k, uint8_t host, uint16_t port, uint8_t *reply)
+{
+	struct handle_rx rx;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&rx.src;
+
+	memset(&rx, 0, sizeof(rx));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0x7f010000u + host);
+	sin->sin_port = htons(port);
+	rx.buf = out.msg[k];
+	rx.len = out.len[k];
+	return handle_datagram(&reg, &rx, reply, PROTO_MAX_MSG, 1000);
+}
+
+/*
+ * Issue 9 #14: a datagram sealed for registry 1 is not accepted by registry
+ * 2 (the two share a key pair), from whatever address it comes; the one
+ * sealed for registry 2 is.
+ */
+START_TEST(cross_registry_replay)
+{
+	static struct regclient rc;
+	uint8_t reply[PROTO_MAX_MSG];
+	struct gwtable_entry *g;
+	size_t n;
+
+	registry_setup(2, NULL);
+	gw_setup(&rc, 2, 2);
+	out.n = 0;
+	regclient_tick(&rc, 0, capture, NULL);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_uint_eq(out.reg[0], 0);
+	ck_assert_uint_eq(out.reg[1], 1);
+	g = gwtable_lookup(&reg, gw_pk[2]);
+	ck_assert_ptr_nonnull(g);
+	/* For registry 1, replayed here from the gateway's own and another address. */
+	ck_assert_uint_eq(deliver(0, 9, 40000, reply), 0);
+	ck_assert_uint_eq(deliver(0, 66, 5555, reply), 0);
+	ck_assert(!g->registered);
+	ck_assert_uint_eq(reg.st.registers, 0);
+	ck_assert_uint_eq(reg.st.drop_misdirected, 2);
+	/* For registry 2: registered and answered, once. */
+	n = deliver(1, 9, 40000, reply);
+	ck_assert_uint_gt(n, 0);
+	ck_assert(g->registered);
+	ck_assert_int_eq(regclient_input(&rc, 1, 0, 1, reply, n, NULL, NULL),
+			 REGCLIENT_EV_REGISTERED);
+	ck_assert_uint_eq(deliver(1, 66, 5555, reply), 0);
+	ck_assert_uint_eq(reg.st.drop_replay, 1);
+	regclient_free(&rc);
+	registry_teardown();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("registry_handle");
+	TCase *tc = tcase_create("registry_handle");
+
+	tcase_add_test(tc, cross_registry_replay);
+	return unit_run(s, tc);
+}
