@@ -11,6 +11,8 @@
 
 #include "registry.h"
 
+_Static_assert(ORGCONF_MAX_NAME == PROTO_NAME_MAX, "config and wire name limits differ");
+
 static void view_slot_free(struct view_cache *v)
 {
 	topology_view_free(v->view);
@@ -63,7 +65,12 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 		const struct topology_peer *p = &tv->peers[i];
 		size_t len = strlen(p->network->name);
 
-		v->items[i].name_len = len > PROTO_NAME_MAX ? PROTO_NAME_MAX : len;
+		/* The config refuses longer names (ORGCONF_MAX_NAME); never cut one. */
+		if (len > PROTO_NAME_MAX) {
+			ret = -ENAMETOOLONG;
+			goto fail;
+		}
+		v->items[i].name_len = len;
 		v->items[i].subnets = &v->subnets[k];
 		for (size_t j = 0; j < p->n_routes; j++) {
 			const struct topology_route *rt = &p->routes[j];

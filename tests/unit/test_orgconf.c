@@ -239,6 +239,55 @@ START_TEST(err_lines)
 }
 END_TEST
 
+/*
+ * Issue 9 #15: names travel to the gateways (63-byte field) and a gateway
+ * names its kernel peers after networks (63 bytes there too): longer names,
+ * and names that are not UTF-8, are refused with file:line instead of being
+ * cut on the wire, in the middle of a character.
+ */
+START_TEST(err_name_limits)
+{
+	static const char euro[] = "\xe2\x82\xac"; /* 3 bytes */
+	char name[200], buf[1024];
+	struct orgconf *cfg;
+	int i;
+
+	memset(name, 'n', 64);
+	name[64] = 0;
+	snprintf(buf, sizeof(buf), ORG "[network \"%s\"]\nmode = off\n", name);
+	EXPECT_STR(buf, { 5, "name too long: 64 bytes (at most 63)" });
+	name[63] = 0;
+	snprintf(buf, sizeof(buf), ORG "[network \"%s\"]\nmode = off\n", name);
+	cfg = load_str_ok(buf);
+	ck_assert_uint_eq(strlen(cfg->networks[0].name), 63);
+	orgconf_free(cfg);
+	/* 21 characters of 3 bytes fit, 22 do not: bytes count, not characters. */
+	name[0] = 0;
+	for (i = 0; i < 21; i++)
+		strcat(name, euro);
+	snprintf(buf, sizeof(buf), ORG "[network \"%s\"]\nmode = off\n", name);
+	cfg = load_str_ok(buf);
+	ck_assert_str_eq(cfg->networks[0].name, name);
+	orgconf_free(cfg);
+	strcat(name, euro);
+	snprintf(buf, sizeof(buf),
+		 ORG "[network \"%s\"]\nmode = off\n[performance-class \"%s\"]\nmax-loss = 1\n",
+		 name, name);
+	EXPECT_STR(buf, { 5, "name too long: 66 bytes (at most 63)" },
+		   { 7, "name too long: 66 bytes (at most 63)" });
+	/* Not UTF-8: a cut character, a lone continuation byte, an overlong form. */
+	EXPECT_STR(ORG "[network \"ab\xe2\x82\"]\nmode = off\n"
+		       "[network \"\x80x\"]\nmode = off\n"
+		       "[network \"\xc0\xafx\"]\nmode = off\n",
+		   { 5, "not valid UTF-8" }, { 7, "not valid UTF-8" }, { 9, "not valid UTF-8" });
+	/* Subnet names and the organization's name follow the same rule. */
+	memset(name, 's', 64);
+	name[64] = 0;
+	snprintf(buf, sizeof(buf), ORG HUB "subnet = \"%s\" 10.0.0.0/8 yes\n", name);
+	EXPECT_STR(buf, { 8, "name too long: 64 bytes (at most 63)" });
+}
+END_TEST
+
 START_TEST(err_flow_preferences)
 {
 	EXPECT_STR(ORG HUB "flow-preference = dport=80 uplink=wan1\n"
@@ -605,6 +654,7 @@ int main(void)
 	tcase_add_test(tc, err_references);
 	tcase_add_test(tc, err_duplicates);
 	tcase_add_test(tc, err_lines);
+	tcase_add_test(tc, err_name_limits);
 	tcase_add_test(tc, err_flow_preferences);
 	tcase_add_test(tc, err_collects_bounded);
 	tcase_add_test(tc, good_minimal);

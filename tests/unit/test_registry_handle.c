@@ -145,6 +145,67 @@ static size_t deliver(unsigned int k, uint8_t host, uint16_t port, uint8_t *repl
 }
 
 /*
+ * Runs gateway @rc (host 127.1.0.@host) against the registry for up to
+ * @rounds request/answer exchanges, from time @t on; returns the events
+ * seen (REGCLIENT_EV_*).
+ */
+static int exchange(struct regclient *rc, uint8_t host, uint64_t t, int rounds)
+{
+	uint8_t reply[PROTO_MAX_MSG];
+	int evs = 0;
+
+	for (int i = 0; i < rounds; i++, t += 10) {
+		struct sent batch;
+
+		out.n = 0;
+		regclient_tick(rc, t, capture, NULL);
+		batch = out;
+		for (unsigned int k = 0; k < batch.n; k++) {
+			size_t n;
+			int ev;
+
+			out = batch;
+			n = deliver(k, host, 40000, reply);
+			if (!n)
+				continue;
+			ev = regclient_input(rc, t, 0, batch.reg[k], reply, n, NULL, NULL);
+			if (ev > 0)
+				evs |= ev;
+		}
+	}
+	return evs;
+}
+
+/*
+ * Issue 9 #15: a 63-byte network name of 3-byte UTF-8 characters (the most
+ * the config takes) reaches a peer whole.
+ */
+START_TEST(long_utf8_name_whole)
+{
+	static struct regclient rc;
+	char extra[512], name[80] = "", b64[KEY_B64_SIZE];
+	uint8_t k[32];
+	int found = 0;
+
+	for (int i = 0; i < 21; i++)
+		strcat(name, "\xe2\x82\xac");
+	memset(k, 0x77, 32);
+	crypto_scalarmult_base(k, k);
+	key_to_base64(b64, k);
+	snprintf(extra, sizeof(extra), "\n[network \"%s\"]\npublic-key = %s\nmode = hub\n", name,
+		 b64);
+	registry_setup(1, extra);
+	gw_setup(&rc, 0, 1);
+	ck_assert_int_ne(exchange(&rc, 9, 0, 10) & REGCLIENT_EV_PEERS, 0);
+	for (uint32_t i = 0; i < rc.peers.n; i++)
+		found |= !strcmp(rc.peers.v[i].info.name, name);
+	ck_assert_msg(found, "H1 did not get the long name whole");
+	regclient_free(&rc);
+	registry_teardown();
+}
+END_TEST
+
+/*
  * Issue 9 #14: a datagram sealed for registry 1 is not accepted by registry
  * 2 (the two share a key pair), from whatever address it comes; the one
  * sealed for registry 2 is.
@@ -190,5 +251,6 @@ int main(void)
 	TCase *tc = tcase_create("registry_handle");
 
 	tcase_add_test(tc, cross_registry_replay);
+	tcase_add_test(tc, long_utf8_name_whole);
 	return unit_run(s, tc);
 }

@@ -9,13 +9,12 @@
 #define _GNU_SOURCE /* asprintf, qsort_r, strndup */
 #endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/parse.h"
 #include "conf/orgconf_priv.h"
-
-#define ORGCONF_MAX_NAME 128
 
 static bool is_blank(char c)
 {
@@ -29,14 +28,68 @@ static const char *skip_blanks(const char *s)
 	return s;
 }
 
+/*
+ * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+ * U+10FFFF, no cut sequence; and no control characters, which have no place
+ * in a name shown in logs, JSON and terminals.
+ */
+static bool utf8_name(const unsigned char *s)
+{
+	while (*s) {
+		unsigned int c = *s, n, cp, i;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false; /* continuation byte, overlong 0xc0/0xc1, or > U+10FFFF */
+		}
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 bool orgconf_valid_name(const char *name, const char **why)
 {
+	static char msg[64];
+	size_t len = strlen(name);
+
 	if (!*name) {
 		*why = "empty name";
 		return false;
 	}
-	if (strlen(name) > ORGCONF_MAX_NAME) {
-		*why = "name too long (max 128 characters)";
+	if (len > ORGCONF_MAX_NAME) {
+		/*
+		 * Network names travel to the gateways in a 63-byte field and
+		 * name kernel peers (63 bytes there too); one rule for all names.
+		 */
+		snprintf(msg, sizeof(msg), "name too long: %zu bytes (at most %u)", len,
+			 ORGCONF_MAX_NAME);
+		*why = msg;
+		return false;
+	}
+	if (!utf8_name((const unsigned char *)name)) {
+		*why = "name is not valid UTF-8 (or has control characters)";
 		return false;
 	}
 	if (strchr(name, '"')) {
