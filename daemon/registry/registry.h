@@ -135,6 +135,7 @@ struct registry {
 	void *mhd;
 	int mhd_fd;
 	struct loop_timer http_timer;
+	struct http_conns *http_conns; /* deadlines of the API's connections (http.c) */
 
 	uint32_t push_cursor;	/* next gateway to look at for pending pushes */
 	uint32_t push_pending;	/* gateways with a config push to send now */
@@ -198,6 +199,7 @@ int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_stor
 		 const struct addr *local, const uint8_t *buf, size_t len);
 
 /* http.c */
+struct http_conns;
 int http_start(struct registry *r, const char *listen);
 void http_stop(struct registry *r);
 
