@@ -6,6 +6,7 @@
  * gets an answer.  Everything else is dropped silently and counted, so
  * nobody can use the registry to reflect or amplify traffic.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,7 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 	struct seal_hdr h;
 	struct gwtable_entry *g;
 	ssize_t n;
+	int ret;
 
 	r->st.rx++;
 	if (rx->len > PROTO_MAX_MSG || seal_peek(rx->buf, rx->len, &h)) {
@@ -285,23 +287,21 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_unknown_key++;
 		return 0;
 	}
-	if (replay_check(&g->win, h.counter)) {
-		r->st.drop_replay++;
-		return 0;
-	}
 	/*
-	 * First message since we started (or since the gateway was added):
-	 * without a window, only the clock tells an old recorded message from
-	 * a new one.
+	 * Replayed, too old, or outside the clock window: a first contact (or
+	 * a gateway's new life) is only accepted within --max-clock-skew of our
+	 * clock, so recordings older than that are refused after we restart,
+	 * and nothing may run further ahead, so a gateway whose clock was ahead
+	 * is back as soon as it starts over with the right time (replay.h).
 	 */
-	if (!g->win.top && r->max_skew_s) {
-		uint64_t s = h.counter / CLOCK_NS_PER_SEC;
-		uint64_t now = clock_realtime_ns() / CLOCK_NS_PER_SEC;
-
-		if (s + r->max_skew_s < now || s > now + r->max_skew_s) {
+	ret = replay_state_check(&g->rs, h.sender_id, h.counter, clock_realtime_ns(),
+				 (uint64_t)r->max_skew_s * CLOCK_NS_PER_SEC);
+	if (ret) {
+		if (ret == -ETIME)
 			r->st.drop_stale++;
-			return 0;
-		}
+		else
+			r->st.drop_replay++;
+		return 0;
 	}
 	if (!g->key_ready) {
 		/* Computed on first contact, then kept: 64 bytes per gateway. */
@@ -317,7 +317,7 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_auth++;
 		return 0;
 	}
-	replay_update(&g->win, h.counter);
+	replay_state_update(&g->rs, h.sender_id, h.counter);
 
 	if (h.type == PROTO_T_REG_REQ) {
 		struct proto_reg_req m;

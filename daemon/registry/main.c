@@ -113,7 +113,7 @@ static void usage(FILE *f)
 		"      --id 1|2             which registry this is: gateways list the registries'\n"
 		"                           addresses in this order (required to run)\n"
 		"      --keepalive-ms MS    keepalive interval gateways must use (default %d)\n"
-		"      --max-clock-skew S   first-contact freshness window, 0 = off (default %d)\n"
+		"      --max-clock-skew S   clock window for counters, 0 = off (default %d)\n"
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
 		NET_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REGISTRY_DEFAULT_SKEW_S);

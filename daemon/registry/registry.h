@@ -65,9 +65,9 @@ struct gwtable_paths {
  * index).  Kept small: 100,000 gateways must fit in < 1 KiB each.
  */
 struct gwtable_entry {
-	uint8_t pk[32];	     /* copy of the config's key: lookups touch one struct */
-	struct seal_key key; /* shared with the gateway; valid if key_ready */
-	struct replay_window win;
+	uint8_t pk[32];		/* copy of the config's key: lookups touch one struct */
+	struct seal_key key;	/* shared with the gateway; valid if key_ready */
+	struct replay_state rs; /* its counters, per life (replay.h) */
 	struct gwtable_uplink ul[PROTO_MAX_UPLINKS];
 	struct gwtable_paths *paths; /* NULL until it reports any */
 	uint64_t seen_version;	     /* config version it last said it holds */

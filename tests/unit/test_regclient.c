@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "wire/regclient.h"
 
 #include "unit_proto.h"
@@ -16,6 +17,7 @@
 static uint8_t reg_sk[32], reg_pk[32], gw_sk[32], gw_pk[32];
 static struct seal_key reg_key;
 static struct seal_counter reg_ctr;
+static uint32_t reg_sid = 77; /* the registry's seal sender id (its life) */
 static uint8_t last_msg[PROTO_MAX_MSG];
 static size_t last_len;
 static unsigned int last_reg, n_sent;
@@ -33,7 +35,7 @@ static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n
 {
 	struct seal_hdr h = { .type = type,
 			      .from = (uint8_t)(reg + 1),
-			      .sender_id = 77,
+			      .sender_id = reg_sid,
 			      .sender_pk = reg_pk,
 			      .counter = seal_next_counter(&reg_ctr) };
 	ssize_t len = seal_msg_hdr(out, PROTO_MAX_MSG, &h, &reg_key, body, n);
@@ -204,6 +206,47 @@ START_TEST(regclient_disconnect_and_purge)
 }
 END_TEST
 
+/*
+ * Issue 9 #17, both ends: our clock stepped back (it ran ahead): the next
+ * message starts a new life (new sender id, counter from the clock); and a
+ * registry that restarted with its clock put right is accepted, while the
+ * answers of its previous life are not.
+ */
+START_TEST(regclient_clock_back)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], old[PROTO_MAX_MSG];
+	uint64_t now = clock_realtime_ns();
+	struct seal_hdr h;
+	uint32_t sid;
+	size_t n, on;
+
+	rc_setup(&rc, 1);
+	sid = rc.cfg.sender_id;
+	rc.ctr.last = now + 300 * CLOCK_NS_PER_SEC;
+	regclient_tick(&rc, 0, capture, NULL);
+	ck_assert_int_eq(seal_peek(last_msg, last_len, &h), 0);
+	ck_assert_uint_ne(h.sender_id, sid);
+	ck_assert_uint_lt(h.counter, now + 10 * CLOCK_NS_PER_SEC);
+	ck_assert_uint_eq(rc.stats.new_lives, 1);
+	/* A registry whose clock was 5 minutes ahead answers ... */
+	reg_ctr.last = now + 300 * CLOCK_NS_PER_SEC;
+	on = make_resp(old, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_REGISTERED);
+	/* ... then restarts with the right time: a new sender id (77 -> 78). */
+	reg_ctr.last = 0;
+	reg_sid = 78;
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), 0);
+	/* Its previous life's answers are refused, even one we never saw. */
+	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, old, on, capture, NULL), -ESTALE);
+	reg_sid = 77;
+	regclient_free(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regclient");
@@ -211,5 +254,6 @@ int main(void)
 
 	tcase_add_test(tc, regclient_flow);
 	tcase_add_test(tc, regclient_disconnect_and_purge);
+	tcase_add_test(tc, regclient_clock_back);
 	return unit_run(s, tc);
 }

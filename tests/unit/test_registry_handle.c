@@ -205,6 +205,59 @@ START_TEST(long_utf8_name_whole)
 }
 END_TEST
 
+/* A REG_REQ of gateway @i for registry 1 as its own code would seal it. */
+static void forge_reg_req(int i, uint32_t sid, uint64_t counter)
+{
+	struct proto_reg_req m = { .page = PROTO_PAGE_NONE, .local = ep4(10, 0, 0, 5, 40000) };
+	uint8_t body[64];
+	struct seal_key k;
+	struct seal_hdr h = { .type = PROTO_T_REG_REQ,
+			      .to = 1,
+			      .sender_id = sid,
+			      .sender_pk = gw_pk[i],
+			      .counter = counter };
+	ssize_t n = proto_enc_reg_req(body, sizeof(body), &m);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(seal_precompute(&k, reg_pk, gw_sk[i], gw_pk[i]), 0);
+	out.len[out.n] =
+		(size_t)seal_msg_hdr(out.msg[out.n], PROTO_MAX_MSG, &h, &k, body, (size_t)n);
+	out.reg[out.n++] = 0;
+}
+
+/*
+ * Issue 9 #17: a gateway whose first contact carried a clock 5 minutes
+ * ahead (within the skew window, so accepted) is not locked out once its
+ * clock is right again and it starts over (a new sender id); its old
+ * messages stay refused.
+ */
+START_TEST(clock_ahead_recovery)
+{
+	static struct regclient rc;
+	uint8_t reply[PROTO_MAX_MSG];
+	uint64_t now = clock_realtime_ns(), ahead = now + 300 * CLOCK_NS_PER_SEC;
+
+	registry_setup(1, NULL);
+	out.n = 0;
+	forge_reg_req(2, 0x1234, ahead);
+	forge_reg_req(2, 0x1234, ahead + 1000);
+	ck_assert_uint_gt(deliver(0, 9, 40000, reply), 0);
+	/* Clock put right, gateway restarted: its own state machine, correct time. */
+	gw_setup(&rc, 2, 1);
+	ck_assert_int_ne(exchange(&rc, 9, 0, 5) & REGCLIENT_EV_REGISTERED, 0);
+	/* The messages from the clock-ahead life are refused for good. */
+	ck_assert_uint_eq(deliver(0, 66, 5555, reply), 0);
+	ck_assert_uint_eq(deliver(1, 66, 5555, reply), 0);
+	/* And what is too far ahead is refused outright (no window runs away). */
+	out.n = 0;
+	forge_reg_req(2, 0x5678, now + 3600 * CLOCK_NS_PER_SEC);
+	ck_assert_uint_eq(deliver(0, 9, 40000, reply), 0);
+	ck_assert_uint_eq(reg.st.drop_stale, 1);
+	regclient_free(&rc);
+	registry_teardown();
+}
+END_TEST
+
 /*
  * Issue 9 #14: a datagram sealed for registry 1 is not accepted by registry
  * 2 (the two share a key pair), from whatever address it comes; the one
@@ -252,5 +305,6 @@ int main(void)
 
 	tcase_add_test(tc, cross_registry_replay);
 	tcase_add_test(tc, long_utf8_name_whole);
+	tcase_add_test(tc, clock_ahead_recovery);
 	return unit_run(s, tc);
 }

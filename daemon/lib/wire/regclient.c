@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "wire/regclient.h"
 
 static void list_clear(struct regclient_peerlist *l)
@@ -30,6 +31,8 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
 	if (!rc->cfg.purge_ms)
 		rc->cfg.purge_ms = REGCLIENT_DEFAULT_PURGE_MS;
+	if (!rc->cfg.max_clock_skew_s)
+		rc->cfg.max_clock_skew_s = REGCLIENT_DEFAULT_SKEW_S;
 	for (unsigned int r = 0; r < REGCLIENT_MAX_REG; r++)
 		if (!rc->cfg.registry_id[r])
 			rc->cfg.registry_id[r] = (uint8_t)(r + 1);
@@ -50,10 +53,34 @@ void regclient_free(struct regclient *rc)
 	sodium_memzero(&rc->key, sizeof(rc->key));
 }
 
+/*
+ * Our wall clock went back (NTP stepped it after it ran ahead): our
+ * counters would now stay ahead of it, or, after a restart, fall behind the
+ * registries' windows. Start a new life instead: a new sender id and
+ * counters from the clock again, which the registries accept at once
+ * (replay.h). Small steps back just go on from the last counter.
+ */
+static void maybe_new_life(struct regclient *rc)
+{
+	uint32_t sid;
+
+	if (rc->ctr.last <= clock_realtime_ns() + REPLAY_AHEAD_NS)
+		return;
+	do
+		sid = randombytes_random() | 1;
+	while (sid == rc->cfg.sender_id);
+	rc->cfg.sender_id = sid;
+	rc->ctr.last = 0;
+	rc->stats.new_lives++;
+}
+
 static void send_sealed(struct regclient *rc, unsigned int ul, unsigned int reg, uint8_t type,
 			const uint8_t *body, size_t blen, regclient_send_fn send, void *ctx)
 {
-	struct seal_hdr h = {
+	struct seal_hdr h;
+
+	maybe_new_life(rc);
+	h = (struct seal_hdr){
 		.type = type,
 		.to = rc->cfg.registry_id[reg], /* only that registry may accept it */
 		.sender_id = rc->cfg.sender_id,
@@ -338,7 +365,8 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		rc->stats.rx_misdirected++;
 		return -ENXIO;
 	}
-	ret = replay_check(&rc->win[reg], h.counter);
+	ret = replay_state_check(&rc->rs[reg], h.sender_id, h.counter, clock_realtime_ns(),
+				 (uint64_t)rc->cfg.max_clock_skew_s * CLOCK_NS_PER_SEC);
 	if (ret) {
 		rc->stats.rx_replay++;
 		return ret;
@@ -348,7 +376,7 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		rc->stats.rx_auth++;
 		return (int)n;
 	}
-	replay_update(&rc->win[reg], h.counter);
+	replay_state_update(&rc->rs[reg], h.sender_id, h.counter);
 
 	switch (h.type) {
 	case PROTO_T_REG_RESP: {

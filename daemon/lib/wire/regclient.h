@@ -32,6 +32,7 @@
 #define REGCLIENT_MAX_REG 2
 #define REGCLIENT_DEFAULT_RETRY_MS 1000
 #define REGCLIENT_DEFAULT_PURGE_MS (3ull * 3600 * 1000)
+#define REGCLIENT_DEFAULT_SKEW_S 600
 
 struct regclient_cfg {
 	uint8_t sk[32], pk[32];	   /* the gateway's static key pair */
@@ -49,6 +50,11 @@ struct regclient_cfg {
 	uint32_t sender_id;			  /* 0 = random */
 	uint32_t retry_ms;			  /* 0 = REGCLIENT_DEFAULT_RETRY_MS */
 	uint64_t purge_ms;			  /* 0 = REGCLIENT_DEFAULT_PURGE_MS */
+	/*
+	 * How far the registries' clocks may be from ours (their counters
+	 * are their wall clock, replay.h); 0 = REGCLIENT_DEFAULT_SKEW_S.
+	 */
+	uint32_t max_clock_skew_s;
 };
 
 enum regclient_link_state {
@@ -85,13 +91,14 @@ struct regclient_peerlist {
 struct regclient_stats {
 	uint64_t rx_ok, rx_short, rx_auth, rx_misdirected, rx_replay, rx_malformed, rx_unexpected;
 	uint64_t tx, pushes;
+	uint64_t new_lives; /* our clock went back: new sender id (replay.h) */
 };
 
 struct regclient {
 	struct regclient_cfg cfg;
 	struct seal_key key;
 	struct seal_counter ctr;
-	struct replay_window win[REGCLIENT_MAX_REG];
+	struct replay_state rs[REGCLIENT_MAX_REG]; /* each registry's counters */
 	struct regclient_link link[PROTO_MAX_UPLINKS][REGCLIENT_MAX_REG];
 	uint32_t keepalive_ms; /* announced by the registry */
 	uint64_t version;      /* config version of peers; 0 = none yet */
@@ -132,7 +139,8 @@ uint64_t regclient_next_ms(const struct regclient *rc);
  * (counted in stats): -EINVAL (no such uplink or registry), -EBADMSG (short,
  * malformed or not authentic), -EPERM (not from the registry's key), -ENXIO
  * (sealed by the other registry: its id is not reg's), -EALREADY
- * / -ESTALE / -EINVAL (replayed or too old; see replay.h), -EPROTO (not
+ * / -ESTALE / -EINVAL (replayed or too old) / -ETIME (the registry's clock
+ * is more than max_clock_skew_s away from ours; see replay.h), -EPROTO (not
  * expected now).
  */
 int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
