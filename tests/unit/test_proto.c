@@ -251,6 +251,22 @@ START_TEST(subnet_validation)
 	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
 	s = sub4(10, 0, 0, 8, 0); /* neither route nor allowed */
 	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	/* DEFAULT is exactly a route to 0/0; TRANSIT only on routes; allowed: metric 0. */
+	s = sub4(10, 0, 0, 8, PROTO_SUB_ROUTE | PROTO_SUB_DEFAULT);
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	s = sub4(0, 0, 0, 0, PROTO_SUB_ALLOWED | PROTO_SUB_DEFAULT);
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	s = sub4(0, 0, 0, 0, PROTO_SUB_ROUTE | PROTO_SUB_DEFAULT | PROTO_SUB_TRANSIT);
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	s = sub4(0, 0, 0, 0, PROTO_SUB_ROUTE);
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	s = sub4(10, 0, 0, 8, PROTO_SUB_ALLOWED | PROTO_SUB_TRANSIT);
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	s = sub4(10, 0, 0, 8, PROTO_SUB_ALLOWED);
+	s.metric = 1;
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), -EINVAL);
+	s = sub4(0, 0, 0, 0, PROTO_SUB_ALLOWED); /* "any" source */
+	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), 0);
 	s = sub4(0, 0, 0, 0, PROTO_SUB_ROUTE | PROTO_SUB_DEFAULT);
 	ck_assert_int_eq(proto_resp_add_peer(&w, &p, &s, 1), 0);
 	/* A page that is full leaves it unchanged. */

@@ -56,7 +56,7 @@ static void key_for(char out[KEY_B64_SIZE], unsigned int i)
 {
 	uint8_t k[KEY_LEN] = { 0 };
 
-	k[0] = 1;
+	k[0] = 9; /* not 1: that is a low-order point, refused */
 	k[1] = (uint8_t)i;
 	k[2] = (uint8_t)(i >> 8);
 	k[3] = (uint8_t)(i >> 16);

@@ -235,11 +235,26 @@ int proto_resp_begin(struct proto_resp_writer *pw, uint8_t *buf, size_t cap,
 	return w.err;
 }
 
-/* One encoding per subnet: a route or allowed source, host bits zero. */
+/*
+ * One encoding per subnet: a route and/or an allowed source, host bits zero;
+ * DEFAULT marks exactly the routes to 0.0.0.0/0 and ::/0; TRANSIT only on a
+ * route (not a default one); an entry that is no route has metric 0.
+ */
 static bool subnet_valid(const struct proto_subnet *s)
 {
-	return prefix_is_canonical(&s->prefix) && !(s->flags & ~PROTO_SUB_FLAGS_ALL) &&
-	       (s->flags & (PROTO_SUB_ROUTE | PROTO_SUB_ALLOWED));
+	uint8_t f = s->flags;
+	bool route = f & PROTO_SUB_ROUTE;
+
+	if (!prefix_is_canonical(&s->prefix) || f & ~PROTO_SUB_FLAGS_ALL ||
+	    !(f & (PROTO_SUB_ROUTE | PROTO_SUB_ALLOWED)))
+		return false;
+	if (f & PROTO_SUB_DEFAULT && (!route || s->prefix.len || f & PROTO_SUB_TRANSIT))
+		return false;
+	if (route && !s->prefix.len && !(f & PROTO_SUB_DEFAULT))
+		return false;
+	if (f & PROTO_SUB_TRANSIT && !route)
+		return false;
+	return route || !s->metric;
 }
 
 int proto_resp_add_peer(struct proto_resp_writer *pw, const struct proto_peer *p,
