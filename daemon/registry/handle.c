@@ -141,6 +141,15 @@ static uint8_t role_of(enum orgconf_mode mode)
 	}
 }
 
+/* The gateway's own settings, first record of page 0 and register-only answers. */
+static int add_self(struct registry *r, uint32_t net, struct proto_resp_writer *w)
+{
+	static struct proto_self self;
+	int ret = self_build(r->cfg, net, &self);
+
+	return ret ? ret : proto_resp_add_self(w, &self);
+}
+
 static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 			     const struct handle_rx *rx, const struct proto_reg_req *m,
 			     uint8_t *out, size_t cap)
@@ -161,12 +170,13 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;
 		hdr.page_count = 0;
-		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
+		if (proto_resp_begin(&w, body, sizeof(body), &hdr) || add_self(r, net, &w))
 			return 0;
 	} else {
 		struct view_cache *v = view_get(r, net);
 		struct proto_page_cursor cur;
 		struct page_ctx c = { r, g, v, &w, 0 };
+		size_t room = proto_page_room();
 
 		if (!v)
 			return 0;
@@ -178,8 +188,13 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 		hdr.page_count = (uint16_t)v->n_pages;
 		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
 			return 0;
+		if (m->page == 0) {
+			if (add_self(r, net, &w))
+				return 0;
+			room -= v->self_len;
+		}
 		cur = v->starts[m->page];
-		proto_page_fill(v->items, (uint32_t)v->view->n_peers, &cur, take_peer, &c);
+		proto_page_fill(v->items, (uint32_t)v->view->n_peers, &cur, room, take_peer, &c);
 		if (c.err)
 			return 0;
 		r->st.pages++;

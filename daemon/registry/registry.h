@@ -86,6 +86,7 @@ struct view_cache {
 	struct proto_subnet *subnets;	  /* all peers' routes + allowed sources */
 	struct proto_page_cursor *starts; /* page starts */
 	uint32_t n_pages;
+	size_t self_len; /* page 0 carries the SELF record, this long */
 };
 #define VIEW_CACHE_SLOTS 8
 
@@ -157,6 +158,14 @@ int gwtable_uplink_connected(const struct registry *r, const struct gwtable_upli
 			     uint64_t now_ms);
 void gwtable_free(struct gwtable_entry *gws, uint32_t n);
 int gwtable_index_hubs(struct registry *r, const struct orgconf *cfg);
+
+/*
+ * self.c: the SELF record of network net; 0 or -E2BIG (too many rules or
+ * classes for the record). self_check: every network's fits, else one
+ * file:line error each and -EINVAL.
+ */
+int self_build(const struct orgconf *cfg, uint32_t net, struct proto_self *out);
+int self_check(const struct orgconf *cfg, struct errlist *errs);
 
 /* reload.c: 0, or -errno (the running config stays). */
 int reload_config(struct registry *r, int initial);

@@ -86,7 +86,21 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 			to_subnet(&v->subnets[k++], &p->allowed[j], 0, PROTO_SUB_ALLOWED);
 		v->items[i].n_subnets = (uint32_t)(p->n_routes + p->n_allowed);
 	}
-	v->n_pages = proto_paginate(v->items, (uint32_t)tv->n_peers, NULL, UINT16_MAX - 1);
+	{
+		static struct proto_self self;
+		ssize_t sl;
+
+		/* self_check() passed at load: it builds and fits. */
+		ret = self_build(r->cfg, net, &self);
+		sl = ret ? ret : proto_self_size(&self);
+		if (sl < 0) {
+			ret = (int)sl;
+			goto fail;
+		}
+		v->self_len = (size_t)sl;
+	}
+	v->n_pages =
+		proto_paginate(v->items, (uint32_t)tv->n_peers, NULL, UINT16_MAX - 1, v->self_len);
 	if (!v->n_pages) {
 		ret = -E2BIG; /* more pages than a page number can count */
 		goto fail;
@@ -94,7 +108,7 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 	v->starts = calloc(v->n_pages, sizeof(*v->starts));
 	if (!v->starts)
 		goto fail;
-	proto_paginate(v->items, (uint32_t)tv->n_peers, v->starts, v->n_pages);
+	proto_paginate(v->items, (uint32_t)tv->n_peers, v->starts, v->n_pages, v->self_len);
 	return 0;
 fail:
 	view_slot_free(v);

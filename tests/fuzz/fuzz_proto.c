@@ -31,12 +31,14 @@ static void check_reg_resp(const uint8_t *p, size_t n)
 		return;
 	if (proto_resp_begin(&w, buf, sizeof(buf), &m))
 		abort();
+	if (m.has_self && proto_resp_add_self(&w, &m.self))
+		abort();
 	for (unsigned int i = 0; i < m.n_peers; i++)
 		if (proto_resp_add_peer(&w, &m.peers[i], &m.subnets[m.peers[i].subnet_first],
 					m.peers[i].n_subnets))
 			abort();
 	if (proto_dec_reg_resp(buf, w.len, &m2) || m2.n_peers != m.n_peers ||
-	    m2.n_subnets != m.n_subnets || w.len > n)
+	    m2.n_subnets != m.n_subnets || m2.has_self != m.has_self || w.len > n)
 		abort();
 }
 

@@ -73,6 +73,43 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 	printf("%s\t%s\tnat=%s\treg0=%s\treg1=%s\tpeers=%u\tversion=%016llx\n", tag, g->name,
 	       proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-", rc->peers.n,
 	       (unsigned long long)rc->version);
+	if (regclient_self(rc)) {
+		const struct proto_self *m = regclient_self(rc);
+		char ep[64];
+
+		/* Our own settings (SELF record): flags, purge, manual endpoints, classes, rules. */
+		printf("%s-self\t%s\tflags=%s%s\tpurge=%u\tmanual=", tag, g->name,
+		       m->flags & PROTO_SELF_ACTIVE_ACTIVE ? "active-active," : "",
+		       m->flags & PROTO_SELF_MANUAL_NAT ? "manual-nat" : "", m->purge_s);
+		for (unsigned int k = 0; k < m->n_manual; k++) {
+			fmt_ep(&m->manual[k], ep, sizeof(ep));
+			printf("%s%s", k ? "," : "", ep);
+		}
+		printf("\tclasses=");
+		for (unsigned int k = 0; k < m->n_classes; k++)
+			printf("%s%s:%d/%d/%d", k ? "," : "", m->classes[k].name,
+			       (int)m->classes[k].max_latency_ms, (int)m->classes[k].max_loss_bp,
+			       (int)m->classes[k].max_jitter_ms);
+		printf("\tprefs=");
+		for (unsigned int k = 0; k < m->n_prefs; k++) {
+			const struct proto_flow_pref *f = &m->prefs[k];
+
+			printf("%s%02x/%u", k ? "," : "", f->fields, f->uplink);
+			if (f->fields & PROTO_FP_PROTO)
+				printf("/p%u", f->protocol);
+			if (f->fields & PROTO_FP_SRC)
+				printf("/s%s", prefix_format(&f->src, ep, sizeof(ep)));
+			if (f->fields & PROTO_FP_DST)
+				printf("/d%s", prefix_format(&f->dst, ep, sizeof(ep)));
+			if (f->fields & PROTO_FP_DPORT)
+				printf("/dp%u-%u", f->dport_lo, f->dport_hi);
+			if (f->fields & PROTO_FP_DSCP)
+				printf("/q%u", f->dscp);
+			if (f->fields & PROTO_FP_CLASS)
+				printf("/c%u", f->class_idx);
+		}
+		printf("\n");
+	}
 	for (uint32_t i = 0; i < rc->peers.n; i++) {
 		const struct regclient_peer *p = &rc->peers.v[i];
 		char sub[64], psk[8];

@@ -18,6 +18,8 @@ static uint8_t reg_sk[32], reg_pk[32], gw_sk[32], gw_pk[32];
 static struct seal_key reg_key;
 static struct seal_counter reg_ctr;
 static uint32_t reg_sid = 77; /* the registry's seal sender id (its life) */
+/* What the registry says about the gateway itself (page 0, register-only). */
+static struct proto_self resp_self = { .flags = PROTO_SELF_ACTIVE_ACTIVE, .purge_s = 3600 };
 static uint8_t last_msg[PROTO_MAX_MSG];
 static size_t last_len;
 static unsigned int last_reg, n_sent;
@@ -61,6 +63,8 @@ static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint
 	struct proto_subnet s = sub4(10, 10, 0, 16, PROTO_SUB_ROUTE);
 
 	proto_resp_begin(&w, body, sizeof(body), &h);
+	if (page == 0 || page == PROTO_PAGE_NONE)
+		ck_assert_int_eq(proto_resp_add_self(&w, &resp_self), 0);
 	if (peer) {
 		strcpy(p.name, peer);
 		memset(p.pk, peer[0], 32);
@@ -115,7 +119,7 @@ START_TEST(regclient_flow)
 	/* Registry 0 answers: registered; stale version -> fetch page 0. */
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
 	ev = regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
-	ck_assert_int_eq(ev, REGCLIENT_EV_REGISTERED);
+	ck_assert_int_eq(ev, REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
 	ck_assert(rc.fetching);
 	bl = seal_open(body, sizeof(body), last_msg, last_len, &reg_key);
 	ck_assert_int_eq(proto_dec_reg_req(body, (size_t)bl, &req), 0);
@@ -234,7 +238,7 @@ START_TEST(regclient_clock_back)
 	on = make_resp(old, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
 	ck_assert_int_eq(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL),
-			 REGCLIENT_EV_REGISTERED);
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
 	/* ... then restarts with the right time: a new sender id (77 -> 78). */
 	reg_ctr.last = 0;
 	reg_sid = 78;
@@ -247,6 +251,57 @@ START_TEST(regclient_clock_back)
 }
 END_TEST
 
+/*
+ * Our own settings (SELF): known from the first register answer, replaced
+ * with a new config version's when its peer list is complete, and the
+ * org's purge time applies unless the caller set one.
+ */
+START_TEST(regclient_self_settings)
+{
+	static struct regclient rc;
+	struct regclient_cfg cfg = { .n_registries = 1, .n_uplinks = 1, .retry_ms = 100 };
+	uint8_t msg[PROTO_MAX_MSG];
+	size_t n;
+
+	rc_setup(&rc, 1); /* for the keys */
+	regclient_free(&rc);
+	memcpy(cfg.sk, gw_sk, 32);
+	memcpy(cfg.pk, gw_pk, 32);
+	memcpy(cfg.registry_pk, reg_pk, 32);
+	ck_assert_int_eq(regclient_init(&rc, &cfg, 0), 0);
+	ck_assert_ptr_null(regclient_self(&rc));
+	ck_assert_uint_eq(rc.cfg.purge_ms, REGCLIENT_DEFAULT_PURGE_MS);
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
+	ck_assert_ptr_nonnull(regclient_self(&rc));
+	ck_assert_uint_eq(regclient_self(&rc)->purge_s, 3600);
+	ck_assert_uint_eq(rc.cfg.purge_ms, 3600000);
+	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNKNOWN);
+	/* The same settings again: no event. */
+	n = make_resp(msg, 0, 1, 5, ep4(1, 1, 1, 1, 40000), "H");
+	ck_assert_int_eq(regclient_input(&rc, 11, 0, 0, msg, n, capture, NULL), REGCLIENT_EV_PEERS);
+	/* Version 6 says: manual NAT. Not from a register-only answer ... */
+	resp_self.flags |= PROTO_SELF_MANUAL_NAT;
+	resp_self.n_manual = 1;
+	resp_self.manual[0] = ep4(203, 0, 113, 10, 51625);
+	resp_self.purge_s = 60;
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 6, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(!(regclient_self(&rc)->flags & PROTO_SELF_MANUAL_NAT));
+	/* ... but with version 6's complete peer list. */
+	n = make_resp(msg, 0, 1, 6, ep4(1, 1, 1, 1, 40000), "H");
+	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_PEERS | REGCLIENT_EV_SELF);
+	ck_assert_uint_eq(regclient_self(&rc)->n_manual, 1);
+	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_MANUAL);
+	ck_assert_uint_eq(rc.cfg.purge_ms, 60000);
+	resp_self = (struct proto_self){ .flags = PROTO_SELF_ACTIVE_ACTIVE, .purge_s = 3600 };
+	regclient_free(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regclient");
@@ -255,5 +310,6 @@ int main(void)
 	tcase_add_test(tc, regclient_flow);
 	tcase_add_test(tc, regclient_disconnect_and_purge);
 	tcase_add_test(tc, regclient_clock_back);
+	tcase_add_test(tc, regclient_self_settings);
 	return unit_run(s, tc);
 }

@@ -56,10 +56,10 @@ static void write_file(const char *name, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* A registry with id @id on the org above. */
-static void registry_setup(uint32_t id, const char *extra)
+/* A registry with id @id on the org above; the config load's result. */
+static int registry_try(uint32_t id, const char *extra, const char *s_extra)
 {
-	static char cfg[4096], path[128];
+	static char cfg[16384], path[128];
 	char b64[3][KEY_B64_SIZE], rk[KEY_B64_SIZE], psk[KEY_B64_SIZE];
 	uint8_t reg_sk[32], secret[32];
 
@@ -85,8 +85,8 @@ static void registry_setup(uint32_t id, const char *extra)
 		 "[network \"H1\"]\npublic-key = %s\nmode = hub\nsubnet = 10.1.0.0/16 yes\n\n"
 		 "[network \"H2\"]\npublic-key = %s\nmode = hub\nsubnet = 10.2.0.0/16 yes\n\n"
 		 "[network \"S\"]\npublic-key = %s\nmode = spoke\nhub = H1\nhub = H2\n"
-		 "subnet = 10.3.0.0/24 yes\n%s",
-		 psk, b64[0], b64[1], b64[2], extra ? extra : "");
+		 "subnet = 10.3.0.0/24 yes\n%s\n%s",
+		 psk, b64[0], b64[1], b64[2], s_extra ? s_extra : "", extra ? extra : "");
 	write_file("org.conf", cfg);
 	snprintf(path, sizeof(path), "%s/org.conf", dir);
 	memset(&reg, 0, sizeof(reg));
@@ -96,7 +96,12 @@ static void registry_setup(uint32_t id, const char *extra)
 	reg.keepalive_ms = 10000;
 	reg.max_skew_s = REGISTRY_DEFAULT_SKEW_S;
 	view_init(&reg);
-	ck_assert_int_eq(reload_config(&reg, 1), 0);
+	return reload_config(&reg, 1);
+}
+
+static void registry_setup(uint32_t id, const char *extra)
+{
+	ck_assert_int_eq(registry_try(id, extra, NULL), 0);
 }
 
 static void registry_teardown(void)
@@ -205,6 +210,99 @@ START_TEST(long_utf8_name_whole)
 }
 END_TEST
 
+/*
+ * The SELF record: the spoke learns its own settings from the org config
+ * (manual NAT, active-active, purge time, its classes and flow preferences,
+ * in order), with the first register answer.
+ */
+START_TEST(self_settings)
+{
+	static struct regclient rc;
+	const struct proto_self *m;
+
+	ck_assert_int_eq(
+		registry_try(
+			1,
+			"[performance-class \"Bulk\"]\nmax-loss = 5\n"
+			"[performance-class \"VoIP\"]\nmax-latency = 150\nmax-jitter = 30ms\n",
+			"nat-traversal = manual 203.0.113.7:51625\nactive-active = no\n"
+			"flow-preference = proto=udp dscp=EF uplink=wan1 class=VoIP\n"
+			"flow-preference = proto=tcp dst=10.1.0.0/16 dport=443-444 uplink=wan2\n"
+			"flow-preference = src=10.3.0.0/24 class=Bulk\n"),
+		0);
+	gw_setup(&rc, 2, 1);
+	ck_assert_int_ne(exchange(&rc, 9, 0, 3) & REGCLIENT_EV_SELF, 0);
+	m = regclient_self(&rc);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->flags, PROTO_SELF_MANUAL_NAT); /* active-active off */
+	ck_assert_uint_eq(m->purge_s, ORGCONF_DEFAULT_PURGE_SECS);
+	ck_assert_uint_eq(m->n_manual, 1);
+	{
+		struct endpoint e = ep4(203, 0, 113, 7, 51625);
+
+		ck_assert(endpoint_equal(&m->manual[0], &e));
+	}
+	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_MANUAL);
+	/* Classes in the order the rules use them, not the file's. */
+	ck_assert_uint_eq(m->n_classes, 2);
+	ck_assert_str_eq(m->classes[0].name, "VoIP");
+	ck_assert_uint_eq(m->classes[0].max_latency_ms, 150);
+	ck_assert_uint_eq(m->classes[0].max_loss_bp, PROTO_LIMIT_NONE);
+	ck_assert_uint_eq(m->classes[0].max_jitter_ms, 30);
+	ck_assert_str_eq(m->classes[1].name, "Bulk");
+	ck_assert_uint_eq(m->classes[1].max_loss_bp, 500);
+	ck_assert_uint_eq(m->n_prefs, 3);
+	ck_assert_uint_eq(m->prefs[0].fields, PROTO_FP_PROTO | PROTO_FP_DSCP | PROTO_FP_CLASS);
+	ck_assert_uint_eq(m->prefs[0].protocol, 17);
+	ck_assert_uint_eq(m->prefs[0].dscp, 46);
+	ck_assert_uint_eq(m->prefs[0].uplink, PROTO_FP_UPLINK_WAN1);
+	ck_assert_uint_eq(m->prefs[1].fields, PROTO_FP_PROTO | PROTO_FP_DST | PROTO_FP_DPORT);
+	ck_assert_uint_eq(m->prefs[1].dport_lo, 443);
+	ck_assert_uint_eq(m->prefs[1].dport_hi, 444);
+	ck_assert_uint_eq(m->prefs[2].fields, PROTO_FP_SRC | PROTO_FP_CLASS);
+	ck_assert_uint_eq(m->prefs[2].uplink, PROTO_FP_UPLINK_ANY);
+	ck_assert_uint_eq(m->prefs[2].class_idx, 1);
+	regclient_free(&rc);
+	registry_teardown();
+}
+END_TEST
+
+/* More rules than a gateway can be sent: the config is refused at load. */
+START_TEST(self_too_big)
+{
+	char rules[8192] = "";
+
+	for (int i = 0; i < 60; i++)
+		snprintf(rules + strlen(rules), sizeof(rules) - strlen(rules),
+			 "flow-preference = proto=udp src=10.3.0.0/24 dst=10.%d.0.0/16 "
+			 "dport=%d uplink=wan2\n",
+			 100 + i, 1000 + i);
+	ck_assert_int_eq(registry_try(1, NULL, rules), -EINVAL);
+	ck_assert_ptr_null(reg.cfg);
+	ck_assert_uint_eq(reg.st.reload_failures, 1);
+	{
+		struct errlist e = ERRLIST_INIT;
+		struct orgconf *cfg;
+		char path[128];
+
+		/* A valid config: only the registry's check refuses it, at the network. */
+		snprintf(path, sizeof(path), "%s/org.conf", dir);
+		ck_assert_int_eq(orgconf_load(path, 0, &cfg, &e), 0);
+		ck_assert_int_eq(self_check(cfg, &e), -EINVAL);
+		ck_assert_uint_eq(e.n, 1);
+		ck_assert_ptr_nonnull(strstr(e.msgs[0], "org.conf:16: network \"S\": "));
+		ck_assert_ptr_nonnull(strstr(e.msgs[0], "do not fit"));
+		errlist_free(&e);
+		orgconf_free(cfg);
+		snprintf(path, sizeof(path), "%s/org.conf", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/registry.key", dir);
+		unlink(path);
+		rmdir(dir);
+	}
+}
+END_TEST
+
 /* A REG_REQ of gateway @i for registry 1 as its own code would seal it. */
 static void forge_reg_req(int i, uint32_t sid, uint64_t counter)
 {
@@ -290,7 +388,7 @@ START_TEST(cross_registry_replay)
 	ck_assert_uint_gt(n, 0);
 	ck_assert(g->registered);
 	ck_assert_int_eq(regclient_input(&rc, 1, 0, 1, reply, n, NULL, NULL),
-			 REGCLIENT_EV_REGISTERED);
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
 	ck_assert_uint_eq(deliver(1, 66, 5555, reply), 0);
 	ck_assert_uint_eq(reg.st.drop_replay, 1);
 	regclient_free(&rc);
@@ -306,5 +404,7 @@ int main(void)
 	tcase_add_test(tc, cross_registry_replay);
 	tcase_add_test(tc, long_utf8_name_whole);
 	tcase_add_test(tc, clock_ahead_recovery);
+	tcase_add_test(tc, self_settings);
+	tcase_add_test(tc, self_too_big);
 	return unit_run(s, tc);
 }

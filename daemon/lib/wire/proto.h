@@ -97,6 +97,67 @@ enum proto_ep_kind {
 #define PROTO_SUB_TRANSIT 0x08 /* the peer is a hub forwarding to the owner */
 #define PROTO_SUB_FLAGS_ALL 0x0f
 
+/*
+ * The SELF record (type 2 of a register response; on page 0 and on
+ * register-only answers, first): the gateway's own settings from the org
+ * config, so that nothing but the registry's address and key is configured
+ * on a gateway. Classes are only those the gateway's flow preferences use,
+ * in the order they first use them; a preference names its class by index.
+ */
+#define PROTO_SELF_MAX 640 /* bytes on the wire, record header included */
+#define PROTO_SELF_MAX_CLASSES 32
+#define PROTO_SELF_MAX_PREFS 128
+#define PROTO_SELF_ACTIVE_ACTIVE 0x01 /* spread flows over both uplinks */
+#define PROTO_SELF_MANUAL_NAT 0x02    /* port forwarding: peers use the manual endpoints */
+#define PROTO_SELF_FLAGS_ALL 0x03
+#define PROTO_LIMIT_NONE UINT32_MAX /* a class limit that is not set */
+#define PROTO_MAX_LIMIT_MS 600000   /* latency and jitter limits, as the config */
+
+/* Which fields of a flow preference are set (the others match anything). */
+#define PROTO_FP_PROTO 0x01
+#define PROTO_FP_SRC 0x02
+#define PROTO_FP_DST 0x04
+#define PROTO_FP_SPORT 0x08
+#define PROTO_FP_DPORT 0x10
+#define PROTO_FP_DSCP 0x20
+#define PROTO_FP_CLASS 0x40
+#define PROTO_FP_ALL 0x7f
+
+enum proto_fp_uplink {
+	PROTO_FP_UPLINK_ANY = 0, /* no preference: only the class applies */
+	PROTO_FP_UPLINK_WAN1 = 1,
+	PROTO_FP_UPLINK_WAN2 = 2,
+};
+
+struct proto_class {
+	char name[PROTO_NAME_MAX + 1];
+	uint32_t max_latency_ms; /* PROTO_LIMIT_NONE or 0..600000 */
+	uint32_t max_loss_bp;	 /* basis points (100 = 1 %): PROTO_LIMIT_NONE or 0..10000 */
+	uint32_t max_jitter_ms;	 /* PROTO_LIMIT_NONE or 0..600000 */
+};
+
+struct proto_flow_pref {
+	uint8_t fields;		     /* PROTO_FP_* */
+	uint8_t uplink;		     /* enum proto_fp_uplink; ANY needs a class */
+	uint8_t protocol;	     /* FP_PROTO: 1..255 */
+	struct prefix src, dst;	     /* FP_SRC, FP_DST: of one family if both */
+	uint16_t sport_lo, sport_hi; /* FP_SPORT: lo <= hi, not 0-65535 */
+	uint16_t dport_lo, dport_hi; /* FP_DPORT: likewise; ports need tcp/udp/sctp */
+	uint8_t dscp;		     /* FP_DSCP: 0..63 */
+	uint8_t class_idx;	     /* FP_CLASS: index into proto_self.classes */
+};
+
+struct proto_self {
+	uint8_t flags;	  /* PROTO_SELF_* */
+	uint32_t purge_s; /* peer-purge-time of the org, seconds (> 0) */
+	uint8_t n_manual; /* MANUAL_NAT: 1 or 2 (wan1, wan2), else 0 */
+	struct endpoint manual[PROTO_MAX_UPLINKS];
+	uint8_t n_classes;
+	struct proto_class classes[PROTO_SELF_MAX_CLASSES];
+	uint8_t n_prefs; /* in order: the first match wins */
+	struct proto_flow_pref prefs[PROTO_SELF_MAX_PREFS];
+};
+
 /* Push reasons. */
 #define PROTO_PUSH_CONFIG 1 /* org config changed */
 #define PROTO_PUSH_PEERS 2  /* a peer's contact information changed */
@@ -148,6 +209,9 @@ struct proto_reg_resp {
 	uint8_t role;	       /* the gateway's own role */
 	uint16_t page, page_count;
 	struct endpoint observed; /* the request's source ip:port as seen here */
+	/* Records: */
+	uint8_t has_self; /* page 0 and register-only answers carry SELF */
+	struct proto_self self;
 	uint16_t n_peers;
 	struct proto_peer peers[PROTO_PAGE_MAX_PEERS];
 	uint16_t n_subnets;
@@ -202,9 +266,10 @@ int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
 
 /*
  * Register responses are built incrementally: begin writes the fixed part
- * (n_peers/subnets of m are ignored), add_peer appends one peer record with
- * its subnets. Both return 0, -EMSGSIZE if it does not fit (add_peer then
- * leaves the page unchanged) or -EINVAL for a record with no encoding.
+ * (the records of m are ignored), add_self the SELF record (page 0 and
+ * register-only answers, right after begin), add_peer one peer record with
+ * its subnets. All return 0, -EMSGSIZE if it does not fit (the page is then
+ * left unchanged) or -EINVAL for a record with no encoding.
  */
 struct proto_resp_writer {
 	uint8_t *buf;
@@ -212,13 +277,19 @@ struct proto_resp_writer {
 };
 int proto_resp_begin(struct proto_resp_writer *w, uint8_t *buf, size_t cap,
 		     const struct proto_reg_resp *m);
+int proto_resp_add_self(struct proto_resp_writer *w, const struct proto_self *m);
 int proto_resp_add_peer(struct proto_resp_writer *w, const struct proto_peer *p,
 			const struct proto_subnet *subnets, uint16_t n_subnets);
+/*
+ * Bytes of m's SELF record (header included), or -EINVAL if it has no
+ * encoding, -EMSGSIZE if it is larger than a whole page.
+ */
+ssize_t proto_self_size(const struct proto_self *m);
 
 /* Encoded size of a subnet, and an upper bound for a peer record header. */
 size_t proto_subnet_size(const struct proto_subnet *s);
 size_t proto_peer_hdr_max(size_t name_len, int cont);
-/* Room for peer records in one response page. */
+/* Room for records in one response page. */
 size_t proto_page_room(void);
 
 /*
@@ -240,15 +311,17 @@ struct proto_page_cursor {
 /*
  * Fills starts[0..max) with page starts, returns the number of pages (>= 1,
  * an empty list has one empty page), or 0 if more than max pages are needed.
- * If starts is NULL only counts.
+ * If starts is NULL only counts. Page 0 has reserved0 bytes less room for
+ * peers (its SELF record).
  */
 uint32_t proto_paginate(const struct proto_page_item *items, uint32_t n,
-			struct proto_page_cursor *starts, uint32_t max);
+			struct proto_page_cursor *starts, uint32_t max, size_t reserved0);
 /*
- * How much of the list starting at *cur fits one page: calls take(ctx, peer,
- * first_subnet, n_subnets) for each record, and advances *cur.
+ * How much of the list starting at *cur fits in room bytes: calls take(ctx,
+ * peer, first_subnet, n_subnets) for each record, and advances *cur.
  */
 void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct proto_page_cursor *cur,
+		     size_t room,
 		     void (*take)(void *ctx, uint32_t peer, uint32_t sub0, uint32_t nsub),
 		     void *ctx);
 

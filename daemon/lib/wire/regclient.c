@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* regclient.c - gateway side of the registration protocol (see regclient.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -29,6 +30,7 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 		rc->cfg.sender_id = randombytes_random() | 1;
 	if (!rc->cfg.retry_ms)
 		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
+	rc->purge_from_self = !rc->cfg.purge_ms;
 	if (!rc->cfg.purge_ms)
 		rc->cfg.purge_ms = REGCLIENT_DEFAULT_PURGE_MS;
 	if (!rc->cfg.max_clock_skew_s)
@@ -101,7 +103,7 @@ uint8_t regclient_nat(const struct regclient *rc, unsigned int ul)
 {
 	const struct regclient_link *a = &rc->link[ul][0], *b = &rc->link[ul][1];
 
-	if (rc->cfg.manual_nat)
+	if (rc->cfg.manual_nat || (rc->has_self && rc->self.flags & PROTO_SELF_MANUAL_NAT))
 		return PROTO_NAT_MANUAL;
 	if (rc->cfg.n_registries < 2)
 		return PROTO_NAT_UNKNOWN;
@@ -275,6 +277,33 @@ static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 	return 0;
 }
 
+/* Whether two SELF records say the same (only the used parts count). */
+static bool self_equal(const struct proto_self *a, const struct proto_self *b)
+{
+	static uint8_t ba[PROTO_MAX_BODY], bb[PROTO_MAX_BODY];
+	struct proto_resp_writer wa = { ba, sizeof(ba), 0 }, wb = { bb, sizeof(bb), 0 };
+
+	if (proto_resp_add_self(&wa, a) || proto_resp_add_self(&wb, b))
+		return false;
+	return wa.len == wb.len && !memcmp(ba, bb, wa.len);
+}
+
+static int set_self(struct regclient *rc, const struct proto_self *m)
+{
+	if (rc->has_self && self_equal(&rc->self, m))
+		return 0;
+	rc->self = *m;
+	rc->has_self = 1;
+	if (rc->purge_from_self)
+		rc->cfg.purge_ms = (uint64_t)m->purge_s * 1000;
+	return REGCLIENT_EV_SELF;
+}
+
+const struct proto_self *regclient_self(const struct regclient *rc)
+{
+	return rc->has_self ? &rc->self : NULL;
+}
+
 static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
 		       const struct proto_reg_resp *m)
 {
@@ -296,6 +325,12 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 	rc->role = m->role;
 
 	if (m->page == PROTO_PAGE_NONE) {
+		/*
+		 * Our settings as of the version we hold (or a first idea of
+		 * them); a newer version's come with its page 0.
+		 */
+		if (m->version == rc->version || !rc->has_self)
+			ev |= set_self(rc, &m->self);
 		/* Registered without peers; fetch them if ours are stale. */
 		if (m->version != rc->version && !rc->fetching)
 			fetch_start(rc, ul, reg, now_ms);
@@ -308,6 +343,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 		list_clear(&rc->staging);
 		rc->fetch_version = m->version;
 		rc->fetch_pages = m->page_count;
+		rc->staging_self = m->self;
 	} else if (m->version != rc->fetch_version || m->page_count != rc->fetch_pages) {
 		/* The config changed under us: start over. */
 		fetch_start(rc, ul, reg, now_ms);
@@ -329,6 +365,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 		rc->peers.v[i].confirmed_ms = now_ms;
 	rc->version = rc->fetch_version;
 	rc->fetching = 0;
+	ev |= set_self(rc, &rc->staging_self);
 	if (rc->refetch) {
 		rc->refetch = 0;
 		fetch_start(rc, ul, reg, now_ms);

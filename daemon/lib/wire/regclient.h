@@ -49,7 +49,7 @@ struct regclient_cfg {
 	uint8_t manual_nat;			  /* manual port forwarding: NAT type "manual" */
 	uint32_t sender_id;			  /* 0 = random */
 	uint32_t retry_ms;			  /* 0 = REGCLIENT_DEFAULT_RETRY_MS */
-	uint64_t purge_ms;			  /* 0 = REGCLIENT_DEFAULT_PURGE_MS */
+	uint64_t purge_ms;			  /* 0 = the org's (SELF), else the default */
 	/*
 	 * How far the registries' clocks may be from ours (their counters
 	 * are their wall clock, replay.h); 0 = REGCLIENT_DEFAULT_SKEW_S.
@@ -86,6 +86,7 @@ struct regclient_peerlist {
 #define REGCLIENT_EV_REGISTERED 0x01 /* a link became registered */
 #define REGCLIENT_EV_PEERS 0x02	     /* a new complete peer list is in place */
 #define REGCLIENT_EV_PUSH 0x04	     /* a push arrived */
+#define REGCLIENT_EV_SELF 0x08	     /* our own settings (regclient_self()) are new or changed */
 
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
@@ -104,6 +105,9 @@ struct regclient {
 	uint64_t version;      /* config version of peers; 0 = none yet */
 	uint8_t role;
 	struct regclient_peerlist peers;
+	uint8_t purge_from_self; /* cfg.purge_ms was 0: follow the org's */
+	uint8_t has_self;
+	struct proto_self self; /* our own settings, from the registry */
 
 	/* Peer list download in progress (fetching != 0). */
 	uint8_t fetching, fetch_ul, fetch_reg;
@@ -111,6 +115,7 @@ struct regclient {
 	uint16_t fetch_page, fetch_pages;
 	uint64_t fetch_version, fetch_next_ms;
 	struct regclient_peerlist staging;
+	struct proto_self staging_self; /* page 0's, applied with the complete list */
 
 	/* Path status to report, set by the owner; sent round-robin. */
 	const struct proto_path *paths;
@@ -153,5 +158,15 @@ int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t n
 /* Removes peers not confirmed for purge_ms; returns how many. */
 uint32_t regclient_purge(struct regclient *rc, uint64_t now_ms);
 const struct regclient_peer *regclient_find_peer(const struct regclient *rc, const uint8_t pk[32]);
+/*
+ * Our own settings from the org config (the SELF record: active-active,
+ * manual NAT and its endpoints, peer purge time, performance classes, flow
+ * preferences), or NULL before the first register answer. They follow the
+ * peer list's config version: a new version's settings come with its page
+ * 0 and take effect with the complete list. REGCLIENT_EV_SELF says they
+ * changed. The peer purge time is applied here (unless cfg.purge_ms was
+ * set), manual NAT in regclient_nat().
+ */
+const struct proto_self *regclient_self(const struct regclient *rc);
 
 #endif /* AVPN_WIRE_REGCLIENT_H */
