@@ -331,6 +331,27 @@ START_TEST(err_low_order_keys)
 }
 END_TEST
 
+/* Exit hubs that form a loop would send internet traffic round and round. */
+START_TEST(err_exit_hub_loops)
+{
+	struct orgconf *cfg;
+
+	EXPECT_STR(ORG "[network \"A\"]\npublic-key = " K1 "\nmode = hub\nexit-hub = B\n"
+		       "[network \"B\"]\npublic-key = " K2 "\nmode = hub\nexit-hub = A\n",
+		   { 12, "exit hubs form a loop: \"A\" -> \"B\" -> \"A\"" });
+	EXPECT_STR(ORG "[network \"A\"]\npublic-key = " K1 "\nmode = hub\nexit-hub = B\n"
+		       "[network \"B\"]\npublic-key = " K2 "\nmode = hub\nexit-hub = C\n"
+		       "[network \"C\"]\npublic-key = " K6 "\nmode = hub\nexit-hub = A\n",
+		   { 16, "exit hubs form a loop: \"A\" -> \"B\" -> \"C\" -> \"A\"" });
+	/* A chain is fine: A's internet traffic leaves through B's, through C. */
+	cfg = load_str_ok(ORG "[network \"A\"]\npublic-key = " K1 "\nmode = hub\nexit-hub = B\n"
+			      "exit-hub = C\n[network \"B\"]\npublic-key = " K2
+			      "\nmode = hub\nexit-hub = C\n"
+			      "[network \"C\"]\npublic-key = " K6 "\nmode = hub\n");
+	orgconf_free(cfg);
+}
+END_TEST
+
 START_TEST(err_flow_preferences)
 {
 	EXPECT_STR(ORG HUB "flow-preference = dport=80 uplink=wan1\n"
@@ -699,6 +720,7 @@ int main(void)
 	tcase_add_test(tc, err_lines);
 	tcase_add_test(tc, err_name_limits);
 	tcase_add_test(tc, err_low_order_keys);
+	tcase_add_test(tc, err_exit_hub_loops);
 	tcase_add_test(tc, err_flow_preferences);
 	tcase_add_test(tc, err_collects_bounded);
 	tcase_add_test(tc, good_minimal);
