@@ -166,6 +166,7 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 	hdr.keepalive_ms = r->keepalive_ms;
 	hdr.uplink = m->uplink;
 	hdr.role = role_of(me->mode);
+	hdr.echo_port = r->echo_port;
 	source(&hdr.observed, rx);
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;
@@ -285,7 +286,9 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_short++;
 		return 0;
 	}
-	if (h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE) {
+	/* The echo port answers ECHO only, and only it does. */
+	if (rx->echo ? h.type != PROTO_T_ECHO :
+		       h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE) {
 		r->st.drop_type++;
 		return 0;
 	}
@@ -334,7 +337,28 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 	}
 	replay_state_update(&g->rs, h.sender_id, h.counter);
 
-	if (h.type == PROTO_T_REG_REQ) {
+	if (h.type == PROTO_T_ECHO) {
+		struct proto_echo m;
+		struct proto_echo_reply a;
+
+		if (proto_dec_echo(body, (size_t)n, &m)) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		/*
+		 * Nothing to remember: that an answer reaches the gateway is the
+		 * point; it tells us the result in its keepalives.
+		 */
+		r->st.echoes++;
+		a.registry_id = r->id;
+		a.uplink = m.uplink;
+		a.seq = m.seq;
+		source(&a.observed, rx);
+		n = proto_enc_echo_reply(body, sizeof(body), &a);
+		if (n < 0)
+			return 0;
+		return handle_seal(r, g, PROTO_T_ECHO_REPLY, body, (size_t)n, out, cap);
+	} else if (h.type == PROTO_T_REG_REQ) {
 		struct proto_reg_req m;
 
 		if (proto_dec_reg_req(body, (size_t)n, &m)) {
@@ -358,6 +382,7 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		g->seen_version = m.version;
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
 			push_mark_peers(r, gwtable_index(r, g));
+		g->ul[m.uplink].echo = m.echo;
 		if (m.n_paths)
 			note_paths(r, g, &m, now_ms);
 		a.registry_id = r->id;

@@ -229,6 +229,7 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 		json_object_object_add(uo, "public", jep(&gu->pub));
 		json_object_object_add(uo, "private", jep(&gu->priv));
 		json_object_object_add(uo, "nat", jstr(proto_nat_name(gu->nat)));
+		json_object_object_add(uo, "highport_echo", jstr(proto_echo_name(gu->echo)));
 		json_object_object_add(uo, "last_seen_ms_ago",
 				       json_object_new_int64((int64_t)(now - gu->last_ms)));
 		json_object_array_add(ups, uo);
@@ -400,6 +401,8 @@ static json_object *stats(struct registry *r, uint64_t now)
 	N(o, "keepalives", s->keepalives);
 	N(o, "pages", s->pages);
 	N(o, "pushes", s->pushes);
+	N(o, "echoes", s->echoes);
+	N(o, "echo_port", r->echo_port);
 	N(o, "push_pending", r->push_pending + r->peers_pending);
 	N(o, "reloads", s->reloads);
 	N(o, "http_cut", r->http_conns ? r->http_conns->cut : 0);

@@ -3,7 +3,7 @@
  * autovpn-registry: the VPN registry ("the cloud").  See docs/protocol.md.
  *
  *   autovpn-registry -c ORG.CONF --id 1|2 [-l ADDR[:PORT]]... [--http ADDR:PORT|off]
- *                    [--keepalive-ms MS] [--max-clock-skew S]
+ *                    [--keepalive-ms MS] [--max-clock-skew S] [--echo-port PORT]
  *                    [--check] [-v]
  */
 #include <errno.h>
@@ -114,6 +114,8 @@ static void usage(FILE *f)
 		"                           addresses in this order (required to run)\n"
 		"      --keepalive-ms MS    keepalive interval gateways must use (default %d)\n"
 		"      --max-clock-skew S   clock window for counters, 0 = off (default %d)\n"
+		"      --echo-port PORT     also answer the gateways' high-port echo on PORT\n"
+		"                           (32768-61000) of every listen address (default off)\n"
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
 		NET_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REGISTRY_DEFAULT_SKEW_S);
@@ -134,6 +136,7 @@ int main(int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "keepalive-ms", required_argument, NULL, 'k' },
 		{ "max-clock-skew", required_argument, NULL, 's' },
+		{ "echo-port", required_argument, NULL, 'e' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -177,6 +180,15 @@ int main(int argc, char **argv)
 			if (parse_u32(optarg, 0, 86400 * 365, &r->max_skew_s))
 				return bad_value("max-clock-skew", optarg, "0..31536000 seconds");
 			break;
+		case 'e': {
+			uint32_t v;
+
+			/* In the gateways' own port range: that is what it tests. */
+			if (parse_u32(optarg, PROTO_ECHO_PORT_MIN, PROTO_ECHO_PORT_MAX, &v))
+				return bad_value("echo-port", optarg, "32768..61000");
+			r->echo_port = (uint16_t)v;
+			break;
+		}
 		case 'C':
 			check = 1;
 			break;

@@ -42,6 +42,7 @@ struct gwtable_uplink {
 	struct endpoint priv; /* what the gateway says its socket is bound to */
 	uint8_t sock;	      /* index of our socket it came in on */
 	uint8_t nat;	      /* NAT type the gateway reported */
+	uint8_t echo;	      /* its high-port echo result (enum proto_echo_result) */
 	struct addr local;    /* our address it was sent to (reply from it) */
 	uint64_t last_ms;     /* 0 = never registered */
 };
@@ -94,7 +95,7 @@ struct registry_stats {
 	uint64_t rx, tx, tx_fail;
 	uint64_t drop_short, drop_type, drop_misdirected, drop_unknown_key, drop_no_key,
 		drop_replay, drop_stale, drop_auth, drop_malformed;
-	uint64_t registers, keepalives, pages, pushes;
+	uint64_t registers, keepalives, pages, pushes, echoes;
 	uint64_t reloads, reload_failures;
 };
 
@@ -103,6 +104,7 @@ struct net_sock {
 	int family;
 	struct sockaddr_storage addr; /* bound address */
 	int pktinfo;		      /* wildcard bind: reply from the request's address */
+	uint8_t echo;		      /* the high-port echo socket of that address */
 };
 
 struct registry {
@@ -113,6 +115,7 @@ struct registry {
 	uint32_t sender_id;	 /* seal sender id: random per start, low byte = id */
 	uint32_t keepalive_ms;
 	uint32_t max_skew_s;
+	uint16_t echo_port; /* --echo-port: high port answering ECHO, 0 = none */
 
 	struct orgconf *cfg;
 	const struct topology *topo;
@@ -185,6 +188,7 @@ struct handle_rx {
 	struct addr local;	  /* AF_UNSPEC: not known (a socket bound to one address) */
 	struct gwtable_entry *gw; /* looked up ahead (net.c), or NULL */
 	int looked_up;
+	uint8_t echo; /* came to a high-port echo socket */
 };
 struct gwtable_entry *handle_prefetch(struct registry *r, const uint8_t *buf, size_t len);
 /* Seals body as our message to gateway g; the length, or 0 if it does not fit. */
@@ -201,7 +205,7 @@ void push_flush(struct registry *r, unsigned int budget, int include_peers);
 int push_timeout_ms(struct registry *r, uint64_t now_ms);
 void push_run(struct registry *r, uint64_t now_ms);
 
-/* net.c */
+/* net.c: a UDP socket on listen, and with r->echo_port its echo socket too. */
 int net_open(struct registry *r, const char *listen);
 void net_close(struct registry *r);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,

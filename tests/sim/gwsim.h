@@ -16,6 +16,7 @@ struct sim_gw {
 	int fd[REGCLIENT_MAX_REG]; /* socket toward each registry (same one if friendly) */
 	int unfriendly;		   /* other source port toward registry 2 */
 	int silent;		   /* stops sending after it registered */
+	int echo_blocked;	   /* its "firewall" drops what goes to the echo port */
 	struct regclient rc;
 	int done;		  /* peer list complete */
 	uint64_t push_ms;	  /* when a push arrived; 0 = none */

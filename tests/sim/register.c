@@ -41,6 +41,19 @@ static void do_send(void *vctx, unsigned int ul, unsigned int reg, const uint8_t
 	       sizeof(c->s->reg[reg]));
 }
 
+/* The high-port echo: to the registry's address, its echo port. */
+static void do_send_port(void *vctx, unsigned int ul, unsigned int reg, uint16_t port,
+			 const uint8_t *msg, size_t len)
+{
+	struct send_ctx *c = vctx;
+	struct sockaddr_in dst = c->s->reg[reg];
+
+	if (c->g->silent > 1 || c->g->echo_blocked)
+		return; /* dead, or an upstream firewall that drops high ports */
+	dst.sin_port = htons(port);
+	sendto(c->g->fd[reg], msg, len, 0, (struct sockaddr *)&dst, sizeof(dst));
+}
+
 static int open_sock(struct in_addr a)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = a };
@@ -70,9 +83,10 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 
 	fmt_ep(&rc->link[0][0].observed, a, sizeof(a));
 	fmt_ep(&rc->link[0][s->n_reg > 1].observed, b, sizeof(b));
-	printf("%s\t%s\tnat=%s\treg0=%s\treg1=%s\tpeers=%u\tversion=%016llx\n", tag, g->name,
-	       proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-", rc->peers.n,
-	       (unsigned long long)rc->version);
+	printf("%s\t%s\tnat=%s\treg0=%s\treg1=%s\tpeers=%u\tversion=%016llx\techo=%s\n", tag,
+	       g->name, proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-",
+	       rc->peers.n, (unsigned long long)rc->version,
+	       proto_echo_name(regclient_echo(rc, 0)));
 	if (regclient_self(rc)) {
 		const struct proto_self *m = regclient_self(rc);
 		char ep[64];
@@ -150,19 +164,28 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 	}
 }
 
+/* Registered everywhere, and the high-port echo (if offered) has a result. */
 static int all_links_up(struct sim *s, struct sim_gw *g)
 {
-	for (unsigned int r = 0; r < s->n_reg; r++)
-		if (g->rc.link[0][r].state != REGCLIENT_REGISTERED)
+	for (unsigned int r = 0; r < s->n_reg; r++) {
+		const struct regclient_link *l = &g->rc.link[0][r];
+
+		if (l->state != REGCLIENT_REGISTERED)
 			return 0;
+		if (l->echo_port && l->echo == PROTO_ECHO_UNKNOWN)
+			return 0;
+	}
 	return 1;
 }
 
-static unsigned int reg_of(struct sim *s, const struct sockaddr_in *src)
+/* Which registry a datagram is from: its port, or its echo port. */
+static unsigned int reg_of(struct sim *s, const struct regclient *rc, const struct sockaddr_in *src)
 {
 	for (unsigned int r = 0; r < s->n_reg; r++)
 		if (src->sin_addr.s_addr == s->reg[r].sin_addr.s_addr &&
-		    src->sin_port == s->reg[r].sin_port)
+		    (src->sin_port == s->reg[r].sin_port ||
+		     (regclient_echo_port(rc, r) &&
+		      src->sin_port == htons(regclient_echo_port(rc, r)))))
 			return r;
 	return UINT32_MAX;
 }
@@ -209,7 +232,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 
 		while ((len = recvfrom(g->fd[fi], buf, sizeof(buf), 0, (struct sockaddr *)&src,
 				       &sl)) >= 0) {
-			unsigned int r = reg_of(s, &src);
+			unsigned int r = reg_of(s, &g->rc, &src);
 			uint64_t now = clock_mono_ms();
 			int evs;
 
@@ -279,6 +302,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		cfg.n_uplinks = 1;
 		endpoint_from_sockaddr(&cfg.local[0], (struct sockaddr *)&sa, sizeof(sa));
 		cfg.retry_ms = 200;
+		cfg.send_port = do_send_port;
 		if (regclient_init(&g->rc, &cfg, clock_mono_ms())) {
 			fprintf(stderr, "avpn-gwsim: %s: unusable registry key\n", g->name);
 			return 1;

@@ -98,6 +98,15 @@ START_TEST(keepalive_roundtrip)
 	ck_assert_uint_eq(d.paths[0].loss, 250);
 	ck_assert_uint_eq(d.paths[1].remote_uplink, 1);
 	CHECK_TRUNCATIONS(proto_dec_keepalive, buf, n, struct proto_keepalive);
+	/* The high-port echo result: 0..2. */
+	ck_assert_uint_eq(d.echo, PROTO_ECHO_UNKNOWN);
+	m.echo = PROTO_ECHO_BLOCKED;
+	n = (size_t)proto_enc_keepalive(buf, sizeof(buf), &m);
+	ck_assert_int_eq(proto_dec_keepalive(buf, n, &d), 0);
+	ck_assert_uint_eq(d.echo, PROTO_ECHO_BLOCKED);
+	buf[2] = 3;
+	ck_assert_int_eq(proto_dec_keepalive(buf, n, &d), -EBADMSG);
+	m.echo = PROTO_ECHO_OK;
 	/* loss > 100 % */
 	m.paths[0].loss = 10001;
 	n = (size_t)proto_enc_keepalive(buf, sizeof(buf), &m);
@@ -105,13 +114,69 @@ START_TEST(keepalive_roundtrip)
 	/* too many paths */
 	m.paths[0].loss = 0;
 	n = (size_t)proto_enc_keepalive(buf, sizeof(buf), &m);
-	buf[17] = PROTO_KA_MAX_PATHS + 1; /* n_paths after uplink,nat,version,ep(7) */
+	buf[18] = PROTO_KA_MAX_PATHS + 1; /* n_paths after uplink,nat,echo,version,ep(7) */
 	ck_assert_int_eq(proto_dec_keepalive(buf, n, &d), -EBADMSG);
 	m.n_paths = PROTO_KA_MAX_PATHS + 1;
 	ck_assert_int_eq(proto_enc_keepalive(buf, sizeof(buf), &m), -EINVAL);
 	m.n_paths = PROTO_KA_MAX_PATHS;
 	ck_assert_int_le(proto_enc_keepalive(buf, sizeof(buf), &m), PROTO_MAX_BODY);
 	ck_assert_int_gt(proto_enc_keepalive(buf, sizeof(buf), &m), 0);
+}
+END_TEST
+
+/* ECHO and ECHO_REPLY; the registry's echo port in REG_RESP. */
+START_TEST(echo_roundtrip)
+{
+	struct proto_echo e = { 1, 0xdeadbeef }, de;
+	struct proto_echo_reply a = { 2, 1, 0xdeadbeef, ep4(198, 51, 100, 7, 40123) }, da;
+	struct proto_reg_resp h = { .keepalive_ms = 1,
+				    .page = PROTO_PAGE_NONE,
+				    .echo_port = 40001,
+				    .observed = ep4(1, 2, 3, 4, 5) };
+	static struct proto_reg_resp dr;
+	static const struct proto_self self = { .purge_s = 60 };
+	struct proto_resp_writer w;
+	uint8_t buf[PROTO_MAX_BODY];
+	size_t n = (size_t)proto_enc_echo(buf, sizeof(buf), &e), na;
+
+	ck_assert_int_eq(proto_dec_echo(buf, n, &de), 0);
+	ck_assert_uint_eq(de.uplink, 1);
+	ck_assert_uint_eq(de.seq, 0xdeadbeef);
+	CHECK_TRUNCATIONS(proto_dec_echo, buf, n, struct proto_echo);
+	na = (size_t)proto_enc_echo_reply(buf + 100, sizeof(buf) - 100, &a);
+	/* The request is never smaller than its answer (IPv6: the largest). */
+	a.observed.addr.family = AF_INET6;
+	ck_assert_uint_ge(n, (size_t)proto_enc_echo_reply(buf + 100, sizeof(buf) - 100, &a));
+	a.observed.addr.family = AF_INET;
+	ck_assert_uint_le(na, n);
+	buf[1] = 1; /* reserved */
+	ck_assert_int_eq(proto_dec_echo(buf, n, &de), -EBADMSG);
+	buf[1] = 0;
+	buf[n - 1] = 1; /* padding */
+	ck_assert_int_eq(proto_dec_echo(buf, n, &de), -EBADMSG);
+	buf[n - 1] = 0;
+	buf[0] = 2; /* uplink */
+	ck_assert_int_eq(proto_dec_echo(buf, n, &de), -EBADMSG);
+	n = (size_t)proto_enc_echo_reply(buf, sizeof(buf), &a);
+	ck_assert_int_eq(proto_dec_echo_reply(buf, n, &da), 0);
+	ck_assert(endpoint_equal(&da.observed, &a.observed));
+	ck_assert_uint_eq(da.seq, a.seq);
+	CHECK_TRUNCATIONS(proto_dec_echo_reply, buf, n, struct proto_echo_reply);
+	a.observed.addr.family = AF_UNSPEC;
+	n = (size_t)proto_enc_echo_reply(buf, sizeof(buf), &a);
+	ck_assert_int_eq(proto_dec_echo_reply(buf, n, &da), -EBADMSG);
+	/* echo_port: 0 or 32768..61000 */
+	ck_assert_int_eq(proto_resp_begin(&w, buf, sizeof(buf), &h), 0);
+	ck_assert_int_eq(proto_resp_add_self(&w, &self), 0);
+	ck_assert_int_eq(proto_dec_reg_resp(buf, w.len, &dr), 0);
+	ck_assert_uint_eq(dr.echo_port, 40001);
+	buf[22] = 0x01; /* 0x01xx: below 32768 */
+	ck_assert_int_eq(proto_dec_reg_resp(buf, w.len, &dr), -EBADMSG);
+	h.echo_port = 9350;
+	ck_assert_int_eq(proto_resp_begin(&w, buf, sizeof(buf), &h), -EINVAL);
+	ck_assert_str_eq(proto_echo_name(PROTO_ECHO_BLOCKED), "blocked");
+	ck_assert(proto_is_registry_type(PROTO_T_ECHO_REPLY));
+	ck_assert(!proto_is_registry_type(PROTO_T_PROBE));
 }
 END_TEST
 
@@ -211,7 +276,7 @@ START_TEST(reg_resp_roundtrip)
 	/* Corruptions of individual fields. */
 	{
 		uint8_t bad[PROTO_MAX_BODY];
-		size_t fixed = 4 + 8 + 4 + 1 + 1 + 2 + 2 + 7;
+		size_t fixed = 4 + 8 + 4 + 1 + 1 + 2 + 2 + 2 + 7;
 
 		memcpy(bad, buf, n);
 		bad[fixed + 3] = 0x80; /* peer flags: unknown bit */
@@ -263,7 +328,7 @@ START_TEST(self_record)
 	static struct proto_reg_resp d;
 	static struct proto_self m, bad;
 	uint8_t buf[PROTO_MAX_BODY], b2[PROTO_MAX_BODY];
-	size_t n, fixed = 4 + 8 + 4 + 1 + 1 + 2 + 2 + 7;
+	size_t n, fixed = 4 + 8 + 4 + 1 + 1 + 2 + 2 + 2 + 7;
 	struct proto_resp_writer w;
 
 	self_sample(&m);
@@ -498,6 +563,7 @@ int main(void)
 
 	tcase_add_test(tc, reg_req_roundtrip);
 	tcase_add_test(tc, keepalive_roundtrip);
+	tcase_add_test(tc, echo_roundtrip);
 	tcase_add_test(tc, ack_push_roundtrip);
 	tcase_add_test(tc, reg_resp_roundtrip);
 	tcase_add_test(tc, self_record);

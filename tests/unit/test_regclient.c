@@ -24,8 +24,15 @@ static uint8_t last_msg[PROTO_MAX_MSG];
 static size_t last_len;
 static unsigned int last_reg, n_sent;
 
+static uint8_t ka_msg[PROTO_MAX_MSG]; /* the last keepalive */
+static size_t ka_len;
+
 static void capture(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg, size_t len)
 {
+	if (msg[0] == PROTO_T_KEEPALIVE) {
+		memcpy(ka_msg, msg, len);
+		ka_len = len;
+	}
 	memcpy(last_msg, msg, len);
 	last_len = len;
 	last_reg = reg;
@@ -46,6 +53,8 @@ static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n
 	return (size_t)len;
 }
 
+static uint16_t resp_echo_port; /* what the registry announces */
+
 static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint16_t pages,
 			     uint64_t version, struct endpoint seen, const char *peer)
 {
@@ -56,6 +65,7 @@ static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint
 				    .role = PROTO_ROLE_SPOKE,
 				    .page = page,
 				    .page_count = pages,
+				    .echo_port = resp_echo_port,
 				    .observed = seen };
 	struct proto_resp_writer w;
 	uint8_t body[PROTO_MAX_BODY];
@@ -302,6 +312,98 @@ START_TEST(regclient_self_settings)
 }
 END_TEST
 
+static uint8_t echo_msg[PROTO_MAX_MSG];
+static size_t echo_len;
+static unsigned int n_echo;
+static uint16_t echo_to;
+
+static void capture_port(void *ctx, unsigned int ul, unsigned int reg, uint16_t port,
+			 const uint8_t *msg, size_t len)
+{
+	memcpy(echo_msg, msg, len);
+	echo_len = len;
+	echo_to = port;
+	n_echo++;
+}
+
+/* The registry's answer to the last echo request. */
+static size_t echo_answer(uint8_t *out)
+{
+	uint8_t body[PROTO_MAX_MSG];
+	struct proto_echo e;
+	struct proto_echo_reply a = { .registry_id = 1, .observed = ep4(1, 1, 1, 1, 40000) };
+	ssize_t bl = seal_open(body, sizeof(body), echo_msg, echo_len, &reg_key);
+
+	ck_assert_int_gt(bl, 0);
+	ck_assert_int_eq(proto_dec_echo(body, (size_t)bl, &e), 0);
+	a.uplink = e.uplink;
+	a.seq = e.seq;
+	bl = proto_enc_echo_reply(body, sizeof(body), &a);
+	return reg_seal(out, PROTO_T_ECHO_REPLY, body, (size_t)bl, 0);
+}
+
+/*
+ * High-port echo: once registered with a registry that has an echo port,
+ * a request goes there; its answer makes the uplink "ok". A later test that
+ * gets no answer in REGCLIENT_ECHO_TRIES tries makes it "blocked"; both are
+ * events, and the keepalives report the result.
+ */
+START_TEST(regclient_echo_test)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], body[PROTO_MAX_MSG];
+	struct proto_keepalive ka;
+	uint64_t t;
+	ssize_t bl;
+	size_t n;
+	int ev = 0;
+
+	rc_setup(&rc, 1);
+	rc.cfg.send_port = capture_port;
+	n_echo = 0;
+	resp_echo_port = 40001;
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
+	ck_assert_uint_eq(regclient_echo_port(&rc, 0), 40001);
+	ck_assert_uint_eq(n_echo, 1);
+	ck_assert_uint_eq(echo_to, 40001);
+	ck_assert_uint_eq(regclient_echo(&rc, 0), PROTO_ECHO_UNKNOWN);
+	/* A reply to something else is refused; the right one makes it ok. */
+	n = echo_answer(msg);
+	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), REGCLIENT_EV_ECHO);
+	ck_assert_uint_eq(regclient_echo(&rc, 0), PROTO_ECHO_OK);
+	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, msg, n, capture, NULL), -EALREADY);
+	/* The keepalive says so. */
+	ka_len = 0;
+	for (t = 21; t < 1100 && !ka_len; t += 50)
+		regclient_tick(&rc, t, capture, NULL);
+	bl = seal_open(body, sizeof(body), ka_msg, ka_len, &reg_key);
+	ck_assert_int_gt(bl, 0);
+	ck_assert_int_eq(proto_dec_keepalive(body, (size_t)bl, &ka), 0);
+	ck_assert_uint_eq(ka.echo, PROTO_ECHO_OK);
+	/* The next test, REGCLIENT_ECHO_EVERY keepalives (1 s) later, gets nothing. */
+	n_echo = 0;
+	for (t = 1100; t < 20 + 6 * 1000 + 4 * 100 + 10; t += 10) {
+		/* keep the link alive meanwhile */
+		if (t % 500 == 0) {
+			struct proto_keepalive_ack a = { 1, 5, 0, ep4(1, 1, 1, 1, 40000) };
+
+			bl = proto_enc_keepalive_ack(body, sizeof(body), &a);
+			n = reg_seal(msg, PROTO_T_KEEPALIVE_ACK, body, (size_t)bl, 0);
+			regclient_input(&rc, t, 0, 0, msg, n, NULL, NULL);
+		}
+		ev |= regclient_tick(&rc, t, capture, NULL);
+	}
+	ck_assert_uint_eq(n_echo, REGCLIENT_ECHO_TRIES);
+	ck_assert_int_eq(ev, REGCLIENT_EV_ECHO);
+	ck_assert_uint_eq(regclient_echo(&rc, 0), PROTO_ECHO_BLOCKED);
+	ck_assert_uint_eq(rc.stats.echoes, 1 + REGCLIENT_ECHO_TRIES);
+	resp_echo_port = 0;
+	regclient_free(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regclient");
@@ -311,5 +413,6 @@ int main(void)
 	tcase_add_test(tc, regclient_disconnect_and_purge);
 	tcase_add_test(tc, regclient_clock_back);
 	tcase_add_test(tc, regclient_self_settings);
+	tcase_add_test(tc, regclient_echo_test);
 	return unit_run(s, tc);
 }

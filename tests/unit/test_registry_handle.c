@@ -134,19 +134,28 @@ static void gw_setup(struct regclient *rc, int i, unsigned int n_reg)
 	ck_assert_int_eq(regclient_init(rc, &cfg, 0), 0);
 }
 
-/* Hands datagram k of @out to the registry from 127.1.0.@host:@port. */
-static size_t deliver(unsigned int k, uint8_t host, uint16_t port, uint8_t *reply)
+/*
+ * Hands datagram k of @out to the registry from 127.1.0.@host:@port, as
+ * received on its main socket or (@echo) its high-port echo socket.
+ */
+static size_t deliver_to(unsigned int k, uint8_t host, uint16_t port, int echo, uint8_t *reply)
 {
 	struct handle_rx rx;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&rx.src;
 
 	memset(&rx, 0, sizeof(rx));
+	rx.echo = (uint8_t)echo;
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(0x7f010000u + host);
 	sin->sin_port = htons(port);
 	rx.buf = out.msg[k];
 	rx.len = out.len[k];
 	return handle_datagram(&reg, &rx, reply, PROTO_MAX_MSG, 1000);
+}
+
+static size_t deliver(unsigned int k, uint8_t host, uint16_t port, uint8_t *reply)
+{
+	return deliver_to(k, host, port, 0, reply);
 }
 
 /*
@@ -323,6 +332,76 @@ static void forge_reg_req(int i, uint32_t sid, uint64_t counter)
 	out.reg[out.n++] = 0;
 }
 
+/* A sealed message of gateway @i for registry 1 with body @body. */
+static void forge(int i, uint8_t type, const uint8_t *body, size_t n)
+{
+	struct seal_key k;
+	struct seal_hdr h = { .type = type,
+			      .to = 1,
+			      .sender_id = 0x99,
+			      .sender_pk = gw_pk[i],
+			      .counter = clock_realtime_ns() + out.n };
+
+	ck_assert_int_eq(seal_precompute(&k, reg_pk, gw_sk[i], gw_pk[i]), 0);
+	out.len[out.n] = (size_t)seal_msg_hdr(out.msg[out.n], PROTO_MAX_MSG, &h, &k, body, n);
+	out.reg[out.n++] = 0;
+}
+
+/* Opens the registry's answer @reply[n] as gateway @i; the body's length. */
+static ssize_t open_reply(int i, const uint8_t *reply, size_t n, uint8_t *body, uint8_t *type)
+{
+	struct seal_key k;
+
+	ck_assert_int_eq(seal_precompute(&k, reg_pk, gw_sk[i], gw_pk[i]), 0);
+	*type = reply[0];
+	return seal_open(body, PROTO_MAX_MSG, reply, n, &k);
+}
+
+/*
+ * The high-port echo: the echo socket answers ECHO (with where it came
+ * from) and nothing else; the main socket never answers ECHO.
+ */
+START_TEST(echo_port)
+{
+	struct proto_echo e = { 0, 77 };
+	struct proto_echo_reply a;
+	uint8_t body[PROTO_MAX_MSG], reply[PROTO_MAX_MSG], type;
+	struct endpoint want = ep4(127, 1, 0, 9, 41234);
+	ssize_t n = 0;
+
+	registry_setup(1, NULL);
+	reg.echo_port = 40001;
+	out.n = 0;
+	n = proto_enc_echo(body, sizeof(body), &e);
+	forge(2, PROTO_T_ECHO, body, (size_t)n);
+	forge(2, PROTO_T_ECHO, body, (size_t)n);
+	forge_reg_req(2, 0x99, clock_realtime_ns() + 10);
+	ck_assert_uint_eq(deliver_to(0, 9, 41234, 0, reply), 0); /* main socket */
+	ck_assert_uint_eq(reg.st.drop_type, 1);
+	n = (ssize_t)deliver_to(1, 9, 41234, 1, reply);
+	ck_assert_int_gt(n, 0);
+	n = open_reply(2, reply, (size_t)n, body, &type);
+	ck_assert_uint_eq(type, PROTO_T_ECHO_REPLY);
+	ck_assert_int_eq(proto_dec_echo_reply(body, (size_t)n, &a), 0);
+	ck_assert_uint_eq(a.seq, 77);
+	ck_assert_uint_eq(a.registry_id, 1);
+	ck_assert(endpoint_equal(&a.observed, &want));
+	ck_assert_uint_eq(reg.st.echoes, 1);
+	ck_assert_uint_eq(deliver_to(2, 9, 41234, 1, reply), 0); /* a register there */
+	ck_assert_uint_eq(reg.st.drop_type, 2);
+	/* Register answers announce the echo port. */
+	ck_assert_uint_gt(n = (ssize_t)deliver(2, 9, 41234, reply), 0);
+	{
+		static struct proto_reg_resp m;
+
+		n = open_reply(2, reply, (size_t)n, body, &type);
+		ck_assert_int_eq(proto_dec_reg_resp(body, (size_t)n, &m), 0);
+		ck_assert_uint_eq(m.echo_port, 40001);
+	}
+	registry_teardown();
+}
+END_TEST
+
 /*
  * Issue 9 #17: a gateway whose first contact carried a clock 5 minutes
  * ahead (within the skew window, so accepted) is not locked out once its
@@ -406,5 +485,6 @@ int main(void)
 	tcase_add_test(tc, clock_ahead_recovery);
 	tcase_add_test(tc, self_settings);
 	tcase_add_test(tc, self_too_big);
+	tcase_add_test(tc, echo_port);
 	return unit_run(s, tc);
 }

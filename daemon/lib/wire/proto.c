@@ -10,7 +10,7 @@
 #define REC_SELF 2
 #define REC_HDR 3 /* u8 type, u16 length of the body */
 #define EP_MAX (1 + 16 + 2)
-#define RESP_FIXED (4 + 8 + 4 + 1 + 1 + 2 + 2 + EP_MAX)
+#define RESP_FIXED (4 + 8 + 4 + 1 + 1 + 2 + 2 + 2 + EP_MAX)
 /* The fixed part as encoded (the observed endpoint's length varies). */
 #define RESP_FIXED_LEN(m) (RESP_FIXED - EP_MAX + ep_len(&(m)->observed))
 #define PATH_LEN (32 + 4 + 4 + 2)
@@ -110,6 +110,7 @@ ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepali
 		return -EINVAL;
 	wire_w8(&w, m->uplink);
 	wire_w8(&w, m->nat);
+	wire_w8(&w, m->echo);
 	wire_w64(&w, m->version);
 	w_ep(&w, &m->local);
 	wire_w8(&w, m->n_paths);
@@ -133,11 +134,12 @@ int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *
 
 	m->uplink = wire_r8(&r);
 	m->nat = wire_r8(&r);
+	m->echo = wire_r8(&r);
 	m->version = wire_r64(&r);
 	r_ep(&r, &m->local);
 	m->n_paths = wire_r8(&r);
 	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL ||
-	    m->n_paths > PROTO_KA_MAX_PATHS)
+	    m->echo > PROTO_ECHO_BLOCKED || m->n_paths > PROTO_KA_MAX_PATHS)
 		return -EBADMSG;
 	for (unsigned int i = 0; i < m->n_paths; i++) {
 		struct proto_path *p = &m->paths[i];
@@ -198,6 +200,57 @@ int proto_dec_push(const uint8_t *buf, size_t len, struct proto_push *m)
 	m->version = wire_r64(&r);
 	m->reason = wire_r8(&r);
 	if (m->reason != PROTO_PUSH_CONFIG && m->reason != PROTO_PUSH_PEERS)
+		return -EBADMSG;
+	return r_done(&r);
+}
+
+ssize_t proto_enc_echo(uint8_t *buf, size_t cap, const struct proto_echo *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+	static const uint8_t pad[PROTO_ECHO_PAD];
+
+	wire_w8(&w, m->uplink);
+	wire_w8(&w, 0);
+	wire_w32(&w, m->seq);
+	wire_wbytes(&w, pad, sizeof(pad));
+	return w_done(&w);
+}
+
+int proto_dec_echo(const uint8_t *buf, size_t len, struct proto_echo *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+	uint8_t pad[PROTO_ECHO_PAD], reserved;
+	static const uint8_t zero[PROTO_ECHO_PAD];
+
+	m->uplink = wire_r8(&r);
+	reserved = wire_r8(&r);
+	m->seq = wire_r32(&r);
+	wire_rbytes(&r, pad, sizeof(pad));
+	if (m->uplink >= PROTO_MAX_UPLINKS || reserved || memcmp(pad, zero, sizeof(pad)))
+		return -EBADMSG;
+	return r_done(&r);
+}
+
+ssize_t proto_enc_echo_reply(uint8_t *buf, size_t cap, const struct proto_echo_reply *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	wire_w32(&w, m->registry_id);
+	wire_w8(&w, m->uplink);
+	wire_w32(&w, m->seq);
+	w_ep(&w, &m->observed);
+	return w_done(&w);
+}
+
+int proto_dec_echo_reply(const uint8_t *buf, size_t len, struct proto_echo_reply *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->registry_id = wire_r32(&r);
+	m->uplink = wire_r8(&r);
+	m->seq = wire_r32(&r);
+	r_ep(&r, &m->observed);
+	if (m->uplink >= PROTO_MAX_UPLINKS || m->observed.addr.family == AF_UNSPEC)
 		return -EBADMSG;
 	return r_done(&r);
 }
@@ -470,7 +523,11 @@ int proto_resp_begin(struct proto_resp_writer *pw, uint8_t *buf, size_t cap,
 	wire_w8(&w, m->role);
 	wire_w16(&w, m->page);
 	wire_w16(&w, m->page_count);
+	wire_w16(&w, m->echo_port);
 	w_ep(&w, &m->observed);
+	if (m->echo_port &&
+	    (m->echo_port < PROTO_ECHO_PORT_MIN || m->echo_port > PROTO_ECHO_PORT_MAX))
+		w.err = w.err ? w.err : -EINVAL;
 	pw->buf = buf;
 	pw->cap = w.cap;
 	pw->len = w.len;
@@ -622,11 +679,14 @@ int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
 	m->role = wire_r8(&r);
 	m->page = wire_r16(&r);
 	m->page_count = wire_r16(&r);
+	m->echo_port = wire_r16(&r);
 	r_ep(&r, &m->observed);
 	m->n_peers = 0;
 	m->n_subnets = 0;
 	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->role > PROTO_ROLE_SPOKE ||
-	    m->observed.addr.family == AF_UNSPEC || !m->keepalive_ms)
+	    m->observed.addr.family == AF_UNSPEC || !m->keepalive_ms ||
+	    (m->echo_port &&
+	     (m->echo_port < PROTO_ECHO_PORT_MIN || m->echo_port > PROTO_ECHO_PORT_MAX)))
 		return -EBADMSG;
 	/* A register-only answer has page == PROTO_PAGE_NONE and no records. */
 	if (m->page == PROTO_PAGE_NONE ? m->page_count != 0 : m->page >= m->page_count)
@@ -763,6 +823,10 @@ const char *proto_type_name(uint8_t type)
 		return "keepalive-ack";
 	case PROTO_T_PUSH:
 		return "push";
+	case PROTO_T_ECHO:
+		return "echo";
+	case PROTO_T_ECHO_REPLY:
+		return "echo-reply";
 	}
 	return "unknown";
 }
@@ -778,6 +842,11 @@ const char *proto_nat_name(uint8_t nat)
 		return "manual";
 	}
 	return "unknown";
+}
+
+const char *proto_echo_name(uint8_t echo)
+{
+	return echo == PROTO_ECHO_OK ? "ok" : echo == PROTO_ECHO_BLOCKED ? "blocked" : "unknown";
 }
 
 uint8_t proto_nat_classify(const struct endpoint *seen_a, const struct endpoint *seen_b, int manual)

@@ -45,7 +45,15 @@ enum proto_type {
 	PROTO_T_KEEPALIVE = 18,	    /* gateway -> registry, every interval */
 	PROTO_T_KEEPALIVE_ACK = 19, /* registry -> gateway */
 	PROTO_T_PUSH = 20,	    /* registry -> gateway: re-register now */
+	PROTO_T_ECHO = 21,	    /* gateway -> registry's high port: am I let out? */
+	PROTO_T_ECHO_REPLY = 22,    /* registry -> gateway, from the high port */
 };
+
+/* Whether a type is one of the registry protocol's (16..31), either way. */
+static inline int proto_is_registry_type(uint8_t type)
+{
+	return type >= PROTO_T_REG_REQ && type <= 31;
+}
 
 /* Largest UDP payload of any control message: IPv6 minimum MTU - 40 - 8. */
 #define PROTO_MAX_MSG 1232
@@ -55,6 +63,16 @@ enum proto_type {
 #define PROTO_MAX_UPLINKS 2    /* wan1 = 0, wan2 = 1 */
 #define PROTO_MAX_PEER_EP 5    /* 2 uplinks x {public, private} + manual */
 #define PROTO_PAGE_NONE 0xffff /* register request that wants no peer list */
+/* Route metrics from here on are relays (conf/topology.h), for "via HUB (relay)". */
+#define PROTO_METRIC_RELAY 64
+/*
+ * High-port echo: the registry's optional second port is in the range the
+ * gateways' own sockets use, so that an answer from it tells a gateway
+ * that its upstream lets UDP to high ports out (peers need exactly that).
+ */
+#define PROTO_ECHO_PORT_MIN 32768
+#define PROTO_ECHO_PORT_MAX 61000
+#define PROTO_ECHO_PAD 22 /* zero bytes: an echo request is never smaller than its answer */
 
 /*
  * Keepalives (DESIGN 5): the registry tells each gateway the interval to use
@@ -69,6 +87,13 @@ enum proto_nat {
 	PROTO_NAT_FRIENDLY = 1,	  /* both registries saw the same ip:port */
 	PROTO_NAT_UNFRIENDLY = 2, /* they saw different ones */
 	PROTO_NAT_MANUAL = 3,	  /* manual port forwarding configured */
+};
+
+/* A gateway's high-port echo result for one uplink (KEEPALIVE). */
+enum proto_echo_result {
+	PROTO_ECHO_UNKNOWN = 0, /* not tested (no echo port, or no answer yet) */
+	PROTO_ECHO_OK = 1,	/* the registry's high port answered */
+	PROTO_ECHO_BLOCKED = 2, /* it never did, while its main port does */
 };
 
 enum proto_role {
@@ -208,6 +233,7 @@ struct proto_reg_resp {
 	uint8_t uplink;	       /* echo of the request */
 	uint8_t role;	       /* the gateway's own role */
 	uint16_t page, page_count;
+	uint16_t echo_port;	  /* the registry's high port for ECHO, 0 = none */
 	struct endpoint observed; /* the request's source ip:port as seen here */
 	/* Records: */
 	uint8_t has_self; /* page 0 and register-only answers carry SELF */
@@ -232,6 +258,7 @@ struct proto_path {
 struct proto_keepalive {
 	uint8_t uplink;
 	uint8_t nat;
+	uint8_t echo; /* enum proto_echo_result of this uplink */
 	uint64_t version;
 	struct endpoint local;
 	uint8_t n_paths;
@@ -251,17 +278,34 @@ struct proto_push {
 	uint8_t reason; /* PROTO_PUSH_* */
 };
 
+/* ECHO to the registry's high port; the answer says where it came from. */
+struct proto_echo {
+	uint8_t uplink;
+	uint32_t seq; /* echoed, so the answer matches the request */
+};
+
+struct proto_echo_reply {
+	uint32_t registry_id;
+	uint8_t uplink;
+	uint32_t seq;
+	struct endpoint observed; /* the request's source ip:port, as seen on the high port */
+};
+
 /* Encoders return the body length, -EMSGSIZE if it does not fit in cap. */
 ssize_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m);
 ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m);
 ssize_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_keepalive_ack *m);
 ssize_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m);
+ssize_t proto_enc_echo(uint8_t *buf, size_t cap, const struct proto_echo *m);
+ssize_t proto_enc_echo_reply(uint8_t *buf, size_t cap, const struct proto_echo_reply *m);
 
 /* Decoders return 0, or -EBADMSG for anything malformed. */
 int proto_dec_reg_req(const uint8_t *buf, size_t len, struct proto_reg_req *m);
 int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *m);
 int proto_dec_keepalive_ack(const uint8_t *buf, size_t len, struct proto_keepalive_ack *m);
 int proto_dec_push(const uint8_t *buf, size_t len, struct proto_push *m);
+int proto_dec_echo(const uint8_t *buf, size_t len, struct proto_echo *m);
+int proto_dec_echo_reply(const uint8_t *buf, size_t len, struct proto_echo_reply *m);
 int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m);
 
 /*
@@ -327,6 +371,8 @@ void proto_page_fill(const struct proto_page_item *items, uint32_t n, struct pro
 
 const char *proto_type_name(uint8_t type);
 const char *proto_nat_name(uint8_t nat);
+/* "unknown", "ok", "blocked" */
+const char *proto_echo_name(uint8_t echo);
 /*
  * NAT classification of one uplink from what the two registries observed
  * (NULL or family AF_UNSPEC: not observed).

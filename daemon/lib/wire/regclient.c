@@ -128,12 +128,82 @@ static void send_register(struct regclient *rc, unsigned int ul, unsigned int re
 		send_sealed(rc, ul, reg, PROTO_T_REG_REQ, body, (size_t)n, send, ctx);
 }
 
+uint8_t regclient_echo(const struct regclient *rc, unsigned int ul)
+{
+	uint8_t res = PROTO_ECHO_UNKNOWN;
+
+	for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
+		if (rc->link[ul][r].echo == PROTO_ECHO_OK)
+			return PROTO_ECHO_OK;
+		if (rc->link[ul][r].echo == PROTO_ECHO_BLOCKED)
+			res = PROTO_ECHO_BLOCKED;
+	}
+	return res;
+}
+
+uint16_t regclient_echo_port(const struct regclient *rc, unsigned int reg)
+{
+	for (unsigned int u = 0; reg < rc->cfg.n_registries && u < rc->cfg.n_uplinks; u++)
+		if (rc->link[u][reg].echo_port)
+			return rc->link[u][reg].echo_port;
+	return 0;
+}
+
+/*
+ * The high-port echo of one link: a request every retry_ms, up to
+ * REGCLIENT_ECHO_TRIES, while the link is registered (its main port
+ * answers); an answer makes it ok, none blocked. Returns EV_ECHO if the
+ * uplink's result changed.
+ */
+static int echo_tick(struct regclient *rc, unsigned int ul, unsigned int reg, uint64_t now_ms,
+		     void *ctx)
+{
+	struct regclient_link *l = &rc->link[ul][reg];
+	struct proto_echo m = { .uplink = (uint8_t)ul };
+	uint8_t body[64], msg[PROTO_MAX_MSG], before;
+	struct seal_hdr h;
+	ssize_t n;
+
+	if (!rc->cfg.send_port || !l->echo_port || !l->connected || now_ms < l->echo_next_ms)
+		return 0;
+	if (l->echo_tries == REGCLIENT_ECHO_TRIES) {
+		/* No answer from the high port while the main port answers. */
+		before = regclient_echo(rc, ul);
+		l->echo = PROTO_ECHO_BLOCKED;
+		l->echo_tries = 0;
+		l->echo_next_ms = now_ms + (uint64_t)REGCLIENT_ECHO_EVERY * rc->keepalive_ms;
+		return regclient_echo(rc, ul) != before ? REGCLIENT_EV_ECHO : 0;
+	}
+	if (!l->echo_tries)
+		l->echo_seq = randombytes_random();
+	m.seq = l->echo_seq;
+	n = proto_enc_echo(body, sizeof(body), &m);
+	maybe_new_life(rc);
+	h = (struct seal_hdr){ .type = PROTO_T_ECHO,
+			       .to = rc->cfg.registry_id[reg],
+			       .sender_id = rc->cfg.sender_id,
+			       .sender_pk = rc->cfg.pk,
+			       .counter = seal_next_counter(&rc->ctr) };
+	if (n > 0) {
+		n = seal_msg_hdr(msg, sizeof(msg), &h, &rc->key, body, (size_t)n);
+		if (n > 0) {
+			rc->stats.tx++;
+			rc->stats.echoes++;
+			rc->cfg.send_port(ctx, ul, reg, l->echo_port, msg, (size_t)n);
+		}
+	}
+	l->echo_tries++;
+	l->echo_next_ms = now_ms + rc->cfg.retry_ms;
+	return 0;
+}
+
 static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int reg,
 			   regclient_send_fn send, void *ctx)
 {
 	struct proto_keepalive m = {
 		.uplink = (uint8_t)ul,
 		.nat = regclient_nat(rc, ul),
+		.echo = regclient_echo(rc, ul),
 		.version = rc->version,
 		.local = rc->cfg.local[ul],
 	};
@@ -162,9 +232,10 @@ static void fetch_start(struct regclient *rc, unsigned int ul, unsigned int reg,
 	list_clear(&rc->staging);
 }
 
-void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx)
+int regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx)
 {
 	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
+	int ev = 0;
 
 	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
 		for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
@@ -176,6 +247,7 @@ void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn sen
 				l->state = REGCLIENT_REGISTERING;
 				l->next_tx_ms = now_ms;
 			}
+			ev |= echo_tick(rc, u, r, now_ms, ctx);
 			if (now_ms < l->next_tx_ms)
 				continue;
 			if (l->state == REGCLIENT_REGISTERING) {
@@ -203,6 +275,7 @@ void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn sen
 		send_register(rc, rc->fetch_ul, rc->fetch_reg, rc->fetch_page, send, ctx);
 		rc->fetch_next_ms = now_ms + rc->cfg.retry_ms;
 	}
+	return ev;
 }
 
 uint64_t regclient_next_ms(const struct regclient *rc)
@@ -216,6 +289,9 @@ uint64_t regclient_next_ms(const struct regclient *rc)
 
 			if (l->next_tx_ms < next)
 				next = l->next_tx_ms;
+			if (rc->cfg.send_port && l->echo_port && l->connected &&
+			    l->echo_next_ms < next)
+				next = l->echo_next_ms;
 			if (l->connected && l->last_rx_ms + dead + 1 < next)
 				next = l->last_rx_ms + dead + 1;
 		}
@@ -320,6 +396,18 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 	l->registry_id = m->registry_id;
 	l->observed = m->observed;
 	rc->keepalive_ms = m->keepalive_ms; /* the registry sets the pace */
+	/* (Re)registered, or the registry's echo port changed: test it again. */
+	if (ev || m->echo_port != l->echo_port) {
+		uint8_t before = regclient_echo(rc, ul);
+
+		if (m->echo_port != l->echo_port)
+			l->echo = PROTO_ECHO_UNKNOWN;
+		l->echo_port = m->echo_port;
+		l->echo_tries = 0;
+		l->echo_next_ms = now_ms;
+		if (regclient_echo(rc, ul) != before)
+			ev |= REGCLIENT_EV_ECHO;
+	}
 	if (ev)
 		l->next_tx_ms = now_ms + rc->keepalive_ms;
 	rc->role = m->role;
@@ -468,13 +556,32 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 			fetch_start(rc, ul, reg, now_ms);
 		break;
 	}
+	case PROTO_T_ECHO_REPLY: {
+		struct proto_echo_reply m;
+		struct regclient_link *l = &rc->link[ul][reg];
+		uint8_t before = regclient_echo(rc, ul);
+
+		if (proto_dec_echo_reply(body, (size_t)n, &m) || m.uplink != ul)
+			goto malformed;
+		if (!l->echo_tries || m.seq != l->echo_seq) {
+			rc->stats.rx_unexpected++;
+			return -EPROTO; /* no test running, or an old one's answer */
+		}
+		l->echo = PROTO_ECHO_OK;
+		l->echo_tries = 0;
+		l->echo_observed = m.observed;
+		l->echo_next_ms = now_ms + (uint64_t)REGCLIENT_ECHO_EVERY * rc->keepalive_ms;
+		if (regclient_echo(rc, ul) != before)
+			ev = REGCLIENT_EV_ECHO;
+		break;
+	}
 	default:
 		rc->stats.rx_unexpected++;
 		return -EPROTO;
 	}
 	rc->stats.rx_ok++;
 	if (send)
-		regclient_tick(rc, now_ms, send, ctx);
+		ev |= regclient_tick(rc, now_ms, send, ctx);
 	return ev;
 malformed:
 	rc->stats.rx_malformed++;

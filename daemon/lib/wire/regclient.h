@@ -34,6 +34,13 @@
 #define REGCLIENT_DEFAULT_PURGE_MS (3ull * 3600 * 1000)
 #define REGCLIENT_DEFAULT_SKEW_S 600
 
+/* Send callback: transmit msg[len] on uplink ul to registry reg. */
+typedef void (*regclient_send_fn)(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg,
+				  size_t len);
+/* The same to another port of registry reg's address (the high-port echo). */
+typedef void (*regclient_send_port_fn)(void *ctx, unsigned int ul, unsigned int reg, uint16_t port,
+				       const uint8_t *msg, size_t len);
+
 struct regclient_cfg {
 	uint8_t sk[32], pk[32];	   /* the gateway's static key pair */
 	uint8_t registry_pk[32];   /* both registries share one key */
@@ -55,6 +62,13 @@ struct regclient_cfg {
 	 * are their wall clock, replay.h); 0 = REGCLIENT_DEFAULT_SKEW_S.
 	 */
 	uint32_t max_clock_skew_s;
+	/*
+	 * High-port echo (optional): sends to a registry's echo port, with the
+	 * ctx given to tick/input. NULL: no echo test, the result stays
+	 * unknown. Its answers come from that port: pass them to
+	 * regclient_input() as the registry's (regclient_echo_port()).
+	 */
+	regclient_send_port_fn send_port;
 };
 
 enum regclient_link_state {
@@ -68,7 +82,18 @@ struct regclient_link {
 	uint32_t registry_id;
 	struct endpoint observed; /* our public ip:port as this registry sees it */
 	uint64_t next_tx_ms, last_rx_ms;
+	/* High-port echo toward this registry (its echo_port, 0 = none). */
+	uint16_t echo_port;
+	uint8_t echo;	    /* enum proto_echo_result of the last test */
+	uint8_t echo_tries; /* requests of the running test, 0 = none running */
+	uint32_t echo_seq;
+	uint64_t echo_next_ms;
+	struct endpoint echo_observed; /* our mapping toward the high port */
 };
+
+#define REGCLIENT_ECHO_TRIES 3 /* unanswered requests before "blocked" */
+/* A new test this often (keepalive intervals), and on every (re)registration. */
+#define REGCLIENT_ECHO_EVERY 6
 
 struct regclient_peer {
 	struct proto_peer info; /* subnet_first/n_subnets unused */
@@ -87,11 +112,12 @@ struct regclient_peerlist {
 #define REGCLIENT_EV_PEERS 0x02	     /* a new complete peer list is in place */
 #define REGCLIENT_EV_PUSH 0x04	     /* a push arrived */
 #define REGCLIENT_EV_SELF 0x08	     /* our own settings (regclient_self()) are new or changed */
+#define REGCLIENT_EV_ECHO 0x10	     /* an uplink's high-port echo result changed */
 
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
 	uint64_t rx_ok, rx_short, rx_auth, rx_misdirected, rx_replay, rx_malformed, rx_unexpected;
-	uint64_t tx, pushes;
+	uint64_t tx, pushes, echoes;
 	uint64_t new_lives; /* our clock went back: new sender id (replay.h) */
 };
 
@@ -125,16 +151,15 @@ struct regclient {
 	struct regclient_stats stats;
 };
 
-/* Send callback: transmit msg[len] on uplink ul to registry reg. */
-typedef void (*regclient_send_fn)(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg,
-				  size_t len);
-
 /* 0, or -EINVAL for a bad configuration or an unusable registry key. */
 int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms);
 void regclient_free(struct regclient *rc);
 
-/* Sends whatever is due at now_ms. */
-void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx);
+/*
+ * Sends whatever is due at now_ms. Returns REGCLIENT_EV_* bits of what
+ * changed meanwhile (REGCLIENT_EV_ECHO: a test ended without an answer).
+ */
+int regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx);
 /* When regclient_tick() wants to run next. */
 uint64_t regclient_next_ms(const struct regclient *rc);
 
@@ -153,6 +178,14 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 
 /* NAT type of an uplink from the two registries' observations. */
 uint8_t regclient_nat(const struct regclient *rc, unsigned int ul);
+/*
+ * High-port echo result of an uplink (enum proto_echo_result): ok if a
+ * registry's echo port answered, blocked if a test toward one got no answer
+ * while its main port does, else unknown. Reported in the keepalives.
+ */
+uint8_t regclient_echo(const struct regclient *rc, unsigned int ul);
+/* Registry reg's echo port as it announced it, 0 = none (yet). */
+uint16_t regclient_echo_port(const struct regclient *rc, unsigned int reg);
 /* Whether registry reg answered within the last PROTO_MISSED_KEEPALIVES intervals. */
 int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t now_ms);
 /* Removes peers not confirmed for purge_ms; returns how many. */
