@@ -12,6 +12,7 @@
 #include "registry.h"
 
 _Static_assert(ORGCONF_MAX_NAME == PROTO_NAME_MAX, "config and wire name limits differ");
+_Static_assert(TOPOLOGY_METRIC_RELAY == PROTO_METRIC_RELAY, "relay metrics differ");
 
 static void view_slot_free(struct view_cache *v)
 {
