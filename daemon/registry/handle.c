@@ -252,6 +252,78 @@ static void note_paths(struct registry *r, struct gwtable_entry *g, const struct
 	}
 }
 
+static uint32_t secs_since(uint64_t now_ms, uint64_t then_ms)
+{
+	uint64_t s = now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
+
+	return s >= PROTO_DIAG_NONE ? PROTO_DIAG_NONE - 1 : (uint32_t)s;
+}
+
+/*
+ * What gateway @peer reports, for gateway @asker (DIAG_REQ): its registry
+ * connectivity, NAT and high-port echo per uplink, and its paths toward the
+ * asker. Only about a peer of the asker: the same as the peer list tells.
+ */
+static void diag_of(struct registry *r, const struct gwtable_entry *asker, const uint8_t pk[32],
+		    uint64_t now_ms, struct proto_diag_resp *a)
+{
+	const struct gwtable_entry *p = gwtable_lookup(r, pk);
+	uint32_t ai = gwtable_index(r, asker), pi;
+	uint64_t last = 0;
+
+	memcpy(a->peer_pk, pk, 32);
+	a->status = PROTO_DIAG_NOT_PEER;
+	a->last_seen_s = PROTO_DIAG_NONE;
+	if (!p)
+		return;
+	pi = gwtable_index(r, p);
+	if (!topology_are_peers(r->topo, ai, pi))
+		return;
+	a->status = PROTO_DIAG_NEVER;
+	if (!p->registered)
+		return;
+	a->status = PROTO_DIAG_OK;
+	a->connected = (uint8_t)gwtable_connected(r, p, now_ms);
+	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
+		const struct gwtable_uplink *gu = &p->ul[u];
+		struct proto_diag_uplink *d;
+
+		if (!gu->last_ms || gu->pub.addr.family == AF_UNSPEC)
+			continue;
+		d = &a->uplinks[a->n_uplinks++];
+		d->uplink = (uint8_t)u;
+		/* Manual port forwarding is a config fact, whatever was measured. */
+		d->nat = r->cfg->networks[pi].nat_manual ? PROTO_NAT_MANUAL : gu->nat;
+		d->echo = gu->echo;
+		d->connected = (uint8_t)gwtable_uplink_connected(r, gu, now_ms);
+		d->last_seen_s = secs_since(now_ms, gu->last_ms);
+		d->pub = gu->pub;
+		if (gu->last_ms > last)
+			last = gu->last_ms;
+	}
+	if (!a->n_uplinks) {
+		a->status = PROTO_DIAG_NEVER;
+		a->connected = 0;
+		return;
+	}
+	a->last_seen_s = secs_since(now_ms, last);
+	for (uint32_t k = 0; p->paths && k < p->paths->n && a->n_paths < PROTO_DIAG_MAX_PATHS;
+	     k++) {
+		const struct gwtable_path *e = &p->paths->v[k];
+		struct proto_diag_path *d;
+
+		if (e->peer != ai)
+			continue;
+		d = &a->paths[a->n_paths++];
+		d->local_uplink = e->lu;
+		d->remote_uplink = e->ru;
+		d->up = e->up;
+		d->rtt_us = e->rtt_us;
+		d->loss = e->loss;
+		d->age_s = secs_since(now_ms, e->at_ms);
+	}
+}
+
 /*
  * First pass over a receive batch: find each sender's entry and start
  * loading it into the cache, so the misses of a whole batch overlap instead
@@ -288,7 +360,8 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 	}
 	/* The echo port answers ECHO only, and only it does. */
 	if (rx->echo ? h.type != PROTO_T_ECHO :
-		       h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE) {
+		       h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE &&
+			       h.type != PROTO_T_DIAG_REQ) {
 		r->st.drop_type++;
 		return 0;
 	}
@@ -337,7 +410,24 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 	}
 	replay_state_update(&g->rs, h.sender_id, h.counter);
 
-	if (h.type == PROTO_T_ECHO) {
+	if (h.type == PROTO_T_DIAG_REQ) {
+		struct proto_diag_req m;
+		struct proto_diag_resp a;
+
+		if (proto_dec_diag_req(body, (size_t)n, &m)) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		r->st.diags++;
+		memset(&a, 0, sizeof(a));
+		a.registry_id = r->id;
+		a.seq = m.seq;
+		diag_of(r, g, m.peer_pk, now_ms, &a);
+		n = proto_enc_diag_resp(body, sizeof(body), &a);
+		if (n < 0)
+			return 0;
+		return handle_seal(r, g, PROTO_T_DIAG_RESP, body, (size_t)n, out, cap);
+	} else if (h.type == PROTO_T_ECHO) {
 		struct proto_echo m;
 		struct proto_echo_reply a;
 

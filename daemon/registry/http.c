@@ -402,6 +402,7 @@ static json_object *stats(struct registry *r, uint64_t now)
 	N(o, "pages", s->pages);
 	N(o, "pushes", s->pushes);
 	N(o, "echoes", s->echoes);
+	N(o, "diags", s->diags);
 	N(o, "echo_port", r->echo_port);
 	N(o, "push_pending", r->push_pending + r->peers_pending);
 	N(o, "reloads", s->reloads);

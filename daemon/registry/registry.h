@@ -95,7 +95,7 @@ struct registry_stats {
 	uint64_t rx, tx, tx_fail;
 	uint64_t drop_short, drop_type, drop_misdirected, drop_unknown_key, drop_no_key,
 		drop_replay, drop_stale, drop_auth, drop_malformed;
-	uint64_t registers, keepalives, pages, pushes, echoes;
+	uint64_t registers, keepalives, pages, pushes, echoes, diags;
 	uint64_t reloads, reload_failures;
 };
 

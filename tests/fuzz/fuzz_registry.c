@@ -5,7 +5,7 @@
  * config written at start-up: hubs A and B (B with manual NAT), spoke C.
  * The input is a sequence of datagrams separated by the bytes ff fe. The
  * first byte of each chooses the sender (gateway A, B, C or a stranger), how
- * the rest is sent (sealed as REG_REQ, KEEPALIVE or ECHO body with a fresh or
+ * the rest is sent (sealed as REG_REQ, KEEPALIVE, ECHO or DIAG_REQ body with a fresh or
  * a replayed counter, to this registry or the other, or raw), the socket
  * (main or high-port echo) and the source port. Every answer the registry
  * gives must open with the gateway's key and decode: the registry never
@@ -128,6 +128,11 @@ static void check_reply(int who, const uint8_t *msg, size_t len)
 
 		if (proto_dec_echo_reply(body, (size_t)n, &er))
 			abort();
+	} else if (h.type == PROTO_T_DIAG_RESP) {
+		struct proto_diag_resp dr;
+
+		if (proto_dec_diag_resp(body, (size_t)n, &dr))
+			abort();
 	} else {
 		abort();
 	}
@@ -170,6 +175,8 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 			type = (uint8_t)(PROTO_T_REG_RESP + (how & 1)); /* wrong direction */
 		if ((p[-1] >> 5) >= 5)
 			type = PROTO_T_ECHO;
+		else if ((p[-1] >> 5) == 4)
+			type = PROTO_T_DIAG_REQ;
 		h.type = type;
 		if ((p[-1] >> 5) == 7)
 			h.to = 2; /* for the other registry */

@@ -31,6 +31,7 @@ struct sim {
 	unsigned int n_reg;
 	uint8_t registry_pk[32];
 	const char *record; /* write the first datagram to registry 1 here (replay tests) */
+	int diag;	    /* at the end, every gateway asks about each of its peers */
 	int recorded;
 };
 

@@ -9,7 +9,7 @@
  *   avpn-gwsim pubkey KEYFILE                   public key of a private key file
  *   avpn-gwsim register -r ADDR:PORT [-r ADDR:PORT] -k REGISTRY_PUBKEY
  *              (--gw NAME=KEYFILE[,unfriendly][,silent][,echo-blocked])... | --seed S --count N
- *              [--timeout S] [--run S] [--wait-push S] [--quiet] [--record FILE]
+ *              [--timeout S] [--run S] [--wait-push S] [--quiet] [--record FILE] [--diag]
  *   avpn-gwsim load -r ADDR:PORT [-r ADDR:PORT] -k REGISTRY_PUBKEY --count N
  *              (--seed S | --keys FILE) [--duration S] [--window N]
  *              [--label L1,L2] [--register-timeout S]
@@ -33,7 +33,7 @@ static void usage(void)
 		"       avpn-gwsim register -r ADDR:PORT [-r ADDR:PORT] -k REGPUB\n"
 		"                  (--gw NAME=KEYFILE[,unfriendly][,silent][,echo-blocked])... | --seed S --count N\n"
 		"                  [--timeout S] [--run S] [--wait-push S] [--quiet]\n"
-		"                  [--record FILE]\n"
+		"                  [--record FILE] [--diag]\n"
 		"       avpn-gwsim load -r ADDR:PORT [-r ADDR:PORT] -k REGPUB --count N\n"
 		"                  (--seed S | --keys FILE) [--duration S] [--window N]\n"
 		"                  [--label L1,L2] [--register-timeout S]\n");
@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 		{ "keys", required_argument, NULL, 'K' },
 		{ "register-timeout", required_argument, NULL, 'T' },
 		{ "record", required_argument, NULL, 'E' },
+		{ "diag", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
@@ -196,6 +197,9 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			s.record = optarg;
+			break;
+		case 'D':
+			s.diag = 1;
 			break;
 		default:
 			usage();

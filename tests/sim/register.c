@@ -271,6 +271,67 @@ static void tick_all(struct sim *s)
 	}
 }
 
+static const char *diag_status(uint8_t st)
+{
+	return st == PROTO_DIAG_OK ? "ok" : st == PROTO_DIAG_NEVER ? "never" : "not-peer";
+}
+
+/*
+ * --diag: every gateway asks the registries about each of its peers (DIAG)
+ * and prints each answer: one line per (gateway, peer, registry).
+ */
+static void diag_all(struct sim *s, int ep)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct sim_gw *g = &s->gw[i];
+		struct send_ctx c = { s, g };
+
+		if (g->silent > 1)
+			continue;
+		for (uint32_t k = 0; k < g->rc.peers.n; k++) {
+			const struct regclient_peer *p = &g->rc.peers.v[k];
+			uint64_t end = clock_mono_ms() + 2000;
+			int asked =
+				regclient_diag(&g->rc, clock_mono_ms(), p->info.pk, do_send, &c);
+
+			while (asked > 0 && clock_mono_ms() < end) {
+				unsigned int got = 0;
+
+				for (unsigned int r = 0; r < s->n_reg; r++)
+					got += regclient_diag_answer(&g->rc, r, NULL) != NULL;
+				if (got == (unsigned int)asked)
+					break;
+				rx_all(s, ep, 10);
+			}
+			for (unsigned int r = 0; r < s->n_reg; r++) {
+				const struct proto_diag_resp *a =
+					regclient_diag_answer(&g->rc, r, NULL);
+
+				if (!a)
+					continue;
+				printf("diag\t%s\t%s\treg=%u\tstatus=%s\tconnected=%u\tuplinks=",
+				       g->name, p->info.name, r + 1, diag_status(a->status),
+				       a->connected);
+				for (unsigned int u = 0; u < a->n_uplinks; u++)
+					printf("%swan%u:%s:%s:%u", u ? "," : "",
+					       a->uplinks[u].uplink + 1,
+					       proto_nat_name(a->uplinks[u].nat),
+					       proto_echo_name(a->uplinks[u].echo),
+					       a->uplinks[u].connected);
+				printf("\tpaths=");
+				for (unsigned int u = 0; u < a->n_paths; u++)
+					printf("%swan%u-wan%u:%s:%u:%u", u ? "," : "",
+					       a->paths[u].local_uplink + 1,
+					       a->paths[u].remote_uplink + 1,
+					       a->paths[u].up ? "up" : "down", a->paths[u].rtt_us,
+					       a->paths[u].loss);
+				printf("\n");
+			}
+		}
+	}
+	fflush(stdout);
+}
+
 int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait_s, int print)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 1;
@@ -360,6 +421,8 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		fflush(stdout);
 	}
 	rc = 0;
+	if (s->diag)
+		diag_all(s, ep);
 	if (push_wait_s > 0) {
 		for (uint32_t i = 0; i < s->n; i++) {
 			struct sim_gw *g = &s->gw[i];

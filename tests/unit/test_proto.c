@@ -180,6 +180,88 @@ START_TEST(echo_roundtrip)
 }
 END_TEST
 
+/* DIAG_REQ and DIAG_RESP, and every rule of the answer. */
+START_TEST(diag_roundtrip)
+{
+	struct proto_diag_req q = { .seq = 42 }, dq;
+	struct proto_diag_resp a, d, bad;
+	uint8_t buf[PROTO_MAX_BODY];
+	size_t n;
+
+	memset(q.peer_pk, 0x5a, 32);
+	n = (size_t)proto_enc_diag_req(buf, sizeof(buf), &q);
+	ck_assert_uint_eq(n, 36);
+	ck_assert_int_eq(proto_dec_diag_req(buf, n, &dq), 0);
+	ck_assert_uint_eq(dq.seq, 42);
+	ck_assert_mem_eq(dq.peer_pk, q.peer_pk, 32);
+	CHECK_TRUNCATIONS(proto_dec_diag_req, buf, n, struct proto_diag_req);
+
+	memset(&a, 0, sizeof(a));
+	a.registry_id = 2;
+	a.seq = 42;
+	memset(a.peer_pk, 0x5a, 32);
+	a.status = PROTO_DIAG_OK;
+	a.connected = 1;
+	a.last_seen_s = 3;
+	a.n_uplinks = 2;
+	a.uplinks[0] =
+		(struct proto_diag_uplink){ 0, PROTO_NAT_UNFRIENDLY,	   PROTO_ECHO_BLOCKED, 1,
+					    3, ep4(198, 51, 100, 7, 40123) };
+	a.uplinks[1] =
+		(struct proto_diag_uplink){ 1,	 PROTO_NAT_FRIENDLY,	     PROTO_ECHO_OK, 0,
+					    700, ep4(198, 51, 100, 8, 40124) };
+	a.n_paths = 2;
+	a.paths[0] = (struct proto_diag_path){ 0, 1, 0, 0, 10000, 4 };
+	a.paths[1] = (struct proto_diag_path){ 1, 0, 1, 23000, 50, 9 };
+	n = (size_t)proto_enc_diag_resp(buf, sizeof(buf), &a);
+	ck_assert_int_eq(proto_dec_diag_resp(buf, n, &d), 0);
+	ck_assert_uint_eq(d.n_uplinks, 2);
+	ck_assert_uint_eq(d.uplinks[0].echo, PROTO_ECHO_BLOCKED);
+	ck_assert_uint_eq(d.uplinks[1].last_seen_s, 700);
+	ck_assert(endpoint_equal(&d.uplinks[1].pub, &a.uplinks[1].pub));
+	ck_assert_uint_eq(d.paths[1].rtt_us, 23000);
+	ck_assert_uint_eq(d.paths[1].age_s, 9);
+	ck_assert_uint_eq(d.paths[0].loss, 10000);
+	CHECK_TRUNCATIONS(proto_dec_diag_resp, buf, n, struct proto_diag_resp);
+	/* What breaks the rules is refused on both ends. */
+#define REFUSED(change)                                                               \
+	do {                                                                          \
+		uint8_t b_[PROTO_MAX_BODY];                                           \
+		bad = a;                                                              \
+		change;                                                               \
+		ck_assert_int_eq(proto_enc_diag_resp(b_, sizeof(b_), &bad), -EINVAL); \
+	} while (0)
+	REFUSED(bad.status = 3);
+	REFUSED(bad.connected = 2);
+	REFUSED(bad.last_seen_s = PROTO_DIAG_NONE);
+	REFUSED(bad.n_uplinks = 0);
+	REFUSED(bad.n_uplinks = 3);
+	REFUSED(bad.uplinks[1].uplink = 0); /* not ascending */
+	REFUSED(bad.uplinks[0].nat = 4);
+	REFUSED(bad.uplinks[0].echo = 3);
+	REFUSED(bad.uplinks[0].pub.addr.family = AF_UNSPEC);
+	REFUSED(bad.n_paths = 5);
+	REFUSED(bad.paths[0].loss = 10001);
+	REFUSED(bad.paths[0].up = 2);
+	REFUSED(bad.paths[0].remote_uplink = 2);
+	REFUSED(bad.status = PROTO_DIAG_NEVER); /* with a report */
+#undef REFUSED
+	/* Not a peer: nothing but the status. */
+	memset(&bad, 0, sizeof(bad));
+	bad.status = PROTO_DIAG_NOT_PEER;
+	bad.last_seen_s = PROTO_DIAG_NONE;
+	n = (size_t)proto_enc_diag_resp(buf, sizeof(buf), &bad);
+	ck_assert_int_eq(proto_dec_diag_resp(buf, n, &d), 0);
+	ck_assert_uint_eq(d.status, PROTO_DIAG_NOT_PEER);
+	buf[41] = 1; /* connected */
+	ck_assert_int_eq(proto_dec_diag_resp(buf, n, &d), -EBADMSG);
+	/* The reserved byte of a path. */
+	n = (size_t)proto_enc_diag_resp(buf, sizeof(buf), &a);
+	buf[n - 14 + 3] = 1;
+	ck_assert_int_eq(proto_dec_diag_resp(buf, n, &d), -EBADMSG);
+}
+END_TEST
+
 START_TEST(ack_push_roundtrip)
 {
 	struct proto_keepalive_ack a = { 7, 0xfeedull, 1, ep4(192, 195, 83, 215, 52899) }, da;
@@ -564,6 +646,7 @@ int main(void)
 	tcase_add_test(tc, reg_req_roundtrip);
 	tcase_add_test(tc, keepalive_roundtrip);
 	tcase_add_test(tc, echo_roundtrip);
+	tcase_add_test(tc, diag_roundtrip);
 	tcase_add_test(tc, ack_push_roundtrip);
 	tcase_add_test(tc, reg_resp_roundtrip);
 	tcase_add_test(tc, self_record);

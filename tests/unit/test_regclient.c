@@ -404,6 +404,57 @@ START_TEST(regclient_echo_test)
 }
 END_TEST
 
+/*
+ * DIAG: asked over a registered link; the answer to the question is an
+ * event and kept; an answer to another question is refused.
+ */
+START_TEST(regclient_diag_question)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], body[PROTO_MAX_MSG], peer[32];
+	struct proto_diag_req q;
+	struct proto_diag_resp a;
+	const struct proto_diag_resp *got;
+	uint64_t at;
+	ssize_t bl;
+	size_t n;
+
+	memset(peer, 0x42, 32);
+	rc_setup(&rc, 1);
+	ck_assert_int_eq(regclient_diag(&rc, 0, peer, capture, NULL), -ENOTCONN);
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
+	ck_assert_int_eq(regclient_diag(&rc, 20, peer, capture, NULL), 1);
+	ck_assert_uint_eq(last_msg[0], PROTO_T_DIAG_REQ);
+	bl = seal_open(body, sizeof(body), last_msg, last_len, &reg_key);
+	ck_assert_int_eq(proto_dec_diag_req(body, (size_t)bl, &q), 0);
+	ck_assert_mem_eq(q.peer_pk, peer, 32);
+	ck_assert_ptr_null(regclient_diag_answer(&rc, 0, NULL));
+	memset(&a, 0, sizeof(a));
+	a.seq = q.seq + 1; /* another question's */
+	memcpy(a.peer_pk, peer, 32);
+	a.status = PROTO_DIAG_NEVER;
+	a.last_seen_s = PROTO_DIAG_NONE;
+	bl = proto_enc_diag_resp(body, sizeof(body), &a);
+	n = reg_seal(msg, PROTO_T_DIAG_RESP, body, (size_t)bl, 0);
+	ck_assert_int_eq(regclient_input(&rc, 30, 0, 0, msg, n, NULL, NULL), -EPROTO);
+	a.seq = q.seq;
+	bl = proto_enc_diag_resp(body, sizeof(body), &a);
+	n = reg_seal(msg, PROTO_T_DIAG_RESP, body, (size_t)bl, 0);
+	ck_assert_int_eq(regclient_input(&rc, 31, 0, 0, msg, n, NULL, NULL), REGCLIENT_EV_DIAG);
+	got = regclient_diag_answer(&rc, 0, &at);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(got->status, PROTO_DIAG_NEVER);
+	ck_assert_uint_eq(at, 31);
+	ck_assert_ptr_null(regclient_diag_answer(&rc, 1, NULL));
+	/* Answered once: the same answer again is an unexpected one. */
+	n = reg_seal(msg, PROTO_T_DIAG_RESP, body, (size_t)bl, 0);
+	ck_assert_int_eq(regclient_input(&rc, 32, 0, 0, msg, n, NULL, NULL), -EPROTO);
+	regclient_free(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regclient");
@@ -414,5 +465,6 @@ int main(void)
 	tcase_add_test(tc, regclient_clock_back);
 	tcase_add_test(tc, regclient_self_settings);
 	tcase_add_test(tc, regclient_echo_test);
+	tcase_add_test(tc, regclient_diag_question);
 	return unit_run(s, tc);
 }

@@ -402,6 +402,76 @@ START_TEST(echo_port)
 }
 END_TEST
 
+/* Gateway @i asks registry 1 (from 127.1.0.@host) about @pk; the answer. */
+static void ask(struct regclient *rc, uint8_t host, const uint8_t pk[32], struct proto_diag_resp *a)
+{
+	uint8_t reply[PROTO_MAX_MSG];
+	size_t n;
+
+	out.n = 0;
+	ck_assert_int_eq(regclient_diag(rc, 100, pk, capture, NULL), 1);
+	n = deliver(0, host, 40000, reply);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(regclient_input(rc, 101, 0, 0, reply, n, NULL, NULL), REGCLIENT_EV_DIAG);
+	*a = *regclient_diag_answer(rc, 0, NULL);
+}
+
+/*
+ * DIAG: what a peer reports, only about a peer. S (a spoke of H1 and H2)
+ * registers and reports its path to H1 as down; H1 asks about S, S about
+ * H1, H2 (never registered), a stranger, and H1 about itself.
+ */
+START_TEST(diag_answers)
+{
+	static struct regclient h1, sp;
+	static struct proto_path path;
+	struct proto_diag_resp a;
+	uint8_t stranger[32];
+
+	registry_setup(1, NULL);
+	gw_setup(&h1, 0, 1);
+	gw_setup(&sp, 2, 1);
+	ck_assert_int_ne(exchange(&h1, 7, 0, 4) & REGCLIENT_EV_PEERS, 0);
+	ck_assert_int_ne(exchange(&sp, 9, 0, 4) & REGCLIENT_EV_PEERS, 0);
+	/* S's keepalive reports its path to H1 (wan1 -> wan1) down, 100 % loss. */
+	memcpy(path.peer_pk, gw_pk[0], 32);
+	path.loss = 10000;
+	sp.paths = &path;
+	sp.n_paths = 1;
+	ck_assert_int_ge(exchange(&sp, 9, 10100, 3), 0); /* keepalive due (10 s) */
+	ck_assert_uint_gt(reg.st.keepalives, 0);
+	ask(&h1, 7, gw_pk[2], &a);
+	ck_assert_uint_eq(a.status, PROTO_DIAG_OK);
+	ck_assert_uint_eq(a.connected, 1);
+	ck_assert_uint_eq(a.n_uplinks, 1);
+	ck_assert_uint_eq(a.uplinks[0].uplink, 0);
+	ck_assert_uint_eq(a.uplinks[0].connected, 1);
+	{
+		struct endpoint want = ep4(127, 1, 0, 9, 40000);
+
+		ck_assert(endpoint_equal(&a.uplinks[0].pub, &want));
+	}
+	ck_assert_uint_eq(a.n_paths, 1);
+	ck_assert_uint_eq(a.paths[0].up, 0);
+	ck_assert_uint_eq(a.paths[0].loss, 10000);
+	/* S about H1: no path reported the other way. */
+	ask(&sp, 9, gw_pk[0], &a);
+	ck_assert_uint_eq(a.status, PROTO_DIAG_OK);
+	ck_assert_uint_eq(a.n_paths, 0);
+	ask(&sp, 9, gw_pk[1], &a);
+	ck_assert_uint_eq(a.status, PROTO_DIAG_NEVER);
+	memset(stranger, 0x33, 32);
+	ask(&sp, 9, stranger, &a);
+	ck_assert_uint_eq(a.status, PROTO_DIAG_NOT_PEER);
+	ask(&h1, 7, gw_pk[0], &a);
+	ck_assert_uint_eq(a.status, PROTO_DIAG_NOT_PEER);
+	ck_assert_uint_eq(reg.st.diags, 5);
+	regclient_free(&h1);
+	regclient_free(&sp);
+	registry_teardown();
+}
+END_TEST
+
 /*
  * Issue 9 #17: a gateway whose first contact carried a clock 5 minutes
  * ahead (within the skew window, so accepted) is not locked out once its
@@ -486,5 +556,6 @@ int main(void)
 	tcase_add_test(tc, self_settings);
 	tcase_add_test(tc, self_too_big);
 	tcase_add_test(tc, echo_port);
+	tcase_add_test(tc, diag_answers);
 	return unit_run(s, tc);
 }

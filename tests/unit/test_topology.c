@@ -641,6 +641,12 @@ START_TEST(forwarding_reaches_every_subnet)
 				ck_assert(cfg->networks[p].mode != ORGCONF_MODE_OFF);
 				ck_assert(topology_view_find_peer(views[p], (uint32_t)x));
 			}
+		/* topology_are_peers() says exactly what the views say */
+		for (x = 0; x < n; x++)
+			for (d = 0; d < n + 1; d++)
+				ck_assert_int_eq(topology_are_peers(t, (uint32_t)x, (uint32_t)d),
+						 d < n && topology_view_find_peer(
+								  views[x], (uint32_t)d) != NULL);
 		for (x = 0; x < n; x++)
 			topology_view_free(views[x]);
 		free(views);

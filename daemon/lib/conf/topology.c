@@ -151,6 +151,34 @@ size_t topology_peer_count(const struct topology *t, uint32_t net)
 	return 0;
 }
 
+bool topology_are_peers(const struct topology *t, uint32_t a, uint32_t b)
+{
+	const struct orgconf_network *na, *nb;
+
+	if (a >= t->n || b >= t->n || a == b)
+		return false;
+	na = &t->cfg->networks[a];
+	nb = &t->cfg->networks[b];
+	if (na->mode == ORGCONF_MODE_OFF || nb->mode == ORGCONF_MODE_OFF)
+		return false;
+	if (na->mode == ORGCONF_MODE_HUB && nb->mode == ORGCONF_MODE_HUB)
+		return true; /* hubs: full mesh */
+	if (na->mode == ORGCONF_MODE_SPOKE && nb->mode == ORGCONF_MODE_SPOKE)
+		return false;
+	if (na->mode == ORGCONF_MODE_HUB) {
+		const struct orgconf_network *tmp = na;
+
+		na = nb;
+		nb = tmp;
+		b = a;
+	}
+	/* na is the spoke, b the hub. */
+	for (size_t i = 0; i < na->n_hubs; i++)
+		if (na->hubs[i].net == b)
+			return true;
+	return false;
+}
+
 /* Growing output arrays while a view is built. */
 struct builder {
 	struct topology_view *v;

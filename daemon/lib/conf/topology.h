@@ -160,4 +160,7 @@ const struct topology_peer *topology_view_find_peer(const struct topology_view *
 /* Number of peers @net has, without building the view (for paging). */
 size_t topology_peer_count(const struct topology *t, uint32_t net);
 
+/* Whether networks @a and @b tunnel to each other (O(hubs of a spoke)). */
+bool topology_are_peers(const struct topology *t, uint32_t a, uint32_t b);
+
 #endif /* AVPN_CONF_TOPOLOGY_H */

@@ -255,6 +255,137 @@ int proto_dec_echo_reply(const uint8_t *buf, size_t len, struct proto_echo_reply
 	return r_done(&r);
 }
 
+ssize_t proto_enc_diag_req(uint8_t *buf, size_t cap, const struct proto_diag_req *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	wire_w32(&w, m->seq);
+	wire_wbytes(&w, m->peer_pk, 32);
+	return w_done(&w);
+}
+
+int proto_dec_diag_req(const uint8_t *buf, size_t len, struct proto_diag_req *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	m->seq = wire_r32(&r);
+	wire_rbytes(&r, m->peer_pk, 32);
+	return r_done(&r);
+}
+
+/* The rules of a DIAG_RESP, shared by encoder and decoder. */
+static bool diag_valid(const struct proto_diag_resp *m)
+{
+	if (m->status > PROTO_DIAG_NEVER || m->connected > 1 || m->n_uplinks > PROTO_MAX_UPLINKS ||
+	    m->n_paths > PROTO_DIAG_MAX_PATHS)
+		return false;
+	if (m->status != PROTO_DIAG_OK)
+		return !m->connected && m->last_seen_s == PROTO_DIAG_NONE && !m->n_uplinks &&
+		       !m->n_paths;
+	/* Registered: seen, on at least one uplink. */
+	if (m->last_seen_s == PROTO_DIAG_NONE || !m->n_uplinks)
+		return false;
+	for (unsigned int i = 0; i < m->n_uplinks; i++) {
+		const struct proto_diag_uplink *u = &m->uplinks[i];
+
+		if (u->uplink >= PROTO_MAX_UPLINKS ||
+		    (i && u->uplink <= m->uplinks[i - 1].uplink) || u->nat > PROTO_NAT_MANUAL ||
+		    u->echo > PROTO_ECHO_BLOCKED || u->connected > 1 ||
+		    u->last_seen_s == PROTO_DIAG_NONE || u->pub.addr.family == AF_UNSPEC)
+			return false;
+	}
+	for (unsigned int i = 0; i < m->n_paths; i++) {
+		const struct proto_diag_path *p = &m->paths[i];
+
+		if (p->local_uplink >= PROTO_MAX_UPLINKS || p->remote_uplink >= PROTO_MAX_UPLINKS ||
+		    p->up > 1 || p->loss > 10000)
+			return false;
+	}
+	return true;
+}
+
+ssize_t proto_enc_diag_resp(uint8_t *buf, size_t cap, const struct proto_diag_resp *m)
+{
+	struct wire_w w = { buf, 0, cap, 0 };
+
+	if (!diag_valid(m))
+		return -EINVAL;
+	wire_w32(&w, m->registry_id);
+	wire_w32(&w, m->seq);
+	wire_wbytes(&w, m->peer_pk, 32);
+	wire_w8(&w, m->status);
+	wire_w8(&w, m->connected);
+	wire_w32(&w, m->last_seen_s);
+	wire_w8(&w, m->n_uplinks);
+	for (unsigned int i = 0; i < m->n_uplinks; i++) {
+		const struct proto_diag_uplink *u = &m->uplinks[i];
+
+		wire_w8(&w, u->uplink);
+		wire_w8(&w, u->nat);
+		wire_w8(&w, u->echo);
+		wire_w8(&w, u->connected);
+		wire_w32(&w, u->last_seen_s);
+		w_ep(&w, &u->pub);
+	}
+	wire_w8(&w, m->n_paths);
+	for (unsigned int i = 0; i < m->n_paths; i++) {
+		const struct proto_diag_path *p = &m->paths[i];
+
+		wire_w8(&w, p->local_uplink);
+		wire_w8(&w, p->remote_uplink);
+		wire_w8(&w, p->up);
+		wire_w8(&w, 0);
+		wire_w32(&w, p->rtt_us);
+		wire_w16(&w, p->loss);
+		wire_w32(&w, p->age_s);
+	}
+	return w_done(&w);
+}
+
+int proto_dec_diag_resp(const uint8_t *buf, size_t len, struct proto_diag_resp *m)
+{
+	struct wire_r r = { buf, len, 0, 0 };
+
+	memset(m, 0, sizeof(*m));
+	m->registry_id = wire_r32(&r);
+	m->seq = wire_r32(&r);
+	wire_rbytes(&r, m->peer_pk, 32);
+	m->status = wire_r8(&r);
+	m->connected = wire_r8(&r);
+	m->last_seen_s = wire_r32(&r);
+	m->n_uplinks = wire_r8(&r);
+	if (r.err || m->n_uplinks > PROTO_MAX_UPLINKS)
+		return -EBADMSG;
+	for (unsigned int i = 0; i < m->n_uplinks; i++) {
+		struct proto_diag_uplink *u = &m->uplinks[i];
+
+		u->uplink = wire_r8(&r);
+		u->nat = wire_r8(&r);
+		u->echo = wire_r8(&r);
+		u->connected = wire_r8(&r);
+		u->last_seen_s = wire_r32(&r);
+		r_ep(&r, &u->pub);
+	}
+	m->n_paths = wire_r8(&r);
+	if (r.err || m->n_paths > PROTO_DIAG_MAX_PATHS)
+		return -EBADMSG;
+	for (unsigned int i = 0; i < m->n_paths; i++) {
+		struct proto_diag_path *p = &m->paths[i];
+
+		p->local_uplink = wire_r8(&r);
+		p->remote_uplink = wire_r8(&r);
+		p->up = wire_r8(&r);
+		if (wire_r8(&r))
+			return -EBADMSG; /* reserved */
+		p->rtt_us = wire_r32(&r);
+		p->loss = wire_r16(&r);
+		p->age_s = wire_r32(&r);
+	}
+	if (r.err || !diag_valid(m))
+		return -EBADMSG;
+	return r_done(&r);
+}
+
 /* ---- the SELF record ---- */
 
 static void w_prefix(struct wire_w *w, const struct prefix *p)
@@ -827,6 +958,10 @@ const char *proto_type_name(uint8_t type)
 		return "echo";
 	case PROTO_T_ECHO_REPLY:
 		return "echo-reply";
+	case PROTO_T_DIAG_REQ:
+		return "diag-request";
+	case PROTO_T_DIAG_RESP:
+		return "diag-response";
 	}
 	return "unknown";
 }

@@ -47,6 +47,8 @@ enum proto_type {
 	PROTO_T_PUSH = 20,	    /* registry -> gateway: re-register now */
 	PROTO_T_ECHO = 21,	    /* gateway -> registry's high port: am I let out? */
 	PROTO_T_ECHO_REPLY = 22,    /* registry -> gateway, from the high port */
+	PROTO_T_DIAG_REQ = 23,	    /* gateway -> registry: what does this peer report? */
+	PROTO_T_DIAG_RESP = 24,	    /* registry -> gateway */
 };
 
 /* Whether a type is one of the registry protocol's (16..31), either way. */
@@ -291,6 +293,57 @@ struct proto_echo_reply {
 	struct endpoint observed; /* the request's source ip:port, as seen on the high port */
 };
 
+/*
+ * DIAG: a gateway asks the registry what one of its peers reports (its
+ * registry connectivity, NAT and high-port echo per uplink, and the status
+ * of its paths toward the asker), so `autovpn diagnose` can tell which
+ * side blocks.
+ */
+#define PROTO_DIAG_NONE UINT32_MAX /* last_seen_s: never */
+#define PROTO_DIAG_MAX_PATHS (PROTO_MAX_UPLINKS * PROTO_MAX_UPLINKS)
+
+enum proto_diag_status {
+	PROTO_DIAG_OK = 0,	 /* the peer's report follows */
+	PROTO_DIAG_NOT_PEER = 1, /* no such gateway, or not a peer of the asker */
+	PROTO_DIAG_NEVER = 2,	 /* it never registered with this registry (since it started) */
+};
+
+struct proto_diag_req {
+	uint32_t seq; /* echoed */
+	uint8_t peer_pk[32];
+};
+
+struct proto_diag_uplink {
+	uint8_t uplink;
+	uint8_t nat;	      /* enum proto_nat */
+	uint8_t echo;	      /* enum proto_echo_result */
+	uint8_t connected;    /* heard from within PROTO_MISSED_KEEPALIVES intervals */
+	uint32_t last_seen_s; /* seconds since its last message, PROTO_DIAG_NONE never */
+	struct endpoint pub;  /* its public ip:port as the registry saw it */
+};
+
+struct proto_diag_path {
+	uint8_t local_uplink;  /* the peer's uplink */
+	uint8_t remote_uplink; /* the asker's uplink */
+	uint8_t up;
+	uint32_t rtt_us;
+	uint16_t loss;	/* in 1/10000 */
+	uint32_t age_s; /* since the peer reported it */
+};
+
+struct proto_diag_resp {
+	uint32_t registry_id;
+	uint32_t seq;
+	uint8_t peer_pk[32];
+	uint8_t status;	      /* enum proto_diag_status; not OK: nothing below */
+	uint8_t connected;    /* any uplink connected */
+	uint32_t last_seen_s; /* PROTO_DIAG_NONE: never */
+	uint8_t n_uplinks;    /* the uplinks it ever registered, ascending */
+	struct proto_diag_uplink uplinks[PROTO_MAX_UPLINKS];
+	uint8_t n_paths; /* its paths toward the asker, as it reported them */
+	struct proto_diag_path paths[PROTO_DIAG_MAX_PATHS];
+};
+
 /* Encoders return the body length, -EMSGSIZE if it does not fit in cap. */
 ssize_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *m);
 ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepalive *m);
@@ -298,6 +351,9 @@ ssize_t proto_enc_keepalive_ack(uint8_t *buf, size_t cap, const struct proto_kee
 ssize_t proto_enc_push(uint8_t *buf, size_t cap, const struct proto_push *m);
 ssize_t proto_enc_echo(uint8_t *buf, size_t cap, const struct proto_echo *m);
 ssize_t proto_enc_echo_reply(uint8_t *buf, size_t cap, const struct proto_echo_reply *m);
+ssize_t proto_enc_diag_req(uint8_t *buf, size_t cap, const struct proto_diag_req *m);
+/* -EINVAL too for an answer that breaks the rules (docs/protocol.md). */
+ssize_t proto_enc_diag_resp(uint8_t *buf, size_t cap, const struct proto_diag_resp *m);
 
 /* Decoders return 0, or -EBADMSG for anything malformed. */
 int proto_dec_reg_req(const uint8_t *buf, size_t len, struct proto_reg_req *m);
@@ -306,6 +362,8 @@ int proto_dec_keepalive_ack(const uint8_t *buf, size_t len, struct proto_keepali
 int proto_dec_push(const uint8_t *buf, size_t len, struct proto_push *m);
 int proto_dec_echo(const uint8_t *buf, size_t len, struct proto_echo *m);
 int proto_dec_echo_reply(const uint8_t *buf, size_t len, struct proto_echo_reply *m);
+int proto_dec_diag_req(const uint8_t *buf, size_t len, struct proto_diag_req *m);
+int proto_dec_diag_resp(const uint8_t *buf, size_t len, struct proto_diag_resp *m);
 int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m);
 
 /*

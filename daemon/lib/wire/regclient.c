@@ -556,6 +556,23 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 			fetch_start(rc, ul, reg, now_ms);
 		break;
 	}
+	case PROTO_T_DIAG_RESP: {
+		struct regclient_diag *d = &rc->diag[reg];
+		static __thread struct proto_diag_resp m;
+
+		if (proto_dec_diag_resp(body, (size_t)n, &m))
+			goto malformed;
+		if (!d->seq || m.seq != d->seq || memcmp(m.peer_pk, d->peer_pk, 32)) {
+			rc->stats.rx_unexpected++;
+			return -EPROTO; /* not asked, or about an older question */
+		}
+		d->answer = m;
+		d->has_answer = 1;
+		d->answer_ms = now_ms;
+		d->seq = 0;
+		ev = REGCLIENT_EV_DIAG;
+		break;
+	}
 	case PROTO_T_ECHO_REPLY: {
 		struct proto_echo_reply m;
 		struct regclient_link *l = &rc->link[ul][reg];
@@ -586,6 +603,51 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 malformed:
 	rc->stats.rx_malformed++;
 	return -EBADMSG;
+}
+
+int regclient_diag(struct regclient *rc, uint64_t now_ms, const uint8_t peer_pk[32],
+		   regclient_send_fn send, void *ctx)
+{
+	int asked = 0;
+
+	for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
+		struct regclient_diag *d = &rc->diag[r];
+
+		/* The new question replaces the old one, and its answer. */
+		d->seq = 0;
+		d->has_answer = 0;
+		for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
+			struct proto_diag_req m;
+			uint8_t body[64];
+			ssize_t n;
+
+			if (!rc->link[u][r].connected)
+				continue;
+			m.seq = randombytes_random() | 1;
+			memcpy(m.peer_pk, peer_pk, 32);
+			n = proto_enc_diag_req(body, sizeof(body), &m);
+			if (n < 0)
+				return (int)n;
+			d->seq = m.seq;
+			memcpy(d->peer_pk, peer_pk, 32);
+			d->asked_ms = now_ms;
+			rc->stats.diags++;
+			send_sealed(rc, u, r, PROTO_T_DIAG_REQ, body, (size_t)n, send, ctx);
+			asked++;
+			break;
+		}
+	}
+	return asked ? asked : -ENOTCONN;
+}
+
+const struct proto_diag_resp *regclient_diag_answer(const struct regclient *rc, unsigned int reg,
+						    uint64_t *at_ms)
+{
+	if (reg >= rc->cfg.n_registries || !rc->diag[reg].has_answer)
+		return NULL;
+	if (at_ms)
+		*at_ms = rc->diag[reg].answer_ms;
+	return &rc->diag[reg].answer;
 }
 
 int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t now_ms)

@@ -113,12 +113,23 @@ struct regclient_peerlist {
 #define REGCLIENT_EV_PUSH 0x04	     /* a push arrived */
 #define REGCLIENT_EV_SELF 0x08	     /* our own settings (regclient_self()) are new or changed */
 #define REGCLIENT_EV_ECHO 0x10	     /* an uplink's high-port echo result changed */
+#define REGCLIENT_EV_DIAG 0x20	     /* a DIAG answer arrived (regclient_diag_answer()) */
 
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
 	uint64_t rx_ok, rx_short, rx_auth, rx_misdirected, rx_replay, rx_malformed, rx_unexpected;
-	uint64_t tx, pushes, echoes;
+	uint64_t tx, pushes, echoes, diags;
 	uint64_t new_lives; /* our clock went back: new sender id (replay.h) */
+};
+
+/* DIAG: the question out to one registry, and its last answer. */
+struct regclient_diag {
+	uint32_t seq;	     /* of the question out, 0 = none */
+	uint8_t peer_pk[32]; /* asked about */
+	uint64_t asked_ms;
+	uint8_t has_answer;
+	uint64_t answer_ms;
+	struct proto_diag_resp answer;
 };
 
 struct regclient {
@@ -149,6 +160,8 @@ struct regclient {
 
 	uint64_t last_push_ms, last_push_version;
 	struct regclient_stats stats;
+
+	struct regclient_diag diag[REGCLIENT_MAX_REG];
 };
 
 /* 0, or -EINVAL for a bad configuration or an unusable registry key. */
@@ -186,6 +199,24 @@ uint8_t regclient_nat(const struct regclient *rc, unsigned int ul);
 uint8_t regclient_echo(const struct regclient *rc, unsigned int ul);
 /* Registry reg's echo port as it announced it, 0 = none (yet). */
 uint16_t regclient_echo_port(const struct regclient *rc, unsigned int reg);
+
+/*
+ * Asks every connected registry (over one of its registered links) what
+ * peer @peer_pk reports: DIAG_REQ. Returns how many registries were asked
+ * (> 0), or -ENOTCONN if none is connected. Each answer is an event
+ * REGCLIENT_EV_DIAG from regclient_input(), after which
+ * regclient_diag_answer() returns it; a newer question replaces an older
+ * one (its late answer is dropped).
+ */
+int regclient_diag(struct regclient *rc, uint64_t now_ms, const uint8_t peer_pk[32],
+		   regclient_send_fn send, void *ctx);
+/*
+ * Registry reg's answer to the latest question, with the time it came
+ * (*at_ms, may be NULL), or NULL if none came yet. status says whether the
+ * peer is known there (proto.h, struct proto_diag_resp).
+ */
+const struct proto_diag_resp *regclient_diag_answer(const struct regclient *rc, unsigned int reg,
+						    uint64_t *at_ms);
 /* Whether registry reg answered within the last PROTO_MISSED_KEEPALIVES intervals. */
 int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t now_ms);
 /* Removes peers not confirmed for purge_ms; returns how many. */
