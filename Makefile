@@ -65,7 +65,7 @@ $(B)/asan/lib$(1).a: $(2:%.c=$(B)/asan/%.o)
 -include $(2:%.c=$(B)/%.d) $(2:%.c=$(B)/asan/%.d)
 endef
 
-.PHONY: all module userspace check bench clean deps fuzz
+.PHONY: all module userspace check bench clean deps fuzz demo
 all: module userspace
 
 module:
@@ -80,6 +80,7 @@ userspace: $(BINS)
 # then prints "N passed, N failed" and fails if anything failed or a suite
 # produced no results at all.
 check:
+	@tests/deps.sh --if-missing
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-$(MAKE) -k $(CHECK_SUITES)
 	tests/summary.sh $(RESULTS) $(CHECK_SUITES)
@@ -99,6 +100,13 @@ format:
 
 deps:
 	tests/deps.sh
+
+# make demo: the reference organization end to end in the VM (tests/demo).
+.PHONY: demo
+demo:
+	@tests/deps.sh --if-missing
+	$(MAKE) -j2 all
+	tests/demo/run.sh
 
 # Installing on a gateway: the programs, and the module either for the
 # running kernel (module-install) or through DKMS for every kernel >= 6.1.

@@ -36,6 +36,20 @@ static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8
 		uplink_send(gw, ul, to, msg, (size_t)n);
 }
 
+/* Path changes are what an operator looks for first: always logged. */
+static void log_change(const struct gw_peer *p, const struct path *pa, int ch)
+{
+	char ep[ENDPOINT_STRLEN] = "-";
+
+	if (!ch)
+		return;
+	if (pa->has_remote)
+		endpoint_format(&pa->remote, ep, sizeof(ep));
+	log_msg(LOG_INFO, "%s: path %s->%s %s, remote %s (%s)", p->name,
+		gwconf_uplink_name(pa->lu), gwconf_uplink_name(pa->ru), path_state_name(pa->state),
+		ep, pa->reason);
+}
+
 static uint8_t cur_key(const struct gw_peer *p)
 {
 	return p->cur_key_id >= 0 ? (uint8_t)p->cur_key_id : PROBE_NO_KEY;
@@ -59,19 +73,18 @@ uint64_t prober_run(struct gw_peer *p, uint64_t now_ms)
 {
 	struct gw *gw = p->gw;
 	uint64_t next = UINT64_MAX, n;
-	int ch = 0;
+	int ch;
 
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
 		struct path *pa = &p->paths[k];
 
 		if (pa->lu >= gw->n_uplinks)
 			continue;
-		ch |= path_tick(pa, now_ms, gw->opts.probe_ms, send_probe, p, &n);
+		ch = path_tick(pa, now_ms, gw->opts.probe_ms, send_probe, p, &n);
+		log_change(p, pa, ch);
 		if (n < next)
 			next = n;
 	}
-	if (ch & PATH_CH_STATE)
-		log_msg(LOG_DEBUG, "%s: path state changed", p->name);
 	return next;
 }
 
@@ -115,6 +128,7 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 	}
 	if (pr.key_id != PROBE_NO_KEY)
 		keys_peer_uses(p, pr.key_id);
+	log_change(p, pa, ch);
 	if (ch) {
 		peer_update(p);
 		/* Reschedule: a new path probes at once, an up one less often. */
