@@ -69,7 +69,7 @@ n gwlon "$AVPN" show av0 2>&1 | tee -a "$DEMO"
 say ""
 say "== The organization, as the registry sees it (GET /api/v1/gateways)"
 n inet curl -s http://127.0.0.1:9390/api/v1/gateways |
-	jq -r '(.gateways // .)[] | [.name, .mode, .state, .nat,
+	jq -r '.[] | [.name, .mode, .state, .nat,
 		((.uplinks // [])[0].public // "-")] | @tsv' |
 	awk -F'\t' 'BEGIN { printf "   %-38s %-6s %-10s %-10s %s\n", "GATEWAY", "MODE", "REGISTRY", "NAT", "PUBLIC (wan1)" }
 		{ printf "   %-38s %-6s %-10s %-10s %s\n", $1, $2, $3, $4, $5 }' | tee -a "$DEMO"

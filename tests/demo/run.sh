@@ -9,7 +9,7 @@ start=$(date +%s)
 tests/vm/run.sh -t 300 tests/demo/demo.sh > build/demo-vm.log 2>&1
 rc=$?
 run=$(ls -td build/vm/run-* 2>/dev/null | head -n 1)
-out=$(ls -d "$run"/*-demo.sh/out 2>/dev/null | head -n 1)
+out=$(ls -d "$run"/*-demo/out 2>/dev/null | head -n 1)
 if [ -n "$out" ] && [ -f "$out/demo.txt" ]; then
 	cat "$out/demo.txt"
 else

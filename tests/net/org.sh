@@ -64,29 +64,29 @@ org_lan() {
 	veth "gw$s" lan "lan$s" eth0
 	case $s in
 	sj)
-		n gwsj ip addr add 10.100.0.1/16 dev lan
-		n gwsj ip addr add 192.168.100.1/24 dev lan
-		n lansj ip addr add 10.100.0.10/16 dev eth0
-		n lansj ip addr add 192.168.100.10/24 dev eth0
-		n lansj ip route add default via 10.100.0.1 ;;
+		ip -n gwsj addr add 10.100.0.1/16 dev lan
+		ip -n gwsj addr add 192.168.100.1/24 dev lan
+		ip -n lansj addr add 10.100.0.10/16 dev eth0
+		ip -n lansj addr add 192.168.100.10/24 dev eth0
+		ip -n lansj route add default via 10.100.0.1 ;;
 	sf)
-		n gwsf ip addr add 10.200.0.1/16 dev lan
-		n lansf ip addr add 10.200.0.10/16 dev eth0
-		n lansf ip route add default via 10.200.0.1 ;;
+		ip -n gwsf addr add 10.200.0.1/16 dev lan
+		ip -n lansf addr add 10.200.0.10/16 dev eth0
+		ip -n lansf route add default via 10.200.0.1 ;;
 	lon)
 		local a
 		for a in 10.0.60.1/24 10.0.20.1/24 10.50.177.1/24 10.0.30.1/24 10.0.40.1/24 \
 			10.50.176.33/29 10.50.176.129/25 10.50.179.129/25 10.50.182.1/23 \
 			198.133.219.1/24; do
-			n gwlon ip addr add "$a" dev lan
+			ip -n gwlon addr add "$a" dev lan
 		done
-		n lanlon ip addr add 10.0.60.10/24 dev eth0
-		n lanlon ip addr add 10.0.30.10/24 dev eth0
-		n lanlon ip route add default via 10.0.60.1 ;;
+		ip -n lanlon addr add 10.0.60.10/24 dev eth0
+		ip -n lanlon addr add 10.0.30.10/24 dev eth0
+		ip -n lanlon route add default via 10.0.60.1 ;;
 	par)
-		n gwpar ip addr add 10.60.0.1/24 dev lan
-		n lanpar ip addr add 10.60.0.10/24 dev eth0
-		n lanpar ip route add default via 10.60.0.1 ;;
+		ip -n gwpar addr add 10.60.0.1/24 dev lan
+		ip -n lanpar addr add 10.60.0.10/24 dev eth0
+		ip -n lanpar route add default via 10.60.0.1 ;;
 	esac
 }
 
@@ -139,11 +139,11 @@ org_topology() {
 	done
 	new_ns inet
 	org_sysctls inet
-	n inet ip link add dummy0 type dummy
-	n inet ip link set dummy0 up
-	n inet ip addr add $ORG_REG1/32 dev dummy0
-	n inet ip addr add $ORG_REG2/32 dev dummy0
-	n inet ip addr add $ORG_WWW/32 dev dummy0
+	ip -n inet link add dummy0 type dummy
+	ip -n inet link set dummy0 up
+	ip -n inet addr add $ORG_REG1/32 dev dummy0
+	ip -n inet addr add $ORG_REG2/32 dev dummy0
+	ip -n inet addr add $ORG_WWW/32 dev dummy0
 	for s in $ORG_SITES; do
 		num=${ORG_NUM[$s]}
 		new_ns "nat$s" "gw$s" "lan$s"
@@ -151,12 +151,12 @@ org_topology() {
 		org_sysctls "gw$s"
 		veth inet "to$s" "nat$s" out
 		veth "nat$s" in "gw$s" wan
-		n inet ip addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
-		n "nat$s" ip addr add "${ORG_PUB[$s]}/24" dev out
-		n "nat$s" ip route add default via "${ORG_PUB[$s]%.*}.1"
-		n "nat$s" ip addr add "172.16.$num.1/24" dev in
-		n "gw$s" ip addr add "172.16.$num.2/24" dev wan
-		n "gw$s" ip route add default via "172.16.$num.1"
+		ip -n inet addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
+		ip -n "nat$s" addr add "${ORG_PUB[$s]}/24" dev out
+		ip -n "nat$s" route add default via "${ORG_PUB[$s]%.*}.1"
+		ip -n "nat$s" addr add "172.16.$num.1/24" dev in
+		ip -n "gw$s" addr add "172.16.$num.2/24" dev wan
+		ip -n "gw$s" route add default via "172.16.$num.1"
 		org_nat "$s" "${ORG_NAT[$s]}"
 		org_lan "$s"
 	done
