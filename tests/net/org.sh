@@ -46,6 +46,7 @@ declare -A ORG_LANHOST=([sj]=10.100.0.10 [sf]=10.200.0.10 [lon]=10.0.60.10 [par]
 declare -A ORG_NAT
 ORG_REG1=192.0.2.1 ORG_REG2=192.0.2.2 ORG_WWW=198.51.100.80
 ORG_SF_FWD_PORT=51625
+# ORG_LON_SJ_FLAGS=default-route: London's full tunnel through San Jose.
 ORG_KEYS=$AVPN_TOP/examples/keys
 ORG_PIDS=()
 AVPND=$AVPN_BIN/autovpnd
@@ -62,6 +63,17 @@ org_sysctls() {
 org_lan() {
 	local s=$1
 	veth "gw$s" lan "lan$s" eth0
+	# The gateway NATs what leaves its WAN from elsewhere (its LAN, or
+	# full-tunnel traffic from other sites), as an appliance does; its own
+	# traffic (registry, tunnels) keeps its address and port.
+	n "gw$s" nft -f - <<-EOF
+	table ip gwnat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "wan" ip saddr != 172.16.${ORG_NUM[$s]}.2 masquerade
+		}
+	}
+	EOF
 	case $s in
 	sj)
 		ip -n gwsj addr add 10.100.0.1/16 dev lan
@@ -210,7 +222,7 @@ org_conf_write() {
 	[network "${ORG_NAME[lon]}"]
 	public-key = $(cat "$WORK/keys/lon.pub")
 	mode = spoke
-	hub = ${ORG_NAME[sj]}
+	hub = "${ORG_NAME[sj]}" ${ORG_LON_SJ_FLAGS:-}
 	hub = ${ORG_NAME[sf]}
 	subnet = "Management"               10.0.60.0/24      yes
 	subnet = "VOIP"                     10.0.20.0/24      yes
@@ -311,6 +323,36 @@ org_wait_tunnels() {
 		wait_until "$secs" org_peer_up "${t%-*}" "${t#*-}" || return 1
 		wait_until "$secs" org_peer_up "${t#*-}" "${t%-*}" || return 1
 	done
+}
+
+# org_stream NAME FROM-NS DST SECS: a 10 ms ICMP stream in the background
+# (its summary in $WORK/NAME.ping); org_stream_lost NAME waits for it and
+# prints how many replies were lost (each one is 10 ms without traffic).
+org_stream() {
+	bg "$2" ping -n -q -i 0.01 -W 1 -w "$4" "$3" > "$WORK/$1.ping" 2>&1
+	eval "ORG_STREAM_$1=$BG_PID"
+}
+
+org_stream_lost() {
+	local pid
+	eval "pid=\$ORG_STREAM_$1"
+	wait "$pid" 2>/dev/null
+	awk '/packets transmitted/ { print $1 - $4 }' "$WORK/$1.ping"
+}
+
+# org_kill SITE [SIGNAL]: stop autovpnd on SITE (default SIGKILL).
+org_kill() {
+	local pid
+	eval "pid=\$ORG_GW_PID_$1"
+	kill "-${2:-KILL}" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# org_route_via SITE PREFIX: the kernel peer id av0 routes PREFIX to, by
+# the daemon's decision (name of the peer, or empty).
+org_route_via() {
+	org_status "$1" | jq -r --arg p "$2" '.routes[] | select(.prefix == $p) | .via'
 }
 
 # ---- run directly: the plain topology -----------------------------------------
