@@ -23,7 +23,6 @@ check lan_reaches_internet n lanlon ping -c 3 -W 2 $ORG_WWW
 check gateway_reaches_own_lan n gwlon ping -c 1 -W 2 10.0.30.10
 # A keepalive goes out every 10 s: wait for one to be captured.
 sleep 11
-kill %- 2>/dev/null
 pkill -INT tcpdump
 sleep 1
 lon_icmp=$(tcpdump -n -r "$WORK/lon.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
