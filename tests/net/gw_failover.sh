@@ -19,7 +19,7 @@ sleep 2
 ip -n gwsj link set wan down
 via_sf() { test "$(org_route_via lon 10.60.0.0/24)" = "$SF"; }
 check moved_to_second_hub wait_until 15 via_sf
-lost=$(org_stream_lost failover)
+org_stream_lost failover; lost=$LOST
 echo "BENCH hub_failover_gap_ms $((lost * 10))"
 # With 1 s probes a dead path is noticed after 3 missed probes: < 4 s.
 check failover_gap_bounded test "$lost" -lt 400
@@ -31,7 +31,7 @@ ip -n gwsj link set wan up
 ip -n gwsj route add default via 172.16.1.1 2>/dev/null
 via_sj() { test "$(org_route_via lon 10.60.0.0/24)" = "$SJ"; }
 check back_to_first_hub wait_until 30 via_sj
-lost=$(org_stream_lost back)
+org_stream_lost back; lost=$LOST
 echo "BENCH hub_failback_lost_packets $lost"
 check failback_without_gap test "$lost" -lt 100
 finish

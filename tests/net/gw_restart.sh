@@ -16,14 +16,14 @@ before=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].lo
 org_stream dead lanlon 10.100.0.10 6
 sleep 1
 org_kill lon KILL
-lost=$(org_stream_lost dead)
+org_stream_lost dead; lost=$LOST
 echo "BENCH daemon_dead_lost_packets $lost"
 check no_loss_while_dead test "$lost" = 0
 
 org_stream restart lanlon 10.100.0.10 10
 org_gateway lon
 check daemon_back wait_until 60 org_peer_up lon sj
-lost=$(org_stream_lost restart)
+org_stream_lost restart; lost=$LOST
 echo "BENCH daemon_restart_gap_ms $((lost * 10))"
 check restart_gap_under_1s test "$lost" -lt 100
 after=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')

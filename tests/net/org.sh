@@ -291,11 +291,17 @@ org_gateway() {
 	eval "ORG_GW_PID_$s=$BG_PID"
 }
 
+# org_gateways SITE... [AUTOVPND-ARGS...]: arguments from the first one
+# starting with '-' on go to every daemon.
 org_gateways() {
-	local s
+	local s sites=()
 	load_module || return 1
-	for s in "$@"; do
-		org_gateway "$s" || return 1
+	while [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; do
+		sites+=("$1")
+		shift
+	done
+	for s in "${sites[@]}"; do
+		org_gateway "$s" "$@" || return 1
 	done
 }
 
@@ -327,7 +333,8 @@ org_wait_tunnels() {
 
 # org_stream NAME FROM-NS DST SECS: a 10 ms ICMP stream in the background
 # (its summary in $WORK/NAME.ping); org_stream_lost NAME waits for it and
-# prints how many replies were lost (each one is 10 ms without traffic).
+# sets LOST to how many replies were lost (each one is 10 ms without
+# traffic). Not in $(...): a subshell cannot wait for our child.
 org_stream() {
 	bg "$2" ping -n -q -i 0.01 -W 1 -w "$4" "$3" > "$WORK/$1.ping" 2>&1
 	eval "ORG_STREAM_$1=$BG_PID"
@@ -337,7 +344,8 @@ org_stream_lost() {
 	local pid
 	eval "pid=\$ORG_STREAM_$1"
 	wait "$pid" 2>/dev/null
-	awk '/packets transmitted/ { print $1 - $4 }' "$WORK/$1.ping"
+	LOST=$(awk '/packets transmitted/ { print $1 - $4 }' "$WORK/$1.ping")
+	[ -n "$LOST" ] || LOST=999999
 }
 
 # org_kill SITE [SIGNAL]: stop autovpnd on SITE (default SIGKILL).
