@@ -336,7 +336,8 @@ org_wait_tunnels() {
 # sets LOST to how many replies were lost (each one is 10 ms without
 # traffic). Not in $(...): a subshell cannot wait for our child.
 org_stream() {
-	bg "$2" ping -n -q -i 0.01 -W 1 -w "$4" "$3" > "$WORK/$1.ping" 2>&1
+	# -c, not -w: a deadline would count the replies still in flight as lost.
+	bg "$2" ping -n -q -i 0.01 -W 2 -c "$(($4 * 100))" "$3" > "$WORK/$1.ping" 2>&1
 	eval "ORG_STREAM_$1=$BG_PID"
 }
 
