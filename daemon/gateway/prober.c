@@ -19,6 +19,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "gateway.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
 #include "wire/probe.h"
 
 static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8_t type,
@@ -69,11 +71,38 @@ static void send_probe(void *ctx, struct path *pa, const struct endpoint *ep, ui
 	send_sealed(p->gw, p, pa->lu, PROTO_T_PROBE, ep, &pr);
 }
 
+/*
+ * Probes of an up path went unanswered: before calling it down, see whether
+ * the kernel still receives DATA on it (the peer's daemon may be dead or
+ * restarting while its kernel forwards). One PEER_GET per peer, and only
+ * then.
+ */
+static void check_data(struct gw_peer *p, uint64_t now_ms)
+{
+	struct gw *gw = p->gw;
+	struct avpnl_peer kp;
+	bool want = false;
+
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++)
+		want |= path_wants_data(&p->paths[k], now_ms, gw->opts.probe_ms);
+	if (!want || !p->in_kernel)
+		return;
+	memset(&kp, 0, sizeof(kp));
+	if (avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp))
+		return;
+	for (size_t i = 0; i < kp.n_paths; i++)
+		if (kp.paths[i].id < GW_MAX_PATHS)
+			path_saw_data(&p->paths[kp.paths[i].id], kp.paths[i].rx_packets, now_ms);
+	avpnl_peer_clear(&kp);
+}
+
 uint64_t prober_run(struct gw_peer *p, uint64_t now_ms)
 {
 	struct gw *gw = p->gw;
 	uint64_t next = UINT64_MAX, n;
 	int ch;
+
+	check_data(p, now_ms);
 
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
 		struct path *pa = &p->paths[k];

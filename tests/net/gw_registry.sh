@@ -40,11 +40,13 @@ gone_all() { # PREFIX
 	return 0
 }
 check voip_routed_before has_route sj 10.0.20.0/24
-t0=$(date +%s%N)
+t0=$(date +%s%3N)
 sed -i 's|^\(subnet = "VOIP" *10.0.20.0/24 *\)yes|\1no|' "$WORK/org.conf"
 if wait_until 10 gone_all 10.0.20.0/24; then
 	pass use_vpn_no_propagates
-	echo "BENCH config_edit_to_routes_ms $((($(date +%s%N) - t0) / 1000000))"
+	for s in sj sf par; do
+		echo "BENCH config_edit_to_routes_ms_$s $(org_log_delay "$s" "$t0" "VPN table")"
+	done
 else
 	fail use_vpn_no_propagates
 fi
@@ -60,11 +62,13 @@ cat >> "$WORK/org.conf" <<-EOT
 	hub = ${ORG_NAME[sj]}
 	subnet = "Berlin LAN" 10.70.0.0/24 yes
 	EOT
-t0=$(date +%s%N)
+t0=$(date +%s%3N)
 there_all() { has_route sj 10.70.0.0/24 && has_route lon 10.70.0.0/24 && has_route par 10.70.0.0/24; }
 if wait_until 10 there_all; then
 	pass new_spoke_propagates
-	echo "BENCH config_add_spoke_to_routes_ms $((($(date +%s%N) - t0) / 1000000))"
+	for s in sj lon par; do
+		echo "BENCH config_add_spoke_to_routes_ms_$s $(org_log_delay "$s" "$t0" "VPN table")"
+	done
 else
 	fail new_spoke_propagates
 fi

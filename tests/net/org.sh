@@ -349,6 +349,14 @@ org_stream_lost() {
 	[ -n "$LOST" ] || LOST=999999
 }
 
+# org_log_delay SITE T0_MS PATTERN: milliseconds from T0 (date +%s%3N) to
+# the first line of SITE's daemon log after it matching PATTERN (the log's
+# timestamps are the daemon's own, so exec delays of the poll do not count).
+org_log_delay() {
+	awk -v t0="$2" -v pat="$3" '{ split($1, a, "."); ms = a[1] * 1000 + a[2] }
+		ms >= t0 && $0 ~ pat { print ms - t0; exit }' "$AVPN_OUT/autovpnd-$1.log"
+}
+
 # org_kill SITE [SIGNAL]: stop autovpnd on SITE (default SIGKILL).
 org_kill() {
 	local pid
