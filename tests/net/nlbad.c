@@ -237,20 +237,31 @@ static void put_path(struct nl_msg *m, int id, int uplink, const char *addr, uin
 	nla_nest_end(m, n);
 }
 
-static void put_key(struct nl_msg *m, int slot, int id, int keylen)
+/* A key whose bytes are all enc (transmit) and all dec (receive). */
+static void put_key_bytes(struct nl_msg *m, int slot, int id, int keylen, unsigned char enc,
+			  unsigned char dec)
 {
 	struct nlattr *n = nla_nest_start(m, AUTOVPN_A_KEYCONF);
-	unsigned char key[64], salt[4];
+	unsigned char ekey[64], dkey[32], salt[4];
 
-	memset(key, 0x42, sizeof(key));
+	memset(ekey, enc, sizeof(ekey));
+	memset(dkey, dec, sizeof(dkey));
 	memset(salt, 0x24, sizeof(salt));
 	nla_put_u8(m, AUTOVPN_KEY_A_SLOT, slot);
 	nla_put_u8(m, AUTOVPN_KEY_A_ID, id);
-	nla_put(m, AUTOVPN_KEY_A_ENCRYPT_KEY, keylen, key);
+	nla_put(m, AUTOVPN_KEY_A_ENCRYPT_KEY, keylen, ekey);
 	nla_put(m, AUTOVPN_KEY_A_ENCRYPT_SALT, 4, salt);
-	nla_put(m, AUTOVPN_KEY_A_DECRYPT_KEY, 32, key);
+	nla_put(m, AUTOVPN_KEY_A_DECRYPT_KEY, 32, dkey);
 	nla_put(m, AUTOVPN_KEY_A_DECRYPT_SALT, 4, salt);
 	nla_nest_end(m, n);
+}
+
+/* The key of setup(): transmit and receive material differ (the kernel
+ * refuses a key whose two directions are the same material).
+ */
+static void put_key(struct nl_msg *m, int slot, int id, int keylen)
+{
+	put_key_bytes(m, slot, id, keylen, 0x42, 0x43);
 }
 
 static void put_uplink(struct nl_msg *m, int id, int fd)
@@ -502,6 +513,17 @@ static void cases(void)
 	m = dev_req(AUTOVPN_CMD_KEY_SWAP);
 	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
 	expect("swap_without_next", m, ENOENT, 0);
+
+	/* (key, nonce) uniqueness: material the device has seen is refused. */
+	m = dev_req(AUTOVPN_CMD_KEY_NEW);
+	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
+	put_key(m, AUTOVPN_KEY_SLOT_NEXT, 2, 32);
+	expect("key_material_installed_again", m, EEXIST, 0);
+
+	m = dev_req(AUTOVPN_CMD_KEY_NEW);
+	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
+	put_key_bytes(m, AUTOVPN_KEY_SLOT_NEXT, 2, 32, 0x77, 0x77);
+	expect("key_tx_material_equals_rx", m, EINVAL, 0);
 
 	m = dev_req(AUTOVPN_CMD_KEY_NEW);
 	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
