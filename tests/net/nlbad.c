@@ -22,6 +22,7 @@
 #include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -33,6 +34,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -662,6 +667,19 @@ static void cases(void)
 	put_uplink(m, 1, -1);
 	put_uplink(m, 1, -1);
 	expect("uplink_listed_twice", m, EINVAL, 0);
+
+	/* UDP_GRO would hand the module coalesced datagrams: refused. */
+	fd = udp_socket("127.0.0.1", 41006);
+	{
+		int one = 1;
+
+		if (setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)))
+			perror("nlbad: UDP_GRO");
+	}
+	m = dev_req(AUTOVPN_CMD_DEV_SET);
+	put_uplink(m, 1, fd);
+	expect("uplink_udp_gro_socket", m, EINVAL, EOPNOTSUPP, 0);
+	close(fd);
 
 	m = req(AUTOVPN_CMD_DEV_NEW, 0);
 	nla_put_string(m, AUTOVPN_A_IFNAME, "avbad0");
