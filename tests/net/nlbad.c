@@ -681,6 +681,12 @@ static void cases(void)
 	expect("uplink_udp_gro_socket", m, EINVAL, EOPNOTSUPP, 0);
 	close(fd);
 
+	/* Receivers refuse index 0, so nothing may be sent with it. */
+	m = peer_req(AUTOVPN_CMD_PEER_SET, 1, &p);
+	nla_put_u32(m, AUTOVPN_PEER_A_TX_INDEX, 0);
+	nla_nest_end(m, p);
+	expect("tx_index_zero", m, EINVAL, ERANGE, 0);
+
 	m = req(AUTOVPN_CMD_DEV_NEW, 0);
 	nla_put_string(m, AUTOVPN_A_IFNAME, "avbad0");
 	nla_put_u32(m, AUTOVPN_A_MTU, 10);
