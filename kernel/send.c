@@ -133,6 +133,45 @@ err:
 }
 #endif
 
+/*
+ * Make the encrypted packet a new packet of the uplink socket (as WireGuard
+ * does before encapsulation): nothing of the inner packet's life on this
+ * host may ride along. That is its route (udp_tunnel6_xmit_skb() would
+ * overwrite the reference without releasing it), its conntrack entry (the
+ * outer flow gets its own instead of being taken for the inner one), its
+ * mark and priority (the socket's apply, as for any packet it sends), its
+ * timestamp and extensions, and the inner header offsets. The flow hash is
+ * kept, so the outer packets of one flow stay on one queue.
+ */
+static void avpn_tx_reset(struct sk_buff *skb, const struct sock *sk)
+{
+	u32 hash = skb->hash;
+	u8 l4_hash = skb->l4_hash, sw_hash = skb->sw_hash;
+
+	skb_scrub_packet(skb, true);
+	memset(&skb->headers, 0, sizeof(skb->headers));
+	skb->hash = hash;
+	skb->l4_hash = l4_hash;
+	skb->sw_hash = sw_hash;
+	skb->mark = READ_ONCE(sk->sk_mark);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->queue_mapping = 0;
+	skb->nohdr = 0;
+	skb->peeked = 0;
+	skb->mac_len = 0;
+#ifdef CONFIG_NET_SCHED
+	skb->tc_index = 0;
+#endif
+	skb_reset_redirect(skb);
+	skb->hdr_len = skb_headroom(skb);
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_reset_transport_header(skb);
+	skb_reset_inner_headers(skb);
+	/* Any checksum state of the inner packet is meaningless now. */
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
 /* Hand an encrypted DATA packet to the path's uplink socket. Consumes skb. */
 static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct sk_buff *skb,
 			 u8 tos)
@@ -147,6 +186,9 @@ static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct s
 		kfree_skb(skb);
 		return -ENOTCONN;
 	}
+	avpn_tx_reset(skb, uplink->sock->sk);
+	/* iptunnel_xmit_stats() counts on skb->dev. */
+	skb->dev = avpn->dev;
 	if (remote->sa.sa_family == AF_INET)
 		return avpn_send4(avpn, uplink->sock->sk, path, &remote->sin, skb, tos);
 #if IS_ENABLED(CONFIG_IPV6)
@@ -173,8 +215,6 @@ void avpn_encrypt_done(struct sk_buff *skb, int err)
 		goto out;
 	}
 	len = skb->len - AUTOVPN_DATA_HDR_LEN - AUTOVPN_TAG_LEN;
-	/* Any checksum state of the inner packet is meaningless now. */
-	skb->ip_summed = CHECKSUM_NONE;
 
 	/* Also reached from an async completion: take our own RCU section. */
 	rcu_read_lock_bh();
