@@ -30,10 +30,14 @@
 #define AVPN_TX_HEADROOM \
 	ALIGN(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + AUTOVPN_DATA_HDR_LEN + NET_SKB_PAD, 4)
 
-static void avpn_tx_stats(struct avpn_peer *peer, struct avpn_path *path, unsigned int len)
+/* The inner packet's length on the device, the peer and the path alike. */
+static void avpn_tx_stats(struct avpn_dev *avpn, struct avpn_peer *peer, struct avpn_path *path,
+			  unsigned int len)
 {
 	struct avpn_peer_stats *ps = this_cpu_ptr(peer->stats);
 	struct avpn_path_stats *st;
+
+	dev_sw_netstats_tx_add(avpn->dev, 1, len);
 
 	u64_stats_update_begin(&ps->syncp);
 	u64_stats_inc(&ps->tx_packets);
@@ -124,7 +128,7 @@ static int avpn_send6(struct avpn_dev *avpn, struct sock *sk, struct avpn_path *
 		dst_cache_set_ip6(&path->dst_cache, dst, &fl.saddr);
 	}
 	skb->ignore_df = 1;
-	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, tos,
+	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, tos,
 			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
 	return 0;
 err:
@@ -187,8 +191,12 @@ static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct s
 		return -ENOTCONN;
 	}
 	avpn_tx_reset(skb, uplink->sock->sk);
-	/* iptunnel_xmit_stats() counts on skb->dev. */
-	skb->dev = avpn->dev;
+	/*
+	 * No device: iptunnel_xmit_stats() would count the outer packet from
+	 * its inner header offsets on it. avpn_encrypt_done() counts the inner
+	 * packet on av0 itself, as on the peer and path, and as receive does.
+	 */
+	skb->dev = NULL;
 	if (remote->sa.sa_family == AF_INET)
 		return avpn_send4(avpn, uplink->sock->sk, path, &remote->sin, skb, tos);
 #if IS_ENABLED(CONFIG_IPV6)
@@ -216,15 +224,18 @@ void avpn_encrypt_done(struct sk_buff *skb, int err)
 	}
 	len = skb->len - AUTOVPN_DATA_HDR_LEN - AUTOVPN_TAG_LEN;
 
-	/* Also reached from an async completion: take our own RCU section. */
+	/*
+	 * Also reached from an async completion: take our own RCU section,
+	 * which also keeps the per-cpu counters below on this CPU.
+	 */
 	rcu_read_lock_bh();
 	err = avpn_send_skb(avpn, path, skb, tos);
-	rcu_read_unlock_bh();
 	if (unlikely(err))
 		avpn_count_drop(avpn, peer,
 				err == -ENOTCONN ? AUTOVPN_DROP_NO_PATH : AUTOVPN_DROP_XMIT);
 	else
-		avpn_tx_stats(peer, path, len);
+		avpn_tx_stats(avpn, peer, path, len);
+	rcu_read_unlock_bh();
 out:
 	avpn_peer_put(peer);
 	dev_put(avpn->dev);
