@@ -27,6 +27,7 @@
 #include <linux/hashtable.h>
 #include <linux/xarray.h>
 #include <linux/refcount.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <net/dst_cache.h>
@@ -173,6 +174,30 @@ bool avpn_key_next_counter(struct avpn_key *key, u8 path_id, u64 *counter);
 /* For dumps: whole seconds since the key was installed. */
 u32 avpn_key_age_secs(const struct avpn_key *key);
 
+/* ---- key material fingerprints (keyfp.c) ---- */
+
+/* A device remembers at least the last AVPN_KEYFP_GEN AES keys it installed. */
+#define AVPN_KEYFP_GEN (1U << 18)
+
+struct avpn_keyfp_table;
+
+struct avpn_keyfp {
+	siphash_key_t secret;
+	struct avpn_keyfp_table *cur, *old; /* generations, under dev->lock */
+};
+
+void avpn_keyfp_init(struct avpn_keyfp *kf);
+void avpn_keyfp_destroy(struct avpn_keyfp *kf);
+/* The fingerprint of an AES key on this device (never 0). */
+u64 avpn_keyfp_of(const struct avpn_keyfp *kf, const u8 key[AUTOVPN_KEY_LEN]);
+bool avpn_keyfp_seen(const struct avpn_keyfp *kf, u64 fp);
+/* Room for n more fingerprints (may allocate: 0 or -ENOMEM, nothing changed). */
+int avpn_keyfp_reserve(struct avpn_keyfp *kf, unsigned int n);
+/* Record one; after avpn_keyfp_reserve(), cannot fail. */
+void avpn_keyfp_add(struct avpn_keyfp *kf, u64 fp);
+/* selftest_keyfp.c: 0 if it passes. */
+int avpn_selftest_keyfp(void);
+
 /* ---- paths ---- */
 
 struct avpn_endpoint {
@@ -305,6 +330,7 @@ struct avpn_dev {
 
 	bool active_active;
 	bool dead; /* torn down (ndo_uninit): configuration refused [K1] */
+	struct avpn_keyfp keyfp; /* every AES key ever installed here */
 	struct xarray peers_xa; /* peer id -> peer, under lock: lookup and ordered dumps [K1] */
 
 	struct gro_cells gro_cells;

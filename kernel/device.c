@@ -113,6 +113,7 @@ static const struct net_device_ops avpn_netdev_ops = {
 
 static void avpn_free_priv(struct avpn_dev *avpn)
 {
+	avpn_keyfp_destroy(&avpn->keyfp);
 	gro_cells_destroy(&avpn->gro_cells);
 	free_percpu(avpn->stats);
 	free_percpu(avpn->dev->tstats);
@@ -167,6 +168,7 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	INIT_LIST_HEAD(&avpn->list);
 	xa_init(&avpn->peers_xa);
 	avpn_trie_init(&avpn->routes);
+	avpn_keyfp_init(&avpn->keyfp);
 	avpn->active_active = true;
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
@@ -197,6 +199,7 @@ err_stats:
 err_tstats:
 	free_percpu(dev->tstats);
 err:
+	avpn_keyfp_destroy(&avpn->keyfp);
 	xa_destroy(&avpn->peers_xa);
 	mutex_destroy(&avpn->lock);
 	return ret;

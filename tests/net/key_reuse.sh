@@ -39,6 +39,12 @@ slot() {
 }
 
 modprobe -a udp_tunnel ip6_udp_tunnel
+# The fingerprint store's own self-test runs at load with selftest=1: it
+# remembers at least AVPN_KEYFP_GEN keys across its generations.
+grep -q '^autovpn ' /proc/modules && rmmod autovpn
+st0=$(dmesg | grep -c 'autovpn: keyfp selftest passed')
+check module-selftests insmod "$AVPN_KO" selftest=1
+check keyfp-selftest [ "$(dmesg | grep -c 'autovpn: keyfp selftest passed')" -gt "$st0" ]
 load_module || fatal load_module
 new_ns k
 umask 077

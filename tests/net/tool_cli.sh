@@ -73,7 +73,7 @@ n t ip addr add ::1/128 dev lo 2>/dev/null
 # ---- keys ------------------------------------------------------------------
 echo "# $(date +%T) keys"
 umask 022
-for k in k1 k2 k3 k4; do
+for k in k1 k2 k3 k4 k5 k6; do
 	"$AVPN" genkey --data >"$WORK/$k" || fatal "genkey-data"
 done
 check "genkey-data-private" [ "$(stat -c %a "$WORK/k1")" = 600 ]
@@ -231,7 +231,8 @@ check "monitor-subscribed" wait_until 10 monitor_ready "$BG_PID"
 n t ip link set av0 up
 n t ip addr add 10.1.0.1/24 dev av0
 n t ip route add 10.4.0.0/24 dev av0 2>/dev/null
-check "key-limited" av set av0 peer 1 key current id 5 tx "$WORK/k3" rx "$WORK/k4" \
+# (Fresh files: the device refuses material it has installed before.)
+check "key-limited" av set av0 peer 1 key current id 5 tx "$WORK/k5" rx "$WORK/k6" \
 	rekey-packets 3 limit-packets 5
 n t ping -c 8 -i 0.05 -W 1 10.4.0.9 >/dev/null 2>&1
 DIRTY=1

@@ -65,6 +65,23 @@
  * previous is dropped). Each (key, path) has its own send counter and its own
  * receive replay window of AUTOVPN_REPLAY_WINDOW packets.
  *
+ * Key material is spent once per device. A nonce is (salt with salt[0] ^=
+ * path id) || counter, and a new key starts every counter at 0, so the
+ * module refuses (-EEXIST, "key material already installed on this device")
+ * an AUTOVPN_CMD_KEY_NEW whose ENCRYPT_KEY or DECRYPT_KEY is an AES key it
+ * has installed on this device before: in either direction, in any slot,
+ * under any key id, for any peer, also after the key was deleted or swapped
+ * out or its peer removed. The salt does not make a key new (the same AES
+ * key with another salt is refused as well). It refuses ENCRYPT_KEY ==
+ * DECRYPT_KEY (-EINVAL): both gateways count from 0 with a key. The daemon
+ * derives fresh keys for every key it installs (each handshake) and never
+ * retries KEY_NEW with the same material; a daemon that restarts and adopts
+ * the running state keeps the installed keys and their counters. Limits of
+ * the rule: the memory belongs to the device (a new device, also one of the
+ * same name, or a reloaded module starts empty), and a device remembers at
+ * least the 262,144 AES keys it installed last (131,072 keys of two
+ * directions; keys are kept as keyed 64-bit fingerprints, 8 bytes each).
+ *
  * Key limits are enforced by the kernel, so a dead daemon fails closed: after
  * AUTOVPN_A_KEY_REKEY_PACKETS packets sent (or AUTOVPN_A_KEY_REKEY_SECS) the
  * module multicasts AUTOVPN_EVENT_KEY_REKEY once; at AUTOVPN_A_KEY_LIMIT_PACKETS
