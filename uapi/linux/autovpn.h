@@ -102,6 +102,14 @@
  * AUTOVPN_MCGRP_EVENTS with AUTOVPN_A_EVENT (enum autovpn_event),
  * AUTOVPN_A_IFINDEX, AUTOVPN_A_PEER_ID and, for key events, AUTOVPN_A_KEY_ID.
  *
+ * Permissions
+ * -----------
+ * Every request, reads and dumps included, needs CAP_NET_ADMIN in the user
+ * namespace that owns the network namespace of the requesting socket (and so
+ * of the device); so does joining AUTOVPN_MCGRP_EVENTS. Root of a container
+ * with its own user and network namespaces manages the devices of its
+ * namespace; an unprivileged user gets -EPERM.
+ *
  * Errors
  * ------
  * Every rejected request carries an extended ack message saying why, and a
