@@ -5,7 +5,7 @@
  * encap_rcv of an uplink socket -> DATA? (else leave it in the socket for
  * the daemon) -> header checks -> peer by receiver index -> key by key id ->
  * decrypt -> replay window of (key, path) -> inner IPv4/IPv6 -> inner source
- * in the peer's allowed sources -> GRO cells.
+ * in the peer's allowed sources -> ECN decapsulation -> GRO cells.
  *
  * Everything here is remote input: every check drops and counts, nothing
  * warns. The replay window is consulted only after authentication, so forged
@@ -15,6 +15,7 @@
 #include <linux/ipv6.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
+#include <net/inet_ecn.h>
 #include <net/ip_tunnels.h>
 #include <net/udp.h>
 #include "crypto.h"
@@ -133,6 +134,20 @@ static void avpn_rx_reset(struct sk_buff *skb, struct net_device *dev)
 	skb->csum_level = ~0;
 }
 
+/*
+ * RFC 6040 decapsulation: a congestion mark (CE) a WAN queue set on the
+ * outer header moves to the inner packet; an inner packet that is not
+ * ECN-capable cannot carry it and is dropped (false). After avpn_rx_reset():
+ * the network header is the inner one.
+ */
+static bool avpn_rx_ecn(struct sk_buff *skb, u8 outer)
+{
+	u8 inner = skb->protocol == htons(ETH_P_IP) ? ipv4_get_dsfield(ip_hdr(skb)) :
+						      ipv6_get_dsfield(ipv6_hdr(skb));
+
+	return INET_ECN_decapsulate(skb, outer, inner) != 2;
+}
+
 void avpn_decrypt_done(struct sk_buff *skb, int err)
 {
 	struct avpn_skb_cb *cb = avpn_cb(skb);
@@ -182,6 +197,10 @@ void avpn_decrypt_done(struct sk_buff *skb, int err)
 
 	len = skb->len;
 	avpn_rx_reset(skb, avpn->dev);
+	if (unlikely(!avpn_rx_ecn(skb, cb->tos))) {
+		reason = AUTOVPN_DROP_INNER;
+		goto drop;
+	}
 	avpn_rx_stats(peer, path, len);
 	dev_sw_netstats_rx_add(avpn->dev, len);
 	gro_cells_receive(&avpn->gro_cells, skb);
@@ -251,6 +270,9 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	cb->key = key;
 	cb->counter = be64_to_cpu(hdr.counter);
 	cb->path_id = hdr.path_id;
+	/* The outer header's ECN field, for decapsulation (RFC 6040). */
+	cb->tos = ip_hdr(skb)->version == 4 ? ipv4_get_dsfield(ip_hdr(skb)) :
+					      ipv6_get_dsfield(ipv6_hdr(skb));
 	/* Until avpn_decrypt_done(), which may run after an async cipher. */
 	dev_hold(avpn->dev);
 	avpn_decrypt(skb);

@@ -133,7 +133,12 @@ enum autovpn_msg_type {
 
 /*
  * DATA: hdr | ciphertext(inner IPv4/IPv6 packet) | 16-byte GCM tag.
- * AAD = the 16-byte header; nonce = (salt with salt[0] ^= path_id) || counter.
+ * AAD = the 16-byte header; nonce = (salt with salt[0] ^= path_id) || counter,
+ * the counter as 8 bytes big-endian (as in the header).
+ * ECN: the outer header carries the inner packet's ECN field (an inner CE as
+ * ECT(0)); on receive a CE mark on the outer header is set on the inner
+ * packet, and an inner packet that is not ECN-capable under an outer CE
+ * mark is dropped (RFC 6040, AUTOVPN_DROP_INNER).
  */
 struct autovpn_data_hdr {
 	__u8 type;
@@ -323,7 +328,9 @@ enum autovpn_drop_reason {
 	AUTOVPN_DROP_AUTH,        /* AEAD tag mismatch */
 	AUTOVPN_DROP_REPLAY,      /* counter replayed or too old */
 	AUTOVPN_DROP_SOURCE,      /* inner source not in the peer's allowed sources */
-	AUTOVPN_DROP_INNER,       /* decrypted payload is not IPv4/IPv6 */
+	AUTOVPN_DROP_INNER,       /* decrypted payload is not IPv4/IPv6, or not
+				   * ECN-capable in an outer packet marked CE
+				   * (RFC 6040) */
 	AUTOVPN_DROP_NO_ROUTE,    /* transmit: no route to a peer */
 	AUTOVPN_DROP_NO_PATH,     /* transmit: no UP path or no socket */
 	AUTOVPN_DROP_KEY_LIMIT,   /* transmit: no usable current key */
