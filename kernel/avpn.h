@@ -240,6 +240,19 @@ struct avpn_peer_stats {
 
 struct avpn_dev;
 
+/*
+ * An entry of the receive-index hash (dev->peers_by_index): index -> peer.
+ * Changing a peer's index publishes a new entry and retires the old one
+ * after a grace period, so a reader walking a bucket never follows a node
+ * into another bucket (peer.c).
+ */
+struct avpn_index {
+	struct hlist_node node;
+	u32 rx_index;
+	struct avpn_peer *peer;
+	struct rcu_head rcu;
+};
+
 struct avpn_peer {
 	struct avpn_dev *avpn;
 	u32 id;
@@ -255,7 +268,7 @@ struct avpn_peer {
 
 	struct avpn_peer_stats __percpu *stats;
 
-	struct hlist_node by_index; /* dev->peers_by_index, RCU */
+	struct avpn_index *index;   /* its entry in dev->peers_by_index */
 	struct list_head list;      /* dev->peer_list, under dev->lock */
 	bool dead;                  /* set before unpublishing */
 	refcount_t refcnt;
@@ -268,8 +281,15 @@ struct avpn_peer *avpn_peer_create(struct avpn_dev *avpn, u32 id, u32 rx_index,
 struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
 				  struct netlink_ext_ack *extack);
 void avpn_peer_insert(struct avpn_peer *peer);
-/* Change the receive index of a published peer (checked unique). [K1] */
-int avpn_peer_set_rx_index(struct avpn_peer *peer, u32 rx_index, struct netlink_ext_ack *extack);
+/*
+ * Changing the receive index of a published peer: an entry for the new index
+ * is allocated first (may fail; NULL = no change needed or possible, *err
+ * says which), then swapped in (cannot fail). Uniqueness is checked by the
+ * caller under dev->lock. avpn_index_free() frees an entry never swapped in.
+ */
+struct avpn_index *avpn_index_alloc(struct avpn_peer *peer, u32 rx_index);
+void avpn_index_free(struct avpn_index *entry);
+void avpn_peer_set_rx_index(struct avpn_peer *peer, struct avpn_index *entry);
 /* Path configuration, under dev->lock. remote is consumed (NULL = keep). [K1] */
 void avpn_path_configure(struct avpn_peer *peer, u8 id, u8 uplink, struct avpn_endpoint *remote,
 			 u8 state, u8 priority, u32 class_mask);
@@ -306,7 +326,16 @@ int avpn_uplink_hook(struct avpn_uplink *up, struct netlink_ext_ack *extack);
 void avpn_uplink_unhook(struct avpn_uplink *up);
 void avpn_uplink_discard(struct avpn_uplink *up);
 void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up);
+/* Under dev->lock: detach uplink id (what DEV_SET without FD does). */
+void avpn_uplink_detach(struct avpn_dev *avpn, u8 id);
 void avpn_uplinks_release(struct avpn_dev *avpn);
+
+/* ---- namespaces only the module keeps alive (netns.c) ---- */
+
+/* Devices are listed from registration to ndo_uninit (RTNL held). */
+void avpn_netns_add_dev(struct avpn_dev *avpn);
+void avpn_netns_del_dev(struct avpn_dev *avpn);
+void avpn_netns_uninit(void);
 
 /* ---- device (device.c) ---- */
 
@@ -335,7 +364,7 @@ struct avpn_dev {
 
 	struct gro_cells gro_cells;
 	struct avpn_dev_stats __percpu *stats;
-	struct list_head list; /* avpn_devices, for module unload */
+	struct list_head list; /* netns.c's list of devices, under its lock */
 };
 
 extern struct rtnl_link_ops avpn_link_ops;
