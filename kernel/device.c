@@ -97,6 +97,8 @@ static void avpn_uninit(struct net_device *dev)
 {
 	struct avpn_dev *avpn = netdev_priv(dev);
 
+	/* Before dev->lock: netns.c takes its list lock first. */
+	avpn_netns_del_dev(avpn);
 	mutex_lock(&avpn->lock);
 	/* Requests that resolved the device before unregistration now fail. */
 	avpn->dead = true;
@@ -190,6 +192,7 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	 * and the unwinding above stays the only cleanup.
 	 */
 	dev->priv_destructor = avpn_destruct;
+	avpn_netns_add_dev(avpn);
 	return 0;
 
 err_gro:

@@ -57,6 +57,7 @@ static void __exit avpn_mod_exit(void)
 	/* No new requests first, then delete every device in every netns. */
 	avpn_genl_uninit();
 	avpn_device_uninit();
+	avpn_netns_uninit();
 	/* Packets still inside an async cipher hold keys (and peers): wait. */
 	avpn_keys_wait_freed();
 	/* Our call_rcu callbacks (peers, uplinks, keys) must run before the code goes. */

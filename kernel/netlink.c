@@ -356,18 +356,6 @@ static void uplinks_unwind(struct uplink_req *req, int n)
 	}
 }
 
-/* Paths over a replaced uplink must not reuse routes cached for the old socket. */
-static void reset_path_caches(struct avpn_dev *avpn, u8 uplink)
-{
-	struct avpn_peer *peer;
-	int i;
-
-	list_for_each_entry(peer, &avpn->peer_list, list)
-		for (i = 0; i < AUTOVPN_MAX_PATHS; i++)
-			if (peer->paths[i].uplink == uplink)
-				dst_cache_reset(&peer->paths[i].dst_cache);
-}
-
 int avpn_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct avpn_dev *avpn = info->user_ptr[0];
@@ -431,7 +419,6 @@ int avpn_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
 		if (req[i].fd >= 0 && !req[i].up)
 			continue; /* the same socket again */
 		avpn_uplink_publish(avpn, req[i].id, req[i].up);
-		reset_path_caches(avpn, req[i].id);
 	}
 	if (info->attrs[AUTOVPN_A_ACTIVE_ACTIVE])
 		WRITE_ONCE(avpn->active_active, nla_get_u8(info->attrs[AUTOVPN_A_ACTIVE_ACTIVE]));

@@ -141,11 +141,23 @@ static void uplink_release(struct avpn_uplink *up)
 void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up)
 {
 	struct avpn_uplink *old;
+	struct avpn_peer *peer;
+	int i;
 
 	lockdep_assert_held(&avpn->lock);
 	old = rcu_replace_pointer(avpn->uplinks[id], up, lockdep_is_held(&avpn->lock));
 	if (old)
 		uplink_release(old);
+	/* Paths over this uplink must not reuse routes cached for the old socket. */
+	list_for_each_entry(peer, &avpn->peer_list, list)
+		for (i = 0; i < AUTOVPN_MAX_PATHS; i++)
+			if (peer->paths[i].uplink == id)
+				dst_cache_reset(&peer->paths[i].dst_cache);
+}
+
+void avpn_uplink_detach(struct avpn_dev *avpn, u8 id)
+{
+	avpn_uplink_publish(avpn, id, NULL);
 }
 
 int avpn_uplink_set(struct avpn_dev *avpn, u8 id, int fd, struct netlink_ext_ack *extack)
