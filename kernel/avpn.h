@@ -295,6 +295,8 @@ void avpn_path_configure(struct avpn_peer *peer, u8 id, u8 uplink, struct avpn_e
 			 u8 state, u8 priority, u32 class_mask);
 void avpn_path_remove(struct avpn_peer *peer, u8 id);
 void avpn_peer_remove(struct avpn_peer *peer);     /* under dev->lock */
+/* Under dev->lock: prefixes changed (dumps in progress are flagged). */
+void avpn_prefixes_changed(struct avpn_dev *avpn);
 void avpn_peer_remove_all(struct avpn_dev *avpn);  /* under dev->lock */
 struct avpn_peer *avpn_peer_by_id(struct avpn_dev *avpn, u32 id); /* under lock */
 /* Receive: under rcu_read_lock_bh; returns a referenced peer or NULL. */
@@ -361,6 +363,12 @@ struct avpn_dev {
 	bool dead; /* torn down (ndo_uninit): configuration refused [K1] */
 	struct avpn_keyfp keyfp; /* every AES key ever installed here */
 	struct xarray peers_xa; /* peer id -> peer, under lock: lookup and ordered dumps [K1] */
+	/*
+	 * Bumped (under lock) whenever a route or an allowed source changes,
+	 * also by the removal of a peer that had some: a paged PEER_GET dump
+	 * that spans such a change is flagged NLM_F_DUMP_INTR.
+	 */
+	unsigned int dump_gen;
 
 	struct gro_cells gro_cells;
 	struct avpn_dev_stats __percpu *stats;

@@ -171,6 +171,7 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	xa_init(&avpn->peers_xa);
 	avpn_trie_init(&avpn->routes);
 	avpn_keyfp_init(&avpn->keyfp);
+	avpn->dump_gen = 1;
 	avpn->active_active = true;
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);

@@ -230,7 +230,7 @@ static int put_uplinks(struct sk_buff *skb, struct avpn_dev *avpn)
 
 /* One device message. Under avpn->lock. */
 static int fill_dev(struct sk_buff *skb, struct avpn_dev *avpn, u32 portid, u32 seq, int flags,
-		    u8 cmd)
+		    u8 cmd, struct netlink_callback *cb)
 {
 	u64 drops[__AUTOVPN_DROP_MAX];
 	void *hdr;
@@ -239,6 +239,8 @@ static int fill_dev(struct sk_buff *skb, struct avpn_dev *avpn, u32 portid, u32 
 	hdr = genlmsg_put(skb, portid, seq, &avpn_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	dev_drops(avpn, drops);
 	if (nla_put_u32(skb, AUTOVPN_A_IFINDEX, avpn->dev->ifindex) ||
 	    nla_put_string(skb, AUTOVPN_A_IFNAME, avpn->dev->name) ||
@@ -260,7 +262,7 @@ static int reply_dev(struct avpn_dev *avpn, struct genl_info *info, u8 cmd)
 
 	if (!msg)
 		return -ENOMEM;
-	err = fill_dev(msg, avpn, info->snd_portid, info->snd_seq, 0, cmd);
+	err = fill_dev(msg, avpn, info->snd_portid, info->snd_seq, 0, cmd, NULL);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -312,6 +314,8 @@ int avpn_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 
 	rtnl_lock();
+	/* Devices added or removed between two calls: NLM_F_DUMP_INTR. */
+	cb->seq = net->dev_base_seq;
 	for_each_netdev(net, dev) {
 		struct avpn_dev *avpn;
 
@@ -323,7 +327,7 @@ int avpn_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		mutex_lock(&avpn->lock);
 		err = avpn->dead ? 0 :
 				   fill_dev(skb, avpn, NETLINK_CB(cb->skb).portid,
-					    cb->nlh->nlmsg_seq, NLM_F_MULTI, AUTOVPN_CMD_DEV_GET);
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI, AUTOVPN_CMD_DEV_GET, cb);
 		mutex_unlock(&avpn->lock);
 		if (err) {
 			idx--;

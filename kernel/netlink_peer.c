@@ -587,6 +587,9 @@ int avpn_nl_peer_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	avpn_peer_insert(peer);
+	/* Its routes may have been other peers' a moment ago. */
+	if (r->routes.present || r->allowed.present)
+		avpn_prefixes_changed(avpn);
 out:
 	peer_req_free(r);
 	return err;
@@ -625,6 +628,8 @@ int avpn_nl_peer_set(struct sk_buff *skb, struct genl_info *info)
 		avpn_peer_set_rx_index(peer, r->index);
 		r->index = NULL;
 	}
+	if (!err && (r->routes.present || r->allowed.present))
+		avpn_prefixes_changed(avpn);
 	peer_req_free(r);
 	return err;
 }

@@ -177,6 +177,14 @@ err_msg:
 	return ERR_PTR(ret);
 }
 
+void avpn_prefixes_changed(struct avpn_dev *avpn)
+{
+	lockdep_assert_held(&avpn->lock);
+	/* 0 would mean "no check" to nl_dump_check_consistent(). */
+	if (!++avpn->dump_gen)
+		avpn->dump_gen = 1;
+}
+
 void avpn_peer_insert(struct avpn_peer *peer)
 {
 	struct avpn_dev *avpn = peer->avpn;
@@ -278,6 +286,9 @@ static void peer_unpublish(struct avpn_peer *peer)
 	if (!list_empty(&peer->list)) {
 		list_del_init(&peer->list);
 		avpn->npeers--;
+		/* A dump may have sent part of its prefixes. */
+		if (!list_empty(&peer->routes) || peer->allowed.count)
+			avpn_prefixes_changed(avpn);
 	}
 	/* The entry is freed with the peer, after a grace period. */
 	if (!hlist_unhashed(&peer->index->node))

@@ -113,6 +113,7 @@ struct xact {
 	bool done;
 	int kerr; /* negative errno from the kernel */
 	int perr; /* first error from @valid */
+	bool intr; /* a dump message had NLM_F_DUMP_INTR */
 };
 
 static int cb_valid(struct nl_msg *msg, void *arg)
@@ -128,6 +129,15 @@ static int cb_valid(struct nl_msg *msg, void *arg)
 	r = x->valid(x->h, nlh, x->arg);
 	if (r)
 		x->perr = r;
+	return NL_OK;
+}
+
+/* The kernel's state changed while the dump was read (see transact()). */
+static int cb_dump_intr(struct nl_msg *msg, void *arg)
+{
+	struct xact *x = arg;
+
+	x->intr = true;
 	return NL_OK;
 }
 
@@ -196,6 +206,7 @@ static int transact(struct avpnl *h, struct nl_msg *msg, valid_fn valid, void *a
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, &x);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_ack, &x);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, &x);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, cb_dump_intr, &x);
 	nl_cb_err(cb, NL_CB_CUSTOM, cb_err, &x);
 
 	r = nl_send_auto(h->sk, msg);
@@ -214,6 +225,16 @@ static int transact(struct avpnl *h, struct nl_msg *msg, valid_fn valid, void *a
 	nl_cb_put(cb);
 	if (x.kerr)
 		return x.kerr;
+	/*
+	 * A multi-part dump across a change is not a snapshot: a paged peer
+	 * may miss prefixes. The callbacks have seen it already; the caller
+	 * reads again (autovpnd adopting state) or reports it.
+	 */
+	if (x.intr && !x.perr) {
+		set_msg(h, "the configuration changed while it was read "
+			   "(NLM_F_DUMP_INTR): read it again");
+		return -EAGAIN;
+	}
 	return x.perr;
 }
 

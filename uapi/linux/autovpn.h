@@ -45,6 +45,14 @@
  * AUTOVPN_PEER_F_REPLACE_ROUTES / _REPLACE_ALLOWED the peer's whole set is
  * replaced by the list.
  *
+ * A PEER_GET dump is paged by peer id; a peer with more prefixes than fit in
+ * one message continues in the next ones (only its PEER_ID and the further
+ * ROUTES / ALLOWED entries; merge by id). Peers added or removed during a
+ * dump never show twice nor hide others. A dump across a change of any
+ * route or allowed source (including the removal of a peer that had some)
+ * is flagged NLM_F_DUMP_INTR in its later messages or its NLMSG_DONE: it is
+ * not a consistent picture, read it again.
+ *
  * Paths
  * -----
  * A path is (local uplink, remote endpoint); a peer has up to
