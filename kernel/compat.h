@@ -11,6 +11,7 @@
 #define _AVPN_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/udp.h>
 #include <net/genetlink.h>
 
 /*
@@ -23,6 +24,16 @@
 #define AVPN_MCGRP_NET_ADMIN GENL_MCAST_CAP_NET_ADMIN
 #else
 #define AVPN_MCGRP_NET_ADMIN GENL_UNS_ADMIN_PERM
+#endif
+
+/*
+ * UDP_GRO set on a socket: a bit in udp_flags since 6.5 (6.1.y has the
+ * conversion too), a bitfield before.
+ */
+#ifdef udp_test_bit
+#define avpn_udp_gro_enabled(sk) udp_test_bit(GRO_ENABLED, sk)
+#else
+#define avpn_udp_gro_enabled(sk) (udp_sk(sk)->gro_enabled)
 #endif
 
 #endif /* _AVPN_COMPAT_H */

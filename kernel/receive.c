@@ -230,6 +230,20 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	/* skb->data is the UDP header. Not DATA: the daemon's business. */
 	if (!pskb_may_pull(skb, off + 1) || skb->data[off] != AUTOVPN_MSG_DATA)
 		return 1;
+	/*
+	 * Coalesced datagrams: only if the daemon set UDP_GRO after attaching
+	 * (refused before, uplink.c) on a kernel that hands aggregates to
+	 * encapsulation sockets. Not one DATA packet: dropped and counted.
+	 */
+	if (unlikely(skb_is_gso(skb))) {
+		rcu_read_lock_bh();
+		uplink = rcu_dereference_sk_user_data(sk);
+		if (uplink)
+			avpn_count_drop(uplink->avpn, NULL, AUTOVPN_DROP_MALFORMED);
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return 0;
+	}
 
 	rcu_read_lock_bh();
 	uplink = rcu_dereference_sk_user_data(sk);

@@ -18,6 +18,7 @@
 #include <net/udp_tunnel.h>
 #include <net/inet_sock.h>
 #include "avpn.h"
+#include "compat.h"
 
 static void uplink_free_rcu(struct rcu_head *rcu)
 {
@@ -56,6 +57,17 @@ struct avpn_uplink *avpn_uplink_prepare(struct avpn_dev *avpn, u8 id, int fd,
 	if (!inet_sk(sk)->inet_sport) {
 		NL_SET_ERR_MSG_MOD(extack, "uplink socket is not bound to a port");
 		err = -EDESTADDRREQ;
+		goto err_put;
+	}
+	/*
+	 * With UDP_GRO the stack may coalesce datagrams for the socket before
+	 * encap_rcv sees them (kernels before upstream's "udp: do not accept
+	 * non-tunnel GSO skbs landing in a tunnel"): several DATA packets in
+	 * one skb, which no parser of single datagrams can take apart.
+	 */
+	if (avpn_udp_gro_enabled(sk)) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink socket has UDP_GRO set: clear it first");
+		err = -EINVAL;
 		goto err_put;
 	}
 	cur = rcu_dereference_protected(avpn->uplinks[id], lockdep_is_held(&avpn->lock));

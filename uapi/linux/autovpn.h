@@ -22,7 +22,13 @@
  * other datagram stays in the socket for the daemon's recvmsg(). Transmission
  * uses the socket's bound address, port and device. Because the module holds
  * its own reference, forwarding continues if the daemon exits (until the keys
- * expire), and a restarted daemon can replace the sockets.
+ * expire), and a restarted daemon can replace the sockets. A socket with
+ * UDP_GRO set is refused (-EINVAL): coalesced datagrams are not one DATA
+ * packet. Set later, kernels that still hand such aggregates to
+ * encapsulation sockets get them dropped (AUTOVPN_DROP_MALFORMED). A network
+ * namespace that nothing but uplink sockets held by the module refers to
+ * any more (no process, mount or descriptor reaches it) has those uplinks
+ * detached, so that it and its devices are freed (checked every 5 s).
  *
  * Peers
  * -----
