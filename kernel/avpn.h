@@ -164,8 +164,6 @@ void avpn_keys_wait_freed(void);
 /* Datapath lookups, under rcu_read_lock_bh; returned key is referenced. */
 struct avpn_key *avpn_key_for_tx(struct avpn_peer *peer);
 struct avpn_key *avpn_key_for_rx(struct avpn_peer *peer, u8 key_id);
-/* Limits: true if the key may still be used (send also counts usage). */
-bool avpn_key_usable_rx(const struct avpn_key *key);
 /*
  * Transmit: account one packet on key and take the next counter of path_id.
  * False (and KEY_EXPIRED notified) once the key's packet limit is reached.
@@ -275,9 +273,7 @@ struct avpn_peer {
 	struct rcu_head rcu;
 };
 
-struct avpn_peer *avpn_peer_create(struct avpn_dev *avpn, u32 id, u32 rx_index,
-				   struct netlink_ext_ack *extack);
-/* create = alloc (unpublished, may fail) + insert (cannot fail). [K1] */
+/* Creation: alloc (unpublished, may fail), then insert (cannot fail). [K1] */
 struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
 				  struct netlink_ext_ack *extack);
 void avpn_peer_insert(struct avpn_peer *peer);
@@ -314,11 +310,9 @@ struct avpn_uplink {
 	struct rcu_head rcu;
 };
 
-/* Under dev->lock. fd < 0 detaches. */
-int avpn_uplink_set(struct avpn_dev *avpn, u8 id, int fd, struct netlink_ext_ack *extack);
 /*
- * The same in steps, so a request naming several uplinks is all or nothing
- * [K1]: prepare (look up and check the fd, allocate; NULL = no change),
+ * Attaching uplinks, in steps, so a request naming several uplinks is all or
+ * nothing [K1]: prepare (look up and check the fd, allocate; NULL = no change),
  * hook (claim the socket's encap_rcv; may fail if another user took it),
  * then publish (cannot fail). unhook/discard undo hook/prepare.
  */

@@ -225,11 +225,6 @@ u32 avpn_key_age_secs(const struct avpn_key *key)
 	return (jiffies - key->created) / HZ;
 }
 
-bool avpn_key_usable_rx(const struct avpn_key *key)
-{
-	return jiffies - key->created < key->lifetime_jiffies;
-}
-
 /* ---- datapath ---- */
 
 struct avpn_key *avpn_key_for_tx(struct avpn_peer *peer)

@@ -272,23 +272,46 @@ static int reply_dev(struct avpn_dev *avpn, struct genl_info *info, u8 cmd)
 
 int avpn_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
 {
-	u32 mtu = 0;
 	struct avpn_dev *avpn;
+	struct sk_buff *msg;
+	u32 mtu = 0;
 	int err;
 
 	AVPN_NL_REQUIRE(info->extack, NULL, info->attrs, AUTOVPN_A_IFNAME,
 			"missing attribute: IFNAME");
 	if (info->attrs[AUTOVPN_A_MTU])
 		mtu = nla_get_u32(info->attrs[AUTOVPN_A_MTU]);
+	/*
+	 * The reply tells the creator the ifindex (and the name, if it had a
+	 * %d). Allocated first: once the device is registered, the request
+	 * has succeeded and nothing may fail it any more.
+	 */
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory");
+		return -ENOMEM;
+	}
 	avpn = avpn_dev_create(genl_info_net(info), nla_data(info->attrs[AUTOVPN_A_IFNAME]), mtu,
 			       info->extack);
-	if (IS_ERR(avpn))
+	if (IS_ERR(avpn)) {
+		nlmsg_free(msg);
 		return PTR_ERR(avpn);
-	/* The reply tells the creator the ifindex (and the name, if it had a %d). */
+	}
 	mutex_lock(&avpn->lock);
-	err = reply_dev(avpn, info, AUTOVPN_CMD_DEV_NEW);
+	/* A new device (no peers, no uplinks) always fits NLMSG_GOODSIZE. */
+	err = fill_dev(msg, avpn, info->snd_portid, info->snd_seq, 0, AUTOVPN_CMD_DEV_NEW, NULL);
 	mutex_unlock(&avpn->lock);
-	return err;
+	if (WARN_ON_ONCE(err)) {
+		nlmsg_free(msg);
+		return 0;
+	}
+	/*
+	 * A reply the requester cannot take (its receive buffer is full) is
+	 * lost like any message to it; the device exists all the same, and
+	 * the requester can find it by name.
+	 */
+	genlmsg_reply(msg, info);
+	return 0;
 }
 
 int avpn_nl_dev_del(struct sk_buff *skb, struct genl_info *info)

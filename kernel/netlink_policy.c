@@ -47,7 +47,8 @@ static const struct nla_policy path_list_policy[AUTOVPN_PEER_A_MAX + 1] = {
 const struct nla_policy avpn_peer_policy[AUTOVPN_PEER_A_MAX + 1] = {
 	[AUTOVPN_PEER_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[AUTOVPN_PEER_A_RX_INDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[AUTOVPN_PEER_A_TX_INDEX] = { .type = NLA_U32 },
+	/* Receivers refuse index 0 (unset): nothing may be sent with it. */
+	[AUTOVPN_PEER_A_TX_INDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[AUTOVPN_PEER_A_NAME] = { .type = NLA_NUL_STRING, .len = AUTOVPN_MAX_PEER_NAME - 1 },
 	[AUTOVPN_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __AUTOVPN_PEER_F_ALL),
 	[AUTOVPN_PEER_A_ROUTES] = NLA_POLICY_NESTED(prefix_list_policy),

@@ -197,16 +197,6 @@ void avpn_peer_insert(struct avpn_peer *peer)
 	avpn->npeers++;
 }
 
-struct avpn_peer *avpn_peer_create(struct avpn_dev *avpn, u32 id, u32 rx_index,
-				   struct netlink_ext_ack *extack)
-{
-	struct avpn_peer *peer = avpn_peer_alloc(avpn, id, rx_index, extack);
-
-	if (!IS_ERR(peer))
-		avpn_peer_insert(peer);
-	return peer;
-}
-
 void avpn_peer_set_rx_index(struct avpn_peer *peer, struct avpn_index *entry)
 {
 	struct avpn_dev *avpn = peer->avpn;
@@ -268,7 +258,11 @@ void avpn_path_remove(struct avpn_peer *peer, u8 id)
 	dst_cache_reset(&path->dst_cache);
 	if (old)
 		kfree_rcu(old, rcu);
-	/* A new path with this id starts with fresh counters. */
+	/*
+	 * The keys' send counters of this path id are left as they are: a new
+	 * path with this id continues them, since a (key, path id, counter)
+	 * must never be used twice.
+	 */
 }
 
 /*
@@ -311,15 +305,17 @@ void avpn_peer_remove(struct avpn_peer *peer)
 {
 	peer_unpublish(peer);
 	/*
-	 * Every datapath context (xmit, encap_rcv, the GRO/NAPI poll, crypto
-	 * completions that run in softirq) finds peers only under
-	 * rcu_read_lock_bh. Once synchronize_net() returns, each context that
-	 * could have found this peer before phase one has left its read-side
-	 * section: no new packet is sent or accepted for the peer, its counters
-	 * are final and no event is raised for it any more. Contexts that still
-	 * need it (async crypto) hold a reference and only touch their own key.
+	 * No grace period is waited for here (one per PEER_DEL, under the genl
+	 * mutex, made removing 10,000 peers take minutes). Nothing needs it:
+	 * every datapath context (xmit, encap_rcv, the GRO/NAPI poll, crypto
+	 * completions in softirq) finds peers, keys, trie nodes and endpoints
+	 * only under rcu_read_lock_bh, and each of them is freed after a grace
+	 * period (the allowed trie's nodes by kfree_rcu, keys and the peer by
+	 * call_rcu once their last reference is gone). A context that found
+	 * the peer just before phase one may still finish its packet with it,
+	 * count it and, for a key limit it hits, notify; an async cipher holds
+	 * references to peer, key and device meanwhile. New lookups fail.
 	 */
-	synchronize_net();
 	peer_release(peer);
 }
 
@@ -335,7 +331,12 @@ void avpn_peer_remove_all(struct avpn_dev *avpn)
 		peer_unpublish(peer);
 		list_add_tail(&peer->list, &dead);
 	}
-	/* One grace period for all of them; see avpn_peer_remove(). */
+	/*
+	 * Device teardown: wait for one grace period for all of them, so that
+	 * no datapath context still counts or notifies for a peer of a device
+	 * that is going away (see avpn_peer_remove() for why a single removal
+	 * need not wait).
+	 */
 	synchronize_net();
 	list_for_each_entry_safe(peer, tmp, &dead, list) {
 		list_del_init(&peer->list);

@@ -105,7 +105,8 @@ static int avpn_inner_check(struct sk_buff *skb, const void **saddr)
 
 /*
  * Make the decrypted packet look freshly received on our device (as
- * WireGuard does): forget everything about the outer packet but its hash.
+ * WireGuard does): forget everything about the outer packet, its hash too
+ * (the inner flow is hashed on its own headers when needed).
  */
 static void avpn_rx_reset(struct sk_buff *skb, struct net_device *dev)
 {
@@ -276,6 +277,13 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 		reason = AUTOVPN_DROP_NO_KEY;
 		goto drop;
 	}
+	/*
+	 * Until avpn_decrypt_done(), which may run after an async cipher. Taken
+	 * inside the RCU section: the uplink, and with it the device pointer,
+	 * is only known to be valid here (device teardown releases uplinks and
+	 * waits for a grace period before the device can go).
+	 */
+	dev_hold(avpn->dev);
 	rcu_read_unlock_bh();
 
 	__skb_pull(skb, off);
@@ -287,8 +295,6 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	/* The outer header's ECN field, for decapsulation (RFC 6040). */
 	cb->tos = ip_hdr(skb)->version == 4 ? ipv4_get_dsfield(ip_hdr(skb)) :
 					      ipv6_get_dsfield(ipv6_hdr(skb));
-	/* Until avpn_decrypt_done(), which may run after an async cipher. */
-	dev_hold(avpn->dev);
 	avpn_decrypt(skb);
 	return 0;
 

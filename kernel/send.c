@@ -369,8 +369,12 @@ netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = AUTOVPN_DROP_TOO_BIG;
 		goto drop;
 	}
-	/* One path per flow: chosen on the whole packet, before segmenting. */
-	path = avpn_path_select(peer, skb);
+	/*
+	 * One path per flow: chosen on the whole packet, before segmenting. A
+	 * peer without a transmit index (no handshake yet) has no usable path:
+	 * its receiver could not find it.
+	 */
+	path = READ_ONCE(peer->tx_index) ? avpn_path_select(peer, skb) : NULL;
 	if (unlikely(!path)) {
 		reason = AUTOVPN_DROP_NO_PATH;
 		goto drop;

@@ -172,30 +172,6 @@ void avpn_uplink_detach(struct avpn_dev *avpn, u8 id)
 	avpn_uplink_publish(avpn, id, NULL);
 }
 
-int avpn_uplink_set(struct avpn_dev *avpn, u8 id, int fd, struct netlink_ext_ack *extack)
-{
-	struct avpn_uplink *up;
-	int err;
-
-	lockdep_assert_held(&avpn->lock);
-	if (fd < 0) {
-		if (id >= AUTOVPN_MAX_UPLINKS)
-			return -EINVAL;
-		avpn_uplink_publish(avpn, id, NULL);
-		return 0;
-	}
-	up = avpn_uplink_prepare(avpn, id, fd, extack);
-	if (IS_ERR_OR_NULL(up))
-		return PTR_ERR_OR_ZERO(up);
-	err = avpn_uplink_hook(up, extack);
-	if (err) {
-		avpn_uplink_discard(up);
-		return err;
-	}
-	avpn_uplink_publish(avpn, id, up);
-	return 0;
-}
-
 void avpn_uplinks_release(struct avpn_dev *avpn)
 {
 	int i;

@@ -36,7 +36,8 @@
  * unique per device). AUTOVPN_A_PEER_RX_INDEX is the receiver index that the
  * remote side writes into DATA packets sent to us (unique per device, chosen
  * by the daemon and told to the peer in the handshake); AUTOVPN_A_PEER_TX_INDEX
- * is the index we write into DATA packets we send to it.
+ * is the index we write into DATA packets we send to it (non-zero; a peer
+ * without one sends nothing: AUTOVPN_DROP_NO_PATH).
  *
  * Routes and allowed sources
  * --------------------------
@@ -251,7 +252,7 @@ enum autovpn_peer_attr {
 	AUTOVPN_PEER_A_UNSPEC,
 	AUTOVPN_PEER_A_ID,          /* u32, non-zero */
 	AUTOVPN_PEER_A_RX_INDEX,    /* u32, non-zero, unique per device */
-	AUTOVPN_PEER_A_TX_INDEX,    /* u32 */
+	AUTOVPN_PEER_A_TX_INDEX,    /* u32, non-zero */
 	AUTOVPN_PEER_A_NAME,        /* string, < AUTOVPN_MAX_PEER_NAME, for humans */
 	AUTOVPN_PEER_A_FLAGS,       /* u32, enum autovpn_peer_flags */
 	AUTOVPN_PEER_A_ROUTES,      /* nest of AUTOVPN_PEER_A_PREFIX nests */
@@ -346,7 +347,8 @@ enum autovpn_drop_reason {
 				   * ECN-capable in an outer packet marked CE
 				   * (RFC 6040) */
 	AUTOVPN_DROP_NO_ROUTE,    /* transmit: no route to a peer */
-	AUTOVPN_DROP_NO_PATH,     /* transmit: no UP path or no socket */
+	AUTOVPN_DROP_NO_PATH,     /* transmit: no UP path, no socket or no
+				   * transmit index */
 	AUTOVPN_DROP_KEY_LIMIT,   /* transmit: no usable current key */
 	AUTOVPN_DROP_TOO_BIG,     /* transmit: larger than the MTU (ICMP sent) */
 	AUTOVPN_DROP_NOMEM,
