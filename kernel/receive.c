@@ -3,7 +3,8 @@
  * autovpn: receive (DESIGN §2 "Receive").
  *
  * encap_rcv of an uplink socket -> DATA? (else leave it in the socket for
- * the daemon) -> header checks -> peer by receiver index -> key by key id ->
+ * the daemon) -> header checks -> peer by receiver index -> a path of the
+ * peer with that id -> key by key id ->
  * decrypt -> replay window of (key, path) -> inner IPv4/IPv6 -> inner source
  * in the peer's allowed sources -> ECN decapsulation -> GRO cells.
  *
@@ -270,6 +271,15 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	peer = avpn_peer_by_index(avpn, ntohl(hdr.receiver_index));
 	if (unlikely(!peer)) {
 		reason = AUTOVPN_DROP_NO_PEER;
+		goto drop;
+	}
+	/*
+	 * Path ids are shared by both ends: a packet is counted on our path of
+	 * its id and has its replay window per (key, path id). One we have not
+	 * configured (whatever its state) is nobody's path.
+	 */
+	if (unlikely(!smp_load_acquire(&peer->paths[hdr.path_id].configured))) {
+		reason = AUTOVPN_DROP_PATH;
 		goto drop;
 	}
 	key = avpn_key_for_rx(peer, hdr.key_id);

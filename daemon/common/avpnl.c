@@ -1301,6 +1301,7 @@ const char *avpnl_drop_name(unsigned int reason)
 		[AUTOVPN_DROP_TOO_BIG] = "too_big",
 		[AUTOVPN_DROP_NOMEM] = "nomem",
 		[AUTOVPN_DROP_XMIT] = "xmit",
+		[AUTOVPN_DROP_PATH] = "path",
 	};
 	/* clang-format on */
 

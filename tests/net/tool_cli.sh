@@ -137,9 +137,9 @@ expect "peer-allowed" "$P.allowed" '["10.2.0.0/24"]'
 expect "peer-paths" "[$P.paths[] | [.id, .uplink, .endpoint, .state, .priority, .class_mask]]" \
 	'[[0,0,"127.0.0.1:40100","up",1,5],[1,1,"[::1]:40101","up",2,0]]'
 expect "peer-keys" "[$P.keys[] | [.slot, .id, .tx_packets]]" '[["current",1,0]]'
-expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 13
+expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 14
 expect "dev-drop-names" '.interfaces[0].drops | keys | sort' \
-	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","replay","source","too_big","xmit"]'
+	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","path","replay","source","too_big","xmit"]'
 
 check "routes-add-remove" av set av0 peer 1 routes 10.3.0.0/16,-10.2.0.0/24
 expect "routes-after" "$P.routes" '["10.3.0.0/16","fd02::/64"]'
@@ -200,7 +200,7 @@ check "dump-uplink" [ "$(fields uplink)" = "4 " ]
 check "dump-peer" [ "$(fields peer)" = "12 " ]
 check "dump-path" [ "$(fields path)" = "13 " ]
 check "dump-key" [ "$(fields key)" = "7 " ]
-check "dump-drops" [ "$(fields drops)" = "16 " ]
+check "dump-drops" [ "$(fields drops)" = "17 " ]
 check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64$' "$WORK/dump"
 check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2$' "$WORK/dump"
 

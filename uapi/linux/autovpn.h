@@ -64,7 +64,12 @@
  * -----
  * A path is (local uplink, remote endpoint); a peer has up to
  * AUTOVPN_MAX_PATHS, identified by AUTOVPN_A_PATH_ID (0..3), which is also
- * carried in every DATA packet and mixed into the nonce. The daemon probes
+ * carried in every DATA packet and mixed into the nonce. A path id names the
+ * same path on both gateways (their daemons agree on the numbering): the
+ * receiver counts a DATA packet on its path of that id and keeps its replay
+ * window per (key, path id), and drops DATA on a path id it has not
+ * configured for the peer (AUTOVPN_DROP_PATH). A configured path receives
+ * whatever its state: DOWN only stops sending on it. The daemon probes
  * paths and sets their state. Transmit picks, per flow, one path among the
  * UP paths: with the device's active-active flag set, flows are spread by
  * rendezvous hashing (a path going down moves only its own flows); without
@@ -353,6 +358,7 @@ enum autovpn_drop_reason {
 	AUTOVPN_DROP_TOO_BIG,     /* transmit: larger than the MTU (ICMP sent) */
 	AUTOVPN_DROP_NOMEM,
 	AUTOVPN_DROP_XMIT,        /* transmit: routing or UDP send failed */
+	AUTOVPN_DROP_PATH,        /* DATA on a path id not configured for its peer */
 	__AUTOVPN_DROP_MAX
 };
 #define AUTOVPN_DROP_MAX (__AUTOVPN_DROP_MAX - 1)
