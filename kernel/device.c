@@ -14,6 +14,7 @@
 #include <net/ip_tunnels.h>
 #include <net/rtnetlink.h>
 #include "avpn.h"
+#include "compat.h"
 
 /* Room for the outer headers (IPv6 is the larger) in front of the inner packet. */
 #define AVPN_HEADROOM (LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
@@ -142,7 +143,8 @@ static void avpn_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_LLTX | AVPN_FEATURES;
+	dev->features |= AVPN_F_LLTX | AVPN_FEATURES;
+	avpn_set_lltx(dev);
 	dev->hw_features |= AVPN_FEATURES;
 	dev->hw_enc_features |= AVPN_FEATURES;
 	dev->mtu = AUTOVPN_DEFAULT_MTU;

@@ -45,7 +45,7 @@ struct net_device *avpn_nl_get_dev(struct net *net, struct nlattr **attrs,
 	return dev;
 }
 
-int avpn_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb, struct genl_info *info)
+int avpn_nl_pre_doit(const avpn_genl_ops_t *ops, struct sk_buff *skb, struct genl_info *info)
 {
 	bool rtnl = ops->internal_flags & AVPN_NL_F_RTNL;
 	struct net_device *dev;
@@ -77,7 +77,7 @@ int avpn_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb, struct gen
 	return 0;
 }
 
-void avpn_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb, struct genl_info *info)
+void avpn_nl_post_doit(const avpn_genl_ops_t *ops, struct sk_buff *skb, struct genl_info *info)
 {
 	struct avpn_dev *avpn = info->user_ptr[0];
 	bool rtnl = ops->internal_flags & AVPN_NL_F_RTNL;

@@ -280,7 +280,6 @@ int avpn_nl_peer_get(struct sk_buff *skb, struct genl_info *info)
  */
 int avpn_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct net *net = sock_net(cb->skb->sk);
 	struct peer_cursor cur;
 	struct net_device *dev;
@@ -289,7 +288,7 @@ int avpn_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0, sent = 0;
 
 	if (!cb->args[0]) {
-		dev = avpn_nl_get_dev(net, di->attrs, cb->extack);
+		dev = avpn_nl_get_dev(net, avpn_dumpit_attrs(cb), cb->extack);
 		if (IS_ERR(dev))
 			return PTR_ERR(dev);
 		cb->args[0] = dev->ifindex;

@@ -8,7 +8,6 @@
  * out-of-range values are refused with an extack message before a handler
  * runs. Nested attributes are validated through NLA_POLICY_NESTED.
  */
-#include "compat.h"
 #include "netlink.h"
 
 const struct nla_policy avpn_sockaddr_policy[AUTOVPN_SA_A_MAX + 1] = {

@@ -116,7 +116,7 @@ int avpn_uplink_hook(struct avpn_uplink *up, struct netlink_ext_ack *extack)
 				   "uplink socket is already used by an encapsulation (another uplink or tunnel)");
 		return -EBUSY;
 	}
-	up->mc_loop = inet_sk(sk)->mc_loop;
+	up->mc_loop = avpn_mc_loop(sk);
 	setup_udp_tunnel_sock(sock_net(sk), up->sock, &cfg);
 	release_sock(sk);
 	return 0;
@@ -132,7 +132,7 @@ void avpn_uplink_unhook(struct avpn_uplink *up)
 		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
 		WRITE_ONCE(udp_sk(sk)->encap_type, 0);
 		rcu_assign_sk_user_data(sk, NULL);
-		inet_sk(sk)->mc_loop = up->mc_loop;
+		avpn_set_mc_loop(sk, up->mc_loop);
 		inet_dec_convert_csum(sk);
 	}
 	release_sock(sk);
