@@ -85,6 +85,15 @@ if command -v wg >/dev/null; then
 	check "pubkey-matches-wg" [ "$("$AVPN" pubkey <"$WORK/priv")" = "$(wg pubkey <"$WORK/priv")" ]
 fi
 expect_err "pubkey-garbage" "not a private key" sh -c "echo nonsense | $AVPN pubkey"
+# An unknown command: the Error line first, then the usage text (docs/tools.md).
+"$AVPN" frob >"$WORK/out" 2>"$WORK/err"
+rc=$?
+if [ $rc = 1 ] && head -n 1 "$WORK/err" | grep -q "^Error: unknown command 'frob'" &&
+	sed -n 2p "$WORK/err" | grep -q "^Usage: "; then
+	pass "unknown-command-usage"
+else
+	fail "unknown-command-usage" "exit $rc: $(head -c 200 "$WORK/err")"
+fi
 
 # ---- devices ---------------------------------------------------------------
 echo "# $(date +%T) devices"

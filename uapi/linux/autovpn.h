@@ -107,8 +107,16 @@
  * module multicasts AUTOVPN_EVENT_KEY_REKEY once; at AUTOVPN_A_KEY_LIMIT_PACKETS
  * sent it stops sending with the key, and after AUTOVPN_A_KEY_LIFETIME_SECS
  * it neither sends nor receives with it (AUTOVPN_EVENT_KEY_EXPIRED). Defaults
- * are the AUTOVPN_KEY_DEFAULT_* values below; smaller values are accepted
- * (tests use them), larger ones are refused.
+ * are the AUTOVPN_KEY_DEFAULT_* values below (2^28 packets to rekey, a limit
+ * of 2^28 + 2^24 packets, 120 s to rekey, 180 s lifetime; a key given only a
+ * smaller limit also gets its rekey threshold lowered to it); smaller values
+ * are accepted (tests use them), larger ones are refused. The seconds count
+ * from the key's installation (KEY_NEW), also for a key installed as NEXT,
+ * not from its swap into CURRENT. There is no timer: the thresholds are
+ * checked as packets use the key, so KEY_REKEY comes with the first packet
+ * sent or received with the key after its rekey threshold, and a key that
+ * passed its lifetime unused is refused (and both events sent) at its next
+ * use; an idle key raises no event.
  *
  * Counters
  * --------
