@@ -72,7 +72,7 @@ n t ip addr add ::1/128 dev lo 2>/dev/null
 # ---- keys ------------------------------------------------------------------
 echo "# $(date +%T) keys"
 umask 022
-for k in k1 k2 k3 k4; do
+for k in k1 k2 k3 k4 k5 k6; do
 	"$AVPN" genkey --data >"$WORK/$k" || fatal "genkey-data"
 done
 check "genkey-data-private" [ "$(stat -c %a "$WORK/k1")" = 600 ]
@@ -84,6 +84,15 @@ if command -v wg >/dev/null; then
 	check "pubkey-matches-wg" [ "$("$AVPN" pubkey <"$WORK/priv")" = "$(wg pubkey <"$WORK/priv")" ]
 fi
 expect_err "pubkey-garbage" "not a private key" sh -c "echo nonsense | $AVPN pubkey"
+# An unknown command: the Error line first, then the usage text (docs/tools.md).
+"$AVPN" frob >"$WORK/out" 2>"$WORK/err"
+rc=$?
+if [ $rc = 1 ] && head -n 1 "$WORK/err" | grep -q "^Error: unknown command 'frob'" &&
+	sed -n 2p "$WORK/err" | grep -q "^Usage: "; then
+	pass "unknown-command-usage"
+else
+	fail "unknown-command-usage" "exit $rc: $(head -c 200 "$WORK/err")"
+fi
 
 # ---- devices ---------------------------------------------------------------
 echo "# $(date +%T) devices"
@@ -136,9 +145,9 @@ expect "peer-allowed" "$P.allowed" '["10.2.0.0/24"]'
 expect "peer-paths" "[$P.paths[] | [.id, .uplink, .endpoint, .state, .priority, .class_mask]]" \
 	'[[0,0,"127.0.0.1:40100","up",1,5],[1,1,"[::1]:40101","up",2,0]]'
 expect "peer-keys" "[$P.keys[] | [.slot, .id, .tx_packets]]" '[["current",1,0]]'
-expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 13
+expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 14
 expect "dev-drop-names" '.interfaces[0].drops | keys | sort' \
-	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","replay","source","too_big","xmit"]'
+	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","path","replay","source","too_big","xmit"]'
 
 check "routes-add-remove" av set av0 peer 1 routes 10.3.0.0/16,-10.2.0.0/24
 expect "routes-after" "$P.routes" '["10.3.0.0/16","fd02::/64"]'
@@ -199,7 +208,7 @@ check "dump-uplink" [ "$(fields uplink)" = "4 " ]
 check "dump-peer" [ "$(fields peer)" = "12 " ]
 check "dump-path" [ "$(fields path)" = "13 " ]
 check "dump-key" [ "$(fields key)" = "7 " ]
-check "dump-drops" [ "$(fields drops)" = "16 " ]
+check "dump-drops" [ "$(fields drops)" = "17 " ]
 check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64$' "$WORK/dump"
 check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2$' "$WORK/dump"
 
@@ -230,7 +239,8 @@ check "monitor-subscribed" wait_until 10 monitor_ready "$BG_PID"
 n t ip link set av0 up
 n t ip addr add 10.1.0.1/24 dev av0
 n t ip route add 10.4.0.0/24 dev av0 2>/dev/null
-check "key-limited" av set av0 peer 1 key current id 5 tx "$WORK/k3" rx "$WORK/k4" \
+# (Fresh files: the device refuses material it has installed before.)
+check "key-limited" av set av0 peer 1 key current id 5 tx "$WORK/k5" rx "$WORK/k6" \
 	rekey-packets 3 limit-packets 5
 n t ping -c 8 -i 0.05 -W 1 10.4.0.9 >/dev/null 2>&1
 DIRTY=1
