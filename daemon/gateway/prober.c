@@ -47,9 +47,8 @@ static void log_change(const struct gw_peer *p, const struct path *pa, int ch)
 		return;
 	if (pa->has_remote)
 		endpoint_format(&pa->remote, ep, sizeof(ep));
-	log_msg(LOG_INFO, "%s: path %s->%s %s, remote %s (%s)", p->name,
-		gwconf_uplink_name(pa->lu), gwconf_uplink_name(pa->ru), path_state_name(pa->state),
-		ep, pa->reason);
+	log_msg(LOG_INFO, "%s: path %s->%s %s, remote %s (%s)", p->name, gwconf_uplink_name(pa->lu),
+		gwconf_uplink_name(pa->ru), path_state_name(pa->state), ep, pa->reason);
 }
 
 static uint8_t cur_key(const struct gw_peer *p)

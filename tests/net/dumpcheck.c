@@ -38,7 +38,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/common/avpnl.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
 
 #define BASE 0xac100000u /* 172.16.0.0 */
 
@@ -52,7 +53,7 @@ static unsigned long victim;  /* the route removed during the dump */
 static int route0(bool remove)
 {
 	struct avpnl_peer p = { .id = peer_id };
-	struct avpn_prefix pfx = { .len = 32 };
+	struct prefix pfx = { .len = 32 };
 	struct avpnl *h;
 	int r;
 
@@ -214,7 +215,7 @@ static int raw(void)
 
 /* ---- avpnl: the library the tool and the daemon read state with ---- */
 
-static int avpnl_cb(const struct avpnl_peer *p, void *arg)
+static int dump_cb(const struct avpnl_peer *p, void *arg)
 {
 	bool *changed = arg;
 	size_t i;
@@ -243,7 +244,7 @@ static int lib(void)
 
 	if (avpnl_open(&h))
 		return 2;
-	r = avpnl_peer_dump(h, ifindex, avpnl_cb, &changed);
+	r = avpnl_peer_dump(h, ifindex, dump_cb, &changed);
 	if (route0(false))
 		return 2;
 	if (!changed) {

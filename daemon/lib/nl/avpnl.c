@@ -106,8 +106,8 @@ struct xact {
 	avpnl_valid_fn valid;
 	void *arg;
 	bool done;
-	int kerr; /* negative errno from the kernel */
-	int perr; /* first error from @valid */
+	int kerr;  /* negative errno from the kernel */
+	int perr;  /* first error from @valid */
 	bool intr; /* a dump message had NLM_F_DUMP_INTR */
 };
 
