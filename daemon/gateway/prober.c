@@ -87,11 +87,18 @@ static void check_data(struct gw_peer *p, uint64_t now_ms)
 	if (!want || !p->in_kernel)
 		return;
 	memset(&kp, 0, sizeof(kp));
-	if (avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp))
+	if (avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp)) {
+		log_msg(LOG_DEBUG, "%s: reading its counters: %s", p->name,
+			avpnl_errmsg(gw->nl) ?: "failed");
 		return;
-	for (size_t i = 0; i < kp.n_paths; i++)
-		if (kp.paths[i].id < GW_MAX_PATHS)
-			path_saw_data(&p->paths[kp.paths[i].id], kp.paths[i].rx_packets, now_ms);
+	}
+	for (size_t i = 0; i < kp.n_paths; i++) {
+		if (kp.paths[i].id >= GW_MAX_PATHS)
+			continue;
+		log_msg(LOG_DEBUG, "%s: path %u received %llu packets", p->name, kp.paths[i].id,
+			(unsigned long long)kp.paths[i].rx_packets);
+		path_saw_data(&p->paths[kp.paths[i].id], kp.paths[i].rx_packets, now_ms);
+	}
 	avpnl_peer_clear(&kp);
 }
 

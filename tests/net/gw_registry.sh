@@ -54,15 +54,16 @@ check_fails voip_unreachable n lansj ping -c 1 -W 1 10.0.20.1
 
 # Add a spoke (Berlin, behind San Jose): its subnet is routed everywhere
 # it must be, even before Berlin's gateway ever shows up.
+berlin=$("$AVPN" pubkey < <("$AVPN" genkey))
+t0=$(date +%s%3N)
 cat >> "$WORK/org.conf" <<-EOT
 
 	[network "Berlin - Mitte"]
-	public-key = $("$AVPN" pubkey < <("$AVPN" genkey))
+	public-key = $berlin
 	mode = spoke
 	hub = ${ORG_NAME[sj]}
 	subnet = "Berlin LAN" 10.70.0.0/24 yes
 	EOT
-t0=$(date +%s%3N)
 there_all() { has_route sj 10.70.0.0/24 && has_route lon 10.70.0.0/24 && has_route par 10.70.0.0/24; }
 if wait_until 10 there_all; then
 	pass new_spoke_propagates

@@ -8,7 +8,7 @@
 
 org_topology || fatal topology
 org_registries || fatal registries
-org_gateways sj sf lon || fatal gateways
+org_gateways sj sf lon -v || fatal gateways
 wait_until 120 org_peer_up lon sj || fatal tunnel
 wait_until 60 org_peer_up sj lon || fatal tunnel
 before=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')
