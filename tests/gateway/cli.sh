@@ -38,7 +38,8 @@ device = lo
 port = 0
 EOT
 
-check help "$D" --help > "$W/help"
+"$D" --help > "$W/help"
+check help_exit_0 test $? = 0
 check help_names_check grep -q -- '--check' "$W/help"
 "$D" --no-such-option > /dev/null 2>&1
 check bad_option_exit_2 test $? = 2
