@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ask.h"
 
@@ -85,6 +86,11 @@ static int ask_request(const char *ifname, const char *req, char **ans, size_t *
 	else if (err == -ENODATA)
 		snprintf(msg, len, "autovpnd for %s closed the connection without answering",
 			 ifname);
+	else if ((err == -ECONNRESET || err == -EPIPE) && geteuid())
+		/* The daemon refuses others before reading the request: its
+		 * close then resets the connection and the refusal is lost. */
+		snprintf(msg, len,
+			 "autovpnd for %s hung up without an answer: it answers root only", ifname);
 	else
 		snprintf(msg, len, "cannot ask autovpnd for %s: %s", ifname, strerror(-err));
 	return err;

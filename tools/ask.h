@@ -9,6 +9,9 @@
  *   -EREMOTEIO              the daemon answered {"error": "..."}
  *                           (e.g. "permission denied: root only")
  *   -EBADMSG                the answer is neither the document nor an error
+ *   -ECONNRESET             the daemon hung up: it refuses a user that is not
+ *                           root before reading the request, and the reset
+ *                           loses its refusal (the message says so then)
  *   -ETIMEDOUT, ...         lib/ctl's client errors
  */
 #ifndef AVPN_TOOL_ASK_H
