@@ -62,6 +62,21 @@ static void show_print_flags(const char *lead, unsigned int flags, const char *c
 	}
 }
 
+/*
+ * A reason after its state: JSON as it is; text in parentheses, without
+ * the state the daemon's reasons start with ("up: probes answered").
+ */
+static void show_print_reason(const char *state, const char *reason)
+{
+	size_t n = strlen(state);
+
+	print_str("reason", NULL, reason);
+	if (!strncmp(reason, state, n) && reason[n] == ':' && reason[n + 1] == ' ')
+		reason += n + 2;
+	if (reason[0])
+		print_text_color(PRINT_PLAIN, " (%s)", reason);
+}
+
 /* ---- the kernel's parts ---- */
 
 static void show_print_drops(const char *indent, const uint64_t *d)
@@ -147,7 +162,7 @@ static void show_print_dpath(const struct ctl_path *d, const char *kernel_ep)
 	print_age("changed_ms", NULL, d->changed_ms);
 	if (d->changed_ms != CTL_NEVER)
 		print_text(" for %s", human_duration(buf, sizeof(buf), d->changed_ms));
-	print_str("reason", d->reason[0] ? " (%s)" : NULL, d->reason);
+	show_print_reason(d->state, d->reason);
 	print_u64("local_uplink", NULL, d->local_uplink);
 	print_u64("remote_uplink", ", to peer uplink %s", d->remote_uplink);
 	/* The kernel's line has the address already, unless they differ. */
@@ -233,7 +248,7 @@ static void show_print_dpeer(const struct ctl_peer *d)
 
 	print_text("  state: ");
 	print_str_color(show_print_state_color(d->state), "state", "%s", d->state);
-	print_str("reason", d->reason[0] ? " (%s)" : NULL, d->reason);
+	show_print_reason(d->state, d->reason);
 	print_text("\n");
 	print_str("role", "  role: %s", d->role);
 	print_u64("hub_priority", d->hub_priority ? ", hub priority %s" : NULL, d->hub_priority);

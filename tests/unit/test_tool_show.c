@@ -108,7 +108,7 @@ static void dpath(struct ctl_peer *p, uint8_t id, const char *state, const char 
 	snprintf(c->state, sizeof(c->state), "%s", state);
 	snprintf(c->remote, sizeof(c->remote), "%s", remote);
 	snprintf(c->reason, sizeof(c->reason), "%s",
-		 !strcmp(state, "up") ? "" : "no probe reply for 3 s");
+		 !strcmp(state, "up") ? "up: probes answered" : "no probe reply for 3 s");
 	c->rtt_us = rtt;
 	c->jitter_us = rtt / 10;
 	c->loss = loss;
@@ -179,6 +179,7 @@ static void daemon_status(struct ctl_status *s)
 	p->hub_priority = 1;
 	p->flags = PROTO_PEER_DEFAULT_ROUTE;
 	snprintf(p->state, sizeof(p->state), "up");
+	snprintf(p->reason, sizeof(p->reason), "up: a path answers and keys are in place");
 	p->handshake_ms = 42000;
 	p->key_id = 3;
 	p->n_endpoints = 2;
@@ -551,7 +552,7 @@ START_TEST(text_with_daemon)
 	has_line(t, "  drops: no_route 3");
 	/* The kernel's lines stay as they were. */
 	has_line(t, "peer: 1 (San Jose)");
-	has_line(t, "  state: up");
+	has_line(t, "  state: up (a path answers and keys are in place)");
 	has_line(t, "  role: hub, hub priority 1, default-route");
 	has_line(t, "  endpoints: public 198.51.100.2:40000 (uplink 0), "
 		    "private 10.1.0.2:40000 (uplink 0)");
@@ -559,8 +560,9 @@ START_TEST(text_with_daemon)
 	has_line(t, "  subnets: 10.100.0.0/16 (metric 10, route, allowed)");
 	has_line(t, "  rx-index: 11");
 	has_line(t, "  path 0: uplink 0 -> 198.51.100.2:40000, up, priority 0, class-mask 0");
-	has_line(t, "    probes: up for 2 min 5 s, to peer uplink 0, rtt 12.3 ms, "
-		    "jitter 1.23 ms, loss 0.5%");
+	has_line(t,
+		 "    probes: up for 2 min 5 s (probes answered), to peer uplink 0, rtt 12.3 ms, "
+		 "jitter 1.23 ms, loss 0.5%");
 	has_line(t, "  path 1: uplink 0 -> (none) (not in the kernel)");
 	has_line(t,
 		 "    probes: punching for 2 min 5 s (no probe reply for 3 s), to peer uplink 1");
@@ -670,7 +672,7 @@ START_TEST(json_with_daemon)
 	jint(j, "interfaces/0/peers/0/id", 1);
 	jstr(j, "interfaces/0/peers/0/name", "San Jose");
 	jstr(j, "interfaces/0/peers/0/state", "up");
-	jstr(j, "interfaces/0/peers/0/reason", "");
+	jstr(j, "interfaces/0/peers/0/reason", "up: a path answers and keys are in place");
 	jstr(j, "interfaces/0/peers/0/role", "hub");
 	jint(j, "interfaces/0/peers/0/hub_priority", 1);
 	jint(j, "interfaces/0/peers/0/flags", PROTO_PEER_DEFAULT_ROUTE);
@@ -849,7 +851,8 @@ START_TEST(dump_with_daemon)
 			 "203.0.113.7:40000\tok\tyes\t203.0.113.7:40000\tno\t(none)");
 	ck_assert_str_eq(dump_line(t, "peer", 0),
 			 "peer\tav0\t1\tSan Jose\t11\t22\t100\t2048\t0\t0\t10.100.0.0/16\t"
-			 "10.100.0.0/16\tup\thub\t1\t42000\t3\t(none)");
+			 "10.100.0.0/16\tup\thub\t1\t42000\t3\t"
+			 "up: a path answers and keys are in place");
 	ck_assert_str_eq(dump_line(t, "peer", 2),
 			 "peer\tav0\t7\tParis\t(none)\t(none)\t(none)\t(none)\t(none)\t(none)\t"
 			 "(none)\t(none)\tconnecting\tspoke\t0\tnever\t(none)\tpunching");
@@ -858,7 +861,7 @@ START_TEST(dump_with_daemon)
 	ck_assert_str_eq(dump_line(t, "subnet", 0), "subnet\tav0\t1\t10.100.0.0/16\t10\t3");
 	ck_assert_str_eq(dump_line(t, "path", 0),
 			 "path\tav0\t1\t0\t0\t198.51.100.2:40000\tup\t0\t0\t10\t0\t20\t0\t"
-			 "up\t0\t198.51.100.2:40000\t12345\t1234\t50\t125000\t(none)");
+			 "up\t0\t198.51.100.2:40000\t12345\t1234\t50\t125000\tup: probes answered");
 	ck_assert_str_eq(dump_line(t, "path", 1),
 			 "path\tav0\t1\t1\t(none)\t(none)\t(none)\t(none)\t(none)\t(none)\t"
 			 "(none)\t(none)\t(none)\tpunching\t1\t(none)\t0\t0\t0\t125000\t"
