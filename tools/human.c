@@ -54,14 +54,16 @@ char *human_age(char *buf, size_t len, uint64_t ms)
 
 char *human_usecs(char *buf, size_t len, uint64_t us)
 {
-	/* Three significant digits at most: jitter of 0.04 ms is noise. */
+	/* Three significant digits at most: jitter of 0.04 ms is noise. The
+	 * bounds are where rounding would carry into a fourth digit
+	 * ("9.999 ms" is "10.0 ms", not "10.00 ms"). */
 	if (us < 1000)
 		snprintf(buf, len, "%llu us", (unsigned long long)us);
-	else if (us < 10000)
+	else if (us < 9995)
 		snprintf(buf, len, "%.2f ms", (double)us / 1000);
-	else if (us < 100000)
+	else if (us < 99950)
 		snprintf(buf, len, "%.1f ms", (double)us / 1000);
-	else if (us < 1000000)
+	else if (us < 999500)
 		snprintf(buf, len, "%llu ms", (unsigned long long)((us + 500) / 1000));
 	else
 		snprintf(buf, len, "%.2f s", (double)us / 1000000);

@@ -401,6 +401,13 @@ START_TEST(human_rtt)
 	ck_assert_str_eq(human_usecs(b, sizeof(b), 12345), "12.3 ms");
 	ck_assert_str_eq(human_usecs(b, sizeof(b), 130400), "130 ms");
 	ck_assert_str_eq(human_usecs(b, sizeof(b), 1500000), "1.50 s");
+	/* Rounding never makes a fourth digit. */
+	ck_assert_str_eq(human_usecs(b, sizeof(b), 9994), "9.99 ms");
+	ck_assert_str_eq(human_usecs(b, sizeof(b), 9995), "10.0 ms");
+	ck_assert_str_eq(human_usecs(b, sizeof(b), 99949), "99.9 ms");
+	ck_assert_str_eq(human_usecs(b, sizeof(b), 99950), "100 ms");
+	ck_assert_str_eq(human_usecs(b, sizeof(b), 999499), "999 ms");
+	ck_assert_str_eq(human_usecs(b, sizeof(b), 999500), "1.00 s");
 	ck_assert_str_eq(human_usecs(b, sizeof(b), UINT32_MAX), "4294.97 s");
 }
 END_TEST
