@@ -21,6 +21,13 @@ org_registries || fatal registries
 org_gateways sj sf lon || fatal gateways
 up() { org_peer_up lon sj && org_peer_up lon sf && org_peer_up sj lon && org_peer_up sf lon; }
 wait_until 150 up || fatal tunnels_up "$(org_status lon | jq -c '[.peers[] | [.name, .state]]')"
+# San Jose may come up after San Francisco: London's routes to it move over
+# once it has been up for the hysteresis time (10 s).
+settled() {
+	av lon show av0 --json | jq -e --arg sj "$SJ" \
+		'.interfaces[0].routes[] | select(.prefix == "10.100.0.0/16") | .via == $sj'
+}
+wait_until 60 settled || fail routes_settled "$(org_status lon | jq -c .routes)"
 
 # ---- show --json: the daemon's fields next to the kernel's ----
 av lon show av0 --json >"$WORK/lon.json" || fail "show-json"
