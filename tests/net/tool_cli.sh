@@ -210,16 +210,10 @@ check "dump-uplink" [ "$(fields uplink)" = "13 " ]
 check "dump-peer" [ "$(fields peer)" = "18 " ]
 check "dump-path" [ "$(fields path)" = "21 " ]
 check "dump-key" [ "$(fields key)" = "7 " ]
-<<<<<<< HEAD
 check "dump-drops" [ "$(fields drops)" = "17 " ]
-check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64$' "$WORK/dump"
-check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2$' "$WORK/dump"
-=======
-check "dump-drops" [ "$(fields drops)" = "16 " ]
 check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64(\t\(none\)){6}$' "$WORK/dump"
 check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2\tnot-running$' "$WORK/dump"
 check "dump-no-daemon-records" [ "$(grep -cE '^(gateway|registry|endpoint|subnet|route)\s' "$WORK/dump")" = 0 ]
->>>>>>> tool
 
 # ---- text --------------------------------------------------------------------
 echo "# $(date +%T) text"
