@@ -51,7 +51,16 @@ static int collect(const struct avpnl_peer *kp, void *arg)
 
 int adopt_device(struct gw *gw)
 {
-	int err = avpnl_peer_dump(gw->nl, gw->ifindex, collect, gw);
+	int err, tries = 0;
+
+	/* A dump across a change is flagged (-EAGAIN): read it again. */
+	do {
+		free(gw->adopted);
+		gw->adopted = NULL;
+		gw->n_adopted = 0;
+		gw->next_peer_id = 0;
+		err = avpnl_peer_dump(gw->nl, gw->ifindex, collect, gw);
+	} while (err == -EAGAIN && ++tries < 5);
 
 	if (err) {
 		log_msg(LOG_ERR, "%s: reading the running peers: %s", gw->ifname,

@@ -109,6 +109,25 @@ static void probe_all(struct path *p, path_send_fn send, void *ctx)
 	}
 }
 
+static uint64_t last_heard(const struct path *p)
+{
+	return p->last_rx_ms > p->last_data_ms ? p->last_rx_ms : p->last_data_ms;
+}
+
+void path_saw_data(struct path *p, uint64_t rx_packets, uint64_t now_ms)
+{
+	if (rx_packets != p->data_rx) {
+		p->data_rx = rx_packets;
+		p->last_data_ms = now_ms;
+	}
+}
+
+bool path_wants_data(const struct path *p, uint64_t now_ms, uint32_t probe_ms)
+{
+	/* Once a probe interval has passed unanswered; cheap before that. */
+	return p->state == PATH_UP && now_ms - last_heard(p) > probe_ms + probe_ms / 2;
+}
+
 int path_tick(struct path *p, uint64_t now_ms, uint32_t probe_ms, path_send_fn send, void *ctx,
 	      uint64_t *next_ms)
 {
@@ -120,8 +139,8 @@ int path_tick(struct path *p, uint64_t now_ms, uint32_t probe_ms, path_send_fn s
 		*next_ms = UINT64_MAX;
 		return 0;
 	}
-	if (p->state == PATH_UP && now_ms - p->last_rx_ms > down_after)
-		ch |= set_state(p, PATH_DOWN, "down: probes unanswered", now_ms);
+	if (p->state == PATH_UP && now_ms - last_heard(p) > down_after)
+		ch |= set_state(p, PATH_DOWN, "down: probes unanswered, no data", now_ms);
 	if (now_ms >= p->next_probe_ms) {
 		if (p->state == PATH_UP)
 			send_one(p, &p->remote, send, ctx);
@@ -135,8 +154,8 @@ int path_tick(struct path *p, uint64_t now_ms, uint32_t probe_ms, path_send_fn s
 		p->next_probe_ms = now_ms + interval;
 	}
 	next = p->next_probe_ms;
-	if (p->state == PATH_UP && p->last_rx_ms + down_after + 1 < next)
-		next = p->last_rx_ms + down_after + 1;
+	if (p->state == PATH_UP && last_heard(p) + down_after + 1 < next)
+		next = last_heard(p) + down_after + 1;
 	*next_ms = next;
 	return ch;
 }

@@ -21,6 +21,16 @@
  * changes under a running tunnel is followed within one probe interval.
  * Probes also keep NAT and conntrack mappings open on idle paths.
  *
+ * Authentic DATA the kernel received on the path proves it as well as a
+ * probe reply does (the caller reports it with path_saw_data()): a peer
+ * whose daemon is dead or restarting keeps its tunnel, because its kernel
+ * keeps sending even though nobody answers our probes.
+ *
+ * Authentic DATA the kernel received on the path proves it as well as a
+ * probe reply does (the caller reports it with path_saw_data()): a peer
+ * whose daemon is dead or restarting keeps its tunnel, because its kernel
+ * keeps sending even though nobody answers our probes.
+ *
  * Measurements come from replies: RTT (echoed send time), jitter (RFC 3550
  * smoothing of RTT differences) and loss over the last PATH_LOSS_WINDOW
  * probes that had their chance to be answered.
@@ -64,7 +74,9 @@ struct path {
 	bool has_learnt;
 	struct endpoint learnt; /* source of the peer's own probes */
 
-	uint64_t last_rx_ms; /* last authentic reply (0 = never) */
+	uint64_t last_rx_ms;   /* last authentic reply (0 = never) */
+	uint64_t last_data_ms; /* last time the kernel counted DATA from the peer here */
+	uint64_t data_rx;      /* the kernel's rx packet count at that time */
 	uint64_t next_probe_ms;
 	uint32_t seq;	     /* next probe number */
 	uint32_t fast_left;  /* quick probes left while punching */
@@ -106,6 +118,13 @@ int path_on_reply(struct path *p, const struct endpoint *src, const struct probe
 		  uint64_t now_ms, uint64_t now_us);
 /* An authentic PROBE from the peer came from src (we answered it). */
 int path_on_probe(struct path *p, const struct endpoint *src, uint64_t now_ms);
+/*
+ * The kernel's receive counter of the path is @rx_packets: if it moved, the
+ * path carried authentic DATA from the peer since the last call.
+ */
+void path_saw_data(struct path *p, uint64_t rx_packets, uint64_t now_ms);
+/* The path is up but its probes went unanswered for a while: ask the kernel. */
+bool path_wants_data(const struct path *p, uint64_t now_ms, uint32_t probe_ms);
 /*
  * Loss in 1/10000 over the last PATH_LOSS_WINDOW probes sent since the path
  * came up that are old enough to have been answered (PATH_DOWN_PROBES

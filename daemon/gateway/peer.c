@@ -324,8 +324,8 @@ static void peer_refresh(struct gw_peer *p, const struct regclient_peer *rp)
 
 void peer_sync(struct gw *gw)
 {
-	uint64_t gen = ++gw->sync_gen;
-	uint32_t i, kept;
+	uint64_t gen = ++gw->sync_gen, t0 = clock_mono_ms();
+	uint32_t i, kept, before = gw->n_peers, added, removed;
 
 	for (i = 0; i < gw->rc.peers.n; i++) {
 		const struct regclient_peer *rp = &gw->rc.peers.v[i];
@@ -352,9 +352,14 @@ void peer_sync(struct gw *gw)
 		log_msg(LOG_INFO, "%s: no longer a peer: removed", p->name);
 		peer_free(p, true);
 	}
+	removed = gw->n_peers - kept;
 	gw->n_peers = kept;
+	added = kept + removed - before;
 	if (gw->adopted)
 		adopt_finish(gw);
+	if (added || removed)
+		log_msg(LOG_INFO, "peers: %u in the kernel (%u new, %u removed) in %llu ms", kept,
+			added, removed, (unsigned long long)(clock_mono_ms() - t0));
 	gw_routes_changed(gw, true);
 }
 

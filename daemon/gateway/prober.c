@@ -19,6 +19,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "gateway.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
 #include "wire/probe.h"
 
 static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8_t type,
@@ -34,6 +36,19 @@ static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8
 		     seal_next_counter(&gw->probe_ctr), &p->probe_key, body, (size_t)blen);
 	if (n > 0)
 		uplink_send(gw, ul, to, msg, (size_t)n);
+}
+
+/* Path changes are what an operator looks for first: always logged. */
+static void log_change(const struct gw_peer *p, const struct path *pa, int ch)
+{
+	char ep[ENDPOINT_STRLEN] = "-";
+
+	if (!ch)
+		return;
+	if (pa->has_remote)
+		endpoint_format(&pa->remote, ep, sizeof(ep));
+	log_msg(LOG_INFO, "%s: path %s->%s %s, remote %s (%s)", p->name, gwconf_uplink_name(pa->lu),
+		gwconf_uplink_name(pa->ru), path_state_name(pa->state), ep, pa->reason);
 }
 
 static uint8_t cur_key(const struct gw_peer *p)
@@ -55,23 +70,56 @@ static void send_probe(void *ctx, struct path *pa, const struct endpoint *ep, ui
 	send_sealed(p->gw, p, pa->lu, PROTO_T_PROBE, ep, &pr);
 }
 
+/*
+ * Probes of an up path went unanswered: before calling it down, see whether
+ * the kernel still receives DATA on it (the peer's daemon may be dead or
+ * restarting while its kernel forwards). One PEER_GET per peer, and only
+ * then.
+ */
+static void check_data(struct gw_peer *p, uint64_t now_ms)
+{
+	struct gw *gw = p->gw;
+	struct avpnl_peer kp;
+	bool want = false;
+
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++)
+		want |= path_wants_data(&p->paths[k], now_ms, gw->opts.probe_ms);
+	if (!want || !p->in_kernel)
+		return;
+	memset(&kp, 0, sizeof(kp));
+	if (avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp)) {
+		log_msg(LOG_DEBUG, "%s: reading its counters: %s", p->name,
+			avpnl_errmsg(gw->nl) ?: "failed");
+		return;
+	}
+	for (size_t i = 0; i < kp.n_paths; i++) {
+		if (kp.paths[i].id >= GW_MAX_PATHS)
+			continue;
+		log_msg(LOG_DEBUG, "%s: path %u received %llu packets", p->name, kp.paths[i].id,
+			(unsigned long long)kp.paths[i].rx_packets);
+		path_saw_data(&p->paths[kp.paths[i].id], kp.paths[i].rx_packets, now_ms);
+	}
+	avpnl_peer_clear(&kp);
+}
+
 uint64_t prober_run(struct gw_peer *p, uint64_t now_ms)
 {
 	struct gw *gw = p->gw;
 	uint64_t next = UINT64_MAX, n;
-	int ch = 0;
+	int ch;
+
+	check_data(p, now_ms);
 
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
 		struct path *pa = &p->paths[k];
 
 		if (pa->lu >= gw->n_uplinks)
 			continue;
-		ch |= path_tick(pa, now_ms, gw->opts.probe_ms, send_probe, p, &n);
+		ch = path_tick(pa, now_ms, gw->opts.probe_ms, send_probe, p, &n);
+		log_change(p, pa, ch);
 		if (n < next)
 			next = n;
 	}
-	if (ch & PATH_CH_STATE)
-		log_msg(LOG_DEBUG, "%s: path state changed", p->name);
 	return next;
 }
 
@@ -115,6 +163,7 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 	}
 	if (pr.key_id != PROBE_NO_KEY)
 		keys_peer_uses(p, pr.key_id);
+	log_change(p, pa, ch);
 	if (ch) {
 		peer_update(p);
 		/* Reschedule: a new path probes at once, an up one less often. */

@@ -194,6 +194,8 @@ static void program_kernel(struct gw *gw, struct by_id *ids)
 
 static void program_os(struct gw *gw)
 {
+	uint64_t t0 = clock_mono_ms();
+	uint32_t before = kroute_count(gw->kr);
 	struct prefix *v;
 	int err;
 
@@ -208,6 +210,9 @@ static void program_os(struct gw *gw)
 			kroute_errmsg(gw->kr) ?: strerror(-err));
 	else
 		gw->table_dirty = false;
+	if (!err && before != gw->routes.n)
+		log_msg(LOG_INFO, "VPN table %u: %u prefixes (was %u) in %llu ms", gw->conf->table,
+			gw->routes.n, before, (unsigned long long)(clock_mono_ms() - t0));
 	free(v);
 }
 

@@ -17,3 +17,10 @@ $(B)/bench/hs_bench: tests/bench/hs_bench.c $(B)/libavpn.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 bench-handshake: $(B)/bench/hs_bench
 	taskset -c 0 $(B)/bench/hs_bench 20 | tee -a $(B)/bench.txt
+
+# A hub programming 1,000 peers x 10 subnets from a registry answer (VM).
+BENCH += bench-gateway
+.PHONY: bench-gateway
+bench-gateway: module userspace
+	@mkdir -p $(B)
+	tests/vm/run.sh -t 600 -b $(B)/bench.txt tests/bench/gw_scale.sh

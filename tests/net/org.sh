@@ -46,6 +46,7 @@ declare -A ORG_LANHOST=([sj]=10.100.0.10 [sf]=10.200.0.10 [lon]=10.0.60.10 [par]
 declare -A ORG_NAT
 ORG_REG1=192.0.2.1 ORG_REG2=192.0.2.2 ORG_WWW=198.51.100.80
 ORG_SF_FWD_PORT=51625
+# ORG_LON_SJ_FLAGS=default-route: London's full tunnel through San Jose.
 ORG_KEYS=$AVPN_TOP/examples/keys
 ORG_PIDS=()
 AVPND=$AVPN_BIN/autovpnd
@@ -62,43 +63,55 @@ org_sysctls() {
 org_lan() {
 	local s=$1
 	veth "gw$s" lan "lan$s" eth0
+	# The gateway NATs what leaves its WAN from elsewhere (its LAN, or
+	# full-tunnel traffic from other sites), as an appliance does; its own
+	# traffic (registry, tunnels) keeps its address and port.
+	n "gw$s" nft -f - <<-EOF
+	table ip gwnat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "wan" ip saddr != 172.16.${ORG_NUM[$s]}.2 masquerade
+		}
+	}
+	EOF
 	case $s in
 	sj)
-		n gwsj ip addr add 10.100.0.1/16 dev lan
-		n gwsj ip addr add 192.168.100.1/24 dev lan
-		n lansj ip addr add 10.100.0.10/16 dev eth0
-		n lansj ip addr add 192.168.100.10/24 dev eth0
-		n lansj ip route add default via 10.100.0.1 ;;
+		ip -n gwsj addr add 10.100.0.1/16 dev lan
+		ip -n gwsj addr add 192.168.100.1/24 dev lan
+		ip -n lansj addr add 10.100.0.10/16 dev eth0
+		ip -n lansj addr add 192.168.100.10/24 dev eth0
+		ip -n lansj route add default via 10.100.0.1 ;;
 	sf)
-		n gwsf ip addr add 10.200.0.1/16 dev lan
-		n lansf ip addr add 10.200.0.10/16 dev eth0
-		n lansf ip route add default via 10.200.0.1 ;;
+		ip -n gwsf addr add 10.200.0.1/16 dev lan
+		ip -n lansf addr add 10.200.0.10/16 dev eth0
+		ip -n lansf route add default via 10.200.0.1 ;;
 	lon)
 		local a
 		for a in 10.0.60.1/24 10.0.20.1/24 10.50.177.1/24 10.0.30.1/24 10.0.40.1/24 \
 			10.50.176.33/29 10.50.176.129/25 10.50.179.129/25 10.50.182.1/23 \
 			198.133.219.1/24; do
-			n gwlon ip addr add "$a" dev lan
+			ip -n gwlon addr add "$a" dev lan
 		done
-		n lanlon ip addr add 10.0.60.10/24 dev eth0
-		n lanlon ip addr add 10.0.30.10/24 dev eth0
-		n lanlon ip route add default via 10.0.60.1 ;;
+		ip -n lanlon addr add 10.0.60.10/24 dev eth0
+		ip -n lanlon addr add 10.0.30.10/24 dev eth0
+		ip -n lanlon route add default via 10.0.60.1 ;;
 	par)
-		n gwpar ip addr add 10.60.0.1/24 dev lan
-		n lanpar ip addr add 10.60.0.10/24 dev eth0
-		n lanpar ip route add default via 10.60.0.1 ;;
+		ip -n gwpar addr add 10.60.0.1/24 dev lan
+		ip -n lanpar addr add 10.60.0.10/24 dev eth0
+		ip -n lanpar route add default via 10.60.0.1 ;;
 	esac
 }
 
 # org_nat SITE MODE: masq (friendly), random (unfriendly: a port per
-# destination), fwd (friendly + port forwarding of $ORG_SF_FWD_PORT).
+# destination), fwd (friendly + port forwarding of $ORG_SF_FWD_PORT),
+# fwdrandom (unfriendly + that port forwarding).
 # Like any real NAT router it is also a stateful firewall: from outside only
 # replies (and the forwarded port) get in. That matters for hole punching:
 # an unsolicited packet that the router accepted for itself would leave a
 # conntrack entry behind that makes its own later mapping pick another port.
 org_nat() {
 	local s=$1 mode=$2 num=${ORG_NUM[$1]} flags=""
-	[ "$mode" = random ] && flags="random"
+	case $mode in random | fwdrandom) flags="random" ;; esac
 	n "nat$s" nft -f - <<-EOF
 	table ip nat {
 		chain post {
@@ -107,7 +120,7 @@ org_nat() {
 		}
 		chain pre {
 			type nat hook prerouting priority dstnat;
-			$([ "$mode" = fwd ] && echo "iifname \"out\" udp dport $ORG_SF_FWD_PORT dnat to 172.16.$num.2")
+			$(case $mode in fwd*) echo "iifname \"out\" udp dport $ORG_SF_FWD_PORT dnat to 172.16.$num.2" ;; esac)
 		}
 	}
 	table inet fw {
@@ -139,11 +152,11 @@ org_topology() {
 	done
 	new_ns inet
 	org_sysctls inet
-	n inet ip link add dummy0 type dummy
-	n inet ip link set dummy0 up
-	n inet ip addr add $ORG_REG1/32 dev dummy0
-	n inet ip addr add $ORG_REG2/32 dev dummy0
-	n inet ip addr add $ORG_WWW/32 dev dummy0
+	ip -n inet link add dummy0 type dummy
+	ip -n inet link set dummy0 up
+	ip -n inet addr add $ORG_REG1/32 dev dummy0
+	ip -n inet addr add $ORG_REG2/32 dev dummy0
+	ip -n inet addr add $ORG_WWW/32 dev dummy0
 	for s in $ORG_SITES; do
 		num=${ORG_NUM[$s]}
 		new_ns "nat$s" "gw$s" "lan$s"
@@ -151,12 +164,12 @@ org_topology() {
 		org_sysctls "gw$s"
 		veth inet "to$s" "nat$s" out
 		veth "nat$s" in "gw$s" wan
-		n inet ip addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
-		n "nat$s" ip addr add "${ORG_PUB[$s]}/24" dev out
-		n "nat$s" ip route add default via "${ORG_PUB[$s]%.*}.1"
-		n "nat$s" ip addr add "172.16.$num.1/24" dev in
-		n "gw$s" ip addr add "172.16.$num.2/24" dev wan
-		n "gw$s" ip route add default via "172.16.$num.1"
+		ip -n inet addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
+		ip -n "nat$s" addr add "${ORG_PUB[$s]}/24" dev out
+		ip -n "nat$s" route add default via "${ORG_PUB[$s]%.*}.1"
+		ip -n "nat$s" addr add "172.16.$num.1/24" dev in
+		ip -n "gw$s" addr add "172.16.$num.2/24" dev wan
+		ip -n "gw$s" route add default via "172.16.$num.1"
 		org_nat "$s" "${ORG_NAT[$s]}"
 		org_lan "$s"
 	done
@@ -205,12 +218,12 @@ org_conf_write() {
 	public-key = $(cat "$WORK/keys/sf.pub")
 	mode = hub
 	subnet = "SF Servers" 10.200.0.0/16 yes
-	$([ "${ORG_NAT[sf]}" = fwd ] && echo "nat-traversal = manual ${ORG_PUB[sf]}:$ORG_SF_FWD_PORT")
+	$(case ${ORG_NAT[sf]} in fwd*) echo "nat-traversal = manual ${ORG_PUB[sf]}:$ORG_SF_FWD_PORT" ;; esac)
 
 	[network "${ORG_NAME[lon]}"]
 	public-key = $(cat "$WORK/keys/lon.pub")
 	mode = spoke
-	hub = ${ORG_NAME[sj]}
+	hub = "${ORG_NAME[sj]}" ${ORG_LON_SJ_FLAGS:-}
 	hub = ${ORG_NAME[sf]}
 	subnet = "Management"               10.0.60.0/24      yes
 	subnet = "VOIP"                     10.0.20.0/24      yes
@@ -250,7 +263,7 @@ org_gateway_conf() {
 		echo "[uplink \"wan1\"]"
 		echo "device = wan"
 		echo "source = 172.16.$num.2"
-		[ "$s" = sf ] && [ "${ORG_NAT[sf]}" = fwd ] && echo "port = $ORG_SF_FWD_PORT"
+		case $s:${ORG_NAT[sf]} in sf:fwd*) echo "port = $ORG_SF_FWD_PORT" ;; esac
 	} > "$WORK/$s/autovpnd.conf"
 }
 
@@ -279,11 +292,17 @@ org_gateway() {
 	eval "ORG_GW_PID_$s=$BG_PID"
 }
 
+# org_gateways SITE... [AUTOVPND-ARGS...]: arguments from the first one
+# starting with '-' on go to every daemon.
 org_gateways() {
-	local s
+	local s sites=()
 	load_module || return 1
-	for s in "$@"; do
-		org_gateway "$s" || return 1
+	while [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; do
+		sites+=("$1")
+		shift
+	done
+	for s in "${sites[@]}"; do
+		org_gateway "$s" "$@" || return 1
 	done
 }
 
@@ -311,6 +330,48 @@ org_wait_tunnels() {
 		wait_until "$secs" org_peer_up "${t%-*}" "${t#*-}" || return 1
 		wait_until "$secs" org_peer_up "${t#*-}" "${t%-*}" || return 1
 	done
+}
+
+# org_stream NAME FROM-NS DST SECS: a 10 ms ICMP stream in the background
+# (its summary in $WORK/NAME.ping); org_stream_lost NAME waits for it and
+# sets LOST to how many replies were lost (each one is 10 ms without
+# traffic). Not in $(...): a subshell cannot wait for our child.
+org_stream() {
+	# -c, not -w: a deadline would count the replies still in flight as lost.
+	bg "$2" ping -n -q -i 0.01 -W 2 -c "$(($4 * 100))" "$3" > "$WORK/$1.ping" 2>&1
+	eval "ORG_STREAM_$1=$BG_PID"
+}
+
+org_stream_lost() {
+	local pid
+	eval "pid=\$ORG_STREAM_$1"
+	wait "$pid" 2>/dev/null
+	LOST=$(awk '/packets transmitted/ { print $1 - $4 }' "$WORK/$1.ping")
+	[ -n "$LOST" ] || LOST=999999
+}
+
+# org_log_delay SITE T0_MS PATTERN: milliseconds from T0 (date +%s%3N) to
+# the first line of SITE's daemon log after it matching PATTERN (the log's
+# timestamps are the daemon's own, so exec delays of the poll do not count).
+org_log_delay() {
+	awk -v t0="$2" -v pat="$3" '{ split($1, a, "."); ms = a[1] * 1000 + a[2] }
+		ms >= t0 && $0 ~ pat { print ms - t0; exit }' "$AVPN_OUT/autovpnd-$1.log"
+}
+
+# org_kill SITE [SIGNAL]: signal autovpnd on SITE (default SIGKILL); waits
+# for it to exit unless the signal is HUP (a reload).
+org_kill() {
+	local pid
+	eval "pid=\$ORG_GW_PID_$1"
+	kill "-${2:-KILL}" "$pid" 2>/dev/null
+	[ "${2:-KILL}" = HUP ] || wait "$pid" 2>/dev/null
+	return 0
+}
+
+# org_route_via SITE PREFIX: the kernel peer id av0 routes PREFIX to, by
+# the daemon's decision (name of the peer, or empty).
+org_route_via() {
+	org_status "$1" | jq -r --arg p "$2" '.routes[] | select(.prefix == $p) | .via'
 }
 
 # ---- run directly: the plain topology -----------------------------------------

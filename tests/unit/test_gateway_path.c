@@ -235,6 +235,36 @@ START_TEST(candidates_update_keeps_up_path)
 }
 END_TEST
 
+START_TEST(data_keeps_path_up)
+{
+	struct path p;
+	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
+	struct probe pr;
+	uint64_t next;
+
+	path_init(&p, 0, 0);
+	path_set_candidates(&p, &c, 1, 0);
+	tick(&p, 0, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	/* Probes stop being answered (the peer's daemon died)... */
+	ck_assert(!path_wants_data(&p, 1000, 1000));
+	ck_assert(path_wants_data(&p, 1600, 1000));
+	/* ...but its kernel keeps sending: the counter moves, the path stays up. */
+	path_saw_data(&p, 100, 1600);
+	path_saw_data(&p, 250, 3000);
+	ck_assert_int_eq(tick(&p, 3011, &next), 0);
+	ck_assert(path_is_up(&p));
+	path_saw_data(&p, 400, 5000);
+	ck_assert_int_eq(tick(&p, 7000, &next), 0);
+	ck_assert(path_is_up(&p));
+	/* The counter stops: down three intervals after the last DATA. */
+	path_saw_data(&p, 400, 7500);
+	ck_assert_int_eq(tick(&p, 8001, &next), PATH_CH_STATE);
+	ck_assert_int_eq(p.state, PATH_DOWN);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("path");
@@ -247,5 +277,6 @@ int main(void)
 	tcase_add_test(tc, peer_probe_starts_punching);
 	tcase_add_test(tc, loss_and_stale_replies);
 	tcase_add_test(tc, candidates_update_keeps_up_path);
+	tcase_add_test(tc, data_keeps_path_up);
 	return unit_run(s, tc);
 }

@@ -106,8 +106,9 @@ struct xact {
 	avpnl_valid_fn valid;
 	void *arg;
 	bool done;
-	int kerr; /* negative errno from the kernel */
-	int perr; /* first error from @valid */
+	int kerr;  /* negative errno from the kernel */
+	int perr;  /* first error from @valid */
+	bool intr; /* a dump message had NLM_F_DUMP_INTR */
 };
 
 static int cb_valid(struct nl_msg *msg, void *arg)
@@ -123,6 +124,15 @@ static int cb_valid(struct nl_msg *msg, void *arg)
 	r = x->valid(x->h, nlh, x->arg);
 	if (r)
 		x->perr = r;
+	return NL_OK;
+}
+
+/* The kernel's state changed while the dump was read (see avpnl_transact()). */
+static int cb_dump_intr(struct nl_msg *msg, void *arg)
+{
+	struct xact *x = arg;
+
+	x->intr = true;
 	return NL_OK;
 }
 
@@ -190,6 +200,7 @@ int avpnl_transact(struct avpnl *h, struct nl_msg *msg, avpnl_valid_fn valid, vo
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, &x);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_ack, &x);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, &x);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, cb_dump_intr, &x);
 	nl_cb_err(cb, NL_CB_CUSTOM, cb_err, &x);
 
 	r = nl_send_auto(h->sk, msg);
@@ -208,6 +219,16 @@ int avpnl_transact(struct avpnl *h, struct nl_msg *msg, avpnl_valid_fn valid, vo
 	nl_cb_put(cb);
 	if (x.kerr)
 		return x.kerr;
+	/*
+	 * A multi-part dump across a change is not a snapshot: a paged peer
+	 * may miss prefixes. The callbacks have seen it already; the caller
+	 * reads again (autovpnd adopting state) or reports it.
+	 */
+	if (x.intr && !x.perr) {
+		avpnl_set_msg(h, "the configuration changed while it was read "
+				 "(NLM_F_DUMP_INTR): read it again");
+		return -EAGAIN;
+	}
 	return x.perr;
 }
 
@@ -399,6 +420,7 @@ const char *avpnl_drop_name(unsigned int reason)
 		[AUTOVPN_DROP_TOO_BIG] = "too_big",
 		[AUTOVPN_DROP_NOMEM] = "nomem",
 		[AUTOVPN_DROP_XMIT] = "xmit",
+		[AUTOVPN_DROP_PATH] = "path",
 	};
 	/* clang-format on */
 
