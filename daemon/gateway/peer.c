@@ -268,8 +268,9 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 		while (!p->id || id_used(gw, p->id));
 		p->rx_index = new_rx_index(gw);
 	}
-	if (seal_precompute(&p->probe_key, p->pk, gw->sk, gw->pk) ||
-	    handshake_peer_init(&gw->hs_id, &p->hs, p->pk, rp->info.psk, p->rx_index)) {
+	/* One X25519 per peer: the probes' keys come from the handshake's ss. */
+	if (handshake_peer_init(&gw->hs_id, &p->hs, p->pk, rp->info.psk, p->rx_index) ||
+	    seal_precompute_dh(&p->probe_key, p->hs.ss, p->pk, gw->pk)) {
 		log_msg(LOG_ERR, "%s: unusable public key", p->name);
 		goto fail;
 	}
