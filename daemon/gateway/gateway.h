@@ -43,6 +43,12 @@ struct kroute;
 #define GW_DEFAULT_PROBE_MS 1000
 #define GW_DEFAULT_REKEY_SECS 120
 #define GW_DEFAULT_HYSTERESIS_MS 10000
+/*
+ * How far a peer's clock (its probes' counters, wall-clock ns) may be from
+ * ours: generous, since tunnels must not depend on NTP; a probe recorded
+ * longer ago than this is never taken again, even after our restart.
+ */
+#define PROBE_MAX_SKEW_S 86400
 /* The last responder rekeys this much later than the last initiator would. */
 #define GW_RESPONDER_REKEY_DELAY_SECS 10
 /* Source ports of uplink sockets (the reference document's range). */
@@ -98,7 +104,7 @@ struct gw_peer {
 
 	/* Probes: sealed between the static keys. */
 	struct seal_key probe_key;
-	struct replay_window probe_win;
+	struct replay_state probe_rs; /* the peer's probes, per life of its daemon */
 
 	/* Handshake and keys. */
 	struct handshake_peer hs;
