@@ -179,6 +179,7 @@ struct gw {
 
 	/* Control socket. */
 	int ctl_fd;
+	struct loop_timer ctl_retry; /* the socket name is squatted: bind again */
 	char ctl_path[108];
 };
 
