@@ -96,6 +96,7 @@ struct gw_peer {
 	struct proto_peer info;
 	struct proto_subnet *subnets;
 	uint32_t n_subnets;
+	bool allowed_stale; /* the kernel's allowed sources lag behind subnets */
 
 	struct path paths[GW_MAX_PATHS]; /* index = path id = lu * 2 + ru */
 	uint8_t kernel_paths;		 /* bit per path id configured in the kernel */

@@ -93,12 +93,17 @@ static uint32_t new_rx_index(struct gw *gw)
 	return idx;
 }
 
+static int kernel_set_allowed(struct gw_peer *p);
+
 static void on_peer_timer(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct gw_peer *p = arg;
 	uint64_t now = clock_mono_ms(), next, k;
 
 	(void)t;
+	/* A failed update of the allowed sources is retried, never left stale. */
+	if (p->allowed_stale && !kernel_set_allowed(p))
+		p->allowed_stale = false;
 	next = prober_run(p, now);
 	k = keys_run(p, now);
 	if (k < next)
@@ -320,7 +325,9 @@ static void peer_refresh(struct gw_peer *p, const struct regclient_peer *rp)
 		handshake_peer_set_psk(&p->hs, rp->info.psk);
 	p->info = rp->info;
 	if (subnets_changed && !take_subnets(p, rp))
-		kernel_set_allowed(p);
+		p->allowed_stale = kernel_set_allowed(p) != 0;
+	if (p->allowed_stale)
+		kick(p);
 }
 
 void peer_sync(struct gw *gw)
