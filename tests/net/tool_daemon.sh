@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm-timeout: 420
+# vm-timeout: 600
 # tool_daemon.sh - `autovpn show` and `autovpn diagnose` against running
 # autovpnd (topology in org.sh): San Jose and San Francisco (hubs) and
 # London (their spoke) run; Paris is configured but never starts.
@@ -93,6 +93,7 @@ diag() { # NAME WANT-STATUS SITE ARGS...
 	av "$s" diagnose "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
 	rc=$?
 	cp "$WORK/$name.out" "$AVPN_OUT/$name.txt"
+	cp "$WORK/$name.err" "$AVPN_OUT/$name.err.txt"
 	if [ "$rc" = "$want" ]; then
 		pass "$name"
 	else
@@ -146,10 +147,12 @@ check diagnose-gone-msg grep -qx 'Error: autovpnd is not running for av0' "$WORK
 # ---- A user squats the control socket's name ----
 # The tool does not believe a listener that is not root; the daemon starts
 # anyway (the datapath must not depend on it) and takes the name once free.
-n gwlon setpriv --reuid=65534 --regid=65534 --clear-groups \
-	socat ABSTRACT-LISTEN:autovpn/av0,fork SYSTEM:'echo {}' >/dev/null 2>&1 &
-squat=$!
-sleep 1
+# (bg: ip netns exec, setpriv and socat exec each other, so this is socat's pid)
+bg gwlon setpriv --reuid=65534 --regid=65534 --clear-groups \
+	socat ABSTRACT-LISTEN:autovpn/av0,fork SYSTEM:'echo {}'
+squat=$BG_PID
+squatting() { n gwlon ss -xl | grep -q '@autovpn/av0 '; }
+wait_until 20 squatting || fail squatter-listens
 diag diagnose-squatted 2 lon
 check diagnose-squatted-msg grep -q "not autovpnd's" "$WORK/diagnose-squatted.err"
 org_gateway lon
@@ -159,5 +162,7 @@ check daemon-says-squatted wait_until 20 squat_logged
 check daemon-runs-squatted kill -0 "$ORG_GW_PID_lon"
 kill "$squat"
 wait "$squat" 2>/dev/null
-check daemon-takes-socket wait_until 20 org_peer_up lon sj
+listening() { grep -q 'control socket @autovpn/av0: listening' "$AVPN_OUT/autovpnd-lon.log"; }
+check daemon-takes-socket wait_until 20 listening
+check daemon-answers wait_until 20 org_peer_up lon sj
 finish
