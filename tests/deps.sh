@@ -13,7 +13,8 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev
 	libpcap-dev jq curl
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
-	wireguard-tools"
+	wireguard-tools
+	prometheus"
 
 if [ "${1:-}" = --if-missing ]; then
 	missing=

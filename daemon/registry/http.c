@@ -21,6 +21,7 @@
  *   GET /api/v1/gateways         every gateway's registration state
  *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
  *   GET /api/v1/stats            counters, drops by reason
+ *   GET /metrics                 the same for Prometheus (metrics.c)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -439,6 +440,39 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, json_o
 	return ret;
 }
 
+uint64_t http_cut_count(const struct registry *r)
+{
+	return r->http_conns ? r->http_conns->cut : 0;
+}
+
+/* GET /metrics: text exposition 0.0.4, built in memory, then copied to MHD. */
+static enum MHD_Result reply_metrics(struct registry *r, struct MHD_Connection *c, uint64_t now)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return MHD_NO;
+	err = metrics_write(r, f, now);
+	if (fclose(f) || err) {
+		free(buf);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static json_object *error_obj(const char *msg)
 {
 	json_object *o = json_object_new_object();
@@ -465,6 +499,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return reply(c, MHD_HTTP_OK, org_summary(r));
 	if (!strcmp(url, "/api/v1/stats"))
 		return reply(c, MHD_HTTP_OK, stats(r, now));
+	if (!strcmp(url, "/metrics"))
+		return reply_metrics(r, c, now);
 	if (!strcmp(url, "/api/v1/gateways")) {
 		json_object *a = json_object_new_array();
 

@@ -211,9 +211,14 @@ void net_close(struct registry *r);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
 		 const struct addr *local, const uint8_t *buf, size_t len);
 
+/* metrics.c: the Prometheus text exposition (0.0.4) of the registry's state. */
+int metrics_write(struct registry *r, FILE *f, uint64_t now_ms);
+
 /* http.c */
 struct http_conns;
 int http_start(struct registry *r, const char *listen);
 void http_stop(struct registry *r);
+/* Connections cut for being slow since the listener started. */
+uint64_t http_cut_count(const struct registry *r);
 
 #endif /* AVPN_REGISTRY_REGISTRY_H */
