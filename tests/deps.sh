@@ -14,7 +14,7 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	libpcap-dev jq curl
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
 	wireguard-tools
-	prometheus"
+	prometheus chromium"
 
 if [ "${1:-}" = --if-missing ]; then
 	missing=
