@@ -11,7 +11,7 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	qemu-system-x86 busybox-static
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libsodium-dev
 	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev
-	libpcap-dev jq curl
+	libpcap-dev jq curl prometheus chromium
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
 	wireguard-tools"
 

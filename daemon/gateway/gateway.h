@@ -61,9 +61,10 @@ struct gw_opts {
 	bool check;	 /* --check: validate the config and exit */
 	bool foreground; /* -f: log to stderr */
 	int verbose;
-	uint32_t probe_ms;	/* --probe-ms */
-	uint32_t rekey_secs;	/* --rekey-secs */
-	uint32_t hysteresis_ms; /* --hysteresis-ms */
+	uint32_t probe_ms;	    /* --probe-ms */
+	uint32_t rekey_secs;	    /* --rekey-secs */
+	uint32_t hysteresis_ms;	    /* --hysteresis-ms */
+	const char *metrics_listen; /* --metrics ADDR:PORT, NULL = off */
 };
 
 struct gw_uplink {
@@ -129,6 +130,10 @@ struct gw_peer {
 	uint64_t routes_hash;	 /* of the route set last given to the kernel */
 	struct loop_timer timer; /* probes, handshake, rekey */
 	uint64_t mark;		 /* peer sync generation */
+
+	/* metrics.c's sampler: what it saw last, and what it counted. */
+	uint64_t metrics_changed_seen[GW_MAX_PATHS], metrics_key_seen;
+	uint64_t metrics_path_changes[GW_MAX_PATHS], metrics_handshakes;
 };
 
 struct gw {
@@ -182,6 +187,7 @@ struct gw {
 	int ctl_fd;
 	struct loop_timer ctl_retry; /* the socket name is squatted: bind again */
 	char ctl_path[108];
+	struct metrics *metrics; /* --metrics listener (metrics.c), or NULL */
 };
 
 /* gateway.c */

@@ -268,6 +268,9 @@ static void note_paths(struct registry *r, struct gwtable_entry *g, const struct
 				g->paths = np;
 			}
 			j = g->paths->n++;
+			g->paths->v[j].changed_ms = now_ms;
+		} else if (g->paths->v[j].up != pp->up) {
+			g->paths->v[j].changed_ms = now_ms;
 		}
 		e = &g->paths->v[j];
 		e->peer = pn;
@@ -501,8 +504,10 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
 			push_mark_peers(r, gwtable_index(r, g));
 		g->ul[m.uplink].echo = m.echo;
-		if (m.n_paths)
+		if (m.n_paths) {
 			note_paths(r, g, &m, now_ms);
+			history_note(r, g, now_ms);
+		}
 		a.registry_id = r->id;
 		a.version = r->cfg->version;
 		a.uplink = m.uplink;
