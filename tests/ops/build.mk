@@ -1,0 +1,19 @@
+# tests/ops: what an operator installs, on the host (no VM, no root needed
+# except where said): the man pages (man/), bash completion, the systemd
+# units, `make install`/`uninstall` and the Debian packages (dist/, debian/).
+# Each suite is a script tests/ops/NAME.sh printing "RESULT PASS|FAIL name"
+# lines; its log and .res land in $(RESULTS) like every suite's.
+
+# $(call ops_suite,NAME,PREREQUISITES)
+define ops_suite
+CHECK_SUITES += check-ops-$(1)
+.PHONY: check-ops-$(1)
+check-ops-$(1): $(2)
+	@mkdir -p $$(RESULTS)
+	@B=$$(B) tests/ops/$(1).sh > $$(RESULTS)/check-ops-$(1).log 2>&1; \
+	cat $$(RESULTS)/check-ops-$(1).log; \
+	sed -n 's/^RESULT \(PASS\|FAIL\) /\1 ops./p' $$(RESULTS)/check-ops-$(1).log \
+		> $$(RESULTS)/check-ops-$(1).res
+endef
+
+$(eval $(call ops_suite,man,$(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry))
