@@ -17,3 +17,4 @@ check-ops-$(1): $(2)
 endef
 
 $(eval $(call ops_suite,man,$(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry))
+$(eval $(call ops_suite,completion,$(B)/autovpn))
