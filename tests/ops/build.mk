@@ -19,3 +19,4 @@ endef
 $(eval $(call ops_suite,man,$(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry))
 $(eval $(call ops_suite,completion,$(B)/autovpn))
 $(eval $(call ops_suite,units,$(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry))
+$(eval $(call ops_suite,install,userspace))
