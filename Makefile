@@ -153,7 +153,7 @@ $(B)/dist/%.service: dist/%.service.in FORCE
 .PHONY: FORCE
 FORCE:
 
-install: userspace units install-dkms-src
+install: $(INSTALL_PROGS:%=$(B)/%) units install-dkms-src
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(INSTALL_PROGS:%=$(B)/%) $(DESTDIR)$(SBINDIR)/
@@ -176,6 +176,19 @@ uninstall:
 		$(INSTALL_UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 		$(DESTDIR)$(COMPLETIONDIR)/autovpn
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DKMSSRCDIR)
+
+# make deb: the Debian packages autovpn and autovpn-dkms (debian/), built
+# by dpkg-buildpackage from a copy of the tree in $(B)/deb/autovpn-VERSION
+# (so that debian/rules' clean cannot touch this build), into $(B)/deb/.
+.PHONY: deb
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/autovpn-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.ko' \
+		--exclude='*.mod.c' --exclude='.*.cmd' . | tar -x -C $(B)/deb/autovpn-$(VERSION)
+	cd $(B)/deb/autovpn-$(VERSION) && DEB_BUILD_OPTIONS=parallel=2 \
+		dpkg-buildpackage -us -uc -b
+	rm -rf $(B)/deb/autovpn-$(VERSION)
+	ls -l $(B)/deb/*.deb
 
 module-install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules_install

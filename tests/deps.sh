@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs every Debian 12 package the build, the tests, the benchmarks and the
 # demo need. Run as root (make deps).
-# man-db groff bsdextrautils: tests/ops renders and checks the man pages.
+# man-db groff bsdextrautils: tests/ops renders and checks the man pages;
+# debhelper dh-dkms dkms lintian: `make deb` and its checks (tests/ops).
 # linux-headers-6.12...: the newest kernel Debian 12 offers; `make check-kbuild`
 # compile-tests the module against it (it pulls in that kernel's image too;
 # the Makefile keeps building for and booting the default 6.1 kernel).
@@ -15,7 +16,8 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	libpcap-dev jq curl
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
 	wireguard-tools
-	man-db groff bsdextrautils"
+	man-db groff bsdextrautils
+	debhelper dh-dkms dkms lintian"
 
 if [ "${1:-}" = --if-missing ]; then
 	missing=
