@@ -2,7 +2,8 @@
 # Installs every Debian 12 package the build, the tests, the benchmarks and the
 # demo need. Run as root (make deps).
 # man-db groff bsdextrautils: tests/ops renders and checks the man pages;
-# debhelper dh-dkms dkms lintian: `make deb` and its checks (tests/ops).
+# debhelper dh-dkms dkms lintian dpkg-dev: `make deb` and its checks;
+# systemd: systemd-analyze for the units; debootstrap: make check-deb-root.
 # linux-headers-6.12...: the newest kernel Debian 12 offers; `make check-kbuild`
 # compile-tests the module against it (it pulls in that kernel's image too;
 # the Makefile keeps building for and booting the default 6.1 kernel).
@@ -17,7 +18,7 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
 	wireguard-tools
 	man-db groff bsdextrautils
-	debhelper dh-dkms dkms lintian"
+	debhelper dh-dkms dkms lintian dpkg-dev systemd debootstrap"
 
 if [ "${1:-}" = --if-missing ]; then
 	missing=

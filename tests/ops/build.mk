@@ -23,3 +23,17 @@ $(eval $(call ops_suite,install,userspace))
 # make deb and the packages' checks (about a minute: a build of the three
 # programs and lintian).
 $(eval $(call ops_suite,deb,))
+
+# make check-deb-root: the packages installed into a clean Debian 12 root
+# (debootstrap, cached in $(B)/debroot) and the module built there by DKMS
+# for the 6.1 headers (tests/ops/deb_root.sh). Needs root and the apt
+# mirror and takes minutes (the first run: debootstrap and the headers),
+# so it is not one of CHECK_SUITES; its .res goes next to theirs.
+.PHONY: check-deb-root
+check-deb-root: deb
+	@mkdir -p $(RESULTS)
+	@B=$(B) tests/ops/deb_root.sh > $(RESULTS)/check-deb-root.log 2>&1; \
+	cat $(RESULTS)/check-deb-root.log; \
+	sed -n 's/^RESULT \(PASS\|FAIL\) /\1 ops./p' $(RESULTS)/check-deb-root.log \
+		> $(RESULTS)/check-deb-root.res; \
+	tests/summary.sh $(RESULTS) check-deb-root
