@@ -64,7 +64,8 @@ static void fill_uplinks(struct gw *gw, struct ctl_status *s, uint64_t now)
 		snprintf(o->device, sizeof(o->device), "%s", up->conf->device);
 		fmt_ep(o->local, sizeof(o->local), &up->local);
 		snprintf(o->nat, sizeof(o->nat), "%s", proto_nat_name(regclient_nat(&gw->rc, u)));
-		snprintf(o->highport, sizeof(o->highport), "unknown");
+		snprintf(o->highport, sizeof(o->highport), "%s",
+			 proto_echo_name(regclient_echo(&gw->rc, u)));
 		for (unsigned int r = 0; r < gw->conf->n_registries && r < 2; r++) {
 			const struct regclient_link *l = &gw->rc.link[u][r];
 
@@ -159,6 +160,8 @@ static void fill_route(const struct gw *gw, struct ctl_route *o, const struct ro
 	o->metric = c->metric;
 	if (c->flags & PROTO_SUB_DEFAULT)
 		snprintf(o->decision, sizeof(o->decision), "default");
+	else if (c->metric >= PROTO_METRIC_RELAY)
+		snprintf(o->decision, sizeof(o->decision), "relay");
 	else if (c->flags & PROTO_SUB_TRANSIT)
 		snprintf(o->decision, sizeof(o->decision), "transit");
 	else
@@ -235,9 +238,15 @@ static void answer(struct gw *gw, int fd, const char *req)
 		if (!err)
 			err = ctl_status_to_json(&s, &json);
 	} else if (!strcmp(req, "diagnose")) {
-		err = ctlserver_status(gw, &s);
+		const struct proto_diag_resp **remote = calloc(gw->n_peers + 1, sizeof(*remote));
+
+		err = remote ? ctlserver_status(gw, &s) : -ENOMEM;
+		/* ctlserver_status() lists gw->peers in order. */
+		for (uint32_t i = 0; !err && i < gw->n_peers; i++)
+			remote[i] = gw->peers[i]->has_remote ? &gw->peers[i]->remote : NULL;
 		if (!err)
-			err = diagnose(&s, &d);
+			err = diagnose(&s, remote, &d);
+		free(remote);
 		if (!err)
 			err = ctl_diagnosis_to_json(&d, &json);
 	} else {

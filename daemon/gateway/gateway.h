@@ -67,6 +67,7 @@ struct gw_uplink {
 	int fd;
 	struct endpoint local; /* what the socket is bound to */
 	bool in_kernel;	       /* handed to the module */
+	uint8_t echo;	       /* high-port echo result last logged (proto.h) */
 	uint64_t rx, tx, rx_dropped, tx_failed;
 };
 
@@ -113,6 +114,11 @@ struct gw_peer {
 	uint64_t up_since_ms, state_ms;
 	bool went_down; /* it has been up and gone down since we started */
 
+	/* What the peer reports about itself, via a registry (DIAG), while not up. */
+	bool has_remote;
+	uint64_t remote_ms;
+	struct proto_diag_resp remote;
+
 	uint64_t routes_hash;	 /* of the route set last given to the kernel */
 	struct loop_timer timer; /* probes, handshake, rekey */
 	uint64_t mark;		 /* peer sync generation */
@@ -139,8 +145,10 @@ struct gw {
 
 	/* Registries. */
 	struct regclient rc;
-	struct loop_timer rc_timer, purge_timer;
+	struct loop_timer rc_timer, purge_timer, diag_timer;
 	uint64_t rc_version_applied;
+	int active_active;  /* as set in the kernel from SELF; -1 not yet */
+	uint32_t diag_next; /* round-robin over peers for DIAG */
 
 	/* Peers. */
 	struct gw_peer **peers; /* sorted by public key */
