@@ -1,6 +1,9 @@
 #!/bin/sh
 # Installs every Debian 12 package the build, the tests, the benchmarks and the
 # demo need. Run as root (make deps).
+# man-db groff bsdextrautils: tests/ops renders and checks the man pages;
+# debhelper dh-dkms dkms lintian dpkg-dev: `make deb` and its checks;
+# systemd: systemd-analyze for the units; debootstrap: make check-deb-root.
 # linux-headers-6.12...: the newest kernel Debian 12 offers; `make check-kbuild`
 # compile-tests the module against it (it pulls in that kernel's image too;
 # the Makefile keeps building for and booting the default 6.1 kernel).
@@ -13,7 +16,9 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev
 	libpcap-dev jq curl prometheus chromium
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
-	wireguard-tools"
+	wireguard-tools
+	man-db groff bsdextrautils
+	debhelper dh-dkms dkms lintian dpkg-dev systemd debootstrap"
 
 if [ "${1:-}" = --if-missing ]; then
 	missing=
@@ -29,3 +34,4 @@ if [ "${1:-}" = --if-missing ]; then
 	fi
 fi
 apt-get update -q
+apt-get install -y -q --no-install-recommends $PKGS
