@@ -100,9 +100,9 @@ check deb_root.modinfo_license grep -qE '^license: +GPL' <<< "$mi"
 check deb_root.modinfo_vermagic grep -qE "^vermagic: +$KV " <<< "$mi"
 check deb_root.modinfo_alias_link grep -q 'rtnl-link-autovpn' <<< "$mi"
 check deb_root.modinfo_alias_genl grep -q 'net-pf-16-proto-16-family-autovpn' <<< "$mi"
-# modinfo's version: the module declares none (MODULE_VERSION) today.
-if grep -qE '^version:' <<< "$mi"; then pass deb_root.modinfo_version; else
-	echo "NOTE: modinfo shows no version: kernel/main.c has no MODULE_VERSION"; fi
+# modinfo's version (MODULE_VERSION, as dkms.conf's PACKAGE_VERSION).
+if grep -qE '^version: +0\.1$' <<< "$mi"; then pass deb_root.modinfo_version; else
+	fail deb_root.modinfo_version "modinfo shows no version 0.1"; fi
 
 for p in autovpn autovpnd autovpn-registry; do
 	in_root "/usr/sbin/$p" --help > /dev/null 2>&1
