@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs every Debian 12 package the build, the tests, the benchmarks and the
-# demo need. Run as root (make deps).
+# demo need. Run as root (make deps). linux-source-6.1 and the kernel build
+# tools (flex ... xz-utils) are for the debug kernel of `make check-debug`.
 set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -12,4 +13,5 @@ apt-get install -y -q --no-install-recommends \
 	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev \
 	libpcap-dev jq curl \
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool \
-	wireguard-tools
+	wireguard-tools \
+	linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils
