@@ -27,7 +27,7 @@
 #              AVPN_DEBUG_KERNEL=1 in the scenarios' environment, and -k
 #              defaulting to build/debug/module/kernel/autovpn.ko
 #   -e NAME=VALUE  put NAME=VALUE into every scenario's environment
-#              (repeatable; NAME must start with AVPN_)
+#              (repeatable; e.g. -e ROUNDS=5 for module_reload.sh)
 #
 # One VM boot runs all scenarios in order. Each scenario runs as root with:
 #   cwd       the repository top (same path as on the host)
@@ -81,10 +81,12 @@ while getopts k:o:t:b:K:e:svh opt; do
 	k) ko=$OPTARG ;;
 	K) kdir=$OPTARG ;;
 	e)
-		case $OPTARG in
-		AVPN_[A-Za-z0-9_]*=*) extra_env+=("$OPTARG") ;;
-		*) die "-e wants AVPN_NAME=VALUE, not '$OPTARG'" ;;
-		esac ;;
+		case ${OPTARG%%=*} in
+		PATH | HOME | TERM | LC_ALL | IFS | SHELL | PWD | AVPN_TOP | AVPN_KO | AVPN_BIN | AVPN_OUT)
+			die "-e cannot set ${OPTARG%%=*}" ;;
+		esac
+		[[ $OPTARG =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "-e wants NAME=VALUE, not '$OPTARG'"
+		extra_env+=("$OPTARG") ;;
 	o) resfile=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	b) benchfile=$OPTARG ;;
