@@ -14,4 +14,4 @@ apt-get install -y -q --no-install-recommends \
 	libpcap-dev jq curl \
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool \
 	wireguard-tools \
-	linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils
+	linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch

@@ -4,7 +4,10 @@
 # (apt-get install linux-source-6.1; tests/deps.sh) configured with
 # `make allnoconfig` + tests/debug/debug.config: KASAN, lockdep + PROVE_RCU,
 # kmemleak, UBSAN, DEBUG_LIST, fault injection, and everything the VM harness
-# and the scenarios use, built in.
+# and the scenarios use, built in. tests/debug/patches/*.patch are applied
+# to the source first (patch -p1, in name order): fixes of the kernel's own
+# debug annotations that would otherwise report on every run (each patch
+# says why).
 #
 # usage: tests/debug/kernel.sh [-n] [-q]
 #   -n  do not build: print the directory if the kernel is there, else fail
@@ -26,6 +29,9 @@
 # Concurrent callers wait for each other (flock). JOBS sets make -j (default
 # 2: the machines are shared).
 set -euo pipefail
+# The whole script is one block, parsed before it runs: editing this file
+# while a build is going on cannot break that build.
+{
 
 # Bump when the build steps below change what ends up in the directory.
 RECIPE=1
@@ -33,6 +39,8 @@ RECIPE=1
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 frag=$here/debug.config
+patches=("$here"/patches/*.patch)
+[ -e "${patches[0]}" ] || patches=()
 tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${JOBS:-2}
 nobuild=0
@@ -60,15 +68,22 @@ if [ -z "$cache" ]; then
 	fi
 fi
 mkdir -p "$cache"
+phash=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-8)
 key=$( {
 	echo "recipe $RECIPE"
 	echo "source $srcver"
+	echo "patches $phash"
 	${CC:-gcc} --version | head -n 1
 	grep -v '^#' "$frag" | grep .
 } | sha256sum | cut -c1-16)
 dir=$cache/6.1-$key
 
+# Builds and source trees unused for 30 days go (each is 0.6-1.5 GB).
+find "$cache" -mindepth 1 -maxdepth 1 -type d \( -name '6.1-*' -o -name 'src-*' \) \
+	-mtime +30 ! -path "$dir" -exec rm -rf {} + 2>/dev/null || true
+
 if [ -e "$dir/done" ]; then
+	touch "$dir" "$cache/src-$srcver-$phash" 2>/dev/null || true
 	echo "$dir"
 	exit 0
 fi
@@ -84,16 +99,21 @@ if [ -e "$dir/done" ]; then
 	exit 0
 fi
 
-# One extracted source tree per source version, shared by all keys.
-src=$cache/src-$srcver
+# One extracted (and patched) source tree per source version and patch set,
+# shared by all keys.
+src=$cache/src-$srcver-$phash
 if [ ! -e "$src/.extracted" ]; then
-	exec 6>"$cache/.lock-src-$srcver"
+	exec 6>"$cache/.lock-src-$srcver-$phash"
 	flock 6
 	if [ ! -e "$src/.extracted" ]; then
 		say "extracting $tarball"
 		rm -rf "$src"
 		mkdir -p "$src"
 		tar -xf "$tarball" -C "$src" --strip-components=1
+		for p in "${patches[@]}"; do
+			say "applying ${p##*/}"
+			patch -d "$src" -p1 --forward --quiet <"$p" || die "$p does not apply"
+		done
 		: >"$src/.extracted"
 	fi
 	flock -u 6
@@ -159,3 +179,5 @@ echo $((SECONDS - t0)) >"$dir/build-seconds"
 : >"$dir/done"
 say "built $kver in $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s"
 echo "$dir"
+exit 0
+}
