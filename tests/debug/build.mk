@@ -7,9 +7,15 @@
 # on a machine (then it is cached, see tests/debug/kernel.sh).
 
 DEBUG_SCENARIOS = $(VM_SCENARIOS) $(sort $(wildcard tests/debug/net/*.sh))
+# The CI subset, with shorter runs than check-debug's (see .ci/run for the
+# time budget): lifecycle, netlink errors and faults, fuzzing, drops, key
+# swap, module reload.
 DEBUG_CI_SCENARIOS = tests/net/lifecycle.sh tests/net/netlink_errors.sh \
 	tests/debug/net/fault_inject.sh tests/net/nl_fuzz.sh tests/net/pkt_fuzz.sh \
 	tests/net/drops.sh tests/net/key_swap_iperf.sh tests/net/module_reload.sh
+DEBUG_CI_ENV = -e AVPN_LIFECYCLE_ROUNDS=8 -e AVPN_NLFUZZ_SECS=120 \
+	-e AVPN_PKTFUZZ_COUNT=20000 -e AVPN_FI_REPS=2 -e AVPN_FI_LOAD_SECS=240 \
+	-e ROUNDS=5
 
 .PHONY: debug-kernel check-debug check-debug-ci
 debug-kernel:
@@ -22,5 +28,6 @@ check-debug: userspace
 
 check-debug-ci: userspace
 	@mkdir -p $(RESULTS)
-	-tests/debug/check.sh -o $(RESULTS)/check-debug-ci.res $(DEBUG_CI_SCENARIOS)
+	-tests/debug/check.sh -o $(RESULTS)/check-debug-ci.res $(DEBUG_CI_ENV) \
+		$(DEBUG_CI_SCENARIOS)
 	@tests/summary.sh $(RESULTS) check-debug-ci

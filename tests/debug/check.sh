@@ -2,7 +2,7 @@
 # make check-debug: the VM scenarios under the debug kernel (KASAN, lockdep,
 # PROVE_RCU, kmemleak, UBSAN, DEBUG_LIST, fault injection; see debug.config).
 #
-# usage: tests/debug/check.sh [-o RESULT_FILE] [-t SECS] [-e AVPN_X=V]... [SCENARIO...]
+# usage: tests/debug/check.sh [-o RESULT_FILE] [-t SECS] [-e NAME=VALUE]... [SCENARIO...]
 #   default SCENARIOs: every tests/net/*.sh and tests/debug/net/*.sh
 #   (the latter need the debug kernel: fault injection)
 #

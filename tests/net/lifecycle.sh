@@ -15,16 +15,17 @@
 #           rebuilt                                 -> the tunnel works
 #   rmmod   the module is unloaded with all of it live, loaded again, the
 #           tunnel rebuilt                          -> the tunnel works
-# Rounds: AVPN_LIFECYCLE_ROUNDS (default 6; 30 under the debug kernel), in
-# the order a seeded random generator picks (AVPN_LIFECYCLE_SEED replays a
-# run; the seed is printed). Every round is bounded; leaks, splats and a
+# Rounds: AVPN_LIFECYCLE_ROUNDS (default 5; 30 under the debug kernel); the
+# first five take each action once in a shuffled order, the rest are drawn
+# at random (seeded: AVPN_LIFECYCLE_SEED replays a run; the seed is
+# printed). Every round is bounded; leaks, splats and a
 # module that will not unload are the harness's part.
 . "$(dirname "$0")/topo.sh"
 
 if [ "${AVPN_DEBUG_KERNEL:-0}" = 1 ]; then
 	ROUNDS=${AVPN_LIFECYCLE_ROUNDS:-30}
 else
-	ROUNDS=${AVPN_LIFECYCLE_ROUNDS:-6}
+	ROUNDS=${AVPN_LIFECYCLE_ROUNDS:-5}
 fi
 SEED=${AVPN_LIFECYCLE_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 RANDOM=$SEED
@@ -137,8 +138,18 @@ act_rmmod() {
 rebuild || fatal "setup"
 check "tunnel-up" tunnel_ok
 actions=(peer rekey uplink netns rmmod)
+# The first rounds take every action once, shuffled; the rest at random.
+order=("${actions[@]}")
+for ((i = ${#order[@]} - 1; i > 0; i--)); do
+	j=$((RANDOM % (i + 1)))
+	t=${order[i]} order[i]=${order[j]} order[j]=$t
+done
 for ((r = 1; r <= ROUNDS; r++)); do
-	a=${actions[RANDOM % ${#actions[@]}]}
+	if ((r <= ${#order[@]})); then
+		a=${order[r - 1]}
+	else
+		a=${actions[RANDOM % ${#actions[@]}]}
+	fi
 	SECONDS=0
 	if "act_$a" && tunnel_ok; then
 		done_n[$a]=$((${done_n[$a]:-0} + 1))

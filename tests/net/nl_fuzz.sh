@@ -16,7 +16,7 @@
 #   - once av0 is rebuilt on both gateways, the tunnel passes traffic.
 # Splats and leaks are the harness's part (dmesg scan; kmemleak under the
 # debug kernel).
-# Duration: AVPN_NLFUZZ_SECS, default 25 s; under the debug kernel
+# Duration: AVPN_NLFUZZ_SECS, default 20 s; under the debug kernel
 # (make check-debug) 480 s with two fuzzers in parallel. AVPN_NLFUZZ_SEED
 # replays a run (the seeds are printed).
 . "$(dirname "$0")/topo.sh"
@@ -25,7 +25,7 @@ FUZZ=$NETBIN/nlfuzz
 if [ "${AVPN_DEBUG_KERNEL:-0}" = 1 ]; then
 	secs=${AVPN_NLFUZZ_SECS:-480} nfuzz=2
 else
-	secs=${AVPN_NLFUZZ_SECS:-25} nfuzz=1
+	secs=${AVPN_NLFUZZ_SECS:-20} nfuzz=1
 fi
 
 setup_topology v4 && setup_tunnel || fatal "setup"

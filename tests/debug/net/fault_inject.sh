@@ -14,8 +14,8 @@
 # fail the scenario through the harness (its kmemleak scan runs after this
 # scenario); the kernel's own allocation-failure reports (warn_alloc) are
 # expected here ("vm-allow: alloc-failure" above).
-# Time bounds: AVPN_FI_SECS for the operations (default 1200 s), 600 s for
-# the load.
+# Bounds: AVPN_FI_SECS for the operations (default 1500 s), AVPN_FI_LOAD_SECS
+# for the load (default 600 s), AVPN_FI_REPS runs per probability (10).
 . "$(dirname "$0")/../../net/lib.sh"
 
 FI=$AVPN_BIN/tests/net/nlfault
@@ -25,10 +25,12 @@ FI=$AVPN_BIN/tests/net/nlfault
 # The module load (global: no netns needed).
 grep -q '^autovpn ' /proc/modules && rmmod autovpn
 load_module && rmmod autovpn || fatal load_module # dependencies in place
-"$FI" load "$AVPN_KO" -t 600 -r 10 || fail nlfault-load "exit status $?"
+"$FI" load "$AVPN_KO" -t "${AVPN_FI_LOAD_SECS:-600}" -r "${AVPN_FI_REPS:-10}" ||
+	fail nlfault-load "exit status $?"
 
 # The operations, in a namespace of their own.
 load_module || fatal load_module
 new_ns fi
-n fi "$FI" ops -t "${AVPN_FI_SECS:-1200}" -r 10 || fail nlfault-ops "exit status $?"
+n fi "$FI" ops -t "${AVPN_FI_SECS:-1500}" -r "${AVPN_FI_REPS:-10}" ||
+	fail nlfault-ops "exit status $?"
 finish
