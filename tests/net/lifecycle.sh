@@ -56,22 +56,33 @@ wait_secs() {
 	done
 }
 
+# The floods keep the tunnel busy: a probe may wait for its answer (the
+# debug kernel under TCG is slow), and the whole check gets a minute.
 tunnel_ok() {
-	wait_secs 30 n lanA ping -c 1 -W 1 "$LANB4" &&
-		wait_secs 30 n lanB ping -c 1 -W 1 "$LANA6"
+	wait_secs 60 n lanA ping -c 1 -W 3 "$LANB4" || { log "no IPv4 ping lanA -> lanB"; return 1; }
+	wait_secs 60 n lanB ping -c 1 -W 3 "$LANA6" || { log "no IPv6 ping lanB -> lanA"; return 1; }
+}
+
+# step WHAT CMD...: runs CMD; says what failed.
+step() {
+	local what=$1
+	shift
+	"$@" && return 0
+	log "failed: $what"
+	return 1
 }
 
 # Everything from scratch: namespaces, module if needed, both gateways.
 rebuild() {
 	APORT=$PORT_A KEYID=1
-	setup_topology v4 && setup_tunnel && flood
+	step "setup_topology" setup_topology v4 && step "setup_tunnel" setup_tunnel && flood
 }
 
 act_peer() {
-	n gwA "$AVPN" set av0 peer 1 remove || return 1
-	n gwB "$AVPN" set av0 peer 1 remove || return 1
+	step "gwA: peer 1 remove" n gwA "$AVPN" set av0 peer 1 remove || return 1
+	step "gwB: peer 1 remove" n gwB "$AVPN" set av0 peer 1 remove || return 1
 	KEYID=$((KEYID % 200 + 1))
-	make_keys "$KEYID" || return 1
+	step "make_keys" make_keys "$KEYID" || return 1
 	local side ns rx tx lan4 lan6 peer_ep
 	for side in A B; do
 		if [ $side = A ]; then
@@ -81,15 +92,19 @@ act_peer() {
 			peer_ep=$(ep "$GWA_OUT" "$APORT")
 		fi
 		# shellcheck disable=SC2046
-		n $ns "$AVPN" set av0 peer 1 rx-index $rx tx-index $tx routes $lan4,$lan6 \
-			allowed $lan4,$lan6 path 0 uplink 0 endpoint "$peer_ep" state up \
-			key current $(key_args $side "$KEYID") || return 1
+		step "$ns: peer 1 again" n $ns "$AVPN" set av0 peer 1 rx-index $rx tx-index $tx \
+			routes $lan4,$lan6 allowed $lan4,$lan6 path 0 uplink 0 endpoint "$peer_ep" \
+			state up key current $(key_args $side "$KEYID") || return 1
 	done
 }
 
 act_rekey() {
 	KEYID=$((KEYID % 200 + 1))
-	rekey "$KEYID"
+	step "make_keys" make_keys "$KEYID" &&
+		step "gwA: next key" install_next A "$KEYID" &&
+		step "gwB: next key" install_next B "$KEYID" &&
+		step "gwB: key-swap" swap_key B &&
+		step "gwA: key-swap" swap_key A
 }
 
 act_uplink() {
@@ -99,7 +114,8 @@ act_uplink() {
 	pid=$BG_PID
 	wait_secs 30 grep -q READY "$WORK/uq.out" || { cat "$WORK/uq.out"; return 1; }
 	APORT=$port
-	n gwB "$AVPN" set av0 peer 1 path 0 endpoint "$(ep "$GWA_OUT" $port)" || return 1
+	step "gwB: path to the new port" \
+		n gwB "$AVPN" set av0 peer 1 path 0 endpoint "$(ep "$GWA_OUT" $port)" || return 1
 	tunnel_ok || { log "no traffic over the owner's socket"; return 1; }
 	# The owner goes away: its descriptor is closed, the module keeps its own.
 	kill "$pid" 2>/dev/null
@@ -113,7 +129,7 @@ act_netns() {
 	local gw=gwA peer=ra lan=lanA
 	if ((RANDOM % 2)); then gw=gwB peer=rb lan=lanB; fi
 	log "deleting namespace $gw with av0 live"
-	ip netns del $gw || return 1
+	step "ip netns del $gw" ip netns del $gw || return 1
 	# The namespace is freed only when nothing holds it: its veth ends go
 	# then, and their peers in rt and the LAN namespace with them.
 	if ! wait_secs 60 gone rt $peer || ! wait_secs 10 gone $lan lan; then
@@ -129,10 +145,10 @@ act_rmmod() {
 		log "av0 survived rmmod"
 		return 1
 	fi
-	load_module || return 1
+	step "insmod" load_module || return 1
 	teardown_tunnel 2>/dev/null
 	APORT=$PORT_A KEYID=1
-	setup_tunnel
+	step "setup_tunnel" setup_tunnel
 }
 
 rebuild || fatal "setup"
