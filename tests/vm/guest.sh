@@ -221,19 +221,24 @@ new_kernel_log() {
 }
 
 # Appends the lines of file $1 matching $BAD to file $2. With $3 =
-# alloc-failure, the kernel's allocation-failure reports (warn_alloc: a line
-# "COMM: MESSAGE, mode:0x...(GFP), nodemask=..." then its dump_stack up to
-# </TASK>) are left out first: fault injection provokes them on purpose.
+# alloc-failure, the stack dumps the kernel prints after an allocation
+# failure are left out first: fault injection provokes them on purpose. Such
+# a dump (from "CPU: N PID: ... Comm:" to "</TASK>") directly follows its
+# reason: warn_alloc's "COMM: MESSAGE, mode:0x...(GFP), nodemask=...", or a
+# message ending in -12 (-ENOMEM, e.g. "sysctl could not get directory:
+# ... -12"). A warning or BUG prints its own header line (and "Modules
+# linked in:" before "CPU:"), so those are still caught.
 scan_log() {
 	[ -s "$1" ] || return 0
 	if [[ ,${3:-}, == *,alloc-failure,* ]]; then
 		# kmemleak's own metadata may fail too: then it scans the whole
 		# object instead of an area (no loss of checking).
 		awk '
+			skip { if (/<\/TASK>/ || ++n > 150) skip = 0; next }
 			/kmemleak: Cannot allocate a scan area, scanning the full object/ { next }
-			/, mode:0x[0-9a-f]+\(.*\), ?nodemask=/ { skip = 1; n = 0; next }
-			skip { if (/<\/TASK>/ || ++n > 120) skip = 0; next }
-			{ print }' "$1" | grep -E "$BAD" >>"$2"
+			/\] CPU: [0-9]+ PID: [0-9]+ Comm: / && nomem { skip = 1; n = 0; nomem = 0; next }
+			{ nomem = /, mode:0x[0-9a-f]+\(.*\), ?nodemask=/ || /-12$/; print }' "$1" |
+			grep -E "$BAD" >>"$2"
 	else
 		grep -E "$BAD" "$1" >>"$2"
 	fi
