@@ -7,11 +7,25 @@
 #                $(RESULTS)/<suite>.res with one "PASS name" / "FAIL name" line
 #                per test (see tests/summary.sh)
 #   BENCH        targets that `make bench` runs
+#
+# Userspace is linked from archives (docs/architecture.md): daemon/lib is
+# $(B)/libavpn.a, and every program's code but its main.c is an archive of
+# its own ($(B)/libregistry.a, libgateway.a, libtool.a), which the program,
+# its unit tests (tests/unit) and its fuzzers (tests/fuzz) link. Each comes
+# plain, under ASan/UBSan ($(B)/asan/) and for libFuzzer ($(B)/fuzz/).
+# Includes are relative to daemon/lib ("base/addr.h") or uapi.
 
 # The module is built against the running kernel when its headers are present,
-# otherwise against the newest installed Debian headers (dev machines and CI
-# run a kernel without modules; the module is exercised in a VM, tests/vm/).
-KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+# otherwise against Debian's default kernel, the one linux-image-amd64 depends
+# on (6.1 on Debian 12: the floor kernel, which the VM suite boots; dev
+# machines and CI run a kernel without modules, see tests/vm/), otherwise
+# against the newest installed headers. Other installed header trees (the
+# newest kernel Debian offers, see tests/deps.sh) are compile-tested by
+# `make check-kbuild`.
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; exit; fi; \
+	  v=$$(dpkg-query -W -f='$${Depends}' linux-image-amd64 2>/dev/null | \
+	       sed -n 's/^linux-image-\([^ ,|]*\).*/\1/p'); \
+	  if [ -n "$$v" ] && [ -d /lib/modules/$$v/build ]; then echo $$v; \
 	  else ls /lib/modules 2>/dev/null | sort -V | tail -n 1; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 
@@ -28,7 +42,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR)/uapi -I$(CURDIR) \
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi \
 	$(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS)
 
@@ -36,13 +50,36 @@ BINS :=
 CHECK_SUITES :=
 BENCH :=
 
-.PHONY: all module userspace check bench clean deps fuzz
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+# Sanitizer builds of the same sources, for the unit tests under ASan/UBSan.
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c $< -o $@
+
+# $(call archives,NAME,SOURCES): $(B)/libNAME.a and $(B)/asan/libNAME.a.
+# (tests/fuzz/build.mk adds $(B)/fuzz/libNAME.a for the names in FUZZ_LIBS.)
+define archives
+$(B)/lib$(1).a: $(2:%.c=$(B)/%.o)
+	rm -f $$@ && ar rcs $$@ $$^
+$(B)/asan/lib$(1).a: $(2:%.c=$(B)/asan/%.o)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+-include $(2:%.c=$(B)/%.d) $(2:%.c=$(B)/asan/%.d)
+endef
+
+.PHONY: all module userspace check bench clean deps fuzz demo
 all: module userspace
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 
-include $(sort $(wildcard */build.mk tests/*/build.mk))
+# The programs' fragments first: the tests' rules use their source lists.
+include $(sort $(wildcard */build.mk)) $(sort $(wildcard tests/*/build.mk))
 
 userspace: $(BINS)
 
@@ -50,14 +87,33 @@ userspace: $(BINS)
 # then prints "N passed, N failed" and fails if anything failed or a suite
 # produced no results at all.
 check:
+	@tests/deps.sh --if-missing
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-$(MAKE) -k $(CHECK_SUITES)
 	tests/summary.sh $(RESULTS) $(CHECK_SUITES)
 
 bench: $(BENCH)
 
+# make format-check: the userspace C files follow .clang-format (kernel
+# style, 100 columns); clang-format prints what it would change and fails.
+# make format: rewrites them so. (The module keeps its own hand formatting.)
+FORMAT_FILES = $(sort $(wildcard daemon/lib/*/*.[ch] daemon/registry/*.[ch] \
+	daemon/gateway/*.[ch] tools/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/sim/*.[ch]))
+.PHONY: format format-check
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+format:
+	clang-format -i $(FORMAT_FILES)
+
 deps:
 	tests/deps.sh
+
+# make demo: the reference organization end to end in the VM (tests/demo).
+.PHONY: demo
+demo:
+	@tests/deps.sh --if-missing
+	$(MAKE) -j2 all
+	tests/demo/run.sh
 
 # Installing on a gateway: the programs, and the module either for the
 # running kernel (module-install) or through DKMS for every kernel >= 6.1.
@@ -66,7 +122,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 .PHONY: install module-install dkms-install
 install: userspace
 	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(B)/autovpn $(B)/autovpn-registry $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry $(DESTDIR)$(PREFIX)/sbin/
 
 module-install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules_install

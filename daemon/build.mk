@@ -1,40 +1,28 @@
-# daemon/: the code shared by autovpnd, autovpn-registry and the tool
-# (daemon/common -> $(B)/libavpn.a), and the daemons themselves.
+# daemon/: the library of every userspace program (daemon/lib ->
+# $(B)/libavpn.a, by layer: base, wire, conf, nl, ctl) and the daemons. A
+# daemon is its main.c plus an archive of the rest of its directory, which
+# its unit tests and fuzzers link too: daemon/registry -> $(B)/libregistry.a
+# and autovpn-registry, daemon/gateway -> $(B)/libgateway.a and autovpnd.
 
-COMMON_SRCS := $(sort $(wildcard daemon/common/*.c))
-COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
-ASAN_COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/asan/%.o)
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-
-$(B)/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
-
-# Sanitizer builds of the same sources, for the unit tests under ASan/UBSan.
-$(B)/asan/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(SAN_FLAGS) -O1 -MMD -MP -c $< -o $@
-
-$(B)/libavpn.a: $(COMMON_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
-$(B)/asan/libavpn.a: $(ASAN_COMMON_OBJS)
-	rm -f $@ && ar rcs $@ $^
+LIB_SRCS := $(sort $(wildcard daemon/lib/*/*.c))
+$(eval $(call archives,avpn,$(LIB_SRCS)))
 
 REGISTRY_SRCS := $(sort $(wildcard daemon/registry/*.c))
-REGISTRY_OBJS := $(REGISTRY_SRCS:%.c=$(B)/%.o)
+REGISTRY_LIB_SRCS := $(filter-out daemon/registry/main.c,$(REGISTRY_SRCS))
 ifneq ($(REGISTRY_SRCS),)
 BINS += $(B)/autovpn-registry
-$(B)/autovpn-registry: $(REGISTRY_OBJS) $(B)/libavpn.a
+$(eval $(call archives,registry,$(REGISTRY_LIB_SRCS)))
+$(B)/autovpn-registry: $(B)/daemon/registry/main.o $(B)/libregistry.a $(B)/libavpn.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 endif
 
 GATEWAY_SRCS := $(sort $(wildcard daemon/gateway/*.c))
-GATEWAY_OBJS := $(GATEWAY_SRCS:%.c=$(B)/%.o)
+GATEWAY_LIB_SRCS := $(filter-out daemon/gateway/main.c,$(GATEWAY_SRCS))
 ifneq ($(GATEWAY_SRCS),)
 BINS += $(B)/autovpnd
-$(B)/autovpnd: $(GATEWAY_OBJS) $(B)/libavpn.a
+$(eval $(call archives,gateway,$(GATEWAY_LIB_SRCS)))
+$(B)/autovpnd: $(B)/daemon/gateway/main.o $(B)/libgateway.a $(B)/libavpn.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 endif
 
--include $(COMMON_OBJS:.o=.d) $(ASAN_COMMON_OBJS:.o=.d) $(REGISTRY_OBJS:.o=.d) $(GATEWAY_OBJS:.o=.d)
+-include $(B)/daemon/registry/main.d $(B)/daemon/gateway/main.d

@@ -27,6 +27,7 @@
 #include <linux/hashtable.h>
 #include <linux/xarray.h>
 #include <linux/refcount.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <net/dst_cache.h>
@@ -163,8 +164,6 @@ void avpn_keys_wait_freed(void);
 /* Datapath lookups, under rcu_read_lock_bh; returned key is referenced. */
 struct avpn_key *avpn_key_for_tx(struct avpn_peer *peer);
 struct avpn_key *avpn_key_for_rx(struct avpn_peer *peer, u8 key_id);
-/* Limits: true if the key may still be used (send also counts usage). */
-bool avpn_key_usable_rx(const struct avpn_key *key);
 /*
  * Transmit: account one packet on key and take the next counter of path_id.
  * False (and KEY_EXPIRED notified) once the key's packet limit is reached.
@@ -172,6 +171,30 @@ bool avpn_key_usable_rx(const struct avpn_key *key);
 bool avpn_key_next_counter(struct avpn_key *key, u8 path_id, u64 *counter);
 /* For dumps: whole seconds since the key was installed. */
 u32 avpn_key_age_secs(const struct avpn_key *key);
+
+/* ---- key material fingerprints (keyfp.c) ---- */
+
+/* A device remembers at least the last AVPN_KEYFP_GEN AES keys it installed. */
+#define AVPN_KEYFP_GEN (1U << 18)
+
+struct avpn_keyfp_table;
+
+struct avpn_keyfp {
+	siphash_key_t secret;
+	struct avpn_keyfp_table *cur, *old; /* generations, under dev->lock */
+};
+
+void avpn_keyfp_init(struct avpn_keyfp *kf);
+void avpn_keyfp_destroy(struct avpn_keyfp *kf);
+/* The fingerprint of an AES key on this device (never 0). */
+u64 avpn_keyfp_of(const struct avpn_keyfp *kf, const u8 key[AUTOVPN_KEY_LEN]);
+bool avpn_keyfp_seen(const struct avpn_keyfp *kf, u64 fp);
+/* Room for n more fingerprints (may allocate: 0 or -ENOMEM, nothing changed). */
+int avpn_keyfp_reserve(struct avpn_keyfp *kf, unsigned int n);
+/* Record one; after avpn_keyfp_reserve(), cannot fail. */
+void avpn_keyfp_add(struct avpn_keyfp *kf, u64 fp);
+/* selftest_keyfp.c: 0 if it passes. */
+int avpn_selftest_keyfp(void);
 
 /* ---- paths ---- */
 
@@ -215,6 +238,19 @@ struct avpn_peer_stats {
 
 struct avpn_dev;
 
+/*
+ * An entry of the receive-index hash (dev->peers_by_index): index -> peer.
+ * Changing a peer's index publishes a new entry and retires the old one
+ * after a grace period, so a reader walking a bucket never follows a node
+ * into another bucket (peer.c).
+ */
+struct avpn_index {
+	struct hlist_node node;
+	u32 rx_index;
+	struct avpn_peer *peer;
+	struct rcu_head rcu;
+};
+
 struct avpn_peer {
 	struct avpn_dev *avpn;
 	u32 id;
@@ -230,26 +266,33 @@ struct avpn_peer {
 
 	struct avpn_peer_stats __percpu *stats;
 
-	struct hlist_node by_index; /* dev->peers_by_index, RCU */
+	struct avpn_index *index;   /* its entry in dev->peers_by_index */
 	struct list_head list;      /* dev->peer_list, under dev->lock */
 	bool dead;                  /* set before unpublishing */
 	refcount_t refcnt;
 	struct rcu_head rcu;
 };
 
-struct avpn_peer *avpn_peer_create(struct avpn_dev *avpn, u32 id, u32 rx_index,
-				   struct netlink_ext_ack *extack);
-/* create = alloc (unpublished, may fail) + insert (cannot fail). [K1] */
+/* Creation: alloc (unpublished, may fail), then insert (cannot fail). [K1] */
 struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
 				  struct netlink_ext_ack *extack);
 void avpn_peer_insert(struct avpn_peer *peer);
-/* Change the receive index of a published peer (checked unique). [K1] */
-int avpn_peer_set_rx_index(struct avpn_peer *peer, u32 rx_index, struct netlink_ext_ack *extack);
+/*
+ * Changing the receive index of a published peer: an entry for the new index
+ * is allocated first (may fail; NULL = no change needed or possible, *err
+ * says which), then swapped in (cannot fail). Uniqueness is checked by the
+ * caller under dev->lock. avpn_index_free() frees an entry never swapped in.
+ */
+struct avpn_index *avpn_index_alloc(struct avpn_peer *peer, u32 rx_index);
+void avpn_index_free(struct avpn_index *entry);
+void avpn_peer_set_rx_index(struct avpn_peer *peer, struct avpn_index *entry);
 /* Path configuration, under dev->lock. remote is consumed (NULL = keep). [K1] */
 void avpn_path_configure(struct avpn_peer *peer, u8 id, u8 uplink, struct avpn_endpoint *remote,
 			 u8 state, u8 priority, u32 class_mask);
 void avpn_path_remove(struct avpn_peer *peer, u8 id);
 void avpn_peer_remove(struct avpn_peer *peer);     /* under dev->lock */
+/* Under dev->lock: prefixes changed (dumps in progress are flagged). */
+void avpn_prefixes_changed(struct avpn_dev *avpn);
 void avpn_peer_remove_all(struct avpn_dev *avpn);  /* under dev->lock */
 struct avpn_peer *avpn_peer_by_id(struct avpn_dev *avpn, u32 id); /* under lock */
 /* Receive: under rcu_read_lock_bh; returns a referenced peer or NULL. */
@@ -267,11 +310,9 @@ struct avpn_uplink {
 	struct rcu_head rcu;
 };
 
-/* Under dev->lock. fd < 0 detaches. */
-int avpn_uplink_set(struct avpn_dev *avpn, u8 id, int fd, struct netlink_ext_ack *extack);
 /*
- * The same in steps, so a request naming several uplinks is all or nothing
- * [K1]: prepare (look up and check the fd, allocate; NULL = no change),
+ * Attaching uplinks, in steps, so a request naming several uplinks is all or
+ * nothing [K1]: prepare (look up and check the fd, allocate; NULL = no change),
  * hook (claim the socket's encap_rcv; may fail if another user took it),
  * then publish (cannot fail). unhook/discard undo hook/prepare.
  */
@@ -281,7 +322,16 @@ int avpn_uplink_hook(struct avpn_uplink *up, struct netlink_ext_ack *extack);
 void avpn_uplink_unhook(struct avpn_uplink *up);
 void avpn_uplink_discard(struct avpn_uplink *up);
 void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up);
+/* Under dev->lock: detach uplink id (what DEV_SET without FD does). */
+void avpn_uplink_detach(struct avpn_dev *avpn, u8 id);
 void avpn_uplinks_release(struct avpn_dev *avpn);
+
+/* ---- namespaces only the module keeps alive (netns.c) ---- */
+
+/* Devices are listed from registration to ndo_uninit (RTNL held). */
+void avpn_netns_add_dev(struct avpn_dev *avpn);
+void avpn_netns_del_dev(struct avpn_dev *avpn);
+void avpn_netns_uninit(void);
 
 /* ---- device (device.c) ---- */
 
@@ -305,11 +355,18 @@ struct avpn_dev {
 
 	bool active_active;
 	bool dead; /* torn down (ndo_uninit): configuration refused [K1] */
+	struct avpn_keyfp keyfp; /* every AES key ever installed here */
 	struct xarray peers_xa; /* peer id -> peer, under lock: lookup and ordered dumps [K1] */
+	/*
+	 * Bumped (under lock) whenever a route or an allowed source changes,
+	 * also by the removal of a peer that had some: a paged PEER_GET dump
+	 * that spans such a change is flagged NLM_F_DUMP_INTR.
+	 */
+	unsigned int dump_gen;
 
 	struct gro_cells gro_cells;
 	struct avpn_dev_stats __percpu *stats;
-	struct list_head list; /* avpn_devices, for module unload */
+	struct list_head list; /* netns.c's list of devices, under its lock */
 };
 
 extern struct rtnl_link_ops avpn_link_ops;

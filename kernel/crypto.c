@@ -13,8 +13,8 @@
  */
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-#include <asm/unaligned.h>
 #include <crypto/aead.h>
+#include "compat.h"
 #include "crypto.h"
 
 /* tmp = nonce | aead_request with the tfm's context | scatterlist[nsg] */
@@ -58,9 +58,9 @@ static void avpn_tmp_free(struct sk_buff *skb)
  * Async completion. -EINPROGRESS only announces that a backlogged request
  * started; we never ask for backlogging (flags 0), but ignore it anyway.
  */
-static void avpn_encrypt_cb(struct crypto_async_request *areq, int err)
+static void avpn_encrypt_cb(AVPN_CRYPTO_CB_ARGS)
 {
-	struct sk_buff *skb = areq->data;
+	struct sk_buff *skb = AVPN_CRYPTO_CB_DATA;
 
 	if (err == -EINPROGRESS)
 		return;
@@ -68,9 +68,9 @@ static void avpn_encrypt_cb(struct crypto_async_request *areq, int err)
 	avpn_encrypt_done(skb, err);
 }
 
-static void avpn_decrypt_cb(struct crypto_async_request *areq, int err)
+static void avpn_decrypt_cb(AVPN_CRYPTO_CB_ARGS)
 {
-	struct sk_buff *skb = areq->data;
+	struct sk_buff *skb = AVPN_CRYPTO_CB_DATA;
 
 	if (err == -EINPROGRESS)
 		return;

@@ -14,6 +14,7 @@
 #include <net/ip_tunnels.h>
 #include <net/rtnetlink.h>
 #include "avpn.h"
+#include "compat.h"
 
 /* Room for the outer headers (IPv6 is the larger) in front of the inner packet. */
 #define AVPN_HEADROOM (LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
@@ -97,6 +98,8 @@ static void avpn_uninit(struct net_device *dev)
 {
 	struct avpn_dev *avpn = netdev_priv(dev);
 
+	/* Before dev->lock: netns.c takes its list lock first. */
+	avpn_netns_del_dev(avpn);
 	mutex_lock(&avpn->lock);
 	/* Requests that resolved the device before unregistration now fail. */
 	avpn->dead = true;
@@ -113,6 +116,7 @@ static const struct net_device_ops avpn_netdev_ops = {
 
 static void avpn_free_priv(struct avpn_dev *avpn)
 {
+	avpn_keyfp_destroy(&avpn->keyfp);
 	gro_cells_destroy(&avpn->gro_cells);
 	free_percpu(avpn->stats);
 	free_percpu(avpn->dev->tstats);
@@ -139,7 +143,8 @@ static void avpn_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_LLTX | AVPN_FEATURES;
+	dev->features |= AVPN_F_LLTX | AVPN_FEATURES;
+	avpn_set_lltx(dev);
 	dev->hw_features |= AVPN_FEATURES;
 	dev->hw_enc_features |= AVPN_FEATURES;
 	dev->mtu = AUTOVPN_DEFAULT_MTU;
@@ -167,6 +172,8 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	INIT_LIST_HEAD(&avpn->list);
 	xa_init(&avpn->peers_xa);
 	avpn_trie_init(&avpn->routes);
+	avpn_keyfp_init(&avpn->keyfp);
+	avpn->dump_gen = 1;
 	avpn->active_active = true;
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
@@ -188,6 +195,7 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	 * and the unwinding above stays the only cleanup.
 	 */
 	dev->priv_destructor = avpn_destruct;
+	avpn_netns_add_dev(avpn);
 	return 0;
 
 err_gro:
@@ -197,6 +205,7 @@ err_stats:
 err_tstats:
 	free_percpu(dev->tstats);
 err:
+	avpn_keyfp_destroy(&avpn->keyfp);
 	xa_destroy(&avpn->peers_xa);
 	mutex_destroy(&avpn->lock);
 	return ret;

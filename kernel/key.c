@@ -225,11 +225,6 @@ u32 avpn_key_age_secs(const struct avpn_key *key)
 	return (jiffies - key->created) / HZ;
 }
 
-bool avpn_key_usable_rx(const struct avpn_key *key)
-{
-	return jiffies - key->created < key->lifetime_jiffies;
-}
-
 /* ---- datapath ---- */
 
 struct avpn_key *avpn_key_for_tx(struct avpn_peer *peer)
@@ -332,12 +327,18 @@ int avpn_keys_swap(struct avpn_peer *peer, struct netlink_ext_ack *extack)
 	cur = avpn_slot(peer, AUTOVPN_KEY_SLOT_CURRENT);
 	prev = avpn_slot(peer, AUTOVPN_KEY_SLOT_PREVIOUS);
 
-	/* Publish the new current first: a reader sees either the old or the
-	 * new key in each slot, and every installed key stays reachable for
-	 * receive throughout (the old next is also the new current).
+	/*
+	 * Receive finds a key by id, reading the slots one after the other
+	 * (avpn_key_for_rx()), while these stores happen. Every key that stays
+	 * installed must be in some slot at every instant: the old current goes
+	 * to previous before its slot is overwritten, and the old next leaves
+	 * its slot only once it is current. A reader may meet a key in two
+	 * slots for a moment, which is harmless; only the old previous goes.
+	 * Transmit reads current alone: the old key until the second store,
+	 * the new one after it.
 	 */
-	rcu_assign_pointer(peer->keys[AUTOVPN_KEY_SLOT_CURRENT], next);
 	rcu_assign_pointer(peer->keys[AUTOVPN_KEY_SLOT_PREVIOUS], cur);
+	rcu_assign_pointer(peer->keys[AUTOVPN_KEY_SLOT_CURRENT], next);
 	RCU_INIT_POINTER(peer->keys[AUTOVPN_KEY_SLOT_NEXT], NULL);
 	avpn_key_put(prev);
 	return 0;

@@ -10,7 +10,7 @@
 
 static bool selftest = IS_ENABLED(DEBUG);
 module_param(selftest, bool, 0444);
-MODULE_PARM_DESC(selftest, "run the trie and replay-window self-tests at load (default: debug builds)");
+MODULE_PARM_DESC(selftest, "run the trie, replay-window and key-fingerprint self-tests at load (default: debug builds)");
 
 /* A failing self-test refuses to load: better no VPN than a wrong one. */
 static int __init avpn_selftests(void)
@@ -22,6 +22,8 @@ static int __init avpn_selftests(void)
 	ret = avpn_selftest_trie();
 	if (!ret)
 		ret = avpn_selftest_replay();
+	if (!ret)
+		ret = avpn_selftest_keyfp();
 	if (ret)
 		pr_err("autovpn: self-tests FAILED\n");
 	else
@@ -55,6 +57,7 @@ static void __exit avpn_mod_exit(void)
 	/* No new requests first, then delete every device in every netns. */
 	avpn_genl_uninit();
 	avpn_device_uninit();
+	avpn_netns_uninit();
 	/* Packets still inside an async cipher hold keys (and peers): wait. */
 	avpn_keys_wait_freed();
 	/* Our call_rcu callbacks (peers, uplinks, keys) must run before the code goes. */

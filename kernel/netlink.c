@@ -45,7 +45,7 @@ struct net_device *avpn_nl_get_dev(struct net *net, struct nlattr **attrs,
 	return dev;
 }
 
-int avpn_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb, struct genl_info *info)
+int avpn_nl_pre_doit(const avpn_genl_ops_t *ops, struct sk_buff *skb, struct genl_info *info)
 {
 	bool rtnl = ops->internal_flags & AVPN_NL_F_RTNL;
 	struct net_device *dev;
@@ -77,7 +77,7 @@ int avpn_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb, struct gen
 	return 0;
 }
 
-void avpn_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb, struct genl_info *info)
+void avpn_nl_post_doit(const avpn_genl_ops_t *ops, struct sk_buff *skb, struct genl_info *info)
 {
 	struct avpn_dev *avpn = info->user_ptr[0];
 	bool rtnl = ops->internal_flags & AVPN_NL_F_RTNL;
@@ -230,7 +230,7 @@ static int put_uplinks(struct sk_buff *skb, struct avpn_dev *avpn)
 
 /* One device message. Under avpn->lock. */
 static int fill_dev(struct sk_buff *skb, struct avpn_dev *avpn, u32 portid, u32 seq, int flags,
-		    u8 cmd)
+		    u8 cmd, struct netlink_callback *cb)
 {
 	u64 drops[__AUTOVPN_DROP_MAX];
 	void *hdr;
@@ -239,6 +239,8 @@ static int fill_dev(struct sk_buff *skb, struct avpn_dev *avpn, u32 portid, u32 
 	hdr = genlmsg_put(skb, portid, seq, &avpn_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	dev_drops(avpn, drops);
 	if (nla_put_u32(skb, AUTOVPN_A_IFINDEX, avpn->dev->ifindex) ||
 	    nla_put_string(skb, AUTOVPN_A_IFNAME, avpn->dev->name) ||
@@ -260,7 +262,7 @@ static int reply_dev(struct avpn_dev *avpn, struct genl_info *info, u8 cmd)
 
 	if (!msg)
 		return -ENOMEM;
-	err = fill_dev(msg, avpn, info->snd_portid, info->snd_seq, 0, cmd);
+	err = fill_dev(msg, avpn, info->snd_portid, info->snd_seq, 0, cmd, NULL);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -270,23 +272,46 @@ static int reply_dev(struct avpn_dev *avpn, struct genl_info *info, u8 cmd)
 
 int avpn_nl_dev_new(struct sk_buff *skb, struct genl_info *info)
 {
-	u32 mtu = 0;
 	struct avpn_dev *avpn;
+	struct sk_buff *msg;
+	u32 mtu = 0;
 	int err;
 
 	AVPN_NL_REQUIRE(info->extack, NULL, info->attrs, AUTOVPN_A_IFNAME,
 			"missing attribute: IFNAME");
 	if (info->attrs[AUTOVPN_A_MTU])
 		mtu = nla_get_u32(info->attrs[AUTOVPN_A_MTU]);
+	/*
+	 * The reply tells the creator the ifindex (and the name, if it had a
+	 * %d). Allocated first: once the device is registered, the request
+	 * has succeeded and nothing may fail it any more.
+	 */
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory");
+		return -ENOMEM;
+	}
 	avpn = avpn_dev_create(genl_info_net(info), nla_data(info->attrs[AUTOVPN_A_IFNAME]), mtu,
 			       info->extack);
-	if (IS_ERR(avpn))
+	if (IS_ERR(avpn)) {
+		nlmsg_free(msg);
 		return PTR_ERR(avpn);
-	/* The reply tells the creator the ifindex (and the name, if it had a %d). */
+	}
 	mutex_lock(&avpn->lock);
-	err = reply_dev(avpn, info, AUTOVPN_CMD_DEV_NEW);
+	/* A new device (no peers, no uplinks) always fits NLMSG_GOODSIZE. */
+	err = fill_dev(msg, avpn, info->snd_portid, info->snd_seq, 0, AUTOVPN_CMD_DEV_NEW, NULL);
 	mutex_unlock(&avpn->lock);
-	return err;
+	if (WARN_ON_ONCE(err)) {
+		nlmsg_free(msg);
+		return 0;
+	}
+	/*
+	 * A reply the requester cannot take (its receive buffer is full) is
+	 * lost like any message to it; the device exists all the same, and
+	 * the requester can find it by name.
+	 */
+	genlmsg_reply(msg, info);
+	return 0;
 }
 
 int avpn_nl_dev_del(struct sk_buff *skb, struct genl_info *info)
@@ -312,6 +337,8 @@ int avpn_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 
 	rtnl_lock();
+	/* Devices added or removed between two calls: NLM_F_DUMP_INTR. */
+	cb->seq = net->dev_base_seq;
 	for_each_netdev(net, dev) {
 		struct avpn_dev *avpn;
 
@@ -323,7 +350,7 @@ int avpn_nl_dev_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		mutex_lock(&avpn->lock);
 		err = avpn->dead ? 0 :
 				   fill_dev(skb, avpn, NETLINK_CB(cb->skb).portid,
-					    cb->nlh->nlmsg_seq, NLM_F_MULTI, AUTOVPN_CMD_DEV_GET);
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI, AUTOVPN_CMD_DEV_GET, cb);
 		mutex_unlock(&avpn->lock);
 		if (err) {
 			idx--;
@@ -354,18 +381,6 @@ static void uplinks_unwind(struct uplink_req *req, int n)
 			avpn_uplink_unhook(req[i].up);
 		avpn_uplink_discard(req[i].up);
 	}
-}
-
-/* Paths over a replaced uplink must not reuse routes cached for the old socket. */
-static void reset_path_caches(struct avpn_dev *avpn, u8 uplink)
-{
-	struct avpn_peer *peer;
-	int i;
-
-	list_for_each_entry(peer, &avpn->peer_list, list)
-		for (i = 0; i < AUTOVPN_MAX_PATHS; i++)
-			if (peer->paths[i].uplink == uplink)
-				dst_cache_reset(&peer->paths[i].dst_cache);
 }
 
 int avpn_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
@@ -431,7 +446,6 @@ int avpn_nl_dev_set(struct sk_buff *skb, struct genl_info *info)
 		if (req[i].fd >= 0 && !req[i].up)
 			continue; /* the same socket again */
 		avpn_uplink_publish(avpn, req[i].id, req[i].up);
-		reset_path_caches(avpn, req[i].id);
 	}
 	if (info->attrs[AUTOVPN_A_ACTIVE_ACTIVE])
 		WRITE_ONCE(avpn->active_active, nla_get_u8(info->attrs[AUTOVPN_A_ACTIVE_ACTIVE]));

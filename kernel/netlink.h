@@ -8,6 +8,7 @@
 
 #include <net/genetlink.h>
 #include "avpn.h"
+#include "compat.h"
 
 extern struct genl_family avpn_genl_family;
 
@@ -32,8 +33,8 @@ extern const struct nla_policy avpn_path_policy[AUTOVPN_PATH_A_MAX + 1];
 extern const struct nla_policy avpn_peer_policy[AUTOVPN_PEER_A_MAX + 1];
 extern const struct nla_policy avpn_key_policy[AUTOVPN_KEY_A_MAX + 1];
 
-int avpn_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb, struct genl_info *info);
-void avpn_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb, struct genl_info *info);
+int avpn_nl_pre_doit(const avpn_genl_ops_t *ops, struct sk_buff *skb, struct genl_info *info);
+void avpn_nl_post_doit(const avpn_genl_ops_t *ops, struct sk_buff *skb, struct genl_info *info);
 
 /* The device of a request (IFINDEX or IFNAME), referenced; ERR_PTR on failure. */
 struct net_device *avpn_nl_get_dev(struct net *net, struct nlattr **attrs,

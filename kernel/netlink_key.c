@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Generic netlink: KEY_NEW / KEY_SWAP / KEY_DEL. The slot logic is key.c's;
- * here requests are parsed and checked completely before a key is created,
+ * here requests are parsed and checked completely before a key is created
+ * (limits, key id, and that the material is new to the device: keyfp.c),
  * and key material is wiped from the stack once the transforms hold it.
  */
 #include <linux/string.h>
+#include <crypto/algapi.h>
 #include <net/genetlink.h>
 #include "netlink.h"
 
@@ -61,6 +63,35 @@ static int check_key_id(struct avpn_peer *peer, const struct avpn_key_config *kc
 	return 0;
 }
 
+/*
+ * (key, nonce) uniqueness (keyfp.c): an AES key this device has seen, in
+ * either direction of any key of any peer, would start its counters at 0
+ * again. Both directions of one key must differ for the same reason: the
+ * two gateways count from 0 with it. On success *fp holds both
+ * fingerprints and room for them is reserved.
+ */
+static int check_key_material(struct avpn_dev *avpn, const struct avpn_key_config *kc, u64 fp[2],
+			      struct netlink_ext_ack *extack)
+{
+	if (!crypto_memneq(kc->enc_key, kc->dec_key, AUTOVPN_KEY_LEN)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "key material: ENCRYPT_KEY and DECRYPT_KEY are the same (nonces would repeat)");
+		return -EINVAL;
+	}
+	fp[0] = avpn_keyfp_of(&avpn->keyfp, kc->enc_key);
+	fp[1] = avpn_keyfp_of(&avpn->keyfp, kc->dec_key);
+	if (avpn_keyfp_seen(&avpn->keyfp, fp[0]) || avpn_keyfp_seen(&avpn->keyfp, fp[1])) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "key material already installed on this device (nonces would repeat): a new key needs new material");
+		return -EEXIST;
+	}
+	if (avpn_keyfp_reserve(&avpn->keyfp, 2)) {
+		NL_SET_ERR_MSG_MOD(extack, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int avpn_nl_key_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct avpn_dev *avpn = info->user_ptr[0];
@@ -68,6 +99,7 @@ int avpn_nl_key_new(struct sk_buff *skb, struct genl_info *info)
 	struct avpn_key_config kc;
 	struct avpn_peer *peer;
 	struct avpn_key *key;
+	u64 fp[2];
 	int err;
 
 	peer = avpn_nl_peer_from_id(avpn, info->attrs[AUTOVPN_A_PEER_ID], extack);
@@ -77,6 +109,8 @@ int avpn_nl_key_new(struct sk_buff *skb, struct genl_info *info)
 	err = parse_keyconf(info->attrs[AUTOVPN_A_KEYCONF], &kc, extack);
 	if (!err)
 		err = check_key_id(peer, &kc, extack);
+	if (!err)
+		err = check_key_material(avpn, &kc, fp, extack);
 	if (err)
 		goto out;
 	key = avpn_key_create(peer, &kc);
@@ -85,9 +119,15 @@ int avpn_nl_key_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(extack, "could not create the key (AES-256-GCM transform)");
 		goto out;
 	}
+	/* Checked above, under the same lock: cannot fail. */
 	err = avpn_keys_install(peer, key, kc.slot, extack);
-	if (err)
+	if (WARN_ON_ONCE(err)) {
 		avpn_key_put(key);
+		goto out;
+	}
+	/* From now on this material is spent on this device. */
+	avpn_keyfp_add(&avpn->keyfp, fp[0]);
+	avpn_keyfp_add(&avpn->keyfp, fp[1]);
 out:
 	memzero_explicit(&kc, sizeof(kc));
 	return err;

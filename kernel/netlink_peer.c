@@ -46,6 +46,7 @@ struct path_req {
 
 struct peer_req {
 	u32 id, rx_index, tx_index;
+	struct avpn_index *index; /* PEER_SET: entry for a new rx_index */
 	bool has_rx, has_tx, has_name;
 	u32 flags;
 	char name[AUTOVPN_MAX_PEER_NAME];
@@ -79,6 +80,7 @@ static void peer_req_free(struct peer_req *r)
 	kvfree(r->allowed.stale);
 	for (i = 0; i < AUTOVPN_MAX_PATHS; i++)
 		kfree(r->paths[i].remote);
+	avpn_index_free(r->index);
 	kfree(r);
 }
 
@@ -585,6 +587,9 @@ int avpn_nl_peer_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	avpn_peer_insert(peer);
+	/* Its routes may have been other peers' a moment ago. */
+	if (r->routes.present || r->allowed.present)
+		avpn_prefixes_changed(avpn);
 out:
 	peer_req_free(r);
 	return err;
@@ -609,11 +614,22 @@ int avpn_nl_peer_set(struct sk_buff *skb, struct genl_info *info)
 	if (!r)
 		return -ENOMEM;
 	err = parse_peer(avpn, peer, tb, r, extack);
+	/* A new receive index needs a new hash entry (checked unique above). */
+	if (!err && r->has_rx && r->rx_index != peer->rx_index) {
+		r->index = avpn_index_alloc(peer, r->rx_index);
+		if (!r->index) {
+			NL_SET_ERR_MSG_MOD(extack, "out of memory");
+			err = -ENOMEM;
+		}
+	}
 	if (!err)
 		err = apply_peer(avpn, peer, r, extack);
-	/* Checked unique in parse_peer, under the same lock: cannot fail. */
-	if (!err && r->has_rx)
-		WARN_ON(avpn_peer_set_rx_index(peer, r->rx_index, extack));
+	if (!err && r->index) {
+		avpn_peer_set_rx_index(peer, r->index);
+		r->index = NULL;
+	}
+	if (!err && (r->routes.present || r->allowed.present))
+		avpn_prefixes_changed(avpn);
 	peer_req_free(r);
 	return err;
 }

@@ -6,7 +6,9 @@
  * added or removed between two pages neither repeat nor hide others. A peer
  * whose routes or allowed sources do not fit in one message continues in
  * the next ones: those carry only the PEER nest with its ID and the
- * remaining ROUTES / ALLOWED entries (consumers merge by peer id).
+ * remaining ROUTES / ALLOWED entries (consumers merge by peer id), resumed
+ * by count. A dump across a change of routes or allowed sources
+ * (dev->dump_gen) is flagged NLM_F_DUMP_INTR, as rtnetlink flags its dumps.
  */
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -186,9 +188,10 @@ static int put_prefixes(struct sk_buff *skb, int type, struct avpn_peer *peer, u
  * One message for peer, from the cursor on. Returns 0 when the peer is
  * complete, -EMSGSIZE if it continues in another message (the cursor says
  * where) or if not even its start fit (then the message is cancelled).
+ * cb: the dump it belongs to (NULL for a PEER_GET reply).
  */
 static int fill_peer(struct sk_buff *skb, struct avpn_peer *peer, u32 portid, u32 seq, int flags,
-		     struct peer_cursor *cur)
+		     struct peer_cursor *cur, struct netlink_callback *cb)
 {
 	u64 pk[4], drops[__AUTOVPN_DROP_MAX];
 	unsigned long r0 = cur->routes_done, a0 = cur->allowed_done;
@@ -200,6 +203,8 @@ static int fill_peer(struct sk_buff *skb, struct avpn_peer *peer, u32 portid, u3
 	hdr = genlmsg_put(skb, portid, seq, &avpn_genl_family, flags, AUTOVPN_CMD_PEER_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, AUTOVPN_A_IFINDEX, peer->avpn->dev->ifindex))
 		goto cancel;
 	nest = nla_nest_start(skb, AUTOVPN_A_PEER);
@@ -260,7 +265,7 @@ int avpn_nl_peer_get(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	err = fill_peer(msg, peer, info->snd_portid, info->snd_seq, 0, &cur);
+	err = fill_peer(msg, peer, info->snd_portid, info->snd_seq, 0, &cur, NULL);
 	if (err) {
 		nlmsg_free(msg);
 		NL_SET_ERR_MSG_MOD(info->extack, "peer does not fit in one message: use a dump");
@@ -275,7 +280,6 @@ int avpn_nl_peer_get(struct sk_buff *skb, struct genl_info *info)
  */
 int avpn_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct net *net = sock_net(cb->skb->sk);
 	struct peer_cursor cur;
 	struct net_device *dev;
@@ -284,7 +288,7 @@ int avpn_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0, sent = 0;
 
 	if (!cb->args[0]) {
-		dev = avpn_nl_get_dev(net, di->attrs, cb->extack);
+		dev = avpn_nl_get_dev(net, avpn_dumpit_attrs(cb), cb->extack);
 		if (IS_ERR(dev))
 			return PTR_ERR(dev);
 		cb->args[0] = dev->ifindex;
@@ -305,6 +309,17 @@ int avpn_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&avpn->lock);
 	if (avpn->dead)
 		goto out;
+	/*
+	 * Each call sends what the configuration is now. If prefixes changed
+	 * since the previous call, its messages (or the final NLMSG_DONE)
+	 * carry NLM_F_DUMP_INTR: a peer continued over several messages
+	 * resumes by the number of prefixes already sent, and a route may
+	 * have moved between a peer already sent and one still to come, so
+	 * the client must not take the whole as a snapshot and reads it
+	 * again. Peers coming and going alone are safe: the cursor is the
+	 * peer id.
+	 */
+	cb->seq = avpn->dump_gen;
 	xa_for_each_start(&avpn->peers_xa, cur.id, peer, cur.id) {
 		if (cur.continuing && peer->id != cb->args[1]) {
 			/* The peer being continued went away: start the next one fresh. */
@@ -312,7 +327,7 @@ int avpn_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			cur.routes_done = cur.allowed_done = 0;
 		}
 		err = fill_peer(skb, peer, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				NLM_F_MULTI, &cur);
+				NLM_F_MULTI, &cur, cb);
 		if (err)
 			break;
 		sent++;

@@ -46,7 +46,8 @@ static const struct nla_policy path_list_policy[AUTOVPN_PEER_A_MAX + 1] = {
 const struct nla_policy avpn_peer_policy[AUTOVPN_PEER_A_MAX + 1] = {
 	[AUTOVPN_PEER_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[AUTOVPN_PEER_A_RX_INDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[AUTOVPN_PEER_A_TX_INDEX] = { .type = NLA_U32 },
+	/* Receivers refuse index 0 (unset): nothing may be sent with it. */
+	[AUTOVPN_PEER_A_TX_INDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[AUTOVPN_PEER_A_NAME] = { .type = NLA_NUL_STRING, .len = AUTOVPN_MAX_PEER_NAME - 1 },
 	[AUTOVPN_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __AUTOVPN_PEER_F_ALL),
 	[AUTOVPN_PEER_A_ROUTES] = NLA_POLICY_NESTED(prefix_list_policy),
@@ -128,37 +129,45 @@ static const struct nla_policy key_del_policy[AUTOVPN_A_MAX + 1] = {
 	[AUTOVPN_A_KEYCONF] = NLA_POLICY_NESTED(key_slot_policy),
 };
 
-#define OP(_cmd, _policy, _flags, _perm)                        \
+/*
+ * Every operation, reads included, needs CAP_NET_ADMIN in the user namespace
+ * that owns the device's network namespace (GENL_UNS_ADMIN_PERM): a dump
+ * shows endpoints, indexes, routes and key state, and a request holds the
+ * device's lock while it runs. It also lets a containerised daemon manage
+ * the devices of its own namespace.
+ */
+#define OP(_cmd, _policy, _flags)                                      \
 	.cmd = (_cmd), .policy = (_policy), .maxattr = AUTOVPN_A_MAX, \
-	.internal_flags = (_flags), .flags = (_perm)
+	.internal_flags = (_flags), .flags = GENL_UNS_ADMIN_PERM
 
 static const struct genl_ops avpn_genl_ops[] = {
-	{ OP(AUTOVPN_CMD_DEV_NEW, dev_new_policy, AVPN_NL_F_RTNL, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_DEV_NEW, dev_new_policy, AVPN_NL_F_RTNL),
 	  .doit = avpn_nl_dev_new },
-	{ OP(AUTOVPN_CMD_DEV_DEL, dev_policy, AVPN_NL_F_DEV | AVPN_NL_F_RTNL, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_DEV_DEL, dev_policy, AVPN_NL_F_DEV | AVPN_NL_F_RTNL),
 	  .doit = avpn_nl_dev_del },
-	{ OP(AUTOVPN_CMD_DEV_GET, dev_policy, AVPN_NL_F_DEV, 0),
+	{ OP(AUTOVPN_CMD_DEV_GET, dev_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_dev_get, .dumpit = avpn_nl_dev_dump },
-	{ OP(AUTOVPN_CMD_DEV_SET, dev_set_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_DEV_SET, dev_set_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_dev_set },
-	{ OP(AUTOVPN_CMD_PEER_NEW, peer_set_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_PEER_NEW, peer_set_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_peer_new },
-	{ OP(AUTOVPN_CMD_PEER_SET, peer_set_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_PEER_SET, peer_set_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_peer_set },
-	{ OP(AUTOVPN_CMD_PEER_DEL, peer_id_req_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_PEER_DEL, peer_id_req_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_peer_del },
-	{ OP(AUTOVPN_CMD_PEER_GET, peer_id_req_policy, AVPN_NL_F_DEV, 0),
+	{ OP(AUTOVPN_CMD_PEER_GET, peer_id_req_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_peer_get, .dumpit = avpn_nl_peer_dump },
-	{ OP(AUTOVPN_CMD_KEY_NEW, key_new_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_KEY_NEW, key_new_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_key_new },
-	{ OP(AUTOVPN_CMD_KEY_SWAP, key_swap_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_KEY_SWAP, key_swap_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_key_swap },
-	{ OP(AUTOVPN_CMD_KEY_DEL, key_del_policy, AVPN_NL_F_DEV, GENL_ADMIN_PERM),
+	{ OP(AUTOVPN_CMD_KEY_DEL, key_del_policy, AVPN_NL_F_DEV),
 	  .doit = avpn_nl_key_del },
 };
 
+/* Events name peers and keys: listeners need CAP_NET_ADMIN as requests do. */
 static const struct genl_multicast_group avpn_mcgrps[] = {
-	{ .name = AUTOVPN_MCGRP_EVENTS },
+	{ .name = AUTOVPN_MCGRP_EVENTS, .flags = AVPN_MCGRP_NET_ADMIN },
 };
 
 struct genl_family avpn_genl_family __ro_after_init = {

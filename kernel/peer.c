@@ -40,6 +40,7 @@ static void peer_free(struct avpn_peer *peer)
 	}
 	avpn_trie_free(&peer->allowed, NULL);
 	free_percpu(peer->stats);
+	kfree(peer->index);
 	kfree(peer);
 }
 
@@ -75,24 +76,41 @@ static struct hlist_head *index_bucket(struct avpn_dev *avpn, u32 rx_index)
 
 struct avpn_peer *avpn_peer_by_index(struct avpn_dev *avpn, u32 rx_index)
 {
-	struct avpn_peer *peer;
+	struct avpn_index *e;
 
-	hlist_for_each_entry_rcu(peer, index_bucket(avpn, rx_index), by_index) {
-		if (peer->rx_index == rx_index && !READ_ONCE(peer->dead))
-			return avpn_peer_get(peer);
+	hlist_for_each_entry_rcu(e, index_bucket(avpn, rx_index), node) {
+		if (e->rx_index == rx_index)
+			return avpn_peer_get(e->peer);
 	}
 	return NULL;
 }
 
 static bool rx_index_used(struct avpn_dev *avpn, u32 rx_index)
 {
-	struct avpn_peer *peer;
+	struct avpn_index *e;
 
 	lockdep_assert_held(&avpn->lock);
-	hlist_for_each_entry(peer, index_bucket(avpn, rx_index), by_index)
-		if (peer->rx_index == rx_index)
+	hlist_for_each_entry(e, index_bucket(avpn, rx_index), node)
+		if (e->rx_index == rx_index)
 			return true;
 	return false;
+}
+
+struct avpn_index *avpn_index_alloc(struct avpn_peer *peer, u32 rx_index)
+{
+	struct avpn_index *e = kzalloc(sizeof(*e), GFP_KERNEL);
+
+	if (e) {
+		INIT_HLIST_NODE(&e->node);
+		e->rx_index = rx_index;
+		e->peer = peer;
+	}
+	return e;
+}
+
+void avpn_index_free(struct avpn_index *entry)
+{
+	kfree(entry);
 }
 
 struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
@@ -122,7 +140,9 @@ struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
 	peer->id = id;
 	peer->rx_index = rx_index;
 	refcount_set(&peer->refcnt, 1);
-	INIT_HLIST_NODE(&peer->by_index);
+	peer->index = avpn_index_alloc(peer, rx_index);
+	if (!peer->index)
+		goto err_free;
 	INIT_LIST_HEAD(&peer->list);
 	INIT_LIST_HEAD(&peer->routes);
 	avpn_trie_init(&peer->allowed);
@@ -150,10 +170,19 @@ err_free:
 		free_percpu(peer->paths[i].stats);
 	}
 	free_percpu(peer->stats);
+	kfree(peer->index);
 	kfree(peer);
 err_msg:
 	NL_SET_ERR_MSG_MOD(extack, "out of memory allocating the peer");
 	return ERR_PTR(ret);
+}
+
+void avpn_prefixes_changed(struct avpn_dev *avpn)
+{
+	lockdep_assert_held(&avpn->lock);
+	/* 0 would mean "no check" to nl_dump_check_consistent(). */
+	if (!++avpn->dump_gen)
+		avpn->dump_gen = 1;
 }
 
 void avpn_peer_insert(struct avpn_peer *peer)
@@ -164,39 +193,30 @@ void avpn_peer_insert(struct avpn_peer *peer)
 	/* The slot was reserved by avpn_peer_alloc(): no allocation here. */
 	WARN_ON(xa_store(&avpn->peers_xa, peer->id, peer, GFP_KERNEL));
 	list_add_tail(&peer->list, &avpn->peer_list);
-	hlist_add_head_rcu(&peer->by_index, index_bucket(avpn, peer->rx_index));
+	hlist_add_head_rcu(&peer->index->node, index_bucket(avpn, peer->rx_index));
 	avpn->npeers++;
 }
 
-struct avpn_peer *avpn_peer_create(struct avpn_dev *avpn, u32 id, u32 rx_index,
-				   struct netlink_ext_ack *extack)
-{
-	struct avpn_peer *peer = avpn_peer_alloc(avpn, id, rx_index, extack);
-
-	if (!IS_ERR(peer))
-		avpn_peer_insert(peer);
-	return peer;
-}
-
-int avpn_peer_set_rx_index(struct avpn_peer *peer, u32 rx_index, struct netlink_ext_ack *extack)
+void avpn_peer_set_rx_index(struct avpn_peer *peer, struct avpn_index *entry)
 {
 	struct avpn_dev *avpn = peer->avpn;
+	struct avpn_index *old = peer->index;
 
 	lockdep_assert_held(&avpn->lock);
-	if (rx_index == peer->rx_index)
-		return 0;
-	if (!rx_index || rx_index_used(avpn, rx_index)) {
-		NL_SET_ERR_MSG_MOD(extack, "receive index is zero or used by another peer");
-		return -EEXIST;
-	}
 	/*
-	 * Rehash: a concurrent reader walking the old bucket may miss the peer
-	 * for this one packet (counted as no_peer), never finds a wrong one.
+	 * The new entry goes into its bucket before the old one leaves its own,
+	 * so the peer is found under one index or the other throughout. The old
+	 * entry is unlinked with its next pointer intact and freed after a
+	 * grace period: a reader standing on it goes on down its own bucket and
+	 * finds the peers behind it. (Moving one node from bucket to bucket, as
+	 * this did before, sent such a reader into the other bucket, and the
+	 * peers behind it in the old one went unseen.)
 	 */
-	hlist_del_init_rcu(&peer->by_index);
-	WRITE_ONCE(peer->rx_index, rx_index);
-	hlist_add_head_rcu(&peer->by_index, index_bucket(avpn, rx_index));
-	return 0;
+	hlist_add_head_rcu(&entry->node, index_bucket(avpn, entry->rx_index));
+	hlist_del_rcu(&old->node);
+	peer->index = entry;
+	WRITE_ONCE(peer->rx_index, entry->rx_index);
+	kfree_rcu(old, rcu);
 }
 
 void avpn_path_configure(struct avpn_peer *peer, u8 id, u8 uplink, struct avpn_endpoint *remote,
@@ -238,7 +258,11 @@ void avpn_path_remove(struct avpn_peer *peer, u8 id)
 	dst_cache_reset(&path->dst_cache);
 	if (old)
 		kfree_rcu(old, rcu);
-	/* A new path with this id starts with fresh counters. */
+	/*
+	 * The keys' send counters of this path id are left as they are: a new
+	 * path with this id continues them, since a (key, path id, counter)
+	 * must never be used twice.
+	 */
 }
 
 /*
@@ -256,9 +280,13 @@ static void peer_unpublish(struct avpn_peer *peer)
 	if (!list_empty(&peer->list)) {
 		list_del_init(&peer->list);
 		avpn->npeers--;
+		/* A dump may have sent part of its prefixes. */
+		if (!list_empty(&peer->routes) || peer->allowed.count)
+			avpn_prefixes_changed(avpn);
 	}
-	if (!hlist_unhashed(&peer->by_index))
-		hlist_del_init_rcu(&peer->by_index);
+	/* The entry is freed with the peer, after a grace period. */
+	if (!hlist_unhashed(&peer->index->node))
+		hlist_del_init_rcu(&peer->index->node);
 	avpn_trie_remove_owned(&avpn->routes, &peer->routes, &avpn->lock);
 	avpn_keys_clear(peer);
 }
@@ -277,15 +305,17 @@ void avpn_peer_remove(struct avpn_peer *peer)
 {
 	peer_unpublish(peer);
 	/*
-	 * Every datapath context (xmit, encap_rcv, the GRO/NAPI poll, crypto
-	 * completions that run in softirq) finds peers only under
-	 * rcu_read_lock_bh. Once synchronize_net() returns, each context that
-	 * could have found this peer before phase one has left its read-side
-	 * section: no new packet is sent or accepted for the peer, its counters
-	 * are final and no event is raised for it any more. Contexts that still
-	 * need it (async crypto) hold a reference and only touch their own key.
+	 * No grace period is waited for here (one per PEER_DEL, under the genl
+	 * mutex, made removing 10,000 peers take minutes). Nothing needs it:
+	 * every datapath context (xmit, encap_rcv, the GRO/NAPI poll, crypto
+	 * completions in softirq) finds peers, keys, trie nodes and endpoints
+	 * only under rcu_read_lock_bh, and each of them is freed after a grace
+	 * period (the allowed trie's nodes by kfree_rcu, keys and the peer by
+	 * call_rcu once their last reference is gone). A context that found
+	 * the peer just before phase one may still finish its packet with it,
+	 * count it and, for a key limit it hits, notify; an async cipher holds
+	 * references to peer, key and device meanwhile. New lookups fail.
 	 */
-	synchronize_net();
 	peer_release(peer);
 }
 
@@ -301,7 +331,12 @@ void avpn_peer_remove_all(struct avpn_dev *avpn)
 		peer_unpublish(peer);
 		list_add_tail(&peer->list, &dead);
 	}
-	/* One grace period for all of them; see avpn_peer_remove(). */
+	/*
+	 * Device teardown: wait for one grace period for all of them, so that
+	 * no datapath context still counts or notifies for a peer of a device
+	 * that is going away (see avpn_peer_remove() for why a single removal
+	 * need not wait).
+	 */
 	synchronize_net();
 	list_for_each_entry_safe(peer, tmp, &dead, list) {
 		list_del_init(&peer->list);

@@ -3,9 +3,10 @@
  * autovpn: receive (DESIGN §2 "Receive").
  *
  * encap_rcv of an uplink socket -> DATA? (else leave it in the socket for
- * the daemon) -> header checks -> peer by receiver index -> key by key id ->
+ * the daemon) -> header checks -> peer by receiver index -> a path of the
+ * peer with that id -> key by key id ->
  * decrypt -> replay window of (key, path) -> inner IPv4/IPv6 -> inner source
- * in the peer's allowed sources -> GRO cells.
+ * in the peer's allowed sources -> ECN decapsulation -> GRO cells.
  *
  * Everything here is remote input: every check drops and counts, nothing
  * warns. The replay window is consulted only after authentication, so forged
@@ -15,6 +16,7 @@
 #include <linux/ipv6.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
+#include <net/inet_ecn.h>
 #include <net/ip_tunnels.h>
 #include <net/udp.h>
 #include "crypto.h"
@@ -104,7 +106,8 @@ static int avpn_inner_check(struct sk_buff *skb, const void **saddr)
 
 /*
  * Make the decrypted packet look freshly received on our device (as
- * WireGuard does): forget everything about the outer packet but its hash.
+ * WireGuard does): forget everything about the outer packet, its hash too
+ * (the inner flow is hashed on its own headers when needed).
  */
 static void avpn_rx_reset(struct sk_buff *skb, struct net_device *dev)
 {
@@ -131,6 +134,20 @@ static void avpn_rx_reset(struct sk_buff *skb, struct net_device *dev)
 	/* The AEAD authenticated every byte: no need to verify checksums. */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
+}
+
+/*
+ * RFC 6040 decapsulation: a congestion mark (CE) a WAN queue set on the
+ * outer header moves to the inner packet; an inner packet that is not
+ * ECN-capable cannot carry it and is dropped (false). After avpn_rx_reset():
+ * the network header is the inner one.
+ */
+static bool avpn_rx_ecn(struct sk_buff *skb, u8 outer)
+{
+	u8 inner = skb->protocol == htons(ETH_P_IP) ? ipv4_get_dsfield(ip_hdr(skb)) :
+						      ipv6_get_dsfield(ipv6_hdr(skb));
+
+	return INET_ECN_decapsulate(skb, outer, inner) != 2;
 }
 
 void avpn_decrypt_done(struct sk_buff *skb, int err)
@@ -182,6 +199,10 @@ void avpn_decrypt_done(struct sk_buff *skb, int err)
 
 	len = skb->len;
 	avpn_rx_reset(skb, avpn->dev);
+	if (unlikely(!avpn_rx_ecn(skb, cb->tos))) {
+		reason = AUTOVPN_DROP_INNER;
+		goto drop;
+	}
 	avpn_rx_stats(peer, path, len);
 	dev_sw_netstats_rx_add(avpn->dev, len);
 	gro_cells_receive(&avpn->gro_cells, skb);
@@ -211,6 +232,20 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	/* skb->data is the UDP header. Not DATA: the daemon's business. */
 	if (!pskb_may_pull(skb, off + 1) || skb->data[off] != AUTOVPN_MSG_DATA)
 		return 1;
+	/*
+	 * Coalesced datagrams: only if the daemon set UDP_GRO after attaching
+	 * (refused before, uplink.c) on a kernel that hands aggregates to
+	 * encapsulation sockets. Not one DATA packet: dropped and counted.
+	 */
+	if (unlikely(skb_is_gso(skb))) {
+		rcu_read_lock_bh();
+		uplink = rcu_dereference_sk_user_data(sk);
+		if (uplink)
+			avpn_count_drop(uplink->avpn, NULL, AUTOVPN_DROP_MALFORMED);
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return 0;
+	}
 
 	rcu_read_lock_bh();
 	uplink = rcu_dereference_sk_user_data(sk);
@@ -238,11 +273,27 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 		reason = AUTOVPN_DROP_NO_PEER;
 		goto drop;
 	}
+	/*
+	 * Path ids are shared by both ends: a packet is counted on our path of
+	 * its id and has its replay window per (key, path id). One we have not
+	 * configured (whatever its state) is nobody's path.
+	 */
+	if (unlikely(!smp_load_acquire(&peer->paths[hdr.path_id].configured))) {
+		reason = AUTOVPN_DROP_PATH;
+		goto drop;
+	}
 	key = avpn_key_for_rx(peer, hdr.key_id);
 	if (unlikely(!key)) {
 		reason = AUTOVPN_DROP_NO_KEY;
 		goto drop;
 	}
+	/*
+	 * Until avpn_decrypt_done(), which may run after an async cipher. Taken
+	 * inside the RCU section: the uplink, and with it the device pointer,
+	 * is only known to be valid here (device teardown releases uplinks and
+	 * waits for a grace period before the device can go).
+	 */
+	dev_hold(avpn->dev);
 	rcu_read_unlock_bh();
 
 	__skb_pull(skb, off);
@@ -251,8 +302,9 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	cb->key = key;
 	cb->counter = be64_to_cpu(hdr.counter);
 	cb->path_id = hdr.path_id;
-	/* Until avpn_decrypt_done(), which may run after an async cipher. */
-	dev_hold(avpn->dev);
+	/* The outer header's ECN field, for decapsulation (RFC 6040). */
+	cb->tos = ip_hdr(skb)->version == 4 ? ipv4_get_dsfield(ip_hdr(skb)) :
+					      ipv6_get_dsfield(ipv6_hdr(skb));
 	avpn_decrypt(skb);
 	return 0;
 

@@ -30,10 +30,14 @@
 #define AVPN_TX_HEADROOM \
 	ALIGN(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + AUTOVPN_DATA_HDR_LEN + NET_SKB_PAD, 4)
 
-static void avpn_tx_stats(struct avpn_peer *peer, struct avpn_path *path, unsigned int len)
+/* The inner packet's length on the device, the peer and the path alike. */
+static void avpn_tx_stats(struct avpn_dev *avpn, struct avpn_peer *peer, struct avpn_path *path,
+			  unsigned int len)
 {
 	struct avpn_peer_stats *ps = this_cpu_ptr(peer->stats);
 	struct avpn_path_stats *st;
+
+	dev_sw_netstats_tx_add(avpn->dev, 1, len);
 
 	u64_stats_update_begin(&ps->syncp);
 	u64_stats_inc(&ps->tx_packets);
@@ -124,7 +128,7 @@ static int avpn_send6(struct avpn_dev *avpn, struct sock *sk, struct avpn_path *
 		dst_cache_set_ip6(&path->dst_cache, dst, &fl.saddr);
 	}
 	skb->ignore_df = 1;
-	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, tos,
+	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr, tos,
 			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport, false);
 	return 0;
 err:
@@ -132,6 +136,45 @@ err:
 	return -EHOSTUNREACH;
 }
 #endif
+
+/*
+ * Make the encrypted packet a new packet of the uplink socket (as WireGuard
+ * does before encapsulation): nothing of the inner packet's life on this
+ * host may ride along. That is its route (udp_tunnel6_xmit_skb() would
+ * overwrite the reference without releasing it), its conntrack entry (the
+ * outer flow gets its own instead of being taken for the inner one), its
+ * mark and priority (the socket's apply, as for any packet it sends), its
+ * timestamp and extensions, and the inner header offsets. The flow hash is
+ * kept, so the outer packets of one flow stay on one queue.
+ */
+static void avpn_tx_reset(struct sk_buff *skb, const struct sock *sk)
+{
+	u32 hash = skb->hash;
+	u8 l4_hash = skb->l4_hash, sw_hash = skb->sw_hash;
+
+	skb_scrub_packet(skb, true);
+	memset(&skb->headers, 0, sizeof(skb->headers));
+	skb->hash = hash;
+	skb->l4_hash = l4_hash;
+	skb->sw_hash = sw_hash;
+	skb->mark = READ_ONCE(sk->sk_mark);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->queue_mapping = 0;
+	skb->nohdr = 0;
+	skb->peeked = 0;
+	skb->mac_len = 0;
+#ifdef CONFIG_NET_SCHED
+	skb->tc_index = 0;
+#endif
+	skb_reset_redirect(skb);
+	skb->hdr_len = skb_headroom(skb);
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_reset_transport_header(skb);
+	skb_reset_inner_headers(skb);
+	/* Any checksum state of the inner packet is meaningless now. */
+	skb->ip_summed = CHECKSUM_NONE;
+}
 
 /* Hand an encrypted DATA packet to the path's uplink socket. Consumes skb. */
 static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct sk_buff *skb,
@@ -147,6 +190,13 @@ static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct s
 		kfree_skb(skb);
 		return -ENOTCONN;
 	}
+	avpn_tx_reset(skb, uplink->sock->sk);
+	/*
+	 * No device: iptunnel_xmit_stats() would count the outer packet from
+	 * its inner header offsets on it. avpn_encrypt_done() counts the inner
+	 * packet on av0 itself, as on the peer and path, and as receive does.
+	 */
+	skb->dev = NULL;
 	if (remote->sa.sa_family == AF_INET)
 		return avpn_send4(avpn, uplink->sock->sk, path, &remote->sin, skb, tos);
 #if IS_ENABLED(CONFIG_IPV6)
@@ -173,18 +223,19 @@ void avpn_encrypt_done(struct sk_buff *skb, int err)
 		goto out;
 	}
 	len = skb->len - AUTOVPN_DATA_HDR_LEN - AUTOVPN_TAG_LEN;
-	/* Any checksum state of the inner packet is meaningless now. */
-	skb->ip_summed = CHECKSUM_NONE;
 
-	/* Also reached from an async completion: take our own RCU section. */
+	/*
+	 * Also reached from an async completion: take our own RCU section,
+	 * which also keeps the per-cpu counters below on this CPU.
+	 */
 	rcu_read_lock_bh();
 	err = avpn_send_skb(avpn, path, skb, tos);
-	rcu_read_unlock_bh();
 	if (unlikely(err))
 		avpn_count_drop(avpn, peer,
 				err == -ENOTCONN ? AUTOVPN_DROP_NO_PATH : AUTOVPN_DROP_XMIT);
 	else
-		avpn_tx_stats(peer, path, len);
+		avpn_tx_stats(avpn, peer, path, len);
+	rcu_read_unlock_bh();
 out:
 	avpn_peer_put(peer);
 	dev_put(avpn->dev);
@@ -318,8 +369,12 @@ netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = AUTOVPN_DROP_TOO_BIG;
 		goto drop;
 	}
-	/* One path per flow: chosen on the whole packet, before segmenting. */
-	path = avpn_path_select(peer, skb);
+	/*
+	 * One path per flow: chosen on the whole packet, before segmenting. A
+	 * peer without a transmit index (no handshake yet) has no usable path:
+	 * its receiver could not find it.
+	 */
+	path = READ_ONCE(peer->tx_index) ? avpn_path_select(peer, skb) : NULL;
 	if (unlikely(!path)) {
 		reason = AUTOVPN_DROP_NO_PATH;
 		goto drop;

@@ -20,9 +20,9 @@
  */
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
-#include <asm/unaligned.h>
 #include <linux/socket.h>
 #include "avpn.h"
+#include "compat.h"
 
 struct avpn_trie_node {
 	struct avpn_trie_node __rcu *child[2];

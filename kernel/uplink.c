@@ -18,6 +18,7 @@
 #include <net/udp_tunnel.h>
 #include <net/inet_sock.h>
 #include "avpn.h"
+#include "compat.h"
 
 static void uplink_free_rcu(struct rcu_head *rcu)
 {
@@ -56,6 +57,17 @@ struct avpn_uplink *avpn_uplink_prepare(struct avpn_dev *avpn, u8 id, int fd,
 	if (!inet_sk(sk)->inet_sport) {
 		NL_SET_ERR_MSG_MOD(extack, "uplink socket is not bound to a port");
 		err = -EDESTADDRREQ;
+		goto err_put;
+	}
+	/*
+	 * With UDP_GRO the stack may coalesce datagrams for the socket before
+	 * encap_rcv sees them (kernels before upstream's "udp: do not accept
+	 * non-tunnel GSO skbs landing in a tunnel"): several DATA packets in
+	 * one skb, which no parser of single datagrams can take apart.
+	 */
+	if (avpn_udp_gro_enabled(sk)) {
+		NL_SET_ERR_MSG_MOD(extack, "uplink socket has UDP_GRO set: clear it first");
+		err = -EINVAL;
 		goto err_put;
 	}
 	cur = rcu_dereference_protected(avpn->uplinks[id], lockdep_is_held(&avpn->lock));
@@ -104,7 +116,7 @@ int avpn_uplink_hook(struct avpn_uplink *up, struct netlink_ext_ack *extack)
 				   "uplink socket is already used by an encapsulation (another uplink or tunnel)");
 		return -EBUSY;
 	}
-	up->mc_loop = inet_sk(sk)->mc_loop;
+	up->mc_loop = avpn_mc_loop(sk);
 	setup_udp_tunnel_sock(sock_net(sk), up->sock, &cfg);
 	release_sock(sk);
 	return 0;
@@ -120,7 +132,7 @@ void avpn_uplink_unhook(struct avpn_uplink *up)
 		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
 		WRITE_ONCE(udp_sk(sk)->encap_type, 0);
 		rcu_assign_sk_user_data(sk, NULL);
-		inet_sk(sk)->mc_loop = up->mc_loop;
+		avpn_set_mc_loop(sk, up->mc_loop);
 		inet_dec_convert_csum(sk);
 	}
 	release_sock(sk);
@@ -141,35 +153,23 @@ static void uplink_release(struct avpn_uplink *up)
 void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up)
 {
 	struct avpn_uplink *old;
+	struct avpn_peer *peer;
+	int i;
 
 	lockdep_assert_held(&avpn->lock);
 	old = rcu_replace_pointer(avpn->uplinks[id], up, lockdep_is_held(&avpn->lock));
 	if (old)
 		uplink_release(old);
+	/* Paths over this uplink must not reuse routes cached for the old socket. */
+	list_for_each_entry(peer, &avpn->peer_list, list)
+		for (i = 0; i < AUTOVPN_MAX_PATHS; i++)
+			if (peer->paths[i].uplink == id)
+				dst_cache_reset(&peer->paths[i].dst_cache);
 }
 
-int avpn_uplink_set(struct avpn_dev *avpn, u8 id, int fd, struct netlink_ext_ack *extack)
+void avpn_uplink_detach(struct avpn_dev *avpn, u8 id)
 {
-	struct avpn_uplink *up;
-	int err;
-
-	lockdep_assert_held(&avpn->lock);
-	if (fd < 0) {
-		if (id >= AUTOVPN_MAX_UPLINKS)
-			return -EINVAL;
-		avpn_uplink_publish(avpn, id, NULL);
-		return 0;
-	}
-	up = avpn_uplink_prepare(avpn, id, fd, extack);
-	if (IS_ERR_OR_NULL(up))
-		return PTR_ERR_OR_ZERO(up);
-	err = avpn_uplink_hook(up, extack);
-	if (err) {
-		avpn_uplink_discard(up);
-		return err;
-	}
-	avpn_uplink_publish(avpn, id, up);
-	return 0;
+	avpn_uplink_publish(avpn, id, NULL);
 }
 
 void avpn_uplinks_release(struct avpn_dev *avpn)

@@ -1,17 +1,41 @@
 #!/bin/sh
 # Installs every Debian 12 package the build, the tests, the benchmarks and the
-# demo need. Run as root (make deps). linux-source-6.1 and the kernel build
-# tools (flex ... xz-utils) are for the debug kernel of `make check-debug`.
+# demo need. Run as root (make deps).
+#   tests/deps.sh               apt-get update + install (all of them)
+#   tests/deps.sh --if-missing  only when one of them is not installed yet:
+#                               what `make check` and `make demo` run first,
+#                               so a fresh machine sets itself up and a ready
+#                               one loses no time
+# linux-headers-6.12...: the newest kernel Debian 12 offers; `make check-kbuild`
+# compile-tests the module against it (it pulls in that kernel's image too;
+# the Makefile keeps building for and booting the default 6.1 kernel).
+# linux-source-6.1 and the kernel build tools (flex ... patch) are for the
+# debug kernel of `make check-debug` (tests/debug/kernel.sh).
 set -e
 export DEBIAN_FRONTEND=noninteractive
+PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
+	linux-image-amd64 linux-headers-amd64 linux-headers-6.12.118+deb12-amd64
+	qemu-system-x86 busybox-static
+	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libsodium-dev
+	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev
+	libpcap-dev jq curl
+	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
+	wireguard-tools
+	linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch"
+
+if [ "${1:-}" = --if-missing ]; then
+	missing=
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && exit 0
+	echo "tests/deps.sh: installing missing packages:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "tests/deps.sh: run 'make deps' as root first" >&2
+		exit 1
+	fi
+fi
 apt-get update -q
-apt-get install -y -q --no-install-recommends \
-	gcc make pkg-config clang libclang-rt-14-dev bc kmod cpio \
-	linux-image-amd64 linux-headers-amd64 \
-	qemu-system-x86 busybox-static \
-	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libsodium-dev \
-	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev \
-	libpcap-dev jq curl \
-	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool \
-	wireguard-tools \
-	linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch
+# shellcheck disable=SC2086 # the list is meant to split
+apt-get install -y -q --no-install-recommends $PKGS

@@ -5,7 +5,7 @@
  * Keys go to stdout. When stdout is a regular file that group or others can
  * access (the shell created it under umask 022), it is made 0600 before the
  * key is written: key files must be private, and the readers (key.h,
- * keyfile.h) refuse files that are not.
+ * datakey.h) refuse files that are not.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/key.h"
-#include "tools/keyfile.h"
-#include "tools/tool.h"
+#include "base/key.h"
+#include "datakey.h"
+#include "tool.h"
 
 static int private_stdout(void)
 {
@@ -37,16 +37,17 @@ static int write_key(const char *text)
 	return 0;
 }
 
-int cmd_genkey(int argc, char **argv)
+int genkey_main(int argc, char **argv)
 {
-	uint8_t data[DATAKEY_LEN], priv[AVPN_KEY_LEN];
+	uint8_t data[DATAKEY_LEN], priv[KEY_LEN];
 	char b64[DATAKEY_B64_LEN + 1];
 	bool want_data = false;
 	int r;
 
-	if (argc == 1 && is_help(argv[0])) {
-		printf("Usage: " PROG " genkey          # X25519 private key, base64 (44 chars)\n"
-		       "       " PROG " genkey --data   # DATA key file: base64 of a 32-byte\n"
+	if (argc == 1 && tool_is_help(argv[0])) {
+		printf("Usage: " TOOL_PROG " genkey          # X25519 private key, base64"
+		       " (44 chars)\n"
+		       "       " TOOL_PROG " genkey --data   # DATA key file: base64 of a 32-byte\n"
 		       "                                # AES-256-GCM key and a 4-byte salt\n");
 		return 0;
 	}
@@ -62,10 +63,10 @@ int cmd_genkey(int argc, char **argv)
 		randombytes_buf(data, sizeof(data));
 		datakey_to_base64(b64, data);
 	} else {
-		r = avpn_key_generate(priv);
+		r = key_generate(priv);
 		if (r)
 			return tool_error("generating a key: %s", strerror(-r));
-		avpn_key_to_base64(b64, priv);
+		key_to_base64(b64, priv);
 	}
 	r = write_key(b64);
 	sodium_memzero(data, sizeof(data));
@@ -74,15 +75,15 @@ int cmd_genkey(int argc, char **argv)
 	return r;
 }
 
-int cmd_pubkey(int argc, char **argv)
+int genkey_pubkey_main(int argc, char **argv)
 {
-	uint8_t priv[AVPN_KEY_LEN], pub[AVPN_KEY_LEN];
-	char buf[128], out[AVPN_KEY_B64_SIZE];
+	uint8_t priv[KEY_LEN], pub[KEY_LEN];
+	char buf[128], out[KEY_B64_SIZE];
 	size_t len = 0, start = 0;
 	int r = 1;
 
-	if (argc == 1 && is_help(argv[0])) {
-		printf("Usage: " PROG " pubkey < PRIVATE_KEY_FILE\n"
+	if (argc == 1 && tool_is_help(argv[0])) {
+		printf("Usage: " TOOL_PROG " pubkey < PRIVATE_KEY_FILE\n"
 		       "Prints the public key of the base64 private key on stdin.\n");
 		return 0;
 	}
@@ -100,15 +101,15 @@ int cmd_pubkey(int argc, char **argv)
 	while (len > start && (buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
 			       buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
-	if (avpn_key_from_base64(priv, buf + start)) {
+	if (key_from_base64(priv, buf + start)) {
 		r = tool_error("stdin is not a private key (44 characters of base64)");
 		goto out;
 	}
-	if (avpn_key_public(pub, priv)) {
+	if (key_public(pub, priv)) {
 		r = tool_error("invalid private key");
 		goto out;
 	}
-	avpn_key_to_base64(out, pub);
+	key_to_base64(out, pub);
 	r = write_key(out);
 out:
 	sodium_memzero(buf, sizeof(buf));

@@ -8,13 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/tool.h"
-#include "tools/words.h"
+#include "base/parse.h"
+#include "nl/avpnl_dev.h"
+#include "tool.h"
+#include "word.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " link add IFACE [mtu N]\n"
-		   "       " PROG " link del IFACE\n");
+	fprintf(f, "Usage: " TOOL_PROG " link add IFACE [mtu N]\n"
+		   "       " TOOL_PROG " link del IFACE\n");
 }
 
 static int link_add(int argc, char **argv)
@@ -54,8 +56,8 @@ static int link_del(int argc, char **argv)
 	int r;
 
 	if (argc != 1)
-		return tool_error(argc ? "link del: takes one interface name"
-				       : "link del: missing interface name");
+		return tool_error(argc ? "link del: takes one interface name" :
+					 "link del: missing interface name");
 	idx = tool_ifindex(argv[0]);
 	if (!idx)
 		return 1;
@@ -69,12 +71,12 @@ static int link_del(int argc, char **argv)
 	return r;
 }
 
-int cmd_link(int argc, char **argv)
+int link_main(int argc, char **argv)
 {
-	static const char *const verbs[] = {"add", "del", "delete", "help"};
+	static const char *const verbs[] = { "add", "del", "delete", "help" };
 	int v;
 
-	if (argc < 1 || is_help(argv[0])) {
+	if (argc < 1 || tool_is_help(argv[0])) {
 		usage(argc < 1 ? stderr : stdout);
 		return argc < 1;
 	}

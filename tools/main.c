@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/tool.h"
-#include "tools/words.h"
+#include "tool.h"
+#include "word.h"
 
 struct command {
 	const char *name;
@@ -16,12 +16,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"show", cmd_show, "show devices, uplinks, peers, paths, keys and counters"},
-    {"set", cmd_set, "configure a device and its peers by hand"},
-    {"link", cmd_link, "create or delete an autovpn device"},
-    {"genkey", cmd_genkey, "generate a private key (or a DATA key with --data)"},
-    {"pubkey", cmd_pubkey, "print the public key of the private key on stdin"},
-    {"monitor", cmd_monitor, "print kernel events until interrupted"},
+	{ "show", show_main,
+	  "show devices, uplinks, peers, paths, keys and counters (and autovpnd's view)" },
+	{ "diagnose", diagnose_main, "ask autovpnd what is wrong and how to fix it" },
+	{ "set", set_main, "configure a device and its peers by hand" },
+	{ "link", link_main, "create or delete an autovpn device" },
+	{ "genkey", genkey_main, "generate a private key (or a DATA key with --data)" },
+	{ "pubkey", genkey_pubkey_main, "print the public key of the private key on stdin" },
+	{ "monitor", monitor_main, "print kernel events until interrupted" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -30,10 +32,11 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: " PROG " COMMAND [ARGUMENTS]\n\nCommands (unique prefixes work):\n");
+	fprintf(f,
+		"Usage: " TOOL_PROG " COMMAND [ARGUMENTS]\n\nCommands (unique prefixes work):\n");
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'" PROG " COMMAND --help' describes each command.\n");
+	fprintf(f, "\n'" TOOL_PROG " COMMAND --help' describes each command.\n");
 }
 
 int main(int argc, char **argv)
@@ -44,9 +47,9 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		/* Like `wg`: no arguments shows the status. */
-		return cmd_show(0, argv + 1);
+		return show_main(0, argv + 1);
 	}
-	if (is_help(argv[1])) {
+	if (tool_is_help(argv[1])) {
 		usage(stdout);
 		return 0;
 	}

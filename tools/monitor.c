@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/tool.h"
+#include "nl/avpnl_event.h"
+#include "tool.h"
 
 struct mon {
 	uint32_t ifindex; /* 0 = every device */
@@ -43,17 +44,18 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 	if (ev->has_key_id)
 		printf(" key %u", ev->key_id);
 	putchar('\n');
-	return fflush(stdout) ? -1 : 0;
+	/* -EPIPE: a code netlink receives never return (see avpnl.c). */
+	return fflush(stdout) ? -EPIPE : 0;
 }
 
-int cmd_monitor(int argc, char **argv)
+int monitor_main(int argc, char **argv)
 {
-	struct mon m = {0};
+	struct mon m = { 0 };
 	struct avpnl *h;
 	int r;
 
-	if (argc >= 1 && is_help(argv[0])) {
-		printf("Usage: " PROG " monitor [IFACE]\n"
+	if (argc >= 1 && tool_is_help(argv[0])) {
+		printf("Usage: " TOOL_PROG " monitor [IFACE]\n"
 		       "Prints kernel events, one per line, until interrupted:\n"
 		       "  key-rekey IFACE peer ID key KID     (rekey threshold reached)\n"
 		       "  key-expired IFACE peer ID key KID   (key hit a hard limit)\n");
@@ -69,14 +71,14 @@ int cmd_monitor(int argc, char **argv)
 	h = tool_open();
 	if (!h)
 		return 1;
-	r = avpnl_events_subscribe(h);
+	r = avpnl_event_subscribe(h);
 	if (r) {
 		r = tool_nl_error(h, r, "subscribing to events");
 		goto out;
 	}
 	for (;;) {
-		r = avpnl_events_recv(h, on_event, &m);
-		if (r == -1) {
+		r = avpnl_event_recv(h, on_event, &m);
+		if (r == -EPIPE) {
 			r = tool_error("writing output");
 			break;
 		}

@@ -4,10 +4,13 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/print.h"
+#include "ctl/ctl.h"
+#include "human.h"
+#include "print.h"
 
 #define MAX_DEPTH 16
 
@@ -25,12 +28,12 @@ static struct {
 	struct frame st[MAX_DEPTH];
 } pr;
 
-bool pr_is_json(void)
+bool print_is_json(void)
 {
 	return pr.json;
 }
 
-void pr_begin(bool json, bool color)
+void print_begin(bool json, bool color)
 {
 	memset(&pr, 0, sizeof(pr));
 	pr.json = json;
@@ -68,10 +71,10 @@ static void push(json_object *obj, bool array, const char *sep)
 	if (pr.depth + 1 >= MAX_DEPTH)
 		return;
 	pr.depth++;
-	pr.st[pr.depth] = (struct frame){.obj = obj, .array = array, .sep = sep};
+	pr.st[pr.depth] = (struct frame){ .obj = obj, .array = array, .sep = sep };
 }
 
-void pr_obj_open(const char *key)
+void print_obj_open(const char *key)
 {
 	json_object *o = NULL;
 
@@ -83,13 +86,13 @@ void pr_obj_open(const char *key)
 	push(o, false, NULL);
 }
 
-void pr_obj_close(void)
+void print_obj_close(void)
 {
 	if (pr.depth >= 0)
 		pr.depth--;
 }
 
-void pr_arr_open(const char *key, const char *sep)
+void print_arr_open(const char *key, const char *sep)
 {
 	json_object *a = NULL;
 
@@ -101,13 +104,13 @@ void pr_arr_open(const char *key, const char *sep)
 	push(a, true, sep);
 }
 
-void pr_arr_close(void)
+void print_arr_close(void)
 {
 	struct frame *f = top();
 
 	if (f && !pr.json && f->sep && !f->count)
 		fputs("(none)", stdout);
-	pr_obj_close();
+	print_obj_close();
 }
 
 /* Text mode: separator before the second and later items of a text list. */
@@ -122,23 +125,23 @@ static void text_item(void)
 	}
 }
 
-static const char *color_code(enum pr_color c)
+static const char *color_code(enum print_color c)
 {
 	switch (c) {
-	case PR_BOLD:
+	case PRINT_BOLD:
 		return "\033[1m";
-	case PR_GREEN:
+	case PRINT_GREEN:
 		return "\033[1;32m";
-	case PR_YELLOW:
+	case PRINT_YELLOW:
 		return "\033[1;33m";
-	case PR_RED:
+	case PRINT_RED:
 		return "\033[1;31m";
 	default:
 		return "";
 	}
 }
 
-void pr_text(const char *fmt, ...)
+void print_text(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -149,9 +152,31 @@ void pr_text(const char *fmt, ...)
 	va_end(ap);
 }
 
-void pr_str_color(enum pr_color c, const char *key, const char *fmt, const char *v)
+/*
+ * Text: a copy of @v with control characters as '?', or NULL if it has
+ * none. Names and reasons come from configs (kernel peer names, the
+ * daemon's strings): none of them may move the cursor or recolour a
+ * terminal, nor break a line. JSON escapes them itself.
+ */
+static char *text_clean(const char *v)
 {
-	char buf[512];
+	char *c, *p;
+
+	for (p = (char *)v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			break;
+	if (!*p)
+		return NULL;
+	c = strdup(v);
+	for (p = c; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+void print_str_color(enum print_color c, const char *key, const char *fmt, const char *v)
+{
+	char *clean, *colored = NULL;
 
 	if (pr.json) {
 		attach(key, json_object_new_string(v));
@@ -160,22 +185,29 @@ void pr_str_color(enum pr_color c, const char *key, const char *fmt, const char 
 	if (!fmt)
 		return;
 	text_item();
-	if (pr.color && c != PR_PLAIN) {
-		snprintf(buf, sizeof(buf), "%s%s\033[0m", color_code(c), v);
-		v = buf;
+	clean = text_clean(v);
+	if (clean)
+		v = clean;
+	if (pr.color && c != PRINT_PLAIN) {
+		if (asprintf(&colored, "%s%s\033[0m", color_code(c), v) < 0)
+			colored = NULL; /* then plain */
+		else
+			v = colored;
 	}
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	printf(fmt, v);
 #pragma GCC diagnostic pop
+	free(colored);
+	free(clean);
 }
 
-void pr_str(const char *key, const char *fmt, const char *v)
+void print_str(const char *key, const char *fmt, const char *v)
 {
-	pr_str_color(PR_PLAIN, key, fmt, v);
+	print_str_color(PRINT_PLAIN, key, fmt, v);
 }
 
-void pr_u64(const char *key, const char *fmt, uint64_t v)
+void print_u64(const char *key, const char *fmt, uint64_t v)
 {
 	char buf[24];
 
@@ -184,21 +216,21 @@ void pr_u64(const char *key, const char *fmt, uint64_t v)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	pr_str(key, fmt, buf);
+	print_str(key, fmt, buf);
 }
 
-void pr_bool(const char *key, const char *fmt, bool v)
+void print_bool(const char *key, const char *fmt, bool v)
 {
 	if (pr.json) {
 		attach(key, json_object_new_boolean(v));
 		return;
 	}
-	pr_str(key, fmt, v ? "on" : "off");
+	print_str(key, fmt, v ? "on" : "off");
 }
 
-void pr_bytes(const char *key, const char *fmt, uint64_t v)
+void print_bytes(const char *key, const char *fmt, uint64_t v)
 {
-	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double d = (double)v;
 	char buf[32];
 	int u = -1;
@@ -215,10 +247,55 @@ void pr_bytes(const char *key, const char *fmt, uint64_t v)
 		snprintf(buf, sizeof(buf), "%llu B", (unsigned long long)v);
 	else
 		snprintf(buf, sizeof(buf), "%.2f %s", d, units[u]);
-	pr_str(key, fmt, buf);
+	print_str(key, fmt, buf);
 }
 
-int pr_end(void)
+void print_s64(const char *key, const char *fmt, int64_t v)
+{
+	char buf[24];
+
+	if (pr.json) {
+		attach(key, json_object_new_int64(v));
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	print_str(key, fmt, buf);
+}
+
+void print_age(const char *key, const char *fmt, uint64_t ms)
+{
+	char buf[HUMAN_STRLEN];
+
+	if (pr.json) {
+		/* json-c has no null object: a NULL value is written as null. */
+		struct frame *f = top();
+
+		if (ms != CTL_NEVER)
+			attach(key, json_object_new_uint64(ms));
+		else if (f && f->array)
+			json_object_array_add(f->obj, NULL);
+		else if (f)
+			json_object_object_add(f->obj, key ? key : "?", NULL);
+		return;
+	}
+	print_str(key, fmt, human_age(buf, sizeof(buf), ms));
+}
+
+void print_text_color(enum print_color c, const char *fmt, const char *v)
+{
+	if (pr.json)
+		return;
+	print_str_color(c, NULL, fmt, v);
+}
+
+void print_abort(void)
+{
+	json_object_put(pr.root);
+	pr.root = NULL;
+	pr.depth = -1;
+}
+
+int print_end(void)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
 	int r = 0;

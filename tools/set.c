@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * set.c - `autovpn set IFACE ...`: carries out what set_parse() built.
+ * set.c - `autovpn set IFACE ...`: carries out what setreq_parse() built.
  *
  * Order: parse everything, read every key file, resolve the device and open
  * every uplink socket; only then talk to the kernel. So a typo, a missing
@@ -15,13 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/set_parse.h"
-#include "tools/tool.h"
-#include "tools/uplink.h"
+#include "base/udpsock.h"
+#include "nl/avpnl_dev.h"
+#include "setreq.h"
+#include "tool.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " set IFACE [active-active on|off]\n"
+	fprintf(f, "Usage: " TOOL_PROG " set IFACE [active-active on|off]\n"
 		   "         [uplink ID bind IP:PORT [dev DEVNAME]] [uplink ID none]\n"
 		   "         [peer ID [name NAME] [rx-index N] [tx-index N] [remove]\n"
 		   "              [routes PREFIX[,PREFIX...]] [replace-routes]\n"
@@ -42,9 +43,9 @@ static void usage(FILE *f)
 		   "it to the module, which keeps it after this command exits.\n");
 }
 
-static int apply_dev(struct avpnl *h, uint32_t ifindex, const struct set_req *req, const int *fds)
+static int apply_dev(struct avpnl *h, uint32_t ifindex, const struct setreq *req, const int *fds)
 {
-	struct avpnl_dev_set ds = {0};
+	struct avpnl_dev_set ds = { 0 };
 	size_t i;
 	int r;
 
@@ -76,7 +77,7 @@ static int peer_exists(struct avpnl *h, uint32_t ifindex, uint32_t id)
 	return r ? r : 1;
 }
 
-static int apply_peer(struct avpnl *h, uint32_t ifindex, const struct set_peer *sp)
+static int apply_peer(struct avpnl *h, uint32_t ifindex, const struct setreq_peer *sp)
 {
 	char ctx[64];
 	size_t k;
@@ -99,19 +100,19 @@ static int apply_peer(struct avpnl *h, uint32_t ifindex, const struct set_peer *
 	if (r)
 		return tool_nl_error(h, r, ctx);
 	for (k = 0; k < sp->n_ops; k++) {
-		const struct set_key_op *op = &sp->ops[k];
-		const char *slot = avpnl_slot_name(op->key.slot);
+		const struct setreq_key_op *op = &sp->ops[k];
+		const char *slot = avpnl_key_slot_name(op->key.slot);
 
 		switch (op->type) {
-		case SET_KEY_NEW:
+		case SETREQ_KEY_NEW:
 			snprintf(ctx, sizeof(ctx), "peer %u: key %s", sp->peer.id, slot);
 			r = avpnl_key_new(h, ifindex, sp->peer.id, &op->key);
 			break;
-		case SET_KEY_SWAP:
+		case SETREQ_KEY_SWAP:
 			snprintf(ctx, sizeof(ctx), "peer %u: key-swap", sp->peer.id);
 			r = avpnl_key_swap(h, ifindex, sp->peer.id);
 			break;
-		case SET_KEY_DEL:
+		case SETREQ_KEY_DEL:
 			snprintf(ctx, sizeof(ctx), "peer %u: key-del %s", sp->peer.id, slot);
 			r = avpnl_key_del(h, ifindex, sp->peer.id, op->key.slot);
 			break;
@@ -122,25 +123,25 @@ static int apply_peer(struct avpnl *h, uint32_t ifindex, const struct set_peer *
 	return 0;
 }
 
-int cmd_set(int argc, char **argv)
+int set_main(int argc, char **argv)
 {
-	int fds[AUTOVPN_MAX_UPLINKS] = {-1, -1};
-	struct set_req req;
+	int fds[AUTOVPN_MAX_UPLINKS] = { -1, -1 };
+	struct setreq req;
 	struct avpnl *h = NULL;
 	char err[512];
 	uint32_t ifindex;
 	size_t i;
 	int ret = 1;
 
-	if (argc >= 1 && is_help(argv[0])) {
+	if (argc >= 1 && tool_is_help(argv[0])) {
 		usage(stdout);
 		return 0;
 	}
-	if (set_parse(argc, argv, &req, err, sizeof(err))) {
+	if (setreq_parse(argc, argv, &req, err, sizeof(err))) {
 		tool_error("%s", err);
 		goto out;
 	}
-	if (set_load_keys(&req, err, sizeof(err))) {
+	if (setreq_load_keys(&req, err, sizeof(err))) {
 		tool_error("%s", err);
 		goto out;
 	}
@@ -150,7 +151,9 @@ int cmd_set(int argc, char **argv)
 	for (i = 0; i < req.n_uplinks; i++) {
 		if (req.uplinks[i].detach)
 			continue;
-		fds[i] = uplink_socket(&req.uplinks[i].bind, req.uplinks[i].dev, err, sizeof(err));
+		struct udpsock_opts o = { .dev = req.uplinks[i].dev };
+
+		fds[i] = udpsock_open(&req.uplinks[i].bind, &o, err, sizeof(err));
 		if (fds[i] < 0) {
 			tool_error("uplink %u: %s", req.uplinks[i].id, err);
 			goto out;
@@ -170,6 +173,6 @@ out:
 		if (fds[i] >= 0)
 			close(fds[i]); /* the module holds its own reference */
 	avpnl_close(h);
-	set_req_free(&req);
+	setreq_free(&req);
 	return ret;
 }

@@ -3,8 +3,10 @@
  * show.c - `autovpn show [IFACE] [--json]` and `autovpn show IFACE dump`.
  *
  * Collects the devices and their peers first (DEV_GET or its dump, then a
- * PEER_GET dump per device), sorts them, then prints through the print
- * layer (text or JSON) or show_dump.c (tab-separated).
+ * PEER_GET dump per device), sorts them, asks each device's autovpnd for
+ * its status (ask.c), matches the two views up (merge.c), then prints
+ * through the print layer (show_print.c: text or JSON) or show_dump.c
+ * (tab-separated).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -15,38 +17,46 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tools/print.h"
-#include "tools/show.h"
-#include "tools/tool.h"
+#include "ask.h"
+#include "merge.h"
+#include "print.h"
+#include "show.h"
+#include "tool.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " show [IFACE] [--json]\n"
-		   "       " PROG " show [IFACE] dump\n"
+	fprintf(f, "Usage: " TOOL_PROG " show [IFACE] [--json]\n"
+		   "       " TOOL_PROG " show [IFACE] dump\n"
 		   "\n"
 		   "Shows every autovpn device (or IFACE): uplinks, drop counters, peers with\n"
-		   "their routes, allowed sources, paths, keys and counters. Colour on a\n"
-		   "terminal; --json prints one JSON object; dump prints stable\n"
-		   "tab-separated lines for scripts (see docs/tools.md).\n");
+		   "their routes, allowed sources, paths, keys and counters, as the kernel has\n"
+		   "them. When autovpnd runs for the device, its view is shown next to them:\n"
+		   "the gateway, its registries, NAT per uplink, each peer's state, role,\n"
+		   "endpoints, handshake and subnets, each path's probes (RTT, jitter, loss),\n"
+		   "and the route decision per subnet. Colour on a terminal; --json prints one\n"
+		   "JSON object; dump prints stable tab-separated lines for scripts (see\n"
+		   "docs/tools.md).\n");
 }
 
 /* ---- collecting ---- */
 
 struct collect {
-	struct dev_view *views;
+	struct show_view *views;
 	size_t n, cap;
 	int err;
 };
 
 static int prefix_sort(const void *a, const void *b)
 {
-	return avpn_prefix_cmp(&((const struct avpnl_prefix *)a)->prefix,
-			       &((const struct avpnl_prefix *)b)->prefix);
+	return prefix_cmp(&((const struct avpnl_peer_prefix *)a)->prefix,
+			  &((const struct avpnl_peer_prefix *)b)->prefix);
 }
 
 static int path_sort(const void *a, const void *b)
 {
-	return (int)((const struct avpnl_path *)a)->id - (int)((const struct avpnl_path *)b)->id;
+	const struct avpnl_peer_path *x = a, *y = b;
+
+	return (int)x->id - (int)y->id;
 }
 
 static int key_sort(const void *a, const void *b)
@@ -61,9 +71,9 @@ static int peer_sort(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct avpnl_prefix *dup_prefixes(const struct avpnl_prefix *src, size_t n)
+static struct avpnl_peer_prefix *dup_prefixes(const struct avpnl_peer_prefix *src, size_t n)
 {
-	struct avpnl_prefix *d;
+	struct avpnl_peer_prefix *d;
 
 	if (!n)
 		return NULL;
@@ -77,7 +87,7 @@ static struct avpnl_prefix *dup_prefixes(const struct avpnl_prefix *src, size_t 
 
 static int collect_peer(const struct avpnl_peer *p, void *arg)
 {
-	struct dev_view *v = arg;
+	struct show_view *v = arg;
 	struct avpnl_peer *c;
 
 	if (v->n_peers == v->cap_peers) {
@@ -126,7 +136,7 @@ static int collect_dev(const struct avpnl_dev *d, void *arg)
 
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 4;
-		struct dev_view *nv = realloc(c->views, ncap * sizeof(*nv));
+		struct show_view *nv = realloc(c->views, ncap * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
@@ -147,160 +157,24 @@ static void free_views(struct collect *c)
 		for (k = 0; k < c->views[i].n_peers; k++)
 			avpnl_peer_clear(&c->views[i].peers[k]);
 		free(c->views[i].peers);
+		ctl_status_free(&c->views[i].daemon); /* zeroed unless asked */
 	}
 	free(c->views);
 }
 
 static int view_sort(const void *a, const void *b)
 {
-	uint32_t x = ((const struct dev_view *)a)->dev.ifindex;
-	uint32_t y = ((const struct dev_view *)b)->dev.ifindex;
+	uint32_t x = ((const struct show_view *)a)->dev.ifindex;
+	uint32_t y = ((const struct show_view *)b)->dev.ifindex;
 
 	return x < y ? -1 : x > y;
 }
 
-/* ---- printing ---- */
-
-static void print_drops(const char *indent, const uint64_t *d)
-{
-	char fmt[64];
-	bool any = false;
-	unsigned int i;
-
-	pr_obj_open("drops");
-	pr_text("%sdrops: ", indent);
-	for (i = 1; i < __AUTOVPN_DROP_MAX; i++) {
-		const char *name = avpnl_drop_name(i);
-
-		/* Text lists only what happened; JSON always has every reason. */
-		snprintf(fmt, sizeof(fmt), "%s%s %%s", any ? ", " : "", name);
-		pr_u64(name, d[i] ? fmt : NULL, d[i]);
-		any |= d[i] != 0;
-	}
-	if (!any)
-		pr_text("none");
-	pr_text("\n");
-	pr_obj_close();
-}
-
-static void print_prefixes(const char *key, const char *label, const struct avpnl_prefix *arr,
-			   size_t n)
-{
-	char buf[AVPN_PREFIX_STRLEN];
-	size_t i;
-
-	pr_text("  %s: ", label);
-	pr_arr_open(key, ", ");
-	for (i = 0; i < n; i++)
-		pr_str(NULL, "%s", avpn_prefix_format(&arr[i].prefix, buf, sizeof(buf)));
-	pr_arr_close();
-	pr_text("\n");
-}
-
-static void print_transfer(const char *indent, uint64_t rxp, uint64_t rxb, uint64_t txp,
-			   uint64_t txb)
-{
-	pr_text("%stransfer: ", indent);
-	pr_u64("rx_packets", "%s packets", rxp);
-	pr_bytes("rx_bytes", " (%s) received, ", rxb);
-	pr_u64("tx_packets", "%s packets", txp);
-	pr_bytes("tx_bytes", " (%s) sent\n", txb);
-}
-
-static void print_path(const struct avpnl_path *pa)
-{
-	char buf[AVPN_ENDPOINT_STRLEN];
-	bool up = pa->state == AUTOVPN_PATH_UP;
-
-	pr_obj_open(NULL);
-	pr_u64("id", "  path %s: ", pa->id);
-	pr_u64("uplink", "uplink %s", pa->uplink);
-	pr_str("endpoint", " -> %s",
-	       (pa->set & AVPNL_PATH_REMOTE) ? avpn_endpoint_format(&pa->remote, buf, sizeof(buf))
-					     : "(none)");
-	pr_str_color(up ? PR_GREEN : PR_RED, "state", ", %s", up ? "up" : "down");
-	pr_u64("priority", ", priority %s", pa->priority);
-	pr_u64("class_mask", ", class-mask %s\n", pa->class_mask);
-	print_transfer("    ", pa->rx_packets, pa->rx_bytes, pa->tx_packets, pa->tx_bytes);
-	pr_obj_close();
-}
-
-static void print_key(const struct avpnl_key *k)
-{
-	const char *slot = avpnl_slot_name(k->slot);
-
-	pr_obj_open(NULL);
-	pr_str("slot", "  key %s: ", slot ? slot : "?");
-	pr_u64("id", "id %s", k->id);
-	pr_u64("age_secs", ", age %s s", k->age_secs);
-	pr_u64("tx_packets", ", %s packets sent\n", k->tx_packets);
-	pr_obj_close();
-}
-
-static void print_peer(const struct avpnl_peer *p)
-{
-	size_t i;
-
-	pr_obj_open(NULL);
-	pr_text("\n");
-	pr_u64("id", "peer: %s", p->id);
-	pr_str("name", p->name[0] ? " (%s)" : NULL, p->name);
-	pr_text("\n");
-	pr_u64("rx_index", "  rx-index: %s\n", p->rx_index);
-	pr_u64("tx_index", "  tx-index: %s\n", p->tx_index);
-	print_transfer("  ", p->rx_packets, p->rx_bytes, p->tx_packets, p->tx_bytes);
-	print_drops("  ", p->drops);
-	print_prefixes("routes", "routes", p->routes, p->n_routes);
-	print_prefixes("allowed", "allowed", p->allowed, p->n_allowed);
-	pr_arr_open("paths", NULL);
-	for (i = 0; i < p->n_paths; i++)
-		print_path(&p->paths[i]);
-	pr_arr_close();
-	pr_arr_open("keys", NULL);
-	for (i = 0; i < p->n_keys; i++)
-		print_key(&p->keys[i]);
-	pr_arr_close();
-	pr_obj_close();
-}
-
-static void print_dev(const struct dev_view *v, bool first)
-{
-	const struct avpnl_dev *d = &v->dev;
-	char buf[AVPN_ENDPOINT_STRLEN];
-	size_t i;
-
-	pr_obj_open(NULL);
-	if (!first)
-		pr_text("\n");
-	pr_str_color(PR_GREEN, "name", "interface: %s\n", d->ifname);
-	pr_u64("ifindex", "  ifindex: %s\n", d->ifindex);
-	pr_u64("mtu", "  mtu: %s\n", d->mtu);
-	pr_bool("active_active", "  active-active: %s\n", d->active_active);
-	pr_arr_open("uplinks", NULL);
-	for (i = 0; i < d->n_uplinks; i++) {
-		pr_obj_open(NULL);
-		pr_u64("id", "  uplink %s: ", d->uplinks[i].id);
-		if (d->uplinks[i].has_local)
-			pr_str("local", "%s\n",
-			       avpn_endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)));
-		else
-			pr_text("(no address)\n");
-		pr_obj_close();
-	}
-	pr_arr_close();
-	print_drops("  ", d->drops);
-	pr_arr_open("peers", NULL);
-	for (i = 0; i < v->n_peers; i++)
-		print_peer(&v->peers[i]);
-	pr_arr_close();
-	pr_obj_close();
-}
-
 /* ---- the command ---- */
 
-int cmd_show(int argc, char **argv)
+int show_main(int argc, char **argv)
 {
-	struct collect c = {0};
+	struct collect c = { 0 };
 	const char *ifname = NULL;
 	bool json = false, dump = false;
 	struct avpnl *h;
@@ -308,7 +182,7 @@ int cmd_show(int argc, char **argv)
 	int r, ret = 1;
 
 	for (i = 0; i < (size_t)argc; i++) {
-		if (is_help(argv[i])) {
+		if (tool_is_help(argv[i])) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
@@ -367,20 +241,42 @@ int cmd_show(int argc, char **argv)
 			      peer_sort);
 	}
 
-	if (dump) {
-		for (i = 0; i < c.n; i++)
-			show_dump(&c.views[i]);
-		ret = fflush(stdout) ? tool_error("writing output: %s", strerror(errno)) : 0;
-		goto out;
+	for (i = 0; i < c.n; i++) {
+		struct show_view *v = &c.views[i];
+
+		v->daemon_err =
+			ask_status(v->dev.ifname, &v->daemon, v->daemon_msg, sizeof(v->daemon_msg));
 	}
-	pr_begin(json, isatty(STDOUT_FILENO));
-	pr_obj_open(NULL);
-	pr_arr_open("interfaces", NULL);
-	for (i = 0; i < c.n; i++)
-		print_dev(&c.views[i], i == 0);
-	pr_arr_close();
-	pr_obj_close();
-	ret = pr_end() ? tool_error("writing output: %s", strerror(EIO)) : 0;
+
+	if (!dump) {
+		print_begin(json, isatty(STDOUT_FILENO));
+		print_obj_open(NULL);
+		print_arr_open("interfaces", NULL);
+	}
+	for (i = 0; i < c.n; i++) {
+		struct merge_dev m;
+
+		r = merge_dev_build(&m, &c.views[i]);
+		if (r) {
+			merge_dev_free(&m);
+			if (!dump)
+				print_abort();
+			tool_error("%s: %s", c.views[i].dev.ifname, strerror(-r));
+			goto out;
+		}
+		if (dump)
+			show_dump(&m);
+		else
+			show_print(&m, i == 0);
+		merge_dev_free(&m);
+	}
+	if (dump) {
+		ret = fflush(stdout) ? tool_error("writing output: %s", strerror(errno)) : 0;
+	} else {
+		print_arr_close();
+		print_obj_close();
+		ret = print_end() ? tool_error("writing output: %s", strerror(EIO)) : 0;
+	}
 out:
 	free_views(&c);
 	avpnl_close(h);

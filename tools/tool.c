@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/tool.h"
+#include "tool.h"
 
-bool is_help(const char *arg)
+bool tool_is_help(const char *arg)
 {
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "help");
 }

@@ -12,19 +12,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/common/avpnl.h"
+#include "nl/avpnl.h"
 
-#define PROG "autovpn"
+#define TOOL_PROG "autovpn"
 
-int cmd_show(int argc, char **argv);
-int cmd_set(int argc, char **argv);
-int cmd_link(int argc, char **argv);
-int cmd_genkey(int argc, char **argv);
-int cmd_pubkey(int argc, char **argv);
-int cmd_monitor(int argc, char **argv);
+int show_main(int argc, char **argv);
+int set_main(int argc, char **argv);
+int link_main(int argc, char **argv);
+int genkey_main(int argc, char **argv);
+int genkey_pubkey_main(int argc, char **argv);
+int monitor_main(int argc, char **argv);
+/* Exit status 0, 1 or 2 (diagnose.h), not the 0/1 of the others. */
+int diagnose_main(int argc, char **argv);
 
 /* True for "-h", "--help" and "help". */
-bool is_help(const char *arg);
+bool tool_is_help(const char *arg);
 
 /* Prints "Error: " + message to stderr; returns 1. */
 int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

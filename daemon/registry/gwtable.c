@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The gateway table: one struct gw per network of the current config, found
+ * The gateway table: one struct gwtable_entry per network of the current config, found
  * by public key through an open hash (chained by index, so it costs 4 bytes
  * per bucket and no allocation per gateway).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
 static uint32_t key_hash(const uint8_t pk[32])
 {
@@ -19,7 +20,7 @@ static uint32_t key_hash(const uint8_t pk[32])
 	return h;
 }
 
-struct gw *gw_lookup(const struct registry *r, const uint8_t pk[32])
+struct gwtable_entry *gwtable_lookup(const struct registry *r, const uint8_t pk[32])
 {
 	uint32_t i;
 
@@ -31,25 +32,28 @@ struct gw *gw_lookup(const struct registry *r, const uint8_t pk[32])
 	return NULL;
 }
 
-uint32_t gw_index(const struct registry *r, const struct gw *g)
+uint32_t gwtable_index(const struct registry *r, const struct gwtable_entry *g)
 {
 	return (uint32_t)(g - r->gws);
 }
 
-int gw_ul_connected(const struct registry *r, const struct gw_uplink *u, uint64_t now_ms)
+int gwtable_uplink_connected(const struct registry *r, const struct gwtable_uplink *u,
+			     uint64_t now_ms)
 {
-	return u->last_ms && now_ms - u->last_ms <= (uint64_t)REG_MISSED_MAX * r->keepalive_ms;
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * r->keepalive_ms;
+
+	return u->last_ms && now_ms - u->last_ms <= dead;
 }
 
-int gw_connected(const struct registry *r, const struct gw *g, uint64_t now_ms)
+int gwtable_connected(const struct registry *r, const struct gwtable_entry *g, uint64_t now_ms)
 {
 	for (unsigned int i = 0; i < PROTO_MAX_UPLINKS; i++)
-		if (gw_ul_connected(r, &g->ul[i], now_ms))
+		if (gwtable_uplink_connected(r, &g->ul[i], now_ms))
 			return 1;
 	return 0;
 }
 
-void gw_free_all(struct gw *gws, uint32_t n)
+void gwtable_free(struct gwtable_entry *gws, uint32_t n)
 {
 	if (!gws)
 		return;
@@ -65,14 +69,14 @@ void gw_free_all(struct gw *gws, uint32_t n)
  * re-register; path reports are dropped because they name peers by old
  * indexes.  The shared key is kept only if the registry key is unchanged.
  */
-int gwtable_build(struct registry *r, struct orgconf *cfg, struct gw *old, uint32_t old_n,
-		  const struct orgconf *old_cfg, struct gw **out_gws, uint32_t **out_hash,
-		  uint32_t *out_mask)
+int gwtable_build(struct registry *r, struct orgconf *cfg, struct gwtable_entry *old,
+		  uint32_t old_n, const struct orgconf *old_cfg, struct gwtable_entry **out_gws,
+		  uint32_t **out_hash, uint32_t *out_mask)
 {
 	uint32_t n = (uint32_t)cfg->n_networks, nb = 16, *hash;
-	struct gw *gws;
-	int same_key = old_cfg && !memcmp(old_cfg->registry_private_key,
-					  cfg->registry_private_key, 32);
+	struct gwtable_entry *gws;
+	int same_key = old_cfg &&
+		       !memcmp(old_cfg->registry_private_key, cfg->registry_private_key, 32);
 
 	while (nb < n * 2)
 		nb <<= 1;
@@ -81,7 +85,7 @@ int gwtable_build(struct registry *r, struct orgconf *cfg, struct gw *old, uint3
 	if (!gws || !hash) {
 		free(gws);
 		free(hash);
-		return -1;
+		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct orgconf_network *net = &cfg->networks[i];
@@ -90,8 +94,8 @@ int gwtable_build(struct registry *r, struct orgconf *cfg, struct gw *old, uint3
 		if (!net->has_public_key)
 			continue;
 		if (old && old_cfg) {
-			const struct orgconf_network *on = orgconf_find_by_key(old_cfg,
-									       net->public_key);
+			const struct orgconf_network *on =
+				orgconf_find_by_key(old_cfg, net->public_key);
 
 			if (on && on->index < old_n) {
 				gws[i] = old[on->index];
@@ -117,7 +121,7 @@ int gwtable_build(struct registry *r, struct orgconf *cfg, struct gw *old, uint3
  * of a gateway (to tell them its contact information changed) are found
  * without computing a whole topology view.
  */
-int reg_index_hubs(struct registry *r, const struct orgconf *cfg)
+int gwtable_index_hubs(struct registry *r, const struct orgconf *cfg)
 {
 	uint32_t n = (uint32_t)cfg->n_networks, total = 0, nh = 0;
 	uint32_t *off, *fill, *list, *hubs;
@@ -172,5 +176,5 @@ int reg_index_hubs(struct registry *r, const struct orgconf *cfg)
 fail:
 	free(off);
 	free(fill);
-	return -1;
+	return -ENOMEM;
 }

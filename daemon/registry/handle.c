@@ -9,42 +9,42 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "daemon/registry/registry.h"
-#include "daemon/common/key.h"
+#include "base/key.h"
+#include "registry.h"
 
-static uint64_t realtime_s(void)
+/* The sealed answer's length, or 0 (no answer) if it does not fit. */
+static size_t seal_reply(struct registry *r, struct gwtable_entry *g, uint8_t type,
+			 const uint8_t *body, size_t blen, uint8_t *out, size_t cap)
 {
-	struct timespec ts;
+	ssize_t n = seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
+			     seal_next_counter(&r->ctr), &g->key, body, blen);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec;
+	return n < 0 ? 0 : (size_t)n;
 }
 
-static size_t seal_reply(struct registry *r, struct gw *g, uint8_t type, const uint8_t *body,
-			 size_t blen, uint8_t *out, size_t cap)
+/* The request's source ip:port (all zero, AF_UNSPEC, if not IPv4/IPv6). */
+static void source(struct endpoint *ep, const struct handle_rx *rx)
 {
-	return seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
-			seal_next_counter(&r->ctr), &g->key, body, blen);
+	memset(ep, 0, sizeof(*ep));
+	endpoint_from_sockaddr(ep, (const struct sockaddr *)&rx->src, sizeof(rx->src));
 }
 
 /* Records where an uplink is; returns 1 if its contact information changed. */
-static int note_uplink(struct registry *r, struct gw *g, const struct reg_rx *rx, uint8_t ul,
-		       const struct proto_ep *priv, uint8_t nat, uint64_t now_ms)
+static int note_uplink(struct registry *r, struct gwtable_entry *g, const struct handle_rx *rx,
+		       uint8_t ul, const struct endpoint *priv, uint8_t nat, uint64_t now_ms)
 {
-	struct gw_uplink *u = &g->ul[ul];
-	struct proto_ep pub;
+	struct gwtable_uplink *u = &g->ul[ul];
+	struct endpoint pub;
 	int changed;
 
-	ep_from_sockaddr(&pub, &rx->src);
-	changed = !u->last_ms || !proto_ep_equal(&u->pub, &pub) || !proto_ep_equal(&u->priv, priv);
+	source(&pub, rx);
+	changed = !u->last_ms || !endpoint_equal(&u->pub, &pub) || !endpoint_equal(&u->priv, priv);
 	u->pub = pub;
 	u->priv = *priv;
 	u->sock = (uint8_t)rx->sock;
 	u->nat = nat;
-	u->local_family = rx->local_family;
-	memcpy(u->local, rx->local, sizeof(u->local));
+	u->local = rx->local;
 	u->last_ms = now_ms;
 	g->registered = 1;
 	return changed;
@@ -52,40 +52,37 @@ static int note_uplink(struct registry *r, struct gw *g, const struct reg_rx *rx
 
 struct page_ctx {
 	struct registry *r;
-	struct gw *self;
+	struct gwtable_entry *self;
 	struct view_cache *v;
 	struct proto_resp_writer *w;
 	int err;
 };
 
 static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t net,
-			   const struct topo_peer *tp)
+			   const struct topology_peer *tp)
 {
-	const struct gw *pg = &r->gws[net];
+	const struct gwtable_entry *pg = &r->gws[net];
 
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
-		const struct gw_uplink *gu = &pg->ul[u];
+		const struct gwtable_uplink *gu = &pg->ul[u];
 		int manual = tp->nat_manual && u < tp->n_nat_endpoints;
 
 		/* Manual port forwarding replaces the observed endpoint. */
 		if (manual) {
-			const struct avpn_endpoint *e = &tp->nat_endpoints[u];
 			struct proto_peer_ep *d = &p->ep[p->n_ep++];
 
 			d->uplink = (uint8_t)u;
 			d->kind = PROTO_EP_MANUAL;
-			d->ep.family = e->addr.family == AF_INET ? 4 : 6;
-			d->ep.port = e->port;
-			memcpy(d->ep.addr, e->addr.bytes, d->ep.family == 4 ? 4 : 16);
+			d->ep = tp->nat_endpoints[u];
 		}
 		if (!gu->last_ms)
 			continue;
-		if (gu->pub.family && !manual) {
+		if (gu->pub.addr.family != AF_UNSPEC && !manual) {
 			p->ep[p->n_ep].uplink = (uint8_t)u;
 			p->ep[p->n_ep].kind = PROTO_EP_PUBLIC;
 			p->ep[p->n_ep++].ep = gu->pub;
 		}
-		if (gu->priv.family && p->n_ep < PROTO_MAX_PEER_EP) {
+		if (gu->priv.addr.family != AF_UNSPEC && p->n_ep < PROTO_MAX_PEER_EP) {
 			p->ep[p->n_ep].uplink = (uint8_t)u;
 			p->ep[p->n_ep].kind = PROTO_EP_PRIVATE;
 			p->ep[p->n_ep++].ep = gu->priv;
@@ -96,7 +93,7 @@ static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t ne
 static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 {
 	struct page_ctx *c = vctx;
-	const struct topo_peer *tp = &c->v->view->peers[i];
+	const struct topology_peer *tp = &c->v->view->peers[i];
 	const struct orgconf_network *me = &c->r->cfg->networks[c->v->net];
 	struct proto_peer p;
 
@@ -106,9 +103,9 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		p.flags = PROTO_PEER_CONT;
 	} else {
 		p.role = tp->role == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB : PROTO_ROLE_SPOKE;
-		if (tp->flags & TOPO_PEER_DEFAULT_ROUTE)
+		if (tp->flags & TOPOLOGY_PEER_DEFAULT_ROUTE)
 			p.flags |= PROTO_PEER_DEFAULT_ROUTE;
-		if (tp->flags & TOPO_PEER_EXIT_HUB)
+		if (tp->flags & TOPOLOGY_PEER_EXIT_HUB)
 			p.flags |= PROTO_PEER_EXIT_HUB;
 		if (tp->network->active_active)
 			p.flags |= PROTO_PEER_ACTIVE_ACTIVE;
@@ -116,18 +113,32 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		if (me->mode == ORGCONF_MODE_SPOKE || tp->role == ORGCONF_MODE_SPOKE)
 			p.hub_prio = (uint8_t)(tp->priority + 1);
 		memcpy(p.name, tp->network->name, c->v->items[i].name_len);
-		avpn_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
-				tp->network->public_key);
+		key_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
+			       tp->network->public_key);
 		peer_endpoints(c->r, &p, tp->net, tp);
 	}
 	if (proto_resp_add_peer(c->w, &p, c->v->items[i].subnets + sub0, (uint16_t)nsub))
 		c->err = 1;
 }
 
-static size_t reply_register(struct registry *r, struct gw *g, const struct reg_rx *rx,
-			     const struct proto_reg_req *m, uint8_t *out, size_t cap)
+/* A gateway's own role as the protocol names it. */
+static uint8_t role_of(enum orgconf_mode mode)
 {
-	uint32_t net = gw_index(r, g);
+	switch (mode) {
+	case ORGCONF_MODE_HUB:
+		return PROTO_ROLE_HUB;
+	case ORGCONF_MODE_SPOKE:
+		return PROTO_ROLE_SPOKE;
+	default:
+		return PROTO_ROLE_OFF;
+	}
+}
+
+static size_t reply_register(struct registry *r, struct gwtable_entry *g,
+			     const struct handle_rx *rx, const struct proto_reg_req *m,
+			     uint8_t *out, size_t cap)
+{
+	uint32_t net = gwtable_index(r, g);
 	const struct orgconf_network *me = &r->cfg->networks[net];
 	struct proto_reg_resp hdr;
 	struct proto_resp_writer w;
@@ -138,16 +149,15 @@ static size_t reply_register(struct registry *r, struct gw *g, const struct reg_
 	hdr.version = r->cfg->version;
 	hdr.keepalive_ms = r->keepalive_ms;
 	hdr.uplink = m->uplink;
-	hdr.role = me->mode == ORGCONF_MODE_HUB ? PROTO_ROLE_HUB :
-		   me->mode == ORGCONF_MODE_SPOKE ? PROTO_ROLE_SPOKE : PROTO_ROLE_OFF;
-	ep_from_sockaddr(&hdr.observed, &rx->src);
+	hdr.role = role_of(me->mode);
+	source(&hdr.observed, rx);
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;
 		hdr.page_count = 0;
 		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
 			return 0;
 	} else {
-		struct view_cache *v = reg_view_get(r, net);
+		struct view_cache *v = view_get(r, net);
 		struct proto_page_cursor cur;
 		struct page_ctx c = { r, g, v, &w, 0 };
 
@@ -170,28 +180,29 @@ static size_t reply_register(struct registry *r, struct gw *g, const struct reg_
 	return seal_reply(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
 }
 
-static void note_paths(struct registry *r, struct gw *g, const struct proto_keepalive *m,
+static void note_paths(struct registry *r, struct gwtable_entry *g, const struct proto_keepalive *m,
 		       uint64_t now_ms)
 {
 	for (unsigned int i = 0; i < m->n_paths; i++) {
 		const struct proto_path *pp = &m->paths[i];
-		struct gw *peer = gw_lookup(r, pp->peer_pk);
+		struct gwtable_entry *peer = gwtable_lookup(r, pp->peer_pk);
 		uint32_t pn, j;
-		struct gw_path *e;
+		struct gwtable_path *e;
 
 		if (!peer)
 			continue;
-		pn = gw_index(r, peer);
+		pn = gwtable_index(r, peer);
 		for (j = 0; g->paths && j < g->paths->n; j++) {
 			e = &g->paths->v[j];
-			if (e->peer == pn && e->lu == pp->local_uplink && e->ru == pp->remote_uplink)
+			if (e->peer == pn && e->lu == pp->local_uplink &&
+			    e->ru == pp->remote_uplink)
 				break;
 		}
 		if (!g->paths || j == g->paths->n) {
 			uint32_t cap = g->paths ? g->paths->cap : 0;
 
 			if (!g->paths || g->paths->n == cap) {
-				struct gw_paths *np;
+				struct gwtable_paths *np;
 
 				/* Bounded: a gateway has at most 4 paths per peer. */
 				if (cap >= 4 * 65536)
@@ -222,29 +233,29 @@ static void note_paths(struct registry *r, struct gw *g, const struct proto_keep
  * First pass over a receive batch: find each sender's entry and start
  * loading it into the cache, so the misses of a whole batch overlap instead
  * of stalling one request after the other (100,000 gateways do not fit in
- * the cache).  Nothing here is trusted yet; reg_handle() checks everything.
+ * the cache).  Nothing here is trusted yet; handle_datagram() checks everything.
  */
-struct gw *reg_prefetch(struct registry *r, const uint8_t *buf, size_t len)
+struct gwtable_entry *handle_prefetch(struct registry *r, const uint8_t *buf, size_t len)
 {
 	struct seal_hdr h;
-	struct gw *g;
+	struct gwtable_entry *g;
 
 	if (seal_peek(buf, len, &h))
 		return NULL;
-	g = gw_lookup(r, h.sender_pk);
+	g = gwtable_lookup(r, h.sender_pk);
 	if (g)
 		for (size_t off = 0; off < sizeof(*g); off += 64)
 			__builtin_prefetch((const char *)g + off);
 	return g;
 }
 
-size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, size_t cap,
-		  uint64_t now_ms)
+size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *out, size_t cap,
+		       uint64_t now_ms)
 {
 	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
-	struct gw *g;
-	long n;
+	struct gwtable_entry *g;
+	ssize_t n;
 
 	r->st.rx++;
 	if (rx->len > PROTO_MAX_MSG || seal_peek(rx->buf, rx->len, &h)) {
@@ -255,7 +266,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		r->st.drop_type++;
 		return 0;
 	}
-	g = rx->looked_up ? rx->gw : gw_lookup(r, h.sender_pk);
+	g = rx->looked_up ? rx->gw : gwtable_lookup(r, h.sender_pk);
 	if (!g) {
 		r->st.drop_unknown_key++;
 		return 0;
@@ -270,7 +281,8 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 	 * a new one.
 	 */
 	if (!g->win.top && r->max_skew_s) {
-		uint64_t s = h.counter / 1000000000ull, now = realtime_s();
+		uint64_t s = h.counter / CLOCK_NS_PER_SEC;
+		uint64_t now = clock_realtime_ns() / CLOCK_NS_PER_SEC;
 
 		if (s + r->max_skew_s < now || s > now + r->max_skew_s) {
 			r->st.drop_stale++;
@@ -303,7 +315,7 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		r->st.registers++;
 		g->seen_version = m.version;
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
-			reg_mark_peers_changed(r, gw_index(r, g));
+			push_mark_peers(r, gwtable_index(r, g));
 		return reply_register(r, g, rx, &m, out, cap);
 	} else {
 		struct proto_keepalive m;
@@ -316,15 +328,15 @@ size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, siz
 		r->st.keepalives++;
 		g->seen_version = m.version;
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
-			reg_mark_peers_changed(r, gw_index(r, g));
+			push_mark_peers(r, gwtable_index(r, g));
 		if (m.n_paths)
 			note_paths(r, g, &m, now_ms);
 		a.registry_id = r->id;
 		a.version = r->cfg->version;
 		a.uplink = m.uplink;
 		a.observed = g->ul[m.uplink].pub;
-		n = (long)proto_enc_keepalive_ack(body, sizeof(body), &a);
-		if (!n)
+		n = proto_enc_keepalive_ack(body, sizeof(body), &a);
+		if (n < 0)
 			return 0;
 		return seal_reply(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
 	}

@@ -9,63 +9,68 @@
  *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
  *   GET /api/v1/stats            counters, drops by reason
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <microhttpd.h>
 #include <json-c/json.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/common/key.h"
-#include "daemon/registry/registry.h"
+#include "base/endpoint.h"
+#include "base/key.h"
+#include "base/prefix.h"
+#include "registry.h"
 
 static json_object *jstr(const char *s)
 {
 	return json_object_new_string(s ? s : "");
 }
 
-static json_object *jep(const struct proto_ep *ep)
+static json_object *jep(const struct endpoint *ep)
 {
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 
-	return ep->family ? jstr(ep_format(ep, buf, sizeof(buf))) : NULL;
+	return ep->addr.family != AF_UNSPEC ? jstr(endpoint_format(ep, buf, sizeof(buf))) : NULL;
 }
 
 static json_object *jkey(const uint8_t *k)
 {
-	char b64[AVPN_KEY_B64_SIZE];
+	char b64[KEY_B64_SIZE];
 
-	avpn_key_to_base64(b64, k);
+	key_to_base64(b64, k);
 	return jstr(b64);
 }
 
-static json_object *jprefix(const struct avpn_prefix *p)
+static json_object *jprefix(const struct prefix *p)
 {
-	char buf[AVPN_PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN];
 
-	return jstr(avpn_prefix_format(p, buf, sizeof(buf)));
+	return jstr(prefix_format(p, buf, sizeof(buf)));
 }
 
 static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now)
 {
 	const struct orgconf_network *n = &r->cfg->networks[i];
-	const struct gw *g = &r->gws[i];
+	const struct gwtable_entry *g = &r->gws[i];
 	json_object *o = json_object_new_object(), *ups = json_object_new_array();
 	uint64_t last = 0;
 	uint8_t nat = PROTO_NAT_UNKNOWN;
+	const char *state;
+	bool up;
 
 	json_object_object_add(o, "name", jstr(n->name));
 	json_object_object_add(o, "mode", jstr(orgconf_mode_name(n->mode)));
 	if (n->has_public_key)
 		json_object_object_add(o, "public_key", jkey(n->public_key));
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
-		const struct gw_uplink *gu = &g->ul[u];
+		const struct gwtable_uplink *gu = &g->ul[u];
 		json_object *uo;
 
 		if (!gu->last_ms)
 			continue;
 		uo = json_object_new_object();
 		json_object_object_add(uo, "uplink", jstr(u ? "wan2" : "wan1"));
-		json_object_object_add(uo, "connected",
-				       json_object_new_boolean(gw_ul_connected(r, gu, now)));
+		up = gwtable_uplink_connected(r, gu, now);
+		json_object_object_add(uo, "connected", json_object_new_boolean(up));
 		json_object_object_add(uo, "public", jep(&gu->pub));
 		json_object_object_add(uo, "private", jep(&gu->priv));
 		json_object_object_add(uo, "nat", jstr(proto_nat_name(gu->nat)));
@@ -77,9 +82,11 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 			nat = gu->nat;
 		}
 	}
-	json_object_object_add(o, "state",
-			       jstr(!g->registered ? "never" :
-				    gw_connected(r, g, now) ? "connected" : "disconnected"));
+	if (!g->registered)
+		state = "never";
+	else
+		state = gwtable_connected(r, g, now) ? "connected" : "disconnected";
+	json_object_object_add(o, "state", jstr(state));
 	/* Manual port forwarding is a config fact, whatever the gateway measured. */
 	if (n->nat_manual)
 		nat = PROTO_NAT_MANUAL;
@@ -113,47 +120,51 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 {
 	json_object *o = gateway_summary(r, i, now), *peers = json_object_new_array();
 	json_object *paths = json_object_new_array();
-	const struct gw *g = &r->gws[i];
-	struct topo_view *v = NULL;
+	const struct gwtable_entry *g = &r->gws[i];
+	struct topology_view *v = NULL;
 
 	json_object_object_add(o, "exported_subnets", exported(&r->cfg->networks[i]));
 	if (!topology_compute(r->topo, i, &v)) {
 		for (size_t k = 0; k < v->n_peers; k++) {
-			const struct topo_peer *p = &v->peers[k];
+			const struct topology_peer *p = &v->peers[k];
 			json_object *po = json_object_new_object(), *rt = json_object_new_array();
+			bool dflt = p->flags & TOPOLOGY_PEER_DEFAULT_ROUTE;
+			bool exit_hub = p->flags & TOPOLOGY_PEER_EXIT_HUB;
+			bool up = gwtable_connected(r, &r->gws[p->net], now);
 
 			json_object_object_add(po, "name", jstr(p->network->name));
 			json_object_object_add(po, "role", jstr(orgconf_mode_name(p->role)));
-			json_object_object_add(po, "priority", json_object_new_int((int)p->priority));
-			json_object_object_add(po, "default_route", json_object_new_boolean(
-						p->flags & TOPO_PEER_DEFAULT_ROUTE));
-			json_object_object_add(po, "exit_hub", json_object_new_boolean(
-						p->flags & TOPO_PEER_EXIT_HUB));
-			json_object_object_add(po, "state", jstr(gw_connected(r, &r->gws[p->net], now) ?
-								"connected" : "disconnected"));
+			json_object_object_add(po, "priority",
+					       json_object_new_int((int)p->priority));
+			json_object_object_add(po, "default_route", json_object_new_boolean(dflt));
+			json_object_object_add(po, "exit_hub", json_object_new_boolean(exit_hub));
+			json_object_object_add(po, "state",
+					       jstr(up ? "connected" : "disconnected"));
 			for (size_t j = 0; j < p->n_routes; j++) {
+				const struct topology_route *rte = &p->routes[j];
 				json_object *ro = json_object_new_object();
 
-				json_object_object_add(ro, "subnet", jprefix(&p->routes[j].prefix));
+				json_object_object_add(ro, "subnet", jprefix(&rte->prefix));
 				json_object_object_add(ro, "metric",
-						       json_object_new_int((int)p->routes[j].metric));
+						       json_object_new_int((int)rte->metric));
 				json_object_array_add(rt, ro);
 			}
 			json_object_object_add(po, "routes", rt);
 			json_object_array_add(peers, po);
 		}
-		topo_view_free(v);
+		topology_view_free(v);
 	}
 	json_object_object_add(o, "peers", peers);
 	for (uint32_t k = 0; g->paths && k < g->paths->n; k++) {
-		const struct gw_path *p = &g->paths->v[k];
+		const struct gwtable_path *p = &g->paths->v[k];
 		json_object *po = json_object_new_object();
 
 		json_object_object_add(po, "peer", jstr(r->cfg->networks[p->peer].name));
 		json_object_object_add(po, "local_uplink", jstr(p->lu ? "wan2" : "wan1"));
 		json_object_object_add(po, "remote_uplink", jstr(p->ru ? "wan2" : "wan1"));
 		json_object_object_add(po, "up", json_object_new_boolean(p->up));
-		json_object_object_add(po, "latency_ms", json_object_new_double(p->rtt_us / 1000.0));
+		json_object_object_add(po, "latency_ms",
+				       json_object_new_double(p->rtt_us / 1000.0));
 		json_object_object_add(po, "loss_pct", json_object_new_double(p->loss / 100.0));
 		json_object_object_add(po, "reported_ms_ago",
 				       json_object_new_int64((int64_t)(now - p->at_ms)));
@@ -199,8 +210,10 @@ static json_object *org_summary(struct registry *r)
 		json_object_object_add(no, "hubs", hubs);
 		json_object_object_add(no, "exit_hubs", exits);
 		json_object_object_add(no, "exported_subnets", exported(n));
-		json_object_object_add(no, "nat_traversal", jstr(n->nat_manual ? "manual" : "auto"));
-		json_object_object_add(no, "active_active", json_object_new_boolean(n->active_active));
+		json_object_object_add(no, "nat_traversal",
+				       jstr(n->nat_manual ? "manual" : "auto"));
+		json_object_object_add(no, "active_active",
+				       json_object_new_boolean(n->active_active));
 		json_object_array_add(nets, no);
 	}
 	json_object_object_add(o, "hubs", json_object_new_int((int)count[ORGCONF_MODE_HUB]));
@@ -213,12 +226,12 @@ static json_object *org_summary(struct registry *r)
 static json_object *stats(struct registry *r, uint64_t now)
 {
 	json_object *o = json_object_new_object(), *d = json_object_new_object();
-	const struct reg_stats *s = &r->st;
+	const struct registry_stats *s = &r->st;
 	uint32_t reg = 0, conn = 0;
 
 	for (size_t i = 0; i < r->cfg->n_networks; i++) {
 		reg += r->gws[i].registered;
-		conn += (uint32_t)gw_connected(r, &r->gws[i], now);
+		conn += (uint32_t)gwtable_connected(r, &r->gws[i], now);
 	}
 #define N(obj, name, v) json_object_object_add(obj, name, json_object_new_int64((int64_t)(v)))
 	N(o, "registry_id", r->id);
@@ -278,7 +291,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			       size_t *upload_size, void **con_cls)
 {
 	struct registry *r = cls;
-	uint64_t now = reg_now_ms();
+	uint64_t now = clock_mono_ms();
 	const char *gp = "/api/v1/gateways/";
 
 	if (strcmp(method, "GET"))
@@ -304,58 +317,81 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	return reply(c, MHD_HTTP_NOT_FOUND, error_obj("not found"));
 }
 
+/* MHD's longest sleep, capped at a second; at most a second if it names none. */
+static uint64_t http_timeout_ms(struct registry *r)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_get_timeout(r->mhd, &t) != MHD_YES || t > 1000)
+		return 1000;
+	return t;
+}
+
+/* MHD runs when its epoll fd is ready or its timeout expired. */
+static void http_run(struct registry *r)
+{
+	MHD_run(r->mhd);
+	loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0);
+}
+
+static void on_http_fd(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	http_run(arg);
+}
+
+static void on_http_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	http_run(arg);
+}
+
 int http_start(struct registry *r, const char *listen)
 {
-	struct avpn_endpoint ep;
+	struct endpoint ep;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	const char *why;
 	struct MHD_Daemon *d;
 	unsigned int flags = MHD_USE_EPOLL;
+	int ret;
 
-	if (avpn_endpoint_parse(listen, &ep, &why)) {
-		reg_log("bad http listen address '%s': %s", listen, why);
-		return -1;
+	if (endpoint_parse(listen, &ep, &why)) {
+		log_err("bad http listen address '%s': %s", listen, why);
+		return -EINVAL;
 	}
-	avpn_endpoint_to_sockaddr(&ep, &ss);
+	endpoint_to_sockaddr(&ep, &ss);
 	if (ep.addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, ep.port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &ss,
 			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 			     MHD_OPTION_END);
 	if (!d) {
-		reg_log("http: cannot listen on %s", listen);
-		return -1;
+		log_err("http: cannot listen on %s", listen);
+		return -EADDRNOTAVAIL;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info) {
+	ret = info ? loop_add_fd(r->loop, info->epoll_fd, EPOLLIN, on_http_fd, r) : -EIO;
+	if (ret) {
 		MHD_stop_daemon(d);
-		return -1;
+		return ret;
 	}
 	r->mhd = d;
 	r->mhd_fd = info->epoll_fd;
-	reg_log("http api on http://%s/api/v1/", listen);
+	loop_timer_init(&r->http_timer, on_http_timer, r);
+	ret = loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0);
+	if (ret) {
+		http_stop(r);
+		return ret;
+	}
+	log_info("http api on http://%s/api/v1/", listen);
 	return 0;
-}
-
-void http_run(struct registry *r)
-{
-	if (r->mhd)
-		MHD_run(r->mhd);
-}
-
-int http_timeout_ms(struct registry *r)
-{
-	MHD_UNSIGNED_LONG_LONG t;
-
-	if (!r->mhd || MHD_get_timeout(r->mhd, &t) != MHD_YES)
-		return -1;
-	return t > 1000 ? 1000 : (int)t;
 }
 
 void http_stop(struct registry *r)
 {
-	if (r->mhd)
-		MHD_stop_daemon(r->mhd);
+	if (!r->mhd)
+		return;
+	loop_timer_stop(r->loop, &r->http_timer);
+	loop_del_fd(r->loop, r->mhd_fd);
+	MHD_stop_daemon(r->mhd);
 	r->mhd = NULL;
 }

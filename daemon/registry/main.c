@@ -10,71 +10,39 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/signalfd.h>
 #include <sodium.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/registry/registry.h"
+#include "base/endpoint.h"
+#include "base/parse.h"
+#include "registry.h"
 
-#define EV_SIG (REG_MAX_SOCKS + 1)
-#define EV_INO (REG_MAX_SOCKS + 2)
-#define EV_HTTP (REG_MAX_SOCKS + 3)
-
-static int setup_watch(struct registry *r)
+static void on_signal(struct loop *l, int signo, void *arg)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	char *a = strdup(r->config_path), *b = strdup(r->config_path);
-	sigset_t ss;
+	struct registry *r = arg;
 
-	if (!a || !b)
-		return -1;
-	r->config_dir = strdup(dirname(a));
-	r->config_base = strdup(basename(b));
-	free(a);
-	free(b);
-	/*
-	 * Watch the directory, not the file: editors and `mv` replace the file
-	 * (a new inode), which a watch on the old inode would never see.
-	 */
-	r->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (r->inofd < 0 || !r->config_dir || !r->config_base)
-		return -1;
-	r->inowd = inotify_add_watch(r->inofd, r->config_dir,
-				     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
-	if (r->inowd < 0)
-		reg_log("inotify on %s: %s (SIGHUP still works)", r->config_dir, strerror(errno));
-	ev.data.u64 = EV_INO;
-	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->inofd, &ev);
-
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGHUP);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGTERM);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	r->sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (r->sigfd < 0)
-		return -1;
-	ev.data.u64 = EV_SIG;
-	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->sigfd, &ev);
+	if (signo == SIGHUP) {
+		log_info("SIGHUP: reloading %s", r->config_path);
+		reload_config(r, 0);
+	} else {
+		loop_stop(l);
+	}
 }
 
-/* Returns 1 if an event names the config file. */
-static int inotify_drain(struct registry *r)
+/* Reloads if an inotify event names the config file. */
+static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct registry *r = arg;
 	int hit = 0;
 	ssize_t n;
 
-	while ((n = read(r->inofd, buf, sizeof(buf))) > 0) {
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *e = (struct inotify_event *)p;
 
@@ -83,58 +51,56 @@ static int inotify_drain(struct registry *r)
 			p += sizeof(*e) + e->len;
 		}
 	}
-	return hit;
+	if (hit)
+		reload_config(r, 0);
 }
 
-static void signals(struct registry *r)
+/* Pushes go out between receive batches, a bounded number at a time. */
+static int prepare(struct loop *l, void *arg)
 {
-	struct signalfd_siginfo si;
+	struct registry *r = arg;
 
-	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			reg_log("SIGHUP: reloading %s", r->config_path);
-			reg_load_config(r, 0);
-		} else {
-			r->stop = 1;
-		}
-	}
+	push_run(r, clock_mono_ms());
+	return push_timeout_ms(r, clock_mono_ms());
 }
 
-static void loop(struct registry *r)
+static int setup_watch(struct registry *r)
 {
-	struct epoll_event ev[16];
+	char *a = strdup(r->config_path), *b = strdup(r->config_path);
+	int ret;
 
-	while (!r->stop) {
-		int t = http_timeout_ms(r), tp = reg_push_timeout_ms(r, reg_now_ms()), n;
-
-		if (t < 0 || t > 1000)
-			t = 1000;
-		if (tp >= 0 && tp < t)
-			t = tp;
-		int http_due;
-
-		n = epoll_wait(r->epfd, ev, 16, t);
-		if (n < 0 && errno != EINTR)
-			break;
-		/* MHD runs when its fd is ready or its timeout expired, not per batch. */
-		http_due = n == 0;
-		for (int i = 0; i < n; i++) {
-			uint64_t k = ev[i].data.u64;
-
-			if (k < REG_MAX_SOCKS)
-				net_rx(r, (unsigned int)k);
-			else if (k == EV_SIG)
-				signals(r);
-			else if (k == EV_INO && inotify_drain(r))
-				reg_load_config(r, 0);
-			else if (k == EV_HTTP)
-				http_due = 1;
-		}
-		/* Pushes go out between receive batches, a bounded number at a time. */
-		reg_push_run(r, reg_now_ms());
-		if (http_due)
-			http_run(r);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -ENOMEM;
 	}
+	r->config_dir = strdup(dirname(a));
+	r->config_base = strdup(basename(b));
+	free(a);
+	free(b);
+	if (!r->config_dir || !r->config_base)
+		return -ENOMEM;
+	/*
+	 * Watch the directory, not the file: editors and `mv` replace the file
+	 * (a new inode), which a watch on the old inode would never see.
+	 */
+	r->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (r->inofd < 0)
+		return -errno;
+	r->inowd = inotify_add_watch(r->inofd, r->config_dir,
+				     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+	if (r->inowd < 0)
+		log_warn("inotify on %s: %s (SIGHUP still works)", r->config_dir, strerror(errno));
+	ret = loop_add_fd(r->loop, r->inofd, EPOLLIN, on_inotify, r);
+	if (ret)
+		return ret;
+	signal(SIGPIPE, SIG_IGN);
+	ret = loop_add_signal(r->loop, SIGHUP, on_signal, r);
+	if (!ret)
+		ret = loop_add_signal(r->loop, SIGINT, on_signal, r);
+	if (!ret)
+		ret = loop_add_signal(r->loop, SIGTERM, on_signal, r);
+	return ret;
 }
 
 static void usage(FILE *f)
@@ -149,20 +115,7 @@ static void usage(FILE *f)
 		"      --max-clock-skew S   first-contact freshness window, 0 = off (default %d)\n"
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
-		REG_DEFAULT_PORT, REG_DEFAULT_KEEPALIVE_MS, REG_DEFAULT_SKEW_S);
-}
-
-static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
+		NET_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REGISTRY_DEFAULT_SKEW_S);
 }
 
 static int bad_value(const char *opt, const char *v, const char *range)
@@ -187,21 +140,22 @@ int main(int argc, char **argv)
 	};
 	static struct registry reg;
 	struct registry *r = &reg;
-	const char *listen[REG_MAX_SOCKS];
+	const char *listen[NET_MAX_SOCKS];
 	unsigned int n_listen = 0;
 	int c, check = 0, rc = 1;
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 
-	r->keepalive_ms = REG_DEFAULT_KEEPALIVE_MS;
-	r->max_skew_s = REG_DEFAULT_SKEW_S;
-	r->epfd = r->sigfd = r->inofd = -1;
+	log_open("autovpn-registry", LOG_DEFAULT_LEVEL, false);
+	r->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
+	r->max_skew_s = REGISTRY_DEFAULT_SKEW_S;
+	r->inofd = -1;
 	while ((c = getopt_long(argc, argv, "c:l:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			r->config_path = optarg;
 			break;
 		case 'l':
-			if (n_listen == REG_MAX_SOCKS) {
+			if (n_listen == NET_MAX_SOCKS) {
 				fprintf(stderr, "too many -l\n");
 				return 2;
 			}
@@ -226,7 +180,7 @@ int main(int argc, char **argv)
 			check = 1;
 			break;
 		case 'v':
-			r->verbose = 1;
+			log_set_level(LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
@@ -246,45 +200,43 @@ int main(int argc, char **argv)
 	}
 	if (!r->id)
 		r->id = randombytes_random() | 1;
-	for (unsigned int i = 0; i < VIEW_CACHE_SLOTS; i++)
-		r->views[i].net = UINT32_MAX;
-	if (reg_load_config(r, 1))
+	view_init(r);
+	if (reload_config(r, 1))
 		return 1;
 	if (check)
 		return 0;
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0 || setup_watch(r))
+	if (loop_new(&r->loop) || setup_watch(r))
 		goto out;
+	loop_set_prepare(r->loop, prepare, r);
 	if (!n_listen)
 		listen[n_listen++] = "0.0.0.0:9350";
 	for (unsigned int i = 0; i < n_listen; i++)
 		if (net_open(r, listen[i]))
 			goto out;
 	if (!r->http_listen)
-		r->http_listen = avpn_endpoint_format(&r->cfg->status_listen, buf, sizeof(buf));
-	if (strcmp(r->http_listen, "off")) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_HTTP };
-
-		if (http_start(r, r->http_listen) ||
-		    epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->mhd_fd, &ev))
-			goto out;
-	}
-	reg_log("registry id %u ready, keepalive %u ms", r->id, r->keepalive_ms);
-	loop(r);
-	reg_log("exiting");
+		r->http_listen = endpoint_format(&r->cfg->status_listen, buf, sizeof(buf));
+	if (strcmp(r->http_listen, "off") && http_start(r, r->http_listen))
+		goto out;
+	log_info("registry id %u ready, keepalive %u ms", r->id, r->keepalive_ms);
+	if (loop_run(r->loop))
+		goto out;
+	log_info("exiting");
 	rc = 0;
 out:
 	http_stop(r);
 	net_close(r);
-	reg_views_clear(r);
+	view_clear(r);
 	if (r->cfg) {
-		gw_free_all(r->gws, (uint32_t)r->cfg->n_networks);
+		gwtable_free(r->gws, (uint32_t)r->cfg->n_networks);
 		orgconf_free(r->cfg);
 	}
 	free(r->hash);
 	free(r->hub_spokes_off);
 	free(r->hub_spokes);
 	free(r->hubs);
+	if (r->inofd >= 0)
+		close(r->inofd);
+	loop_free(r->loop);
 	free(r->config_dir);
 	free(r->config_base);
 	return rc;

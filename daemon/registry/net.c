@@ -13,50 +13,51 @@
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/registry/registry.h"
+#include "base/endpoint.h"
+#include "registry.h"
 
 #define BATCH 64
 #define CMSG_SPACE_PKT CMSG_SPACE(sizeof(struct in6_pktinfo))
 
+static void net_rx(struct loop *l, int fd, uint32_t events, void *arg);
+
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct avpn_endpoint ep;
-	struct avpn_addr a;
+	struct endpoint ep;
+	struct addr a;
 	const char *why;
 	char buf[80];
 
-	if (!avpn_endpoint_parse(s, &ep, &why)) {
-		*len = avpn_endpoint_to_sockaddr(&ep, ss);
+	if (!endpoint_parse(s, &ep, &why)) {
+		*len = endpoint_to_sockaddr(&ep, ss);
 		return 0;
 	}
 	/* A bare address: default port. */
 	snprintf(buf, sizeof(buf), "%s", s);
-	if (!avpn_addr_parse(buf, &a, &why)) {
+	if (!addr_parse(buf, &a, &why)) {
 		ep.addr = a;
-		ep.port = REG_DEFAULT_PORT;
-		*len = avpn_endpoint_to_sockaddr(&ep, ss);
+		ep.port = NET_DEFAULT_PORT;
+		*len = endpoint_to_sockaddr(&ep, ss);
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 int net_open(struct registry *r, const char *listen)
 {
-	struct reg_sock *s;
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct net_sock *s;
 	socklen_t len;
-	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO;
+	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO, ret;
 
-	if (r->n_socks >= REG_MAX_SOCKS) {
-		reg_log("too many listen addresses");
-		return -1;
+	if (r->n_socks >= NET_MAX_SOCKS) {
+		log_err("too many listen addresses");
+		return -ENOSPC;
 	}
 	s = &r->socks[r->n_socks];
 	memset(s, 0, sizeof(*s));
 	if (parse_listen(listen, &s->addr, &len)) {
-		reg_log("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
-		return -1;
+		log_err("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
+		return -EINVAL;
 	}
 	s->family = s->addr.ss_family;
 	{
@@ -66,12 +67,13 @@ int net_open(struct registry *r, const char *listen)
 
 		/* Gateways' firewalls are told to allow 9350-9381 (DESIGN 1). */
 		if (port < 9350 || port > 9381)
-			reg_log("warning: port %u is outside the registry range 9350-9381", port);
+			log_warn("warning: port %u is outside the registry range 9350-9381", port);
 	}
 	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		reg_log("socket: %s", strerror(errno));
-		return -1;
+		ret = -errno;
+		log_err("socket: %s", strerror(errno));
+		return ret;
 	}
 	/* Above rmem_max if we may (root): bursts of 100k gateways. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))
@@ -92,65 +94,68 @@ int net_open(struct registry *r, const char *listen)
 		s->pktinfo = 1;
 	}
 	if (bind(fd, (struct sockaddr *)&s->addr, len) < 0) {
-		reg_log("bind %s: %s", listen, strerror(errno));
+		ret = -errno;
+		log_err("bind %s: %s", listen, strerror(errno));
 		close(fd);
-		return -1;
+		return ret;
 	}
 	s->fd = fd;
-	ev.data.u64 = r->n_socks;
-	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	ret = loop_add_fd(r->loop, fd, EPOLLIN, net_rx, r);
+	if (ret) {
 		close(fd);
-		return -1;
+		return ret;
 	}
-	reg_log("listening on udp %s", listen);
+	log_info("listening on udp %s", listen);
 	r->n_socks++;
 	return 0;
 }
 
 void net_close(struct registry *r)
 {
-	for (unsigned int i = 0; i < r->n_socks; i++)
+	for (unsigned int i = 0; i < r->n_socks; i++) {
+		loop_del_fd(r->loop, r->socks[i].fd);
 		close(r->socks[i].fd);
+	}
 	r->n_socks = 0;
 }
 
-static void local_from_cmsg(struct msghdr *mh, struct reg_rx *rx)
+static void local_from_cmsg(struct msghdr *mh, struct handle_rx *rx)
 {
 	struct cmsghdr *c;
 
-	rx->local_family = 0;
+	memset(&rx->local, 0, sizeof(rx->local));
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			rx->local_family = 4;
-			memcpy(rx->local, &pi.ipi_addr, 4);
+			rx->local.family = AF_INET;
+			rx->local.v4 = pi.ipi_addr;
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			rx->local_family = 6;
-			memcpy(rx->local, &pi.ipi6_addr, 16);
+			rx->local.family = AF_INET6;
+			rx->local.v6 = pi.ipi6_addr;
 		}
 	}
 }
 
-/* Fills the control buffer so the reply leaves from the given address. */
-static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const uint8_t *local)
+/* Fills the control buffer so the reply leaves from @local (if known). */
+static size_t set_src(struct msghdr *mh, uint8_t *cbuf, const struct addr *local)
 {
 	struct cmsghdr *c;
 
-	if (!family)
+	if (local->family == AF_UNSPEC)
 		return 0;
 	memset(cbuf, 0, CMSG_SPACE_PKT);
 	mh->msg_control = cbuf;
 	mh->msg_controllen = CMSG_SPACE_PKT;
 	c = CMSG_FIRSTHDR(mh);
-	if (family == 4) {
+	if (local->family == AF_INET) {
 		struct in_pktinfo pi = { 0 };
 
-		memcpy(&pi.ipi_spec_dst, local, 4);
+		pi.ipi_spec_dst = local->v4;
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
@@ -159,7 +164,7 @@ static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const ui
 	} else {
 		struct in6_pktinfo pi = { 0 };
 
-		memcpy(&pi.ipi6_addr, local, 16);
+		pi.ipi6_addr = local->v6;
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
@@ -169,43 +174,49 @@ static size_t set_src(struct msghdr *mh, uint8_t *cbuf, uint8_t family, const ui
 }
 
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
-		 uint8_t local_family, const uint8_t *local, const uint8_t *buf, size_t len)
+		 const struct addr *local, const uint8_t *buf, size_t len)
 {
-	struct reg_sock *s = &r->socks[si < r->n_socks ? si : 0];
+	struct net_sock *s = &r->socks[si < r->n_socks ? si : 0];
 	uint8_t cbuf[CMSG_SPACE_PKT];
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh = { 0 };
 
 	if ((dst->ss_family == AF_INET) != (s->family == AF_INET))
-		return -1;
+		return -EAFNOSUPPORT;
 	mh.msg_name = (void *)dst;
 	mh.msg_namelen = dst->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						     sizeof(struct sockaddr_in6);
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	if (s->pktinfo)
-		set_src(&mh, cbuf, local_family, local);
+		set_src(&mh, cbuf, local);
 	if (sendmsg(s->fd, &mh, 0) < 0) {
 		r->st.tx_fail++;
-		return -1;
+		return -errno;
 	}
 	r->st.tx++;
 	return 0;
 }
 
-/* Drains up to a few batches from one socket. */
-void net_rx(struct registry *r, unsigned int si)
+/* Drains up to a few batches from the socket @fd; a loop_fd_fn. */
+static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	static uint8_t rbuf[BATCH][PROTO_MAX_MSG + 1], tbuf[BATCH][PROTO_MAX_MSG];
 	static uint8_t rcbuf[BATCH][CMSG_SPACE_PKT], tcbuf[BATCH][CMSG_SPACE_PKT];
 	static struct sockaddr_storage src[BATCH];
 	static struct mmsghdr rm[BATCH], tm[BATCH];
 	static struct iovec riov[BATCH], tiov[BATCH];
-	static struct gw *ahead[BATCH];
-	struct reg_sock *s = &r->socks[si];
+	static struct gwtable_entry *ahead[BATCH];
+	struct registry *r = arg;
+	unsigned int si = 0;
+	struct net_sock *s;
+
+	while (si < r->n_socks - 1 && r->socks[si].fd != fd)
+		si++;
+	s = &r->socks[si];
 
 	for (int round = 0; round < 16; round++) {
-		uint64_t now_ms = reg_now_ms();
+		uint64_t now_ms = clock_mono_ms();
 		unsigned int nt = 0;
 		int n;
 
@@ -225,9 +236,9 @@ void net_rx(struct registry *r, unsigned int si)
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++)
-			ahead[i] = reg_prefetch(r, rbuf[i], rm[i].msg_len);
+			ahead[i] = handle_prefetch(r, rbuf[i], rm[i].msg_len);
 		for (int i = 0; i < n; i++) {
-			struct reg_rx rx = {
+			struct handle_rx rx = {
 				.buf = rbuf[i],
 				.len = rm[i].msg_len,
 				.sock = si,
@@ -241,7 +252,7 @@ void net_rx(struct registry *r, unsigned int si)
 				local_from_cmsg(&rm[i].msg_hdr, &rx);
 			if (rm[i].msg_hdr.msg_flags & MSG_TRUNC)
 				rx.len = sizeof(rbuf[i]); /* oversized: rejected by length */
-			len = reg_handle(r, &rx, tbuf[nt], sizeof(tbuf[nt]), now_ms);
+			len = handle_datagram(r, &rx, tbuf[nt], sizeof(tbuf[nt]), now_ms);
 			if (!len)
 				continue;
 			tiov[nt] = (struct iovec){ tbuf[nt], len };
@@ -251,7 +262,7 @@ void net_rx(struct registry *r, unsigned int si)
 			tm[nt].msg_hdr.msg_iov = &tiov[nt];
 			tm[nt].msg_hdr.msg_iovlen = 1;
 			if (s->pktinfo)
-				set_src(&tm[nt].msg_hdr, tcbuf[nt], rx.local_family, rx.local);
+				set_src(&tm[nt].msg_hdr, tcbuf[nt], &rx.local);
 			nt++;
 		}
 		for (unsigned int off = 0; off < nt;) {

@@ -9,11 +9,11 @@
  * A lost push is repaired by the next keepalive: its answer carries the
  * config version, and a gateway with an older one refetches.
  */
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
-void reg_mark_push(struct registry *r, uint32_t net, uint8_t reason)
+void push_mark(struct registry *r, uint32_t net, uint8_t reason)
 {
-	struct gw *g = &r->gws[net];
+	struct gwtable_entry *g = &r->gws[net];
 
 	if (!g->registered)
 		return;
@@ -31,47 +31,47 @@ void reg_mark_push(struct registry *r, uint32_t net, uint8_t reason)
 }
 
 /* The contact information of net changed: tell its connected peers. */
-void reg_mark_peers_changed(struct registry *r, uint32_t net)
+void push_mark_peers(struct registry *r, uint32_t net)
 {
 	const struct orgconf_network *n = &r->cfg->networks[net];
 
 	if (n->mode == ORGCONF_MODE_SPOKE) {
 		for (size_t i = 0; i < n->n_hubs; i++)
-			reg_mark_push(r, n->hubs[i].net, PROTO_PUSH_PEERS);
+			push_mark(r, n->hubs[i].net, PROTO_PUSH_PEERS);
 	} else if (n->mode == ORGCONF_MODE_HUB) {
 		for (uint32_t i = 0; i < r->n_hubs; i++)
 			if (r->hubs[i] != net)
-				reg_mark_push(r, r->hubs[i], PROTO_PUSH_PEERS);
+				push_mark(r, r->hubs[i], PROTO_PUSH_PEERS);
 		for (uint32_t i = r->hub_spokes_off[net]; i < r->hub_spokes_off[net + 1]; i++)
-			reg_mark_push(r, r->hub_spokes[i], PROTO_PUSH_PEERS);
+			push_mark(r, r->hub_spokes[i], PROTO_PUSH_PEERS);
 	}
 }
 
-void reg_push_all(struct registry *r)
+void push_all(struct registry *r)
 {
 	for (uint32_t i = 0; i < r->cfg->n_networks; i++)
-		reg_mark_push(r, i, PROTO_PUSH_CONFIG);
+		push_mark(r, i, PROTO_PUSH_CONFIG);
 }
 
-static void push_one(struct registry *r, struct gw *g, uint64_t now_ms)
+static void push_one(struct registry *r, struct gwtable_entry *g, uint64_t now_ms)
 {
 	struct proto_push m = { r->id, r->cfg->version, g->push };
 	uint8_t body[32], out[PROTO_MAX_MSG];
-	size_t n = proto_enc_push(body, sizeof(body), &m);
+	ssize_t n = proto_enc_push(body, sizeof(body), &m);
 
-	if (!n || !g->key_ready)
+	if (n < 0 || !g->key_ready)
 		return;
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
-		struct gw_uplink *gu = &g->ul[u];
+		struct gwtable_uplink *gu = &g->ul[u];
 		struct sockaddr_storage dst;
-		size_t len;
+		ssize_t len;
 
-		if (!gw_ul_connected(r, gu, now_ms))
+		if (!gwtable_uplink_connected(r, gu, now_ms))
 			continue;
 		len = seal_msg(out, sizeof(out), PROTO_T_PUSH, r->id, r->cfg->registry_public_key,
-			       seal_next_counter(&r->ctr), &g->key, body, n);
-		ep_to_sockaddr(&gu->pub, &dst);
-		if (len && !net_send_one(r, gu->sock, &dst, gu->local_family, gu->local, out, len))
+			       seal_next_counter(&r->ctr), &g->key, body, (size_t)n);
+		endpoint_to_sockaddr(&gu->pub, &dst);
+		if (len > 0 && !net_send_one(r, gu->sock, &dst, &gu->local, out, (size_t)len))
 			r->st.pushes++;
 	}
 }
@@ -82,13 +82,13 @@ static void push_one(struct registry *r, struct gw *g, uint64_t now_ms)
  * whose 10,000 spokes come back after a registry restart refetches its peer
  * list about once a second, not 10,000 times.
  */
-void reg_push_flush(struct registry *r, unsigned int budget, int include_peers)
+void push_flush(struct registry *r, unsigned int budget, int include_peers)
 {
 	uint32_t n = (uint32_t)r->cfg->n_networks;
-	uint64_t now_ms = reg_now_ms(), scanned = 0;
+	uint64_t now_ms = clock_mono_ms(), scanned = 0;
 
 	while ((r->push_pending || (include_peers && r->peers_pending)) && budget) {
-		struct gw *g;
+		struct gwtable_entry *g;
 
 		if (scanned++ > n) {
 			/* Counters out of step with the marks: trust the marks. */
@@ -113,7 +113,7 @@ void reg_push_flush(struct registry *r, unsigned int budget, int include_peers)
 }
 
 /* How long the loop may sleep as far as pushes are concerned (-1 = forever). */
-int reg_push_timeout_ms(struct registry *r, uint64_t now_ms)
+int push_timeout_ms(struct registry *r, uint64_t now_ms)
 {
 	if (r->push_pending || r->peers_flushing)
 		return 0;
@@ -122,14 +122,14 @@ int reg_push_timeout_ms(struct registry *r, uint64_t now_ms)
 	return now_ms >= r->peers_next_ms ? 0 : (int)(r->peers_next_ms - now_ms);
 }
 
-void reg_push_run(struct registry *r, uint64_t now_ms)
+void push_run(struct registry *r, uint64_t now_ms)
 {
 	if (r->push_pending)
-		reg_push_flush(r, 4096, 0);
+		push_flush(r, 4096, 0);
 	if (r->peers_pending && !r->peers_flushing && now_ms >= r->peers_next_ms)
 		r->peers_flushing = 1;
 	if (r->peers_flushing) {
-		reg_push_flush(r, 4096, 1);
+		push_flush(r, 4096, 1);
 		if (!r->peers_pending) {
 			r->peers_flushing = 0;
 			r->peers_next_ms = now_ms + 1000;

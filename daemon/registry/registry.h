@@ -1,44 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * autovpn-registry internals.  One thread, one epoll loop (loop.c): UDP
- * sockets batched with recvmmsg/sendmmsg (net.c), message handling (handle.c),
- * the soft state of every gateway (gwtable.c), config load/reload (reload.c),
- * pushes (push.c) and the HTTP JSON API served by libmicrohttpd in external
- * epoll mode inside the same loop (http.c), so no state is shared between
- * threads and nothing needs a lock.
+ * registry.h - autovpn-registry internals.  One thread, one event loop
+ * (base/loop.h): UDP sockets batched with recvmmsg/sendmmsg (net.c), message
+ * handling (handle.c), the soft state of every gateway (gwtable.c), the cache
+ * of computed peer lists (view.c), config load/reload (reload.c), pushes
+ * (push.c) and the HTTP JSON API served by libmicrohttpd in external epoll
+ * mode inside the same loop (http.c), so no state is shared between threads
+ * and nothing needs a lock.  Each file's types and functions carry its name;
+ * the registry's own state is struct registry.  Errors: 0 or -errno.
  */
-#ifndef AVPN_REGISTRY_H
-#define AVPN_REGISTRY_H
+#ifndef AVPN_REGISTRY_REGISTRY_H
+#define AVPN_REGISTRY_REGISTRY_H
 
 #include <stdint.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
-#include "daemon/common/proto.h"
-#include "daemon/common/seal.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
+#include "wire/proto.h"
+#include "wire/replay.h"
+#include "wire/seal.h"
 
-#define REG_MAX_SOCKS 32
-#define REG_DEFAULT_PORT 9350
-#define REG_DEFAULT_KEEPALIVE_MS 10000
-#define REG_MISSED_MAX 6
-#define REG_DEFAULT_SKEW_S 600
+#define NET_MAX_SOCKS 32
+#define NET_DEFAULT_PORT 9350
+#define REGISTRY_DEFAULT_SKEW_S 600
 
 /* Where a gateway's uplink talks to us: its address and our socket/address. */
-struct gw_uplink {
-	struct proto_ep pub;  /* observed source ip:port */
-	struct proto_ep priv; /* what the gateway says its socket is bound to */
+struct gwtable_uplink {
+	struct endpoint pub;  /* observed source ip:port */
+	struct endpoint priv; /* what the gateway says its socket is bound to */
 	uint8_t sock;	      /* index of our socket it came in on */
 	uint8_t nat;	      /* NAT type the gateway reported */
-	uint8_t local_family;
-	uint8_t local[16];    /* our address it was sent to (reply from it) */
+	struct addr local;    /* our address it was sent to (reply from it) */
 	uint64_t last_ms;     /* 0 = never registered */
 };
 
 /* Path status reported by a gateway, per (peer, local uplink, remote uplink). */
-struct gw_path {
+struct gwtable_path {
 	uint32_t peer; /* network index in the current config */
 	uint8_t lu, ru, up;
 	uint16_t loss;
@@ -46,41 +49,41 @@ struct gw_path {
 	uint64_t at_ms;
 };
 
-struct gw_paths {
+struct gwtable_paths {
 	uint32_t n, cap;
-	struct gw_path v[];
+	struct gwtable_path v[];
 };
 
 /*
  * Soft state of one gateway, one per network of the current config (same
  * index).  Kept small: 100,000 gateways must fit in < 1 KiB each.
  */
-struct gw {
-	uint8_t pk[32];		/* copy of the config's key: lookups touch one struct */
-	struct seal_key key;	/* shared with the gateway; valid if key_ready */
+struct gwtable_entry {
+	uint8_t pk[32];	     /* copy of the config's key: lookups touch one struct */
+	struct seal_key key; /* shared with the gateway; valid if key_ready */
 	struct replay_window win;
-	struct gw_uplink ul[PROTO_MAX_UPLINKS];
-	struct gw_paths *paths; /* NULL until it reports any */
-	uint64_t seen_version;	/* config version it last said it holds */
-	uint32_t hnext;		/* hash chain (index + 1; 0 = end) */
+	struct gwtable_uplink ul[PROTO_MAX_UPLINKS];
+	struct gwtable_paths *paths; /* NULL until it reports any */
+	uint64_t seen_version;	     /* config version it last said it holds */
+	uint32_t hnext;		     /* hash chain (index + 1; 0 = end) */
 	uint8_t key_ready;
-	uint8_t push;		/* PROTO_PUSH_* pending, 0 = none */
-	uint8_t registered;	/* ever registered with this registry */
+	uint8_t push;	    /* PROTO_PUSH_* pending, 0 = none */
+	uint8_t registered; /* ever registered with this registry */
 };
 
 /* A computed peer list ready for paging, cached for a few gateways. */
 struct view_cache {
 	uint32_t net; /* UINT32_MAX = empty slot */
 	uint64_t used;
-	struct topo_view *view;
-	struct proto_page_item *items;	 /* one per peer */
-	struct proto_subnet *subnets;	 /* all peers' routes + allowed sources */
+	struct topology_view *view;
+	struct proto_page_item *items;	  /* one per peer */
+	struct proto_subnet *subnets;	  /* all peers' routes + allowed sources */
 	struct proto_page_cursor *starts; /* page starts */
 	uint32_t n_pages;
 };
 #define VIEW_CACHE_SLOTS 8
 
-struct reg_stats {
+struct registry_stats {
 	uint64_t rx, tx, tx_fail;
 	uint64_t drop_short, drop_type, drop_unknown_key, drop_no_key, drop_replay, drop_stale,
 		drop_auth, drop_malformed;
@@ -88,7 +91,7 @@ struct reg_stats {
 	uint64_t reloads, reload_failures;
 };
 
-struct reg_sock {
+struct net_sock {
 	int fd;
 	int family;
 	struct sockaddr_storage addr; /* bound address */
@@ -102,12 +105,11 @@ struct registry {
 	uint32_t id;
 	uint32_t keepalive_ms;
 	uint32_t max_skew_s;
-	int verbose;
 
 	struct orgconf *cfg;
 	const struct topology *topo;
-	struct gw *gws;		 /* cfg->n_networks */
-	uint32_t *hash;		 /* buckets: index + 1, 0 = empty */
+	struct gwtable_entry *gws; /* cfg->n_networks */
+	uint32_t *hash;		   /* buckets: index + 1, 0 = empty */
 	uint32_t hash_mask;
 	uint32_t *hub_spokes_off; /* per network: start into hub_spokes (n + 1) */
 	uint32_t *hub_spokes;	  /* spokes listing each hub */
@@ -118,80 +120,75 @@ struct registry {
 	struct view_cache views[VIEW_CACHE_SLOTS];
 	uint64_t view_tick;
 
-	struct reg_sock socks[REG_MAX_SOCKS];
+	struct net_sock socks[NET_MAX_SOCKS];
 	unsigned int n_socks;
-	int epfd, sigfd, inofd, inowd;
+	struct loop *loop;
+	int inofd, inowd;
 	char *config_dir, *config_base;
 	void *mhd;
 	int mhd_fd;
+	struct loop_timer http_timer;
 
-	uint32_t push_cursor;  /* next gateway to look at for pending pushes */
-	uint32_t push_pending;  /* gateways with a config push to send now */
+	uint32_t push_cursor;	/* next gateway to look at for pending pushes */
+	uint32_t push_pending;	/* gateways with a config push to send now */
 	uint32_t peers_pending; /* gateways with a peers push, sent once a second */
 	uint8_t peers_flushing;
 	uint64_t peers_next_ms;
-	int stop;
 	struct seal_counter ctr;
-	struct reg_stats st;
+	struct registry_stats st;
 };
 
-/* util */
-uint64_t reg_now_ms(void);
-void reg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ep_from_sockaddr(struct proto_ep *ep, const struct sockaddr_storage *ss);
-socklen_t ep_to_sockaddr(const struct proto_ep *ep, struct sockaddr_storage *ss);
-char *ep_format(const struct proto_ep *ep, char *buf, size_t len);
-
 /* gwtable.c */
-int gwtable_build(struct registry *r, struct orgconf *cfg, struct gw *old, uint32_t old_n,
-		  const struct orgconf *old_cfg, struct gw **out_gws, uint32_t **out_hash,
-		  uint32_t *out_mask);
-struct gw *gw_lookup(const struct registry *r, const uint8_t pk[32]);
-uint32_t gw_index(const struct registry *r, const struct gw *g);
-int gw_connected(const struct registry *r, const struct gw *g, uint64_t now_ms);
-int gw_ul_connected(const struct registry *r, const struct gw_uplink *u, uint64_t now_ms);
-void gw_free_all(struct gw *gws, uint32_t n);
-int reg_index_hubs(struct registry *r, const struct orgconf *cfg);
+int gwtable_build(struct registry *r, struct orgconf *cfg, struct gwtable_entry *old,
+		  uint32_t old_n, const struct orgconf *old_cfg, struct gwtable_entry **out_gws,
+		  uint32_t **out_hash, uint32_t *out_mask);
+struct gwtable_entry *gwtable_lookup(const struct registry *r, const uint8_t pk[32]);
+uint32_t gwtable_index(const struct registry *r, const struct gwtable_entry *g);
+int gwtable_connected(const struct registry *r, const struct gwtable_entry *g, uint64_t now_ms);
+int gwtable_uplink_connected(const struct registry *r, const struct gwtable_uplink *u,
+			     uint64_t now_ms);
+void gwtable_free(struct gwtable_entry *gws, uint32_t n);
+int gwtable_index_hubs(struct registry *r, const struct orgconf *cfg);
 
-/* reload.c */
-int reg_load_config(struct registry *r, int initial);
-void reg_views_clear(struct registry *r);
-struct view_cache *reg_view_get(struct registry *r, uint32_t net);
+/* reload.c: 0, or -errno (the running config stays). */
+int reload_config(struct registry *r, int initial);
+
+/* view.c */
+void view_init(struct registry *r);
+void view_clear(struct registry *r);
+/* The peer list of @net, computed or cached; NULL if it cannot be built. */
+struct view_cache *view_get(struct registry *r, uint32_t net);
 
 /* handle.c: processes one datagram; returns a reply length in out or 0. */
-struct reg_rx {
+struct handle_rx {
 	const uint8_t *buf;
 	size_t len;
 	struct sockaddr_storage src;
 	unsigned int sock;
-	uint8_t local_family;
-	uint8_t local[16];
-	struct gw *gw;	/* looked up ahead (net.c), or NULL */
+	struct addr local;	  /* AF_UNSPEC: not known (a socket bound to one address) */
+	struct gwtable_entry *gw; /* looked up ahead (net.c), or NULL */
 	int looked_up;
 };
-struct gw *reg_prefetch(struct registry *r, const uint8_t *buf, size_t len);
-size_t reg_handle(struct registry *r, const struct reg_rx *rx, uint8_t *out, size_t cap,
-		  uint64_t now_ms);
+struct gwtable_entry *handle_prefetch(struct registry *r, const uint8_t *buf, size_t len);
+size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *out, size_t cap,
+		       uint64_t now_ms);
 
-/* push.c */
-void reg_mark_push(struct registry *r, uint32_t net, uint8_t reason);
-void reg_mark_peers_changed(struct registry *r, uint32_t net);
-void reg_push_all(struct registry *r);
-void reg_push_flush(struct registry *r, unsigned int budget, int include_peers);
-int reg_push_timeout_ms(struct registry *r, uint64_t now_ms);
-void reg_push_run(struct registry *r, uint64_t now_ms);
+/* push.c; push_timeout_ms() is a loop wait: -1 = no limit. */
+void push_mark(struct registry *r, uint32_t net, uint8_t reason);
+void push_mark_peers(struct registry *r, uint32_t net);
+void push_all(struct registry *r);
+void push_flush(struct registry *r, unsigned int budget, int include_peers);
+int push_timeout_ms(struct registry *r, uint64_t now_ms);
+void push_run(struct registry *r, uint64_t now_ms);
 
 /* net.c */
 int net_open(struct registry *r, const char *listen);
 void net_close(struct registry *r);
-void net_rx(struct registry *r, unsigned int si);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
-		 uint8_t local_family, const uint8_t *local, const uint8_t *buf, size_t len);
+		 const struct addr *local, const uint8_t *buf, size_t len);
 
 /* http.c */
 int http_start(struct registry *r, const char *listen);
-void http_run(struct registry *r);
-int http_timeout_ms(struct registry *r);
 void http_stop(struct registry *r);
 
-#endif
+#endif /* AVPN_REGISTRY_REGISTRY_H */

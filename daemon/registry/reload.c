@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading the org config (at start, on SIGHUP, on file change) and the small
- * cache of computed peer lists used to answer paged register requests.
+ * reload.c - loading the org config: at start, on SIGHUP, on file change.
  *
  * A reload is all or nothing: the new file is parsed and validated whole, the
  * new gateway table is built next to the old one, and only then are the two
@@ -11,129 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/registry/registry.h"
+#include "registry.h"
 
-static void view_slot_free(struct view_cache *v)
-{
-	topo_view_free(v->view);
-	free(v->items);
-	free(v->subnets);
-	free(v->starts);
-	memset(v, 0, sizeof(*v));
-	v->net = UINT32_MAX;
-}
-
-void reg_views_clear(struct registry *r)
-{
-	for (unsigned int i = 0; i < VIEW_CACHE_SLOTS; i++)
-		view_slot_free(&r->views[i]);
-}
-
-static void to_subnet(struct proto_subnet *s, const struct avpn_prefix *p, uint32_t metric,
-		      uint8_t flags)
-{
-	memset(s, 0, sizeof(*s));
-	s->family = p->addr.family == AF_INET ? 4 : 6;
-	s->plen = p->len;
-	s->metric = metric > 255 ? 255 : (uint8_t)metric;
-	s->flags = flags;
-	memcpy(s->addr, p->addr.bytes, s->family == 4 ? 4 : 16);
-}
-
-/* Computes the view of net with its page layout; NULL on failure. */
-static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
-{
-	struct topo_view *tv;
-	size_t ns = 0, k = 0;
-
-	if (topology_compute(r->topo, net, &tv))
-		return -1;
-	v->view = tv;
-	v->net = net;
-	ns = tv->n_routes + tv->n_allowed;
-	v->items = calloc(tv->n_peers ? tv->n_peers : 1, sizeof(*v->items));
-	v->subnets = calloc(ns ? ns : 1, sizeof(*v->subnets));
-	if (!v->items || !v->subnets)
-		goto fail;
-	for (size_t i = 0; i < tv->n_peers; i++) {
-		const struct topo_peer *p = &tv->peers[i];
-		size_t len = strlen(p->network->name);
-
-		v->items[i].name_len = len > PROTO_NAME_MAX ? PROTO_NAME_MAX : len;
-		v->items[i].subnets = &v->subnets[k];
-		for (size_t j = 0; j < p->n_routes; j++) {
-			const struct topo_route *rt = &p->routes[j];
-			uint8_t f = PROTO_SUB_ROUTE;
-
-			if (rt->flags & TOPO_ROUTE_DEFAULT)
-				f |= PROTO_SUB_DEFAULT;
-			if (rt->flags & TOPO_ROUTE_TRANSIT)
-				f |= PROTO_SUB_TRANSIT;
-			to_subnet(&v->subnets[k++], &rt->prefix, rt->metric, f);
-		}
-		for (size_t j = 0; j < p->n_allowed; j++)
-			to_subnet(&v->subnets[k++], &p->allowed[j], 0, PROTO_SUB_ALLOWED);
-		v->items[i].n_subnets = (uint32_t)(p->n_routes + p->n_allowed);
-	}
-	v->n_pages = proto_paginate(v->items, (uint32_t)tv->n_peers, NULL, UINT16_MAX - 1);
-	if (!v->n_pages)
-		goto fail;
-	v->starts = calloc(v->n_pages, sizeof(*v->starts));
-	if (!v->starts)
-		goto fail;
-	proto_paginate(v->items, (uint32_t)tv->n_peers, v->starts, v->n_pages);
-	return 0;
-fail:
-	view_slot_free(v);
-	return -1;
-}
-
-struct view_cache *reg_view_get(struct registry *r, uint32_t net)
-{
-	struct view_cache *lru = &r->views[0];
-
-	for (unsigned int i = 0; i < VIEW_CACHE_SLOTS; i++) {
-		struct view_cache *v = &r->views[i];
-
-		if (v->view && v->net == net) {
-			v->used = ++r->view_tick;
-			return v;
-		}
-		if (!v->view || v->used < lru->used)
-			lru = v;
-		if (!v->view)
-			break;
-	}
-	view_slot_free(lru);
-	if (view_build(r, lru, net))
-		return NULL;
-	lru->used = ++r->view_tick;
-	return lru;
-}
-
-int reg_load_config(struct registry *r, int initial)
+int reload_config(struct registry *r, int initial)
 {
 	struct errlist errs = ERRLIST_INIT;
 	struct orgconf *cfg = NULL;
-	struct gw *gws;
+	struct gwtable_entry *gws;
 	uint32_t *hash, mask, old_n;
-	uint64_t t0 = reg_now_ms();
+	uint64_t t0 = clock_mono_ms();
 	int rc;
 
 	rc = orgconf_load(r->config_path, 0, &cfg, &errs);
 	if (rc) {
 		if (r->cfg)
-			reg_log("config %s rejected (%zu error%s), keeping version %016llx",
+			log_err("config %s rejected (%zu error%s), keeping version %016llx",
 				r->config_path, errlist_count(&errs),
 				errlist_count(&errs) == 1 ? "" : "s",
 				(unsigned long long)r->cfg->version);
 		else
-			reg_log("config %s rejected (%zu error%s)", r->config_path,
+			log_err("config %s rejected (%zu error%s)", r->config_path,
 				errlist_count(&errs), errlist_count(&errs) == 1 ? "" : "s");
 		errlist_print(&errs, stderr);
 		errlist_free(&errs);
 		r->st.reload_failures++;
-		return -1;
+		return rc;
 	}
 	errlist_free(&errs);
 	if (r->cfg && cfg->version == r->cfg->version) {
@@ -141,32 +42,24 @@ int reg_load_config(struct registry *r, int initial)
 		return 0; /* same bytes: nothing to do, nothing to push */
 	}
 	if (!cfg->keys_loaded) {
-		reg_log("config %s: registry key not loaded", r->config_path);
+		log_err("config %s: registry key not loaded", r->config_path);
 		orgconf_free(cfg);
 		r->st.reload_failures++;
-		return -1;
+		return -ENOKEY;
 	}
 	old_n = r->cfg ? (uint32_t)r->cfg->n_networks : 0;
-	if (gwtable_build(r, cfg, r->gws, old_n, r->cfg, &gws, &hash, &mask)) {
-		gws = NULL;
-		hash = NULL;
+	rc = gwtable_build(r, cfg, r->gws, old_n, r->cfg, &gws, &hash, &mask);
+	if (rc)
 		goto oom;
-	}
-	if (reg_index_hubs(r, cfg)) {
-		gw_free_all(gws, (uint32_t)cfg->n_networks);
+	rc = gwtable_index_hubs(r, cfg);
+	if (rc) {
+		gwtable_free(gws, (uint32_t)cfg->n_networks);
 		free(hash);
 		goto oom;
 	}
-	if (0) {
-oom:
-		reg_log("config %s: out of memory, keeping the old one", r->config_path);
-		orgconf_free(cfg);
-		r->st.reload_failures++;
-		return -1;
-	}
 	/* Commit. */
-	reg_views_clear(r);
-	gw_free_all(r->gws, old_n);
+	view_clear(r);
+	gwtable_free(r->gws, old_n);
 	if (r->cfg)
 		orgconf_free(r->cfg);
 	free(r->hash);
@@ -175,17 +68,22 @@ oom:
 	r->gws = gws;
 	r->hash = hash;
 	r->hash_mask = mask;
-	r->loaded_ms = reg_now_ms();
+	r->loaded_ms = clock_mono_ms();
 	r->push_pending = 0; /* the new table has no marks yet */
 	r->peers_pending = 0;
 	r->peers_flushing = 0;
 	if (!initial) {
 		r->st.reloads++;
 		/* The version is org-wide: everyone registered must refetch. */
-		reg_push_all(r);
+		push_all(r);
 	}
-	reg_log("config %s version %016llx: %zu networks (%llu ms)", r->config_path,
-		(unsigned long long)cfg->version, cfg->n_networks,
-		(unsigned long long)(reg_now_ms() - t0));
+	log_info("config %s version %016llx: %zu networks (%llu ms)", r->config_path,
+		 (unsigned long long)cfg->version, cfg->n_networks,
+		 (unsigned long long)(clock_mono_ms() - t0));
 	return 0;
+oom:
+	log_err("config %s: out of memory, keeping the old one", r->config_path);
+	orgconf_free(cfg);
+	r->st.reload_failures++;
+	return rc;
 }

@@ -8,3 +8,19 @@ bench-datapath: module userspace
 	@: > $(B)/bench.txt
 	tests/vm/run.sh -t 900 -b $(B)/bench.txt tests/bench/datapath.sh
 	@echo "bench results: $(B)/bench.txt"
+
+# Handshakes per CPU-second of a responder (issue 6): host, one core.
+BENCH += bench-handshake
+.PHONY: bench-handshake
+$(B)/bench/hs_bench: tests/bench/hs_bench.c $(B)/libavpn.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+bench-handshake: $(B)/bench/hs_bench
+	taskset -c 0 $(B)/bench/hs_bench 20 | tee -a $(B)/bench.txt
+
+# A hub programming 1,000 peers x 10 subnets from a registry answer (VM).
+BENCH += bench-gateway
+.PHONY: bench-gateway
+bench-gateway: module userspace
+	@mkdir -p $(B)
+	tests/vm/run.sh -t 600 -b $(B)/bench.txt tests/bench/gw_scale.sh

@@ -1,6 +1,7 @@
 # tests/fuzz: libFuzzer harnesses, one per tests/fuzz/fuzz_<name>.c, each
-# linked against daemon/common compiled with clang and the sanitizers
-# (-fsanitize=fuzzer-no-link for the library, fuzzer for the harness).
+# linked against the userspace archives compiled with clang and the
+# sanitizers (-fsanitize=fuzzer-no-link for the archives, fuzzer for the
+# harness).
 #   make fuzz        every harness for FUZZ_SECONDS (default 60)
 #   make check-fuzz  every harness for FUZZ_CHECK_SECONDS (default 20), from its
 #                    seed corpus tests/fuzz/corpus/<name>/ (and <name>.dict)
@@ -11,28 +12,44 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 20
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(CURDIR)/uapi -I$(CURDIR) $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(CURDIR)/daemon/lib -I$(CURDIR)/uapi $(PKG_CFLAGS) \
 	-Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
-FUZZ_LIB_OBJS := $(COMMON_SRCS:%.c=$(B)/fuzz/obj/%.o)
 
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(B)/fuzz/libavpn-fuzz.a: $(FUZZ_LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
+# The archives of the userspace build, compiled for libFuzzer: a harness
+# links $(B)/fuzz/libavpn.a, and a harness of a program's code,
+# fuzz_<program>.c or fuzz_<program>_*.c, that program's archive in front of
+# it (fuzz_registry.c: the registry's datagram path in libregistry.a).
+define fuzz_archive
+$(B)/fuzz/lib$(1).a: $(2:%.c=$(B)/fuzz/obj/%.o)
+	rm -f $$@ && ar rcs $$@ $$^
+-include $(2:%.c=$(B)/fuzz/obj/%.d)
+endef
+$(eval $(call fuzz_archive,avpn,$(LIB_SRCS)))
+$(if $(REGISTRY_LIB_SRCS),$(eval $(call fuzz_archive,registry,$(REGISTRY_LIB_SRCS))))
+$(if $(GATEWAY_LIB_SRCS),$(eval $(call fuzz_archive,gateway,$(GATEWAY_LIB_SRCS))))
+$(if $(TOOL_LIB_SRCS),$(eval $(call fuzz_archive,tool,$(TOOL_LIB_SRCS))))
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libavpn-fuzz.a
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+# $(call fuzz_program,PROGRAM,DIRECTORY): its headers are found there.
+define fuzz_program
+$(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(B)/fuzz/lib$(1).a $(B)/fuzz/libavpn.a
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -I$(2) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
+$(B)/fuzz/fuzz_$(1)_%: tests/fuzz/fuzz_$(1)_%.c $(B)/fuzz/lib$(1).a $(B)/fuzz/libavpn.a
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -I$(2) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
+endef
+$(eval $(call fuzz_program,registry,daemon/registry))
+$(eval $(call fuzz_program,gateway,daemon/gateway))
+$(eval $(call fuzz_program,tool,tools))
 
-# fuzz_registry also links the registry's datagram path (not main.c, http.c).
-FUZZ_REGISTRY_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(filter-out \
-	daemon/registry/main.c daemon/registry/http.c,$(REGISTRY_SRCS)))
-$(B)/fuzz/fuzz_registry: tests/fuzz/fuzz_registry.c $(FUZZ_REGISTRY_OBJS) $(B)/fuzz/libavpn-fuzz.a
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libavpn.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
@@ -52,5 +69,3 @@ check-fuzz: $(FUZZ_BINS)
 			echo "PASS fuzz.$$n" >> $(RESULTS)/check-fuzz.res; \
 		else echo "FAIL fuzz.$$n" >> $(RESULTS)/check-fuzz.res; fi; \
 	done
-
--include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_REGISTRY_OBJS:.o=.d)

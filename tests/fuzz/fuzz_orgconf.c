@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (i = 0; i < cfg->n_networks; i++) {
 		const struct orgconf_network *n = &cfg->networks[i];
-		struct topo_view *v;
+		struct topology_view *v;
 
 		if (orgconf_find_network(cfg, n->name) != n)
 			abort();
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (v->peers[j].net == i ||
 			    cfg->networks[v->peers[j].net].mode == ORGCONF_MODE_OFF)
 				abort();
-		topo_view_free(v);
+		topology_view_free(v);
 	}
 	orgconf_free(cfg);
 	return 0;

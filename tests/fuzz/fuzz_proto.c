@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "daemon/common/proto.h"
-#include "daemon/common/regclient.h"
+#include "wire/proto.h"
+#include "wire/regclient.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,17 +40,17 @@ static void check_reg_resp(const uint8_t *p, size_t n)
 		abort();
 }
 
-#define ROUNDTRIP(T, dec, enc)                                         \
-	do {                                                           \
-		T m_, m2_;                                             \
-		uint8_t b_[PROTO_MAX_BODY];                            \
-		size_t l_;                                             \
-		if (dec(p, n, &m_))                                    \
-			break;                                         \
-		l_ = enc(b_, sizeof(b_), &m_);                         \
-		/* Strict codec: the same bytes come back. */          \
-		if (l_ != n || memcmp(b_, p, n) || dec(b_, l_, &m2_))  \
-			abort();                                       \
+#define ROUNDTRIP(T, dec, enc)                                                         \
+	do {                                                                           \
+		T m_, m2_;                                                             \
+		uint8_t b_[PROTO_MAX_BODY];                                            \
+		ssize_t l_;                                                            \
+		if (dec(p, n, &m_))                                                    \
+			break;                                                         \
+		l_ = enc(b_, sizeof(b_), &m_);                                         \
+		/* Strict codec: the same bytes come back. */                          \
+		if (l_ != (ssize_t)n || memcmp(b_, p, n) || dec(b_, (size_t)l_, &m2_)) \
+			abort();                                                       \
 	} while (0)
 
 static uint8_t reg_sk[32], reg_pk[32], gw_sk[32], gw_pk[32];
@@ -121,8 +121,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				end++;
 			if (end + 1 >= n)
 				end = n;
-			regclient_input(&rc, off, (unsigned int)(off & 1), (unsigned int)(off >> 1 & 1),
-					p + off, end - off, noop_send, NULL);
+			regclient_input(&rc, off, (unsigned int)(off & 1),
+					(unsigned int)(off >> 1 & 1), p + off, end - off, noop_send,
+					NULL);
 			regclient_tick(&rc, off + 10000, noop_send, NULL);
 			off = end + 2;
 		}

@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <sodium.h>
 
-#include "daemon/common/key.h"
-#include "daemon/registry/registry.h"
+#include "base/key.h"
+#include "registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,7 +58,7 @@ static void remove_dir(void)
 static void setup(void)
 {
 	static char cfg[8192], path[600];
-	char b64[4][AVPN_KEY_B64_SIZE], rk[AVPN_KEY_B64_SIZE], psk[AVPN_KEY_B64_SIZE];
+	char b64[4][KEY_B64_SIZE], rk[KEY_B64_SIZE], psk[KEY_B64_SIZE];
 	uint8_t reg_sk[32], secret[32];
 
 	if (seal_init() || !mkdtemp(dir))
@@ -67,15 +67,15 @@ static void setup(void)
 	memset(reg_sk, 1, 32);
 	memset(secret, 9, 32);
 	crypto_scalarmult_base(reg_pk, reg_sk);
-	avpn_key_to_base64(rk, reg_sk);
-	avpn_key_to_base64(psk, secret);
+	key_to_base64(rk, reg_sk);
+	key_to_base64(psk, secret);
 	umask(077);
 	snprintf(cfg, sizeof(cfg), "%s\n", rk);
 	write_file(dir, "registry.key", cfg);
 	for (int i = 0; i < 4; i++) {
 		memset(sk[i], i + 2, 32);
 		crypto_scalarmult_base(pk[i], sk[i]);
-		avpn_key_to_base64(b64[i], pk[i]);
+		key_to_base64(b64[i], pk[i]);
 		seal_precompute(&gk[i], reg_pk, sk[i], pk[i]);
 	}
 	snprintf(cfg, sizeof(cfg),
@@ -95,9 +95,8 @@ static void setup(void)
 	reg.id = 1;
 	reg.keepalive_ms = 10000;
 	reg.max_skew_s = 0; /* counters here are synthetic */
-	for (unsigned int i = 0; i < VIEW_CACHE_SLOTS; i++)
-		reg.views[i].net = UINT32_MAX;
-	if (reg_load_config(&reg, 1))
+	view_init(&reg);
+	if (reload_config(&reg, 1))
 		abort();
 }
 
@@ -108,7 +107,7 @@ static void check_reply(int who, const uint8_t *msg, size_t len)
 	struct proto_keepalive_ack ack;
 	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
-	long n;
+	ssize_t n;
 
 	if (who > 2 || len > PROTO_MAX_MSG || seal_peek(msg, len, &h))
 		abort();
@@ -130,7 +129,7 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 {
 	uint8_t msg[PROTO_MAX_MSG + 64], out[PROTO_MAX_MSG];
 	struct sockaddr_in *sin;
-	struct reg_rx rx;
+	struct handle_rx rx;
 	size_t len, rlen;
 	int who, how;
 
@@ -154,17 +153,19 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 	} else {
 		uint8_t type = how & 1 ? PROTO_T_KEEPALIVE : PROTO_T_REG_REQ;
 		uint64_t c = how & 2 ? counter : ++counter; /* 2, 3: replay */
+		ssize_t sl;
 
 		if (how & 4)
 			type = (uint8_t)(PROTO_T_REG_RESP + (how & 1)); /* wrong direction */
-		len = seal_msg(msg, sizeof(msg), type, 7, pk[who], c, &gk[who], p,
-			       n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
-		if (!len)
+		sl = seal_msg(msg, sizeof(msg), type, 7, pk[who], c, &gk[who], p,
+			      n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
+		if (sl < 0)
 			return;
+		len = (size_t)sl;
 	}
 	rx.buf = msg;
 	rx.len = len;
-	rlen = reg_handle(&reg, &rx, out, sizeof(out), now);
+	rlen = handle_datagram(&reg, &rx, out, sizeof(out), now);
 	if (rlen)
 		check_reply(who, out, rlen);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # shellcheck shell=bash
 # Helpers for the VM scenarios (tests/net/*.sh), in the style of WireGuard's
-# netns.sh. Source it first thing:
+# netns.sh; the one shell library of the scenarios (topo.sh, the two-gateway
+# topology, sources it too). Source it first thing:
 #
 #   . "$(dirname "$0")/lib.sh"
 #   new_ns a b
@@ -11,8 +12,8 @@
 #   finish
 #
 # Scenarios run inside the VM through tests/vm/run.sh (see its header for
-# AVPN_TOP, AVPN_KO, AVPN_BIN, AVPN_OUT). Everything here is `set -e`
-# friendly: helpers return non-zero only where stated.
+# AVPN_TOP, AVPN_KO, AVPN_BIN, AVPN_OUT). Everything here is `set -e` and
+# `set -u` friendly: helpers return non-zero only where stated.
 #
 #   n NS CMD...             run CMD inside netns NS
 #   new_ns NS...            create netns (lo up), deleted again by cleanup
@@ -20,13 +21,20 @@
 #   load_module             insmod $AVPN_KO unless autovpn is loaded
 #   bg NS CMD...            start CMD in NS in the background ($BG_PID);
 #                           killed by cleanup
+#   stop_bg [PID...]        kill and reap those background jobs (default: all
+#                           of bg's)
 #   wait_until SECS CMD...  poll CMD every 0.1 s until it succeeds (returns 1
 #                           after SECS). Never sleep a fixed time under TCG.
 #   wait_for_port NS PROTO PORT [SECS]   until a tcp socket listens / a udp
 #                           socket is bound on PORT in NS (ss); default 20 s
-#   pass NAME / fail NAME [MSG]   print "RESULT PASS|FAIL NAME [(MSG)]" (NAME:
-#                           one word); a fail makes the scenario's exit
-#                           status non-zero at the end
+#   tcp_listening NS PORT / udp_bound NS PORT   the same, once
+#   wait_for_tcp_port NS PORT [SECS]     wait_for_port NS tcp PORT [SECS]
+#   ep ADDR PORT            ADDR:PORT, [ADDR]:PORT for IPv6
+#   log MSG...              a "# MSG" line in the output
+#   pass NAME [MSG] / fail NAME [MSG]   print "RESULT PASS|FAIL NAME [(MSG)]"
+#                           (NAME: one word); a fail makes the scenario's
+#                           exit status non-zero at the end
+#   result NAME STATUS [MSG]   pass if STATUS is 0, fail otherwise
 #   check NAME CMD...       run CMD: pass NAME if it succeeds, fail otherwise
 #   check_fails NAME CMD... the reverse: CMD must fail
 #   fatal NAME [MSG]        fail NAME and exit now
@@ -35,7 +43,9 @@
 #                           the netns from new_ns, removes $WORK; keeps a
 #                           failing exit status (or makes it 1 after a fail)
 # Variables: AVPN_TOP AVPN_BIN AVPN_KO AVPN_OUT (defaults for use outside the
-# VM harness) and WORK, a private temporary directory.
+# VM harness; OUT and KO are short names for the last two), AVPN (the tool),
+# NETBIN (the helper programs of tests/net), and WORK, a private temporary
+# directory.
 
 AVPN_TOP=${AVPN_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 AVPN_BIN=${AVPN_BIN:-$AVPN_TOP/build}
@@ -43,6 +53,13 @@ AVPN_KO=${AVPN_KO:-$AVPN_TOP/kernel/autovpn.ko}
 WORK=$(mktemp -d /tmp/avpn-work.XXXXXX)
 AVPN_OUT=${AVPN_OUT:-$WORK/out}
 mkdir -p "$AVPN_OUT"
+# shellcheck disable=SC2034 # for the scenarios that source this file
+{
+	AVPN=$AVPN_BIN/autovpn
+	NETBIN=$AVPN_BIN/tests/net
+	OUT=$AVPN_OUT
+	KO=$AVPN_KO
+}
 
 LIB_MAIN_PID=$BASHPID
 LIB_NS=()
@@ -71,14 +88,20 @@ veth() {
 }
 
 load_module() {
+	local deps
 	grep -q '^autovpn ' /proc/modules && return 0
 	if [ ! -f "$AVPN_KO" ]; then
 		echo "load_module: $AVPN_KO does not exist (make module)" >&2
 		return 1
 	fi
+	# A real gateway's udev loads the CPU's AES-NI driver at boot (cpu
+	# modalias); the VM has no udev, and without it gcm(aes) would be
+	# built from aes-generic. Absent (no AES-NI): the generic code it is.
+	modprobe -q aesni_intel 2>/dev/null
 	# insmod does not resolve dependencies: load what autovpn.ko links
 	# against first (modinfo's depends= line), then the module itself.
 	deps=$(modinfo -F depends "$AVPN_KO" 2>/dev/null | tr ',' ' ')
+	# shellcheck disable=SC2086
 	[ -z "$deps" ] || modprobe -a $deps || return 1
 	insmod "$AVPN_KO"
 }
@@ -89,6 +112,16 @@ bg() {
 	ip netns exec "$ns" "$@" &
 	BG_PID=$!
 	LIB_PIDS+=("$BG_PID")
+}
+
+stop_bg() {
+	local p
+	[ $# -gt 0 ] || set -- "${LIB_PIDS[@]}"
+	for p in "$@"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
 }
 
 wait_until() {
@@ -117,11 +150,27 @@ wait_for_port() {
 	return 1
 }
 
-pass() { echo "RESULT PASS $1"; }
+tcp_listening() { lib_port_open "$1" tcp "$2"; }
+udp_bound() { lib_port_open "$1" udp "$2"; }
+wait_for_tcp_port() { wait_for_port "$1" tcp "$2" "${3:-20}"; }
+
+ep() { case $1 in *:*) echo "[$1]:$2" ;; *) echo "$1:$2" ;; esac; }
+
+log() { echo "# $*"; }
+
+pass() { echo "RESULT PASS $1${2:+ ($2)}"; }
 
 fail() {
 	echo "RESULT FAIL $1${2:+ ($2)}"
 	LIB_FAILS=$((LIB_FAILS + 1))
+}
+
+result() {
+	if [ "$2" = 0 ]; then
+		pass "$1" "${3:-}"
+	else
+		fail "$1" "${3:-}"
+	fi
 }
 
 check() {

@@ -101,7 +101,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	[ "$r" = 2 ] && slab_snapshot "$WORK/slab1"
 done
 result reload_rounds $((ok != ROUNDS)) "$ok of $ROUNDS rounds"
-stop_bg "${BG_PIDS[@]}"
+stop_bg
 if [ "$ok" = "$ROUNDS" ] && [ "$ROUNDS" -gt 2 ]; then
 	slab_snapshot "$WORK/slab2"
 	grow=$(($(cat "$WORK/slab2.kb") - $(cat "$WORK/slab1.kb")))

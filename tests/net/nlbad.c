@@ -22,6 +22,7 @@
 #include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -33,6 +34,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -237,20 +242,31 @@ static void put_path(struct nl_msg *m, int id, int uplink, const char *addr, uin
 	nla_nest_end(m, n);
 }
 
-static void put_key(struct nl_msg *m, int slot, int id, int keylen)
+/* A key whose bytes are all enc (transmit) and all dec (receive). */
+static void put_key_bytes(struct nl_msg *m, int slot, int id, int keylen, unsigned char enc,
+			  unsigned char dec)
 {
 	struct nlattr *n = nla_nest_start(m, AUTOVPN_A_KEYCONF);
-	unsigned char key[64], salt[4];
+	unsigned char ekey[64], dkey[32], salt[4];
 
-	memset(key, 0x42, sizeof(key));
+	memset(ekey, enc, sizeof(ekey));
+	memset(dkey, dec, sizeof(dkey));
 	memset(salt, 0x24, sizeof(salt));
 	nla_put_u8(m, AUTOVPN_KEY_A_SLOT, slot);
 	nla_put_u8(m, AUTOVPN_KEY_A_ID, id);
-	nla_put(m, AUTOVPN_KEY_A_ENCRYPT_KEY, keylen, key);
+	nla_put(m, AUTOVPN_KEY_A_ENCRYPT_KEY, keylen, ekey);
 	nla_put(m, AUTOVPN_KEY_A_ENCRYPT_SALT, 4, salt);
-	nla_put(m, AUTOVPN_KEY_A_DECRYPT_KEY, 32, key);
+	nla_put(m, AUTOVPN_KEY_A_DECRYPT_KEY, 32, dkey);
 	nla_put(m, AUTOVPN_KEY_A_DECRYPT_SALT, 4, salt);
 	nla_nest_end(m, n);
+}
+
+/* The key of setup(): transmit and receive material differ (the kernel
+ * refuses a key whose two directions are the same material).
+ */
+static void put_key(struct nl_msg *m, int slot, int id, int keylen)
+{
+	put_key_bytes(m, slot, id, keylen, 0x42, 0x43);
 }
 
 static void put_uplink(struct nl_msg *m, int id, int fd)
@@ -503,6 +519,17 @@ static void cases(void)
 	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
 	expect("swap_without_next", m, ENOENT, 0);
 
+	/* (key, nonce) uniqueness: material the device has seen is refused. */
+	m = dev_req(AUTOVPN_CMD_KEY_NEW);
+	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
+	put_key(m, AUTOVPN_KEY_SLOT_NEXT, 2, 32);
+	expect("key_material_installed_again", m, EEXIST, 0);
+
+	m = dev_req(AUTOVPN_CMD_KEY_NEW);
+	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
+	put_key_bytes(m, AUTOVPN_KEY_SLOT_NEXT, 2, 32, 0x77, 0x77);
+	expect("key_tx_material_equals_rx", m, EINVAL, 0);
+
 	m = dev_req(AUTOVPN_CMD_KEY_NEW);
 	nla_put_u32(m, AUTOVPN_A_PEER_ID, 1);
 	l = nla_nest_start(m, AUTOVPN_A_KEYCONF);
@@ -640,6 +667,25 @@ static void cases(void)
 	put_uplink(m, 1, -1);
 	put_uplink(m, 1, -1);
 	expect("uplink_listed_twice", m, EINVAL, 0);
+
+	/* UDP_GRO would hand the module coalesced datagrams: refused. */
+	fd = udp_socket("127.0.0.1", 41006);
+	{
+		int one = 1;
+
+		if (setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)))
+			perror("nlbad: UDP_GRO");
+	}
+	m = dev_req(AUTOVPN_CMD_DEV_SET);
+	put_uplink(m, 1, fd);
+	expect("uplink_udp_gro_socket", m, EINVAL, EOPNOTSUPP, 0);
+	close(fd);
+
+	/* Receivers refuse index 0, so nothing may be sent with it. */
+	m = peer_req(AUTOVPN_CMD_PEER_SET, 1, &p);
+	nla_put_u32(m, AUTOVPN_PEER_A_TX_INDEX, 0);
+	nla_nest_end(m, p);
+	expect("tx_index_zero", m, EINVAL, ERANGE, 0);
 
 	m = req(AUTOVPN_CMD_DEV_NEW, 0);
 	nla_put_string(m, AUTOVPN_A_IFNAME, "avbad0");

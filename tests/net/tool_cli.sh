@@ -9,13 +9,13 @@
 # Every `set` clause, `show` in text, --json (values asserted with jq) and
 # dump form, `link add/del`, `monitor`, genkey/pubkey (against `wg pubkey`),
 # and errors: exit status 1, "Error: " + the kernel's extack text, and
-# nothing changed by a refused command.
+# nothing changed by a refused command. No autovpnd runs here: `show` says
+# so and `diagnose` exits 2 (tool_daemon.sh has the daemon).
 # vm-timeout: 600
 # shellcheck disable=SC2016
 set -u
 . "$(dirname "$0")/lib.sh"
 
-AVPN=$AVPN_BIN/autovpn
 # Commands that may change state make the cached `show --json` stale (under
 # TCG every process start counts).
 DIRTY=1
@@ -73,7 +73,7 @@ n t ip addr add ::1/128 dev lo 2>/dev/null
 # ---- keys ------------------------------------------------------------------
 echo "# $(date +%T) keys"
 umask 022
-for k in k1 k2 k3 k4; do
+for k in k1 k2 k3 k4 k5 k6; do
 	"$AVPN" genkey --data >"$WORK/$k" || fatal "genkey-data"
 done
 check "genkey-data-private" [ "$(stat -c %a "$WORK/k1")" = 600 ]
@@ -85,6 +85,15 @@ if command -v wg >/dev/null; then
 	check "pubkey-matches-wg" [ "$("$AVPN" pubkey <"$WORK/priv")" = "$(wg pubkey <"$WORK/priv")" ]
 fi
 expect_err "pubkey-garbage" "not a private key" sh -c "echo nonsense | $AVPN pubkey"
+# An unknown command: the Error line first, then the usage text (docs/tools.md).
+"$AVPN" frob >"$WORK/out" 2>"$WORK/err"
+rc=$?
+if [ $rc = 1 ] && head -n 1 "$WORK/err" | grep -q "^Error: unknown command 'frob'" &&
+	sed -n 2p "$WORK/err" | grep -q "^Usage: "; then
+	pass "unknown-command-usage"
+else
+	fail "unknown-command-usage" "exit $rc: $(head -c 200 "$WORK/err")"
+fi
 
 # ---- devices ---------------------------------------------------------------
 echo "# $(date +%T) devices"
@@ -137,9 +146,9 @@ expect "peer-allowed" "$P.allowed" '["10.2.0.0/24"]'
 expect "peer-paths" "[$P.paths[] | [.id, .uplink, .endpoint, .state, .priority, .class_mask]]" \
 	'[[0,0,"127.0.0.1:40100","up",1,5],[1,1,"[::1]:40101","up",2,0]]'
 expect "peer-keys" "[$P.keys[] | [.slot, .id, .tx_packets]]" '[["current",1,0]]'
-expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 13
+expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 14
 expect "dev-drop-names" '.interfaces[0].drops | keys | sort' \
-	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","replay","source","too_big","xmit"]'
+	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","path","replay","source","too_big","xmit"]'
 
 check "routes-add-remove" av set av0 peer 1 routes 10.3.0.0/16,-10.2.0.0/24
 expect "routes-after" "$P.routes" '["10.3.0.0/16","fd02::/64"]'
@@ -195,14 +204,16 @@ unchanged "tool-refusals-change-nothing"
 echo "# $(date +%T) dump format"
 av show av0 dump >"$WORK/dump" || fail "dump"
 fields() { awk -F'\t' -v t="$1" '$1 == t { print NF }' "$WORK/dump" | sort -u | tr '\n' ' '; }
-check "dump-interface" [ "$(fields interface)" = "6 " ]
-check "dump-uplink" [ "$(fields uplink)" = "4 " ]
-check "dump-peer" [ "$(fields peer)" = "12 " ]
-check "dump-path" [ "$(fields path)" = "13 " ]
+# The daemon's columns are appended, "(none)" without a daemon.
+check "dump-interface" [ "$(fields interface)" = "7 " ]
+check "dump-uplink" [ "$(fields uplink)" = "13 " ]
+check "dump-peer" [ "$(fields peer)" = "18 " ]
+check "dump-path" [ "$(fields path)" = "21 " ]
 check "dump-key" [ "$(fields key)" = "7 " ]
-check "dump-drops" [ "$(fields drops)" = "16 " ]
-check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64$' "$WORK/dump"
-check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2$' "$WORK/dump"
+check "dump-drops" [ "$(fields drops)" = "17 " ]
+check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64(\t\(none\)){6}$' "$WORK/dump"
+check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2\tnot-running$' "$WORK/dump"
+check "dump-no-daemon-records" [ "$(grep -cE '^(gateway|registry|endpoint|subnet|route)\s' "$WORK/dump")" = 0 ]
 
 # ---- text --------------------------------------------------------------------
 echo "# $(date +%T) text"
@@ -215,6 +226,26 @@ check "text-interface" grep -q '^interface: av0$' "$WORK/text"
 check "text-peer" grep -q '^peer: 1 (b)$' "$WORK/text"
 check "text-path" grep -q '^  path 0: uplink 0 -> 127.0.0.1:40100, up, priority 1, class-mask 5$' "$WORK/text"
 check "text-no-colour-in-pipe" [ "$(grep -c $'\033' "$WORK/text")" = 0 ]
+check "text-no-daemon" grep -qx '  autovpnd is not running for av0' "$WORK/text"
+check "text-no-probes" [ "$(grep -c 'probes:' "$WORK/text")" = 0 ]
+expect "json-no-daemon" '[.interfaces[0].daemon, .interfaces[0].registries, .interfaces[0].peers[0].state]' \
+	'["not running",null,null]'
+# diagnose: exit 2 (not 1) when the daemon cannot be asked; IFACE defaults
+# to the only device.
+expect_diag() { # NAME ARGS...
+	local name=$1 rc
+	shift
+	av diagnose "$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -qx 'Error: autovpnd is not running for av0' "$WORK/err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc, stderr: $(head -c 300 "$WORK/err")"
+	fi
+}
+expect_diag "diagnose-no-daemon" av0
+expect_diag "diagnose-default-iface" --json
+check "diagnose-help" sh -c "ip netns exec t $AVPN diagnose --help | grep -q '^Exit status'"
 check "show-prefix" sh -c "ip netns exec t $AVPN sh av0 --json | jq -e .interfaces[0] >/dev/null"
 check "show-default" sh -c "ip netns exec t $AVPN | grep -q '^interface: av0\$'"
 
@@ -231,7 +262,8 @@ check "monitor-subscribed" wait_until 10 monitor_ready "$BG_PID"
 n t ip link set av0 up
 n t ip addr add 10.1.0.1/24 dev av0
 n t ip route add 10.4.0.0/24 dev av0 2>/dev/null
-check "key-limited" av set av0 peer 1 key current id 5 tx "$WORK/k3" rx "$WORK/k4" \
+# (Fresh files: the device refuses material it has installed before.)
+check "key-limited" av set av0 peer 1 key current id 5 tx "$WORK/k5" rx "$WORK/k6" \
 	rekey-packets 3 limit-packets 5
 n t ping -c 8 -i 0.05 -W 1 10.4.0.9 >/dev/null 2>&1
 DIRTY=1

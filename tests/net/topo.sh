@@ -15,6 +15,10 @@
 # `autovpn genkey --data` (A's tx file = B's rx file). The outer family is v4
 # or v6 (setup_topology's argument); the inner traffic is always both.
 #
+# Only the topology lives here; the helpers (n, bg, check, result, log,
+# wait_until, load_module, ...) and the variables (AVPN, NETBIN, OUT, KO,
+# WORK) are lib.sh's, which this file sources.
+#
 # Scenario skeleton:
 #   . "$(dirname "$0")/topo.sh"
 #   setup_topology v4 && setup_tunnel || fatal "setup"
@@ -28,14 +32,7 @@
 
 set -u
 
-TOP=${AVPN_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BIN=${AVPN_BIN:-$TOP/build}
-KO=${AVPN_KO:-$TOP/kernel/autovpn.ko}
-OUT=${AVPN_OUT:-/tmp/avpn-out}
-AVPN=$BIN/autovpn
-NETBIN=$BIN/tests/net
-mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/avpn-net.XXXXXX)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 umask 077
 
 NAMESPACES="lanA gwA rt gwB lanB"
@@ -43,134 +40,6 @@ LANA4=10.1.0.2 LANB4=10.2.0.2 LANA6=fd01::2 LANB6=fd02::2
 PORT_A=40001 PORT_B=40002
 # Receiver indexes: B writes RX_A into packets for A, A writes RX_B.
 RX_A=101 RX_B=202
-FAILS=0
-BG_PIDS=()
-
-# ---- helpers ----------------------------------------------------------------
-
-n() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-log() { echo "# $*"; }
-
-result() { # NAME 0|1 [detail]
-	if [ "$2" = 0 ]; then
-		echo "RESULT PASS $1${3:+ ($3)}"
-	else
-		echo "RESULT FAIL $1${3:+ ($3)}"
-		FAILS=$((FAILS + 1))
-	fi
-}
-
-# check NAME CMD...: runs CMD, its exit status is the result.
-check() {
-	local name=$1 rc
-	shift
-	"$@"
-	rc=$?
-	[ $rc = 0 ] || log "'$*' exited $rc"
-	result "$name" $((rc != 0))
-}
-
-# check_fails NAME CMD...: CMD must fail.
-check_fails() {
-	local name=$1
-	shift
-	if "$@"; then
-		log "'$*' succeeded but should have failed"
-		result "$name" 1
-	else
-		result "$name" 0
-	fi
-}
-
-fatal() {
-	result "$1" 1 "${2:-setup failed}"
-	exit 1
-}
-
-finish() {
-	if [ "$FAILS" = 0 ]; then
-		log "all checks passed"
-		exit 0
-	fi
-	log "$FAILS check(s) failed"
-	exit 1
-}
-
-# bg NS CMD...: runs CMD in NS in the background; killed by cleanup.
-# The pid is in $BG_PID.
-bg() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" &
-	BG_PID=$!
-	BG_PIDS+=("$BG_PID")
-}
-
-stop_bg() {
-	local p
-	for p in "$@"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	return 0
-}
-
-cleanup() {
-	local p ns
-	for p in "${BG_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${BG_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	for ns in $NAMESPACES; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# wait_until SECS CMD...: polls CMD every 0.2 s (TCG is slow and uneven:
-# never a fixed sleep where readiness can be observed).
-wait_until() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 5; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-tcp_listening() { n "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
-udp_bound() { n "$1" ss -Hlun "sport = :$2" | grep -q .; }
-wait_for_tcp_port() { wait_until "${3:-20}" tcp_listening "$1" "$2"; }
-
-# An IPv6 literal in endpoint syntax.
-ep() { case $1 in *:*) echo "[$1]:$2" ;; *) echo "$1:$2" ;; esac; }
-
-load_module() {
-	grep -q '^autovpn ' /proc/modules && return 0
-	if [ ! -f "$KO" ]; then
-		log "module $KO not built"
-		return 1
-	fi
-	# A real gateway's udev loads the CPU's AES-NI driver at boot (cpu
-	# modalias); the VM has no udev, and without it gcm(aes) would be
-	# built from aes-generic. Absent (no AES-NI): the generic code it is.
-	modprobe -q aesni_intel 2>/dev/null
-	# insmod does not resolve dependencies (udp_tunnel, ip6_udp_tunnel).
-	local dep
-	for dep in $(modinfo -F depends "$KO" | tr ',' ' '); do
-		modprobe "$dep" || return 1
-	done
-	insmod "$KO"
-}
 
 # ---- topology -------------------------------------------------------------
 
@@ -180,11 +49,6 @@ sysctls() {
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
 		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 >/dev/null
-}
-
-# veth NS1 IF1 NS2 IF2 (brought up by the address batches below)
-veth() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
 }
 
 # use_outer v4|v6: which outer addresses the tunnel uses (both exist).
@@ -209,33 +73,27 @@ setup_topology() {
 	use_outer "${1:-v4}" || return 1
 	for ns in $NAMESPACES; do
 		ip netns del "$ns" 2>/dev/null
-		ip netns add "$ns" || return 1
 	done
+	# shellcheck disable=SC2086
+	new_ns $NAMESPACES || return 1
 	veth lanA lan gwA lan && veth gwA wan rt ra && veth rt rb gwB wan &&
 		veth gwB lan lanB lan || return 1
 	sysctls lanA 0 && sysctls lanB 0 && sysctls gwA 1 && sysctls gwB 1 &&
 		sysctls rt 1 || return 1
 
 	ip -n lanA -batch - <<-EOF || return 1
-		link set dev lo up
-		link set dev lan up
 		addr add 10.1.0.2/24 dev lan
 		addr add fd01::2/64 dev lan nodad
 		route add default via 10.1.0.1
 		route add default via fd01::1
 	EOF
 	ip -n lanB -batch - <<-EOF || return 1
-		link set dev lo up
-		link set dev lan up
 		addr add 10.2.0.2/24 dev lan
 		addr add fd02::2/64 dev lan nodad
 		route add default via 10.2.0.1
 		route add default via fd02::1
 	EOF
 	ip -n gwA -batch - <<-EOF || return 1
-		link set dev lo up
-		link set dev lan up
-		link set dev wan up
 		addr add 10.1.0.1/24 dev lan
 		addr add fd01::1/64 dev lan nodad
 		addr add 192.0.2.1/24 dev wan
@@ -244,9 +102,6 @@ setup_topology() {
 		route add default via 2001:db8:1::fe
 	EOF
 	ip -n gwB -batch - <<-EOF || return 1
-		link set dev lo up
-		link set dev lan up
-		link set dev wan up
 		addr add 10.2.0.1/24 dev lan
 		addr add fd02::1/64 dev lan nodad
 		addr add 198.51.100.1/24 dev wan
@@ -256,9 +111,6 @@ setup_topology() {
 	EOF
 	# The internet does not route private LANs.
 	ip -n rt -batch - <<-EOF || return 1
-		link set dev lo up
-		link set dev ra up
-		link set dev rb up
 		addr add 192.0.2.254/24 dev ra
 		addr add 2001:db8:1::fe/64 dev ra nodad
 		addr add 198.51.100.254/24 dev rb

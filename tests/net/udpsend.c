@@ -4,9 +4,12 @@
  * optional local address, so the scenarios can replay, tamper with or forge
  * DATA packets without python (slow to start under TCG).
  *
- * usage: udpsend [-b LOCALIP[:PORT]] DSTIP:PORT HEX...
+ * usage: udpsend [-b LOCALIP[:PORT]] [-t SECS] DSTIP:PORT HEX...
  *   IPv6 addresses in brackets: [2001:db8::1]:40000. Each HEX argument is one
  *   datagram ("-" or "" = empty payload). Exits non-zero if any send fails.
+ *   -t SECS: a flood: send the datagrams again and again, as fast as the
+ *   socket takes them, for SECS seconds (failed sends are only counted), and
+ *   print "sent N" at the end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int parse_ep(const char *s, struct sockaddr_storage *ss, int need_port)
@@ -75,18 +79,64 @@ static long unhex(const char *h, unsigned char *out, size_t max)
 	return (long)(n / 2);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* -t: the payloads, decoded once, sent round-robin until the time is up. */
+static int flood(int fd, const struct sockaddr_storage *dst, char **hex, int n, double secs)
+{
+	static unsigned char bufs[64][2048];
+	unsigned long sent = 0, failed = 0;
+	long lens[64];
+	double end;
+	int i;
+
+	if (n > 64) {
+		fprintf(stderr, "udpsend: -t takes at most 64 payloads\n");
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		lens[i] = unhex(hex[i], bufs[i], sizeof(bufs[i]));
+		if (lens[i] < 0) {
+			fprintf(stderr, "udpsend: bad hex payload '%s'\n", hex[i]);
+			return 1;
+		}
+	}
+	end = now() + secs;
+	while (now() < end) {
+		for (i = 0; i < n; i++) {
+			if (sendto(fd, bufs[i], (size_t)lens[i], 0, (const struct sockaddr *)dst,
+				   sizeof(*dst)) == lens[i])
+				sent++;
+			else
+				failed++;
+		}
+	}
+	printf("sent %lu failed %lu\n", sent, failed);
+	return sent ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned char buf[65536];
 	struct sockaddr_storage dst, src;
 	const char *bind_to = NULL;
+	double secs = 0;
 	int fd, i, o, rc = 0;
 	long len;
 
-	while ((o = getopt(argc, argv, "b:")) != -1) {
-		if (o != 'b')
+	while ((o = getopt(argc, argv, "b:t:")) != -1) {
+		if (o == 'b')
+			bind_to = optarg;
+		else if (o == 't')
+			secs = atof(optarg);
+		else
 			goto usage;
-		bind_to = optarg;
 	}
 	if (argc - optind < 2 || parse_ep(argv[optind], &dst, 1))
 		goto usage;
@@ -104,6 +154,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (secs > 0) {
+		rc = flood(fd, &dst, argv + optind + 1, argc - optind - 1, secs);
+		close(fd);
+		return rc;
+	}
 	for (i = optind + 1; i < argc; i++) {
 		len = unhex(argv[i], buf, sizeof(buf));
 		if (len < 0) {
@@ -119,6 +174,6 @@ int main(int argc, char **argv)
 	close(fd);
 	return rc;
 usage:
-	fprintf(stderr, "usage: udpsend [-b LOCALIP[:PORT]] DSTIP:PORT HEX...\n");
+	fprintf(stderr, "usage: udpsend [-b LOCALIP[:PORT]] [-t SECS] DSTIP:PORT HEX...\n");
 	return 2;
 }

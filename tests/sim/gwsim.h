@@ -6,32 +6,31 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-#include "daemon/common/regclient.h"
+#include "base/clock.h"
+#include "wire/regclient.h"
 
 struct sim_gw {
 	char name[64];
 	uint8_t sk[32], pk[32];
-	struct in_addr addr;	/* 127.x.y.z source address */
-	int fd[RC_MAX_REG];	/* socket toward each registry (same one if friendly) */
-	int unfriendly;		/* other source port toward registry 2 */
-	int silent;		/* stops sending after it registered */
+	struct in_addr addr;	   /* 127.x.y.z source address */
+	int fd[REGCLIENT_MAX_REG]; /* socket toward each registry (same one if friendly) */
+	int unfriendly;		   /* other source port toward registry 2 */
+	int silent;		   /* stops sending after it registered */
 	struct regclient rc;
-	int done;		/* peer list complete */
-	uint64_t push_ms;	/* when a push arrived; 0 = none */
-	uint64_t repeers_ms;	/* peer list refetched after the push */
+	int done;		  /* peer list complete */
+	uint64_t push_ms;	  /* when a push arrived; 0 = none */
+	uint64_t repeers_ms;	  /* peer list refetched after the push */
 	struct proto_path *paths; /* synthetic path status reported in keepalives */
 };
 
 struct sim {
 	struct sim_gw *gw;
 	uint32_t n;
-	struct sockaddr_in reg[RC_MAX_REG];
+	struct sockaddr_in reg[REGCLIENT_MAX_REG];
 	unsigned int n_reg;
 	uint8_t registry_pk[32];
 };
 
-uint64_t sim_now_ms(void);
-uint64_t sim_realtime_ns(void);
 void sim_key(const char *seed, uint32_t i, uint8_t sk[32], uint8_t pk[32]);
 struct in_addr sim_addr(uint32_t i);
 int sim_parse_loopback(const char *s, struct sockaddr_in *out);

@@ -17,8 +17,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "daemon/common/key.h"
-#include "tests/sim/gwsim.h"
+#include "base/key.h"
+#include "gwsim.h"
 
 #define BATCH 64
 
@@ -61,8 +61,8 @@ static double proc_cpu_s(int pid)
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			 &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -71,7 +71,7 @@ struct load {
 	struct sim *s;
 	struct lgw *g;
 	int fd;
-	unsigned int target;	/* index into s->reg */
+	unsigned int target; /* index into s->reg */
 	uint32_t sender_id;
 	struct seal_counter ctr;
 	uint8_t msgs[BATCH][PROTO_MAX_MSG];
@@ -85,31 +85,34 @@ struct load {
 	uint8_t rcbuf[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
 };
 
-static size_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
+/* A sealed message for gateway i; its length, or a negative errno. */
+static ssize_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
 {
 	uint8_t body[64];
-	size_t n;
+	ssize_t n;
 	struct sim *s = l->s;
-	struct proto_ep local = { .family = 4, .port = 0 };
-	struct in_addr a = sim_addr(i);
+	struct endpoint local = { .addr = { .family = AF_INET, .v4 = sim_addr(i) }, .port = 40000 };
 
-	memcpy(local.addr, &a, 4);
-	local.port = 40000;
 	if (keepalive) {
-		struct proto_keepalive m = { .uplink = 0, .nat = PROTO_NAT_FRIENDLY,
-					     .version = 0, .local = local };
+		struct proto_keepalive m = {
+			.uplink = 0, .nat = PROTO_NAT_FRIENDLY, .version = 0, .local = local
+		};
 
 		n = proto_enc_keepalive(body, sizeof(body), &m);
 	} else {
-		struct proto_reg_req m = { .uplink = 0, .nat = PROTO_NAT_UNKNOWN,
-					   .page = PROTO_PAGE_NONE, .local = local };
+		struct proto_reg_req m = { .uplink = 0,
+					   .nat = PROTO_NAT_UNKNOWN,
+					   .page = PROTO_PAGE_NONE,
+					   .local = local };
 
 		n = proto_enc_reg_req(body, sizeof(body), &m);
 	}
 	(void)s;
+	if (n < 0)
+		return n;
 	return seal_msg(out, PROTO_MAX_MSG, keepalive ? PROTO_T_KEEPALIVE : PROTO_T_REG_REQ,
 			l->sender_id, l->g[i].pk, seal_next_counter(&l->ctr), &l->g[i].key, body,
-			n);
+			(size_t)n);
 }
 
 /* Sends up to n messages for gateways picked by next(); returns how many. */
@@ -123,13 +126,15 @@ static unsigned int send_batch(struct load *l, uint32_t *cursor, unsigned int n,
 		uint32_t i = (*cursor)++ % l->s->n;
 		struct in_pktinfo pi = { 0 };
 		struct cmsghdr *c;
-		size_t len;
+		ssize_t len;
 
 		/* Registration: the ones not yet answered; keepalives: the registered. */
 		if (only_unregistered == !!l->g[i].registered)
 			continue;
 		len = make_msg(l, i, keepalive, l->msgs[k]);
-		l->iov[k] = (struct iovec){ l->msgs[k], len };
+		if (len < 0)
+			continue;
+		l->iov[k] = (struct iovec){ l->msgs[k], (size_t)len };
 		memset(&l->mm[k].msg_hdr, 0, sizeof(l->mm[k].msg_hdr));
 		l->dst[k] = l->s->reg[l->target];
 		l->mm[k].msg_hdr.msg_name = &l->dst[k];
@@ -210,16 +215,15 @@ static unsigned int recv_batch(struct load *l, int wait_ms)
 static uint64_t run_phase(struct load *l, int keepalive, double seconds, unsigned int window,
 			  uint64_t *sent_out)
 {
-	uint64_t end = sim_now_ms() + (uint64_t)(seconds * 1000), sent = 0, got = 0, quiet = 0;
+	uint64_t end = clock_mono_ms() + (uint64_t)(seconds * 1000), sent = 0, got = 0, quiet = 0;
 	uint32_t cursor = 0;
 	uint64_t inflight = 0;
 
-	while (sim_now_ms() < end) {
+	while (clock_mono_ms() < end) {
 		unsigned int r;
 
 		while (inflight + BATCH <= window) {
 			unsigned int k = send_batch(l, &cursor, BATCH, keepalive, !keepalive);
-
 
 			if (!k)
 				break;
@@ -262,9 +266,10 @@ static int read_keys(struct load *l, const char *path)
 		uint8_t sk[32];
 
 		if (sscanf(line, "%u\t%63s\t%63s", &idx, pk64, sk64) != 3 || idx != i ||
-		    avpn_key_from_base64(l->g[i].pk, pk64) || avpn_key_from_base64(sk, sk64) ||
+		    key_from_base64(l->g[i].pk, pk64) || key_from_base64(sk, sk64) ||
 		    seal_precompute(&l->g[i].key, l->s->registry_pk, sk, l->g[i].pk)) {
-			fprintf(stderr, "%s: bad line %u (want 'INDEX PUB PRIV' from keys --private)\n",
+			fprintf(stderr,
+				"%s: bad line %u (want 'INDEX PUB PRIV' from keys --private)\n",
 				path, i + 1);
 			fclose(f);
 			return -1;
@@ -279,8 +284,8 @@ static int read_keys(struct load *l, const char *path)
 	return 0;
 }
 
-static int run_target(struct load *l, unsigned int t, const char *label, int pid,
-		      double duration_s, unsigned int window, double reg_timeout_s)
+static int run_target(struct load *l, unsigned int t, const char *label, int pid, double duration_s,
+		      unsigned int window, double reg_timeout_s)
 {
 	struct sim *s = l->s;
 	long rss0 = -1, rss1 = -1;
@@ -293,16 +298,16 @@ static int run_target(struct load *l, unsigned int t, const char *label, int pid
 		l->g[i].registered = 0;
 	if (pid)
 		rss0 = proc_rss_kib(pid);
-	t0 = sim_now_ms();
+	t0 = clock_mono_ms();
 	reg_got = run_phase(l, 0, reg_timeout_s, window, &reg_sent);
-	t1 = sim_now_ms();
+	t1 = clock_mono_ms();
 	for (uint32_t i = 0; i < s->n; i++)
 		registered += l->g[i].registered;
 	if (pid)
 		rss1 = proc_rss_kib(pid);
 	printf("%s\tregister\tgateways=%u\tregistered=%u\tsent=%llu\treplies=%llu\tms=%llu\n",
-	       label, s->n, registered, (unsigned long long)reg_sent,
-	       (unsigned long long)reg_got, (unsigned long long)(t1 - t0));
+	       label, s->n, registered, (unsigned long long)reg_sent, (unsigned long long)reg_got,
+	       (unsigned long long)(t1 - t0));
 	if (pid)
 		printf("%s\trss\tbefore_kib=%ld\tafter_kib=%ld\tper_gateway_bytes=%.0f\n", label,
 		       rss0, rss1, (double)(rss1 - rss0) * 1024.0 / (registered ? registered : 1));
@@ -311,9 +316,9 @@ static int run_target(struct load *l, unsigned int t, const char *label, int pid
 	if (!registered)
 		return 1;
 	cpu0 = pid ? proc_cpu_s(pid) : 0;
-	t0 = sim_now_ms();
+	t0 = clock_mono_ms();
 	got = run_phase(l, 1, duration_s, window, &sent);
-	t1 = sim_now_ms();
+	t1 = clock_mono_ms();
 	cpu1 = pid ? proc_cpu_s(pid) : 0;
 	printf("%s\tkeepalive\tsent=%llu\treplies=%llu\tseconds=%.2f\treq_per_s=%.0f", label,
 	       (unsigned long long)sent, (unsigned long long)got, (t1 - t0) / 1000.0,
@@ -348,7 +353,7 @@ int sim_load(struct sim *s, double duration_s, unsigned int window, const char *
 	if (!l.g)
 		return 1;
 	l.sender_id = 0x5157u;
-	t0 = sim_now_ms();
+	t0 = clock_mono_ms();
 	if (keyfile) {
 		if (read_keys(&l, keyfile))
 			return 1;
@@ -363,7 +368,7 @@ int sim_load(struct sim *s, double duration_s, unsigned int window, const char *
 		}
 	}
 	fprintf(stderr, "avpn-gwsim: %u gateway keys ready in %llu ms\n", s->n,
-		(unsigned long long)(sim_now_ms() - t0));
+		(unsigned long long)(clock_mono_ms() - t0));
 	l.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	setsockopt(l.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	if (setsockopt(l.fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/common/key.h"
-#include "tests/sim/gwsim.h"
+#include "base/key.h"
+#include "gwsim.h"
 
 #define MAX_GW 1000000
 
@@ -71,11 +71,11 @@ static int add_gw(struct sim *s, const char *spec)
 		}
 		opt = next;
 	}
-	if (avpn_key_read_file_public(eq, g->sk, err, sizeof(err))) {
+	if (key_read_file_public(eq, g->sk, err, sizeof(err))) {
 		fprintf(stderr, "avpn-gwsim: %s: %s\n", eq, err);
 		return -1;
 	}
-	avpn_key_public(g->pk, g->sk);
+	key_public(g->pk, g->sk);
 	g->addr = sim_addr(s->n);
 	g->fd[0] = g->fd[1] = -1;
 	s->n++;
@@ -118,14 +118,14 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(cmd, "pubkey") && argc == 3) {
 		uint8_t sk[32], pk[32];
-		char err[128], b64[AVPN_KEY_B64_SIZE];
+		char err[128], b64[KEY_B64_SIZE];
 
-		if (avpn_key_read_file_public(argv[2], sk, err, sizeof(err))) {
+		if (key_read_file_public(argv[2], sk, err, sizeof(err))) {
 			fprintf(stderr, "avpn-gwsim: %s: %s\n", argv[2], err);
 			return 1;
 		}
-		avpn_key_public(pk, sk);
-		avpn_key_to_base64(b64, pk);
+		key_public(pk, sk);
+		key_to_base64(b64, pk);
 		printf("%s\n", b64);
 		return 0;
 	}
@@ -136,12 +136,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:k:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (s.n_reg == RC_MAX_REG || sim_parse_loopback(optarg, &s.reg[s.n_reg]))
+			if (s.n_reg == REGCLIENT_MAX_REG ||
+			    sim_parse_loopback(optarg, &s.reg[s.n_reg]))
 				return 2;
 			s.n_reg++;
 			break;
 		case 'k':
-			if (avpn_key_from_base64(s.registry_pk, optarg)) {
+			if (key_from_base64(s.registry_pk, optarg)) {
 				fprintf(stderr, "avpn-gwsim: bad registry key\n");
 				return 2;
 			}
@@ -179,7 +180,8 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'p':
-			private = 1;
+			private
+			= 1;
 			break;
 		case 'K':
 			keyfile = optarg;
@@ -195,8 +197,7 @@ int main(int argc, char **argv)
 	/* Every mode is bounded in time. */
 	if (timeout <= 0 || timeout > 600 || run < 0 || run > 600 || wait_push < 0 ||
 	    wait_push > 600 || duration <= 0 || duration > 600 || !window || window > 65536 ||
-	    reg_timeout <= 0 || reg_timeout > 600 ||
-	    count > MAX_GW) {
+	    reg_timeout <= 0 || reg_timeout > 600 || count > MAX_GW) {
 		fprintf(stderr, "avpn-gwsim: option out of range (times <= 600 s, count <= %d)\n",
 			MAX_GW);
 		return 2;
@@ -208,13 +209,13 @@ int main(int argc, char **argv)
 		}
 		for (uint32_t i = 0; i < count; i++) {
 			uint8_t sk[32], pk[32];
-			char b64[AVPN_KEY_B64_SIZE], s64[AVPN_KEY_B64_SIZE];
+			char b64[KEY_B64_SIZE], s64[KEY_B64_SIZE];
 
 			sim_key(seed, i, sk, pk);
-			avpn_key_to_base64(b64, pk);
+			key_to_base64(b64, pk);
 			if (private) {
 				/* Test keys only: lets `load --keys` skip recomputing them. */
-				avpn_key_to_base64(s64, sk);
+				key_to_base64(s64, sk);
 				printf("%u\t%s\t%s\n", i, b64, s64);
 			} else {
 				printf("%u\t%s\n", i, b64);
@@ -241,7 +242,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "register")) {
 		if (seed && count) {
 			if (count > 1024 - s.n) {
-				fprintf(stderr, "avpn-gwsim: register mode: at most 1024 gateways\n");
+				fprintf(stderr,
+					"avpn-gwsim: register mode: at most 1024 gateways\n");
 				return 2;
 			}
 			for (uint32_t i = 0; i < count; i++) {

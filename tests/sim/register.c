@@ -13,8 +13,9 @@
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 
-#include "daemon/common/addr.h"
-#include "tests/sim/gwsim.h"
+#include "base/endpoint.h"
+#include "base/prefix.h"
+#include "gwsim.h"
 
 struct send_ctx {
 	struct sim *s;
@@ -45,28 +46,12 @@ static int open_sock(struct in_addr a)
 	return fd;
 }
 
-static void fmt_ep(const struct proto_ep *ep, char *buf, size_t len)
+static void fmt_ep(const struct endpoint *ep, char *buf, size_t len)
 {
-	struct avpn_endpoint e = { 0 };
-
-	if (!ep->family) {
+	if (ep->addr.family == AF_UNSPEC)
 		snprintf(buf, len, "-");
-		return;
-	}
-	e.addr.family = ep->family == 4 ? AF_INET : AF_INET6;
-	memcpy(e.addr.bytes, ep->addr, ep->family == 4 ? 4 : 16);
-	e.port = ep->port;
-	avpn_endpoint_format(&e, buf, len);
-}
-
-static void fmt_subnet(const struct proto_subnet *sn, char *buf, size_t len)
-{
-	struct avpn_prefix p = { 0 };
-
-	p.addr.family = sn->family == 4 ? AF_INET : AF_INET6;
-	memcpy(p.addr.bytes, sn->addr, sn->family == 4 ? 4 : 16);
-	p.len = sn->plen;
-	avpn_prefix_format(&p, buf, len);
+	else
+		endpoint_format(ep, buf, len);
 }
 
 static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
@@ -80,7 +65,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 	       proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-", rc->peers.n,
 	       (unsigned long long)rc->version);
 	for (uint32_t i = 0; i < rc->peers.n; i++) {
-		const struct rc_peer *p = &rc->peers.v[i];
+		const struct regclient_peer *p = &rc->peers.v[i];
 		char sub[64], psk[8];
 
 		printf("%s-peer\t%s\t%s\t%s\tprio=%u\tflags=%s%s%s", tag, g->name, p->info.name,
@@ -92,7 +77,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 		for (uint32_t k = 0, first = 1; k < p->n_subnets; k++) {
 			if (!(p->subnets[k].flags & PROTO_SUB_ROUTE))
 				continue;
-			fmt_subnet(&p->subnets[k], sub, sizeof(sub));
+			prefix_format(&p->subnets[k].prefix, sub, sizeof(sub));
 			printf("%s%s@%u", first ? "" : ",", sub, p->subnets[k].metric);
 			first = 0;
 		}
@@ -100,7 +85,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 		for (uint32_t k = 0, first = 1; k < p->n_subnets; k++) {
 			if (!(p->subnets[k].flags & PROTO_SUB_ALLOWED))
 				continue;
-			fmt_subnet(&p->subnets[k], sub, sizeof(sub));
+			prefix_format(&p->subnets[k].prefix, sub, sizeof(sub));
 			printf("%s%s", first ? "" : ",", sub);
 			first = 0;
 		}
@@ -122,7 +107,7 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 static int all_links_up(struct sim *s, struct sim_gw *g)
 {
 	for (unsigned int r = 0; r < s->n_reg; r++)
-		if (g->rc.link[0][r].state != RC_REGISTERED)
+		if (g->rc.link[0][r].state != REGCLIENT_REGISTERED)
 			return 0;
 	return 1;
 }
@@ -142,7 +127,7 @@ static unsigned int reg_of(struct sim *s, const struct sockaddr_in *src)
  */
 static void set_paths(struct sim_gw *g)
 {
-	const struct rc_peerlist *l = &g->rc.peers;
+	const struct regclient_peerlist *l = &g->rc.peers;
 
 	free(g->paths);
 	g->paths = calloc(l->n ? l->n : 1, sizeof(*g->paths));
@@ -179,7 +164,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 		while ((len = recvfrom(g->fd[fi], buf, sizeof(buf), 0, (struct sockaddr *)&src,
 				       &sl)) >= 0) {
 			unsigned int r = reg_of(s, &src);
-			uint64_t now = sim_now_ms();
+			uint64_t now = clock_mono_ms();
 			int evs;
 
 			sl = sizeof(src);
@@ -189,13 +174,13 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 			if (evs < 0)
 				continue;
 			/* Only pushes announcing a new config version count. */
-			if (evs & RC_EV_PUSH && !g->push_ms && phase2 &&
+			if (evs & REGCLIENT_EV_PUSH && !g->push_ms && phase2 &&
 			    g->rc.last_push_version != g->rc.version) {
 				g->push_ms = now;
 				printf("push\t%s\t%llu\n", g->name,
-				       (unsigned long long)sim_realtime_ns());
+				       (unsigned long long)clock_realtime_ns());
 			}
-			if (evs & RC_EV_PEERS) {
+			if (evs & REGCLIENT_EV_PEERS) {
 				set_paths(g);
 				g->done = 1;
 				if (g->push_ms && !g->repeers_ms)
@@ -207,7 +192,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 
 static void tick_all(struct sim *s)
 {
-	uint64_t now = sim_now_ms();
+	uint64_t now = clock_mono_ms();
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct send_ctx c = { s, &s->gw[i] };
@@ -220,7 +205,7 @@ static void tick_all(struct sim *s)
 int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait_s, int print)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 1;
-	uint64_t t0 = sim_now_ms(), deadline = t0 + (uint64_t)(timeout_s * 1000);
+	uint64_t t0 = clock_mono_ms(), deadline = t0 + (uint64_t)(timeout_s * 1000);
 	uint32_t ok;
 
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -246,11 +231,9 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		memcpy(cfg.registry_pk, s->registry_pk, 32);
 		cfg.n_registries = s->n_reg;
 		cfg.n_uplinks = 1;
-		cfg.local[0].family = 4;
-		cfg.local[0].port = ntohs(sa.sin_port);
-		memcpy(cfg.local[0].addr, &sa.sin_addr, 4);
+		endpoint_from_sockaddr(&cfg.local[0], (struct sockaddr *)&sa, sizeof(sa));
 		cfg.retry_ms = 200;
-		if (regclient_init(&g->rc, &cfg, sim_now_ms())) {
+		if (regclient_init(&g->rc, &cfg, clock_mono_ms())) {
 			fprintf(stderr, "avpn-gwsim: %s: unusable registry key\n", g->name);
 			return 1;
 		}
@@ -260,7 +243,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		ok = 0;
 		for (uint32_t i = 0; i < s->n; i++)
 			ok += s->gw[i].done && all_links_up(s, &s->gw[i]);
-		if (ok == s->n || sim_now_ms() > deadline)
+		if (ok == s->n || clock_mono_ms() > deadline)
 			break;
 		tick_all(s);
 		rx_all(s, ep, 20);
@@ -279,7 +262,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 	if (print)
 		for (uint32_t i = 0; i < s->n; i++)
 			print_gw(s, &s->gw[i], "gw");
-	printf("ready\t%u\t%llu\n", s->n, (unsigned long long)(sim_now_ms() - t0));
+	printf("ready\t%u\t%llu\n", s->n, (unsigned long long)(clock_mono_ms() - t0));
 	fflush(stdout);
 	for (uint32_t i = 0; i < s->n; i++) {
 		if (s->gw[i].silent)
@@ -290,7 +273,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 	phase2 = 1;
 
 	/* Phase 2: keep the others alive, optionally until all saw a push. */
-	deadline = sim_now_ms() + (uint64_t)((run_s > push_wait_s ? run_s : push_wait_s) * 1000);
+	deadline = clock_mono_ms() + (uint64_t)((run_s > push_wait_s ? run_s : push_wait_s) * 1000);
 	for (;;) {
 		uint32_t pushed = 0, active = 0;
 
@@ -300,7 +283,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		}
 		if (push_wait_s > 0 && pushed == active && run_s <= 0)
 			break;
-		if (sim_now_ms() > deadline)
+		if (clock_mono_ms() > deadline)
 			break;
 		tick_all(s);
 		rx_all(s, ep, 10);

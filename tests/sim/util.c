@@ -1,30 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* avpn-gwsim helpers: clocks, deterministic keys, loopback addresses. */
+/* avpn-gwsim helpers: deterministic keys, loopback addresses. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 #include <sodium.h>
 
-#include "daemon/common/addr.h"
-#include "daemon/common/key.h"
-#include "tests/sim/gwsim.h"
-
-uint64_t sim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t sim_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "base/endpoint.h"
+#include "base/key.h"
+#include "gwsim.h"
 
 /*
  * Gateway i's key pair from a seed string, so that a script can generate the
@@ -35,7 +18,7 @@ void sim_key(const char *seed, uint32_t i, uint8_t sk[32], uint8_t pk[32])
 	uint8_t in[4] = { i >> 24, i >> 16, i >> 8, i };
 
 	crypto_generichash(sk, 32, in, sizeof(in), (const uint8_t *)seed, strlen(seed));
-	avpn_key_clamp(sk);
+	key_clamp(sk);
 	crypto_scalarmult_base(pk, sk);
 }
 
@@ -50,10 +33,10 @@ struct in_addr sim_addr(uint32_t i)
 /* Accepts only 127.0.0.0/8 destinations: the simulator never leaves the host. */
 int sim_parse_loopback(const char *s, struct sockaddr_in *out)
 {
-	struct avpn_endpoint ep;
+	struct endpoint ep;
 	const char *why;
 
-	if (avpn_endpoint_parse(s, &ep, &why) || ep.addr.family != AF_INET ||
+	if (endpoint_parse(s, &ep, &why) || ep.addr.family != AF_INET ||
 	    (ntohl(ep.addr.v4.s_addr) >> 24) != 127) {
 		fprintf(stderr, "avpn-gwsim: '%s' is not a 127.0.0.0/8 ADDR:PORT\n", s);
 		return -1;

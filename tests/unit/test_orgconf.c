@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for the org config parser (daemon/common/orgconf*.c).
+ * Unit tests for the org config parser (daemon/lib/conf/orgconf*.c).
  *
  * Error fixtures live in tests/unit/data/orgconf/; each error test lists
  * every message the fixture must produce, as (line, text), in order, and
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
 
 #define DATA "tests/unit/data/orgconf/"
 #define K1 "L1fcnhfoFvBcAyV8CeojCLfS/tPNAOFH1xpXeJQrSE0="
@@ -62,22 +62,22 @@ static void expect_errors(const char *path, const char *buf, const struct expect
 		else
 			snprintf(prefix, sizeof(prefix), "%s: ", path);
 		ck_assert_msg(!strncmp(e.msgs[i], prefix, strlen(prefix)) &&
-				  strstr(e.msgs[i] + strlen(prefix), x[i].text),
+				      strstr(e.msgs[i] + strlen(prefix), x[i].text),
 			      "message %zu is '%s', expected '%s%s...'", i, e.msgs[i], prefix,
 			      x[i].text);
 	}
 	errlist_free(&e);
 }
 
-#define EXPECT_FILE(name, ...)                                                                     \
-	do {                                                                                       \
-		static const struct expect x_[] = {__VA_ARGS__};                                   \
-		expect_errors(DATA name, NULL, x_, sizeof(x_) / sizeof(x_[0]));                    \
+#define EXPECT_FILE(name, ...)                                                  \
+	do {                                                                    \
+		static const struct expect x_[] = { __VA_ARGS__ };              \
+		expect_errors(DATA name, NULL, x_, sizeof(x_) / sizeof(x_[0])); \
 	} while (0)
-#define EXPECT_STR(text, ...)                                                                      \
-	do {                                                                                       \
-		static const struct expect x_[] = {__VA_ARGS__};                                   \
-		expect_errors("t.conf", text, x_, sizeof(x_) / sizeof(x_[0]));                     \
+#define EXPECT_STR(text, ...)                                                  \
+	do {                                                                   \
+		static const struct expect x_[] = { __VA_ARGS__ };             \
+		expect_errors("t.conf", text, x_, sizeof(x_) / sizeof(x_[0])); \
 	} while (0)
 
 static struct orgconf *load_ok(const char *path, const char *buf, size_t len, unsigned int flags)
@@ -106,88 +106,94 @@ static struct orgconf *load_str_ok(const char *text)
 
 START_TEST(err_syntax)
 {
-	EXPECT_FILE("syntax.conf", {2, "'stray' outside of any section"},
-		    {3, "syntax error: section header without ']'"},
-		    {4, "syntax error: text after section header"},
-		    {7, "syntax error: expected 'key = value'"},
-		    {9, "syntax error: expected 'key = value'"},
-		    {10, "syntax error: missing key before '='"});
+	EXPECT_FILE("syntax.conf", { 2, "'stray' outside of any section" },
+		    { 3, "syntax error: section header without ']'" },
+		    { 4, "syntax error: text after section header" },
+		    { 7, "syntax error: expected 'key = value'" },
+		    { 9, "syntax error: expected 'key = value'" },
+		    { 10, "syntax error: missing key before '='" });
 }
 END_TEST
 
 START_TEST(err_unknown_key)
 {
-	EXPECT_FILE("unknown_key.conf", {5, "unknown key 'colour' in [organization]"},
-		    {9, "unknown key 'max-bandwidth' in [performance-class]"},
-		    {14, "unknown key 'hubs' in [network]"}, {16, "unknown section [routing]"});
+	EXPECT_FILE("unknown_key.conf", { 5, "unknown key 'colour' in [organization]" },
+		    { 9, "unknown key 'max-bandwidth' in [performance-class]" },
+		    { 14, "unknown key 'hubs' in [network]" }, { 16, "unknown section [routing]" });
 }
 END_TEST
 
 START_TEST(err_bad_values)
 {
-	EXPECT_FILE(
-	    "bad_values.conf", {5, "bad endpoint '127.0.0.1' for status-listen: missing :port"},
-	    {6, "bad peer-purge-time '3 hours'"}, {9, "bad max-latency 'fast'"},
-	    {10, "bad max-loss '150%'"}, {11, "bad max-jitter '-1'"},
-	    {15, "bad mode 'mesh': expected off, hub or spoke"}, {16, "bad active-active 'maybe'"},
-	    {17, "bad CIDR '10.0.0.1/24': host bits set"},
-	    {18, "use-vpn must be 'yes' or 'no', not 'maybe'"},
-	    {19, "bad CIDR '10.2.0.0/33': prefix length too long"},
-	    {20, "bad endpoint '203.0.113.1:0': port out of range"},
-	    {21, "flow-preference: bad dport '99999'"}, {22, "flow-preference: bad uplink 'wan3'"},
-	    {25, "bad key for 'public-key'"}, {27, "bad endpoint '[fd00::1]': missing :port"},
-	    {28, "flow-preference: nothing to prefer"});
+	EXPECT_FILE("bad_values.conf",
+		    { 5, "bad endpoint '127.0.0.1' for status-listen: missing :port" },
+		    { 6, "bad peer-purge-time '3 hours'" }, { 9, "bad max-latency 'fast'" },
+		    { 10, "bad max-loss '150%'" }, { 11, "bad max-jitter '-1'" },
+		    { 15, "bad mode 'mesh': expected off, hub or spoke" },
+		    { 16, "bad active-active 'maybe'" },
+		    { 17, "bad CIDR '10.0.0.1/24': host bits set" },
+		    { 18, "use-vpn must be 'yes' or 'no', not 'maybe'" },
+		    { 19, "bad CIDR '10.2.0.0/33': prefix length too long" },
+		    { 20, "bad endpoint '203.0.113.1:0': port out of range" },
+		    { 21, "flow-preference: bad dport '99999'" },
+		    { 22, "flow-preference: bad uplink 'wan3'" },
+		    { 25, "bad key for 'public-key'" },
+		    { 27, "bad endpoint '[fd00::1]': missing :port" },
+		    { 28, "flow-preference: nothing to prefer" });
 }
 END_TEST
 
 START_TEST(err_missing)
 {
-	EXPECT_FILE("missing.conf", {1, "[organization]: missing required key 'name'"},
-		    {1, "[organization]: missing required key 'psk-secret-file'"},
-		    {4, "performance class \"Empty\" sets no limit"},
-		    {6, "network \"No mode\": missing required key 'mode'"},
-		    {9, "network \"No key\": missing required key 'public-key'"},
-		    {12, "spoke \"Lonely spoke\" has no hub"});
-	EXPECT_FILE("missing_org.conf", {0, "missing [organization] section"});
-	EXPECT_STR("", {0, "missing [organization] section"});
+	EXPECT_FILE("missing.conf", { 1, "[organization]: missing required key 'name'" },
+		    { 1, "[organization]: missing required key 'psk-secret-file'" },
+		    { 4, "performance class \"Empty\" sets no limit" },
+		    { 6, "network \"No mode\": missing required key 'mode'" },
+		    { 9, "network \"No key\": missing required key 'public-key'" },
+		    { 12, "spoke \"Lonely spoke\" has no hub" });
+	EXPECT_FILE("missing_org.conf", { 0, "missing [organization] section" });
+	EXPECT_STR("", { 0, "missing [organization] section" });
 	EXPECT_STR("[organization]\nname = x\npsk-secret = " K6 "\n",
-		   {1, "missing required key 'registry-private-key'"});
+		   { 1, "missing required key 'registry-private-key'" });
 }
 END_TEST
 
 START_TEST(err_references)
 {
-	EXPECT_FILE(
-	    "refs.conf", {9, "exit hub \"Spoke C\" is not a hub (its mode is spoke)"},
-	    {10, "hub \"Hub A\" lists itself as an exit hub"}, {11, "unknown exit hub \"Nowhere\""},
-	    {12, "'hub' entries are for spokes"},
-	    {18, "exit hub \"Hub A\" listed twice (first at line 17)"},
-	    {24, "spoke \"Spoke C\" lists itself as a hub"},
-	    {25, "hub \"Spoke D\" is not a hub (its mode is spoke)"}, {26, "unknown hub \"Hub Z\""},
-	    {27, "unknown hub \"Hub B default-route\" (to add default-route, quote"},
-	    {28, "hub \"Hub A\" listed twice (first at line 23)"}, {29, "'exit-hub' is for hubs"},
-	    {30, "unknown performance class \"Gold\""},
-	    {36, "hub \"Dormant\" is not a hub (its mode is off)"}, {41, "unknown hub \"Ghost\""});
+	EXPECT_FILE("refs.conf", { 9, "exit hub \"Spoke C\" is not a hub (its mode is spoke)" },
+		    { 10, "hub \"Hub A\" lists itself as an exit hub" },
+		    { 11, "unknown exit hub \"Nowhere\"" }, { 12, "'hub' entries are for spokes" },
+		    { 18, "exit hub \"Hub A\" listed twice (first at line 17)" },
+		    { 24, "spoke \"Spoke C\" lists itself as a hub" },
+		    { 25, "hub \"Spoke D\" is not a hub (its mode is spoke)" },
+		    { 26, "unknown hub \"Hub Z\"" },
+		    { 27, "unknown hub \"Hub B default-route\" (to add default-route, quote" },
+		    { 28, "hub \"Hub A\" listed twice (first at line 23)" },
+		    { 29, "'exit-hub' is for hubs" }, { 30, "unknown performance class \"Gold\"" },
+		    { 36, "hub \"Dormant\" is not a hub (its mode is off)" },
+		    { 41, "unknown hub \"Ghost\"" });
 }
 END_TEST
 
 START_TEST(err_duplicates)
 {
 	EXPECT_FILE(
-	    "dups.conf", {3, "duplicate key 'name' (first at line 2)"},
-	    {10, "duplicate key 'mode' (first at line 9)"},
-	    {13, "subnet 10.9.0.0/24 listed twice (first at line 12)"},
-	    {18, "exported subnet 10.0.5.0/24 overlaps 10.0.0.0/16 exported by network \"A\" (line "
-		 "11)"},
-	    {22, "duplicate network name \"A\" (first at line 7)"},
-	    {27, "duplicate public key: already used by network \"A\" (line 8)"},
-	    {29, "duplicate exported subnet 10.1.0.0/16: also exported by network \"B\" (line 19)"},
-	    {31,
-	     "exported subnet 10.0.0.0/8 overlaps 10.0.0.0/16 exported by network \"A\" (line 11)"},
-	    {31, "overlaps 10.0.5.0/24 exported by network \"B\" (line 18)"},
-	    {31, "overlaps 10.1.0.0/16 exported by network \"B\" (line 19)"},
-	    {31, "overlaps 10.9.0.0/24 exported by network \"A\" (line 12)"},
-	    {35, "duplicate performance class \"X\" (first at line 33)"});
+		"dups.conf", { 3, "duplicate key 'name' (first at line 2)" },
+		{ 10, "duplicate key 'mode' (first at line 9)" },
+		{ 13, "subnet 10.9.0.0/24 listed twice (first at line 12)" },
+		{ 18,
+		  "exported subnet 10.0.5.0/24 overlaps 10.0.0.0/16 exported by network \"A\" (line "
+		  "11)" },
+		{ 22, "duplicate network name \"A\" (first at line 7)" },
+		{ 27, "duplicate public key: already used by network \"A\" (line 8)" },
+		{ 29,
+		  "duplicate exported subnet 10.1.0.0/16: also exported by network \"B\" (line 19)" },
+		{ 31,
+		  "exported subnet 10.0.0.0/8 overlaps 10.0.0.0/16 exported by network \"A\" (line 11)" },
+		{ 31, "overlaps 10.0.5.0/24 exported by network \"B\" (line 18)" },
+		{ 31, "overlaps 10.1.0.0/16 exported by network \"B\" (line 19)" },
+		{ 31, "overlaps 10.9.0.0/24 exported by network \"A\" (line 12)" },
+		{ 35, "duplicate performance class \"X\" (first at line 33)" });
 }
 END_TEST
 
@@ -200,36 +206,36 @@ START_TEST(err_lines)
 	char *big;
 	size_t i;
 
-	ck_assert_int_eq(
-	    orgconf_load_buffer("t.conf", nul, sizeof(nul) - 1, ORGCONF_SKIP_FILES, &cfg, &e),
-	    -EINVAL);
+	ck_assert_int_eq(orgconf_load_buffer("t.conf", nul, sizeof(nul) - 1, ORGCONF_SKIP_FILES,
+					     &cfg, &e),
+			 -EINVAL);
 	ck_assert_uint_eq(e.n, 2);
 	ck_assert_str_eq(e.msgs[0], "t.conf:5: network \"H\": missing required key 'mode'");
 	ck_assert_str_eq(e.msgs[1], "t.conf:7: NUL byte in line");
 	errlist_free(&e);
 
-	EXPECT_STR(ORG HUB "subnet = 10.0.0.0/8\x01 yes\n", {8, "control character in line"});
+	EXPECT_STR(ORG HUB "subnet = 10.0.0.0/8\x01 yes\n", { 8, "control character in line" });
 
 	big = malloc(1024);
 	strcpy(big, ORG HUB "subnet = \"");
 	for (i = 0; i < 250; i++)
 		strcat(big, "x");
 	strcat(big, "\" 10.0.0.0/8 yes\n");
-	EXPECT_STR(big, {8, "line too long (max 198 characters)"});
+	EXPECT_STR(big, { 8, "line too long (max 198 characters)" });
 	free(big);
 
 	EXPECT_STR(ORG HUB "subnet = 10.0.0.0/8 yes\npublic-key = " K2 "\n",
-		   {9, "duplicate key 'public-key' (first at line 6)"});
+		   { 9, "duplicate key 'public-key' (first at line 6)" });
 	EXPECT_STR(ORG "[network]\n[network \"\"]\n[network \"x\" y]\n[organization]\n",
-		   {5, "[network] needs a name"}, {6, "bad section name: empty name"},
-		   {7, "bad section name: text after the name"},
-		   {8, "duplicate [organization] section (first at line 1)"});
-	EXPECT_STR(ORG "psk-secret-file = s\n", {5, "give either psk-secret or psk-secret-file"});
+		   { 5, "[network] needs a name" }, { 6, "bad section name: empty name" },
+		   { 7, "bad section name: text after the name" },
+		   { 8, "duplicate [organization] section (first at line 1)" });
+	EXPECT_STR(ORG "psk-secret-file = s\n", { 5, "give either psk-secret or psk-secret-file" });
 	EXPECT_STR("[organization]\nname = x\nregistry-private-key = r\npsk-secret = AAAA\n",
-		   {4, "bad key for 'psk-secret'"});
+		   { 4, "bad key for 'psk-secret'" });
 	EXPECT_STR("[organization]\nname = x\nregistry-private-key = r\n"
 		   "psk-secret = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-		   {4, "bad key for 'psk-secret': all-zero key"});
+		   { 4, "bad key for 'psk-secret': all-zero key" });
 }
 END_TEST
 
@@ -244,12 +250,12 @@ START_TEST(err_flow_preferences)
 			   "flow-preference = class=\"Video uplink=wan2\n"
 			   "flow-preference = dst=10.1.1.1/8 uplink=wan2\n"
 			   "flow-preference = proto=0 uplink=wan2\n",
-		   {8, "ports need proto=tcp, udp or sctp"},
-		   {9, "src and dst are of different IP versions"},
-		   {10, "field 'proto' given twice"}, {11, "unknown field 'color'"},
-		   {12, "expected field=value, got 'uplink'"}, {13, "bad dscp '64'"},
-		   {14, "missing closing '\"'"}, {15, "bad dst '10.1.1.1/8': host bits set"},
-		   {16, "bad proto '0'"});
+		   { 8, "ports need proto=tcp, udp or sctp" },
+		   { 9, "src and dst are of different IP versions" },
+		   { 10, "field 'proto' given twice" }, { 11, "unknown field 'color'" },
+		   { 12, "expected field=value, got 'uplink'" }, { 13, "bad dscp '64'" },
+		   { 14, "missing closing '\"'" }, { 15, "bad dst '10.1.1.1/8': host bits set" },
+		   { 16, "bad proto '0'" });
 }
 END_TEST
 
@@ -263,8 +269,9 @@ START_TEST(err_collects_bounded)
 	p = buf + sprintf(buf, "%s", ORG);
 	for (i = 0; i < 600; i++)
 		p += sprintf(p, "bogus\n");
-	ck_assert_int_eq(
-	    orgconf_load_buffer("t.conf", buf, strlen(buf), ORGCONF_SKIP_FILES, &cfg, &e), -EINVAL);
+	ck_assert_int_eq(orgconf_load_buffer("t.conf", buf, strlen(buf), ORGCONF_SKIP_FILES, &cfg,
+					     &e),
+			 -EINVAL);
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(errlist_count(&e), 600);
 	ck_assert_uint_eq(e.n, ERRLIST_MAX + 1); /* bounded */
@@ -281,13 +288,13 @@ START_TEST(good_minimal)
 {
 	struct orgconf *cfg = load_ok(DATA "good_minimal.conf", NULL, 0, ORGCONF_SKIP_FILES);
 	const struct orgconf_network *hq, *br;
-	char ep[AVPN_ENDPOINT_STRLEN];
+	char ep[ENDPOINT_STRLEN];
 	uint8_t k[32];
 
 	ck_assert_str_eq(cfg->name, "Minimal");
 	ck_assert_str_eq(cfg->registry_key_path, DATA "registry.key");
 	ck_assert(!cfg->keys_loaded);
-	ck_assert_str_eq(avpn_endpoint_format(&cfg->status_listen, ep, sizeof(ep)),
+	ck_assert_str_eq(endpoint_format(&cfg->status_listen, ep, sizeof(ep)),
 			 ORGCONF_DEFAULT_STATUS_LISTEN);
 	ck_assert_uint_eq(cfg->peer_purge_secs, 3 * 3600);
 	ck_assert_uint_eq(cfg->n_networks, 2);
@@ -303,11 +310,11 @@ START_TEST(good_minimal)
 	ck_assert(!br->hubs[0].default_route);
 	ck_assert(br->active_active);
 	ck_assert(!br->nat_manual);
-	ck_assert_int_eq(avpn_key_from_base64(k, K2), 0);
+	ck_assert_int_eq(key_from_base64(k, K2), 0);
 	ck_assert_ptr_eq(orgconf_find_by_key(cfg, k), br);
 	k[0] ^= 1;
 	ck_assert_ptr_null(orgconf_find_by_key(cfg, k));
-	ck_assert_int_eq(avpn_key_from_base64(k, K6), 0);
+	ck_assert_int_eq(key_from_base64(k, K6), 0);
 	ck_assert_mem_eq(cfg->psk_secret, k, 32);
 	ck_assert_ptr_nonnull(orgconf_topology(cfg));
 	orgconf_free(cfg);
@@ -329,7 +336,7 @@ START_TEST(good_example_org)
 	struct orgconf *cfg = load_ok("examples/org.conf", NULL, 0, ORGCONF_SKIP_FILES);
 	const struct orgconf_network *ldn, *sj, *sf;
 	const struct orgconf_flow_pref *fp;
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	size_t i, exported = 0;
 
 	ck_assert_str_eq(cfg->name, "Meraki Demo Org");
@@ -347,7 +354,7 @@ START_TEST(good_example_org)
 	/* the subnet table of the reference document */
 	ck_assert_uint_eq(ldn->n_subnets, 10);
 	ck_assert_str_eq(ldn->subnets[2].name, "177 - Finsbury Wired");
-	ck_assert_str_eq(avpn_prefix_format(&ldn->subnets[5].prefix, buf, sizeof(buf)),
+	ck_assert_str_eq(prefix_format(&ldn->subnets[5].prefix, buf, sizeof(buf)),
 			 "10.50.176.32/29");
 	ck_assert(!ldn->subnets[3].use_vpn && !ldn->subnets[4].use_vpn); /* AV, MC */
 	for (i = 0; i < ldn->n_subnets; i++)
@@ -355,7 +362,7 @@ START_TEST(good_example_org)
 	ck_assert_uint_eq(exported, 8);
 	ck_assert(sf->nat_manual);
 	ck_assert_uint_eq(sf->n_nat_endpoints, 1);
-	ck_assert_str_eq(avpn_endpoint_format(&sf->nat_endpoints[0], buf, sizeof(buf)),
+	ck_assert_str_eq(endpoint_format(&sf->nat_endpoints[0], buf, sizeof(buf)),
 			 "203.0.113.10:51625");
 	/* performance classes and flow preferences */
 	ck_assert_uint_eq(cfg->n_classes, 2);
@@ -392,35 +399,35 @@ END_TEST
 
 START_TEST(good_values)
 {
-	struct orgconf *cfg =
-	    load_str_ok("\xEF\xBB\xBF[organization]\r\n"
-			"  name = Acme, Inc. #1 ; inline comment\r\n"
-			"registry-private-key = /abs/r.key\n"
-			"psk-secret = " K6 "\n"
-			"peer-purge-time = 1h30m\n"
-			"status-listen = [::1]:8080\n"
-			"[performance-class \"Bulk\"]\nmax-loss = 2.25%\n"
-			"[performance-class \"Half\"]\nmax-loss = 0.5\nmax-latency = 20\n" HUB
-			"nat-traversal = manual 198.51.100.7:51625 [2001:db8::7]:51626\n"
-			"active-active = off\n"
-			"subnet = fd00:1::/64 yes\n"
-			"flow-preference = proto=tcp sport=1024-65535 dport=any dscp=af41 src=any "
-			"uplink=wan2 class=Bulk\n"
-			"flow-preference = proto=47 dscp=CS5 class=\"Half\"\n"
-			"[network \"Parked\"]\nmode = off"); /* no final newline */
+	struct orgconf *cfg = load_str_ok(
+		"\xEF\xBB\xBF[organization]\r\n"
+		"  name = Acme, Inc. #1 ; inline comment\r\n"
+		"registry-private-key = /abs/r.key\n"
+		"psk-secret = " K6 "\n"
+		"peer-purge-time = 1h30m\n"
+		"status-listen = [::1]:8080\n"
+		"[performance-class \"Bulk\"]\nmax-loss = 2.25%\n"
+		"[performance-class \"Half\"]\nmax-loss = 0.5\nmax-latency = 20\n" HUB
+		"nat-traversal = manual 198.51.100.7:51625 [2001:db8::7]:51626\n"
+		"active-active = off\n"
+		"subnet = fd00:1::/64 yes\n"
+		"flow-preference = proto=tcp sport=1024-65535 dport=any dscp=af41 src=any "
+		"uplink=wan2 class=Bulk\n"
+		"flow-preference = proto=47 dscp=CS5 class=\"Half\"\n"
+		"[network \"Parked\"]\nmode = off"); /* no final newline */
 	const struct orgconf_network *h = &cfg->networks[0];
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 
 	ck_assert_str_eq(cfg->name, "Acme, Inc. #1");
 	ck_assert_str_eq(cfg->registry_key_path, "/abs/r.key");
 	ck_assert_uint_eq(cfg->peer_purge_secs, 5400);
-	ck_assert_str_eq(avpn_endpoint_format(&cfg->status_listen, buf, sizeof(buf)), "[::1]:8080");
+	ck_assert_str_eq(endpoint_format(&cfg->status_listen, buf, sizeof(buf)), "[::1]:8080");
 	ck_assert_uint_eq(cfg->classes[0].max_loss_bp, 225);
 	ck_assert_uint_eq(cfg->classes[1].max_loss_bp, 50);
 	ck_assert_uint_eq(cfg->classes[1].max_latency_ms, 20);
 	ck_assert(!h->active_active);
 	ck_assert_uint_eq(h->n_nat_endpoints, 2);
-	ck_assert_str_eq(avpn_endpoint_format(&h->nat_endpoints[1], buf, sizeof(buf)),
+	ck_assert_str_eq(endpoint_format(&h->nat_endpoints[1], buf, sizeof(buf)),
 			 "[2001:db8::7]:51626");
 	ck_assert_uint_eq(h->flow_prefs[0].sport_lo, 1024);
 	ck_assert_int_eq(h->flow_prefs[0].dscp, 34);
@@ -442,13 +449,13 @@ START_TEST(durations)
 		int ok;
 		unsigned int secs;
 	} d[] = {
-	    {"3h", 1, 10800},	 {"90m", 1, 5400},
-	    {"1h30m", 1, 5400},	 {"1d", 1, 86400},
-	    {"600", 1, 600},	 {"60s", 1, 60},
-	    {"30d", 1, 2592000}, {"59", 0, 0},
-	    {"31d", 0, 0},	 {"1h30", 0, 0},
-	    {"h", 0, 0},	 {"3 h", 0, 0},
-	    {"-1h", 0, 0},	 {"99999999999999h", 0, 0},
+		{ "3h", 1, 10800 },    { "90m", 1, 5400 },
+		{ "1h30m", 1, 5400 },  { "1d", 1, 86400 },
+		{ "600", 1, 600 },     { "60s", 1, 60 },
+		{ "30d", 1, 2592000 }, { "59", 0, 0 },
+		{ "31d", 0, 0 },       { "1h30", 0, 0 },
+		{ "h", 0, 0 },	       { "3 h", 0, 0 },
+		{ "-1h", 0, 0 },       { "99999999999999h", 0, 0 },
 	};
 	size_t i;
 
@@ -482,8 +489,9 @@ START_TEST(reload_semantics)
 	a = load_str_ok(good);
 	/* an invalid file gives nothing at all, and the old config is intact */
 	c = a;
-	ck_assert_int_eq(
-	    orgconf_load_buffer("t.conf", bad, strlen(bad), ORGCONF_SKIP_FILES, &c, &e), -EINVAL);
+	ck_assert_int_eq(orgconf_load_buffer("t.conf", bad, strlen(bad), ORGCONF_SKIP_FILES, &c,
+					     &e),
+			 -EINVAL);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(e.n, 1);
 	ck_assert_ptr_nonnull(orgconf_find_network(a, "H"));
@@ -536,8 +544,7 @@ static void read_b64(const char *path, uint8_t k[32])
 {
 	char err[128];
 
-	ck_assert_msg(avpn_key_read_file_public(path, k, err, sizeof(err)) == 0, "%s: %s", path,
-		      err);
+	ck_assert_msg(key_read_file_public(path, k, err, sizeof(err)) == 0, "%s: %s", path, err);
 }
 
 START_TEST(key_files)
@@ -560,7 +567,7 @@ START_TEST(key_files)
 	{
 		uint8_t pub[32];
 
-		ck_assert_int_eq(avpn_key_public(pub, k), 0);
+		ck_assert_int_eq(key_public(pub, k), 0);
 		ck_assert_ptr_eq(orgconf_find_by_key(cfg, pub),
 				 orgconf_find_network(cfg, "London - Finsbury"));
 	}

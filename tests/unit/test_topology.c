@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for daemon/common/topology.c.
+ * Unit tests for daemon/lib/conf/topology.c.
  *
  *  - table-driven: small orgs, the expected view of one network written
  *    out as text (peers, flags, routes with metric, allowed sources);
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/common/orgconf.h"
-#include "daemon/common/topology.h"
+#include "conf/orgconf.h"
+#include "conf/topology.h"
 
 struct net_spec {
 	const char *name, *mode, *lines; /* lines: extra "key = value\n" lines */
@@ -52,15 +52,15 @@ static void sadd(struct str *b, const char *fmt, ...)
 }
 
 /* A distinct, valid public key for network number @i. */
-static void key_for(char out[AVPN_KEY_B64_SIZE], unsigned int i)
+static void key_for(char out[KEY_B64_SIZE], unsigned int i)
 {
-	uint8_t k[AVPN_KEY_LEN] = {0};
+	uint8_t k[KEY_LEN] = { 0 };
 
 	k[0] = 1;
 	k[1] = (uint8_t)i;
 	k[2] = (uint8_t)(i >> 8);
 	k[3] = (uint8_t)(i >> 16);
-	avpn_key_to_base64(out, k);
+	key_to_base64(out, k);
 }
 
 static void org_header(struct str *b)
@@ -71,10 +71,10 @@ static void org_header(struct str *b)
 
 static struct orgconf *build(const struct net_spec *nets)
 {
-	struct str b = {0};
+	struct str b = { 0 };
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
-	char key[AVPN_KEY_B64_SIZE];
+	char key[KEY_B64_SIZE];
 	unsigned int i;
 
 	org_header(&b);
@@ -92,156 +92,158 @@ static struct orgconf *build(const struct net_spec *nets)
 	return cfg;
 }
 
-static void fmt_view(struct str *b, const struct topo_view *v)
+static void fmt_view(struct str *b, const struct topology_view *v)
 {
-	char buf[AVPN_ENDPOINT_STRLEN];
+	char buf[ENDPOINT_STRLEN];
 	size_t i, j;
 
 	for (i = 0; i < v->n_peers; i++) {
-		const struct topo_peer *p = &v->peers[i];
+		const struct topology_peer *p = &v->peers[i];
 
 		sadd(b, "%s %s p%u%s%s%s", p->network->name, orgconf_mode_name(p->role),
-		     p->priority, p->flags & TOPO_PEER_DEFAULT_ROUTE ? " D" : "",
-		     p->flags & TOPO_PEER_EXIT_HUB ? " X" : "",
-		     p->flags & TOPO_PEER_ALLOW_ANY ? " A" : "");
+		     p->priority, p->flags & TOPOLOGY_PEER_DEFAULT_ROUTE ? " D" : "",
+		     p->flags & TOPOLOGY_PEER_EXIT_HUB ? " X" : "",
+		     p->flags & TOPOLOGY_PEER_ALLOW_ANY ? " A" : "");
 		for (j = 0; j < p->n_nat_endpoints; j++)
 			sadd(b, "%s%s", j ? "," : " nat=",
-			     avpn_endpoint_format(&p->nat_endpoints[j], buf, sizeof(buf)));
+			     endpoint_format(&p->nat_endpoints[j], buf, sizeof(buf)));
 		sadd(b, "\n  routes:");
 		for (j = 0; j < p->n_routes; j++) {
-			const struct topo_route *r = &p->routes[j];
+			const struct topology_route *r = &p->routes[j];
 
-			sadd(b, " %s@%u%s%s", avpn_prefix_format(&r->prefix, buf, sizeof(buf)),
-			     r->metric, r->flags & TOPO_ROUTE_DEFAULT ? "D" : "",
-			     r->flags & TOPO_ROUTE_TRANSIT ? "T" : "");
+			sadd(b, " %s@%u%s%s", prefix_format(&r->prefix, buf, sizeof(buf)),
+			     r->metric, r->flags & TOPOLOGY_ROUTE_DEFAULT ? "D" : "",
+			     r->flags & TOPOLOGY_ROUTE_TRANSIT ? "T" : "");
 		}
 		sadd(b, "\n  allowed:");
 		for (j = 0; j < p->n_allowed; j++)
-			sadd(b, " %s", avpn_prefix_format(&p->allowed[j], buf, sizeof(buf)));
+			sadd(b, " %s", prefix_format(&p->allowed[j], buf, sizeof(buf)));
 		sadd(b, "\n");
 	}
 }
 
-struct topo_case {
+struct view_case {
 	const char *title;
 	struct net_spec nets[8];
 	const char *view_of;
 	const char *expect;
 };
 
-static const struct topo_case cases[] = {
-    {"all hubs: full mesh, direct routes only",
-     {{"A", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"B", "hub", "subnet = 10.2.0.0/16 yes\nsubnet = fd00:2::/64 yes\n"},
-      {"C", "hub", "subnet = 10.3.0.0/16 yes\n"}},
-     "A",
-     "B hub p0\n  routes: 10.2.0.0/16@0 fd00:2::/64@0\n  allowed: 10.2.0.0/16 fd00:2::/64\n"
-     "C hub p0\n  routes: 10.3.0.0/16@0\n  allowed: 10.3.0.0/16\n"},
+static const struct view_case cases[] = {
+	{ "all hubs: full mesh, direct routes only",
+	  { { "A", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "B", "hub", "subnet = 10.2.0.0/16 yes\nsubnet = fd00:2::/64 yes\n" },
+	    { "C", "hub", "subnet = 10.3.0.0/16 yes\n" } },
+	  "A",
+	  "B hub p0\n  routes: 10.2.0.0/16@0 fd00:2::/64@0\n  allowed: 10.2.0.0/16 fd00:2::/64\n"
+	  "C hub p0\n  routes: 10.3.0.0/16@0\n  allowed: 10.3.0.0/16\n" },
 
-    {"spoke with 2 hubs in priority order",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n"},
-      {"S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n"}},
-     "S1",
-     "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T\n"
-     "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n"
-     "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T 10.12.0.0/24@2T\n"
-     "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n"},
+	{ "spoke with 2 hubs in priority order",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke",
+	      "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n" },
+	    { "S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n" } },
+	  "S1",
+	  "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T\n"
+	  "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n"
+	  "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T 10.12.0.0/24@2T\n"
+	  "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24\n" },
 
-    {"hub sees other hubs, then the spokes that list it (with their priority)",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n"},
-      {"S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n"}},
-     "H1",
-     "H2 hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16 10.11.0.0/24 10.12.0.0/24\n"
-     "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
-     "S2 spoke p1\n  routes: 10.12.0.0/24@0\n  allowed: 10.12.0.0/24\n"},
+	{ "hub sees other hubs, then the spokes that list it (with their priority)",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke",
+	      "hub = H1\nhub = H2\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.99.0.0/24 no\n" },
+	    { "S2", "spoke", "hub = H2\nhub = H1\nsubnet = 10.12.0.0/24 yes\n" } },
+	  "H1",
+	  "H2 hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16 10.11.0.0/24 10.12.0.0/24\n"
+	  "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
+	  "S2 spoke p1\n  routes: 10.12.0.0/24@0\n  allowed: 10.12.0.0/24\n" },
 
-    {"spoke to spoke goes through a hub",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n"},
-      {"S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n"},
-      {"S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n"}},
-     "S1",
-     "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T 10.13.0.0/24@1T\n"
-     "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n"},
+	{ "spoke to spoke goes through a hub",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n" },
+	    { "S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n" },
+	    { "S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n" } },
+	  "S1",
+	  "H1 hub p0\n  routes: 10.1.0.0/16@0 10.2.0.0/16@1T 10.12.0.0/24@1T 10.13.0.0/24@1T\n"
+	  "  allowed: 10.1.0.0/16 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n" },
 
-    {"hub reaches other hubs' spokes through them, its own spokes directly",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n"},
-      {"S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n"},
-      {"S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n"}},
-     "H1",
-     "H2 hub p0\n  routes: 10.2.0.0/16@0 10.12.0.0/24@1T\n"
-     "  allowed: 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n"
-     "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
-     "S3 spoke p1\n  routes: 10.13.0.0/24@0\n  allowed: 10.13.0.0/24\n"},
+	{ "hub reaches other hubs' spokes through them, its own spokes directly",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S1", "spoke", "hub = H1\nsubnet = 10.11.0.0/24 yes\n" },
+	    { "S2", "spoke", "hub = H2\nsubnet = 10.12.0.0/24 yes\n" },
+	    { "S3", "spoke", "hub = H2\nhub = H1\nsubnet = 10.13.0.0/24 yes\n" } },
+	  "H1",
+	  "H2 hub p0\n  routes: 10.2.0.0/16@0 10.12.0.0/24@1T\n"
+	  "  allowed: 10.2.0.0/16 10.12.0.0/24 10.13.0.0/24\n"
+	  "S1 spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"
+	  "S3 spoke p1\n  routes: 10.13.0.0/24@0\n  allowed: 10.13.0.0/24\n" },
 
-    {"exit hubs: full tunnel in a mesh, in exit-hub order",
-     {{"A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n"},
-      {"B", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"C", "hub", "subnet = 10.3.0.0/16 yes\n"}},
-     "A",
-     "B hub p0 D X A\n  routes: 10.2.0.0/16@0 0.0.0.0/0@1D ::/0@1D\n  allowed: 0.0.0.0/0 ::/0\n"
-     "C hub p0 D X A\n  routes: 10.3.0.0/16@0 0.0.0.0/0@0D ::/0@0D\n  allowed: 0.0.0.0/0 ::/0\n"},
+	{ "exit hubs: full tunnel in a mesh, in exit-hub order",
+	  { { "A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n" },
+	    { "B", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "C", "hub", "subnet = 10.3.0.0/16 yes\n" } },
+	  "A",
+	  "B hub p0 D X A\n  routes: 10.2.0.0/16@0 0.0.0.0/0@1D ::/0@1D\n  allowed: 0.0.0.0/0 ::/0\n"
+	  "C hub p0 D X A\n  routes: 10.3.0.0/16@0 0.0.0.0/0@0D ::/0@0D\n  allowed: 0.0.0.0/0 ::/0\n" },
 
-    {"exit hub itself: no default route back",
-     {{"A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n"},
-      {"B", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"C", "hub", "subnet = 10.3.0.0/16 yes\n"}},
-     "C",
-     "A hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n"
-     "B hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16\n"},
+	{ "exit hub itself: no default route back",
+	  { { "A", "hub", "subnet = 10.1.0.0/16 yes\nexit-hub = C\nexit-hub = B\n" },
+	    { "B", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "C", "hub", "subnet = 10.3.0.0/16 yes\n" } },
+	  "C",
+	  "A hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n"
+	  "B hub p0\n  routes: 10.2.0.0/16@0\n  allowed: 10.2.0.0/16\n" },
 
-    {"default-route hub: full tunnel in hub-and-spoke",
-     {{"H1", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"H2", "hub", "subnet = 10.2.0.0/16 yes\n"},
-      {"S", "spoke", "hub = \"H1\" default-route\nhub = H2\nsubnet = 10.11.0.0/24 yes\n"}},
-     "S",
-     "H1 hub p0 D A\n  routes: 10.1.0.0/16@0 0.0.0.0/0@0D ::/0@0D 10.2.0.0/16@1T\n"
-     "  allowed: 0.0.0.0/0 ::/0\n"
-     "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T\n  allowed: 10.1.0.0/16 10.2.0.0/16\n"},
+	{ "default-route hub: full tunnel in hub-and-spoke",
+	  { { "H1", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "H2", "hub", "subnet = 10.2.0.0/16 yes\n" },
+	    { "S", "spoke", "hub = \"H1\" default-route\nhub = H2\nsubnet = 10.11.0.0/24 yes\n" } },
+	  "S",
+	  "H1 hub p0 D A\n  routes: 10.1.0.0/16@0 0.0.0.0/0@0D ::/0@0D 10.2.0.0/16@1T\n"
+	  "  allowed: 0.0.0.0/0 ::/0\n"
+	  "H2 hub p1\n  routes: 10.2.0.0/16@0 10.1.0.0/16@2T\n  allowed: 10.1.0.0/16 10.2.0.0/16\n" },
 
-    {"use-vpn no and off networks are left out (hub view)",
-     {{"H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n"},
-      {"O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n"},
-      {"S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n"},
-      {"G", "hub", ""}},
-     "H",
-     "G hub p0\n  routes:\n  allowed:\n"
-     "S spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n"},
+	{ "use-vpn no and off networks are left out (hub view)",
+	  { { "H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n" },
+	    { "O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n" },
+	    { "S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n" },
+	    { "G", "hub", "" } },
+	  "H",
+	  "G hub p0\n  routes:\n  allowed:\n"
+	  "S spoke p0\n  routes: 10.11.0.0/24@0\n  allowed: 10.11.0.0/24\n" },
 
-    {"use-vpn no and off networks are left out (spoke view)",
-     {{"H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n"},
-      {"O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n"},
-      {"S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n"}},
-     "S",
-     "H hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n"},
+	{ "use-vpn no and off networks are left out (spoke view)",
+	  { { "H", "hub", "subnet = 10.1.0.0/16 yes\nsubnet = 192.168.0.0/24 no\n" },
+	    { "O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n" },
+	    { "S", "spoke", "hub = H\nsubnet = 10.11.0.0/24 yes\nsubnet = 10.12.0.0/24 no\n" } },
+	  "S",
+	  "H hub p0\n  routes: 10.1.0.0/16@0\n  allowed: 10.1.0.0/16\n" },
 
-    {"an off network has no peers",
-     {{"H", "hub", "subnet = 10.1.0.0/16 yes\n"},
-      {"O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n"}},
-     "O",
-     ""},
+	{ "an off network has no peers",
+	  { { "H", "hub", "subnet = 10.1.0.0/16 yes\n" },
+	    { "O", "off", "hub = H\nsubnet = 10.5.0.0/16 yes\n" } },
+	  "O",
+	  "" },
 
-    {"manual NAT traversal endpoints are carried to peers",
-     {{"H", "hub", "nat-traversal = manual 203.0.113.5:51625 [2001:db8::5]:51626\n"},
-      {"S", "spoke", "hub = H\n"}},
-     "S",
-     "H hub p0 nat=203.0.113.5:51625,[2001:db8::5]:51626\n  routes:\n  allowed:\n"},
+	{ "manual NAT traversal endpoints are carried to peers",
+	  { { "H", "hub", "nat-traversal = manual 203.0.113.5:51625 [2001:db8::5]:51626\n" },
+	    { "S", "spoke", "hub = H\n" } },
+	  "S",
+	  "H hub p0 nat=203.0.113.5:51625,[2001:db8::5]:51626\n  routes:\n  allowed:\n" },
 };
 
 START_TEST(table)
 {
-	const struct topo_case *c = &cases[_i];
+	const struct view_case *c = &cases[_i];
 	struct orgconf *cfg = build(c->nets);
 	const struct orgconf_network *n = orgconf_find_network(cfg, c->view_of);
-	struct topo_view *v;
-	struct str got = {0};
+	struct topology_view *v;
+	struct str got = { 0 };
 
 	ck_assert_ptr_nonnull(n);
 	ck_assert_int_eq(topology_compute(orgconf_topology(cfg), n->index, &v), 0);
@@ -252,24 +254,24 @@ START_TEST(table)
 	ck_assert_uint_eq(topology_peer_count(orgconf_topology(cfg), n->index), v->n_peers);
 	ck_assert_uint_eq(v->self, n->index);
 	free(got.s);
-	topo_view_free(v);
+	topology_view_free(v);
 	orgconf_free(cfg);
 }
 END_TEST
 
 START_TEST(bad_index)
 {
-	static const struct net_spec nets[] = {{"H", "hub", ""}, {0}};
+	static const struct net_spec nets[] = { { "H", "hub", "" }, { 0 } };
 	struct orgconf *cfg = build(nets);
-	struct topo_view *v = (struct topo_view *)1;
+	struct topology_view *v = (struct topology_view *)1;
 
 	ck_assert_int_eq(topology_compute(orgconf_topology(cfg), 1, &v), -EINVAL);
 	ck_assert_ptr_null(v);
 	ck_assert_uint_eq(topology_peer_count(orgconf_topology(cfg), 7), 0);
 	ck_assert_int_eq(topology_compute(orgconf_topology(cfg), 0, &v), 0);
 	ck_assert_uint_eq(v->n_peers, 0);
-	ck_assert_ptr_null(topo_view_find_peer(v, 0));
-	topo_view_free(v);
+	ck_assert_ptr_null(topology_view_find_peer(v, 0));
+	topology_view_free(v);
 	orgconf_free(cfg);
 }
 END_TEST
@@ -277,20 +279,20 @@ END_TEST
 /* --- property test ------------------------------------------------------- */
 
 /* Best route for exactly @dst at view @v, skipping peer @down; NULL if none. */
-static const struct topo_peer *next_hop(const struct topo_view *v, const struct avpn_prefix *dst,
-					uint32_t down)
+static const struct topology_peer *next_hop(const struct topology_view *v, const struct prefix *dst,
+					    uint32_t down)
 {
-	const struct topo_peer *best = NULL;
+	const struct topology_peer *best = NULL;
 	uint32_t best_metric = UINT32_MAX;
 	size_t i, j;
 
 	for (i = 0; i < v->n_peers; i++) {
-		const struct topo_peer *p = &v->peers[i];
+		const struct topology_peer *p = &v->peers[i];
 
 		if (p->net == down)
 			continue;
 		for (j = 0; j < p->n_routes; j++)
-			if (avpn_prefix_equal(&p->routes[j].prefix, dst) &&
+			if (prefix_equal(&p->routes[j].prefix, dst) &&
 			    p->routes[j].metric < best_metric) {
 				best = p;
 				best_metric = p->routes[j].metric;
@@ -299,12 +301,12 @@ static const struct topo_peer *next_hop(const struct topo_view *v, const struct 
 	return best;
 }
 
-static bool allowed_from(const struct topo_peer *p, const struct avpn_prefix *src)
+static bool allowed_from(const struct topology_peer *p, const struct prefix *src)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_allowed; i++)
-		if (avpn_prefix_contains(&p->allowed[i], src))
+		if (prefix_contains(&p->allowed[i], src))
 			return true;
 	return false;
 }
@@ -332,10 +334,10 @@ static unsigned int rnd(unsigned int *seed, unsigned int n)
 static struct orgconf *random_org(unsigned int seed)
 {
 	unsigned int nh = 1 + rnd(&seed, 4), ns = rnd(&seed, 9), no = rnd(&seed, 2), i, j;
-	struct str b = {0};
+	struct str b = { 0 };
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
-	char key[AVPN_KEY_B64_SIZE];
+	char key[KEY_B64_SIZE];
 	unsigned int net = 0;
 
 	org_header(&b);
@@ -379,7 +381,7 @@ START_TEST(forwarding_reaches_every_subnet)
 		struct orgconf *cfg = random_org(seed);
 		const struct topology *t = orgconf_topology(cfg);
 		size_t n = cfg->n_networks, x, o, s, d;
-		struct topo_view **views = calloc(n, sizeof(*views));
+		struct topology_view **views = calloc(n, sizeof(*views));
 		uint32_t down;
 
 		for (x = 0; x < n; x++)
@@ -391,7 +393,7 @@ START_TEST(forwarding_reaches_every_subnet)
 				continue;
 			for (x = 0; x < n; x++) {
 				const struct orgconf_network *src = &cfg->networks[x];
-				const struct avpn_prefix *sp = NULL;
+				const struct prefix *sp = NULL;
 
 				if (src->mode == ORGCONF_MODE_OFF || x == down ||
 				    !has_live_hub(cfg, (uint32_t)x, down))
@@ -406,40 +408,39 @@ START_TEST(forwarding_reaches_every_subnet)
 					    !has_live_hub(cfg, (uint32_t)o, down))
 						continue;
 					for (s = 0; s < dst->n_subnets; s++) {
-						const struct avpn_prefix *dp =
-						    &dst->subnets[s].prefix;
+						const struct prefix *dp = &dst->subnets[s].prefix;
 						uint32_t cur = (uint32_t)x;
 						int hops = 0;
 
 						if (!dst->subnets[s].use_vpn)
 							continue;
 						while (cur != o) {
-							const struct topo_peer *p =
-							    next_hop(views[cur], dp, down);
-							const struct topo_peer *back;
+							const struct topology_peer *p =
+								next_hop(views[cur], dp, down);
+							const struct topology_peer *back;
 
 							ck_assert_msg(
-							    p,
-							    "seed %u down %d: N%u has no route to "
-							    "%s's subnet (from N%zu)",
-							    seed, (int)down, cur, dst->name, x);
-							back =
-							    topo_view_find_peer(views[p->net], cur);
+								p,
+								"seed %u down %d: N%u has no route to "
+								"%s's subnet (from N%zu)",
+								seed, (int)down, cur, dst->name, x);
+							back = topology_view_find_peer(
+								views[p->net], cur);
 							ck_assert_msg(back,
 								      "seed %u: N%u routes via N%u "
 								      "which does not peer back",
 								      seed, cur, p->net);
 							if (sp)
 								ck_assert_msg(
-								    allowed_from(back, sp),
-								    "seed %u: N%u drops N%zu's "
-								    "traffic from N%u",
-								    seed, p->net, x, cur);
+									allowed_from(back, sp),
+									"seed %u: N%u drops N%zu's "
+									"traffic from N%u",
+									seed, p->net, x, cur);
 							cur = p->net;
 							ck_assert_msg(
-							    ++hops <= 3,
-							    "seed %u down %d: loop from N%zu to %s",
-							    seed, (int)down, x, dst->name);
+								++hops <= 3,
+								"seed %u down %d: loop from N%zu to %s",
+								seed, (int)down, x, dst->name);
 						}
 						checked++;
 					}
@@ -452,10 +453,10 @@ START_TEST(forwarding_reaches_every_subnet)
 				uint32_t p = views[x]->peers[s].net;
 
 				ck_assert(cfg->networks[p].mode != ORGCONF_MODE_OFF);
-				ck_assert(topo_view_find_peer(views[p], (uint32_t)x));
+				ck_assert(topology_view_find_peer(views[p], (uint32_t)x));
 			}
 		for (x = 0; x < n; x++)
-			topo_view_free(views[x]);
+			topology_view_free(views[x]);
 		free(views);
 		orgconf_free(cfg);
 	}
@@ -476,11 +477,11 @@ static double now_ms(void)
 START_TEST(ten_thousand_spokes)
 {
 	const unsigned int spokes = 10000;
-	struct str b = {0};
+	struct str b = { 0 };
 	struct errlist e = ERRLIST_INIT;
 	struct orgconf *cfg;
-	struct topo_view *v;
-	char key[AVPN_KEY_B64_SIZE];
+	struct topology_view *v;
+	char key[KEY_B64_SIZE];
 	double t0, t_load, t_hub, t_spokes;
 	unsigned int i;
 
@@ -513,7 +514,7 @@ START_TEST(ten_thousand_spokes)
 	ck_assert_uint_eq(v->peers[0].n_allowed, 1 + spokes);
 	ck_assert_uint_eq(v->peers[1].priority, 0); /* Spoke 0 lists Hub 0 first */
 	ck_assert_uint_eq(v->peers[2].priority, 1);
-	topo_view_free(v);
+	topology_view_free(v);
 
 	t0 = now_ms();
 	for (i = 0; i < 20; i++) {
@@ -521,7 +522,7 @@ START_TEST(ten_thousand_spokes)
 		ck_assert_uint_eq(v->n_peers, 2);
 		/* every other subnet of the org, via each of its two hubs */
 		ck_assert_uint_eq(v->n_routes, 2 * (2 + spokes - 1));
-		topo_view_free(v);
+		topology_view_free(v);
 	}
 	t_spokes = (now_ms() - t0) / 20;
 	printf("topology scale: 2 hubs + %u spokes, %zu bytes of config: load %.1f ms, "

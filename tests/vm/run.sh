@@ -208,12 +208,16 @@ if [ -n "$moddir" ]; then
 	moddir=$(cd "$moddir" && pwd)
 fi
 # Same choice as the top Makefile: the running kernel if its headers exist,
+# else the kernel Debian's linux-image-amd64 stands for (6.1, the floor),
 # else the newest installed one.
 if [ -z "${KVER:-}" ]; then
 	if [ -d "/lib/modules/$(uname -r)/build" ]; then
 		KVER=$(uname -r)
 	else
-		KVER=$(ls /lib/modules 2>/dev/null | sort -V | tail -n 1)
+		KVER=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+			sed -n 's/^linux-image-\([^ ,|]*\).*/\1/p')
+		[ -n "$KVER" ] && [ -d "/lib/modules/$KVER/build" ] ||
+			KVER=$(ls /lib/modules 2>/dev/null | sort -V | tail -n 1)
 	fi
 fi
 vmlinuz=${VMLINUZ:-/boot/vmlinuz-$KVER}

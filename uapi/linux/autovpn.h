@@ -22,7 +22,13 @@
  * other datagram stays in the socket for the daemon's recvmsg(). Transmission
  * uses the socket's bound address, port and device. Because the module holds
  * its own reference, forwarding continues if the daemon exits (until the keys
- * expire), and a restarted daemon can replace the sockets.
+ * expire), and a restarted daemon can replace the sockets. A socket with
+ * UDP_GRO set is refused (-EINVAL): coalesced datagrams are not one DATA
+ * packet. Set later, kernels that still hand such aggregates to
+ * encapsulation sockets get them dropped (AUTOVPN_DROP_MALFORMED). A network
+ * namespace that nothing but uplink sockets held by the module refers to
+ * any more (no process, mount or descriptor reaches it) has those uplinks
+ * detached, so that it and its devices are freed (checked every 5 s).
  *
  * Peers
  * -----
@@ -30,7 +36,8 @@
  * unique per device). AUTOVPN_A_PEER_RX_INDEX is the receiver index that the
  * remote side writes into DATA packets sent to us (unique per device, chosen
  * by the daemon and told to the peer in the handshake); AUTOVPN_A_PEER_TX_INDEX
- * is the index we write into DATA packets we send to it.
+ * is the index we write into DATA packets we send to it (non-zero; a peer
+ * without one sends nothing: AUTOVPN_DROP_NO_PATH).
  *
  * Routes and allowed sources
  * --------------------------
@@ -45,11 +52,24 @@
  * AUTOVPN_PEER_F_REPLACE_ROUTES / _REPLACE_ALLOWED the peer's whole set is
  * replaced by the list.
  *
+ * A PEER_GET dump is paged by peer id; a peer with more prefixes than fit in
+ * one message continues in the next ones (only its PEER_ID and the further
+ * ROUTES / ALLOWED entries; merge by id). Peers added or removed during a
+ * dump never show twice nor hide others. A dump across a change of any
+ * route or allowed source (including the removal of a peer that had some)
+ * is flagged NLM_F_DUMP_INTR in its later messages or its NLMSG_DONE: it is
+ * not a consistent picture, read it again.
+ *
  * Paths
  * -----
  * A path is (local uplink, remote endpoint); a peer has up to
  * AUTOVPN_MAX_PATHS, identified by AUTOVPN_A_PATH_ID (0..3), which is also
- * carried in every DATA packet and mixed into the nonce. The daemon probes
+ * carried in every DATA packet and mixed into the nonce. A path id names the
+ * same path on both gateways (their daemons agree on the numbering): the
+ * receiver counts a DATA packet on its path of that id and keeps its replay
+ * window per (key, path id), and drops DATA on a path id it has not
+ * configured for the peer (AUTOVPN_DROP_PATH). A configured path receives
+ * whatever its state: DOWN only stops sending on it. The daemon probes
  * paths and sets their state. Transmit picks, per flow, one path among the
  * UP paths: with the device's active-active flag set, flows are spread by
  * rendezvous hashing (a path going down moves only its own flows); without
@@ -65,13 +85,38 @@
  * previous is dropped). Each (key, path) has its own send counter and its own
  * receive replay window of AUTOVPN_REPLAY_WINDOW packets.
  *
+ * Key material is spent once per device. A nonce is (salt with salt[0] ^=
+ * path id) || counter, and a new key starts every counter at 0, so the
+ * module refuses (-EEXIST, "key material already installed on this device")
+ * an AUTOVPN_CMD_KEY_NEW whose ENCRYPT_KEY or DECRYPT_KEY is an AES key it
+ * has installed on this device before: in either direction, in any slot,
+ * under any key id, for any peer, also after the key was deleted or swapped
+ * out or its peer removed. The salt does not make a key new (the same AES
+ * key with another salt is refused as well). It refuses ENCRYPT_KEY ==
+ * DECRYPT_KEY (-EINVAL): both gateways count from 0 with a key. The daemon
+ * derives fresh keys for every key it installs (each handshake) and never
+ * retries KEY_NEW with the same material; a daemon that restarts and adopts
+ * the running state keeps the installed keys and their counters. Limits of
+ * the rule: the memory belongs to the device (a new device, also one of the
+ * same name, or a reloaded module starts empty), and a device remembers at
+ * least the 262,144 AES keys it installed last (131,072 keys of two
+ * directions; keys are kept as keyed 64-bit fingerprints, 8 bytes each).
+ *
  * Key limits are enforced by the kernel, so a dead daemon fails closed: after
  * AUTOVPN_A_KEY_REKEY_PACKETS packets sent (or AUTOVPN_A_KEY_REKEY_SECS) the
  * module multicasts AUTOVPN_EVENT_KEY_REKEY once; at AUTOVPN_A_KEY_LIMIT_PACKETS
  * sent it stops sending with the key, and after AUTOVPN_A_KEY_LIFETIME_SECS
  * it neither sends nor receives with it (AUTOVPN_EVENT_KEY_EXPIRED). Defaults
- * are the AUTOVPN_KEY_DEFAULT_* values below; smaller values are accepted
- * (tests use them), larger ones are refused.
+ * are the AUTOVPN_KEY_DEFAULT_* values below (2^28 packets to rekey, a limit
+ * of 2^28 + 2^24 packets, 120 s to rekey, 180 s lifetime; a key given only a
+ * smaller limit also gets its rekey threshold lowered to it); smaller values
+ * are accepted (tests use them), larger ones are refused. The seconds count
+ * from the key's installation (KEY_NEW), also for a key installed as NEXT,
+ * not from its swap into CURRENT. There is no timer: the thresholds are
+ * checked as packets use the key, so KEY_REKEY comes with the first packet
+ * sent or received with the key after its rekey threshold, and a key that
+ * passed its lifetime unused is refused (and both events sent) at its next
+ * use; an idle key raises no event.
  *
  * Counters
  * --------
@@ -84,6 +129,14 @@
  * Notifications (AUTOVPN_CMD_EVENT) are sent to the multicast group
  * AUTOVPN_MCGRP_EVENTS with AUTOVPN_A_EVENT (enum autovpn_event),
  * AUTOVPN_A_IFINDEX, AUTOVPN_A_PEER_ID and, for key events, AUTOVPN_A_KEY_ID.
+ *
+ * Permissions
+ * -----------
+ * Every request, reads and dumps included, needs CAP_NET_ADMIN in the user
+ * namespace that owns the network namespace of the requesting socket (and so
+ * of the device); so does joining AUTOVPN_MCGRP_EVENTS. Root of a container
+ * with its own user and network namespaces manages the devices of its
+ * namespace; an unprivileged user gets -EPERM.
  *
  * Errors
  * ------
@@ -108,7 +161,12 @@ enum autovpn_msg_type {
 
 /*
  * DATA: hdr | ciphertext(inner IPv4/IPv6 packet) | 16-byte GCM tag.
- * AAD = the 16-byte header; nonce = (salt with salt[0] ^= path_id) || counter.
+ * AAD = the 16-byte header; nonce = (salt with salt[0] ^= path_id) || counter,
+ * the counter as 8 bytes big-endian (as in the header).
+ * ECN: the outer header carries the inner packet's ECN field (an inner CE as
+ * ECT(0)); on receive a CE mark on the outer header is set on the inner
+ * packet, and an inner packet that is not ECN-capable under an outer CE
+ * mark is dropped (RFC 6040, AUTOVPN_DROP_INNER).
  */
 struct autovpn_data_hdr {
 	__u8 type;
@@ -207,7 +265,7 @@ enum autovpn_peer_attr {
 	AUTOVPN_PEER_A_UNSPEC,
 	AUTOVPN_PEER_A_ID,          /* u32, non-zero */
 	AUTOVPN_PEER_A_RX_INDEX,    /* u32, non-zero, unique per device */
-	AUTOVPN_PEER_A_TX_INDEX,    /* u32 */
+	AUTOVPN_PEER_A_TX_INDEX,    /* u32, non-zero */
 	AUTOVPN_PEER_A_NAME,        /* string, < AUTOVPN_MAX_PEER_NAME, for humans */
 	AUTOVPN_PEER_A_FLAGS,       /* u32, enum autovpn_peer_flags */
 	AUTOVPN_PEER_A_ROUTES,      /* nest of AUTOVPN_PEER_A_PREFIX nests */
@@ -298,13 +356,17 @@ enum autovpn_drop_reason {
 	AUTOVPN_DROP_AUTH,        /* AEAD tag mismatch */
 	AUTOVPN_DROP_REPLAY,      /* counter replayed or too old */
 	AUTOVPN_DROP_SOURCE,      /* inner source not in the peer's allowed sources */
-	AUTOVPN_DROP_INNER,       /* decrypted payload is not IPv4/IPv6 */
+	AUTOVPN_DROP_INNER,       /* decrypted payload is not IPv4/IPv6, or not
+				   * ECN-capable in an outer packet marked CE
+				   * (RFC 6040) */
 	AUTOVPN_DROP_NO_ROUTE,    /* transmit: no route to a peer */
-	AUTOVPN_DROP_NO_PATH,     /* transmit: no UP path or no socket */
+	AUTOVPN_DROP_NO_PATH,     /* transmit: no UP path, no socket or no
+				   * transmit index */
 	AUTOVPN_DROP_KEY_LIMIT,   /* transmit: no usable current key */
 	AUTOVPN_DROP_TOO_BIG,     /* transmit: larger than the MTU (ICMP sent) */
 	AUTOVPN_DROP_NOMEM,
 	AUTOVPN_DROP_XMIT,        /* transmit: routing or UDP send failed */
+	AUTOVPN_DROP_PATH,        /* DATA on a path id not configured for its peer */
 	__AUTOVPN_DROP_MAX
 };
 #define AUTOVPN_DROP_MAX (__AUTOVPN_DROP_MAX - 1)

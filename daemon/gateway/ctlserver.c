@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctlserver.c - the control socket: `autovpn show` and `autovpn diagnose`
+ * ask the daemon what it knows (lib/ctl is the codec).
+ *
+ * "@autovpn/IFNAME" in the abstract namespace (per network namespace, like
+ * the interface; lib/ctl says why). The answer names endpoints and peers,
+ * so only root may ask: the client's credentials are checked on accept.
+ * One request line per connection, one JSON answer, then the connection
+ * closes. The answer is written with a send timeout so a client that stops
+ * reading cannot hold the daemon (which is single-threaded) for long.
+ */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/key.h"
+#include "base/log.h"
+#include "ctl/ctl.h"
+#include "diagnose.h"
+#include "gateway.h"
+
+#define WRITE_TIMEOUT_MS 1000
+
+static uint64_t age(uint64_t now, uint64_t then)
+{
+	return then ? now - then : CTL_NEVER;
+}
+
+static void fmt_ep(char *buf, size_t len, const struct endpoint *ep)
+{
+	if (ep->addr.family == AF_UNSPEC)
+		buf[0] = '\0';
+	else
+		endpoint_format(ep, buf, len);
+}
+
+static const char *role_name(uint8_t role)
+{
+	return role == PROTO_ROLE_HUB ? "hub" : role == PROTO_ROLE_SPOKE ? "spoke" : "off";
+}
+
+static const char *kind_name(uint8_t kind)
+{
+	return kind == PROTO_EP_MANUAL ? "manual" : kind == PROTO_EP_PRIVATE ? "private" : "public";
+}
+
+static void fill_uplinks(struct gw *gw, struct ctl_status *s, uint64_t now)
+{
+	s->n_uplinks = gw->n_uplinks;
+	for (unsigned int u = 0; u < gw->n_uplinks; u++) {
+		struct ctl_uplink *o = &s->uplinks[u];
+		const struct gw_uplink *up = &gw->uplinks[u];
+
+		o->id = up->id;
+		snprintf(o->name, sizeof(o->name), "%s", gwconf_uplink_name(u));
+		snprintf(o->device, sizeof(o->device), "%s", up->conf->device);
+		fmt_ep(o->local, sizeof(o->local), &up->local);
+		snprintf(o->nat, sizeof(o->nat), "%s", proto_nat_name(regclient_nat(&gw->rc, u)));
+		snprintf(o->highport, sizeof(o->highport), "unknown");
+		for (unsigned int r = 0; r < gw->conf->n_registries && r < 2; r++) {
+			const struct regclient_link *l = &gw->rc.link[u][r];
+
+			o->reg[r].connected =
+				l->connected &&
+				now - l->last_rx_ms <=
+					(uint64_t)PROTO_MISSED_KEEPALIVES * gw->rc.keepalive_ms;
+			if (l->state == REGCLIENT_REGISTERED)
+				fmt_ep(o->reg[r].observed, sizeof(o->reg[r].observed),
+				       &l->observed);
+			if (!o->mapped[0] && o->reg[r].observed[0])
+				memcpy(o->mapped, o->reg[r].observed, sizeof(o->mapped));
+		}
+	}
+}
+
+static void fill_peer(struct gw *gw, struct ctl_peer *o, const struct gw_peer *p, uint64_t now)
+{
+	char b64[KEY_B64_SIZE];
+
+	snprintf(o->name, sizeof(o->name), "%s", p->name);
+	key_to_base64(b64, p->pk);
+	snprintf(o->public_key, sizeof(o->public_key), "%s", b64);
+	o->id = p->id;
+	snprintf(o->role, sizeof(o->role), "%s", role_name(p->info.role));
+	o->hub_priority = p->info.hub_prio;
+	o->flags = p->info.flags;
+	snprintf(o->state, sizeof(o->state), "%s", peer_state_name(p->state));
+	snprintf(o->reason, sizeof(o->reason), "%s", p->reason ? p->reason : "");
+	o->handshake_ms = p->cur_key_id >= 0 ? age(now, p->key_ms) : CTL_NEVER;
+	o->key_id = (int16_t)p->cur_key_id;
+	o->n_endpoints = 0;
+	for (unsigned int i = 0; i < p->info.n_ep && i < 5; i++) {
+		struct ctl_endpoint *e = &o->endpoints[o->n_endpoints++];
+
+		e->uplink = p->info.ep[i].uplink;
+		snprintf(e->kind, sizeof(e->kind), "%s", kind_name(p->info.ep[i].kind));
+		fmt_ep(e->address, sizeof(e->address), &p->info.ep[i].ep);
+	}
+	o->n_paths = 0;
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
+		const struct path *pa = &p->paths[k];
+		struct ctl_path *c;
+
+		if (pa->lu >= gw->n_uplinks || (pa->state == PATH_IDLE && !pa->n_cand))
+			continue;
+		c = &o->paths[o->n_paths++];
+		c->id = pa->id;
+		c->local_uplink = pa->lu;
+		c->remote_uplink = pa->ru;
+		snprintf(c->state, sizeof(c->state), "%s", path_state_name(pa->state));
+		if (pa->has_remote)
+			fmt_ep(c->remote, sizeof(c->remote), &pa->remote);
+		snprintf(c->reason, sizeof(c->reason), "%s", pa->reason ? pa->reason : "");
+		c->rtt_us = pa->has_rtt ? pa->rtt_us : 0;
+		c->jitter_us = pa->jitter_us;
+		c->loss = path_loss(pa);
+		c->changed_ms = age(now, pa->changed_ms);
+	}
+	if (ctl_peer_alloc_subnets(o, p->n_subnets))
+		return;
+	for (uint32_t i = 0; i < p->n_subnets; i++) {
+		prefix_format(&p->subnets[i].prefix, o->subnets[i].prefix,
+			      sizeof(o->subnets[i].prefix));
+		o->subnets[i].metric = p->subnets[i].metric;
+		o->subnets[i].flags = p->subnets[i].flags;
+	}
+}
+
+static const struct gw_peer *by_id(const struct gw *gw, uint32_t id)
+{
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		if (gw->peers[i]->id == id)
+			return gw->peers[i];
+	return NULL;
+}
+
+static void fill_route(const struct gw *gw, struct ctl_route *o, const struct routesel_entry *e)
+{
+	const struct routesel_cand *c = routesel_choice(e);
+	const struct gw_peer *p = c ? by_id(gw, c->peer) : NULL;
+	const struct gw_peer *best = by_id(gw, e->cand[0].peer);
+
+	prefix_format(&e->prefix, o->prefix, sizeof(o->prefix));
+	if (!c || !p) {
+		snprintf(o->decision, sizeof(o->decision), "none");
+		snprintf(o->reason, sizeof(o->reason), "no peer for it is up (%u candidate%s)",
+			 e->n_cand, e->n_cand == 1 ? "" : "s");
+		return;
+	}
+	snprintf(o->via, sizeof(o->via), "%s", p->name);
+	o->metric = c->metric;
+	if (c->flags & PROTO_SUB_DEFAULT)
+		snprintf(o->decision, sizeof(o->decision), "default");
+	else if (c->flags & PROTO_SUB_TRANSIT)
+		snprintf(o->decision, sizeof(o->decision), "transit");
+	else
+		snprintf(o->decision, sizeof(o->decision), "direct");
+	if (c != &e->cand[0] && best && !peer_is_up(best))
+		snprintf(o->reason, sizeof(o->reason), "%s is %s: next best", best->name,
+			 peer_state_name(best->state));
+	else if (c != &e->cand[0])
+		snprintf(o->reason, sizeof(o->reason), "%s is back up: waiting out the hysteresis",
+			 best ? best->name : "the preferred peer");
+	else
+		snprintf(o->reason, sizeof(o->reason), "lowest metric, up");
+}
+
+int ctlserver_status(struct gw *gw, struct ctl_status *s)
+{
+	uint64_t now = clock_mono_ms();
+	char b64[KEY_B64_SIZE];
+	int err;
+
+	err = ctl_status_alloc(s, gw->n_peers, gw->routes.n);
+	if (err)
+		return err;
+	snprintf(s->interface, sizeof(s->interface), "%s", gw->ifname);
+	snprintf(s->name, sizeof(s->name), "%s", gw->conf->name);
+	key_to_base64(b64, gw->pk);
+	snprintf(s->public_key, sizeof(s->public_key), "%s", b64);
+	snprintf(s->role, sizeof(s->role), "%s",
+		 gw->rc.version ? role_name(gw->rc.role) : "unknown");
+	s->config_version = gw->rc.version;
+	s->uptime_ms = now - gw->start_ms;
+	s->n_registries = gw->conf->n_registries;
+	for (unsigned int r = 0; r < gw->conf->n_registries; r++) {
+		uint64_t last = 0;
+
+		fmt_ep(s->registries[r].address, sizeof(s->registries[r].address),
+		       &gw->conf->registries[r]);
+		s->registries[r].connected = regclient_connected(&gw->rc, r, now);
+		for (unsigned int u = 0; u < gw->n_uplinks; u++)
+			if (gw->rc.link[u][r].last_rx_ms > last)
+				last = gw->rc.link[u][r].last_rx_ms;
+		s->registries[r].last_contact_ms = age(now, last);
+	}
+	fill_uplinks(gw, s, now);
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		fill_peer(gw, &s->peers[i], gw->peers[i], now);
+	for (uint32_t i = 0; i < gw->routes.n; i++)
+		fill_route(gw, &s->routes[i], &gw->routes.v[i]);
+	return 0;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n <= 0)
+			return; /* the timeout or the client gave up */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void answer(struct gw *gw, int fd, const char *req)
+{
+	struct ctl_status s;
+	struct ctl_diagnosis d = { 0 };
+	char *json = NULL;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	if (!strcmp(req, "status")) {
+		err = ctlserver_status(gw, &s);
+		if (!err)
+			err = ctl_status_to_json(&s, &json);
+	} else if (!strcmp(req, "diagnose")) {
+		err = ctlserver_status(gw, &s);
+		if (!err)
+			err = diagnose(&s, &d);
+		if (!err)
+			err = ctl_diagnosis_to_json(&d, &json);
+	} else {
+		err = -EINVAL;
+	}
+	if (err)
+		dprintf(fd, "{\"error\":\"%s\"}\n",
+			err == -EINVAL ? "unknown request" : strerror(-err));
+	else
+		write_all(fd, json, strlen(json));
+	free(json);
+	ctl_status_free(&s);
+	ctl_diagnosis_free(&d);
+}
+
+static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
+{
+	struct timeval tv = { .tv_sec = WRITE_TIMEOUT_MS / 1000 };
+	char req[CTL_MAX_REQUEST + 1];
+	socklen_t cl = sizeof(struct ucred);
+	struct ucred cred;
+	size_t got = 0;
+	int fd;
+
+	(void)l;
+	(void)events;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* One short line; a client that sends nothing times out. */
+	while (got < CTL_MAX_REQUEST) {
+		ssize_t n = read(fd, req + got, CTL_MAX_REQUEST - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(req, '\n', got))
+			break;
+	}
+	req[got] = '\0';
+	req[strcspn(req, "\r\n")] = '\0';
+	/*
+	 * Checked after the request was read: closing a unix socket with
+	 * unread data resets it, and the client would lose the refusal.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0)
+		dprintf(fd, "{\"error\":\"permission denied: root only\"}\n");
+	else
+		answer(arg, fd, req);
+	close(fd);
+}
+
+int ctlserver_start(struct gw *gw)
+{
+	struct sockaddr_un sun;
+	int fd, alen, err;
+
+	err = ctl_sock_path(gw->ifname, gw->ctl_path, sizeof(gw->ctl_path));
+	if (err)
+		return err;
+	alen = ctl_sockaddr(gw->ctl_path, &sun);
+	if (alen < 0)
+		return alen;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)alen) || listen(fd, 16)) {
+		err = -errno;
+		log_msg(LOG_ERR, "control socket %s: %s%s", gw->ctl_path, strerror(-err),
+			err == -EADDRINUSE ? " (another autovpnd runs for this interface)" : "");
+		close(fd);
+		return err;
+	}
+	gw->ctl_fd = fd;
+	return loop_add_fd(gw->loop, fd, EPOLLIN, on_accept, gw);
+}
+
+void ctlserver_stop(struct gw *gw)
+{
+	if (gw->ctl_fd < 0)
+		return;
+	loop_del_fd(gw->loop, gw->ctl_fd);
+	close(gw->ctl_fd);
+	gw->ctl_fd = -1;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gateway.h - autovpnd, the gateway daemon: the objects every part of it
+ * shares. One process per gateway, one thread, one event loop (base/loop):
+ * nothing here is locked.
+ *
+ *   struct gw            the daemon: config, kernel handles, uplinks, the
+ *                        registry client, the peer table, routes, control
+ *   struct gw_uplink     one UDP socket per uplink (uplink.c), shared by
+ *                        registry traffic, handshakes and probes, and
+ *                        handed to the kernel for DATA
+ *   struct gw_peer       one per peer the registry lists (peer.c): kernel
+ *                        peer, paths (path.h), handshake (wire/handshake.h)
+ *
+ * The kernel does per-packet work only; everything with time or policy is
+ * here (DESIGN §2). docs/architecture.md describes the whole.
+ */
+#ifndef AVPN_GATEWAY_GATEWAY_H
+#define AVPN_GATEWAY_GATEWAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "base/endpoint.h"
+#include "base/loop.h"
+#include "base/ratelimit.h"
+#include "conf/gwconf.h"
+#include "path.h"
+#include "routesel.h"
+#include "wire/handshake.h"
+#include "wire/proto.h"
+#include "wire/regclient.h"
+#include "wire/replay.h"
+#include "wire/seal.h"
+
+struct adopt_peer;
+struct avpnl;
+struct kroute;
+
+#define GW_MAX_UPLINKS PROTO_MAX_UPLINKS
+#define GW_MAX_PATHS (GW_MAX_UPLINKS * GW_MAX_UPLINKS)
+#define GW_DEFAULT_PROBE_MS 1000
+#define GW_DEFAULT_REKEY_SECS 120
+#define GW_DEFAULT_HYSTERESIS_MS 10000
+/* The last responder rekeys this much later than the last initiator would. */
+#define GW_RESPONDER_REKEY_DELAY_SECS 10
+/* Source ports of uplink sockets (the reference document's range). */
+#define GW_PORT_MIN 32768
+#define GW_PORT_MAX 61000
+
+/* Command-line options (test knobs are here, never in the config file). */
+struct gw_opts {
+	const char *conf_path;
+	bool check;	 /* --check: validate the config and exit */
+	bool foreground; /* -f: log to stderr */
+	int verbose;
+	uint32_t probe_ms;	/* --probe-ms */
+	uint32_t rekey_secs;	/* --rekey-secs */
+	uint32_t hysteresis_ms; /* --hysteresis-ms */
+};
+
+struct gw_uplink {
+	struct gw *gw;
+	uint8_t id; /* 0 wan1, 1 wan2 */
+	const struct gwconf_uplink *conf;
+	int fd;
+	struct endpoint local; /* what the socket is bound to */
+	bool in_kernel;	       /* handed to the module */
+	uint64_t rx, tx, rx_dropped, tx_failed;
+};
+
+enum gw_peer_state {
+	GW_PEER_CONNECTING = 0, /* punching or handshaking */
+	GW_PEER_UP,		/* a path up and a key in use */
+	GW_PEER_DOWN,		/* was up; no path answers now */
+};
+
+struct gw_peer {
+	struct gw *gw;
+	uint8_t pk[32];
+	char name[PROTO_NAME_MAX + 1];
+	uint32_t id;	   /* kernel peer id */
+	uint32_t rx_index; /* the kernel's receive index (the peer writes it) */
+	uint32_t tx_index; /* the index the peer told us (we write it) */
+	bool in_kernel;
+
+	/* From the registry (regclient_peer). */
+	struct proto_peer info;
+	struct proto_subnet *subnets;
+	uint32_t n_subnets;
+
+	struct path paths[GW_MAX_PATHS]; /* index = path id = lu * 2 + ru */
+	uint8_t kernel_paths;		 /* bit per path id configured in the kernel */
+	uint8_t kernel_up;		 /* bit per path id UP in the kernel */
+	struct endpoint kernel_remote[GW_MAX_PATHS];
+
+	/* Probes: sealed between the static keys. */
+	struct seal_key probe_key;
+	struct replay_window probe_win;
+
+	/* Handshake and keys. */
+	struct handshake_peer hs;
+	int cur_key_id;	     /* kernel CURRENT slot, -1 empty */
+	int prev_key_id;     /* kernel PREVIOUS slot */
+	int next_key_id;     /* kernel NEXT slot (responder waiting for use) */
+	bool last_initiator; /* our role in the last completed handshake */
+	uint64_t key_ms;     /* when CURRENT was installed (0 = never) */
+	uint64_t hs_next_ms; /* handshake timer */
+
+	enum gw_peer_state state;
+	const char *reason;
+	uint64_t up_since_ms, state_ms;
+
+	uint64_t routes_hash;	 /* of the route set last given to the kernel */
+	struct loop_timer timer; /* probes, handshake, rekey */
+	uint64_t mark;		 /* peer sync generation */
+};
+
+struct gw {
+	struct gw_opts opts;
+	struct gwconf *conf;
+	struct loop *loop;
+	uint64_t start_ms;
+	bool stopping;
+
+	uint8_t sk[32], pk[32];
+
+	/* Kernel: genl requests, genl events, rtnetlink routes/rules/links. */
+	struct avpnl *nl, *nl_events;
+	struct kroute *kr;
+	uint32_t ifindex;
+	char ifname[IF_NAMESIZE];
+	bool created_device;
+
+	unsigned int n_uplinks;
+	struct gw_uplink uplinks[GW_MAX_UPLINKS];
+
+	/* Registries. */
+	struct regclient rc;
+	struct loop_timer rc_timer, purge_timer;
+	uint64_t rc_version_applied;
+
+	/* Peers. */
+	struct gw_peer **peers; /* sorted by public key */
+	uint32_t n_peers, cap_peers;
+	uint32_t next_peer_id;
+	uint64_t sync_gen;
+	struct seal_counter probe_ctr;
+	uint32_t probe_sender_id;
+	struct handshake_identity hs_id;
+	struct ratelimit ratelimit; /* handshakes per source, under load */
+
+	/* Routes. */
+	struct routesel routes;
+	bool routes_dirty, table_dirty;
+	struct loop_timer route_timer;
+
+	/* A device that existed at start: its peers, until the registry names them. */
+	struct adopt_peer *adopted;
+	uint32_t n_adopted;
+	struct proto_path *report; /* path status for the keepalives */
+	uint32_t report_cap;
+
+	/* Control socket. */
+	int ctl_fd;
+	char ctl_path[108];
+};
+
+/* gateway.c */
+int gw_run(struct gw *gw);
+/* Something changed that the routes depend on: decide again soon. */
+void gw_routes_changed(struct gw *gw, bool table);
+
+/* uplink.c */
+int uplink_open_all(struct gw *gw);
+void uplink_close_all(struct gw *gw);
+/* Hands every socket to the kernel (replacing what it had). */
+int uplink_attach_all(struct gw *gw);
+int uplink_send(struct gw *gw, unsigned int ul, const struct endpoint *to, const uint8_t *msg,
+		size_t len);
+
+/* registry.c */
+int registry_start(struct gw *gw);
+void registry_stop(struct gw *gw);
+/* A datagram from registry @reg on uplink @ul. */
+void registry_input(struct gw *gw, unsigned int ul, unsigned int reg, const uint8_t *msg,
+		    size_t len);
+/* Which registry (0, 1) an address is, or -1. */
+int registry_index(const struct gw *gw, const struct endpoint *from);
+
+/* peer.c */
+struct gw_peer *peer_find(struct gw *gw, const uint8_t pk[32]);
+struct gw_peer *peer_find_by_index(struct gw *gw, uint32_t rx_index);
+/* Brings the peer table and the kernel in line with the registry's list. */
+void peer_sync(struct gw *gw);
+void peer_remove_all(struct gw *gw, bool kernel);
+/* Recomputes state (up/down), programs kernel paths; reports route changes. */
+void peer_update(struct gw_peer *p);
+bool peer_is_up(const struct gw_peer *p);
+const char *peer_state_name(enum gw_peer_state s);
+
+/* prober.c: a PROBE or PROBE_REPLY arrived on uplink @ul from @from. */
+void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
+		  size_t len);
+/* Runs the peer's paths: probes due, liveness; returns when to run next. */
+uint64_t prober_run(struct gw_peer *p, uint64_t now_ms);
+
+/* keys.c: handshakes and kernel keys. */
+int keys_init(struct gw *gw);
+void keys_fini(struct gw *gw);
+void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
+		size_t len);
+/* Starts a handshake if the peer needs one; returns when to run next. */
+uint64_t keys_run(struct gw_peer *p, uint64_t now_ms);
+/* The peer announced its current key id (in a probe). */
+void keys_peer_uses(struct gw_peer *p, uint8_t key_id);
+bool keys_usable(const struct gw_peer *p, uint64_t now_ms);
+
+/* route.c */
+int route_init(struct gw *gw);
+void route_fini(struct gw *gw, bool remove_os_state);
+void route_apply(struct gw *gw);
+
+/* ctlserver.c */
+struct ctl_status;
+/* The daemon's view, as `autovpn show` gets it. */
+int ctlserver_status(struct gw *gw, struct ctl_status *s);
+int ctlserver_start(struct gw *gw);
+void ctlserver_stop(struct gw *gw);
+
+/* adopt.c: the device existed at start: take its state over. */
+int adopt_device(struct gw *gw);
+/* The adopted kernel peer of this name, if any: fills p's kernel side. */
+bool adopt_take(struct gw *gw, struct gw_peer *p);
+/* After the first complete peer list: kernel peers nobody claimed go. */
+void adopt_finish(struct gw *gw);
+
+#endif /* AVPN_GATEWAY_GATEWAY_H */

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keys.c - handshakes with peers and the kernel's key slots.
+ *
+ * The Noise IKpsk2 state machine is wire/handshake.c's; here it meets the
+ * sockets, the clock and the kernel:
+ *
+ *   - A peer needs a handshake when it has no current key, when its key
+ *     reaches the rekey age (120 s after the handshake for the side that
+ *     initiated it, 10 s later for the other, so both rarely start at
+ *     once), or when the kernel says so (KEY_REKEY / KEY_EXPIRED events:
+ *     packet counts). The initiation goes over the peer's best UP path.
+ *   - Responder: on HS_INIT it installs the new key in the kernel's NEXT
+ *     slot (it can receive under it at once) and only then answers. It
+ *     swaps NEXT in when the initiator shows it uses the key: the key id
+ *     in its probes. Until then it keeps sending with CURRENT, which the
+ *     initiator still has as PREVIOUS, so no packet is lost either way.
+ *   - Initiator: on HS_RESP the responder provably has the key: install
+ *     it in NEXT and swap at once.
+ *   - The kernel's limits (reject after 180 s or the packet limit) are the
+ *     fail-closed backstop if this daemon stops.
+ *
+ * Flood protection is the handshake layer's: MAC1 on everything, cookies
+ * and MAC2 when more than a threshold of handshake messages arrive per
+ * second, and then a per-source token bucket.
+ */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/ratelimit.h"
+#include "gateway.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
+#include "nl/avpnl_key.h"
+#include "nl/avpnl_event.h"
+#include "wire/hsmsg.h"
+
+#define NS_PER_MS 1000000ull
+/* The kernel's lifetime of a key (it refuses it after this). */
+#define KEY_LIFETIME_MS (AUTOVPN_KEY_DEFAULT_LIFETIME_SECS * 1000ull)
+/* After giving up on an unanswered handshake, wait before a new series. */
+#define RETRY_PAUSE_MS 5000
+
+static uint64_t now_ns(void)
+{
+	return clock_mono_ms() * NS_PER_MS;
+}
+
+bool keys_usable(const struct gw_peer *p, uint64_t now_ms)
+{
+	return p->cur_key_id >= 0 && now_ms - p->key_ms < KEY_LIFETIME_MS;
+}
+
+static void note_slots(struct gw_peer *p)
+{
+	handshake_peer_set_key_ids(&p->hs, p->cur_key_id, p->prev_key_id);
+}
+
+static int kernel_tx_index(struct gw_peer *p, uint32_t tx_index)
+{
+	struct avpnl_peer req;
+	int err;
+
+	if (p->tx_index == tx_index)
+		return 0;
+	memset(&req, 0, sizeof(req));
+	req.id = p->id;
+	req.set = AVPNL_PEER_TX_INDEX;
+	req.tx_index = tx_index;
+	err = avpnl_peer_set(p->gw->nl, p->gw->ifindex, &req);
+	if (!err)
+		p->tx_index = tx_index;
+	return err;
+}
+
+static int kernel_swap(struct gw_peer *p)
+{
+	int err = avpnl_key_swap(p->gw->nl, p->gw->ifindex, p->id);
+
+	if (err) {
+		log_msg(LOG_ERR, "%s: key swap: %s", p->name,
+			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
+		return err;
+	}
+	p->prev_key_id = p->cur_key_id;
+	p->cur_key_id = p->next_key_id;
+	p->next_key_id = -1;
+	note_slots(p);
+	return 0;
+}
+
+/* Installs the handshake's key in the kernel's NEXT slot (and the tx index). */
+static int kernel_install(struct gw_peer *p, const struct handshake_keys *k)
+{
+	struct gw *gw = p->gw;
+	struct avpnl_key key;
+	int err;
+
+	err = kernel_tx_index(p, k->remote_index);
+	if (err)
+		goto fail;
+	memset(&key, 0, sizeof(key));
+	key.slot = AUTOVPN_KEY_SLOT_NEXT;
+	key.id = k->key_id;
+	memcpy(key.enc_key, k->tx_key, sizeof(key.enc_key));
+	memcpy(key.enc_salt, k->tx_salt, sizeof(key.enc_salt));
+	memcpy(key.dec_key, k->rx_key, sizeof(key.dec_key));
+	memcpy(key.dec_salt, k->rx_salt, sizeof(key.dec_salt));
+	err = avpnl_key_new(gw->nl, gw->ifindex, p->id, &key);
+	if (err == -EEXIST && p->prev_key_id == k->key_id) {
+		/* The id is still in PREVIOUS (ids wrap): that key goes anyway. */
+		avpnl_key_del(gw->nl, gw->ifindex, p->id, AUTOVPN_KEY_SLOT_PREVIOUS);
+		p->prev_key_id = -1;
+		err = avpnl_key_new(gw->nl, gw->ifindex, p->id, &key);
+	}
+	avpnl_key_wipe(&key);
+	if (err)
+		goto fail;
+	p->next_key_id = k->key_id;
+	p->key_ms = clock_mono_ms();
+	p->hs_next_ms = 0;
+	return 0;
+fail:
+	log_msg(LOG_ERR, "%s: installing key %u: %s", p->name, k->key_id,
+		avpnl_errmsg(gw->nl) ?: strerror(-err));
+	return err;
+}
+
+/* The UP path with the lowest RTT (any punched path if none is up). */
+static const struct path *best_path(const struct gw_peer *p)
+{
+	const struct path *best = NULL;
+
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
+		const struct path *pa = &p->paths[k];
+
+		if (pa->lu >= p->gw->n_uplinks || !pa->has_remote)
+			continue;
+		if (!best || (path_is_up(pa) && !path_is_up(best)) ||
+		    (path_is_up(pa) == path_is_up(best) && pa->rtt_us < best->rtt_us))
+			best = pa;
+	}
+	return best && path_is_up(best) ? best : NULL;
+}
+
+static void send_initiation(struct gw_peer *p, const struct path *pa, uint64_t now_ms)
+{
+	uint8_t msg[HSMSG_INIT_LEN];
+	int err;
+
+	err = handshake_initiate(&p->gw->hs_id, &p->hs, now_ms * NS_PER_MS, clock_realtime_ns(),
+				 msg);
+	if (err) {
+		log_msg(LOG_ERR, "%s: cannot create a handshake initiation: %s", p->name,
+			strerror(-err));
+		return;
+	}
+	log_msg(LOG_DEBUG, "%s: handshake initiation over path %u", p->name, pa->id);
+	uplink_send(p->gw, pa->lu, &pa->remote, msg, sizeof(msg));
+}
+
+static uint64_t rekey_at(const struct gw_peer *p)
+{
+	uint64_t secs = p->gw->opts.rekey_secs;
+
+	if (!p->last_initiator)
+		secs += GW_RESPONDER_REKEY_DELAY_SECS;
+	return p->key_ms + secs * 1000;
+}
+
+uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
+{
+	const struct path *pa = best_path(p);
+	uint64_t next = UINT64_MAX, due;
+	bool need;
+
+	if (p->hs.pending_active) {
+		switch (handshake_timer(&p->hs, now_ms * NS_PER_MS)) {
+		case HANDSHAKE_TIMER_RETRANSMIT:
+			if (pa)
+				send_initiation(p, pa, now_ms);
+			break;
+		case HANDSHAKE_TIMER_GIVE_UP:
+			log_msg(LOG_WARNING, "%s: no answer to handshakes for 90 s", p->name);
+			p->hs_next_ms = now_ms + RETRY_PAUSE_MS;
+			break;
+		default:
+			break;
+		}
+		due = handshake_timer_deadline(&p->hs);
+		if (p->hs.pending_active && due != UINT64_MAX)
+			return due / NS_PER_MS + 1;
+	}
+	need = p->cur_key_id < 0 || now_ms >= rekey_at(p) ||
+	       (p->hs_next_ms && now_ms >= p->hs_next_ms);
+	if (p->hs_next_ms && now_ms < p->hs_next_ms && p->cur_key_id >= 0 && now_ms < rekey_at(p))
+		need = false;
+	if (need && !p->hs.pending_active) {
+		if (!pa)
+			return UINT64_MAX; /* a path coming up kicks us again */
+		p->hs_next_ms = 0;
+		send_initiation(p, pa, now_ms);
+		due = handshake_timer_deadline(&p->hs);
+		return due != UINT64_MAX ? due / NS_PER_MS + 1 : UINT64_MAX;
+	}
+	if (p->cur_key_id >= 0)
+		next = rekey_at(p);
+	if (p->hs_next_ms && p->hs_next_ms < next)
+		next = p->hs_next_ms;
+	return next;
+}
+
+void keys_peer_uses(struct gw_peer *p, uint8_t key_id)
+{
+	if (p->next_key_id < 0 || key_id != (uint8_t)p->next_key_id)
+		return;
+	if (!kernel_swap(p)) {
+		log_msg(LOG_DEBUG, "%s: peer uses key %u: swapped in", p->name, key_id);
+		peer_update(p);
+	}
+}
+
+static struct handshake_peer *lookup(void *ctx, const uint8_t pub[32])
+{
+	struct gw_peer *p = peer_find(ctx, pub);
+
+	return p ? &p->hs : NULL;
+}
+
+static struct gw_peer *peer_of_hs(struct gw *gw, struct handshake_peer *hs)
+{
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		if (&gw->peers[i]->hs == hs)
+			return gw->peers[i];
+	return NULL;
+}
+
+static void completed(struct gw_peer *p, const struct handshake_keys *k, bool initiator)
+{
+	if (kernel_install(p, k))
+		return;
+	p->last_initiator = initiator;
+	/*
+	 * The initiator knows the responder has the key. A responder with no
+	 * current key loses nothing by using the new one at once either.
+	 */
+	if (initiator || p->cur_key_id < 0)
+		kernel_swap(p);
+	log_msg(LOG_INFO, "%s: handshake complete (%s), key %u", p->name,
+		initiator ? "initiator" : "responder", k->key_id);
+	peer_update(p);
+	loop_timer_start(p->gw->loop, &p->timer, 0, 0);
+}
+
+void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
+		size_t len)
+{
+	struct sockaddr_storage ss;
+	struct handshake_reply reply;
+	struct handshake_keys k;
+	struct handshake_peer *hsp = NULL;
+	struct handshake_rx rx;
+	struct gw_peer *p = NULL;
+	uint32_t idx;
+	int r;
+
+	endpoint_to_sockaddr(from, &ss);
+	rx.msg = msg;
+	rx.len = len;
+	rx.src = (struct sockaddr *)&ss;
+	rx.now_ns = now_ns();
+	rx.under_load = handshake_load_note(&gw->hs_id, rx.now_ns);
+	reply.len = 0;
+	memset(&k, 0, sizeof(k));
+
+	switch (hsmsg_type(msg, len)) {
+	case HSMSG_INIT:
+		r = handshake_respond(&gw->hs_id, &rx, lookup, gw, &reply, &k, &hsp);
+		if (r != HANDSHAKE_SEND_RESP)
+			break;
+		p = peer_of_hs(gw, hsp);
+		/* The key must be in the kernel before the answer leaves. */
+		if (!p || kernel_install(p, &k)) {
+			r = -EIO;
+			break;
+		}
+		p->last_initiator = false;
+		if (p->cur_key_id < 0)
+			kernel_swap(p);
+		log_msg(LOG_INFO, "%s: handshake answered, key %u", p->name, k.key_id);
+		break;
+	case HSMSG_RESP:
+		if (hsmsg_receiver_index(msg, len, &idx) || !(p = peer_find_by_index(gw, idx))) {
+			r = -ENOENT;
+			break;
+		}
+		r = handshake_consume_resp(&gw->hs_id, &p->hs, &rx, &reply, &k);
+		if (r == HANDSHAKE_COMPLETE)
+			completed(p, &k, true);
+		break;
+	case HSMSG_COOKIE:
+		if (hsmsg_receiver_index(msg, len, &idx) || !(p = peer_find_by_index(gw, idx))) {
+			r = -ENOENT;
+			break;
+		}
+		r = handshake_consume_cookie(&p->hs, msg, len, rx.now_ns);
+		if (!r)
+			loop_timer_start(gw->loop, &p->timer, 0, 0);
+		break;
+	default:
+		r = -EBADMSG;
+		break;
+	}
+	handshake_keys_wipe(&k);
+	if (r < 0) {
+		gw->uplinks[ul].rx_dropped++;
+		return;
+	}
+	if ((r == HANDSHAKE_SEND_RESP || r == HANDSHAKE_SEND_COOKIE) && reply.len)
+		uplink_send(gw, ul, from, reply.buf, reply.len);
+	if (r == HANDSHAKE_SEND_RESP && p) {
+		peer_update(p);
+		loop_timer_start(gw->loop, &p->timer, 0, 0);
+	}
+}
+
+/* Kernel events: a key reached its rekey threshold or a hard limit. */
+static int on_event(const struct avpnl_event *ev, void *arg)
+{
+	struct gw *gw = arg;
+
+	if (ev->ifindex != gw->ifindex)
+		return 0;
+	for (uint32_t i = 0; i < gw->n_peers; i++) {
+		struct gw_peer *p = gw->peers[i];
+
+		if (p->id != ev->peer_id)
+			continue;
+		if (ev->type == AUTOVPN_EVENT_KEY_REKEY || ev->type == AUTOVPN_EVENT_KEY_EXPIRED) {
+			log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name,
+				ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
+			p->hs_next_ms = clock_mono_ms();
+			loop_timer_start(gw->loop, &p->timer, 0, 0);
+		}
+	}
+	return 0;
+}
+
+static void on_events_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	avpnl_event_recv(gw->nl_events, on_event, gw);
+}
+
+int keys_init(struct gw *gw)
+{
+	int err;
+
+	err = handshake_identity_init(&gw->hs_id, gw->sk);
+	if (err)
+		return err;
+	err = ratelimit_init(&gw->ratelimit, RATELIMIT_DEFAULT_ENTRIES, RATELIMIT_DEFAULT_RATE,
+			     RATELIMIT_DEFAULT_BURST);
+	if (err)
+		return err;
+	gw->hs_id.ratelimit = &gw->ratelimit;
+	err = avpnl_open(&gw->nl_events);
+	if (!err)
+		err = avpnl_event_subscribe(gw->nl_events);
+	if (!err)
+		err = loop_add_fd(gw->loop, avpnl_event_fd(gw->nl_events), EPOLLIN,
+				  on_events_readable, gw);
+	if (err)
+		log_msg(LOG_ERR, "kernel events: %s", strerror(-err));
+	return err;
+}
+
+void keys_fini(struct gw *gw)
+{
+	if (gw->nl_events) {
+		loop_del_fd(gw->loop, avpnl_event_fd(gw->nl_events));
+		avpnl_close(gw->nl_events);
+		gw->nl_events = NULL;
+	}
+	handshake_identity_wipe(&gw->hs_id);
+	ratelimit_free(&gw->ratelimit);
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * peer.c - the peer table and its kernel counterpart.
+ *
+ * The registry's peer list (wire/regclient) is the truth about who our
+ * peers are. peer_sync() brings the table in line with it: a new peer gets
+ * a kernel peer (id, receive index, name, allowed sources) and its paths;
+ * a known one gets its endpoints, subnets and psk refreshed; a peer that is
+ * no longer listed is removed from the kernel (its routes go with it).
+ * Routes themselves are decided in route.c, paths and probes in prober.c,
+ * keys in keys.c; peer_update() turns their state into the peer's state and
+ * the kernel's path table.
+ *
+ * The table is an array sorted by public key (binary search; a hub with
+ * 10,000 spokes re-syncs in a few milliseconds).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "gateway.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
+
+const char *peer_state_name(enum gw_peer_state s)
+{
+	switch (s) {
+	case GW_PEER_UP:
+		return "up";
+	case GW_PEER_DOWN:
+		return "down";
+	default:
+		return "connecting";
+	}
+}
+
+bool peer_is_up(const struct gw_peer *p)
+{
+	return p->state == GW_PEER_UP;
+}
+
+/* Index of the first peer whose key is >= pk. */
+static uint32_t lower_bound(const struct gw *gw, const uint8_t pk[32])
+{
+	uint32_t lo = 0, hi = gw->n_peers;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(gw->peers[mid]->pk, pk, 32) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct gw_peer *peer_find(struct gw *gw, const uint8_t pk[32])
+{
+	uint32_t i = lower_bound(gw, pk);
+
+	return i < gw->n_peers && !memcmp(gw->peers[i]->pk, pk, 32) ? gw->peers[i] : NULL;
+}
+
+struct gw_peer *peer_find_by_index(struct gw *gw, uint32_t rx_index)
+{
+	/* Linear: handshake responses only, which are rate limited. */
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		if (gw->peers[i]->rx_index == rx_index)
+			return gw->peers[i];
+	return NULL;
+}
+
+static bool id_used(struct gw *gw, uint32_t id)
+{
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		if (gw->peers[i]->id == id)
+			return true;
+	return false;
+}
+
+/* A random receive index, non-zero and unique on the device. */
+static uint32_t new_rx_index(struct gw *gw)
+{
+	uint32_t idx;
+
+	do
+		idx = randombytes_random();
+	while (!idx || peer_find_by_index(gw, idx));
+	return idx;
+}
+
+static void on_peer_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw_peer *p = arg;
+	uint64_t now = clock_mono_ms(), next, k;
+
+	(void)t;
+	next = prober_run(p, now);
+	k = keys_run(p, now);
+	if (k < next)
+		next = k;
+	peer_update(p);
+	if (next != UINT64_MAX)
+		loop_timer_start(l, &p->timer, next > now ? next - now : 0, 0);
+}
+
+/* Run the peer's timer now (new endpoints, a probe to answer ...). */
+static void kick(struct gw_peer *p)
+{
+	loop_timer_start(p->gw->loop, &p->timer, 0, 0);
+}
+
+/* Endpoints of the peer's uplink ru that uplink lu can reach, best first. */
+static unsigned int candidates(const struct gw_peer *p, const struct gw_uplink *u, uint8_t ru,
+			       struct path_cand *out)
+{
+	static const uint8_t order[] = { PROTO_EP_MANUAL, PROTO_EP_PUBLIC, PROTO_EP_PRIVATE };
+	unsigned int n = 0;
+
+	for (unsigned int o = 0; o < sizeof(order); o++) {
+		for (unsigned int i = 0; i < p->info.n_ep && n < PATH_MAX_CAND; i++) {
+			const struct proto_peer_ep *e = &p->info.ep[i];
+
+			if (e->uplink != ru || e->kind != order[o] ||
+			    e->ep.addr.family != u->local.addr.family)
+				continue;
+			out[n].ep = e->ep;
+			out[n++].kind = e->kind;
+		}
+	}
+	return n;
+}
+
+static void refresh_paths(struct gw_peer *p)
+{
+	struct gw *gw = p->gw;
+	uint64_t now = clock_mono_ms();
+	bool changed = false;
+
+	for (uint8_t lu = 0; lu < gw->n_uplinks; lu++) {
+		for (uint8_t ru = 0; ru < GW_MAX_UPLINKS; ru++) {
+			struct path_cand c[PATH_MAX_CAND];
+			struct path *pa = &p->paths[lu * 2 + ru];
+			unsigned int n = candidates(p, &gw->uplinks[lu], ru, c);
+			uint8_t before = (uint8_t)pa->state;
+
+			path_set_candidates(pa, c, n, now);
+			changed |= before != pa->state || pa->next_probe_ms <= now;
+		}
+	}
+	if (changed)
+		kick(p);
+}
+
+/* The allowed inner sources, from the registry's ALLOWED records. */
+static int kernel_allowed(struct gw_peer *p, struct avpnl_peer *req)
+{
+	req->set |= AVPNL_PEER_ALLOWED;
+	req->flags |= AUTOVPN_PEER_F_REPLACE_ALLOWED;
+	for (uint32_t i = 0; i < p->n_subnets; i++) {
+		const struct proto_subnet *s = &p->subnets[i];
+
+		if (!(s->flags & PROTO_SUB_ALLOWED))
+			continue;
+		if (avpnl_peer_add_allowed(req, &s->prefix, false))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool subnets_equal(const struct gw_peer *p, const struct regclient_peer *rp)
+{
+	return p->n_subnets == rp->n_subnets &&
+	       (!rp->n_subnets ||
+		!memcmp(p->subnets, rp->subnets, rp->n_subnets * sizeof(*rp->subnets)));
+}
+
+static int take_subnets(struct gw_peer *p, const struct regclient_peer *rp)
+{
+	struct proto_subnet *s = NULL;
+
+	if (rp->n_subnets) {
+		s = malloc(rp->n_subnets * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		memcpy(s, rp->subnets, rp->n_subnets * sizeof(*s));
+	}
+	free(p->subnets);
+	p->subnets = s;
+	p->n_subnets = rp->n_subnets;
+	return 0;
+}
+
+static int kernel_set_allowed(struct gw_peer *p)
+{
+	struct avpnl_peer req;
+	int err;
+
+	memset(&req, 0, sizeof(req));
+	req.id = p->id;
+	err = kernel_allowed(p, &req);
+	if (!err)
+		err = avpnl_peer_set(p->gw->nl, p->gw->ifindex, &req);
+	if (err)
+		log_msg(LOG_ERR, "%s: setting allowed sources: %s", p->name,
+			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
+	avpnl_peer_clear(&req);
+	return err;
+}
+
+static int kernel_create(struct gw_peer *p)
+{
+	struct avpnl_peer req;
+	int err;
+
+	memset(&req, 0, sizeof(req));
+	req.id = p->id;
+	req.set = AVPNL_PEER_RX_INDEX | AVPNL_PEER_NAME;
+	req.rx_index = p->rx_index;
+	snprintf(req.name, sizeof(req.name), "%s", p->name);
+	err = kernel_allowed(p, &req);
+	if (!err)
+		err = avpnl_peer_new(p->gw->nl, p->gw->ifindex, &req);
+	if (err)
+		log_msg(LOG_ERR, "%s: creating the kernel peer: %s", p->name,
+			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
+	else
+		p->in_kernel = true;
+	avpnl_peer_clear(&req);
+	return err;
+}
+
+static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
+{
+	struct gw_peer *p, **v;
+	uint32_t at;
+
+	if (gw->n_peers == gw->cap_peers) {
+		uint32_t cap = gw->cap_peers ? gw->cap_peers * 2 : 16;
+
+		v = realloc(gw->peers, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		gw->peers = v;
+		gw->cap_peers = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->gw = gw;
+	memcpy(p->pk, rp->info.pk, 32);
+	snprintf(p->name, sizeof(p->name), "%s", rp->info.name);
+	p->info = rp->info;
+	if (take_subnets(p, rp))
+		goto fail;
+	p->cur_key_id = p->prev_key_id = p->next_key_id = -1;
+	p->reason = "punching: probing the peer's endpoints";
+	for (uint8_t k = 0; k < GW_MAX_PATHS; k++)
+		path_init(&p->paths[k], k / 2, k % 2);
+	/* A restarted daemon takes over the kernel peer of this name. */
+	if (!adopt_take(gw, p)) {
+		do
+			p->id = ++gw->next_peer_id;
+		while (!p->id || id_used(gw, p->id));
+		p->rx_index = new_rx_index(gw);
+	}
+	if (seal_precompute(&p->probe_key, p->pk, gw->sk, gw->pk) ||
+	    handshake_peer_init(&gw->hs_id, &p->hs, p->pk, rp->info.psk, p->rx_index)) {
+		log_msg(LOG_ERR, "%s: unusable public key", p->name);
+		goto fail;
+	}
+	handshake_peer_set_key_ids(&p->hs, p->cur_key_id, p->prev_key_id);
+	loop_timer_init(&p->timer, on_peer_timer, p);
+	if (p->in_kernel ? kernel_set_allowed(p) : kernel_create(p))
+		goto fail;
+	at = lower_bound(gw, p->pk);
+	memmove(&gw->peers[at + 1], &gw->peers[at], (gw->n_peers - at) * sizeof(*gw->peers));
+	gw->peers[at] = p;
+	gw->n_peers++;
+	log_msg(LOG_INFO, "%s: new peer (%s), kernel id %u", p->name,
+		rp->info.role == PROTO_ROLE_HUB ? "hub" : "spoke", p->id);
+	return p;
+fail:
+	handshake_peer_wipe(&p->hs);
+	sodium_memzero(&p->probe_key, sizeof(p->probe_key));
+	free(p->subnets);
+	free(p);
+	return NULL;
+}
+
+static void peer_free(struct gw_peer *p, bool kernel)
+{
+	struct gw *gw = p->gw;
+	int err;
+
+	loop_timer_stop(gw->loop, &p->timer);
+	if (kernel && p->in_kernel) {
+		err = avpnl_peer_del(gw->nl, gw->ifindex, p->id);
+		if (err && err != -ENOENT)
+			log_msg(LOG_ERR, "%s: removing the kernel peer: %s", p->name,
+				avpnl_errmsg(gw->nl) ?: strerror(-err));
+	}
+	handshake_peer_wipe(&p->hs);
+	sodium_memzero(&p->probe_key, sizeof(p->probe_key));
+	sodium_memzero(p->info.psk, sizeof(p->info.psk));
+	free(p->subnets);
+	free(p);
+}
+
+static void peer_refresh(struct gw_peer *p, const struct regclient_peer *rp)
+{
+	bool subnets_changed = !subnets_equal(p, rp);
+
+	if (sodium_memcmp(p->info.psk, rp->info.psk, 32))
+		handshake_peer_set_psk(&p->hs, rp->info.psk);
+	p->info = rp->info;
+	if (subnets_changed && !take_subnets(p, rp))
+		kernel_set_allowed(p);
+}
+
+void peer_sync(struct gw *gw)
+{
+	uint64_t gen = ++gw->sync_gen, t0 = clock_mono_ms();
+	uint32_t i, kept, before = gw->n_peers, added, removed;
+
+	for (i = 0; i < gw->rc.peers.n; i++) {
+		const struct regclient_peer *rp = &gw->rc.peers.v[i];
+		struct gw_peer *p = peer_find(gw, rp->info.pk);
+
+		if (!memcmp(rp->info.pk, gw->pk, 32))
+			continue; /* never ourselves */
+		if (p)
+			peer_refresh(p, rp);
+		else
+			p = peer_new(gw, rp);
+		if (!p)
+			continue;
+		p->mark = gen;
+		refresh_paths(p);
+	}
+	for (i = 0, kept = 0; i < gw->n_peers; i++) {
+		struct gw_peer *p = gw->peers[i];
+
+		if (p->mark == gen) {
+			gw->peers[kept++] = p;
+			continue;
+		}
+		log_msg(LOG_INFO, "%s: no longer a peer: removed", p->name);
+		peer_free(p, true);
+	}
+	removed = gw->n_peers - kept;
+	gw->n_peers = kept;
+	added = kept + removed - before;
+	if (gw->adopted)
+		adopt_finish(gw);
+	if (added || removed)
+		log_msg(LOG_INFO, "peers: %u in the kernel (%u new, %u removed) in %llu ms", kept,
+			added, removed, (unsigned long long)(clock_mono_ms() - t0));
+	gw_routes_changed(gw, true);
+}
+
+void peer_remove_all(struct gw *gw, bool kernel)
+{
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		peer_free(gw->peers[i], kernel);
+	free(gw->peers);
+	gw->peers = NULL;
+	gw->n_peers = gw->cap_peers = 0;
+}
+
+/* Programs the kernel's paths: remote endpoints and UP/DOWN. */
+static void kernel_paths(struct gw_peer *p, bool keys_ok)
+{
+	struct gw *gw = p->gw;
+	struct avpnl_peer req;
+	uint8_t want_cfg = 0, want_up = 0;
+	int err;
+
+	memset(&req, 0, sizeof(req));
+	req.id = p->id;
+	for (uint8_t k = 0; k < GW_MAX_PATHS; k++) {
+		const struct path *pa = &p->paths[k];
+		struct avpnl_peer_path *o;
+		bool cfg = pa->has_remote && pa->lu < gw->n_uplinks;
+		bool up = cfg && path_is_up(pa) && keys_ok;
+		bool had = p->kernel_paths & (1u << k);
+
+		if (cfg)
+			want_cfg |= (uint8_t)(1u << k);
+		if (up)
+			want_up |= (uint8_t)(1u << k);
+		if (!cfg && !had)
+			continue;
+		if (cfg && had && !!(p->kernel_up & (1u << k)) == up &&
+		    endpoint_equal(&p->kernel_remote[k], &pa->remote))
+			continue;
+		o = &req.paths[req.n_paths++];
+		o->id = k;
+		if (!cfg) {
+			o->remove = true;
+			continue;
+		}
+		o->set = AVPNL_PEER_PATH_UPLINK | AVPNL_PEER_PATH_REMOTE | AVPNL_PEER_PATH_STATE |
+			 AVPNL_PEER_PATH_PRIORITY;
+		o->uplink = pa->lu;
+		o->remote = pa->remote;
+		o->state = up ? AUTOVPN_PATH_UP : AUTOVPN_PATH_DOWN;
+		/* Active-active off: wan1 is the primary, wan2 the fallback. */
+		o->priority = pa->lu;
+	}
+	if (!req.n_paths)
+		return;
+	err = avpnl_peer_set(gw->nl, gw->ifindex, &req);
+	if (err) {
+		log_msg(LOG_ERR, "%s: setting paths: %s", p->name,
+			avpnl_errmsg(gw->nl) ?: strerror(-err));
+		return;
+	}
+	p->kernel_paths = want_cfg;
+	p->kernel_up = want_up;
+	for (uint8_t k = 0; k < GW_MAX_PATHS; k++)
+		if (want_cfg & (1u << k))
+			p->kernel_remote[k] = p->paths[k].remote;
+}
+
+void peer_update(struct gw_peer *p)
+{
+	uint64_t now = clock_mono_ms();
+	bool keys_ok = keys_usable(p, now), any_up = false, any_punched = false;
+	enum gw_peer_state s;
+	const char *why;
+
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
+		any_up |= path_is_up(&p->paths[k]);
+		any_punched |= p->paths[k].has_remote;
+	}
+	kernel_paths(p, keys_ok);
+	if (any_up && keys_ok) {
+		s = GW_PEER_UP;
+		why = "up: a path answers and keys are in place";
+	} else if (p->state == GW_PEER_UP || p->state == GW_PEER_DOWN) {
+		s = GW_PEER_DOWN;
+		why = !any_up ? "down: no path answers probes" :
+				"down: no valid key (handshake failing)";
+	} else {
+		s = GW_PEER_CONNECTING;
+		why = !any_punched ? "punching: no endpoint of the peer has answered yet" :
+		      !any_up	   ? "punching: waiting for probe replies" :
+				     "handshaking";
+	}
+	p->reason = why;
+	if (s == p->state)
+		return;
+	log_msg(LOG_INFO, "%s: %s -> %s (%s)", p->name, peer_state_name(p->state),
+		peer_state_name(s), why);
+	p->state = s;
+	p->state_ms = now;
+	if (s == GW_PEER_UP)
+		p->up_since_ms = now;
+	gw_routes_changed(p->gw, false);
+}

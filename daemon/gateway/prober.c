@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * prober.c - PROBE / PROBE_REPLY on the wire: hole punching, path liveness
+ * and measurements for every peer (the logic per path is path.c's).
+ *
+ * Probes are sealed between the two gateways' static keys (wire/seal,
+ * per-peer replay window), so only the peer can make us change a path's
+ * remote endpoint, and a probe works before any handshake. Every probe is
+ * answered from the socket it arrived on, to the address it came from:
+ * that answer is what opens the prober's NAT. A probe also tells which key
+ * the peer sends with (keys.c swaps on it).
+ *
+ * Input is checked in order of cost: size and header, known sender, replay
+ * window, then one AEAD open; a failing datagram is dropped and counted.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "gateway.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
+#include "wire/probe.h"
+
+static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8_t type,
+			const struct endpoint *to, const struct probe *pr)
+{
+	uint8_t body[PROBE_BODY_LEN], msg[SEAL_OVERHEAD + PROBE_BODY_LEN];
+	ssize_t blen, n;
+
+	blen = probe_encode(body, sizeof(body), pr);
+	if (blen < 0)
+		return;
+	n = seal_msg(msg, sizeof(msg), type, gw->probe_sender_id, gw->pk,
+		     seal_next_counter(&gw->probe_ctr), &p->probe_key, body, (size_t)blen);
+	if (n > 0)
+		uplink_send(gw, ul, to, msg, (size_t)n);
+}
+
+/* Path changes are what an operator looks for first: always logged. */
+static void log_change(const struct gw_peer *p, const struct path *pa, int ch)
+{
+	char ep[ENDPOINT_STRLEN] = "-";
+
+	if (!ch)
+		return;
+	if (pa->has_remote)
+		endpoint_format(&pa->remote, ep, sizeof(ep));
+	log_msg(LOG_INFO, "%s: path %s->%s %s, remote %s (%s)", p->name, gwconf_uplink_name(pa->lu),
+		gwconf_uplink_name(pa->ru), path_state_name(pa->state), ep, pa->reason);
+}
+
+static uint8_t cur_key(const struct gw_peer *p)
+{
+	return p->cur_key_id >= 0 ? (uint8_t)p->cur_key_id : PROBE_NO_KEY;
+}
+
+static void send_probe(void *ctx, struct path *pa, const struct endpoint *ep, uint32_t seq)
+{
+	struct gw_peer *p = ctx;
+	struct probe pr = {
+		.src_uplink = pa->lu,
+		.dst_uplink = pa->ru,
+		.key_id = cur_key(p),
+		.seq = seq,
+		.sent_us = clock_mono_us(),
+	};
+
+	send_sealed(p->gw, p, pa->lu, PROTO_T_PROBE, ep, &pr);
+}
+
+/*
+ * Probes of an up path went unanswered: before calling it down, see whether
+ * the kernel still receives DATA on it (the peer's daemon may be dead or
+ * restarting while its kernel forwards). One PEER_GET per peer, and only
+ * then.
+ */
+static void check_data(struct gw_peer *p, uint64_t now_ms)
+{
+	struct gw *gw = p->gw;
+	struct avpnl_peer kp;
+	bool want = false;
+
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++)
+		want |= path_wants_data(&p->paths[k], now_ms, gw->opts.probe_ms);
+	if (!want || !p->in_kernel)
+		return;
+	memset(&kp, 0, sizeof(kp));
+	if (avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp)) {
+		log_msg(LOG_DEBUG, "%s: reading its counters: %s", p->name,
+			avpnl_errmsg(gw->nl) ?: "failed");
+		return;
+	}
+	for (size_t i = 0; i < kp.n_paths; i++) {
+		if (kp.paths[i].id >= GW_MAX_PATHS)
+			continue;
+		log_msg(LOG_DEBUG, "%s: path %u received %llu packets", p->name, kp.paths[i].id,
+			(unsigned long long)kp.paths[i].rx_packets);
+		path_saw_data(&p->paths[kp.paths[i].id], kp.paths[i].rx_packets, now_ms);
+	}
+	avpnl_peer_clear(&kp);
+}
+
+uint64_t prober_run(struct gw_peer *p, uint64_t now_ms)
+{
+	struct gw *gw = p->gw;
+	uint64_t next = UINT64_MAX, n;
+	int ch;
+
+	check_data(p, now_ms);
+
+	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
+		struct path *pa = &p->paths[k];
+
+		if (pa->lu >= gw->n_uplinks)
+			continue;
+		ch = path_tick(pa, now_ms, gw->opts.probe_ms, send_probe, p, &n);
+		log_change(p, pa, ch);
+		if (n < next)
+			next = n;
+	}
+	return next;
+}
+
+void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
+		  size_t len)
+{
+	uint8_t pt[PROBE_BODY_LEN + 1];
+	struct seal_hdr h;
+	struct gw_peer *p;
+	struct path *pa;
+	struct probe pr;
+	ssize_t n;
+	int ch;
+
+	if (len != SEAL_OVERHEAD + PROBE_BODY_LEN || seal_peek(msg, len, &h))
+		goto drop;
+	p = peer_find(gw, h.sender_pk);
+	if (!p || replay_check(&p->probe_win, h.counter))
+		goto drop;
+	n = seal_open(pt, sizeof(pt), msg, len, &p->probe_key);
+	if (n != PROBE_BODY_LEN)
+		goto drop;
+	replay_update(&p->probe_win, h.counter);
+	if (probe_decode(pt, (size_t)n, &pr))
+		goto drop;
+	/* The path is named by where it really arrived, not where it was aimed. */
+	pa = &p->paths[ul * 2 + pr.src_uplink];
+	if (h.type == PROTO_T_PROBE) {
+		struct probe reply = {
+			.src_uplink = (uint8_t)ul,
+			.dst_uplink = pr.src_uplink,
+			.key_id = cur_key(p),
+			.seq = pr.seq,
+			.sent_us = pr.sent_us,
+		};
+
+		send_sealed(gw, p, ul, PROTO_T_PROBE_REPLY, from, &reply);
+		ch = path_on_probe(pa, from, clock_mono_ms());
+	} else {
+		ch = path_on_reply(pa, from, &pr, clock_mono_ms(), clock_mono_us());
+	}
+	if (pr.key_id != PROBE_NO_KEY)
+		keys_peer_uses(p, pr.key_id);
+	log_change(p, pa, ch);
+	if (ch) {
+		peer_update(p);
+		/* Reschedule: a new path probes at once, an up one less often. */
+		loop_timer_start(gw->loop, &p->timer, 0, 0);
+	}
+	return;
+drop:
+	gw->uplinks[ul].rx_dropped++;
+}

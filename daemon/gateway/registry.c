@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * registry.c - the daemon's side of the registration protocol: wires the
+ * socket-less state machine wire/regclient to the uplink sockets and the
+ * loop's clock. Registration runs per (uplink, registry), from the uplink's
+ * own socket; a complete new peer list goes to peer_sync(); peers that no
+ * registry has confirmed for the purge time are dropped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "gateway.h"
+
+#define PURGE_CHECK_MS 10000
+
+int registry_index(const struct gw *gw, const struct endpoint *from)
+{
+	for (unsigned int i = 0; i < gw->conf->n_registries; i++)
+		if (endpoint_equal(&gw->conf->registries[i], from))
+			return (int)i;
+	return -1;
+}
+
+static void send_cb(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg, size_t len)
+{
+	struct gw *gw = ctx;
+
+	uplink_send(gw, ul, &gw->conf->registries[reg], msg, len);
+}
+
+/* What every path looks like, for the keepalives (the status page's view). */
+static void report_paths(struct gw *gw)
+{
+	struct proto_path *v = gw->report;
+	uint32_t n = 0;
+
+	if (gw->n_peers * GW_MAX_PATHS > gw->report_cap) {
+		uint32_t ncap = gw->n_peers * GW_MAX_PATHS;
+		struct proto_path *nv = realloc(v, ncap * sizeof(*v));
+
+		if (!nv)
+			return;
+		gw->report = v = nv;
+		gw->report_cap = ncap;
+	}
+	for (uint32_t i = 0; i < gw->n_peers; i++) {
+		const struct gw_peer *p = gw->peers[i];
+
+		for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
+			const struct path *pa = &p->paths[k];
+			struct proto_path *o;
+
+			if (pa->state == PATH_IDLE || pa->lu >= gw->n_uplinks)
+				continue;
+			o = &v[n++];
+			memset(o, 0, sizeof(*o));
+			memcpy(o->peer_pk, p->pk, 32);
+			o->local_uplink = pa->lu;
+			o->remote_uplink = pa->ru;
+			o->up = path_is_up(pa);
+			o->rtt_us = pa->rtt_us;
+			o->loss = path_loss(pa);
+		}
+	}
+	gw->rc.paths = v;
+	gw->rc.n_paths = n;
+	if (gw->rc.path_off >= n)
+		gw->rc.path_off = 0;
+}
+
+static void arm(struct gw *gw)
+{
+	uint64_t next = regclient_next_ms(&gw->rc), now = clock_mono_ms();
+
+	loop_timer_start(gw->loop, &gw->rc_timer, next > now ? next - now : 0, 0);
+}
+
+static void handle_events(struct gw *gw, int ev)
+{
+	if (ev > 0 && (ev & REGCLIENT_EV_REGISTERED))
+		log_msg(LOG_INFO, "registered with the registries (role %s)",
+			gw->rc.role == PROTO_ROLE_HUB	? "hub" :
+			gw->rc.role == PROTO_ROLE_SPOKE ? "spoke" :
+							  "off");
+	if (ev > 0 && (ev & REGCLIENT_EV_PEERS)) {
+		log_msg(LOG_INFO, "peer list version %016llx: %u peer(s)",
+			(unsigned long long)gw->rc.version, gw->rc.peers.n);
+		peer_sync(gw);
+	}
+}
+
+static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)l;
+	(void)t;
+	report_paths(gw);
+	regclient_tick(&gw->rc, clock_mono_ms(), send_cb, gw);
+	arm(gw);
+}
+
+static void on_purge(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+	uint32_t gone;
+
+	(void)l;
+	(void)t;
+	gone = regclient_purge(&gw->rc, clock_mono_ms());
+	if (gone) {
+		log_msg(LOG_WARNING, "purged %u peer(s) no registry confirmed for the purge time",
+			gone);
+		peer_sync(gw);
+	}
+}
+
+void registry_input(struct gw *gw, unsigned int ul, unsigned int reg, const uint8_t *msg,
+		    size_t len)
+{
+	int ev;
+
+	report_paths(gw);
+	ev = regclient_input(&gw->rc, clock_mono_ms(), ul, reg, msg, len, send_cb, gw);
+	handle_events(gw, ev);
+	arm(gw);
+}
+
+int registry_start(struct gw *gw)
+{
+	struct regclient_cfg cfg;
+	int err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memcpy(cfg.sk, gw->sk, 32);
+	memcpy(cfg.pk, gw->pk, 32);
+	memcpy(cfg.registry_pk, gw->conf->registry_public_key, 32);
+	cfg.n_registries = gw->conf->n_registries;
+	cfg.n_uplinks = gw->n_uplinks;
+	for (unsigned int i = 0; i < gw->n_uplinks; i++)
+		cfg.local[i] = gw->uplinks[i].local;
+	/* A fixed port means port forwarding upstream: say so to the registry. */
+	for (unsigned int i = 0; i < gw->n_uplinks; i++)
+		if (gw->uplinks[i].conf->port)
+			cfg.manual_nat = 1;
+	err = regclient_init(&gw->rc, &cfg, clock_mono_ms());
+	memset(cfg.sk, 0, sizeof(cfg.sk));
+	if (err) {
+		log_msg(LOG_ERR, "registry client: %s", strerror(-err));
+		return err;
+	}
+	loop_timer_init(&gw->rc_timer, on_timer, gw);
+	loop_timer_init(&gw->purge_timer, on_purge, gw);
+	loop_timer_start(gw->loop, &gw->purge_timer, PURGE_CHECK_MS, PURGE_CHECK_MS);
+	arm(gw);
+	return 0;
+}
+
+void registry_stop(struct gw *gw)
+{
+	loop_timer_stop(gw->loop, &gw->rc_timer);
+	loop_timer_stop(gw->loop, &gw->purge_timer);
+	regclient_free(&gw->rc);
+	free(gw->report);
+	gw->report = NULL;
+	gw->report_cap = 0;
+}

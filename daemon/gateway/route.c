@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * route.c - from the registry's route records and the peers' state to the
+ * kernel's prefix -> peer routes and the OS's VPN routing table.
+ *
+ * Two places hold routes (DESIGN §2, §5):
+ *   - the host's VPN table (nl/kroute): every VPN prefix `dev av0`, whether
+ *     or not a peer is up for it, so traffic for the VPN never leaks to the
+ *     internet, plus the policy rules;
+ *   - the module's routes: each prefix to the peer routesel.c chose (the
+ *     lowest-metric one that is up, with hysteresis), set per peer with
+ *     PEER_SET REPLACE_ROUTES for the peers whose set changed.
+ * Changes are coalesced: gw_routes_changed() only marks and schedules, and
+ * one pass runs per loop iteration.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "gateway.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_peer.h"
+#include "nl/kroute.h"
+
+struct peer_routes {
+	struct gw_peer *peer;
+	struct avpnl_peer req;
+	uint64_t hash;
+};
+
+static void on_route_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)l;
+	(void)t;
+	gw->routes_dirty = true; /* a hysteresis time may have ended */
+	route_apply(gw);
+}
+
+void gw_routes_changed(struct gw *gw, bool table)
+{
+	gw->routes_dirty = true;
+	gw->table_dirty |= table;
+	if (gw->kr)
+		loop_timer_start(gw->loop, &gw->route_timer, 0, 0);
+}
+
+int route_init(struct gw *gw)
+{
+	int err;
+
+	loop_timer_init(&gw->route_timer, on_route_timer, gw);
+	err = kroute_open(&gw->kr);
+	if (err)
+		return err;
+	err = kroute_rules_add(gw->kr, gw->conf->table);
+	if (err)
+		log_msg(LOG_ERR, "policy rules for table %u: %s", gw->conf->table,
+			kroute_errmsg(gw->kr) ?: strerror(-err));
+	return err;
+}
+
+void route_fini(struct gw *gw, bool remove_os_state)
+{
+	if (!gw->kr)
+		return;
+	loop_timer_stop(gw->loop, &gw->route_timer);
+	if (remove_os_state) {
+		kroute_flush(gw->kr, gw->conf->table);
+		kroute_rules_del(gw->kr, gw->conf->table);
+	}
+	kroute_close(gw->kr);
+	gw->kr = NULL;
+	routesel_free(&gw->routes);
+}
+
+/* Peers by kernel id, for the decision's lookups. */
+struct by_id {
+	struct gw_peer **v;
+	uint32_t n;
+};
+
+static bool peer_up_cb(void *ctx, uint32_t id, uint64_t *since)
+{
+	struct by_id *b = ctx;
+	struct gw_peer *p = id < b->n ? b->v[id] : NULL;
+
+	if (!p || !peer_is_up(p))
+		return false;
+	*since = p->up_since_ms;
+	return true;
+}
+
+static int rebuild_table(struct gw *gw)
+{
+	struct routesel_input *in = NULL;
+	struct routesel nt;
+	uint32_t n = 0, cap = 0;
+	int err;
+
+	for (uint32_t i = 0; i < gw->n_peers; i++) {
+		const struct gw_peer *p = gw->peers[i];
+
+		for (uint32_t k = 0; k < p->n_subnets; k++) {
+			const struct proto_subnet *s = &p->subnets[k];
+
+			if (!(s->flags & (PROTO_SUB_ROUTE | PROTO_SUB_DEFAULT)))
+				continue;
+			if (n == cap) {
+				uint32_t ncap = cap ? cap * 2 : 256;
+				struct routesel_input *v = realloc(in, ncap * sizeof(*v));
+
+				if (!v) {
+					free(in);
+					return -ENOMEM;
+				}
+				in = v;
+				cap = ncap;
+			}
+			in[n].prefix = s->prefix;
+			in[n].cand.peer = p->id;
+			in[n].cand.metric = s->metric;
+			in[n].cand.flags = s->flags;
+			n++;
+		}
+	}
+	err = routesel_build(&nt, in, n, &gw->routes);
+	free(in);
+	if (err)
+		return err;
+	routesel_free(&gw->routes);
+	gw->routes = nt;
+	return 0;
+}
+
+/* FNV-1a over the prefixes a peer should carry, to skip unchanged ones. */
+static uint64_t hash_prefix(uint64_t h, const struct prefix *p)
+{
+	const uint8_t *b = (const uint8_t *)p;
+
+	for (size_t i = 0; i < sizeof(*p); i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void program_kernel(struct gw *gw, struct by_id *ids)
+{
+	struct peer_routes *pr;
+	uint32_t i;
+
+	pr = calloc(ids->n ? ids->n : 1, sizeof(*pr));
+	if (!pr)
+		return;
+	for (i = 0; i < ids->n; i++) {
+		pr[i].peer = ids->v[i];
+		pr[i].hash = 0xcbf29ce484222325ull;
+		pr[i].req.id = i;
+		pr[i].req.set = AVPNL_PEER_ROUTES;
+		pr[i].req.flags = AUTOVPN_PEER_F_REPLACE_ROUTES;
+	}
+	for (i = 0; i < gw->routes.n; i++) {
+		const struct routesel_entry *e = &gw->routes.v[i];
+		const struct routesel_cand *c = routesel_choice(e);
+		struct peer_routes *r;
+
+		if (!c || c->peer >= ids->n || !ids->v[c->peer])
+			continue;
+		r = &pr[c->peer];
+		r->hash = hash_prefix(r->hash, &e->prefix);
+		if (avpnl_peer_add_route(&r->req, &e->prefix, false))
+			log_msg(LOG_ERR, "out of memory building routes");
+	}
+	for (i = 0; i < ids->n; i++) {
+		struct gw_peer *p = pr[i].peer;
+		int err;
+
+		if (!p || !p->in_kernel || p->routes_hash == pr[i].hash) {
+			avpnl_peer_clear(&pr[i].req);
+			continue;
+		}
+		err = avpnl_peer_set(gw->nl, gw->ifindex, &pr[i].req);
+		if (err)
+			log_msg(LOG_ERR, "%s: setting %zu route(s): %s", p->name,
+				pr[i].req.n_routes, avpnl_errmsg(gw->nl) ?: strerror(-err));
+		else
+			p->routes_hash = pr[i].hash;
+		avpnl_peer_clear(&pr[i].req);
+	}
+	free(pr);
+}
+
+static void program_os(struct gw *gw)
+{
+	uint64_t t0 = clock_mono_ms();
+	uint32_t before = kroute_count(gw->kr);
+	struct prefix *v;
+	int err;
+
+	v = malloc((gw->routes.n ? gw->routes.n : 1) * sizeof(*v));
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < gw->routes.n; i++)
+		v[i] = gw->routes.v[i].prefix;
+	err = kroute_sync(gw->kr, gw->conf->table, gw->ifindex, v, gw->routes.n);
+	if (err)
+		log_msg(LOG_ERR, "VPN routing table %u: %s", gw->conf->table,
+			kroute_errmsg(gw->kr) ?: strerror(-err));
+	else
+		gw->table_dirty = false;
+	if (!err && before != gw->routes.n)
+		log_msg(LOG_INFO, "VPN table %u: %u prefixes (was %u) in %llu ms", gw->conf->table,
+			gw->routes.n, before, (unsigned long long)(clock_mono_ms() - t0));
+	free(v);
+}
+
+void route_apply(struct gw *gw)
+{
+	uint64_t now = clock_mono_ms(), next;
+	struct by_id ids = { 0 };
+	bool table = gw->table_dirty;
+	uint32_t changed;
+
+	if (!gw->routes_dirty && !table)
+		return;
+	gw->routes_dirty = false;
+	if (table && rebuild_table(gw)) {
+		log_msg(LOG_ERR, "out of memory deciding routes");
+		return;
+	}
+	ids.n = gw->next_peer_id + 1;
+	ids.v = calloc(ids.n, sizeof(*ids.v));
+	if (!ids.v)
+		return;
+	for (uint32_t i = 0; i < gw->n_peers; i++)
+		if (gw->peers[i]->id < ids.n)
+			ids.v[gw->peers[i]->id] = gw->peers[i];
+	changed =
+		routesel_decide(&gw->routes, peer_up_cb, &ids, now, gw->opts.hysteresis_ms, &next);
+	if (changed || table)
+		program_kernel(gw, &ids);
+	if (table)
+		program_os(gw);
+	free(ids.v);
+	if (next != UINT64_MAX)
+		loop_timer_start(gw->loop, &gw->route_timer, next > now ? next - now : 0, 0);
+	if (changed)
+		log_msg(LOG_INFO, "routes: %u decision(s) changed", changed);
+}

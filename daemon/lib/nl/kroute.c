@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kroute.c - VPN routes, policy rules and link state via rtnetlink (see kroute.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/route.h>
+#include <netlink/route/rule.h>
+#include <netlink/msg.h>
+
+#include "nl/kroute.h"
+
+/* Requests in flight before their answers are read (receive buffer bound). */
+#define BATCH 128
+
+struct kroute {
+	struct nl_sock *sk;
+	struct prefix *have; /* sorted: what we installed */
+	uint32_t n_have, cap_have;
+	bool loaded;
+	uint32_t table;
+	char err[160];
+};
+
+static int nlerr(int e)
+{
+	/* libnl's own codes to errno, roughly. */
+	switch (-e) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_INVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+const char *kroute_errmsg(const struct kroute *kr)
+{
+	return kr->err[0] ? kr->err : NULL;
+}
+
+int kroute_open(struct kroute **out)
+{
+	struct kroute *kr = calloc(1, sizeof(*kr));
+	int e;
+
+	if (!kr)
+		return -ENOMEM;
+	kr->sk = nl_socket_alloc();
+	if (!kr->sk) {
+		free(kr);
+		return -ENOMEM;
+	}
+	e = nl_connect(kr->sk, NETLINK_ROUTE);
+	if (e < 0) {
+		nl_socket_free(kr->sk);
+		free(kr);
+		return nlerr(e);
+	}
+	nl_socket_set_buffer_size(kr->sk, 1 << 20, 1 << 20);
+	/* Answers to our batches are read by collect(), not by libnl, so its
+	 * sequence bookkeeping would lag behind: requests are answered in
+	 * order on this private socket anyway. */
+	nl_socket_disable_seq_check(kr->sk);
+	*out = kr;
+	return 0;
+}
+
+void kroute_close(struct kroute *kr)
+{
+	if (!kr)
+		return;
+	nl_socket_free(kr->sk);
+	free(kr->have);
+	free(kr);
+}
+
+/*
+ * Reads answers until @pending requests are acknowledged. Returns the
+ * first error the kernel reported (0 if none).
+ */
+static int collect(struct kroute *kr, unsigned int pending)
+{
+	int first = 0;
+
+	while (pending) {
+		unsigned char *buf = NULL;
+		struct sockaddr_nl nla;
+		struct nlmsghdr *h;
+		int n;
+
+		n = nl_recv(kr->sk, &nla, &buf, NULL);
+		if (n <= 0) {
+			free(buf);
+			return first ?: (n ? nlerr(n) : -EIO);
+		}
+		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, n); h = nlmsg_next(h, &n)) {
+			struct nlmsgerr *e;
+
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			e = nlmsg_data(h);
+			if (e->error && !first) {
+				first = e->error;
+				snprintf(kr->err, sizeof(kr->err), "%s", strerror(-e->error));
+			}
+			if (pending)
+				pending--;
+		}
+		free(buf);
+	}
+	return first;
+}
+
+static int send_msg(struct kroute *kr, struct nl_msg *msg)
+{
+	int e;
+
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
+	e = nl_send_auto(kr->sk, msg);
+	nlmsg_free(msg);
+	return e < 0 ? nlerr(e) : 0;
+}
+
+/* One request, waiting for its answer. */
+static int request(struct kroute *kr, struct nl_msg *msg)
+{
+	int err = send_msg(kr, msg);
+
+	return err ?: collect(kr, 1);
+}
+
+int kroute_link_up(struct kroute *kr, uint32_t ifindex)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_index = (int)ifindex,
+		.ifi_flags = IFF_UP,
+		.ifi_change = IFF_UP,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request(kr, msg);
+}
+
+static struct nl_msg *rule_msg(int family, uint32_t prio, uint32_t table, bool mark, bool suppress,
+			       bool add)
+{
+	struct rtnl_rule *r = rtnl_rule_alloc();
+	struct nl_msg *msg = NULL;
+	int e;
+
+	if (!r)
+		return NULL;
+	rtnl_rule_set_family(r, family);
+	rtnl_rule_set_prio(r, prio);
+	if (add) {
+		rtnl_rule_set_action(r, FR_ACT_TO_TBL);
+		rtnl_rule_set_table(r, table);
+		if (mark) {
+			rtnl_rule_set_mark(r, KROUTE_FWMARK);
+			rtnl_rule_set_mask(r, 0xffffffff);
+		}
+		e = rtnl_rule_build_add_request(r, NLM_F_CREATE, &msg);
+	} else {
+		e = rtnl_rule_build_delete_request(r, 0, &msg);
+	}
+	rtnl_rule_put(r);
+	if (e < 0)
+		return NULL;
+	/* libnl-route 3.7 has no setter for it: add the attribute ourselves. */
+	if (suppress && nla_put_u32(msg, FRA_SUPPRESS_PREFIXLEN, 0) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static const uint32_t prios[] = { KROUTE_PRIO_MARK, KROUTE_PRIO_LOCAL, KROUTE_PRIO_VPN };
+
+int kroute_rules_del(struct kroute *kr, uint32_t table)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+
+	(void)table;
+	/* Every rule at our priorities is ours: delete until none is left. */
+	for (unsigned int f = 0; f < 2; f++) {
+		for (unsigned int i = 0; i < 3; i++) {
+			for (int guard = 0; guard < 16; guard++) {
+				struct nl_msg *msg =
+					rule_msg(fams[f], prios[i], 0, false, false, false);
+
+				if (!msg)
+					return -ENOMEM;
+				if (request(kr, msg))
+					break;
+			}
+		}
+	}
+	kr->err[0] = '\0';
+	return 0;
+}
+
+int kroute_rules_add(struct kroute *kr, uint32_t table)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	int err;
+
+	kroute_rules_del(kr, table);
+	for (unsigned int f = 0; f < 2; f++) {
+		struct nl_msg *m[3] = {
+			rule_msg(fams[f], KROUTE_PRIO_MARK, RT_TABLE_MAIN, true, false, true),
+			rule_msg(fams[f], KROUTE_PRIO_LOCAL, RT_TABLE_MAIN, false, true, true),
+			rule_msg(fams[f], KROUTE_PRIO_VPN, table, false, false, true),
+		};
+
+		for (unsigned int i = 0; i < 3; i++) {
+			if (!m[i]) {
+				for (unsigned int j = i; j < 3; j++)
+					nlmsg_free(m[j]);
+				return -ENOMEM;
+			}
+			err = request(kr, m[i]);
+			if (err) {
+				for (unsigned int j = i + 1; j < 3; j++)
+					nlmsg_free(m[j]);
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
+static struct nl_msg *route_msg(const struct prefix *p, uint32_t table, uint32_t ifindex, bool add)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct rtnl_nexthop *nh;
+	struct nl_addr *dst;
+	struct nl_msg *msg = NULL;
+	int e = -1;
+
+	if (!r)
+		return NULL;
+	dst = nl_addr_build(p->addr.family, p->addr.bytes, addr_len(p->addr.family));
+	if (!dst)
+		goto out;
+	nl_addr_set_prefixlen(dst, p->len);
+	rtnl_route_set_family(r, (uint8_t)p->addr.family);
+	rtnl_route_set_table(r, table);
+	rtnl_route_set_protocol(r, KROUTE_PROTO);
+	rtnl_route_set_scope(r, RT_SCOPE_LINK);
+	rtnl_route_set_type(r, RTN_UNICAST);
+	rtnl_route_set_dst(r, dst);
+	nl_addr_put(dst);
+	if (add) {
+		nh = rtnl_route_nh_alloc();
+		if (!nh)
+			goto out;
+		rtnl_route_nh_set_ifindex(nh, (int)ifindex);
+		rtnl_route_add_nexthop(r, nh);
+		e = rtnl_route_build_add_request(r, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+	} else {
+		e = rtnl_route_build_del_request(r, 0, &msg);
+	}
+out:
+	rtnl_route_put(r);
+	return e < 0 ? NULL : msg;
+}
+
+struct load_ctx {
+	struct kroute *kr;
+	uint32_t table;
+	int err;
+};
+
+static void load_one(struct nl_object *obj, void *arg)
+{
+	struct load_ctx *c = arg;
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	struct kroute *kr = c->kr;
+	struct prefix *p;
+
+	if (rtnl_route_get_table(r) != c->table || rtnl_route_get_protocol(r) != KROUTE_PROTO ||
+	    !dst || c->err)
+		return;
+	if (kr->n_have == kr->cap_have) {
+		uint32_t cap = kr->cap_have ? kr->cap_have * 2 : 64;
+		struct prefix *v = realloc(kr->have, cap * sizeof(*v));
+
+		if (!v) {
+			c->err = -ENOMEM;
+			return;
+		}
+		kr->have = v;
+		kr->cap_have = cap;
+	}
+	p = &kr->have[kr->n_have];
+	memset(p, 0, sizeof(*p));
+	p->addr.family = (sa_family_t)nl_addr_get_family(dst);
+	if (nl_addr_get_len(dst) > sizeof(p->addr.bytes))
+		return;
+	memcpy(p->addr.bytes, nl_addr_get_binary_addr(dst), nl_addr_get_len(dst));
+	p->len = (uint8_t)nl_addr_get_prefixlen(dst);
+	kr->n_have++;
+}
+
+static int prefix_qcmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+/* What our routes in @table are now (once, for a restarted daemon). */
+static int load(struct kroute *kr, uint32_t table)
+{
+	struct load_ctx c = { kr, table, 0 };
+	struct nl_cache *cache;
+	int e;
+
+	e = rtnl_route_alloc_cache(kr->sk, AF_UNSPEC, 0, &cache);
+	if (e < 0)
+		return nlerr(e);
+	kr->n_have = 0;
+	nl_cache_foreach(cache, load_one, &c);
+	nl_cache_free(cache);
+	if (c.err)
+		return c.err;
+	if (kr->n_have)
+		qsort(kr->have, kr->n_have, sizeof(*kr->have), prefix_qcmp);
+	kr->loaded = true;
+	kr->table = table;
+	return 0;
+}
+
+/* Sends one route change; flushes the batch when full. */
+static int batch_add(struct kroute *kr, struct nl_msg *msg, unsigned int *pending, int *first)
+{
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = send_msg(kr, msg);
+	if (err)
+		return err;
+	if (++*pending == BATCH) {
+		err = collect(kr, *pending);
+		if (err && !*first)
+			*first = err;
+		*pending = 0;
+	}
+	return 0;
+}
+
+int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struct prefix *want,
+		uint32_t n)
+{
+	struct prefix *sorted = NULL, *nv;
+	unsigned int pending = 0;
+	uint32_t i = 0, j = 0;
+	int first = 0, err;
+
+	kr->err[0] = '\0';
+	if (!kr->loaded || kr->table != table) {
+		err = load(kr, table);
+		if (err)
+			return err;
+	}
+	if (n) {
+		sorted = malloc(n * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, want, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), prefix_qcmp);
+	}
+	/* Merge walk over two sorted lists: add what is new, remove what went. */
+	while (i < n || j < kr->n_have) {
+		int c = i == n ? 1 : j == kr->n_have ? -1 : prefix_cmp(&sorted[i], &kr->have[j]);
+
+		if (c < 0) {
+			err = batch_add(kr, route_msg(&sorted[i], table, ifindex, true), &pending,
+					&first);
+			i++;
+		} else if (c > 0) {
+			err = batch_add(kr, route_msg(&kr->have[j], table, ifindex, false),
+					&pending, &first);
+			j++;
+		} else {
+			i++;
+			j++;
+			continue;
+		}
+		if (err && !first)
+			first = err;
+	}
+	if (pending) {
+		err = collect(kr, pending);
+		if (err && !first)
+			first = err;
+	}
+	/* Whatever failed is retried by the next sync: re-read the truth. */
+	if (first) {
+		free(sorted);
+		kr->loaded = false;
+		return first;
+	}
+	nv = realloc(kr->have, (n ? n : 1) * sizeof(*nv));
+	if (!nv) {
+		free(sorted);
+		kr->loaded = false;
+		return -ENOMEM;
+	}
+	kr->have = nv;
+	kr->cap_have = n ? n : 1;
+	if (n)
+		memcpy(kr->have, sorted, n * sizeof(*sorted));
+	kr->n_have = n;
+	free(sorted);
+	return 0;
+}
+
+int kroute_flush(struct kroute *kr, uint32_t table)
+{
+	return kroute_sync(kr, table, 0, NULL, 0);
+}
+
+uint32_t kroute_count(const struct kroute *kr)
+{
+	return kr->n_have;
+}

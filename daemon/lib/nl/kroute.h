@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kroute.h - the gateway's routes, rules and link state in the host's
+ * routing (rtnetlink, libnl-route): the OS side of the VPN.
+ *
+ * VPN prefixes live in their own routing table (never `main`), each as
+ * `PREFIX dev av0` with protocol KROUTE_PROTO, and three policy rules per
+ * address family send traffic there (DESIGN §5):
+ *
+ *   KROUTE_PRIO_MARK    fwmark KROUTE_FWMARK lookup main
+ *                       the daemon's own sockets carry the mark: registry
+ *                       traffic, handshakes, probes and the kernel's
+ *                       encapsulated packets always leave directly, also
+ *                       in full tunnel
+ *   KROUTE_PRIO_LOCAL   lookup main suppress_prefixlength 0
+ *                       the gateway's local subnets (and anything more
+ *                       specific than a default in main) stay outside the
+ *                       tunnel; main's default route is ignored here
+ *   KROUTE_PRIO_VPN     lookup TABLE
+ *
+ * kroute_sync() makes the table hold exactly a given set of prefixes,
+ * changing only the difference, in batches (one send per request, the
+ * kernel's errors collected afterwards), so a hub with 10,000 peers is
+ * programmed in one pass. Errors: 0 or a negative errno.
+ */
+#ifndef AVPN_NL_KROUTE_H
+#define AVPN_NL_KROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/prefix.h"
+
+#define KROUTE_FWMARK 0x9350u
+#define KROUTE_PROTO 93 /* rtm_protocol of our routes (RTPROT_* above 4 are free) */
+#define KROUTE_PRIO_MARK 9350
+#define KROUTE_PRIO_LOCAL 9351
+#define KROUTE_PRIO_VPN 9352
+
+struct kroute;
+
+int kroute_open(struct kroute **out);
+void kroute_close(struct kroute *kr);
+/* The last kernel error message (extack) or NULL. */
+const char *kroute_errmsg(const struct kroute *kr);
+
+/* ip link set IFINDEX up. */
+int kroute_link_up(struct kroute *kr, uint32_t ifindex);
+/* The rules above for @table, v4 and v6 (replacing ours if present). */
+int kroute_rules_add(struct kroute *kr, uint32_t table);
+int kroute_rules_del(struct kroute *kr, uint32_t table);
+/*
+ * Makes @table hold exactly prefixes[0..n) via @ifindex (routes of ours
+ * only: other protocols' routes in the table are left alone). The first
+ * call reads what the table has (a restarted daemon adopts its routes).
+ * Returns 0, or the first error (the rest is still attempted).
+ */
+int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struct prefix *prefixes,
+		uint32_t n);
+/* Removes every route of ours from @table. */
+int kroute_flush(struct kroute *kr, uint32_t table);
+/* Prefixes currently installed by kroute_sync (sorted). */
+uint32_t kroute_count(const struct kroute *kr);
+
+#endif /* AVPN_NL_KROUTE_H */

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/* regclient.c - gateway side of the registration protocol (see regclient.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "wire/regclient.h"
+
+static void list_clear(struct regclient_peerlist *l)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		free(l->v[i].subnets);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms)
+{
+	int ret;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->cfg = *cfg;
+	if (!rc->cfg.n_registries || rc->cfg.n_registries > REGCLIENT_MAX_REG ||
+	    !rc->cfg.n_uplinks || rc->cfg.n_uplinks > PROTO_MAX_UPLINKS)
+		return -EINVAL;
+	if (!rc->cfg.sender_id)
+		rc->cfg.sender_id = randombytes_random() | 1;
+	if (!rc->cfg.retry_ms)
+		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
+	if (!rc->cfg.purge_ms)
+		rc->cfg.purge_ms = REGCLIENT_DEFAULT_PURGE_MS;
+	rc->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
+	ret = seal_precompute(&rc->key, cfg->registry_pk, cfg->sk, cfg->pk);
+	if (ret)
+		return ret;
+	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
+		for (unsigned int r = 0; r < rc->cfg.n_registries; r++)
+			rc->link[u][r].next_tx_ms = now_ms;
+	return 0;
+}
+
+void regclient_free(struct regclient *rc)
+{
+	list_clear(&rc->peers);
+	list_clear(&rc->staging);
+	sodium_memzero(&rc->key, sizeof(rc->key));
+}
+
+static void send_sealed(struct regclient *rc, unsigned int ul, unsigned int reg, uint8_t type,
+			const uint8_t *body, size_t blen, regclient_send_fn send, void *ctx)
+{
+	uint8_t msg[PROTO_MAX_MSG];
+	ssize_t n;
+
+	n = seal_msg(msg, sizeof(msg), type, rc->cfg.sender_id, rc->cfg.pk,
+		     seal_next_counter(&rc->ctr), &rc->key, body, blen);
+	if (n < 0)
+		return;
+	rc->stats.tx++;
+	send(ctx, ul, reg, msg, (size_t)n);
+}
+
+uint8_t regclient_nat(const struct regclient *rc, unsigned int ul)
+{
+	const struct regclient_link *a = &rc->link[ul][0], *b = &rc->link[ul][1];
+
+	if (rc->cfg.manual_nat)
+		return PROTO_NAT_MANUAL;
+	if (rc->cfg.n_registries < 2)
+		return PROTO_NAT_UNKNOWN;
+	return proto_nat_classify(a->state == REGCLIENT_REGISTERED ? &a->observed : NULL,
+				  b->state == REGCLIENT_REGISTERED ? &b->observed : NULL, 0);
+}
+
+static void send_register(struct regclient *rc, unsigned int ul, unsigned int reg, uint16_t page,
+			  regclient_send_fn send, void *ctx)
+{
+	struct proto_reg_req m = {
+		.uplink = (uint8_t)ul,
+		.nat = regclient_nat(rc, ul),
+		.page = page,
+		.version = rc->version,
+		.local = rc->cfg.local[ul],
+	};
+	uint8_t body[PROTO_MAX_BODY];
+	ssize_t n = proto_enc_reg_req(body, sizeof(body), &m);
+
+	if (n > 0)
+		send_sealed(rc, ul, reg, PROTO_T_REG_REQ, body, (size_t)n, send, ctx);
+}
+
+static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int reg,
+			   regclient_send_fn send, void *ctx)
+{
+	struct proto_keepalive m = {
+		.uplink = (uint8_t)ul,
+		.nat = regclient_nat(rc, ul),
+		.version = rc->version,
+		.local = rc->cfg.local[ul],
+	};
+	uint8_t body[PROTO_MAX_BODY];
+	ssize_t n;
+
+	/* Report path status round-robin, a bounded slice per keepalive. */
+	for (uint32_t i = 0; i < rc->n_paths && m.n_paths < PROTO_KA_MAX_PATHS; i++)
+		m.paths[m.n_paths++] = rc->paths[(rc->path_off + i) % rc->n_paths];
+	if (rc->n_paths)
+		rc->path_off = (rc->path_off + m.n_paths) % rc->n_paths;
+	n = proto_enc_keepalive(body, sizeof(body), &m);
+	if (n > 0)
+		send_sealed(rc, ul, reg, PROTO_T_KEEPALIVE, body, (size_t)n, send, ctx);
+}
+
+static void fetch_start(struct regclient *rc, unsigned int ul, unsigned int reg, uint64_t now_ms)
+{
+	rc->fetching = 1;
+	rc->refetch = 0;
+	rc->fetch_ul = (uint8_t)ul;
+	rc->fetch_reg = (uint8_t)reg;
+	rc->fetch_page = 0;
+	rc->fetch_pages = 0;
+	rc->fetch_next_ms = now_ms;
+	list_clear(&rc->staging);
+}
+
+void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx)
+{
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
+
+	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
+		for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
+			struct regclient_link *l = &rc->link[u][r];
+
+			if (l->connected && now_ms - l->last_rx_ms > dead) {
+				/* 6 keepalives unanswered: start over. */
+				l->connected = 0;
+				l->state = REGCLIENT_REGISTERING;
+				l->next_tx_ms = now_ms;
+			}
+			if (now_ms < l->next_tx_ms)
+				continue;
+			if (l->state == REGCLIENT_REGISTERING) {
+				/* The first link to come up fetches the peer list. */
+				send_register(rc, u, r, PROTO_PAGE_NONE, send, ctx);
+				l->next_tx_ms = now_ms + rc->cfg.retry_ms;
+			} else {
+				send_keepalive(rc, u, r, send, ctx);
+				l->next_tx_ms = now_ms + rc->keepalive_ms;
+			}
+		}
+	}
+	if (rc->fetching && now_ms >= rc->fetch_next_ms) {
+		struct regclient_link *l = &rc->link[rc->fetch_ul][rc->fetch_reg];
+
+		/* Fetch over another link if this one went away. */
+		if (!l->connected) {
+			for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
+				for (unsigned int r = 0; r < rc->cfg.n_registries; r++)
+					if (rc->link[u][r].connected) {
+						rc->fetch_ul = (uint8_t)u;
+						rc->fetch_reg = (uint8_t)r;
+					}
+		}
+		send_register(rc, rc->fetch_ul, rc->fetch_reg, rc->fetch_page, send, ctx);
+		rc->fetch_next_ms = now_ms + rc->cfg.retry_ms;
+	}
+}
+
+uint64_t regclient_next_ms(const struct regclient *rc)
+{
+	uint64_t next = UINT64_MAX;
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
+
+	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
+		for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
+			const struct regclient_link *l = &rc->link[u][r];
+
+			if (l->next_tx_ms < next)
+				next = l->next_tx_ms;
+			if (l->connected && l->last_rx_ms + dead + 1 < next)
+				next = l->last_rx_ms + dead + 1;
+		}
+	if (rc->fetching && rc->fetch_next_ms < next)
+		next = rc->fetch_next_ms;
+	return next;
+}
+
+static struct regclient_peer *list_find(struct regclient_peerlist *l, const uint8_t pk[32])
+{
+	for (uint32_t i = l->n; i-- > 0;)
+		if (!memcmp(l->v[i].info.pk, pk, 32))
+			return &l->v[i];
+	return NULL;
+}
+
+const struct regclient_peer *regclient_find_peer(const struct regclient *rc, const uint8_t pk[32])
+{
+	return list_find((struct regclient_peerlist *)&rc->peers, pk);
+}
+
+/* Adds one page's records to the staging list; -EBADMSG on inconsistency. */
+static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
+{
+	struct regclient_peerlist *l = &rc->staging;
+
+	for (unsigned int i = 0; i < m->n_peers; i++) {
+		const struct proto_peer *p = &m->peers[i];
+		struct regclient_peer *d = list_find(l, p->pk);
+		struct proto_subnet *s;
+
+		if (!(p->flags & PROTO_PEER_CONT)) {
+			if (d)
+				return -EBADMSG; /* same peer twice */
+			if (l->n == l->cap) {
+				uint32_t cap = l->cap ? l->cap * 2 : 8;
+				struct regclient_peer *v = realloc(l->v, cap * sizeof(*v));
+
+				if (!v)
+					return -ENOMEM;
+				l->v = v;
+				l->cap = cap;
+			}
+			d = &l->v[l->n++];
+			memset(d, 0, sizeof(*d));
+			d->info = *p;
+		} else if (!d) {
+			return -EBADMSG; /* continuation of an unknown peer */
+		}
+		if (!p->n_subnets)
+			continue;
+		s = realloc(d->subnets, (d->n_subnets + p->n_subnets) * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		memcpy(s + d->n_subnets, &m->subnets[p->subnet_first], p->n_subnets * sizeof(*s));
+		d->subnets = s;
+		d->n_subnets += p->n_subnets;
+	}
+	return 0;
+}
+
+static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
+		       const struct proto_reg_resp *m)
+{
+	struct regclient_link *l = &rc->link[ul][reg];
+	int ev = 0;
+
+	if (m->uplink != ul)
+		return -EPROTO;
+	if (l->state != REGCLIENT_REGISTERED || !l->connected)
+		ev |= REGCLIENT_EV_REGISTERED;
+	l->state = REGCLIENT_REGISTERED;
+	l->connected = 1;
+	l->last_rx_ms = now_ms;
+	l->registry_id = m->registry_id;
+	l->observed = m->observed;
+	rc->keepalive_ms = m->keepalive_ms; /* the registry sets the pace */
+	if (ev)
+		l->next_tx_ms = now_ms + rc->keepalive_ms;
+	rc->role = m->role;
+
+	if (m->page == PROTO_PAGE_NONE) {
+		/* Registered without peers; fetch them if ours are stale. */
+		if (m->version != rc->version && !rc->fetching)
+			fetch_start(rc, ul, reg, now_ms);
+		return ev;
+	}
+	if (!rc->fetching || ul != rc->fetch_ul || reg != rc->fetch_reg ||
+	    m->page != rc->fetch_page)
+		return ev; /* a late duplicate */
+	if (m->page == 0) {
+		list_clear(&rc->staging);
+		rc->fetch_version = m->version;
+		rc->fetch_pages = m->page_count;
+	} else if (m->version != rc->fetch_version || m->page_count != rc->fetch_pages) {
+		/* The config changed under us: start over. */
+		fetch_start(rc, ul, reg, now_ms);
+		return ev;
+	}
+	if (stage_page(rc, m)) {
+		fetch_start(rc, ul, reg, now_ms + rc->cfg.retry_ms);
+		return ev;
+	}
+	rc->fetch_page++;
+	rc->fetch_next_ms = now_ms; /* ask for the next page right away */
+	if (rc->fetch_page < rc->fetch_pages)
+		return ev;
+	/* Complete: swap in the new list. */
+	list_clear(&rc->peers);
+	rc->peers = rc->staging;
+	memset(&rc->staging, 0, sizeof(rc->staging));
+	for (uint32_t i = 0; i < rc->peers.n; i++)
+		rc->peers.v[i].confirmed_ms = now_ms;
+	rc->version = rc->fetch_version;
+	rc->fetching = 0;
+	if (rc->refetch) {
+		rc->refetch = 0;
+		fetch_start(rc, ul, reg, now_ms);
+	}
+	return ev | REGCLIENT_EV_PEERS;
+}
+
+static void confirm_all(struct regclient *rc, uint64_t now_ms)
+{
+	for (uint32_t i = 0; i < rc->peers.n; i++)
+		rc->peers.v[i].confirmed_ms = now_ms;
+}
+
+int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
+		    const uint8_t *msg, size_t len, regclient_send_fn send, void *ctx)
+{
+	uint8_t body[PROTO_MAX_MSG];
+	struct seal_hdr h;
+	ssize_t n;
+	int ev = 0, ret;
+
+	if (ul >= rc->cfg.n_uplinks || reg >= rc->cfg.n_registries)
+		return -EINVAL;
+	if (len > PROTO_MAX_MSG || seal_peek(msg, len, &h)) {
+		rc->stats.rx_short++;
+		return -EBADMSG;
+	}
+	if (memcmp(h.sender_pk, rc->cfg.registry_pk, 32)) {
+		rc->stats.rx_auth++;
+		return -EPERM;
+	}
+	ret = replay_check(&rc->win[reg], h.counter);
+	if (ret) {
+		rc->stats.rx_replay++;
+		return ret;
+	}
+	n = seal_open(body, sizeof(body), msg, len, &rc->key);
+	if (n < 0) {
+		rc->stats.rx_auth++;
+		return (int)n;
+	}
+	replay_update(&rc->win[reg], h.counter);
+
+	switch (h.type) {
+	case PROTO_T_REG_RESP: {
+		/* ~13 KB decoded page: not on the stack, one per thread. */
+		static __thread struct proto_reg_resp m;
+
+		if (proto_dec_reg_resp(body, (size_t)n, &m))
+			goto malformed;
+		ev = on_reg_resp(rc, now_ms, ul, reg, &m);
+		break;
+	}
+	case PROTO_T_KEEPALIVE_ACK: {
+		struct proto_keepalive_ack m;
+		struct regclient_link *l = &rc->link[ul][reg];
+
+		if (proto_dec_keepalive_ack(body, (size_t)n, &m) || m.uplink != ul)
+			goto malformed;
+		if (l->state != REGCLIENT_REGISTERED) {
+			rc->stats.rx_unexpected++;
+			return -EPROTO;
+		}
+		l->connected = 1;
+		l->last_rx_ms = now_ms;
+		l->observed = m.observed;
+		if (m.version == rc->version)
+			confirm_all(rc, now_ms);
+		else if (!rc->fetching)
+			fetch_start(rc, ul, reg, now_ms);
+		break;
+	}
+	case PROTO_T_PUSH: {
+		struct proto_push m;
+
+		if (proto_dec_push(body, (size_t)n, &m))
+			goto malformed;
+		rc->stats.pushes++;
+		rc->last_push_ms = now_ms;
+		rc->last_push_version = m.version;
+		ev = REGCLIENT_EV_PUSH;
+		/* Re-register everywhere now and fetch the new peer list. */
+		for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
+			for (unsigned int r = 0; r < rc->cfg.n_registries; r++)
+				rc->link[u][r].next_tx_ms = now_ms;
+		/*
+		 * A download in progress is not restarted (a stream of pushes
+		 * would starve it): a new config version restarts it by itself,
+		 * anything else is fetched once more when it completes.
+		 */
+		if (rc->fetching)
+			rc->refetch = 1;
+		else
+			fetch_start(rc, ul, reg, now_ms);
+		break;
+	}
+	default:
+		rc->stats.rx_unexpected++;
+		return -EPROTO;
+	}
+	rc->stats.rx_ok++;
+	if (send)
+		regclient_tick(rc, now_ms, send, ctx);
+	return ev;
+malformed:
+	rc->stats.rx_malformed++;
+	return -EBADMSG;
+}
+
+int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t now_ms)
+{
+	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
+
+	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
+		const struct regclient_link *l = &rc->link[u][reg];
+
+		if (l->connected && now_ms - l->last_rx_ms <= dead)
+			return 1;
+	}
+	return 0;
+}
+
+uint32_t regclient_purge(struct regclient *rc, uint64_t now_ms)
+{
+	struct regclient_peerlist *l = &rc->peers;
+	uint32_t kept = 0, gone = 0;
+
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (now_ms - l->v[i].confirmed_ms > rc->cfg.purge_ms) {
+			free(l->v[i].subnets);
+			gone++;
+			continue;
+		}
+		l->v[kept++] = l->v[i];
+	}
+	l->n = kept;
+	if (gone)
+		rc->version = 0; /* what we hold is no longer a whole config */
+	return gone;
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# vm-timeout: 400
+# A handshake flood from spoofed sources at a hub (San Francisco, reachable
+# from anywhere through its port forward): every datagram has a valid MAC1,
+# so only cookies and the per-source rate limit keep the hub working. A new
+# spoke (Paris) joining during the flood still completes its handshake, and
+# the tunnels already up keep passing traffic.
+. "$(dirname "$0")/org.sh"
+
+org_topology || fatal topology
+org_registries || fatal registries
+org_gateways sj sf lon || fatal gateways
+wait_until 120 org_peer_up lon sf || fatal tunnel
+
+bg inet "$NETBIN/hsflood" "${ORG_PUB[sf]}:$ORG_SF_FWD_PORT" "$WORK/keys/sf.pub" 200000 100.64 60
+FLOOD=$BG_PID
+sleep 3
+t0=$(date +%s%N)
+org_gateway par
+if wait_until 60 org_peer_up par sf; then
+	pass new_spoke_handshake_under_flood
+	echo "BENCH join_under_flood_ms $((($(date +%s%N) - t0) / 1000000))"
+else
+	fail new_spoke_handshake_under_flood
+fi
+check existing_tunnel_under_flood n lanlon ping -c 3 -W 2 10.200.0.10
+check new_spoke_traffic_under_flood n lanpar ping -c 3 -W 2 10.200.0.10
+kill "$FLOOD" 2>/dev/null
+wait "$FLOOD"
+finish

@@ -1,0 +1,391 @@
+#!/bin/bash
+# shellcheck shell=bash
+# The reference document's example organization as network namespaces, for
+# the gateway daemon scenarios and `make demo` (sourced; run directly it
+# checks the plain topology):
+#
+#                       inet ("the internet"): registries 192.0.2.1:9350, 192.0.2.2:9350,
+#                       a web host 198.51.100.80; routes between the NATs' outsides
+#        ______________________|______________________________________________
+#       |                      |                      |                       |
+#    natsj 198.18.1.2      natsf 203.0.113.10     natlon 198.18.3.2      natpar 198.18.4.2
+#       |  (masquerade)        | (port forward       | (masquerade)          | (masquerade)
+#       |                      |  51625 -> gwsf)      |                       |
+#    gwsj 172.16.1.2       gwsf 172.16.2.2        gwlon 172.16.3.2       gwpar 172.16.4.2
+#       |  hub                 |  hub, manual NAT     |  spoke: sj, sf        |  spoke: sf, sj
+#    lansj 10.100.0.10     lansf 10.200.0.10      lanlon 10.0.60.10      lanpar 10.60.0.10
+#          (192.168.100.10 no-VPN)                (10.0.30.10 AV, no-VPN)
+#
+# Every gateway is behind its own NAT router (nftables). A site's NAT is
+# friendly (`masquerade`) unless org_topology is told otherwise:
+#   org_topology lon=random      unfriendly NAT in front of London
+#   org_topology sf=masq         San Francisco without its port forwarding
+# Gateways run autovpnd with a config written by org_gateway_conf; the
+# registries run with $WORK/org.conf (the reference org: San Jose and San
+# Francisco hubs, London - Finsbury spoke with the reference subnet table,
+# a second spoke Paris - Opera with the hubs in the other order).
+#
+#   . "$(dirname "$0")/org.sh"
+#   org_topology || fatal topology
+#   org_registries && org_gateways sj sf lon par || fatal start
+#   org_wait_tunnels 90 || fail tunnels
+#   check lon_to_sj n lanlon ping -c 2 -W 2 10.100.0.10
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ORG_SITES="sj sf lon par"
+declare -A ORG_NAME=(
+	[sj]="Cisco Cloud Interconnect - San Jose"
+	[sf]="Meraki San Francisco - Security"
+	[lon]="London - Finsbury"
+	[par]="Paris - Opera"
+)
+declare -A ORG_NUM=([sj]=1 [sf]=2 [lon]=3 [par]=4)
+declare -A ORG_PUB=([sj]=198.18.1.2 [sf]=203.0.113.10 [lon]=198.18.3.2 [par]=198.18.4.2)
+declare -A ORG_LANHOST=([sj]=10.100.0.10 [sf]=10.200.0.10 [lon]=10.0.60.10 [par]=10.60.0.10)
+declare -A ORG_NAT
+ORG_REG1=192.0.2.1 ORG_REG2=192.0.2.2 ORG_WWW=198.51.100.80
+ORG_SF_FWD_PORT=51625
+# ORG_LON_SJ_FLAGS=default-route: London's full tunnel through San Jose.
+ORG_KEYS=$AVPN_TOP/examples/keys
+ORG_PIDS=()
+AVPND=$AVPN_BIN/autovpnd
+REGISTRY=$AVPN_BIN/autovpn-registry
+AVPN=$AVPN_BIN/autovpn
+
+org_sysctls() {
+	n "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
+}
+
+# The LAN side of a site: the gateway's LAN addresses and the LAN host.
+org_lan() {
+	local s=$1
+	veth "gw$s" lan "lan$s" eth0
+	# The gateway NATs what leaves its WAN from elsewhere (its LAN, or
+	# full-tunnel traffic from other sites), as an appliance does; its own
+	# traffic (registry, tunnels) keeps its address and port.
+	n "gw$s" nft -f - <<-EOF
+	table ip gwnat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "wan" ip saddr != 172.16.${ORG_NUM[$s]}.2 masquerade
+		}
+	}
+	EOF
+	case $s in
+	sj)
+		ip -n gwsj addr add 10.100.0.1/16 dev lan
+		ip -n gwsj addr add 192.168.100.1/24 dev lan
+		ip -n lansj addr add 10.100.0.10/16 dev eth0
+		ip -n lansj addr add 192.168.100.10/24 dev eth0
+		ip -n lansj route add default via 10.100.0.1 ;;
+	sf)
+		ip -n gwsf addr add 10.200.0.1/16 dev lan
+		ip -n lansf addr add 10.200.0.10/16 dev eth0
+		ip -n lansf route add default via 10.200.0.1 ;;
+	lon)
+		local a
+		for a in 10.0.60.1/24 10.0.20.1/24 10.50.177.1/24 10.0.30.1/24 10.0.40.1/24 \
+			10.50.176.33/29 10.50.176.129/25 10.50.179.129/25 10.50.182.1/23 \
+			198.133.219.1/24; do
+			ip -n gwlon addr add "$a" dev lan
+		done
+		ip -n lanlon addr add 10.0.60.10/24 dev eth0
+		ip -n lanlon addr add 10.0.30.10/24 dev eth0
+		ip -n lanlon route add default via 10.0.60.1 ;;
+	par)
+		ip -n gwpar addr add 10.60.0.1/24 dev lan
+		ip -n lanpar addr add 10.60.0.10/24 dev eth0
+		ip -n lanpar route add default via 10.60.0.1 ;;
+	esac
+}
+
+# org_nat SITE MODE: masq (friendly), random (unfriendly: a port per
+# destination), fwd (friendly + port forwarding of $ORG_SF_FWD_PORT),
+# fwdrandom (unfriendly + that port forwarding).
+# Like any real NAT router it is also a stateful firewall: from outside only
+# replies (and the forwarded port) get in. That matters for hole punching:
+# an unsolicited packet that the router accepted for itself would leave a
+# conntrack entry behind that makes its own later mapping pick another port.
+org_nat() {
+	local s=$1 mode=$2 num=${ORG_NUM[$1]} flags=""
+	case $mode in random | fwdrandom) flags="random" ;; esac
+	n "nat$s" nft -f - <<-EOF
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "out" masquerade $flags
+		}
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			$(case $mode in fwd*) echo "iifname \"out\" udp dport $ORG_SF_FWD_PORT dnat to 172.16.$num.2" ;; esac)
+		}
+	}
+	table inet fw {
+		chain input {
+			type filter hook input priority filter; policy drop;
+			iifname "lo" accept
+			iifname "in" accept
+			ct state established,related accept
+		}
+		chain forward {
+			type filter hook forward priority filter; policy drop;
+			iifname "in" accept
+			ct state established,related accept
+			ct status dnat accept
+		}
+	}
+	EOF
+}
+
+# org_topology [SITE=MODE ...]: namespaces, addresses, NATs (see the top).
+org_topology() {
+	local s num arg
+	for s in $ORG_SITES; do
+		ORG_NAT[$s]=masq
+	done
+	ORG_NAT[sf]=fwd
+	for arg in "$@"; do
+		ORG_NAT[${arg%%=*}]=${arg#*=}
+	done
+	new_ns inet
+	org_sysctls inet
+	ip -n inet link add dummy0 type dummy
+	ip -n inet link set dummy0 up
+	ip -n inet addr add $ORG_REG1/32 dev dummy0
+	ip -n inet addr add $ORG_REG2/32 dev dummy0
+	ip -n inet addr add $ORG_WWW/32 dev dummy0
+	for s in $ORG_SITES; do
+		num=${ORG_NUM[$s]}
+		new_ns "nat$s" "gw$s" "lan$s"
+		org_sysctls "nat$s"
+		org_sysctls "gw$s"
+		veth inet "to$s" "nat$s" out
+		veth "nat$s" in "gw$s" wan
+		ip -n inet addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
+		ip -n "nat$s" addr add "${ORG_PUB[$s]}/24" dev out
+		ip -n "nat$s" route add default via "${ORG_PUB[$s]%.*}.1"
+		ip -n "nat$s" addr add "172.16.$num.1/24" dev in
+		ip -n "gw$s" addr add "172.16.$num.2/24" dev wan
+		ip -n "gw$s" route add default via "172.16.$num.1"
+		org_nat "$s" "${ORG_NAT[$s]}"
+		org_lan "$s"
+	done
+}
+
+# ---- configuration ------------------------------------------------------------
+
+# Keys of the reference networks come from examples/keys (copied 0600);
+# Paris gets a fresh one.
+org_keys() {
+	local s
+	mkdir -p "$WORK/keys"
+	install -m 600 "$ORG_KEYS/registry.key" "$ORG_KEYS/psk.secret" "$WORK/keys/"
+	install -m 600 "$ORG_KEYS/san-jose.key" "$WORK/keys/sj.key"
+	install -m 600 "$ORG_KEYS/san-francisco.key" "$WORK/keys/sf.key"
+	install -m 600 "$ORG_KEYS/london-finsbury.key" "$WORK/keys/lon.key"
+	(umask 077 && "$AVPN" genkey > "$WORK/keys/par.key")
+	for s in $ORG_SITES; do
+		"$AVPN" pubkey < "$WORK/keys/$s.key" > "$WORK/keys/$s.pub"
+	done
+	"$AVPN" pubkey < "$WORK/keys/registry.key" > "$WORK/keys/registry.pub"
+}
+
+# org_conf_write FILE [EXTRA-LINES-FOR-LONDON]: the org config.
+org_conf_write() {
+	local out=$1 lon_extra=${2:-}
+	cat > "$out.tmp" <<-EOF
+	[organization]
+	name = Meraki Demo Org
+	registry-private-key = keys/registry.key
+	psk-secret-file = keys/psk.secret
+	peer-purge-time = 3h
+
+	[performance-class "VoIP"]
+	max-latency = 150ms
+	max-loss = 1%
+	max-jitter = 30ms
+
+	[network "${ORG_NAME[sj]}"]
+	public-key = $(cat "$WORK/keys/sj.pub")
+	mode = hub
+	subnet = "SJ Data Center" 10.100.0.0/16 yes
+	subnet = "SJ Out-of-band" 192.168.100.0/24 no
+
+	[network "${ORG_NAME[sf]}"]
+	public-key = $(cat "$WORK/keys/sf.pub")
+	mode = hub
+	subnet = "SF Servers" 10.200.0.0/16 yes
+	$(case ${ORG_NAT[sf]} in fwd*) echo "nat-traversal = manual ${ORG_PUB[sf]}:$ORG_SF_FWD_PORT" ;; esac)
+
+	[network "${ORG_NAME[lon]}"]
+	public-key = $(cat "$WORK/keys/lon.pub")
+	mode = spoke
+	hub = "${ORG_NAME[sj]}" ${ORG_LON_SJ_FLAGS:-}
+	hub = ${ORG_NAME[sf]}
+	subnet = "Management"               10.0.60.0/24      yes
+	subnet = "VOIP"                     10.0.20.0/24      yes
+	subnet = "177 - Finsbury Wired"     10.50.177.0/24    yes
+	subnet = "AV"                       10.0.30.0/24      no
+	subnet = "MC"                       10.0.40.0/24      no
+	subnet = "Alpha-XConnect"           10.50.176.32/29   yes
+	subnet = "176 - Finsbury TP and AP" 10.50.176.128/25  yes
+	subnet = "179 - Cisco Blizzard"     10.50.179.128/25  yes
+	subnet = "182 - Finsbury Wireless"  10.50.182.0/23    yes
+	subnet = "Cisco42"                  198.133.219.0/24  yes
+	$lon_extra
+
+	[network "${ORG_NAME[par]}"]
+	public-key = $(cat "$WORK/keys/par.pub")
+	mode = spoke
+	hub = ${ORG_NAME[sf]}
+	hub = ${ORG_NAME[sj]}
+	subnet = "Paris LAN" 10.60.0.0/24 yes
+	EOF
+	mv "$out.tmp" "$out"
+}
+
+# org_gateway_conf SITE: $WORK/SITE/autovpnd.conf
+org_gateway_conf() {
+	local s=$1 num=${ORG_NUM[$1]}
+	mkdir -p "$WORK/$s"
+	{
+		echo "[gateway]"
+		echo "name = ${ORG_NAME[$s]}"
+		echo "private-key = $WORK/keys/$s.key"
+		echo "interface = av0"
+		echo "[registry]"
+		echo "address = $ORG_REG1:9350"
+		echo "address = $ORG_REG2:9350"
+		echo "public-key = $(cat "$WORK/keys/registry.pub")"
+		echo "[uplink \"wan1\"]"
+		echo "device = wan"
+		echo "source = 172.16.$num.2"
+		case $s:${ORG_NAT[sf]} in sf:fwd*) echo "port = $ORG_SF_FWD_PORT" ;; esac
+	} > "$WORK/$s/autovpnd.conf"
+}
+
+# ---- processes --------------------------------------------------------------
+
+# org_registries [REGISTRY-ARGS...]: both registries in inet, reading
+# $WORK/org.conf; waits until both listen.
+org_registries() {
+	[ -f "$WORK/keys/registry.pub" ] || org_keys
+	[ -f "$WORK/org.conf" ] || org_conf_write "$WORK/org.conf"
+	bg inet "$REGISTRY" -c "$WORK/org.conf" -l $ORG_REG1:9350 --id 1 \
+		--http 127.0.0.1:9390 "$@" > "$AVPN_OUT/registry1.log" 2>&1
+	ORG_REG1_PID=$BG_PID
+	bg inet "$REGISTRY" -c "$WORK/org.conf" -l $ORG_REG2:9350 --id 2 \
+		--http 127.0.0.1:9391 "$@" > "$AVPN_OUT/registry2.log" 2>&1
+	ORG_REG2_PID=$BG_PID
+	wait_for_port inet tcp 9390 && wait_for_port inet tcp 9391
+}
+
+# org_gateway SITE [AUTOVPND-ARGS...]: start autovpnd in gwSITE.
+org_gateway() {
+	local s=$1
+	shift
+	[ -f "$WORK/$s/autovpnd.conf" ] || org_gateway_conf "$s"
+	bg "gw$s" "$AVPND" -c "$WORK/$s/autovpnd.conf" -f "$@" >> "$AVPN_OUT/autovpnd-$s.log" 2>&1
+	eval "ORG_GW_PID_$s=$BG_PID"
+}
+
+# org_gateways SITE... [AUTOVPND-ARGS...]: arguments from the first one
+# starting with '-' on go to every daemon.
+org_gateways() {
+	local s sites=()
+	load_module || return 1
+	while [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; do
+		sites+=("$1")
+		shift
+	done
+	for s in "${sites[@]}"; do
+		org_gateway "$s" "$@" || return 1
+	done
+}
+
+# The tunnels the reference org must form, and no other.
+ORG_EXPECTED="sj-sf sj-lon sf-lon sj-par sf-par"
+
+# org_status SITE [REQUEST]: the daemon's JSON answer (status or diagnose).
+org_status() {
+	echo "${2:-status}" | n "gw$1" socat -t 5 - ABSTRACT-CONNECT:autovpn/av0
+}
+
+# org_peer_up SITE PEER-SITE: SITE's daemon reports PEER-SITE's tunnel up.
+org_peer_up() {
+	# -n and inputs: no answer at all is false, not an empty success.
+	org_status "$1" 2>/dev/null |
+		jq -en --arg p "${ORG_NAME[$2]}" \
+			'[inputs | .peers[] | select(.name == $p and .state == "up")] | length > 0' \
+			>/dev/null
+}
+
+# org_wait_tunnels SECS: every expected tunnel is up on both ends.
+org_wait_tunnels() {
+	local secs=$1 t
+	for t in $ORG_EXPECTED; do
+		wait_until "$secs" org_peer_up "${t%-*}" "${t#*-}" || return 1
+		wait_until "$secs" org_peer_up "${t#*-}" "${t%-*}" || return 1
+	done
+}
+
+# org_stream NAME FROM-NS DST SECS: a 10 ms ICMP stream in the background
+# (its summary in $WORK/NAME.ping); org_stream_lost NAME waits for it and
+# sets LOST to how many replies were lost (each one is 10 ms without
+# traffic). Not in $(...): a subshell cannot wait for our child.
+org_stream() {
+	# -c, not -w: a deadline would count the replies still in flight as lost.
+	bg "$2" ping -n -q -i 0.01 -W 2 -c "$(($4 * 100))" "$3" > "$WORK/$1.ping" 2>&1
+	eval "ORG_STREAM_$1=$BG_PID"
+}
+
+org_stream_lost() {
+	local pid
+	eval "pid=\$ORG_STREAM_$1"
+	wait "$pid" 2>/dev/null
+	LOST=$(awk '/packets transmitted/ { print $1 - $4 }' "$WORK/$1.ping")
+	[ -n "$LOST" ] || LOST=999999
+}
+
+# org_log_delay SITE T0_MS PATTERN: milliseconds from T0 (date +%s%3N) to
+# the first line of SITE's daemon log after it matching PATTERN (the log's
+# timestamps are the daemon's own, so exec delays of the poll do not count).
+org_log_delay() {
+	awk -v t0="$2" -v pat="$3" '{ split($1, a, "."); ms = a[1] * 1000 + a[2] }
+		ms >= t0 && $0 ~ pat { print ms - t0; exit }' "$AVPN_OUT/autovpnd-$1.log"
+}
+
+# org_kill SITE [SIGNAL]: stop autovpnd on SITE (default SIGKILL).
+org_kill() {
+	local pid
+	eval "pid=\$ORG_GW_PID_$1"
+	kill "-${2:-KILL}" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# org_route_via SITE PREFIX: the kernel peer id av0 routes PREFIX to, by
+# the daemon's decision (name of the peer, or empty).
+org_route_via() {
+	org_status "$1" | jq -r --arg p "$2" '.routes[] | select(.prefix == $p) | .via'
+}
+
+# ---- run directly: the plain topology -----------------------------------------
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	org_topology lon=random || fatal topology
+	for s in $ORG_SITES; do
+		check "gw${s}_reaches_registry" n "gw$s" ping -c 1 -W 2 $ORG_REG1
+		check_fails "gw${s}_lan_not_on_internet" n inet ping -c 1 -W 1 "${ORG_LANHOST[$s]}"
+	done
+	# The NATs translate: the registry host sees the NAT's public address.
+	bg inet socat -u UDP4-RECV:9350,bind=$ORG_REG1 OPEN:"$WORK/seen",creat
+	wait_for_port inet udp 9350 || fatal socat
+	n gwlon bash -c "echo hello | socat -u - UDP4-SENDTO:$ORG_REG1:9350"
+	check lon_natted wait_until 5 grep -q hello "$WORK/seen"
+	check sf_port_forward n inet bash -c \
+		"nft list ruleset >/dev/null; true" # the dnat rule is exercised by the daemon scenarios
+	finish
+fi

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for daemon/gateway/path.c: hole punching to every candidate,
+ * first answer wins, down after unanswered probes, following a peer whose
+ * NAT mapping changes, loss and RTT figures.
+ */
+#include <check.h>
+#include "unit.h"
+#include <string.h>
+
+#include "path.h"
+#include "wire/proto.h"
+
+struct sent {
+	struct endpoint ep;
+	uint32_t seq;
+};
+static struct sent sent[64];
+static unsigned int n_sent;
+
+static void record(void *ctx, struct path *p, const struct endpoint *ep, uint32_t seq)
+{
+	(void)ctx;
+	(void)p;
+	ck_assert_uint_lt(n_sent, 64);
+	sent[n_sent].ep = *ep;
+	sent[n_sent++].seq = seq;
+}
+
+static struct endpoint ep(const char *s)
+{
+	struct endpoint e;
+
+	ck_assert_int_eq(endpoint_parse(s, &e, NULL), 0);
+	return e;
+}
+
+static struct probe reply_to(uint32_t seq, uint64_t sent_us)
+{
+	struct probe pr = { .src_uplink = 0,
+			    .dst_uplink = 0,
+			    .key_id = PROBE_NO_KEY,
+			    .seq = seq,
+			    .sent_us = sent_us };
+	return pr;
+}
+
+static void setup(void)
+{
+	n_sent = 0;
+}
+
+static int tick(struct path *p, uint64_t now, uint64_t *next)
+{
+	return path_tick(p, now, 1000, record, NULL, next);
+}
+
+START_TEST(punch_all_then_first_answer_wins)
+{
+	struct path p;
+	struct path_cand c[2] = {
+		{ .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC },
+		{ .ep = ep("172.16.1.2:40000"), .kind = PROTO_EP_PRIVATE },
+	};
+	struct probe pr;
+	uint64_t next;
+	int ch;
+
+	path_init(&p, 1, 0);
+	ck_assert_uint_eq(p.id, 2);
+	ck_assert_int_eq(p.state, PATH_IDLE);
+	ck_assert_int_eq(tick(&p, 0, &next), 0);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_int_eq(path_set_candidates(&p, c, 2, 100), PATH_CH_STATE);
+	ck_assert_int_eq(p.state, PATH_PUNCHING);
+	/* Both candidates get a probe now, and again a quarter interval later. */
+	tick(&p, 100, &next);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(endpoint_equal(&sent[0].ep, &c[0].ep));
+	ck_assert(endpoint_equal(&sent[1].ep, &c[1].ep));
+	ck_assert_uint_eq(next, 350);
+	tick(&p, 349, &next);
+	ck_assert_uint_eq(n_sent, 2);
+	tick(&p, 350, &next);
+	ck_assert_uint_eq(n_sent, 4);
+	/* The public endpoint answers the first probe: UP, remote = public. */
+	pr = reply_to(sent[0].seq, 100000);
+	ch = path_on_reply(&p, &c[0].ep, &pr, 400, 130000);
+	ck_assert_int_eq(ch, PATH_CH_STATE | PATH_CH_REMOTE);
+	ck_assert(path_is_up(&p));
+	ck_assert(endpoint_equal(&p.remote, &c[0].ep));
+	ck_assert_uint_eq(p.remote_kind, PROTO_EP_PUBLIC);
+	ck_assert_uint_eq(p.rtt_us, 30000);
+	/* A later answer from the private address does not move it while public answers. */
+	pr = reply_to(sent[3].seq, 350000);
+	ch = path_on_reply(&p, &c[1].ep, &pr, 410, 360000);
+	ck_assert_int_eq(ch, 0);
+	ck_assert(endpoint_equal(&p.remote, &c[0].ep));
+	/* Up: probes go to the remote only. */
+	n_sent = 0;
+	tick(&p, 2000, &next);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(endpoint_equal(&sent[0].ep, &c[0].ep));
+}
+END_TEST
+
+START_TEST(down_after_unanswered_probes)
+{
+	struct path p;
+	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
+	struct probe pr;
+	uint64_t next, now;
+	int ch = 0;
+
+	path_init(&p, 0, 0);
+	path_set_candidates(&p, &c, 1, 0);
+	tick(&p, 0, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	ck_assert(path_is_up(&p));
+	/* Nothing answers any more: down once 3 intervals passed, not before. */
+	for (now = 1000; now <= 3010 && !ch; now += 1000)
+		ch = tick(&p, now, &next);
+	ck_assert_int_eq(ch, 0);
+	ck_assert_uint_eq(next, 3011);
+	ch = tick(&p, 3011, &next);
+	ck_assert_int_eq(ch, PATH_CH_STATE);
+	ck_assert_int_eq(p.state, PATH_DOWN);
+	/* Down: back to probing every candidate and the last remote (here the same). */
+	n_sent = 0;
+	tick(&p, 3011, &next);
+	tick(&p, 3300, &next);
+	ck_assert_uint_ge(n_sent, 1);
+	ck_assert(endpoint_equal(&sent[0].ep, &c.ep));
+}
+END_TEST
+
+START_TEST(follows_nat_mapping_change)
+{
+	struct path p;
+	struct path_cand c = { .ep = ep("198.18.3.2:40000"), .kind = PROTO_EP_PUBLIC };
+	struct endpoint moved = ep("198.18.3.2:41234");
+	struct probe pr;
+	uint64_t next;
+
+	path_init(&p, 0, 0);
+	path_set_candidates(&p, &c, 1, 0);
+	tick(&p, 0, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	/* While replies come from the remote, a probe from elsewhere is punching noise. */
+	ck_assert_int_eq(path_on_probe(&p, &moved, 500), 0);
+	ck_assert(endpoint_equal(&p.remote, &c.ep));
+	/* Replies stopped and the peer's probes now come from a new port: follow. */
+	ck_assert_int_eq(path_on_probe(&p, &moved, 1500), PATH_CH_REMOTE);
+	ck_assert(endpoint_equal(&p.remote, &moved));
+	ck_assert_uint_eq(p.remote_kind, PATH_KIND_LEARNT);
+	n_sent = 0;
+	tick(&p, 1500, &next);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(endpoint_equal(&sent[0].ep, &moved));
+}
+END_TEST
+
+START_TEST(peer_probe_starts_punching)
+{
+	struct path p;
+	struct endpoint from = ep("203.0.113.10:51625");
+	uint64_t next;
+
+	/* The registry told us nothing yet, but the peer found us: probe back. */
+	path_init(&p, 0, 1);
+	ck_assert_int_eq(path_on_probe(&p, &from, 50), PATH_CH_STATE);
+	ck_assert_int_eq(p.state, PATH_PUNCHING);
+	tick(&p, 50, &next);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(endpoint_equal(&sent[0].ep, &from));
+}
+END_TEST
+
+START_TEST(loss_and_stale_replies)
+{
+	struct path p;
+	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
+	struct probe pr;
+	uint64_t next, now = 0;
+	unsigned int i;
+
+	path_init(&p, 0, 0);
+	path_set_candidates(&p, &c, 1, 0);
+	tick(&p, now, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(&p, &c.ep, &pr, 1, 1000);
+	/* 40 probes, every 4th unanswered: 25 % loss. */
+	for (i = 0; i < 40; i++) {
+		n_sent = 0;
+		now += 1000;
+		tick(&p, now, &next);
+		ck_assert_uint_eq(n_sent, 1);
+		if (i % 4 != 3) {
+			pr = reply_to(sent[0].seq, now * 1000);
+			path_on_reply(&p, &c.ep, &pr, now + 5, now * 1000 + 5000);
+		}
+	}
+	ck_assert(path_is_up(&p));
+	ck_assert_uint_ge(path_loss(&p), 2200);
+	ck_assert_uint_le(path_loss(&p), 2800);
+	/* A reply to a probe never sent, or far too old, is ignored. */
+	pr = reply_to(p.seq + 5, 0);
+	ck_assert_int_eq(path_on_reply(&p, &c.ep, &pr, now, now * 1000), 0);
+	pr = reply_to(0, 0);
+	ck_assert_int_eq(path_on_reply(&p, &c.ep, &pr, now, now * 1000), 0);
+}
+END_TEST
+
+START_TEST(candidates_update_keeps_up_path)
+{
+	struct path p;
+	struct path_cand c1 = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
+	struct path_cand c2 = { .ep = ep("198.18.1.2:40001"), .kind = PROTO_EP_PUBLIC };
+	struct probe pr;
+	uint64_t next;
+
+	path_init(&p, 0, 0);
+	path_set_candidates(&p, &c1, 1, 0);
+	tick(&p, 0, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(&p, &c1.ep, &pr, 1, 1000);
+	ck_assert_int_eq(path_set_candidates(&p, &c2, 1, 10), 0);
+	ck_assert(path_is_up(&p));
+	ck_assert(endpoint_equal(&p.remote, &c1.ep));
+	/* Losing every candidate does not idle a path that works. */
+	ck_assert_int_eq(path_set_candidates(&p, NULL, 0, 20), 0);
+	ck_assert(path_is_up(&p));
+}
+END_TEST
+
+START_TEST(data_keeps_path_up)
+{
+	struct path p;
+	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
+	struct probe pr;
+	uint64_t next;
+
+	path_init(&p, 0, 0);
+	path_set_candidates(&p, &c, 1, 0);
+	tick(&p, 0, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	/* Probes stop being answered (the peer's daemon died)... */
+	ck_assert(!path_wants_data(&p, 1000, 1000));
+	ck_assert(path_wants_data(&p, 1600, 1000));
+	/* ...but its kernel keeps sending: the counter moves, the path stays up. */
+	path_saw_data(&p, 100, 1600);
+	path_saw_data(&p, 250, 3000);
+	ck_assert_int_eq(tick(&p, 3011, &next), 0);
+	ck_assert(path_is_up(&p));
+	path_saw_data(&p, 400, 5000);
+	ck_assert_int_eq(tick(&p, 7000, &next), 0);
+	ck_assert(path_is_up(&p));
+	/* The counter stops: down three intervals after the last DATA. */
+	path_saw_data(&p, 400, 7500);
+	ck_assert_int_eq(tick(&p, 8001, &next), PATH_CH_STATE);
+	ck_assert_int_eq(p.state, PATH_DOWN);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("path");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, punch_all_then_first_answer_wins);
+	tcase_add_test(tc, down_after_unanswered_probes);
+	tcase_add_test(tc, follows_nat_mapping_change);
+	tcase_add_test(tc, peer_probe_starts_punching);
+	tcase_add_test(tc, loss_and_stale_replies);
+	tcase_add_test(tc, candidates_update_keeps_up_path);
+	tcase_add_test(tc, data_keeps_path_up);
+	return unit_run(s, tc);
+}

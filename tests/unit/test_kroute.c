@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for daemon/lib/nl/kroute.c against the real kernel, each in a
+ * network namespace of its own (unshare; Check forks every test, so nothing
+ * reaches the host's routing): link up, the policy rules, the VPN table
+ * kept equal to a set of prefixes in batches, adoption by a new instance.
+ */
+#include <check.h>
+#include "unit.h"
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl/kroute.h"
+
+#define TABLE 9350
+
+static void setup(void)
+{
+	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): needs root");
+}
+
+/* Lines of a command's output that contain @needle. */
+static int count(const char *cmd, const char *needle)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = popen(cmd, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, needle);
+	pclose(f);
+	return n;
+}
+
+static struct prefix pfx(const char *s)
+{
+	struct prefix p;
+
+	ck_assert_int_eq(prefix_parse(s, &p, NULL), 0);
+	return p;
+}
+
+START_TEST(link_up)
+{
+	struct kroute *kr;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert_int_eq(count("ip link show lo", "UP,"), 0);
+	ck_assert_int_eq(kroute_link_up(kr, if_nametoindex("lo")), 0);
+	ck_assert_int_eq(count("ip link show lo", "UP,"), 1);
+	ck_assert_int_lt(kroute_link_up(kr, 999999), 0);
+	kroute_close(kr);
+}
+END_TEST
+
+START_TEST(rules)
+{
+	struct kroute *kr;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
+	/* Twice: still one of each (a restarted daemon replaces its rules). */
+	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
+	ck_assert_int_eq(count("ip -4 rule", "fwmark 0x9350 lookup main"), 1);
+	ck_assert_int_eq(count("ip -4 rule", "lookup main suppress_prefixlength 0"), 1);
+	ck_assert_int_eq(count("ip -4 rule", "lookup 9350"), 1);
+	ck_assert_int_eq(count("ip -6 rule", "lookup 9350"), 1);
+	ck_assert_int_eq(count("ip -6 rule", "suppress_prefixlength 0"), 1);
+	ck_assert_int_eq(kroute_rules_del(kr, TABLE), 0);
+	ck_assert_int_eq(count("ip -4 rule", "9350"), 0);
+	ck_assert_int_eq(count("ip -6 rule", "9350"), 0);
+	/* The kernel's own rules are untouched. */
+	ck_assert_int_eq(count("ip -4 rule", "lookup main"), 1);
+	kroute_close(kr);
+}
+END_TEST
+
+START_TEST(sync_and_adopt)
+{
+	struct prefix *v = calloc(1200, sizeof(*v));
+	struct kroute *kr, *kr2;
+	uint32_t lo = if_nametoindex("lo"), i;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert_int_eq(kroute_link_up(kr, lo), 0);
+	/* 1,000 prefixes at once (more than one batch), both families. */
+	for (i = 0; i < 1000; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
+		v[i] = pfx(s);
+	}
+	v[1000] = pfx("fd00:1::/64");
+	v[1001] = pfx("0.0.0.0/0");
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 1002), 0);
+	ck_assert_uint_eq(kroute_count(kr), 1002);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "dev lo proto 93"), 1001);
+	ck_assert_int_eq(count("ip -6 route show table 9350", "fd00:1::/64 dev lo"), 1);
+	/* Routes of others in the table stay. */
+	ck_assert_int_eq(system("ip route add 192.0.2.0/24 dev lo table 9350"), 0);
+	/* A smaller set: only the difference changes. */
+	v[0] = pfx("172.16.0.0/12");
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 500), 0);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "proto 93"), 500);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "172.16.0.0/12"), 1);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "10.0.0.0/24"), 0);
+	ck_assert_int_eq(count("ip -6 route show table 9350", "fd00:1::"), 0);
+	/* A restarted daemon's instance finds its routes and changes nothing. */
+	ck_assert_int_eq(kroute_open(&kr2), 0);
+	ck_assert_int_eq(kroute_sync(kr2, TABLE, lo, v, 500), 0);
+	ck_assert_uint_eq(kroute_count(kr2), 500);
+	ck_assert_int_eq(kroute_flush(kr2, TABLE), 0);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "proto 93"), 0);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "192.0.2.0/24"), 1);
+	kroute_close(kr);
+	kroute_close(kr2);
+	free(v);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("kroute");
+	TCase *tc = tcase_create("kroute");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, link_up);
+	tcase_add_test(tc, rules);
+	tcase_add_test(tc, sync_and_adopt);
+	return unit_run(s, tc);
+}
