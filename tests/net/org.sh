@@ -358,12 +358,13 @@ org_log_delay() {
 		ms >= t0 && $0 ~ pat { print ms - t0; exit }' "$AVPN_OUT/autovpnd-$1.log"
 }
 
-# org_kill SITE [SIGNAL]: stop autovpnd on SITE (default SIGKILL).
+# org_kill SITE [SIGNAL]: signal autovpnd on SITE (default SIGKILL); waits
+# for it to exit unless the signal is HUP (a reload).
 org_kill() {
 	local pid
 	eval "pid=\$ORG_GW_PID_$1"
 	kill "-${2:-KILL}" "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	[ "${2:-KILL}" = HUP ] || wait "$pid" 2>/dev/null
 	return 0
 }
 
