@@ -6,11 +6,14 @@
 #                               what `make check` and `make demo` run first,
 #                               so a fresh machine sets itself up and a ready
 #                               one loses no time
+#   --debug (with either)       also the packages of the debug kernel
+#                               (make deps-debug; tests/debug/build.mk)
 # linux-headers-6.12...: the newest kernel Debian 12 offers; `make check-kbuild`
 # compile-tests the module against it (it pulls in that kernel's image too;
 # the Makefile keeps building for and booting the default 6.1 kernel).
-# linux-source-6.1 and the kernel build tools (flex ... patch) are for the
-# debug kernel of `make check-debug` (tests/debug/kernel.sh).
+# DEBUG_PKGS, linux-source-6.1 (a 140 MB download) and the kernel build
+# tools, are for the debug kernel of `make check-debug` only
+# (tests/debug/kernel.sh), so make deps, make check and CI leave them out.
 set -e
 export DEBIAN_FRONTEND=noninteractive
 PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
@@ -20,10 +23,18 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	check libsubunit-dev libkmod-dev libinih-dev libmicrohttpd-dev libjson-c-dev
 	libpcap-dev jq curl
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
-	wireguard-tools
-	linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch"
+	wireguard-tools"
+DEBUG_PKGS="linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch"
 
-if [ "${1:-}" = --if-missing ]; then
+if_missing=0
+for a in "$@"; do
+	case $a in
+	--if-missing) if_missing=1 ;;
+	--debug) PKGS="$PKGS $DEBUG_PKGS" ;;
+	*) echo "usage: tests/deps.sh [--if-missing] [--debug]" >&2; exit 2 ;;
+	esac
+done
+if [ $if_missing = 1 ]; then
 	missing=
 	for p in $PKGS; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

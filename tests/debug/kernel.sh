@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the debug kernel of `make check-debug` once per machine and prints
 # the directory that holds it. The kernel is Debian's linux-source-6.1
-# (apt-get install linux-source-6.1; tests/deps.sh) configured with
+# (make deps-debug: tests/deps.sh --debug) configured with
 # `make allnoconfig` + tests/debug/debug.config: KASAN, lockdep + PROVE_RCU,
 # kmemleak, UBSAN, DEBUG_LIST, fault injection, and everything the VM harness
 # and the scenarios use, built in. tests/debug/patches/*.patch are applied
@@ -56,7 +56,7 @@ done
 say() { [ $quiet = 1 ] || echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 
-[ -r "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.1 (make deps)"
+[ -r "$tarball" ] || die "$tarball missing: make deps-debug (tests/deps.sh --debug)"
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s-%Y' "$tarball")
 
