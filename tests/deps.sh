@@ -4,9 +4,19 @@
 # man-db groff bsdextrautils: tests/ops renders and checks the man pages;
 # debhelper dh-dkms dkms lintian dpkg-dev: `make deb` and its checks;
 # systemd: systemd-analyze for the units; debootstrap: make check-deb-root.
+#   tests/deps.sh               apt-get update + install (all of them)
+#   tests/deps.sh --if-missing  only when one of them is not installed yet:
+#                               what `make check` and `make demo` run first,
+#                               so a fresh machine sets itself up and a ready
+#                               one loses no time
+#   --debug (with either)       also the packages of the debug kernel
+#                               (make deps-debug; tests/debug/build.mk)
 # linux-headers-6.12...: the newest kernel Debian 12 offers; `make check-kbuild`
 # compile-tests the module against it (it pulls in that kernel's image too;
 # the Makefile keeps building for and booting the default 6.1 kernel).
+# DEBUG_PKGS, linux-source-6.1 (a 140 MB download) and the kernel build
+# tools, are for the debug kernel of `make check-debug` only
+# (tests/debug/kernel.sh), so make deps, make check and CI leave them out.
 set -e
 export DEBIAN_FRONTEND=noninteractive
 PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
@@ -19,8 +29,17 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	wireguard-tools
 	man-db groff bsdextrautils
 	debhelper dh-dkms dkms lintian dpkg-dev systemd debootstrap"
+DEBUG_PKGS="linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch"
 
-if [ "${1:-}" = --if-missing ]; then
+if_missing=0
+for a in "$@"; do
+	case $a in
+	--if-missing) if_missing=1 ;;
+	--debug) PKGS="$PKGS $DEBUG_PKGS" ;;
+	*) echo "usage: tests/deps.sh [--if-missing] [--debug]" >&2; exit 2 ;;
+	esac
+done
+if [ $if_missing = 1 ]; then
 	missing=
 	for p in $PKGS; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -34,4 +53,5 @@ if [ "${1:-}" = --if-missing ]; then
 	fi
 fi
 apt-get update -q
+# shellcheck disable=SC2086 # the list is meant to split
 apt-get install -y -q --no-install-recommends $PKGS
