@@ -46,6 +46,11 @@ echo "BENCH scale_prefixes $((N * S))"
 echo "BENCH scale_program_peers_ms $peers_ms"
 echo "BENCH scale_program_table_ms $table_ms"
 echo "BENCH scale_program_total_ms $((peers_ms + table_ms))"
+# Wall time, answer to table: from the complete peer list to the VPN table
+# (the two phases above plus the route decisions between them).
+t_list=$(awk '/peer list version/ { print $1; exit }' "$LOG")
+t_table=$(awk -v n="$((N * S)) prefixes" 'index($0, n) && /VPN table/ { print $1; exit }' "$LOG")
+echo "BENCH scale_answer_to_table_ms $(awk -v a="$t_list" -v b="$t_table" 'BEGIN { printf "%d", (b - a) * 1000 }')"
 cp "$LOG" "$AVPN_OUT/autovpnd.log"
 check all_kernel_peers test "$kpeers" = "$N"
 check all_table_routes test "$(ip -n gw route show table 9350 | wc -l)" = "$((N * S))"
