@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/endpoint.h"
 #include "base/log.h"
+#include "base/prom.h"
 #include "gateway.h"
 #include "metrics.h"
 
@@ -32,29 +33,11 @@ _Static_assert(METRICS_MAX_PATHS == GW_MAX_PATHS, "path ids differ");
 
 /* ---- the exposition (pure) ---- */
 
-static void label(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*s, f);
-	}
-}
-
-static void head(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
 /* name{peer="P" (no closing brace: the caller adds labels and the value) */
 static void peer_series(FILE *f, const char *name, const struct ctl_peer *p)
 {
 	fprintf(f, "%s{peer=\"", name);
-	label(f, p->name);
+	prom_label(f, p->name);
 	fputc('"', f);
 }
 
@@ -95,60 +78,60 @@ static void write_daemon(FILE *f, const struct metrics_snapshot *s)
 		"Datagrams the kernel refused to send.",
 	};
 
-	head(f, "autovpnd_info", "gauge",
-	     "Always 1: the gateway's name, interface, role and config version as labels.");
+	prom_head(f, "autovpnd_info", "gauge",
+		  "Always 1: the gateway's name, interface, role and config version as labels.");
 	fputs("autovpnd_info{gateway=\"", f);
-	label(f, st->name);
+	prom_label(f, st->name);
 	fputs("\",interface=\"", f);
-	label(f, st->interface);
+	prom_label(f, st->interface);
 	fprintf(f, "\",role=\"%s\",config_version=\"%016llx\"} 1\n", st->role,
 		(unsigned long long)st->config_version);
-	head(f, "autovpnd_uptime_seconds", "gauge", "Seconds since the daemon started.");
+	prom_head(f, "autovpnd_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	fprintf(f, "autovpnd_uptime_seconds %.3f\n", secs(st->uptime_ms));
-	head(f, "autovpnd_kernel_counters_ok", "gauge",
-	     "1 if the kernel's peer counters could be read for this scrape.");
+	prom_head(f, "autovpnd_kernel_counters_ok", "gauge",
+		  "1 if the kernel's peer counters could be read for this scrape.");
 	fprintf(f, "autovpnd_kernel_counters_ok %d\n", s->kernel_ok ? 1 : 0);
 
-	head(f, "autovpnd_registry_connected", "gauge",
-	     "1 if the registry answered within 6 keepalive intervals on any uplink.");
+	prom_head(f, "autovpnd_registry_connected", "gauge",
+		  "1 if the registry answered within 6 keepalive intervals on any uplink.");
 	for (uint32_t r = 0; r < st->n_registries && r < 2; r++) {
 		fprintf(f, "autovpnd_registry_connected{registry=\"%u\",address=\"", r + 1);
-		label(f, st->registries[r].address);
+		prom_label(f, st->registries[r].address);
 		fprintf(f, "\"} %d\n", st->registries[r].connected ? 1 : 0);
 	}
-	head(f, "autovpnd_registry_last_contact_age_seconds", "gauge",
-	     "Seconds since the registry's last answer (registries ever heard from).");
+	prom_head(f, "autovpnd_registry_last_contact_age_seconds", "gauge",
+		  "Seconds since the registry's last answer (registries ever heard from).");
 	for (uint32_t r = 0; r < st->n_registries && r < 2; r++) {
 		if (st->registries[r].last_contact_ms == CTL_NEVER)
 			continue;
 		fprintf(f, "autovpnd_registry_last_contact_age_seconds{registry=\"%u\",address=\"",
 			r + 1);
-		label(f, st->registries[r].address);
+		prom_label(f, st->registries[r].address);
 		fprintf(f, "\"} %.3f\n", secs(st->registries[r].last_contact_ms));
 	}
-	head(f, "autovpnd_uplink_registry_connected", "gauge",
-	     "1 if the registry answers on this uplink.");
+	prom_head(f, "autovpnd_uplink_registry_connected", "gauge",
+		  "1 if the registry answers on this uplink.");
 	for (uint32_t u = 0; u < st->n_uplinks && u < 2; u++)
 		for (uint32_t r = 0; r < st->n_registries && r < 2; r++)
 			fprintf(f,
 				"autovpnd_uplink_registry_connected{uplink=\"%s\",registry=\"%u\"} %d\n",
 				st->uplinks[u].name, r + 1,
 				st->uplinks[u].reg[r].connected ? 1 : 0);
-	head(f, "autovpnd_uplink_info", "gauge",
-	     "Always 1: the uplink's device, NAT type and high-port echo result as labels.");
+	prom_head(f, "autovpnd_uplink_info", "gauge",
+		  "Always 1: the uplink's device, NAT type and high-port echo result as labels.");
 	for (uint32_t u = 0; u < st->n_uplinks && u < 2; u++) {
 		const struct ctl_uplink *up = &st->uplinks[u];
 
 		fprintf(f, "autovpnd_uplink_info{uplink=\"%s\",device=\"", up->name);
-		label(f, up->device);
+		prom_label(f, up->device);
 		fputs("\",nat=\"", f);
-		label(f, up->nat);
+		prom_label(f, up->nat);
 		fputs("\",highport_echo=\"", f);
-		label(f, up->highport);
+		prom_label(f, up->highport);
 		fputs("\"} 1\n", f);
 	}
 	for (unsigned int c = 0; c < 4; c++) {
-		head(f, names[c], "counter", helps[c]);
+		prom_head(f, names[c], "counter", helps[c]);
 		for (uint32_t u = 0; u < st->n_uplinks && u < 2; u++) {
 			const struct metrics_uplink_counts *k = &s->uplinks[u];
 			uint64_t v = c == 0 ? k->rx :
@@ -167,21 +150,21 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 	const struct ctl_status *st = s->st;
 	static const char *const states[] = { "connecting", "up", "down" };
 
-	head(f, "autovpnd_peer_up", "gauge", "1 if the peer has a path up and a usable key.");
+	prom_head(f, "autovpnd_peer_up", "gauge", "1 if the peer has a path up and a usable key.");
 	for (uint32_t i = 0; i < st->n_peers; i++) {
 		peer_series(f, "autovpnd_peer_up", &st->peers[i]);
 		fprintf(f, ",role=\"%s\"} %d\n", st->peers[i].role,
 			!strcmp(st->peers[i].state, "up"));
 	}
-	head(f, "autovpnd_peer_state", "gauge", "1 for the peer's current state, else 0.");
+	prom_head(f, "autovpnd_peer_state", "gauge", "1 for the peer's current state, else 0.");
 	for (uint32_t i = 0; i < st->n_peers; i++)
 		for (unsigned int k = 0; k < 3; k++) {
 			peer_series(f, "autovpnd_peer_state", &st->peers[i]);
 			fprintf(f, ",state=\"%s\"} %d\n", states[k],
 				!strcmp(st->peers[i].state, states[k]));
 		}
-	head(f, "autovpnd_peer_key_age_seconds", "gauge",
-	     "Seconds since the peer's current key was installed (peers with a key).");
+	prom_head(f, "autovpnd_peer_key_age_seconds", "gauge",
+		  "Seconds since the peer's current key was installed (peers with a key).");
 	for (uint32_t i = 0; i < st->n_peers; i++) {
 		if (st->peers[i].handshake_ms == CTL_NEVER)
 			continue;
@@ -189,8 +172,8 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 		fprintf(f, "} %.3f\n", secs(st->peers[i].handshake_ms));
 	}
 	if (s->extra) {
-		head(f, "autovpnd_peer_handshakes_total", "counter",
-		     "Handshakes completed with the peer (keys installed).");
+		prom_head(f, "autovpnd_peer_handshakes_total", "counter",
+			  "Handshakes completed with the peer (keys installed).");
 		for (uint32_t i = 0; i < st->n_peers; i++) {
 			peer_series(f, "autovpnd_peer_handshakes_total", &st->peers[i]);
 			fprintf(f, "} %llu\n", (unsigned long long)s->extra[i].handshakes);
@@ -211,7 +194,7 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 		};
 
 		for (unsigned int c = 0; c < 4; c++) {
-			head(f, n[c], "counter", h[c]);
+			prom_head(f, n[c], "counter", h[c]);
 			for (uint32_t i = 0; i < st->n_peers; i++) {
 				const struct metrics_kpeer *k = kpeer_of(s, st->peers[i].id);
 				uint64_t v;
@@ -227,8 +210,8 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 			}
 		}
 	}
-	head(f, "autovpnd_peer_drops_total", "counter",
-	     "Packets of the peer the kernel dropped, by reason.");
+	prom_head(f, "autovpnd_peer_drops_total", "counter",
+		  "Packets of the peer the kernel dropped, by reason.");
 	for (uint32_t i = 0; i < st->n_peers; i++) {
 		const struct metrics_kpeer *k = kpeer_of(s, st->peers[i].id);
 
@@ -249,7 +232,7 @@ static void write_path_gauge(FILE *f, const struct metrics_snapshot *s, const ch
 {
 	const struct ctl_status *st = s->st;
 
-	head(f, name, "gauge", help);
+	prom_head(f, name, "gauge", help);
 	for (uint32_t i = 0; i < st->n_peers; i++)
 		for (uint32_t k = 0; k < st->peers[i].n_paths; k++) {
 			const struct ctl_path *pa = &st->peers[i].paths[k];
@@ -282,7 +265,7 @@ static void write_paths(FILE *f, const struct metrics_snapshot *s)
 	const struct ctl_status *st = s->st;
 	static const char *const states[] = { "idle", "punching", "up", "down" };
 
-	head(f, "autovpnd_path_state", "gauge", "1 for the path's current state, else 0.");
+	prom_head(f, "autovpnd_path_state", "gauge", "1 for the path's current state, else 0.");
 	for (uint32_t i = 0; i < st->n_peers; i++)
 		for (uint32_t k = 0; k < st->peers[i].n_paths; k++)
 			for (unsigned int j = 0; j < 4; j++) {
@@ -310,7 +293,7 @@ static void write_paths(FILE *f, const struct metrics_snapshot *s)
 		};
 
 		for (unsigned int c = 0; c < 3; c++) {
-			head(f, n[c], "counter", h[c]);
+			prom_head(f, n[c], "counter", h[c]);
 			for (uint32_t i = 0; i < st->n_peers; i++)
 				for (uint32_t k = 0; k < st->peers[i].n_paths; k++) {
 					const struct ctl_path *pa = &st->peers[i].paths[k];
@@ -341,7 +324,7 @@ static void write_paths(FILE *f, const struct metrics_snapshot *s)
 		};
 
 		for (unsigned int c = 0; c < 4; c++) {
-			head(f, n[c], "counter", h[c]);
+			prom_head(f, n[c], "counter", h[c]);
 			for (uint32_t i = 0; i < st->n_peers; i++) {
 				const struct metrics_kpeer *kp = kpeer_of(s, st->peers[i].id);
 
@@ -371,7 +354,8 @@ static void write_routes(FILE *f, const struct metrics_snapshot *s)
 	static const char *const kinds[] = { "direct", "transit", "relay", "default", "none" };
 	const struct ctl_status *st = s->st;
 
-	head(f, "autovpnd_routes", "gauge", "VPN prefixes by the route decision taken for them.");
+	prom_head(f, "autovpnd_routes", "gauge",
+		  "VPN prefixes by the route decision taken for them.");
 	for (unsigned int k = 0; k < 5; k++) {
 		uint32_t n = 0;
 

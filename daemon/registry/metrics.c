@@ -12,37 +12,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "base/prom.h"
 #include "registry.h"
-
-/* A label value: backslash, double quote and newline escaped (0.0.4). */
-static void metrics_label(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*s, f);
-	}
-}
-
-static void metrics_head(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
 
 static void metrics_u64(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
 {
-	metrics_head(f, name, type, help);
+	prom_head(f, name, type, help);
 	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
 }
 
 static void metrics_gw(FILE *f, const char *name, const struct orgconf_network *n)
 {
 	fprintf(f, "%s{gateway=\"", name);
-	metrics_label(f, n->name);
+	prom_label(f, n->name);
 	fputc('"', f);
 }
 
@@ -93,8 +75,8 @@ static void metrics_counters(struct registry *r, FILE *f)
 		    "Org config reloads that were rejected.", s->reload_failures);
 	metrics_u64(f, "autovpn_registry_http_connections_cut_total", "counter",
 		    "HTTP connections cut for being too slow.", http_cut_count(r));
-	metrics_head(f, "autovpn_registry_drops_total", "counter",
-		     "Datagrams dropped without an answer, by reason.");
+	prom_head(f, "autovpn_registry_drops_total", "counter",
+		  "Datagrams dropped without an answer, by reason.");
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
 		fprintf(f, "autovpn_registry_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
 			(unsigned long long)*(const uint64_t *)((const char *)s + drops[i].off));
@@ -108,15 +90,15 @@ static void metrics_gateways(struct registry *r, FILE *f, uint64_t now)
 	const struct orgconf *c = r->cfg;
 	uint32_t n = (uint32_t)c->n_networks;
 
-	metrics_head(f, "autovpn_registry_gateway_connected", "gauge",
-		     "1 if the gateway was heard from within 6 keepalive intervals.");
+	prom_head(f, "autovpn_registry_gateway_connected", "gauge",
+		  "1 if the gateway was heard from within 6 keepalive intervals.");
 	for (uint32_t i = 0; i < n; i++) {
 		metrics_gw(f, "autovpn_registry_gateway_connected", &c->networks[i]);
 		fprintf(f, ",mode=\"%s\"} %d\n", orgconf_mode_name(c->networks[i].mode),
 			gwtable_connected(r, &r->gws[i], now));
 	}
-	metrics_head(f, "autovpn_registry_gateway_last_seen_age_seconds", "gauge",
-		     "Seconds since the gateway's last message (registered gateways only).");
+	prom_head(f, "autovpn_registry_gateway_last_seen_age_seconds", "gauge",
+		  "Seconds since the gateway's last message (registered gateways only).");
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t last = 0;
 
@@ -128,8 +110,8 @@ static void metrics_gateways(struct registry *r, FILE *f, uint64_t now)
 		metrics_gw(f, "autovpn_registry_gateway_last_seen_age_seconds", &c->networks[i]);
 		fprintf(f, "} %.3f\n", (double)(now - last) / 1000.0);
 	}
-	metrics_head(f, "autovpn_registry_uplink_connected", "gauge",
-		     "1 if the uplink was heard from within 6 keepalive intervals.");
+	prom_head(f, "autovpn_registry_uplink_connected", "gauge",
+		  "1 if the uplink was heard from within 6 keepalive intervals.");
 	for (uint32_t i = 0; i < n; i++)
 		for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 			const struct gwtable_uplink *gu = &r->gws[i].ul[u];
@@ -140,8 +122,8 @@ static void metrics_gateways(struct registry *r, FILE *f, uint64_t now)
 			fprintf(f, ",uplink=\"%s\"} %d\n", metrics_uplink(u),
 				gwtable_uplink_connected(r, gu, now));
 		}
-	metrics_head(f, "autovpn_registry_uplink_last_seen_age_seconds", "gauge",
-		     "Seconds since the uplink's last message.");
+	prom_head(f, "autovpn_registry_uplink_last_seen_age_seconds", "gauge",
+		  "Seconds since the uplink's last message.");
 	for (uint32_t i = 0; i < n; i++)
 		for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 			const struct gwtable_uplink *gu = &r->gws[i].ul[u];
@@ -153,8 +135,8 @@ static void metrics_gateways(struct registry *r, FILE *f, uint64_t now)
 			fprintf(f, ",uplink=\"%s\"} %.3f\n", metrics_uplink(u),
 				(double)(now - gu->last_ms) / 1000.0);
 		}
-	metrics_head(f, "autovpn_registry_uplink_info", "gauge",
-		     "Always 1: the uplink's NAT type and high-port echo result as labels.");
+	prom_head(f, "autovpn_registry_uplink_info", "gauge",
+		  "Always 1: the uplink's NAT type and high-port echo result as labels.");
 	for (uint32_t i = 0; i < n; i++)
 		for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 			const struct gwtable_uplink *gu = &r->gws[i].ul[u];
@@ -177,7 +159,7 @@ static void metrics_paths(struct registry *r, FILE *f, uint64_t now, const char 
 {
 	const struct orgconf *c = r->cfg;
 
-	metrics_head(f, name, "gauge", help);
+	prom_head(f, name, "gauge", help);
 	for (uint32_t i = 0; i < c->n_networks; i++) {
 		const struct gwtable_paths *ps = r->gws[i].paths;
 
@@ -186,7 +168,7 @@ static void metrics_paths(struct registry *r, FILE *f, uint64_t now, const char 
 
 			metrics_gw(f, name, &c->networks[i]);
 			fputs(",peer=\"", f);
-			metrics_label(f, c->networks[p->peer].name);
+			prom_label(f, c->networks[p->peer].name);
 			fprintf(f, "\",local_uplink=\"%s\",remote_uplink=\"%s\"} ",
 				metrics_uplink(p->lu), metrics_uplink(p->ru));
 			switch (what) {
@@ -211,13 +193,13 @@ int metrics_write(struct registry *r, FILE *f, uint64_t now)
 {
 	uint32_t reg = 0, conn = 0;
 
-	metrics_head(f, "autovpn_registry_info", "gauge",
-		     "Always 1: the registry's id, org name and config version as labels.");
+	prom_head(f, "autovpn_registry_info", "gauge",
+		  "Always 1: the registry's id, org name and config version as labels.");
 	fprintf(f, "autovpn_registry_info{registry_id=\"%u\",org=\"", r->id);
-	metrics_label(f, r->cfg->name);
+	prom_label(f, r->cfg->name);
 	fprintf(f, "\",config_version=\"%016llx\"} 1\n", (unsigned long long)r->cfg->version);
-	metrics_head(f, "autovpn_registry_keepalive_interval_seconds", "gauge",
-		     "Keepalive interval the gateways are told to use.");
+	prom_head(f, "autovpn_registry_keepalive_interval_seconds", "gauge",
+		  "Keepalive interval the gateways are told to use.");
 	fprintf(f, "autovpn_registry_keepalive_interval_seconds %.3f\n", r->keepalive_ms / 1000.0);
 	for (uint32_t i = 0; i < r->cfg->n_networks; i++) {
 		reg += r->gws[i].registered;
