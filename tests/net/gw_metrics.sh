@@ -69,6 +69,12 @@ for s in sj sf lon; do
 	check "registry_${s}_connected" grep -qF "autovpn_registry_gateway_connected{gateway=\"${ORG_NAME[$s]}\"" \
 		<(grep ' 1$' "$WORK/r1")
 done
-check registry_lon_sj_path grep -qF "autovpn_registry_path_up{gateway=\"${ORG_NAME[lon]}\",peer=\"$SJ\"" \
-	<(grep ' 1$' "$WORK/r1")
+# London reports its paths in its keepalives, a few per keepalive: scrape
+# again until the registry has this one (up).
+lon_sj_path_up() {
+	n inet curl -sf -m 5 http://127.0.0.1:9390/metrics > "$WORK/r2" &&
+		grep ' 1$' "$WORK/r2" |
+		grep -qF "autovpn_registry_path_up{gateway=\"${ORG_NAME[lon]}\",peer=\"$SJ\""
+}
+check registry_lon_sj_path wait_until 60 lon_sj_path_up
 finish
