@@ -104,8 +104,9 @@ struct gw_peer {
 	uint8_t kernel_up;		 /* bit per path id UP in the kernel */
 	struct endpoint kernel_remote[GW_MAX_PATHS];
 
-	/* Probes: sealed between the static keys. */
+	/* Probes: sealed between the static keys (the key made on first use). */
 	struct seal_key probe_key;
+	bool probe_key_ready;
 	struct replay_state probe_rs; /* the peer's probes, per life of its daemon */
 
 	/* Handshake and keys. */

@@ -23,17 +23,35 @@
 #include "nl/avpnl_peer.h"
 #include "wire/probe.h"
 
+/*
+ * The probe key comes from the handshake's static DH (one X25519 per peer),
+ * made when the peer is first probed or probes us, not when it is learnt.
+ */
+static const struct seal_key *probe_key(struct gw *gw, struct gw_peer *p)
+{
+	const uint8_t *ss;
+
+	if (!p->probe_key_ready) {
+		ss = handshake_peer_ss(&gw->hs_id, &p->hs);
+		if (!ss || seal_precompute_dh(&p->probe_key, ss, p->pk, gw->pk))
+			return NULL;
+		p->probe_key_ready = true;
+	}
+	return &p->probe_key;
+}
+
 static void send_sealed(struct gw *gw, struct gw_peer *p, unsigned int ul, uint8_t type,
 			const struct endpoint *to, const struct probe *pr)
 {
 	uint8_t body[PROBE_BODY_LEN], msg[SEAL_OVERHEAD + PROBE_BODY_LEN];
+	const struct seal_key *key = probe_key(gw, p);
 	ssize_t blen, n;
 
-	blen = probe_encode(body, sizeof(body), pr);
+	blen = key ? probe_encode(body, sizeof(body), pr) : -EINVAL;
 	if (blen < 0)
 		return;
 	n = seal_msg(msg, sizeof(msg), type, gw->probe_sender_id, gw->pk,
-		     seal_next_counter(&gw->probe_ctr), &p->probe_key, body, (size_t)blen);
+		     seal_next_counter(&gw->probe_ctr), key, body, (size_t)blen);
 	if (n > 0)
 		uplink_send(gw, ul, to, msg, (size_t)n);
 }
@@ -128,6 +146,7 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 {
 	uint8_t pt[PROBE_BODY_LEN + 1];
 	struct seal_hdr h;
+	const struct seal_key *key;
 	struct gw_peer *p;
 	struct path *pa;
 	struct probe pr;
@@ -147,7 +166,8 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 	if (!p || replay_state_check(&p->probe_rs, h.sender_id, h.counter, now_ns,
 				     (uint64_t)PROBE_MAX_SKEW_S * CLOCK_NS_PER_SEC))
 		goto drop;
-	n = seal_open(pt, sizeof(pt), msg, len, &p->probe_key);
+	key = probe_key(gw, p);
+	n = key ? seal_open(pt, sizeof(pt), msg, len, key) : -EINVAL;
 	if (n != PROBE_BODY_LEN)
 		goto drop;
 	replay_state_update(&p->probe_rs, h.sender_id, h.counter);

@@ -26,6 +26,7 @@ static struct gw gw;
 static struct gw_peer peer, *peers[1];
 static uint8_t peer_sk[32], peer_pk[32];
 static struct seal_key peer_key; /* the peer's side of the probe key */
+static const uint8_t psk[32] = { 9 };
 
 static void setup(void)
 {
@@ -45,7 +46,9 @@ static void setup(void)
 		/* Not idle: a probe changes nothing that needs the kernel. */
 		peer.paths[k].state = PATH_DOWN;
 	}
-	ck_assert_int_eq(seal_precompute(&peer.probe_key, peer_pk, gw.sk, gw.pk), 0);
+	/* The prober derives its probe key from the handshake's DH on first use. */
+	ck_assert_int_eq(handshake_identity_init(&gw.hs_id, gw.sk), 0);
+	ck_assert_int_eq(handshake_peer_init(&gw.hs_id, &peer.hs, peer_pk, psk, 1), 0);
 	ck_assert_int_eq(seal_precompute(&peer_key, gw.pk, peer_sk, peer_pk), 0);
 	peers[0] = &peer;
 	gw.peers = peers;
@@ -110,6 +113,19 @@ START_TEST(stale_replay_refused)
 }
 END_TEST
 
+START_TEST(probe_key_made_on_first_use)
+{
+	uint8_t msg[128];
+	size_t n = probe_of_b(msg, 0x1111, clock_realtime_ns());
+
+	ck_assert_msg(!peer.probe_key_ready && !peer.hs.ss_ready,
+		      "the X25519 is paid when the peer is learnt, not when it is first probed");
+	/* B sealed with its side of the static DH: our derived key must open it. */
+	ck_assert(accepted(msg, n, "127.0.0.2:40000"));
+	ck_assert(peer.probe_key_ready && peer.hs.ss_ready);
+}
+END_TEST
+
 START_TEST(replay_refused)
 {
 	uint8_t msg[128];
@@ -130,5 +146,6 @@ int main(void)
 	tcase_add_test(tc, clock_ahead_recovers);
 	tcase_add_test(tc, stale_replay_refused);
 	tcase_add_test(tc, replay_refused);
+	tcase_add_test(tc, probe_key_made_on_first_use);
 	return unit_run(s, tc);
 }

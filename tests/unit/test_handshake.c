@@ -1033,12 +1033,37 @@ START_TEST(peer_init_arguments)
 	ck_assert_int_eq(handshake_peer_init(&a.id, &p, a.id.static_pub, psk, 1), -EINVAL);
 	ck_assert_int_eq(handshake_peer_init(&a.id, &p, zero, psk, 1), -EINVAL);
 	ck_assert(sodium_is_zero((const uint8_t *)&p, sizeof(p)));
+	/* u = 1 is of small order too: refused at once, not at the deferred DH. */
+	zero[0] = 1;
+	ck_assert_int_eq(handshake_peer_init(&a.id, &p, zero, psk, 1), -EINVAL);
 	ck_assert_int_eq(handshake_peer_init(&a.id, &p, b.id.static_pub, psk, 1), 0);
 	ck_assert_int_eq(p.current_key_id, -1);
 	handshake_peer_wipe(&p);
 	ck_assert(sodium_is_zero((const uint8_t *)&p, sizeof(p)));
 	handshake_identity_wipe(&a.id);
 	ck_assert(sodium_is_zero((const uint8_t *)&a.id, sizeof(a.id)));
+}
+END_TEST
+
+/* The static DH is made on first use, once, and is the X25519 of the two keys. */
+START_TEST(ss_on_first_use)
+{
+	struct handshake_peer p;
+	const uint8_t *ss;
+	uint8_t want[32];
+	struct gw a, b;
+
+	gw_init(&a, 1, 1);
+	gw_init(&b, 2, 2);
+	ck_assert_int_eq(handshake_peer_init(&a.id, &p, b.id.static_pub, psk, 1), 0);
+	ck_assert(!p.ss_ready && sodium_is_zero(p.ss, sizeof(p.ss)));
+	ck_assert_int_eq(crypto_scalarmult(want, a.id.static_priv, b.id.static_pub), 0);
+	ss = handshake_peer_ss(&a.id, &p);
+	ck_assert(ss == p.ss && p.ss_ready);
+	ck_assert(!memcmp(ss, want, sizeof(want)));
+	ck_assert(handshake_peer_ss(&a.id, &p) == ss);
+	handshake_peer_wipe(&p);
+	ck_assert(!p.ss_ready && sodium_is_zero(p.ss, sizeof(p.ss)));
 }
 END_TEST
 
@@ -1082,6 +1107,7 @@ int main(void)
 	tcase_add_test(tc, simultaneous_lost_response);
 	tcase_add_test(tc, simultaneous_random_network);
 	tcase_add_test(tc, peer_init_arguments);
+	tcase_add_test(tc, ss_on_first_use);
 	tcase_add_test(tc, psk_mismatch);
 	return unit_run(s, tc);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "base/key.h"
 #include "wire/handshake.h"
 
 static const uint8_t ts_zero[HSMSG_TS_LEN];
@@ -66,11 +67,12 @@ int handshake_peer_init(const struct handshake_identity *id, struct handshake_pe
 	/* Equal keys would leave the tie-break undecided (and mean a misconfiguration). */
 	if (!local_index || !cmp)
 		return -EINVAL;
-	/* Low-order keys give the all-zero secret; libsodium refuses them. */
-	if (crypto_scalarmult(peer->ss, id->static_priv, remote_pub) != 0) {
-		handshake_peer_wipe(peer);
+	/*
+	 * Low-order keys give the all-zero secret: refused here, where the
+	 * caller can still drop the peer, not when the deferred DH runs.
+	 */
+	if (key_is_low_order(remote_pub))
 		return -EINVAL;
-	}
 	ret = cookie_sender_init(&peer->cookie, remote_pub);
 	if (ret) {
 		handshake_peer_wipe(peer);
@@ -85,6 +87,18 @@ int handshake_peer_init(const struct handshake_identity *id, struct handshake_pe
 	peer->previous_key_id = -1;
 	randombytes_buf(&peer->key_seq, sizeof(peer->key_seq));
 	return 0;
+}
+
+const uint8_t *handshake_peer_ss(const struct handshake_identity *id, struct handshake_peer *peer)
+{
+	if (!peer->ss_ready) {
+		if (crypto_scalarmult(peer->ss, id->static_priv, peer->remote_static) != 0) {
+			sodium_memzero(peer->ss, sizeof(peer->ss));
+			return NULL;
+		}
+		peer->ss_ready = true;
+	}
+	return peer->ss;
 }
 
 void handshake_peer_set_psk(struct handshake_peer *peer, const uint8_t psk[NOISE_KEY_LEN])
@@ -137,6 +151,14 @@ static bool key_id_busy(const struct handshake_peer *peer, int id)
  * after 128 attempts - far longer than any key lives (180 s) at the
  * retransmit rate - and the two sides never propose the same id.
  */
+static int set_ss(struct noise_handshake *hs, const struct handshake_identity *id,
+		  struct handshake_peer *peer)
+{
+	const uint8_t *ss = handshake_peer_ss(id, peer);
+
+	return ss ? noise_handshake_set_ss(hs, ss) : -EINVAL;
+}
+
 static uint8_t next_key_id(struct handshake_peer *peer)
 {
 	uint8_t id;
@@ -163,7 +185,7 @@ int handshake_initiate(struct handshake_identity *id, struct handshake_peer *pee
 	if (!ret)
 		ret = noise_handshake_set_psk(&hs, peer->psk);
 	if (!ret)
-		ret = noise_handshake_set_ss(&hs, peer->ss);
+		ret = set_ss(&hs, id, peer);
 	if (ret)
 		goto out;
 
@@ -352,7 +374,7 @@ int handshake_respond(struct handshake_identity *id, const struct handshake_rx *
 		ret = -ENOENT;
 		goto out;
 	}
-	ret = noise_handshake_set_ss(&hs, peer->ss);
+	ret = set_ss(&hs, id, peer);
 	if (!ret)
 		ret = noise_read_msg1_payload(&hs, m.noise, sizeof(m.noise), pl, sizeof(pl));
 	if (ret)

@@ -91,6 +91,7 @@ struct handshake_peer {
 	uint8_t remote_static[NOISE_KEY_LEN];
 	uint8_t psk[NOISE_KEY_LEN];
 	uint8_t ss[NOISE_KEY_LEN]; /* DH(our static, its static), once per peer */
+	bool ss_ready;		   /* ss computed (handshake_peer_ss) */
 	uint32_t local_index;	   /* our kernel receive index for this peer */
 	bool wins_ties;		   /* our static key is lower: our initiation wins */
 	struct cookie_sender cookie;
@@ -167,6 +168,14 @@ bool handshake_load_note(struct handshake_identity *id, uint64_t now_ns);
 int handshake_peer_init(const struct handshake_identity *id, struct handshake_peer *peer,
 			const uint8_t remote_pub[NOISE_KEY_LEN], const uint8_t psk[NOISE_KEY_LEN],
 			uint32_t local_index);
+/*
+ * The static-static DH with the peer, computed on first use and kept; NULL
+ * if it gives the all-zero secret (never for a key handshake_peer_init
+ * accepted). Deferred because an X25519 costs about 1 ms under emulation
+ * (34 us natively): a hub that learns 1,000 peers at once programs them into
+ * the kernel first and pays for each DH when it first talks to the peer.
+ */
+const uint8_t *handshake_peer_ss(const struct handshake_identity *id, struct handshake_peer *peer);
 void handshake_peer_set_psk(struct handshake_peer *peer, const uint8_t psk[NOISE_KEY_LEN]);
 /* The daemon tells which key ids its kernel slots hold (-1: empty); new ids avoid them. */
 void handshake_peer_set_key_ids(struct handshake_peer *peer, int current, int previous);
