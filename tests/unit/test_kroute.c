@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include "unit.h"
+#include <errno.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -122,6 +123,42 @@ START_TEST(sync_and_adopt)
 }
 END_TEST
 
+/*
+ * A request the kernel refuses, in the middle of a batch where only the last
+ * request asks for an acknowledgement: reported, and the rest applied.
+ */
+START_TEST(refused_request_reported_rest_applied)
+{
+	struct prefix *v = calloc(1001, sizeof(*v));
+	uint32_t lo = if_nametoindex("lo"), i;
+	struct kroute *kr;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert_int_eq(kroute_link_up(kr, lo), 0);
+	for (i = 0; i < 1001; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
+		v[i] = pfx(s);
+	}
+	v[500].len = 33; /* sorted between 10.1.243.0/24 and 10.1.245.0/24 */
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 1001), -EINVAL);
+	ck_assert_ptr_nonnull(kroute_errmsg(kr));
+	ck_assert_int_eq(count("ip -4 route show table 9350", "proto 93"), 1000);
+	/* The next sync starts from the kernel's truth and converges. */
+	v[500] = pfx("10.200.0.0/24");
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 1001), 0);
+	ck_assert_uint_eq(kroute_count(kr), 1001);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "proto 93"), 1001);
+	/* Every request of a batch refused (no such device): reported too. */
+	ck_assert_int_eq(kroute_flush(kr, TABLE), 0);
+	ck_assert_int_eq(kroute_sync(kr, TABLE, 999999, v, 1001), -ENODEV);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "proto 93"), 0);
+	kroute_close(kr);
+	free(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kroute");
@@ -132,5 +169,6 @@ int main(void)
 	tcase_add_test(tc, link_up);
 	tcase_add_test(tc, rules);
 	tcase_add_test(tc, sync_and_adopt);
+	tcase_add_test(tc, refused_request_reported_rest_applied);
 	return unit_run(s, tc);
 }

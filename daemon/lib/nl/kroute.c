@@ -6,6 +6,7 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
@@ -13,8 +14,15 @@
 
 #include "nl/kroute.h"
 
-/* Requests in flight before their answers are read (receive buffer bound). */
-#define BATCH 128
+/*
+ * Route changes go out packed, many requests per sendmsg, and only the last
+ * of a batch asks for an acknowledgement: the kernel answers a failing
+ * request with an error whatever its flags, and answers in order, so the
+ * last one's acknowledgement closes the batch. 10,000 routes are then 10,000
+ * FIB inserts and a few dozen system calls, not 20,000 (what the kernel
+ * costs per route is the rest: about 10 us natively, 100 us emulated).
+ */
+#define BATCH_BYTES 32768
 
 struct kroute {
 	struct nl_sock *sk;
@@ -23,6 +31,8 @@ struct kroute {
 	bool loaded;
 	uint32_t table;
 	char err[160];
+	size_t blen, blast; /* bytes in batch, offset of its last request */
+	uint8_t batch[BATCH_BYTES];
 };
 
 static int nlerr(int e)
@@ -88,17 +98,18 @@ void kroute_close(struct kroute *kr)
 }
 
 /*
- * Reads answers until @pending requests are acknowledged. Returns the
- * first error the kernel reported (0 if none).
+ * Reads answers until the one to request @seq. Returns the first error the
+ * kernel reported for any request (0 if none).
  */
-static int collect(struct kroute *kr, unsigned int pending)
+static int collect(struct kroute *kr, uint32_t seq)
 {
 	int first = 0;
 
-	while (pending) {
+	for (;;) {
 		unsigned char *buf = NULL;
 		struct sockaddr_nl nla;
 		struct nlmsghdr *h;
+		bool done = false;
 		int n;
 
 		n = nl_recv(kr->sk, &nla, &buf, NULL);
@@ -116,30 +127,26 @@ static int collect(struct kroute *kr, unsigned int pending)
 				first = e->error;
 				snprintf(kr->err, sizeof(kr->err), "%s", strerror(-e->error));
 			}
-			if (pending)
-				pending--;
+			done |= h->nlmsg_seq == seq;
 		}
 		free(buf);
+		if (done)
+			return first;
 	}
-	return first;
-}
-
-static int send_msg(struct kroute *kr, struct nl_msg *msg)
-{
-	int e;
-
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
-	e = nl_send_auto(kr->sk, msg);
-	nlmsg_free(msg);
-	return e < 0 ? nlerr(e) : 0;
 }
 
 /* One request, waiting for its answer. */
 static int request(struct kroute *kr, struct nl_msg *msg)
 {
-	int err = send_msg(kr, msg);
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	uint32_t seq;
+	int e;
 
-	return err ?: collect(kr, 1);
+	h->nlmsg_flags |= NLM_F_ACK;
+	e = nl_send_auto(kr->sk, msg);
+	seq = h->nlmsg_seq;
+	nlmsg_free(msg);
+	return e < 0 ? nlerr(e) : collect(kr, seq);
 }
 
 int kroute_link_up(struct kroute *kr, uint32_t ifindex)
@@ -350,30 +357,55 @@ static int load(struct kroute *kr, uint32_t table)
 	return 0;
 }
 
-/* Sends one route change; flushes the batch when full. */
-static int batch_add(struct kroute *kr, struct nl_msg *msg, unsigned int *pending, int *first)
+/* Sends the batch; the kernel has applied all of it when this returns. */
+static int batch_flush(struct kroute *kr)
 {
-	int err;
+	struct nlmsghdr *last = (struct nlmsghdr *)(kr->batch + kr->blast);
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	size_t len = kr->blen;
+
+	if (!len)
+		return 0;
+	kr->blen = 0;
+	last->nlmsg_flags |= NLM_F_ACK;
+	if (sendto(nl_socket_get_fd(kr->sk), kr->batch, len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) != (ssize_t)len)
+		return -errno ?: -EIO;
+	return collect(kr, last->nlmsg_seq);
+}
+
+/* Queues one route change (@msg is consumed); sends the batch when full. */
+static int batch_add(struct kroute *kr, struct nl_msg *msg)
+{
+	struct nlmsghdr *h;
+	size_t len;
+	int err = 0;
 
 	if (!msg)
 		return -ENOMEM;
-	err = send_msg(kr, msg);
-	if (err)
-		return err;
-	if (++*pending == BATCH) {
-		err = collect(kr, *pending);
-		if (err && !*first)
-			*first = err;
-		*pending = 0;
+	h = nlmsg_hdr(msg);
+	len = NLMSG_ALIGN(h->nlmsg_len);
+	if (kr->blen + len > sizeof(kr->batch))
+		err = batch_flush(kr);
+	if (len <= sizeof(kr->batch)) {
+		/* What nl_complete_msg would add, except its acknowledgement. */
+		h->nlmsg_flags |= NLM_F_REQUEST;
+		h->nlmsg_seq = nl_socket_use_seq(kr->sk);
+		h->nlmsg_pid = nl_socket_get_local_port(kr->sk);
+		memcpy(kr->batch + kr->blen, h, h->nlmsg_len);
+		kr->blast = kr->blen;
+		kr->blen += len;
+	} else {
+		err = err ?: -EMSGSIZE;
 	}
-	return 0;
+	nlmsg_free(msg);
+	return err;
 }
 
 int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struct prefix *want,
 		uint32_t n)
 {
 	struct prefix *sorted = NULL, *nv;
-	unsigned int pending = 0;
 	uint32_t i = 0, j = 0;
 	int first = 0, err;
 
@@ -395,12 +427,10 @@ int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struc
 		int c = i == n ? 1 : j == kr->n_have ? -1 : prefix_cmp(&sorted[i], &kr->have[j]);
 
 		if (c < 0) {
-			err = batch_add(kr, route_msg(&sorted[i], table, ifindex, true), &pending,
-					&first);
+			err = batch_add(kr, route_msg(&sorted[i], table, ifindex, true));
 			i++;
 		} else if (c > 0) {
-			err = batch_add(kr, route_msg(&kr->have[j], table, ifindex, false),
-					&pending, &first);
+			err = batch_add(kr, route_msg(&kr->have[j], table, ifindex, false));
 			j++;
 		} else {
 			i++;
@@ -410,11 +440,9 @@ int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struc
 		if (err && !first)
 			first = err;
 	}
-	if (pending) {
-		err = collect(kr, pending);
-		if (err && !first)
-			first = err;
-	}
+	err = batch_flush(kr);
+	if (err && !first)
+		first = err;
 	/* Whatever failed is retried by the next sync: re-read the truth. */
 	if (first) {
 		free(sorted);

@@ -19,9 +19,9 @@
  *   KROUTE_PRIO_VPN     lookup TABLE
  *
  * kroute_sync() makes the table hold exactly a given set of prefixes,
- * changing only the difference, in batches (one send per request, the
- * kernel's errors collected afterwards), so a hub with 10,000 peers is
- * programmed in one pass. Errors: 0 or a negative errno.
+ * changing only the difference, in batches (many requests per send, only
+ * the last acknowledged, the kernel's errors collected with it), so a hub
+ * with 10,000 peers is programmed in one pass. Errors: 0 or a negative errno.
  */
 #ifndef AVPN_NL_KROUTE_H
 #define AVPN_NL_KROUTE_H
