@@ -84,6 +84,12 @@ enum gw_peer_state {
 	GW_PEER_DOWN,		/* was up; no path answers now */
 };
 
+/*
+ * route.c's hash (FNV-1a) of the empty route set: what a kernel peer we just
+ * created holds. 0 means not known (an adopted peer): its routes are set.
+ */
+#define GW_ROUTES_HASH_EMPTY 0xcbf29ce484222325ull
+
 struct gw_peer {
 	struct gw *gw;
 	uint8_t pk[32];

@@ -230,11 +230,14 @@ static int kernel_create(struct gw_peer *p)
 	err = kernel_allowed(p, &req);
 	if (!err)
 		err = avpnl_peer_new(p->gw->nl, p->gw->ifindex, &req);
-	if (err)
+	if (err) {
 		log_msg(LOG_ERR, "%s: creating the kernel peer: %s", p->name,
 			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
-	else
+	} else {
 		p->in_kernel = true;
+		/* No routes yet: a peer that gets none needs no request for them. */
+		p->routes_hash = GW_ROUTES_HASH_EMPTY;
+	}
 	avpnl_peer_clear(&req);
 	return err;
 }

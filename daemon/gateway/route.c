@@ -157,7 +157,7 @@ static void program_kernel(struct gw *gw, struct by_id *ids)
 		return;
 	for (i = 0; i < ids->n; i++) {
 		pr[i].peer = ids->v[i];
-		pr[i].hash = 0xcbf29ce484222325ull;
+		pr[i].hash = GW_ROUTES_HASH_EMPTY;
 		pr[i].req.id = i;
 		pr[i].req.set = AVPNL_PEER_ROUTES;
 		pr[i].req.flags = AUTOVPN_PEER_F_REPLACE_ROUTES;
