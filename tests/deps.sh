@@ -3,7 +3,8 @@
 # demo need. Run as root (make deps).
 # man-db groff bsdextrautils: tests/ops renders and checks the man pages;
 # debhelper dh-dkms dkms lintian dpkg-dev: `make deb` and its checks;
-# systemd: systemd-analyze for the units; debootstrap: make check-deb-root.
+# systemd: systemd-analyze for the units; debootstrap, systemd-container:
+# make check-deb-root (a clean root, booted with systemd-nspawn).
 #   tests/deps.sh               apt-get update + install (all of them)
 #   tests/deps.sh --if-missing  only when one of them is not installed yet:
 #                               what `make check` and `make demo` run first,
@@ -28,7 +29,7 @@ PKGS="gcc make pkg-config clang clang-format libclang-rt-14-dev bc kmod cpio
 	iproute2 nftables iputils-ping tcpdump conntrack iperf3 socat ethtool
 	wireguard-tools
 	man-db groff bsdextrautils
-	debhelper dh-dkms dkms lintian dpkg-dev systemd debootstrap"
+	debhelper dh-dkms dkms lintian dpkg-dev systemd debootstrap systemd-container"
 DEBUG_PKGS="linux-source-6.1 flex bison libelf-dev libssl-dev xz-utils patch"
 
 if_missing=0

@@ -6,7 +6,8 @@
 # build/deb's autovpn and autovpn-dkms into it with apt-get, and check
 # that DKMS built and installed autovpn.ko for the 6.1 kernel (dkms
 # status, modinfo: license, vermagic, the netlink aliases), that the
-# programs run and that the units pass systemd-analyze verify there.
+# programs run and that the units pass systemd-analyze verify there; then
+# boot the root (systemd-nspawn) and run the registry's unit under systemd.
 set -u
 . "$(dirname "$0")/lib.sh"
 V=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -114,6 +115,80 @@ out=$(in_root systemd-analyze verify --man=no /lib/systemd/system/autovpnd.servi
 echo "$out"
 check deb_root.units_verify test $? = 0 -a -z "$out"
 check deb_root.units_not_enabled test ! -e "$R/etc/systemd/system/multi-user.target.wants/autovpnd.service"
+
+# The registry's unit under a real systemd: the root booted in a container
+# (systemd-nspawn, its own network namespace with only lo), where a
+# oneshot unit of ours starts, probes, reloads and stops the registry as an
+# operator would, then powers the container off. autovpnd's unit needs the
+# module loaded, which this host's kernel cannot do: not run here.
+umount_all
+mkdir -p "$R/etc/autovpn" "$R/root"
+in_root sh -c 'umask 077; autovpn genkey > /etc/autovpn/registry.key;
+	autovpn genkey > /etc/autovpn/psk.secret; autovpn genkey | autovpn pubkey > /etc/autovpn/hub.pub'
+cat > "$R/etc/autovpn/org.conf" << EOT
+[organization]
+name = CI
+registry-private-key = registry.key
+psk-secret-file = psk.secret
+status-listen = 127.0.0.1:9390
+[network "hub"]
+public-key = $(cat "$R/etc/autovpn/hub.pub")
+mode = hub
+subnet = 10.255.0.0/24 yes
+EOT
+chmod 600 "$R/etc/autovpn/org.conf"
+echo 'AUTOVPN_REGISTRY_OPTS="--id 1 -l 127.0.0.1:9350"' > "$R/etc/default/autovpn-registry"
+cat > "$R/root/units.sh" << 'EOT'
+#!/bin/sh
+# Runs in the booted container; RESULT lines go to /root/units.out.
+r() { if [ "$2" = 0 ]; then echo "RESULT PASS $1"; else echo "RESULT FAIL $1${3:+ ($3)}"; fi; }
+# A listening socket on local port $1 (hex) in /proc/net/$2.
+listens() { awk -v p=":$1" '$2 ~ p"$" { f = 1 } END { exit !f }' /proc/net/$2; }
+systemctl start autovpn-registry.service; r registry_starts $?
+sleep 2
+systemctl is-active -q autovpn-registry.service; r registry_active $?
+listens 2486 udp; r registry_udp_9350 $?
+listens 24AE tcp; r registry_http_9390 $?
+pid=$(systemctl show -P MainPID autovpn-registry.service)
+cap=$(awk '/^CapEff/ { print $2 }' /proc/$pid/status)
+[ "$cap" = 0000000000000000 ]; r registry_no_capabilities $? "CapEff $cap"
+nnp=$(awk '/^NoNewPrivs/ { print $2 }' /proc/$pid/status)
+[ "$nnp" = 1 ]; r registry_no_new_privs $?
+systemctl reload autovpn-registry.service; r registry_reload $?
+sleep 1
+journalctl -q -u autovpn-registry.service --no-pager | grep -q 'config .* version'; r registry_logs_to_journal $?
+# A broken config: the reload fails visibly, the registry keeps running.
+cp /etc/autovpn/org.conf /root/org.conf.good
+echo 'mode = nonsense' >> /etc/autovpn/org.conf
+systemctl reload autovpn-registry.service 2> /dev/null; [ $? != 0 ]; r registry_bad_reload_refused $?
+systemctl is-active -q autovpn-registry.service; r registry_still_active $?
+cp /root/org.conf.good /etc/autovpn/org.conf
+systemctl stop autovpn-registry.service; r registry_stops $?
+systemctl is-active -q autovpn-registry.service; [ $? != 0 ]; r registry_inactive $?
+journalctl -q -u autovpn-registry.service --no-pager | tail -n 15
+EOT
+chmod 755 "$R/root/units.sh"
+cat > "$R/etc/systemd/system/avpn-units-check.service" << 'EOT'
+[Unit]
+Description=autovpn CI: the units under systemd
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c '/root/units.sh > /root/units.out 2>&1'
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+EOT
+mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
+ln -sf /etc/systemd/system/avpn-units-check.service "$R/etc/systemd/system/multi-user.target.wants/"
+rm -f "$R/root/units.out"
+timeout 180 systemd-nspawn -q --register=no --keep-unit --private-network -D "$R" -b \
+	> "$C/nspawn.log" 2>&1 < /dev/null
+check deb_root.systemd.container_ran test -s "$R/root/units.out"
+sed -n 's/^RESULT \(PASS\|FAIL\) /&deb_root.systemd./p' "$R/root/units.out"
+grep -v '^RESULT' "$R/root/units.out"
+check deb_root.systemd.all_passed test -n "$(grep '^RESULT PASS' "$R/root/units.out")" -a \
+	-z "$(grep '^RESULT FAIL' "$R/root/units.out")"
+rm -f "$R/etc/systemd/system/multi-user.target.wants/avpn-units-check.service"
+mount_all
 
 # Removal takes the module out of DKMS again.
 in_root apt-get purge -y -q autovpn autovpn-dkms > "$C/purge.log" 2>&1

@@ -54,7 +54,7 @@ for u in autovpnd autovpn-registry; do
 		CapabilityBoundingSet='~CAP_(DAC_*|FOWNER|IPC_OWNER)'; do
 		check "units.$u.secure.$prop" grep -qF "✓ $prop" "$W/$u.sec"
 	done
-	check "units.$u.reload_is_sighup" grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$f"
+	check "units.$u.reload_is_sighup" grep -qxF "ExecReload=/bin/sh -c 'kill -HUP \$\$MAINPID'" "$f"
 	check "units.$u.checks_before_start" grep -q '^ExecStartPre=.* --check$' "$f"
 	check "units.$u.restart_on_failure" grep -qx 'Restart=on-failure' "$f"
 done
