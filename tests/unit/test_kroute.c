@@ -159,6 +159,40 @@ START_TEST(refused_request_reported_rest_applied)
 }
 END_TEST
 
+/*
+ * Thousands of refused requests with the receive buffer an unprivileged
+ * socket gets on a stock kernel (rmem_max 212992): batches fit it, so no
+ * answer is lost, the socket stays in step for what follows, and the error
+ * names the first refused prefix.
+ */
+START_TEST(refused_batches_fit_a_small_buffer)
+{
+	struct prefix *v = calloc(5000, sizeof(*v));
+	uint32_t lo = if_nametoindex("lo"), i;
+	struct kroute *kr;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert_int_eq(kroute_set_rcvbuf(kr, 212992), 0);
+	for (i = 0; i < 5000; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
+		v[i] = pfx(s);
+	}
+	/* lo is down in a new namespace: every route is refused. */
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 5000), -ENETDOWN);
+	ck_assert_ptr_nonnull(kroute_errmsg(kr));
+	ck_assert_msg(!strncmp(kroute_errmsg(kr), "10.0.0.0/24: ", 13), "error '%s'",
+		      kroute_errmsg(kr));
+	ck_assert_int_eq(kroute_link_up(kr, lo), 0);
+	ck_assert_ptr_null(kroute_errmsg(kr));
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 5000), 0);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "proto 93"), 5000);
+	kroute_close(kr);
+	free(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kroute");
@@ -170,5 +204,6 @@ int main(void)
 	tcase_add_test(tc, rules);
 	tcase_add_test(tc, sync_and_adopt);
 	tcase_add_test(tc, refused_request_reported_rest_applied);
+	tcase_add_test(tc, refused_batches_fit_a_small_buffer);
 	return unit_run(s, tc);
 }

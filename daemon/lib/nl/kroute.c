@@ -21,8 +21,16 @@
  * last one's acknowledgement closes the batch. 10,000 routes are then 10,000
  * FIB inserts and a few dozen system calls, not 20,000 (what the kernel
  * costs per route is the rest: about 10 us natively, 100 us emulated).
+ *
+ * A batch is as many requests as the receive buffer can hold answers for
+ * if every one is refused (each answer takes about KROUTE_ANSWER_COST of
+ * buffer): an answer that does not fit is dropped by the kernel, and the
+ * acknowledgement we wait for could be the one lost.
  */
 #define BATCH_BYTES 32768
+#define BATCH_MAX 1024
+#define KROUTE_ANSWER_COST 1024
+#define KROUTE_RCVBUF (1 << 20)
 
 struct kroute {
 	struct nl_sock *sk;
@@ -31,7 +39,11 @@ struct kroute {
 	bool loaded;
 	uint32_t table;
 	char err[160];
+	/* The batch being filled: requests, their prefixes, first sequence. */
 	size_t blen, blast; /* bytes in batch, offset of its last request */
+	unsigned int bn, bmax;
+	uint32_t bseq0;
+	struct prefix bpfx[BATCH_MAX];
 	uint8_t batch[BATCH_BYTES];
 };
 
@@ -61,6 +73,8 @@ const char *kroute_errmsg(const struct kroute *kr)
 	return kr->err[0] ? kr->err : NULL;
 }
 
+static void fit_batch(struct kroute *kr);
+
 int kroute_open(struct kroute **out)
 {
 	struct kroute *kr = calloc(1, sizeof(*kr));
@@ -79,12 +93,42 @@ int kroute_open(struct kroute **out)
 		free(kr);
 		return nlerr(e);
 	}
-	nl_socket_set_buffer_size(kr->sk, 1 << 20, 1 << 20);
+	nl_socket_set_buffer_size(kr->sk, KROUTE_RCVBUF, KROUTE_RCVBUF);
+	/* Past net.core.rmem_max where we may (CAP_NET_ADMIN, as autovpnd). */
+	setsockopt(nl_socket_get_fd(kr->sk), SOL_SOCKET, SO_RCVBUFFORCE, &(int){ KROUTE_RCVBUF },
+		   sizeof(int));
+	/* Errors as short answers with the kernel's message (extack). */
+	setsockopt(nl_socket_get_fd(kr->sk), SOL_NETLINK, NETLINK_CAP_ACK, &(int){ 1 },
+		   sizeof(int));
+	setsockopt(nl_socket_get_fd(kr->sk), SOL_NETLINK, NETLINK_EXT_ACK, &(int){ 1 },
+		   sizeof(int));
+	fit_batch(kr);
 	/* Answers to our batches are read by collect(), not by libnl, so its
 	 * sequence bookkeeping would lag behind: requests are answered in
 	 * order on this private socket anyway. */
 	nl_socket_disable_seq_check(kr->sk);
 	*out = kr;
+	return 0;
+}
+
+static void fit_batch(struct kroute *kr)
+{
+	int buf = 0;
+	socklen_t len = sizeof(buf);
+
+	getsockopt(nl_socket_get_fd(kr->sk), SOL_SOCKET, SO_RCVBUF, &buf, &len);
+	kr->bmax = (unsigned int)buf / KROUTE_ANSWER_COST;
+	if (kr->bmax > BATCH_MAX)
+		kr->bmax = BATCH_MAX;
+	if (!kr->bmax)
+		kr->bmax = 1;
+}
+
+int kroute_set_rcvbuf(struct kroute *kr, int bytes)
+{
+	if (setsockopt(nl_socket_get_fd(kr->sk), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)))
+		return -errno;
+	fit_batch(kr);
 	return 0;
 }
 
@@ -97,9 +141,44 @@ void kroute_close(struct kroute *kr)
 	free(kr);
 }
 
+/* The kernel's message in an error answer (NETLINK_EXT_ACK), or NULL. */
+static const char *extack_msg(const struct nlmsghdr *h)
+{
+	const struct nlmsgerr *e = nlmsg_data(h);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || h->nlmsg_len <= off)
+		return NULL;
+	/* With NETLINK_CAP_ACK the request's header is all that is echoed. */
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (h->nlmsg_len <= off ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((const char *)h + off),
+		      (int)(h->nlmsg_len - off), NULL) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return NULL;
+	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
+}
+
+/* Records the first error: which prefix (if a batched request), and why. */
+static void note_error(struct kroute *kr, const struct nlmsghdr *h, int error)
+{
+	const char *why = extack_msg(h) ?: strerror(-error);
+	uint32_t i = h->nlmsg_seq - kr->bseq0;
+	char p[PREFIX_STRLEN];
+
+	if (i < kr->bn && prefix_format(&kr->bpfx[i], p, sizeof(p)))
+		snprintf(kr->err, sizeof(kr->err), "%s: %s", p, why);
+	else
+		snprintf(kr->err, sizeof(kr->err), "%s", why);
+}
+
 /*
  * Reads answers until the one to request @seq. Returns the first error the
- * kernel reported for any request (0 if none).
+ * kernel reported for any request (0 if none). If answers were lost (the
+ * receive buffer overran), whatever is queued is thrown away, so that the
+ * next request starts in step, and -ENOBUFS is returned.
  */
 static int collect(struct kroute *kr, uint32_t seq)
 {
@@ -115,7 +194,13 @@ static int collect(struct kroute *kr, uint32_t seq)
 		n = nl_recv(kr->sk, &nla, &buf, NULL);
 		if (n <= 0) {
 			free(buf);
-			return first ?: (n ? nlerr(n) : -EIO);
+			while (recv(nl_socket_get_fd(kr->sk), NULL, 0, MSG_DONTWAIT | MSG_TRUNC) >=
+			       0)
+				;
+			if (!kr->err[0])
+				snprintf(kr->err, sizeof(kr->err), "answers lost: %s",
+					 n ? nl_geterror(n) : "end of file");
+			return first ?: -ENOBUFS;
 		}
 		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, n); h = nlmsg_next(h, &n)) {
 			struct nlmsgerr *e;
@@ -125,7 +210,8 @@ static int collect(struct kroute *kr, uint32_t seq)
 			e = nlmsg_data(h);
 			if (e->error && !first) {
 				first = e->error;
-				snprintf(kr->err, sizeof(kr->err), "%s", strerror(-e->error));
+				if (!kr->err[0]) /* the first of the whole sync */
+					note_error(kr, h, e->error);
 			}
 			done |= h->nlmsg_seq == seq;
 		}
@@ -142,6 +228,8 @@ static int request(struct kroute *kr, struct nl_msg *msg)
 	uint32_t seq;
 	int e;
 
+	kr->err[0] = '\0';
+	kr->bn = 0; /* no batch: errors name no prefix */
 	h->nlmsg_flags |= NLM_F_ACK;
 	e = nl_send_auto(kr->sk, msg);
 	seq = h->nlmsg_seq;
@@ -363,6 +451,7 @@ static int batch_flush(struct kroute *kr)
 	struct nlmsghdr *last = (struct nlmsghdr *)(kr->batch + kr->blast);
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	size_t len = kr->blen;
+	int err;
 
 	if (!len)
 		return 0;
@@ -370,12 +459,15 @@ static int batch_flush(struct kroute *kr)
 	last->nlmsg_flags |= NLM_F_ACK;
 	if (sendto(nl_socket_get_fd(kr->sk), kr->batch, len, 0, (struct sockaddr *)&kernel,
 		   sizeof(kernel)) != (ssize_t)len)
-		return -errno ?: -EIO;
-	return collect(kr, last->nlmsg_seq);
+		err = -errno ?: -EIO;
+	else
+		err = collect(kr, last->nlmsg_seq);
+	kr->bn = 0;
+	return err;
 }
 
-/* Queues one route change (@msg is consumed); sends the batch when full. */
-static int batch_add(struct kroute *kr, struct nl_msg *msg)
+/* Queues one change of route @p (@msg is consumed); sends the batch when full. */
+static int batch_add(struct kroute *kr, const struct prefix *p, struct nl_msg *msg)
 {
 	struct nlmsghdr *h;
 	size_t len;
@@ -385,13 +477,16 @@ static int batch_add(struct kroute *kr, struct nl_msg *msg)
 		return -ENOMEM;
 	h = nlmsg_hdr(msg);
 	len = NLMSG_ALIGN(h->nlmsg_len);
-	if (kr->blen + len > sizeof(kr->batch))
+	if (kr->blen + len > sizeof(kr->batch) || kr->bn == kr->bmax)
 		err = batch_flush(kr);
 	if (len <= sizeof(kr->batch)) {
 		/* What nl_complete_msg would add, except its acknowledgement. */
 		h->nlmsg_flags |= NLM_F_REQUEST;
 		h->nlmsg_seq = nl_socket_use_seq(kr->sk);
 		h->nlmsg_pid = nl_socket_get_local_port(kr->sk);
+		if (!kr->bn)
+			kr->bseq0 = h->nlmsg_seq;
+		kr->bpfx[kr->bn++] = *p;
 		memcpy(kr->batch + kr->blen, h, h->nlmsg_len);
 		kr->blast = kr->blen;
 		kr->blen += len;
@@ -427,10 +522,12 @@ int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struc
 		int c = i == n ? 1 : j == kr->n_have ? -1 : prefix_cmp(&sorted[i], &kr->have[j]);
 
 		if (c < 0) {
-			err = batch_add(kr, route_msg(&sorted[i], table, ifindex, true));
+			err = batch_add(kr, &sorted[i],
+					route_msg(&sorted[i], table, ifindex, true));
 			i++;
 		} else if (c > 0) {
-			err = batch_add(kr, route_msg(&kr->have[j], table, ifindex, false));
+			err = batch_add(kr, &kr->have[j],
+					route_msg(&kr->have[j], table, ifindex, false));
 			j++;
 		} else {
 			i++;

@@ -41,8 +41,14 @@ struct kroute;
 
 int kroute_open(struct kroute **out);
 void kroute_close(struct kroute *kr);
-/* The last kernel error message (extack) or NULL. */
+/* The last kernel error message (the prefix, extack or errno text) or NULL. */
 const char *kroute_errmsg(const struct kroute *kr);
+/*
+ * Sets the socket's receive buffer (SO_RCVBUF, so at most rmem_max) and
+ * sizes batches to it. kroute_open asks for 1 MiB, past rmem_max if it may;
+ * tests use this to run with what an unprivileged socket gets.
+ */
+int kroute_set_rcvbuf(struct kroute *kr, int bytes);
 
 /* ip link set IFINDEX up. */
 int kroute_link_up(struct kroute *kr, uint32_t ifindex);
