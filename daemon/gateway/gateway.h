@@ -113,6 +113,7 @@ struct gw_peer {
 	/* Probes: sealed between the static keys (the key made on first use). */
 	struct seal_key probe_key;
 	bool probe_key_ready;
+	bool probe_key_bad;	      /* the DH failed (logged once) */
 	struct replay_state probe_rs; /* the peer's probes, per life of its daemon */
 
 	/* Handshake and keys. */

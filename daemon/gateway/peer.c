@@ -378,8 +378,10 @@ void peer_sync(struct gw *gw)
 	 * Routes now, not after the new peers' timers: their first probes
 	 * pay for the deferred X25519s (about 1 s for 1,000 under emulation).
 	 */
-	if ((added || removed) && gw->kr)
+	if ((added || removed) && gw->kr) {
+		loop_timer_stop(gw->loop, &gw->route_timer); /* done here */
 		route_apply(gw);
+	}
 }
 
 void peer_remove_all(struct gw *gw, bool kernel)

@@ -33,8 +33,13 @@ static const struct seal_key *probe_key(struct gw *gw, struct gw_peer *p)
 
 	if (!p->probe_key_ready) {
 		ss = handshake_peer_ss(&gw->hs_id, &p->hs);
-		if (!ss || seal_precompute_dh(&p->probe_key, ss, p->pk, gw->pk))
+		if (!ss || seal_precompute_dh(&p->probe_key, ss, p->pk, gw->pk)) {
+			/* Not for a key peer_new accepted; said once if it happens. */
+			if (!p->probe_key_bad)
+				log_msg(LOG_ERR, "%s: no probe key from its public key", p->name);
+			p->probe_key_bad = true;
 			return NULL;
+		}
 		p->probe_key_ready = true;
 	}
 	return &p->probe_key;
