@@ -122,7 +122,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 .PHONY: install module-install dkms-install
 install: userspace
 	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(B)/autovpn $(B)/autovpn-registry $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry $(DESTDIR)$(PREFIX)/sbin/
 
 module-install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules_install

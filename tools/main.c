@@ -16,7 +16,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "show", show_main, "show devices, uplinks, peers, paths, keys and counters" },
+	{ "show", show_main,
+	  "show devices, uplinks, peers, paths, keys and counters (and autovpnd's view)" },
+	{ "diagnose", diagnose_main, "ask autovpnd what is wrong and how to fix it" },
 	{ "set", set_main, "configure a device and its peers by hand" },
 	{ "link", link_main, "create or delete an autovpn device" },
 	{ "genkey", genkey_main, "generate a private key (or a DATA key with --data)" },

@@ -4,9 +4,12 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl/ctl.h"
+#include "human.h"
 #include "print.h"
 
 #define MAX_DEPTH 16
@@ -149,9 +152,31 @@ void print_text(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Text: a copy of @v with control characters as '?', or NULL if it has
+ * none. Names and reasons come from configs (kernel peer names, the
+ * daemon's strings): none of them may move the cursor or recolour a
+ * terminal, nor break a line. JSON escapes them itself.
+ */
+static char *text_clean(const char *v)
+{
+	char *c, *p;
+
+	for (p = (char *)v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			break;
+	if (!*p)
+		return NULL;
+	c = strdup(v);
+	for (p = c; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
 void print_str_color(enum print_color c, const char *key, const char *fmt, const char *v)
 {
-	char buf[512];
+	char *clean, *colored = NULL;
 
 	if (pr.json) {
 		attach(key, json_object_new_string(v));
@@ -160,14 +185,21 @@ void print_str_color(enum print_color c, const char *key, const char *fmt, const
 	if (!fmt)
 		return;
 	text_item();
+	clean = text_clean(v);
+	if (clean)
+		v = clean;
 	if (pr.color && c != PRINT_PLAIN) {
-		snprintf(buf, sizeof(buf), "%s%s\033[0m", color_code(c), v);
-		v = buf;
+		if (asprintf(&colored, "%s%s\033[0m", color_code(c), v) < 0)
+			colored = NULL; /* then plain */
+		else
+			v = colored;
 	}
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	printf(fmt, v);
 #pragma GCC diagnostic pop
+	free(colored);
+	free(clean);
 }
 
 void print_str(const char *key, const char *fmt, const char *v)
@@ -216,6 +248,51 @@ void print_bytes(const char *key, const char *fmt, uint64_t v)
 	else
 		snprintf(buf, sizeof(buf), "%.2f %s", d, units[u]);
 	print_str(key, fmt, buf);
+}
+
+void print_s64(const char *key, const char *fmt, int64_t v)
+{
+	char buf[24];
+
+	if (pr.json) {
+		attach(key, json_object_new_int64(v));
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	print_str(key, fmt, buf);
+}
+
+void print_age(const char *key, const char *fmt, uint64_t ms)
+{
+	char buf[HUMAN_STRLEN];
+
+	if (pr.json) {
+		/* json-c has no null object: a NULL value is written as null. */
+		struct frame *f = top();
+
+		if (ms != CTL_NEVER)
+			attach(key, json_object_new_uint64(ms));
+		else if (f && f->array)
+			json_object_array_add(f->obj, NULL);
+		else if (f)
+			json_object_object_add(f->obj, key ? key : "?", NULL);
+		return;
+	}
+	print_str(key, fmt, human_age(buf, sizeof(buf), ms));
+}
+
+void print_text_color(enum print_color c, const char *fmt, const char *v)
+{
+	if (pr.json)
+		return;
+	print_str_color(c, NULL, fmt, v);
+}
+
+void print_abort(void)
+{
+	json_object_put(pr.root);
+	pr.root = NULL;
+	pr.depth = -1;
 }
 
 int print_end(void)

@@ -27,6 +27,8 @@ enum print_color {
 void print_begin(bool json, bool color);
 /* Prints the JSON document (JSON mode). Returns 0 or -EIO. */
 int print_end(void);
+/* Drops the JSON document unprinted (an error after print_begin()). */
+void print_abort(void);
 bool print_is_json(void);
 
 void print_obj_open(const char *key);
@@ -47,5 +49,13 @@ void print_u64(const char *key, const char *fmt, uint64_t v);
 void print_bool(const char *key, const char *fmt, bool v);
 /* Text: human units ("1.50 MiB") through a %s format; JSON: the number. */
 void print_bytes(const char *key, const char *fmt, uint64_t v);
+void print_s64(const char *key, const char *fmt, int64_t v);
+/*
+ * An age in milliseconds (lib/ctl): text "42 s ago" or "never" through a %s
+ * format (human.h); JSON: the number, or null for CTL_NEVER.
+ */
+void print_age(const char *key, const char *fmt, uint64_t ms);
+/* Text only, @v coloured (on a terminal) through a %s format. */
+void print_text_color(enum print_color c, const char *fmt, const char *v);
 
 #endif /* AVPN_TOOL_PRINT_H */

@@ -3,8 +3,10 @@
  * show.c - `autovpn show [IFACE] [--json]` and `autovpn show IFACE dump`.
  *
  * Collects the devices and their peers first (DEV_GET or its dump, then a
- * PEER_GET dump per device), sorts them, then prints through the print
- * layer (text or JSON) or show_dump.c (tab-separated).
+ * PEER_GET dump per device), sorts them, asks each device's autovpnd for
+ * its status (ask.c), matches the two views up (merge.c), then prints
+ * through the print layer (show_print.c: text or JSON) or show_dump.c
+ * (tab-separated).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -15,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ask.h"
+#include "merge.h"
 #include "print.h"
 #include "show.h"
 #include "tool.h"
@@ -25,9 +29,13 @@ static void usage(FILE *f)
 		   "       " TOOL_PROG " show [IFACE] dump\n"
 		   "\n"
 		   "Shows every autovpn device (or IFACE): uplinks, drop counters, peers with\n"
-		   "their routes, allowed sources, paths, keys and counters. Colour on a\n"
-		   "terminal; --json prints one JSON object; dump prints stable\n"
-		   "tab-separated lines for scripts (see docs/tools.md).\n");
+		   "their routes, allowed sources, paths, keys and counters, as the kernel has\n"
+		   "them. When autovpnd runs for the device, its view is shown next to them:\n"
+		   "the gateway, its registries, NAT per uplink, each peer's state, role,\n"
+		   "endpoints, handshake and subnets, each path's probes (RTT, jitter, loss),\n"
+		   "and the route decision per subnet. Colour on a terminal; --json prints one\n"
+		   "JSON object; dump prints stable tab-separated lines for scripts (see\n"
+		   "docs/tools.md).\n");
 }
 
 /* ---- collecting ---- */
@@ -149,6 +157,7 @@ static void free_views(struct collect *c)
 		for (k = 0; k < c->views[i].n_peers; k++)
 			avpnl_peer_clear(&c->views[i].peers[k]);
 		free(c->views[i].peers);
+		ctl_status_free(&c->views[i].daemon); /* zeroed unless asked */
 	}
 	free(c->views);
 }
@@ -159,144 +168,6 @@ static int view_sort(const void *a, const void *b)
 	uint32_t y = ((const struct show_view *)b)->dev.ifindex;
 
 	return x < y ? -1 : x > y;
-}
-
-/* ---- printing ---- */
-
-static void print_drops(const char *indent, const uint64_t *d)
-{
-	char fmt[64];
-	bool any = false;
-	unsigned int i;
-
-	print_obj_open("drops");
-	print_text("%sdrops: ", indent);
-	for (i = 1; i < __AUTOVPN_DROP_MAX; i++) {
-		const char *name = avpnl_drop_name(i);
-
-		/* Text lists only what happened; JSON always has every reason. */
-		snprintf(fmt, sizeof(fmt), "%s%s %%s", any ? ", " : "", name);
-		print_u64(name, d[i] ? fmt : NULL, d[i]);
-		any |= d[i] != 0;
-	}
-	if (!any)
-		print_text("none");
-	print_text("\n");
-	print_obj_close();
-}
-
-static void print_prefixes(const char *key, const char *label, const struct avpnl_peer_prefix *arr,
-			   size_t n)
-{
-	char buf[PREFIX_STRLEN];
-	size_t i;
-
-	print_text("  %s: ", label);
-	print_arr_open(key, ", ");
-	for (i = 0; i < n; i++)
-		print_str(NULL, "%s", prefix_format(&arr[i].prefix, buf, sizeof(buf)));
-	print_arr_close();
-	print_text("\n");
-}
-
-static void print_transfer(const char *indent, uint64_t rxp, uint64_t rxb, uint64_t txp,
-			   uint64_t txb)
-{
-	print_text("%stransfer: ", indent);
-	print_u64("rx_packets", "%s packets", rxp);
-	print_bytes("rx_bytes", " (%s) received, ", rxb);
-	print_u64("tx_packets", "%s packets", txp);
-	print_bytes("tx_bytes", " (%s) sent\n", txb);
-}
-
-static void print_path(const struct avpnl_peer_path *pa)
-{
-	char buf[ENDPOINT_STRLEN];
-	bool up = pa->state == AUTOVPN_PATH_UP;
-
-	print_obj_open(NULL);
-	print_u64("id", "  path %s: ", pa->id);
-	print_u64("uplink", "uplink %s", pa->uplink);
-	print_str("endpoint", " -> %s",
-		  (pa->set & AVPNL_PEER_PATH_REMOTE) ?
-			  endpoint_format(&pa->remote, buf, sizeof(buf)) :
-			  "(none)");
-	print_str_color(up ? PRINT_GREEN : PRINT_RED, "state", ", %s", up ? "up" : "down");
-	print_u64("priority", ", priority %s", pa->priority);
-	print_u64("class_mask", ", class-mask %s\n", pa->class_mask);
-	print_transfer("    ", pa->rx_packets, pa->rx_bytes, pa->tx_packets, pa->tx_bytes);
-	print_obj_close();
-}
-
-static void print_key(const struct avpnl_key *k)
-{
-	const char *slot = avpnl_key_slot_name(k->slot);
-
-	print_obj_open(NULL);
-	print_str("slot", "  key %s: ", slot ? slot : "?");
-	print_u64("id", "id %s", k->id);
-	print_u64("age_secs", ", age %s s", k->age_secs);
-	print_u64("tx_packets", ", %s packets sent\n", k->tx_packets);
-	print_obj_close();
-}
-
-static void print_peer(const struct avpnl_peer *p)
-{
-	size_t i;
-
-	print_obj_open(NULL);
-	print_text("\n");
-	print_u64("id", "peer: %s", p->id);
-	print_str("name", p->name[0] ? " (%s)" : NULL, p->name);
-	print_text("\n");
-	print_u64("rx_index", "  rx-index: %s\n", p->rx_index);
-	print_u64("tx_index", "  tx-index: %s\n", p->tx_index);
-	print_transfer("  ", p->rx_packets, p->rx_bytes, p->tx_packets, p->tx_bytes);
-	print_drops("  ", p->drops);
-	print_prefixes("routes", "routes", p->routes, p->n_routes);
-	print_prefixes("allowed", "allowed", p->allowed, p->n_allowed);
-	print_arr_open("paths", NULL);
-	for (i = 0; i < p->n_paths; i++)
-		print_path(&p->paths[i]);
-	print_arr_close();
-	print_arr_open("keys", NULL);
-	for (i = 0; i < p->n_keys; i++)
-		print_key(&p->keys[i]);
-	print_arr_close();
-	print_obj_close();
-}
-
-static void print_dev(const struct show_view *v, bool first)
-{
-	const struct avpnl_dev *d = &v->dev;
-	char buf[ENDPOINT_STRLEN];
-	size_t i;
-
-	print_obj_open(NULL);
-	if (!first)
-		print_text("\n");
-	print_str_color(PRINT_GREEN, "name", "interface: %s\n", d->ifname);
-	print_u64("ifindex", "  ifindex: %s\n", d->ifindex);
-	print_u64("mtu", "  mtu: %s\n", d->mtu);
-	print_bool("active_active", "  active-active: %s\n", d->active_active);
-	print_arr_open("uplinks", NULL);
-	for (i = 0; i < d->n_uplinks; i++) {
-		print_obj_open(NULL);
-		print_u64("id", "  uplink %s: ", d->uplinks[i].id);
-		if (d->uplinks[i].has_local)
-			print_str("local", "%s\n",
-				  endpoint_format(&d->uplinks[i].local, buf, sizeof(buf)));
-		else
-			print_text("(no address)\n");
-		print_obj_close();
-	}
-	print_arr_close();
-	print_drops("  ", d->drops);
-	print_arr_open("peers", NULL);
-	for (i = 0; i < v->n_peers; i++)
-		print_peer(&v->peers[i]);
-	print_arr_close();
-	print_obj_close();
 }
 
 /* ---- the command ---- */
@@ -370,20 +241,42 @@ int show_main(int argc, char **argv)
 			      peer_sort);
 	}
 
-	if (dump) {
-		for (i = 0; i < c.n; i++)
-			show_dump(&c.views[i]);
-		ret = fflush(stdout) ? tool_error("writing output: %s", strerror(errno)) : 0;
-		goto out;
+	for (i = 0; i < c.n; i++) {
+		struct show_view *v = &c.views[i];
+
+		v->daemon_err =
+			ask_status(v->dev.ifname, &v->daemon, v->daemon_msg, sizeof(v->daemon_msg));
 	}
-	print_begin(json, isatty(STDOUT_FILENO));
-	print_obj_open(NULL);
-	print_arr_open("interfaces", NULL);
-	for (i = 0; i < c.n; i++)
-		print_dev(&c.views[i], i == 0);
-	print_arr_close();
-	print_obj_close();
-	ret = print_end() ? tool_error("writing output: %s", strerror(EIO)) : 0;
+
+	if (!dump) {
+		print_begin(json, isatty(STDOUT_FILENO));
+		print_obj_open(NULL);
+		print_arr_open("interfaces", NULL);
+	}
+	for (i = 0; i < c.n; i++) {
+		struct merge_dev m;
+
+		r = merge_dev_build(&m, &c.views[i]);
+		if (r) {
+			merge_dev_free(&m);
+			if (!dump)
+				print_abort();
+			tool_error("%s: %s", c.views[i].dev.ifname, strerror(-r));
+			goto out;
+		}
+		if (dump)
+			show_dump(&m);
+		else
+			show_print(&m, i == 0);
+		merge_dev_free(&m);
+	}
+	if (dump) {
+		ret = fflush(stdout) ? tool_error("writing output: %s", strerror(errno)) : 0;
+	} else {
+		print_arr_close();
+		print_obj_close();
+		ret = print_end() ? tool_error("writing output: %s", strerror(EIO)) : 0;
+	}
 out:
 	free_views(&c);
 	avpnl_close(h);

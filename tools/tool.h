@@ -22,6 +22,8 @@ int link_main(int argc, char **argv);
 int genkey_main(int argc, char **argv);
 int genkey_pubkey_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
+/* Exit status 0, 1 or 2 (diagnose.h), not the 0/1 of the others. */
+int diagnose_main(int argc, char **argv);
 
 /* True for "-h", "--help" and "help". */
 bool tool_is_help(const char *arg);

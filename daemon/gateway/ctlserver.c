@@ -267,11 +267,7 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
-		dprintf(fd, "{\"error\":\"permission denied: root only\"}\n");
-		close(fd);
-		return;
-	}
+
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* One short line; a client that sends nothing times out. */
@@ -286,7 +282,14 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 	}
 	req[got] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
-	answer(arg, fd, req);
+	/*
+	 * Checked after the request was read: closing a unix socket with
+	 * unread data resets it, and the client would lose the refusal.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0)
+		dprintf(fd, "{\"error\":\"permission denied: root only\"}\n");
+	else
+		answer(arg, fd, req);
 	close(fd);
 }
 

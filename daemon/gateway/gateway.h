@@ -111,6 +111,7 @@ struct gw_peer {
 	enum gw_peer_state state;
 	const char *reason;
 	uint64_t up_since_ms, state_ms;
+	bool went_down; /* it has been up and gone down since we started */
 
 	uint64_t routes_hash;	 /* of the route set last given to the kernel */
 	struct loop_timer timer; /* probes, handshake, rekey */

@@ -461,5 +461,7 @@ void peer_update(struct gw_peer *p)
 	p->state_ms = now;
 	if (s == GW_PEER_UP)
 		p->up_since_ms = now;
+	if (s == GW_PEER_DOWN)
+		p->went_down = true;
 	gw_routes_changed(p->gw, false);
 }

@@ -90,7 +90,8 @@ static bool peer_up_cb(void *ctx, uint32_t id, uint64_t *since)
 
 	if (!p || !peer_is_up(p))
 		return false;
-	*since = p->up_since_ms;
+	/* Only a peer that has gone down before is damped (routesel.h). */
+	*since = p->went_down ? p->up_since_ms : 0;
 	return true;
 }
 

@@ -128,8 +128,8 @@ static int32_t decide_one(struct routesel_entry *e, routesel_up_fn up, void *ctx
 			break; /* leave a dead choice at once: the best live one */
 		if ((int32_t)i == cur || e->cand[i].metric >= e->cand[cur].metric)
 			break; /* nothing better than what we have */
-		if (now_ms - since >= hyst_ms)
-			return (int32_t)i; /* better, and up long enough */
+		if (!since || now_ms - since >= hyst_ms)
+			return (int32_t)i; /* better: a first connection, or up long enough */
 		if (since + hyst_ms < *next_ms)
 			*next_ms = since + hyst_ms;
 	}

@@ -10,9 +10,10 @@
  * lowest-metric candidate whose peer is up, with hysteresis:
  *   - the current choice is left at once when its peer goes down (to the
  *     best candidate that is up);
- *   - a better candidate takes over only once its peer has been up for the
- *     hysteresis time, so a flapping primary hub does not drag traffic back
- *     and forth;
+ *   - a better candidate takes over at once when its peer connects for the
+ *     first time, but only once it has been up for the hysteresis time when
+ *     it comes back after going down, so a flapping primary hub does not
+ *     drag traffic back and forth;
  *   - with no candidate up the prefix has no choice (the kernel then
  *     answers "unreachable"; the OS route into av0 stays, so VPN traffic
  *     never leaks to the internet).
@@ -52,7 +53,11 @@ struct routesel_input {
 	struct routesel_cand cand;
 };
 
-/* Peer state lookup: true if up, with the time it came up. */
+/*
+ * Peer state lookup: true if up, with the time it came back up in
+ * *up_since_ms, or 0 there while the peer is in its first connection (only
+ * flaps are damped: the first connection is taken at once).
+ */
 typedef bool (*routesel_up_fn)(void *ctx, uint32_t peer, uint64_t *up_since_ms);
 
 /*

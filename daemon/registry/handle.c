@@ -6,6 +6,7 @@
  * gets an answer.  Everything else is dropped silently and counted, so
  * nobody can use the registry to reflect or amplify traffic.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,17 @@
 #include "registry.h"
 
 /* The sealed answer's length, or 0 (no answer) if it does not fit. */
-static size_t seal_reply(struct registry *r, struct gwtable_entry *g, uint8_t type,
-			 const uint8_t *body, size_t blen, uint8_t *out, size_t cap)
+size_t handle_seal(struct registry *r, struct gwtable_entry *g, uint8_t type, const uint8_t *body,
+		   size_t blen, uint8_t *out, size_t cap)
 {
-	ssize_t n = seal_msg(out, cap, type, r->id, r->cfg->registry_public_key,
-			     seal_next_counter(&r->ctr), &g->key, body, blen);
+	struct seal_hdr h = {
+		.type = type,
+		.from = (uint8_t)r->id, /* so a gateway can tell our answers from the other's */
+		.sender_id = r->sender_id,
+		.sender_pk = r->cfg->registry_public_key,
+		.counter = seal_next_counter(&r->ctr),
+	};
+	ssize_t n = seal_msg_hdr(out, cap, &h, &g->key, body, blen);
 
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -134,6 +141,15 @@ static uint8_t role_of(enum orgconf_mode mode)
 	}
 }
 
+/* The gateway's own settings, first record of page 0 and register-only answers. */
+static int add_self(struct registry *r, uint32_t net, struct proto_resp_writer *w)
+{
+	static struct proto_self self;
+	int ret = self_build(r->cfg, net, &self);
+
+	return ret ? ret : proto_resp_add_self(w, &self);
+}
+
 static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 			     const struct handle_rx *rx, const struct proto_reg_req *m,
 			     uint8_t *out, size_t cap)
@@ -150,16 +166,18 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 	hdr.keepalive_ms = r->keepalive_ms;
 	hdr.uplink = m->uplink;
 	hdr.role = role_of(me->mode);
+	hdr.echo_port = r->echo_port;
 	source(&hdr.observed, rx);
 	if (m->page == PROTO_PAGE_NONE) {
 		hdr.page = PROTO_PAGE_NONE;
 		hdr.page_count = 0;
-		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
+		if (proto_resp_begin(&w, body, sizeof(body), &hdr) || add_self(r, net, &w))
 			return 0;
 	} else {
 		struct view_cache *v = view_get(r, net);
 		struct proto_page_cursor cur;
 		struct page_ctx c = { r, g, v, &w, 0 };
+		size_t room = proto_page_room();
 
 		if (!v)
 			return 0;
@@ -171,13 +189,18 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 		hdr.page_count = (uint16_t)v->n_pages;
 		if (proto_resp_begin(&w, body, sizeof(body), &hdr))
 			return 0;
+		if (m->page == 0) {
+			if (add_self(r, net, &w))
+				return 0;
+			room -= v->self_len;
+		}
 		cur = v->starts[m->page];
-		proto_page_fill(v->items, (uint32_t)v->view->n_peers, &cur, take_peer, &c);
+		proto_page_fill(v->items, (uint32_t)v->view->n_peers, &cur, room, take_peer, &c);
 		if (c.err)
 			return 0;
 		r->st.pages++;
 	}
-	return seal_reply(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
+	return handle_seal(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
 }
 
 static void note_paths(struct registry *r, struct gwtable_entry *g, const struct proto_keepalive *m,
@@ -229,6 +252,78 @@ static void note_paths(struct registry *r, struct gwtable_entry *g, const struct
 	}
 }
 
+static uint32_t secs_since(uint64_t now_ms, uint64_t then_ms)
+{
+	uint64_t s = now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
+
+	return s >= PROTO_DIAG_NONE ? PROTO_DIAG_NONE - 1 : (uint32_t)s;
+}
+
+/*
+ * What gateway @peer reports, for gateway @asker (DIAG_REQ): its registry
+ * connectivity, NAT and high-port echo per uplink, and its paths toward the
+ * asker. Only about a peer of the asker: the same as the peer list tells.
+ */
+static void diag_of(struct registry *r, const struct gwtable_entry *asker, const uint8_t pk[32],
+		    uint64_t now_ms, struct proto_diag_resp *a)
+{
+	const struct gwtable_entry *p = gwtable_lookup(r, pk);
+	uint32_t ai = gwtable_index(r, asker), pi;
+	uint64_t last = 0;
+
+	memcpy(a->peer_pk, pk, 32);
+	a->status = PROTO_DIAG_NOT_PEER;
+	a->last_seen_s = PROTO_DIAG_NONE;
+	if (!p)
+		return;
+	pi = gwtable_index(r, p);
+	if (!topology_are_peers(r->topo, ai, pi))
+		return;
+	a->status = PROTO_DIAG_NEVER;
+	if (!p->registered)
+		return;
+	a->status = PROTO_DIAG_OK;
+	a->connected = (uint8_t)gwtable_connected(r, p, now_ms);
+	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
+		const struct gwtable_uplink *gu = &p->ul[u];
+		struct proto_diag_uplink *d;
+
+		if (!gu->last_ms || gu->pub.addr.family == AF_UNSPEC)
+			continue;
+		d = &a->uplinks[a->n_uplinks++];
+		d->uplink = (uint8_t)u;
+		/* Manual port forwarding is a config fact, whatever was measured. */
+		d->nat = r->cfg->networks[pi].nat_manual ? PROTO_NAT_MANUAL : gu->nat;
+		d->echo = gu->echo;
+		d->connected = (uint8_t)gwtable_uplink_connected(r, gu, now_ms);
+		d->last_seen_s = secs_since(now_ms, gu->last_ms);
+		d->pub = gu->pub;
+		if (gu->last_ms > last)
+			last = gu->last_ms;
+	}
+	if (!a->n_uplinks) {
+		a->status = PROTO_DIAG_NEVER;
+		a->connected = 0;
+		return;
+	}
+	a->last_seen_s = secs_since(now_ms, last);
+	for (uint32_t k = 0; p->paths && k < p->paths->n && a->n_paths < PROTO_DIAG_MAX_PATHS;
+	     k++) {
+		const struct gwtable_path *e = &p->paths->v[k];
+		struct proto_diag_path *d;
+
+		if (e->peer != ai)
+			continue;
+		d = &a->paths[a->n_paths++];
+		d->local_uplink = e->lu;
+		d->remote_uplink = e->ru;
+		d->up = e->up;
+		d->rtt_us = e->rtt_us;
+		d->loss = e->loss;
+		d->age_s = secs_since(now_ms, e->at_ms);
+	}
+}
+
 /*
  * First pass over a receive batch: find each sender's entry and start
  * loading it into the cache, so the misses of a whole batch overlap instead
@@ -256,14 +351,26 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 	struct seal_hdr h;
 	struct gwtable_entry *g;
 	ssize_t n;
+	int ret;
 
 	r->st.rx++;
 	if (rx->len > PROTO_MAX_MSG || seal_peek(rx->buf, rx->len, &h)) {
 		r->st.drop_short++;
 		return 0;
 	}
-	if (h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE) {
+	/* The echo port answers ECHO only, and only it does. */
+	if (rx->echo ? h.type != PROTO_T_ECHO :
+		       h.type != PROTO_T_REG_REQ && h.type != PROTO_T_KEEPALIVE &&
+			       h.type != PROTO_T_DIAG_REQ) {
 		r->st.drop_type++;
+		return 0;
+	}
+	/*
+	 * Both registries hold the same key, so this is what keeps a message
+	 * for the other one (replayed here by anyone) from being accepted.
+	 */
+	if (h.to != r->id) {
+		r->st.drop_misdirected++;
 		return 0;
 	}
 	g = rx->looked_up ? rx->gw : gwtable_lookup(r, h.sender_pk);
@@ -271,23 +378,21 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_unknown_key++;
 		return 0;
 	}
-	if (replay_check(&g->win, h.counter)) {
-		r->st.drop_replay++;
-		return 0;
-	}
 	/*
-	 * First message since we started (or since the gateway was added):
-	 * without a window, only the clock tells an old recorded message from
-	 * a new one.
+	 * Replayed, too old, or outside the clock window: a first contact (or
+	 * a gateway's new life) is only accepted within --max-clock-skew of our
+	 * clock, so recordings older than that are refused after we restart,
+	 * and nothing may run further ahead, so a gateway whose clock was ahead
+	 * is back as soon as it starts over with the right time (replay.h).
 	 */
-	if (!g->win.top && r->max_skew_s) {
-		uint64_t s = h.counter / CLOCK_NS_PER_SEC;
-		uint64_t now = clock_realtime_ns() / CLOCK_NS_PER_SEC;
-
-		if (s + r->max_skew_s < now || s > now + r->max_skew_s) {
+	ret = replay_state_check(&g->rs, h.sender_id, h.counter, clock_realtime_ns(),
+				 (uint64_t)r->max_skew_s * CLOCK_NS_PER_SEC);
+	if (ret) {
+		if (ret == -ETIME)
 			r->st.drop_stale++;
-			return 0;
-		}
+		else
+			r->st.drop_replay++;
+		return 0;
 	}
 	if (!g->key_ready) {
 		/* Computed on first contact, then kept: 64 bytes per gateway. */
@@ -303,9 +408,47 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_auth++;
 		return 0;
 	}
-	replay_update(&g->win, h.counter);
+	replay_state_update(&g->rs, h.sender_id, h.counter);
 
-	if (h.type == PROTO_T_REG_REQ) {
+	if (h.type == PROTO_T_DIAG_REQ) {
+		struct proto_diag_req m;
+		struct proto_diag_resp a;
+
+		if (proto_dec_diag_req(body, (size_t)n, &m)) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		r->st.diags++;
+		memset(&a, 0, sizeof(a));
+		a.registry_id = r->id;
+		a.seq = m.seq;
+		diag_of(r, g, m.peer_pk, now_ms, &a);
+		n = proto_enc_diag_resp(body, sizeof(body), &a);
+		if (n < 0)
+			return 0;
+		return handle_seal(r, g, PROTO_T_DIAG_RESP, body, (size_t)n, out, cap);
+	} else if (h.type == PROTO_T_ECHO) {
+		struct proto_echo m;
+		struct proto_echo_reply a;
+
+		if (proto_dec_echo(body, (size_t)n, &m)) {
+			r->st.drop_malformed++;
+			return 0;
+		}
+		/*
+		 * Nothing to remember: that an answer reaches the gateway is the
+		 * point; it tells us the result in its keepalives.
+		 */
+		r->st.echoes++;
+		a.registry_id = r->id;
+		a.uplink = m.uplink;
+		a.seq = m.seq;
+		source(&a.observed, rx);
+		n = proto_enc_echo_reply(body, sizeof(body), &a);
+		if (n < 0)
+			return 0;
+		return handle_seal(r, g, PROTO_T_ECHO_REPLY, body, (size_t)n, out, cap);
+	} else if (h.type == PROTO_T_REG_REQ) {
 		struct proto_reg_req m;
 
 		if (proto_dec_reg_req(body, (size_t)n, &m)) {
@@ -329,6 +472,7 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		g->seen_version = m.version;
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
 			push_mark_peers(r, gwtable_index(r, g));
+		g->ul[m.uplink].echo = m.echo;
 		if (m.n_paths)
 			note_paths(r, g, &m, now_ms);
 		a.registry_id = r->id;
@@ -338,6 +482,6 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		n = proto_enc_keepalive_ack(body, sizeof(body), &a);
 		if (n < 0)
 			return 0;
-		return seal_reply(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
+		return handle_seal(r, g, PROTO_T_KEEPALIVE_ACK, body, (size_t)n, out, cap);
 	}
 }

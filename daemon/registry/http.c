@@ -4,14 +4,29 @@
  * own thread, its epoll fd polled by the registry's loop, so handlers read
  * the registry's state directly and lock-free.
  *
+ * Slow clients (issue 9 #16). libmicrohttpd's timeout is an idle timeout: a
+ * client that trickles a header line every few seconds keeps a connection
+ * forever, and its connection limit then locks everybody out. So, besides a
+ * larger limit and a per-address one, every connection is tracked here with
+ * a deadline: its request headers must be complete HTTP_HEADER_MS after it
+ * opened (or after its previous request finished), and its answer must be
+ * sent HTTP_ANSWER_MS after that; at most HTTP_MAX_WAITING connections may
+ * wait for their headers at once, the oldest is cut first. Cutting is a
+ * shutdown() of the socket, which libmicrohttpd then sees as the client
+ * closing. A few slow clients therefore hold a bounded number of
+ * connections for a bounded time, and an operator's request, which sends
+ * its headers at once, always finds room.
+ *
  *   GET /api/v1/org              org config summary
  *   GET /api/v1/gateways         every gateway's registration state
  *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
  *   GET /api/v1/stats            counters, drops by reason
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 #include <json-c/json.h>
 
@@ -19,6 +34,146 @@
 #include "base/key.h"
 #include "base/prefix.h"
 #include "registry.h"
+
+#define HTTP_MAX_CONNECTIONS 256u
+#define HTTP_PER_IP 16u
+#define HTTP_MAX_WAITING 64u
+#define HTTP_HEADER_MS 5000
+#define HTTP_ANSWER_MS 30000
+#define HTTP_IDLE_S 10u
+
+enum http_phase { HTTP_WAITING, HTTP_ANSWERING, HTTP_CUT };
+
+/* One TCP connection of the API (libmicrohttpd's socket context). */
+struct http_conn {
+	struct http_conn *prev, *next; /* in its phase's list, oldest first */
+	int fd;
+	uint8_t phase;
+	uint64_t since_ms; /* start of the phase */
+};
+
+struct http_list {
+	struct http_conn *head, *tail;
+	unsigned int n;
+};
+
+struct http_conns {
+	struct http_list waiting, answering;
+	uint64_t cut; /* connections cut for being slow (stats) */
+};
+
+static struct http_list *phase_list(struct http_conns *cs, uint8_t phase)
+{
+	return phase == HTTP_WAITING   ? &cs->waiting :
+	       phase == HTTP_ANSWERING ? &cs->answering :
+					 NULL;
+}
+
+static void conn_unlink(struct http_conns *cs, struct http_conn *c)
+{
+	struct http_list *l = phase_list(cs, c->phase);
+
+	if (!l)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+	l->n--;
+}
+
+static void conn_enter(struct http_conns *cs, struct http_conn *c, uint8_t phase, uint64_t now)
+{
+	struct http_list *l;
+
+	conn_unlink(cs, c);
+	c->phase = phase;
+	c->since_ms = now;
+	l = phase_list(cs, phase);
+	if (!l)
+		return;
+	c->prev = l->tail;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->n++;
+}
+
+/* Ends a connection that was too slow; libmicrohttpd sees it close and cleans up. */
+static void conn_cut(struct http_conns *cs, struct http_conn *c)
+{
+	conn_enter(cs, c, HTTP_CUT, 0);
+	shutdown(c->fd, SHUT_RDWR);
+	cs->cut++;
+}
+
+/* Cuts what is past its deadline, and the oldest waiting beyond the bound. */
+static void conns_sweep(struct http_conns *cs, uint64_t now)
+{
+	while (cs->waiting.head && (cs->waiting.n > HTTP_MAX_WAITING ||
+				    now - cs->waiting.head->since_ms >= HTTP_HEADER_MS))
+		conn_cut(cs, cs->waiting.head);
+	while (cs->answering.head && now - cs->answering.head->since_ms >= HTTP_ANSWER_MS)
+		conn_cut(cs, cs->answering.head);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct registry *r = cls;
+	struct http_conns *cs = r->http_conns;
+	struct http_conn *c = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		c = calloc(1, sizeof(*c));
+		if (!c || !ci) {
+			/* Untracked, it would escape the deadlines: do not serve it. */
+			free(c);
+			if (ci)
+				shutdown(ci->connect_fd, SHUT_RDWR);
+			*socket_context = NULL;
+			return;
+		}
+		c->fd = ci->connect_fd;
+		c->phase = HTTP_CUT; /* in no list yet */
+		conn_enter(cs, c, HTTP_WAITING, clock_mono_ms());
+		*socket_context = c;
+		conns_sweep(cs, clock_mono_ms());
+	} else if (c) {
+		conn_unlink(cs, c);
+		free(c);
+		*socket_context = NULL;
+	}
+}
+
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* A request finished: the next one on this connection has its header deadline. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct registry *r = cls;
+	struct http_conn *c = conn_of(conn);
+
+	if (c && c->phase != HTTP_CUT)
+		conn_enter(r->http_conns, c, HTTP_WAITING, clock_mono_ms());
+}
 
 static json_object *jstr(const char *s)
 {
@@ -74,6 +229,7 @@ static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now
 		json_object_object_add(uo, "public", jep(&gu->pub));
 		json_object_object_add(uo, "private", jep(&gu->priv));
 		json_object_object_add(uo, "nat", jstr(proto_nat_name(gu->nat)));
+		json_object_object_add(uo, "highport_echo", jstr(proto_echo_name(gu->echo)));
 		json_object_object_add(uo, "last_seen_ms_ago",
 				       json_object_new_int64((int64_t)(now - gu->last_ms)));
 		json_object_array_add(ups, uo);
@@ -245,11 +401,16 @@ static json_object *stats(struct registry *r, uint64_t now)
 	N(o, "keepalives", s->keepalives);
 	N(o, "pages", s->pages);
 	N(o, "pushes", s->pushes);
+	N(o, "echoes", s->echoes);
+	N(o, "diags", s->diags);
+	N(o, "echo_port", r->echo_port);
 	N(o, "push_pending", r->push_pending + r->peers_pending);
 	N(o, "reloads", s->reloads);
+	N(o, "http_cut", r->http_conns ? r->http_conns->cut : 0);
 	N(o, "reload_failures", s->reload_failures);
 	N(d, "short", s->drop_short);
 	N(d, "type", s->drop_type);
+	N(d, "misdirected", s->drop_misdirected);
 	N(d, "unknown_key", s->drop_unknown_key);
 	N(d, "bad_key", s->drop_no_key);
 	N(d, "replay", s->drop_replay);
@@ -293,7 +454,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	struct registry *r = cls;
 	uint64_t now = clock_mono_ms();
 	const char *gp = "/api/v1/gateways/";
+	struct http_conn *hc = conn_of(c);
 
+	/* Headers complete: from now on the answer's deadline applies. */
+	if (hc && hc->phase == HTTP_WAITING)
+		conn_enter(r->http_conns, hc, HTTP_ANSWERING, now);
 	if (strcmp(method, "GET"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, error_obj("only GET"));
 	if (!strcmp(url, "/api/v1/org"))
@@ -330,6 +495,7 @@ static uint64_t http_timeout_ms(struct registry *r)
 /* MHD runs when its epoll fd is ready or its timeout expired. */
 static void http_run(struct registry *r)
 {
+	conns_sweep(r->http_conns, clock_mono_ms());
 	MHD_run(r->mhd);
 	loop_timer_start(r->loop, &r->http_timer, http_timeout_ms(r), 0);
 }
@@ -361,17 +527,27 @@ int http_start(struct registry *r, const char *listen)
 	endpoint_to_sockaddr(&ep, &ss);
 	if (ep.addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	r->http_conns = calloc(1, sizeof(*r->http_conns));
+	if (!r->http_conns)
+		return -ENOMEM;
 	d = MHD_start_daemon(flags, ep.port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &ss,
-			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-			     MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP,
+			     MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_S,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, r,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, r, MHD_OPTION_END);
 	if (!d) {
 		log_err("http: cannot listen on %s", listen);
+		free(r->http_conns);
+		r->http_conns = NULL;
 		return -EADDRNOTAVAIL;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
 	ret = info ? loop_add_fd(r->loop, info->epoll_fd, EPOLLIN, on_http_fd, r) : -EIO;
 	if (ret) {
 		MHD_stop_daemon(d);
+		free(r->http_conns);
+		r->http_conns = NULL;
 		return ret;
 	}
 	r->mhd = d;
@@ -392,6 +568,8 @@ void http_stop(struct registry *r)
 		return;
 	loop_timer_stop(r->loop, &r->http_timer);
 	loop_del_fd(r->loop, r->mhd_fd);
-	MHD_stop_daemon(r->mhd);
+	MHD_stop_daemon(r->mhd); /* closes every connection: the list empties */
 	r->mhd = NULL;
+	free(r->http_conns);
+	r->http_conns = NULL;
 }

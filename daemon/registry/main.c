@@ -2,8 +2,8 @@
 /*
  * autovpn-registry: the VPN registry ("the cloud").  See docs/protocol.md.
  *
- *   autovpn-registry -c ORG.CONF [-l ADDR[:PORT]]... [--http ADDR:PORT|off]
- *                    [--id N] [--keepalive-ms MS] [--max-clock-skew S]
+ *   autovpn-registry -c ORG.CONF --id 1|2 [-l ADDR[:PORT]]... [--http ADDR:PORT|off]
+ *                    [--keepalive-ms MS] [--max-clock-skew S] [--echo-port PORT]
  *                    [--check] [-v]
  */
 #include <errno.h>
@@ -110,9 +110,12 @@ static void usage(FILE *f)
 		"  -c, --config FILE        org config (reloaded on SIGHUP and on change)\n"
 		"  -l, --listen ADDR[:PORT] UDP listen address, repeatable (default 0.0.0.0:%d)\n"
 		"      --http ADDR:PORT|off JSON API address (default: org config status-listen)\n"
-		"      --id N               registry id, distinct per registry (default random)\n"
+		"      --id 1|2             which registry this is: gateways list the registries'\n"
+		"                           addresses in this order (required to run)\n"
 		"      --keepalive-ms MS    keepalive interval gateways must use (default %d)\n"
-		"      --max-clock-skew S   first-contact freshness window, 0 = off (default %d)\n"
+		"      --max-clock-skew S   clock window for counters, 0 = off (default %d)\n"
+		"      --echo-port PORT     also answer the gateways' high-port echo on PORT\n"
+		"                           (32768-61000) of every listen address (default off)\n"
 		"      --check              validate the config and exit\n"
 		"  -v, --verbose\n",
 		NET_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REGISTRY_DEFAULT_SKEW_S);
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "keepalive-ms", required_argument, NULL, 'k' },
 		{ "max-clock-skew", required_argument, NULL, 's' },
+		{ "echo-port", required_argument, NULL, 'e' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -165,8 +169,8 @@ int main(int argc, char **argv)
 			r->http_listen = optarg;
 			break;
 		case 'i':
-			if (parse_u32(optarg, 1, UINT32_MAX, &r->id))
-				return bad_value("id", optarg, "1..4294967295");
+			if (parse_u32(optarg, 1, REGISTRY_MAX_ID, &r->id))
+				return bad_value("id", optarg, "1 or 2");
 			break;
 		case 'k':
 			if (parse_u32(optarg, 10, 3600000, &r->keepalive_ms))
@@ -176,6 +180,15 @@ int main(int argc, char **argv)
 			if (parse_u32(optarg, 0, 86400 * 365, &r->max_skew_s))
 				return bad_value("max-clock-skew", optarg, "0..31536000 seconds");
 			break;
+		case 'e': {
+			uint32_t v;
+
+			/* In the gateways' own port range: that is what it tests. */
+			if (parse_u32(optarg, PROTO_ECHO_PORT_MIN, PROTO_ECHO_PORT_MAX, &v))
+				return bad_value("echo-port", optarg, "32768..61000");
+			r->echo_port = (uint16_t)v;
+			break;
+		}
 		case 'C':
 			check = 1;
 			break;
@@ -198,13 +211,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "libsodium init failed\n");
 		return 1;
 	}
-	if (!r->id)
-		r->id = randombytes_random() | 1;
 	view_init(r);
 	if (reload_config(r, 1))
 		return 1;
 	if (check)
 		return 0;
+	if (!r->id) {
+		/*
+		 * No default: two registries that both took one would each drop
+		 * half of every gateway's messages, silently.
+		 */
+		fprintf(stderr, "autovpn-registry: --id 1 or --id 2 is required: the position of "
+				"this registry's address in the gateways' [registry] list\n");
+		return 2;
+	}
+	/*
+	 * Random per start so that a restarted registry (whose clock may have
+	 * gone back) never repeats a nonce; the low byte keeps the two
+	 * registries apart, which share the key pair.
+	 */
+	r->sender_id = (randombytes_random() & ~0xffu) | r->id;
 	if (loop_new(&r->loop) || setup_watch(r))
 		goto out;
 	loop_set_prepare(r->loop, prepare, r);

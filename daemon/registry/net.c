@@ -43,10 +43,10 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -EINVAL;
 }
 
-int net_open(struct registry *r, const char *listen)
+static int open_sock(struct registry *r, const struct sockaddr_storage *ss, socklen_t len,
+		     const char *listen, uint8_t echo)
 {
 	struct net_sock *s;
-	socklen_t len;
 	int one = 1, fd, bufsz = 4 << 20, pmtu = IP_PMTUDISC_DO, ret;
 
 	if (r->n_socks >= NET_MAX_SOCKS) {
@@ -55,20 +55,9 @@ int net_open(struct registry *r, const char *listen)
 	}
 	s = &r->socks[r->n_socks];
 	memset(s, 0, sizeof(*s));
-	if (parse_listen(listen, &s->addr, &len)) {
-		log_err("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
-		return -EINVAL;
-	}
+	s->addr = *ss;
 	s->family = s->addr.ss_family;
-	{
-		uint16_t port = ntohs(s->family == AF_INET ?
-					      ((struct sockaddr_in *)&s->addr)->sin_port :
-					      ((struct sockaddr_in6 *)&s->addr)->sin6_port);
-
-		/* Gateways' firewalls are told to allow 9350-9381 (DESIGN 1). */
-		if (port < 9350 || port > 9381)
-			log_warn("warning: port %u is outside the registry range 9350-9381", port);
-	}
+	s->echo = echo;
 	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
@@ -95,7 +84,7 @@ int net_open(struct registry *r, const char *listen)
 	}
 	if (bind(fd, (struct sockaddr *)&s->addr, len) < 0) {
 		ret = -errno;
-		log_err("bind %s: %s", listen, strerror(errno));
+		log_err("bind %s%s: %s", listen, echo ? " (echo port)" : "", strerror(errno));
 		close(fd);
 		return ret;
 	}
@@ -105,9 +94,41 @@ int net_open(struct registry *r, const char *listen)
 		close(fd);
 		return ret;
 	}
-	log_info("listening on udp %s", listen);
 	r->n_socks++;
 	return 0;
+}
+
+int net_open(struct registry *r, const char *listen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint16_t port;
+	int ret;
+
+	if (parse_listen(listen, &ss, &len)) {
+		log_err("bad listen address '%s' (want ADDR, ADDR:PORT or [V6]:PORT)", listen);
+		return -EINVAL;
+	}
+	port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					       ((struct sockaddr_in6 *)&ss)->sin6_port);
+	/* Gateways' firewalls are told to allow 9350-9381 (DESIGN 1). */
+	if (port < 9350 || port > 9381)
+		log_warn("warning: port %u is outside the registry range 9350-9381", port);
+	ret = open_sock(r, &ss, len, listen, 0);
+	if (ret)
+		return ret;
+	log_info("listening on udp %s", listen);
+	if (!r->echo_port)
+		return 0;
+	/* The same address on the high port: its answers test the gateways' upstream. */
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(r->echo_port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(r->echo_port);
+	ret = open_sock(r, &ss, len, listen, 1);
+	if (!ret)
+		log_info("high-port echo on udp port %u of %s", r->echo_port, listen);
+	return ret;
 }
 
 void net_close(struct registry *r)
@@ -244,6 +265,7 @@ static void net_rx(struct loop *l, int fd, uint32_t events, void *arg)
 				.sock = si,
 				.gw = ahead[i],
 				.looked_up = 1,
+				.echo = s->echo,
 			};
 			size_t len;
 

@@ -58,20 +58,19 @@ static void push_one(struct registry *r, struct gwtable_entry *g, uint64_t now_m
 	struct proto_push m = { r->id, r->cfg->version, g->push };
 	uint8_t body[32], out[PROTO_MAX_MSG];
 	ssize_t n = proto_enc_push(body, sizeof(body), &m);
+	size_t len;
 
 	if (n < 0 || !g->key_ready)
 		return;
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 		struct gwtable_uplink *gu = &g->ul[u];
 		struct sockaddr_storage dst;
-		ssize_t len;
 
 		if (!gwtable_uplink_connected(r, gu, now_ms))
 			continue;
-		len = seal_msg(out, sizeof(out), PROTO_T_PUSH, r->id, r->cfg->registry_public_key,
-			       seal_next_counter(&r->ctr), &g->key, body, (size_t)n);
+		len = handle_seal(r, g, PROTO_T_PUSH, body, (size_t)n, out, sizeof(out));
 		endpoint_to_sockaddr(&gu->pub, &dst);
-		if (len > 0 && !net_send_one(r, gu->sock, &dst, &gu->local, out, (size_t)len))
+		if (len && !net_send_one(r, gu->sock, &dst, &gu->local, out, len))
 			r->st.pushes++;
 	}
 }

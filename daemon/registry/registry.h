@@ -29,6 +29,12 @@
 #define NET_MAX_SOCKS 32
 #define NET_DEFAULT_PORT 9350
 #define REGISTRY_DEFAULT_SKEW_S 600
+/*
+ * Registry ids: a gateway numbers the registries of its config 1, 2 in the
+ * order it lists them, and addresses each message to one (seal.h "to"); a
+ * registry runs with its number (--id) and drops messages for the other.
+ */
+#define REGISTRY_MAX_ID 2
 
 /* Where a gateway's uplink talks to us: its address and our socket/address. */
 struct gwtable_uplink {
@@ -36,6 +42,7 @@ struct gwtable_uplink {
 	struct endpoint priv; /* what the gateway says its socket is bound to */
 	uint8_t sock;	      /* index of our socket it came in on */
 	uint8_t nat;	      /* NAT type the gateway reported */
+	uint8_t echo;	      /* its high-port echo result (enum proto_echo_result) */
 	struct addr local;    /* our address it was sent to (reply from it) */
 	uint64_t last_ms;     /* 0 = never registered */
 };
@@ -59,9 +66,9 @@ struct gwtable_paths {
  * index).  Kept small: 100,000 gateways must fit in < 1 KiB each.
  */
 struct gwtable_entry {
-	uint8_t pk[32];	     /* copy of the config's key: lookups touch one struct */
-	struct seal_key key; /* shared with the gateway; valid if key_ready */
-	struct replay_window win;
+	uint8_t pk[32];		/* copy of the config's key: lookups touch one struct */
+	struct seal_key key;	/* shared with the gateway; valid if key_ready */
+	struct replay_state rs; /* its counters, per life (replay.h) */
 	struct gwtable_uplink ul[PROTO_MAX_UPLINKS];
 	struct gwtable_paths *paths; /* NULL until it reports any */
 	uint64_t seen_version;	     /* config version it last said it holds */
@@ -80,14 +87,15 @@ struct view_cache {
 	struct proto_subnet *subnets;	  /* all peers' routes + allowed sources */
 	struct proto_page_cursor *starts; /* page starts */
 	uint32_t n_pages;
+	size_t self_len; /* page 0 carries the SELF record, this long */
 };
 #define VIEW_CACHE_SLOTS 8
 
 struct registry_stats {
 	uint64_t rx, tx, tx_fail;
-	uint64_t drop_short, drop_type, drop_unknown_key, drop_no_key, drop_replay, drop_stale,
-		drop_auth, drop_malformed;
-	uint64_t registers, keepalives, pages, pushes;
+	uint64_t drop_short, drop_type, drop_misdirected, drop_unknown_key, drop_no_key,
+		drop_replay, drop_stale, drop_auth, drop_malformed;
+	uint64_t registers, keepalives, pages, pushes, echoes, diags;
 	uint64_t reloads, reload_failures;
 };
 
@@ -96,15 +104,18 @@ struct net_sock {
 	int family;
 	struct sockaddr_storage addr; /* bound address */
 	int pktinfo;		      /* wildcard bind: reply from the request's address */
+	uint8_t echo;		      /* the high-port echo socket of that address */
 };
 
 struct registry {
 	/* Options */
 	const char *config_path;
 	const char *http_listen; /* NULL = from org config; "off" = none */
-	uint32_t id;
+	uint32_t id;		 /* registry id, 1..REGISTRY_MAX_ID: what gateways address */
+	uint32_t sender_id;	 /* seal sender id: random per start, low byte = id */
 	uint32_t keepalive_ms;
 	uint32_t max_skew_s;
+	uint16_t echo_port; /* --echo-port: high port answering ECHO, 0 = none */
 
 	struct orgconf *cfg;
 	const struct topology *topo;
@@ -128,6 +139,7 @@ struct registry {
 	void *mhd;
 	int mhd_fd;
 	struct loop_timer http_timer;
+	struct http_conns *http_conns; /* deadlines of the API's connections (http.c) */
 
 	uint32_t push_cursor;	/* next gateway to look at for pending pushes */
 	uint32_t push_pending;	/* gateways with a config push to send now */
@@ -150,6 +162,14 @@ int gwtable_uplink_connected(const struct registry *r, const struct gwtable_upli
 void gwtable_free(struct gwtable_entry *gws, uint32_t n);
 int gwtable_index_hubs(struct registry *r, const struct orgconf *cfg);
 
+/*
+ * self.c: the SELF record of network net; 0 or -E2BIG (too many rules or
+ * classes for the record). self_check: every network's fits, else one
+ * file:line error each and -EINVAL.
+ */
+int self_build(const struct orgconf *cfg, uint32_t net, struct proto_self *out);
+int self_check(const struct orgconf *cfg, struct errlist *errs);
+
 /* reload.c: 0, or -errno (the running config stays). */
 int reload_config(struct registry *r, int initial);
 
@@ -168,8 +188,12 @@ struct handle_rx {
 	struct addr local;	  /* AF_UNSPEC: not known (a socket bound to one address) */
 	struct gwtable_entry *gw; /* looked up ahead (net.c), or NULL */
 	int looked_up;
+	uint8_t echo; /* came to a high-port echo socket */
 };
 struct gwtable_entry *handle_prefetch(struct registry *r, const uint8_t *buf, size_t len);
+/* Seals body as our message to gateway g; the length, or 0 if it does not fit. */
+size_t handle_seal(struct registry *r, struct gwtable_entry *g, uint8_t type, const uint8_t *body,
+		   size_t blen, uint8_t *out, size_t cap);
 size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *out, size_t cap,
 		       uint64_t now_ms);
 
@@ -181,13 +205,14 @@ void push_flush(struct registry *r, unsigned int budget, int include_peers);
 int push_timeout_ms(struct registry *r, uint64_t now_ms);
 void push_run(struct registry *r, uint64_t now_ms);
 
-/* net.c */
+/* net.c: a UDP socket on listen, and with r->echo_port its echo socket too. */
 int net_open(struct registry *r, const char *listen);
 void net_close(struct registry *r);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
 		 const struct addr *local, const uint8_t *buf, size_t len);
 
 /* http.c */
+struct http_conns;
 int http_start(struct registry *r, const char *listen);
 void http_stop(struct registry *r);
 

@@ -22,6 +22,12 @@ int reload_config(struct registry *r, int initial)
 	int rc;
 
 	rc = orgconf_load(r->config_path, 0, &cfg, &errs);
+	if (!rc && self_check(cfg, &errs)) {
+		/* Valid, but more than the protocol can tell a gateway. */
+		orgconf_free(cfg);
+		cfg = NULL;
+		rc = -EINVAL;
+	}
 	if (rc) {
 		if (r->cfg)
 			log_err("config %s rejected (%zu error%s), keeping version %016llx",

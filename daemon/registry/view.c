@@ -11,6 +11,9 @@
 
 #include "registry.h"
 
+_Static_assert(ORGCONF_MAX_NAME == PROTO_NAME_MAX, "config and wire name limits differ");
+_Static_assert(TOPOLOGY_METRIC_RELAY == PROTO_METRIC_RELAY, "relay metrics differ");
+
 static void view_slot_free(struct view_cache *v)
 {
 	topology_view_free(v->view);
@@ -63,7 +66,12 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 		const struct topology_peer *p = &tv->peers[i];
 		size_t len = strlen(p->network->name);
 
-		v->items[i].name_len = len > PROTO_NAME_MAX ? PROTO_NAME_MAX : len;
+		/* The config refuses longer names (ORGCONF_MAX_NAME); never cut one. */
+		if (len > PROTO_NAME_MAX) {
+			ret = -ENAMETOOLONG;
+			goto fail;
+		}
+		v->items[i].name_len = len;
 		v->items[i].subnets = &v->subnets[k];
 		for (size_t j = 0; j < p->n_routes; j++) {
 			const struct topology_route *rt = &p->routes[j];
@@ -79,7 +87,21 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 			to_subnet(&v->subnets[k++], &p->allowed[j], 0, PROTO_SUB_ALLOWED);
 		v->items[i].n_subnets = (uint32_t)(p->n_routes + p->n_allowed);
 	}
-	v->n_pages = proto_paginate(v->items, (uint32_t)tv->n_peers, NULL, UINT16_MAX - 1);
+	{
+		static struct proto_self self;
+		ssize_t sl;
+
+		/* self_check() passed at load: it builds and fits. */
+		ret = self_build(r->cfg, net, &self);
+		sl = ret ? ret : proto_self_size(&self);
+		if (sl < 0) {
+			ret = (int)sl;
+			goto fail;
+		}
+		v->self_len = (size_t)sl;
+	}
+	v->n_pages =
+		proto_paginate(v->items, (uint32_t)tv->n_peers, NULL, UINT16_MAX - 1, v->self_len);
 	if (!v->n_pages) {
 		ret = -E2BIG; /* more pages than a page number can count */
 		goto fail;
@@ -87,7 +109,7 @@ static int view_build(struct registry *r, struct view_cache *v, uint32_t net)
 	v->starts = calloc(v->n_pages, sizeof(*v->starts));
 	if (!v->starts)
 		goto fail;
-	proto_paginate(v->items, (uint32_t)tv->n_peers, v->starts, v->n_pages);
+	proto_paginate(v->items, (uint32_t)tv->n_peers, v->starts, v->n_pages, v->self_len);
 	return 0;
 fail:
 	view_slot_free(v);

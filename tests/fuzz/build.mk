@@ -51,7 +51,7 @@ $(eval $(call fuzz_program,tool,tools))
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libavpn.a
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(CURDIR)/tests/unit -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 .PHONY: fuzz check-fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)

@@ -3,10 +3,13 @@
  * libFuzzer harness for the control message codec and its consumers.
  * Input: byte 0 picks the target, the rest is the message.
  *   0..4  the body decoders (reg_req, keepalive, keepalive_ack, push,
- *         reg_resp); what decodes must re-encode and decode to the same
+ *         reg_resp with its SELF record); what decodes must re-encode and
+ *         decode to the same
  *   5     seal_peek/seal_open of a whole datagram under a fixed key
  *   6     regclient_input: a gateway's state machine fed the datagram,
  *         then ticked, so every state a message can reach is exercised
+ *         (high-port echo on, a DIAG question out)
+ *   7..10 echo, echo_reply, diag_req, diag_resp: as 0..4
  *
  *   build: tests/fuzz/build.mk (clang -fsanitize=fuzzer,address,undefined)
  *   run:   build/fuzz/fuzz_proto -max_total_time=60 tests/fuzz/corpus/proto
@@ -31,12 +34,14 @@ static void check_reg_resp(const uint8_t *p, size_t n)
 		return;
 	if (proto_resp_begin(&w, buf, sizeof(buf), &m))
 		abort();
+	if (m.has_self && proto_resp_add_self(&w, &m.self))
+		abort();
 	for (unsigned int i = 0; i < m.n_peers; i++)
 		if (proto_resp_add_peer(&w, &m.peers[i], &m.subnets[m.peers[i].subnet_first],
 					m.peers[i].n_subnets))
 			abort();
 	if (proto_dec_reg_resp(buf, w.len, &m2) || m2.n_peers != m.n_peers ||
-	    m2.n_subnets != m.n_subnets || w.len > n)
+	    m2.n_subnets != m.n_subnets || m2.has_self != m.has_self || w.len > n)
 		abort();
 }
 
@@ -59,6 +64,11 @@ static void noop_send(void *ctx, unsigned int ul, unsigned int reg, const uint8_
 {
 }
 
+static void noop_port(void *ctx, unsigned int ul, unsigned int reg, uint16_t port,
+		      const uint8_t *msg, size_t len)
+{
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int init;
@@ -76,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!size)
 		return 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 11) {
 	case 0:
 		ROUNDTRIP(struct proto_reg_req, proto_dec_reg_req, proto_enc_reg_req);
 		break;
@@ -105,7 +115,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 6: {
 		static struct regclient rc;
-		struct regclient_cfg cfg = { .n_registries = 2, .n_uplinks = 2, .sender_id = 1 };
+		struct regclient_cfg cfg = {
+			.n_registries = 2,
+			.n_uplinks = 2,
+			.sender_id = 1,
+			.send_port = noop_port,
+			/* Seeds carry fixed counters: no clock window (136 years). */
+			.max_clock_skew_s = UINT32_MAX,
+		};
+		uint8_t peer[32];
 
 		memcpy(cfg.sk, gw_sk, 32);
 		memcpy(cfg.pk, gw_pk, 32);
@@ -113,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (regclient_init(&rc, &cfg, 0))
 			abort();
 		regclient_tick(&rc, 0, noop_send, NULL);
+		memset(peer, 3, 32);
 		/* Split the input into datagrams at 0xff 0xfe markers. */
 		for (size_t off = 0; off < n;) {
 			size_t end = off;
@@ -125,12 +144,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(unsigned int)(off >> 1 & 1), p + off, end - off, noop_send,
 					NULL);
 			regclient_tick(&rc, off + 10000, noop_send, NULL);
+			/* A question out, so that an answer can match one. */
+			if (!off)
+				regclient_diag(&rc, off, peer, noop_send, NULL);
 			off = end + 2;
 		}
 		regclient_purge(&rc, UINT64_MAX / 2);
 		regclient_free(&rc);
 		break;
 	}
+	case 7:
+		ROUNDTRIP(struct proto_echo, proto_dec_echo, proto_enc_echo);
+		break;
+	case 8:
+		ROUNDTRIP(struct proto_echo_reply, proto_dec_echo_reply, proto_enc_echo_reply);
+		break;
+	case 9:
+		ROUNDTRIP(struct proto_diag_req, proto_dec_diag_req, proto_enc_diag_req);
+		break;
+	case 10:
+		ROUNDTRIP(struct proto_diag_resp, proto_dec_diag_resp, proto_enc_diag_resp);
+		break;
 	}
 	return 0;
 }

@@ -5,8 +5,9 @@
  * config written at start-up: hubs A and B (B with manual NAT), spoke C.
  * The input is a sequence of datagrams separated by the bytes ff fe. The
  * first byte of each chooses the sender (gateway A, B, C or a stranger), how
- * the rest is sent (sealed as REG_REQ or KEEPALIVE body with a fresh or a
- * replayed counter, or raw) and the source port. Every answer the registry
+ * the rest is sent (sealed as REG_REQ, KEEPALIVE, ECHO or DIAG_REQ body with a fresh or
+ * a replayed counter, to this registry or the other, or raw), the socket
+ * (main or high-port echo) and the source port. Every answer the registry
  * gives must open with the gateway's key and decode: the registry never
  * emits a malformed message, and never answers what did not authenticate.
  *
@@ -93,8 +94,10 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/org.conf", dir);
 	reg.config_path = path;
 	reg.id = 1;
+	reg.sender_id = 0x100 | reg.id;
 	reg.keepalive_ms = 10000;
 	reg.max_skew_s = 0; /* counters here are synthetic */
+	reg.echo_port = 40001;
 	view_init(&reg);
 	if (reload_config(&reg, 1))
 		abort();
@@ -109,7 +112,7 @@ static void check_reply(int who, const uint8_t *msg, size_t len)
 	struct seal_hdr h;
 	ssize_t n;
 
-	if (who > 2 || len > PROTO_MAX_MSG || seal_peek(msg, len, &h))
+	if (who > 2 || len > PROTO_MAX_MSG || seal_peek(msg, len, &h) || h.from != reg.id || h.to)
 		abort();
 	n = seal_open(body, sizeof(body), msg, len, &gk[who]);
 	if (n < 0)
@@ -119,6 +122,16 @@ static void check_reply(int who, const uint8_t *msg, size_t len)
 			abort();
 	} else if (h.type == PROTO_T_KEEPALIVE_ACK) {
 		if (proto_dec_keepalive_ack(body, (size_t)n, &ack))
+			abort();
+	} else if (h.type == PROTO_T_ECHO_REPLY) {
+		struct proto_echo_reply er;
+
+		if (proto_dec_echo_reply(body, (size_t)n, &er))
+			abort();
+	} else if (h.type == PROTO_T_DIAG_RESP) {
+		struct proto_diag_resp dr;
+
+		if (proto_dec_diag_resp(body, (size_t)n, &dr))
 			abort();
 	} else {
 		abort();
@@ -138,6 +151,7 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 	who = p[0] & 3;
 	how = p[0] >> 2 & 7;
 	memset(&rx, 0, sizeof(rx));
+	rx.echo = (p[0] >> 5) == 6; /* to the high-port echo socket */
 	sin = (struct sockaddr_in *)&rx.src;
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(0x7f010000u + (uint32_t)who);
@@ -155,10 +169,19 @@ static void one(const uint8_t *p, size_t n, uint64_t now)
 		uint64_t c = how & 2 ? counter : ++counter; /* 2, 3: replay */
 		ssize_t sl;
 
+		struct seal_hdr h = { .to = 1, .sender_id = 7, .sender_pk = pk[who], .counter = c };
+
 		if (how & 4)
 			type = (uint8_t)(PROTO_T_REG_RESP + (how & 1)); /* wrong direction */
-		sl = seal_msg(msg, sizeof(msg), type, 7, pk[who], c, &gk[who], p,
-			      n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
+		if ((p[-1] >> 5) >= 5)
+			type = PROTO_T_ECHO;
+		else if ((p[-1] >> 5) == 4)
+			type = PROTO_T_DIAG_REQ;
+		h.type = type;
+		if ((p[-1] >> 5) == 7)
+			h.to = 2; /* for the other registry */
+		sl = seal_msg_hdr(msg, sizeof(msg), &h, &gk[who], p,
+				  n > PROTO_MAX_BODY ? PROTO_MAX_BODY : n);
 		if (sl < 0)
 			return;
 		len = (size_t)sl;

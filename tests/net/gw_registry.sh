@@ -40,8 +40,9 @@ gone_all() { # PREFIX
 	return 0
 }
 check voip_routed_before has_route sj 10.0.20.0/24
-t0=$(date +%s%3N)
 sed -i 's|^\(subnet = "VOIP" *10.0.20.0/24 *\)yes|\1no|' "$WORK/org.conf"
+# From the moment the file changed (its mtime), not from before sed started.
+t0=$(stat -c %.3Y "$WORK/org.conf" | tr -d .)
 if wait_until 10 gone_all 10.0.20.0/24; then
 	pass use_vpn_no_propagates
 	for s in sj sf par; do
@@ -55,7 +56,6 @@ check_fails voip_unreachable n lansj ping -c 1 -W 1 10.0.20.1
 # Add a spoke (Berlin, behind San Jose): its subnet is routed everywhere
 # it must be, even before Berlin's gateway ever shows up.
 berlin=$("$AVPN" pubkey < <("$AVPN" genkey))
-t0=$(date +%s%3N)
 cat >> "$WORK/org.conf" <<-EOT
 
 	[network "Berlin - Mitte"]
@@ -64,6 +64,7 @@ cat >> "$WORK/org.conf" <<-EOT
 	hub = ${ORG_NAME[sj]}
 	subnet = "Berlin LAN" 10.70.0.0/24 yes
 	EOT
+t0=$(stat -c %.3Y "$WORK/org.conf" | tr -d .)
 there_all() { has_route sj 10.70.0.0/24 && has_route lon 10.70.0.0/24 && has_route par 10.70.0.0/24; }
 if wait_until 10 there_all; then
 	pass new_spoke_propagates

@@ -46,6 +46,17 @@ check big_peer_reassembled [ "$routes" = "$BIG" ]
 count=$(awk -F'\t' '$1 == "peer" && $3 == 99999' "$WORK/dump1" | wc -l)
 check big_peer_once [ "$count" = 1 ]
 
+# More routes than one request can carry (a PEER nest is at most 64 KiB):
+# the client splits them over several requests, none is lost.
+for ((i = 0; i < 5000; i++)); do
+	printf '100.%d.%d.%d/32,' $((64 + i / 65536)) $((i / 256 % 256)) $((i % 256))
+done >"$WORK/huge"
+n a "$A" set av0 peer 99998 rx-index 99998 routes "$(sed 's/,$//' "$WORK/huge")" ||
+	fail huge_peer_create
+n a "$A" show av0 dump >"$WORK/dump3" || fail dump3
+routes=$(awk -F'\t' '$1 == "peer" && $3 == 99998 { print $11 }' "$WORK/dump3" | tr ',' '\n' | wc -l)
+check huge_peer_all_routes [ "$routes" = 5000 ]
+
 # Dump while peers N+1.. come and go: stable peers 1..N appear exactly once.
 (
 	for ((j = 0; j < 10; j++)); do

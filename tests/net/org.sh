@@ -103,14 +103,15 @@ org_lan() {
 }
 
 # org_nat SITE MODE: masq (friendly), random (unfriendly: a port per
-# destination), fwd (friendly + port forwarding of $ORG_SF_FWD_PORT).
+# destination), fwd (friendly + port forwarding of $ORG_SF_FWD_PORT),
+# fwdrandom (unfriendly + that port forwarding).
 # Like any real NAT router it is also a stateful firewall: from outside only
 # replies (and the forwarded port) get in. That matters for hole punching:
 # an unsolicited packet that the router accepted for itself would leave a
 # conntrack entry behind that makes its own later mapping pick another port.
 org_nat() {
 	local s=$1 mode=$2 num=${ORG_NUM[$1]} flags=""
-	[ "$mode" = random ] && flags="random"
+	case $mode in random | fwdrandom) flags="random" ;; esac
 	n "nat$s" nft -f - <<-EOF
 	table ip nat {
 		chain post {
@@ -119,7 +120,7 @@ org_nat() {
 		}
 		chain pre {
 			type nat hook prerouting priority dstnat;
-			$([ "$mode" = fwd ] && echo "iifname \"out\" udp dport $ORG_SF_FWD_PORT dnat to 172.16.$num.2")
+			$(case $mode in fwd*) echo "iifname \"out\" udp dport $ORG_SF_FWD_PORT dnat to 172.16.$num.2" ;; esac)
 		}
 	}
 	table inet fw {
@@ -217,7 +218,7 @@ org_conf_write() {
 	public-key = $(cat "$WORK/keys/sf.pub")
 	mode = hub
 	subnet = "SF Servers" 10.200.0.0/16 yes
-	$([ "${ORG_NAT[sf]}" = fwd ] && echo "nat-traversal = manual ${ORG_PUB[sf]}:$ORG_SF_FWD_PORT")
+	$(case ${ORG_NAT[sf]} in fwd*) echo "nat-traversal = manual ${ORG_PUB[sf]}:$ORG_SF_FWD_PORT" ;; esac)
 
 	[network "${ORG_NAME[lon]}"]
 	public-key = $(cat "$WORK/keys/lon.pub")
@@ -262,7 +263,7 @@ org_gateway_conf() {
 		echo "[uplink \"wan1\"]"
 		echo "device = wan"
 		echo "source = 172.16.$num.2"
-		[ "$s" = sf ] && [ "${ORG_NAT[sf]}" = fwd ] && echo "port = $ORG_SF_FWD_PORT"
+		case $s:${ORG_NAT[sf]} in sf:fwd*) echo "port = $ORG_SF_FWD_PORT" ;; esac
 	} > "$WORK/$s/autovpnd.conf"
 }
 
@@ -357,12 +358,13 @@ org_log_delay() {
 		ms >= t0 && $0 ~ pat { print ms - t0; exit }' "$AVPN_OUT/autovpnd-$1.log"
 }
 
-# org_kill SITE [SIGNAL]: stop autovpnd on SITE (default SIGKILL).
+# org_kill SITE [SIGNAL]: signal autovpnd on SITE (default SIGKILL); waits
+# for it to exit unless the signal is HUP (a reload).
 org_kill() {
 	local pid
 	eval "pid=\$ORG_GW_PID_$1"
 	kill "-${2:-KILL}" "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	[ "${2:-KILL}" = HUP ] || wait "$pid" 2>/dev/null
 	return 0
 }
 

@@ -9,7 +9,8 @@
 # Every `set` clause, `show` in text, --json (values asserted with jq) and
 # dump form, `link add/del`, `monitor`, genkey/pubkey (against `wg pubkey`),
 # and errors: exit status 1, "Error: " + the kernel's extack text, and
-# nothing changed by a refused command.
+# nothing changed by a refused command. No autovpnd runs here: `show` says
+# so and `diagnose` exits 2 (tool_daemon.sh has the daemon).
 # vm-timeout: 600
 # shellcheck disable=SC2016
 set -u
@@ -203,14 +204,16 @@ unchanged "tool-refusals-change-nothing"
 echo "# $(date +%T) dump format"
 av show av0 dump >"$WORK/dump" || fail "dump"
 fields() { awk -F'\t' -v t="$1" '$1 == t { print NF }' "$WORK/dump" | sort -u | tr '\n' ' '; }
-check "dump-interface" [ "$(fields interface)" = "6 " ]
-check "dump-uplink" [ "$(fields uplink)" = "4 " ]
-check "dump-peer" [ "$(fields peer)" = "12 " ]
-check "dump-path" [ "$(fields path)" = "13 " ]
+# The daemon's columns are appended, "(none)" without a daemon.
+check "dump-interface" [ "$(fields interface)" = "7 " ]
+check "dump-uplink" [ "$(fields uplink)" = "13 " ]
+check "dump-peer" [ "$(fields peer)" = "18 " ]
+check "dump-path" [ "$(fields path)" = "21 " ]
 check "dump-key" [ "$(fields key)" = "7 " ]
 check "dump-drops" [ "$(fields drops)" = "17 " ]
-check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64$' "$WORK/dump"
-check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2$' "$WORK/dump"
+check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64(\t\(none\)){6}$' "$WORK/dump"
+check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2\tnot-running$' "$WORK/dump"
+check "dump-no-daemon-records" [ "$(grep -cE '^(gateway|registry|endpoint|subnet|route)\s' "$WORK/dump")" = 0 ]
 
 # ---- text --------------------------------------------------------------------
 echo "# $(date +%T) text"
@@ -223,6 +226,26 @@ check "text-interface" grep -q '^interface: av0$' "$WORK/text"
 check "text-peer" grep -q '^peer: 1 (b)$' "$WORK/text"
 check "text-path" grep -q '^  path 0: uplink 0 -> 127.0.0.1:40100, up, priority 1, class-mask 5$' "$WORK/text"
 check "text-no-colour-in-pipe" [ "$(grep -c $'\033' "$WORK/text")" = 0 ]
+check "text-no-daemon" grep -qx '  autovpnd is not running for av0' "$WORK/text"
+check "text-no-probes" [ "$(grep -c 'probes:' "$WORK/text")" = 0 ]
+expect "json-no-daemon" '[.interfaces[0].daemon, .interfaces[0].registries, .interfaces[0].peers[0].state]' \
+	'["not running",null,null]'
+# diagnose: exit 2 (not 1) when the daemon cannot be asked; IFACE defaults
+# to the only device.
+expect_diag() { # NAME ARGS...
+	local name=$1 rc
+	shift
+	av diagnose "$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -qx 'Error: autovpnd is not running for av0' "$WORK/err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc, stderr: $(head -c 300 "$WORK/err")"
+	fi
+}
+expect_diag "diagnose-no-daemon" av0
+expect_diag "diagnose-default-iface" --json
+check "diagnose-help" sh -c "ip netns exec t $AVPN diagnose --help | grep -q '^Exit status'"
 check "show-prefix" sh -c "ip netns exec t $AVPN sh av0 --json | jq -e .interfaces[0] >/dev/null"
 check "show-default" sh -c "ip netns exec t $AVPN | grep -q '^interface: av0\$'"
 

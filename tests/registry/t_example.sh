@@ -31,6 +31,18 @@ grep -q '192.168.100.0' "$W/out" && fail "SJ's use-vpn=no subnet leaked"
 ep=$(field "$LON" "$SF" 9)
 echo "$ep" | grep -q 'wan1:manual:203.0.113.10:51625' || fail "no manual endpoint: $ep"
 echo "$ep" | grep -q 'wan1:public:' && fail "observed endpoint sent despite manual NAT: $ep"
+# Each gateway is told its own settings (SELF): London's rules and classes
+# in order, San Francisco's manual NAT endpoint, the org's purge time.
+self() { awk -F'\t' -v g="$1" '$1=="gw-self" && $2==g' "$W/out" | cut -f"$2"; }
+[ "$(self "$LON" 3-5)" = "$(printf 'flags=active-active,\tpurge=10800\tmanual=')" ] ||
+	fail "London's settings: $(self "$LON" 3-5)"
+[ "$(self "$LON" 6)" = "classes=VoIP:150/100/30,Interactive video:250/200/-1" ] ||
+	fail "London's classes: $(self "$LON" 6)"
+exp="prefs=63/1/p17/s10.0.20.0/24/q46/c0,15/2/p6/d10.100.0.0/16/dp443-443"
+exp="$exp,51/0/p17/dp3478-3481/c1"
+[ "$(self "$LON" 7)" = "$exp" ] || fail "London's flow preferences: $(self "$LON" 7)"
+self "$SF" 3-5 | grep -q "manual-nat.*manual=203.0.113.10:51625" ||
+	fail "San Francisco's settings: $(self "$SF" 3-5)"
 j=$(api 19390 "/api/v1/gateways/Meraki%20San%20Francisco%20-%20Security") || fail api
 [ "$(echo "$j" | jget .nat)" = manual ] || fail "SF NAT shown as $(echo "$j" | jget .nat)"
 echo "examples/org.conf: peers, order, subnets and manual NAT endpoint as configured"

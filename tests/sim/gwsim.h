@@ -16,6 +16,7 @@ struct sim_gw {
 	int fd[REGCLIENT_MAX_REG]; /* socket toward each registry (same one if friendly) */
 	int unfriendly;		   /* other source port toward registry 2 */
 	int silent;		   /* stops sending after it registered */
+	int echo_blocked;	   /* its "firewall" drops what goes to the echo port */
 	struct regclient rc;
 	int done;		  /* peer list complete */
 	uint64_t push_ms;	  /* when a push arrived; 0 = none */
@@ -29,6 +30,9 @@ struct sim {
 	struct sockaddr_in reg[REGCLIENT_MAX_REG];
 	unsigned int n_reg;
 	uint8_t registry_pk[32];
+	const char *record; /* write the first datagram to registry 1 here (replay tests) */
+	int diag;	    /* at the end, every gateway asks about each of its peers */
+	int recorded;
 };
 
 void sim_key(const char *seed, uint32_t i, uint8_t sk[32], uint8_t pk[32]);

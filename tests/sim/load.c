@@ -110,9 +110,18 @@ static ssize_t make_msg(struct load *l, uint32_t i, int keepalive, uint8_t *out)
 	(void)s;
 	if (n < 0)
 		return n;
-	return seal_msg(out, PROTO_MAX_MSG, keepalive ? PROTO_T_KEEPALIVE : PROTO_T_REG_REQ,
-			l->sender_id, l->g[i].pk, seal_next_counter(&l->ctr), &l->g[i].key, body,
-			(size_t)n);
+	{
+		/* Addressed like regclient does: the n-th -r is registry n. */
+		struct seal_hdr h = {
+			.type = keepalive ? PROTO_T_KEEPALIVE : PROTO_T_REG_REQ,
+			.to = (uint8_t)(l->target + 1),
+			.sender_id = l->sender_id,
+			.sender_pk = l->g[i].pk,
+			.counter = seal_next_counter(&l->ctr),
+		};
+
+		return seal_msg_hdr(out, PROTO_MAX_MSG, &h, &l->g[i].key, body, (size_t)n);
+	}
 }
 
 /* Sends up to n messages for gateways picked by next(); returns how many. */

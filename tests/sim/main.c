@@ -8,8 +8,8 @@
  *                                   "index<TAB>public key[<TAB>private key]" lines
  *   avpn-gwsim pubkey KEYFILE                   public key of a private key file
  *   avpn-gwsim register -r ADDR:PORT [-r ADDR:PORT] -k REGISTRY_PUBKEY
- *              (--gw NAME=KEYFILE[,unfriendly][,silent])... | --seed S --count N
- *              [--timeout S] [--run S] [--wait-push S] [--quiet]
+ *              (--gw NAME=KEYFILE[,unfriendly][,silent][,echo-blocked])... | --seed S --count N
+ *              [--timeout S] [--run S] [--wait-push S] [--quiet] [--record FILE] [--diag]
  *   avpn-gwsim load -r ADDR:PORT [-r ADDR:PORT] -k REGISTRY_PUBKEY --count N
  *              (--seed S | --keys FILE) [--duration S] [--window N]
  *              [--label L1,L2] [--register-timeout S]
@@ -31,8 +31,9 @@ static void usage(void)
 		"usage: avpn-gwsim keys --seed S --count N [--private]\n"
 		"       avpn-gwsim pubkey KEYFILE\n"
 		"       avpn-gwsim register -r ADDR:PORT [-r ADDR:PORT] -k REGPUB\n"
-		"                  (--gw NAME=KEYFILE[,unfriendly][,silent])... | --seed S --count N\n"
+		"                  (--gw NAME=KEYFILE[,unfriendly][,silent][,echo-blocked])... | --seed S --count N\n"
 		"                  [--timeout S] [--run S] [--wait-push S] [--quiet]\n"
+		"                  [--record FILE] [--diag]\n"
 		"       avpn-gwsim load -r ADDR:PORT [-r ADDR:PORT] -k REGPUB --count N\n"
 		"                  (--seed S | --keys FILE) [--duration S] [--window N]\n"
 		"                  [--label L1,L2] [--register-timeout S]\n");
@@ -46,7 +47,8 @@ static int add_gw(struct sim *s, const char *spec)
 	snprintf(buf, sizeof(buf), "%s", spec);
 	eq = strchr(buf, '=');
 	if (!eq || eq == buf || strlen(buf) - 1 > 63 + 400) {
-		fprintf(stderr, "avpn-gwsim: --gw wants NAME=KEYFILE[,unfriendly][,silent]\n");
+		fprintf(stderr,
+			"avpn-gwsim: --gw wants NAME=KEYFILE[,unfriendly][,silent][,echo-blocked]\n");
 		return -1;
 	}
 	*eq++ = 0;
@@ -65,6 +67,8 @@ static int add_gw(struct sim *s, const char *spec)
 			g->unfriendly = 1;
 		else if (!strcmp(opt, "silent"))
 			g->silent = 1;
+		else if (!strcmp(opt, "echo-blocked"))
+			g->echo_blocked = 1;
 		else {
 			fprintf(stderr, "avpn-gwsim: unknown gateway option '%s'\n", opt);
 			return -1;
@@ -100,6 +104,8 @@ int main(int argc, char **argv)
 		{ "private", no_argument, NULL, 'p' },
 		{ "keys", required_argument, NULL, 'K' },
 		{ "register-timeout", required_argument, NULL, 'T' },
+		{ "record", required_argument, NULL, 'E' },
+		{ "diag", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim s;
@@ -188,6 +194,12 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			reg_timeout = atof(optarg);
+			break;
+		case 'E':
+			s.record = optarg;
+			break;
+		case 'D':
+			s.diag = 1;
 			break;
 		default:
 			usage();

@@ -28,8 +28,30 @@ static void do_send(void *vctx, unsigned int ul, unsigned int reg, const uint8_t
 
 	if (c->g->silent > 1)
 		return; /* stopped: emulates a gateway that died */
+	if (c->s->record && !c->s->recorded && reg == 0) {
+		FILE *f = fopen(c->s->record, "w");
+
+		/* A genuine datagram for registry 1, for the cross-registry replay test. */
+		if (f) {
+			c->s->recorded = fwrite(msg, 1, len, f) == len;
+			fclose(f);
+		}
+	}
 	sendto(c->g->fd[reg], msg, len, 0, (struct sockaddr *)&c->s->reg[reg],
 	       sizeof(c->s->reg[reg]));
+}
+
+/* The high-port echo: to the registry's address, its echo port. */
+static void do_send_port(void *vctx, unsigned int ul, unsigned int reg, uint16_t port,
+			 const uint8_t *msg, size_t len)
+{
+	struct send_ctx *c = vctx;
+	struct sockaddr_in dst = c->s->reg[reg];
+
+	if (c->g->silent > 1 || c->g->echo_blocked)
+		return; /* dead, or an upstream firewall that drops high ports */
+	dst.sin_port = htons(port);
+	sendto(c->g->fd[reg], msg, len, 0, (struct sockaddr *)&dst, sizeof(dst));
 }
 
 static int open_sock(struct in_addr a)
@@ -61,9 +83,47 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 
 	fmt_ep(&rc->link[0][0].observed, a, sizeof(a));
 	fmt_ep(&rc->link[0][s->n_reg > 1].observed, b, sizeof(b));
-	printf("%s\t%s\tnat=%s\treg0=%s\treg1=%s\tpeers=%u\tversion=%016llx\n", tag, g->name,
-	       proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-", rc->peers.n,
-	       (unsigned long long)rc->version);
+	printf("%s\t%s\tnat=%s\treg0=%s\treg1=%s\tpeers=%u\tversion=%016llx\techo=%s\n", tag,
+	       g->name, proto_nat_name(regclient_nat(rc, 0)), a, s->n_reg > 1 ? b : "-",
+	       rc->peers.n, (unsigned long long)rc->version,
+	       proto_echo_name(regclient_echo(rc, 0)));
+	if (regclient_self(rc)) {
+		const struct proto_self *m = regclient_self(rc);
+		char ep[64];
+
+		/* Our own settings (SELF record): flags, purge, manual endpoints, classes, rules. */
+		printf("%s-self\t%s\tflags=%s%s\tpurge=%u\tmanual=", tag, g->name,
+		       m->flags & PROTO_SELF_ACTIVE_ACTIVE ? "active-active," : "",
+		       m->flags & PROTO_SELF_MANUAL_NAT ? "manual-nat" : "", m->purge_s);
+		for (unsigned int k = 0; k < m->n_manual; k++) {
+			fmt_ep(&m->manual[k], ep, sizeof(ep));
+			printf("%s%s", k ? "," : "", ep);
+		}
+		printf("\tclasses=");
+		for (unsigned int k = 0; k < m->n_classes; k++)
+			printf("%s%s:%d/%d/%d", k ? "," : "", m->classes[k].name,
+			       (int)m->classes[k].max_latency_ms, (int)m->classes[k].max_loss_bp,
+			       (int)m->classes[k].max_jitter_ms);
+		printf("\tprefs=");
+		for (unsigned int k = 0; k < m->n_prefs; k++) {
+			const struct proto_flow_pref *f = &m->prefs[k];
+
+			printf("%s%02x/%u", k ? "," : "", f->fields, f->uplink);
+			if (f->fields & PROTO_FP_PROTO)
+				printf("/p%u", f->protocol);
+			if (f->fields & PROTO_FP_SRC)
+				printf("/s%s", prefix_format(&f->src, ep, sizeof(ep)));
+			if (f->fields & PROTO_FP_DST)
+				printf("/d%s", prefix_format(&f->dst, ep, sizeof(ep)));
+			if (f->fields & PROTO_FP_DPORT)
+				printf("/dp%u-%u", f->dport_lo, f->dport_hi);
+			if (f->fields & PROTO_FP_DSCP)
+				printf("/q%u", f->dscp);
+			if (f->fields & PROTO_FP_CLASS)
+				printf("/c%u", f->class_idx);
+		}
+		printf("\n");
+	}
 	for (uint32_t i = 0; i < rc->peers.n; i++) {
 		const struct regclient_peer *p = &rc->peers.v[i];
 		char sub[64], psk[8];
@@ -104,19 +164,28 @@ static void print_gw(struct sim *s, struct sim_gw *g, const char *tag)
 	}
 }
 
+/* Registered everywhere, and the high-port echo (if offered) has a result. */
 static int all_links_up(struct sim *s, struct sim_gw *g)
 {
-	for (unsigned int r = 0; r < s->n_reg; r++)
-		if (g->rc.link[0][r].state != REGCLIENT_REGISTERED)
+	for (unsigned int r = 0; r < s->n_reg; r++) {
+		const struct regclient_link *l = &g->rc.link[0][r];
+
+		if (l->state != REGCLIENT_REGISTERED)
 			return 0;
+		if (l->echo_port && l->echo == PROTO_ECHO_UNKNOWN)
+			return 0;
+	}
 	return 1;
 }
 
-static unsigned int reg_of(struct sim *s, const struct sockaddr_in *src)
+/* Which registry a datagram is from: its port, or its echo port. */
+static unsigned int reg_of(struct sim *s, const struct regclient *rc, const struct sockaddr_in *src)
 {
 	for (unsigned int r = 0; r < s->n_reg; r++)
 		if (src->sin_addr.s_addr == s->reg[r].sin_addr.s_addr &&
-		    src->sin_port == s->reg[r].sin_port)
+		    (src->sin_port == s->reg[r].sin_port ||
+		     (regclient_echo_port(rc, r) &&
+		      src->sin_port == htons(regclient_echo_port(rc, r)))))
 			return r;
 	return UINT32_MAX;
 }
@@ -163,7 +232,7 @@ static void rx_all(struct sim *s, int ep, int timeout_ms)
 
 		while ((len = recvfrom(g->fd[fi], buf, sizeof(buf), 0, (struct sockaddr *)&src,
 				       &sl)) >= 0) {
-			unsigned int r = reg_of(s, &src);
+			unsigned int r = reg_of(s, &g->rc, &src);
 			uint64_t now = clock_mono_ms();
 			int evs;
 
@@ -202,6 +271,67 @@ static void tick_all(struct sim *s)
 	}
 }
 
+static const char *diag_status(uint8_t st)
+{
+	return st == PROTO_DIAG_OK ? "ok" : st == PROTO_DIAG_NEVER ? "never" : "not-peer";
+}
+
+/*
+ * --diag: every gateway asks the registries about each of its peers (DIAG)
+ * and prints each answer: one line per (gateway, peer, registry).
+ */
+static void diag_all(struct sim *s, int ep)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct sim_gw *g = &s->gw[i];
+		struct send_ctx c = { s, g };
+
+		if (g->silent > 1)
+			continue;
+		for (uint32_t k = 0; k < g->rc.peers.n; k++) {
+			const struct regclient_peer *p = &g->rc.peers.v[k];
+			uint64_t end = clock_mono_ms() + 2000;
+			int asked =
+				regclient_diag(&g->rc, clock_mono_ms(), p->info.pk, do_send, &c);
+
+			while (asked > 0 && clock_mono_ms() < end) {
+				unsigned int got = 0;
+
+				for (unsigned int r = 0; r < s->n_reg; r++)
+					got += regclient_diag_answer(&g->rc, r, NULL) != NULL;
+				if (got == (unsigned int)asked)
+					break;
+				rx_all(s, ep, 10);
+			}
+			for (unsigned int r = 0; r < s->n_reg; r++) {
+				const struct proto_diag_resp *a =
+					regclient_diag_answer(&g->rc, r, NULL);
+
+				if (!a)
+					continue;
+				printf("diag\t%s\t%s\treg=%u\tstatus=%s\tconnected=%u\tuplinks=",
+				       g->name, p->info.name, r + 1, diag_status(a->status),
+				       a->connected);
+				for (unsigned int u = 0; u < a->n_uplinks; u++)
+					printf("%swan%u:%s:%s:%u", u ? "," : "",
+					       a->uplinks[u].uplink + 1,
+					       proto_nat_name(a->uplinks[u].nat),
+					       proto_echo_name(a->uplinks[u].echo),
+					       a->uplinks[u].connected);
+				printf("\tpaths=");
+				for (unsigned int u = 0; u < a->n_paths; u++)
+					printf("%swan%u-wan%u:%s:%u:%u", u ? "," : "",
+					       a->paths[u].local_uplink + 1,
+					       a->paths[u].remote_uplink + 1,
+					       a->paths[u].up ? "up" : "down", a->paths[u].rtt_us,
+					       a->paths[u].loss);
+				printf("\n");
+			}
+		}
+	}
+	fflush(stdout);
+}
+
 int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait_s, int print)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc = 1;
@@ -233,6 +363,7 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		cfg.n_uplinks = 1;
 		endpoint_from_sockaddr(&cfg.local[0], (struct sockaddr *)&sa, sizeof(sa));
 		cfg.retry_ms = 200;
+		cfg.send_port = do_send_port;
 		if (regclient_init(&g->rc, &cfg, clock_mono_ms())) {
 			fprintf(stderr, "avpn-gwsim: %s: unusable registry key\n", g->name);
 			return 1;
@@ -290,6 +421,8 @@ int sim_register(struct sim *s, double timeout_s, double run_s, double push_wait
 		fflush(stdout);
 	}
 	rc = 0;
+	if (s->diag)
+		diag_all(s, ep);
 	if (push_wait_s > 0) {
 		for (uint32_t i = 0; i < s->n; i++) {
 			struct sim_gw *g = &s->gw[i];

@@ -7,8 +7,11 @@
 #include "routesel.h"
 #include "wire/proto.h"
 
-/* Peers 1..8: up flag and the time they came up. */
-static bool up_now[9];
+/*
+ * Peers 1..8: up flag and the time they came back up (0 while a peer is in
+ * its first connection: as route.c reports it, only flaps are damped).
+ */
+static bool up_now[9], was_up[9];
 static uint64_t up_since[9];
 
 static bool peer_up(void *ctx, uint32_t peer, uint64_t *since)
@@ -21,7 +24,8 @@ static bool peer_up(void *ctx, uint32_t peer, uint64_t *since)
 static void set_up(uint32_t peer, bool up, uint64_t at)
 {
 	if (up && !up_now[peer])
-		up_since[peer] = at;
+		up_since[peer] = was_up[peer] ? at : 0;
+	was_up[peer] |= up;
 	up_now[peer] = up;
 }
 
@@ -52,6 +56,7 @@ static uint32_t chosen_peer(const struct routesel *t, const char *pfx)
 static void setup(void)
 {
 	memset(up_now, 0, sizeof(up_now));
+	memset(was_up, 0, sizeof(was_up));
 	memset(up_since, 0, sizeof(up_since));
 }
 
@@ -77,13 +82,11 @@ START_TEST(lowest_metric_up_wins)
 	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 1000, 10000, &next), 2);
 	ck_assert_uint_eq(chosen_peer(&t, "10.60.0.0/24"), 2);
 	ck_assert_uint_eq(chosen_peer(&t, "10.100.0.0/16"), 2);
-	/* Hub 1 comes up: better, but only after the hysteresis time. */
+	/* Hub 1 connects for the first time: better, and taken at once. */
 	set_up(1, true, 2000);
-	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 2000, 10000, &next), 0);
-	ck_assert_uint_eq(next, 12000);
-	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 11999, 10000, &next), 0);
-	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 12000, 10000, &next), 2);
+	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 2000, 10000, &next), 2);
 	ck_assert_uint_eq(chosen_peer(&t, "10.60.0.0/24"), 1);
+	ck_assert_uint_eq(chosen_peer(&t, "10.100.0.0/16"), 1);
 	ck_assert_uint_eq(next, UINT64_MAX);
 	/* Hub 1 dies: moved at once to hub 2. */
 	set_up(1, false, 13000);
@@ -92,12 +95,22 @@ START_TEST(lowest_metric_up_wins)
 	/* It flaps back up and down within the hysteresis: traffic stays put. */
 	set_up(1, true, 14000);
 	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 15000, 10000, &next), 0);
+	ck_assert_uint_eq(next, 24000);
 	set_up(1, false, 16000);
 	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 16000, 10000, &next), 0);
 	ck_assert_uint_eq(chosen_peer(&t, "10.100.0.0/16"), 2);
+	/* Back once more, and up for the whole hysteresis time: it takes over. */
+	set_up(1, true, 20000);
+	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 29999, 10000, &next), 0);
+	ck_assert_uint_eq(next, 30000);
+	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 30000, 10000, &next), 2);
+	ck_assert_uint_eq(chosen_peer(&t, "10.60.0.0/24"), 1);
+	/* Hub 1 dies again: hub 2. */
+	set_up(1, false, 31000);
+	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 31000, 10000, &next), 2);
 	/* Everything down: no choice. */
-	set_up(2, false, 17000);
-	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 17000, 10000, &next), 2);
+	set_up(2, false, 32000);
+	ck_assert_uint_eq(routesel_decide(&t, peer_up, NULL, 32000, 10000, &next), 2);
 	ck_assert_uint_eq(chosen_peer(&t, "10.60.0.0/24"), 0);
 	routesel_free(&t);
 }
@@ -132,10 +145,12 @@ START_TEST(rebuild_keeps_choices)
 	uint64_t next;
 
 	ck_assert_int_eq(routesel_build(&t, a, 2, NULL), 0);
+	set_up(1, true, 0); /* peer 1 has been up once, and went down */
+	set_up(1, false, 0);
 	set_up(2, true, 0);
 	routesel_decide(&t, peer_up, NULL, 0, 10000, &next);
 	ck_assert_uint_eq(chosen_peer(&t, "10.1.0.0/16"), 2);
-	/* Peer 1 comes up meanwhile; a config change rebuilds the table. */
+	/* Peer 1 comes back up meanwhile; a config change rebuilds the table. */
 	set_up(1, true, 5000);
 	ck_assert_int_eq(routesel_build(&t2, b, 3, &t), 0);
 	routesel_free(&t);

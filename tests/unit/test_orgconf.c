@@ -239,6 +239,119 @@ START_TEST(err_lines)
 }
 END_TEST
 
+/*
+ * Issue 9 #15: names travel to the gateways (63-byte field) and a gateway
+ * names its kernel peers after networks (63 bytes there too): longer names,
+ * and names that are not UTF-8, are refused with file:line instead of being
+ * cut on the wire, in the middle of a character.
+ */
+START_TEST(err_name_limits)
+{
+	static const char euro[] = "\xe2\x82\xac"; /* 3 bytes */
+	char name[200], buf[1024];
+	struct orgconf *cfg;
+	int i;
+
+	memset(name, 'n', 64);
+	name[64] = 0;
+	snprintf(buf, sizeof(buf), ORG "[network \"%s\"]\nmode = off\n", name);
+	EXPECT_STR(buf, { 5, "name too long: 64 bytes (at most 63)" });
+	name[63] = 0;
+	snprintf(buf, sizeof(buf), ORG "[network \"%s\"]\nmode = off\n", name);
+	cfg = load_str_ok(buf);
+	ck_assert_uint_eq(strlen(cfg->networks[0].name), 63);
+	orgconf_free(cfg);
+	/* 21 characters of 3 bytes fit, 22 do not: bytes count, not characters. */
+	name[0] = 0;
+	for (i = 0; i < 21; i++)
+		strcat(name, euro);
+	snprintf(buf, sizeof(buf), ORG "[network \"%s\"]\nmode = off\n", name);
+	cfg = load_str_ok(buf);
+	ck_assert_str_eq(cfg->networks[0].name, name);
+	orgconf_free(cfg);
+	strcat(name, euro);
+	snprintf(buf, sizeof(buf),
+		 ORG "[network \"%s\"]\nmode = off\n[performance-class \"%s\"]\nmax-loss = 1\n",
+		 name, name);
+	EXPECT_STR(buf, { 5, "name too long: 66 bytes (at most 63)" },
+		   { 7, "name too long: 66 bytes (at most 63)" });
+	/* Not UTF-8: a cut character, a lone continuation byte, an overlong form. */
+	EXPECT_STR(ORG "[network \"ab\xe2\x82\"]\nmode = off\n"
+		       "[network \"\x80x\"]\nmode = off\n"
+		       "[network \"\xc0\xafx\"]\nmode = off\n",
+		   { 5, "not valid UTF-8" }, { 7, "not valid UTF-8" }, { 9, "not valid UTF-8" });
+	/* Subnet names and the organization's name follow the same rule. */
+	memset(name, 's', 64);
+	name[64] = 0;
+	snprintf(buf, sizeof(buf), ORG HUB "subnet = \"%s\" 10.0.0.0/8 yes\n", name);
+	EXPECT_STR(buf, { 8, "name too long: 64 bytes (at most 63)" });
+}
+END_TEST
+
+/*
+ * Issue 9 #18: every low-order X25519 public key (libsodium refuses them
+ * in crypto_box_beforenm, so the registry could never talk to the gateway)
+ * is refused at load, not only the all-zero one; also with the unused top
+ * bit set.
+ */
+START_TEST(err_low_order_keys)
+{
+	static const uint8_t low[][32] = {
+		{ 0 },
+		{ 1 },
+		{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
+		  0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+		  0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
+		{ 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1,
+		  0x55, 0x9c, 0x83, 0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c,
+		  0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
+		{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+		{ 0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+		{ 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	};
+	char b64[KEY_B64_SIZE], buf[512];
+	uint8_t k[32];
+
+	for (size_t i = 0; i < sizeof(low) / sizeof(low[0]); i++) {
+		for (int top = !i; top < 2; top++) { /* all-zero itself: err_values */
+			memcpy(k, low[i], 32);
+			k[31] |= (uint8_t)(top << 7);
+			key_to_base64(b64, k);
+			snprintf(buf, sizeof(buf),
+				 ORG "[network \"H\"]\npublic-key = %s\nmode = hub\n", b64);
+			EXPECT_STR(buf, { 6, "low-order point" });
+		}
+	}
+}
+END_TEST
+
+/* Exit hubs that form a loop would send internet traffic round and round. */
+START_TEST(err_exit_hub_loops)
+{
+	struct orgconf *cfg;
+
+	EXPECT_STR(ORG "[network \"A\"]\npublic-key = " K1 "\nmode = hub\nexit-hub = B\n"
+		       "[network \"B\"]\npublic-key = " K2 "\nmode = hub\nexit-hub = A\n",
+		   { 12, "exit hubs form a loop: \"A\" -> \"B\" -> \"A\"" });
+	EXPECT_STR(ORG "[network \"A\"]\npublic-key = " K1 "\nmode = hub\nexit-hub = B\n"
+		       "[network \"B\"]\npublic-key = " K2 "\nmode = hub\nexit-hub = C\n"
+		       "[network \"C\"]\npublic-key = " K6 "\nmode = hub\nexit-hub = A\n",
+		   { 16, "exit hubs form a loop: \"A\" -> \"B\" -> \"C\" -> \"A\"" });
+	/* A chain is fine: A's internet traffic leaves through B's, through C. */
+	cfg = load_str_ok(ORG "[network \"A\"]\npublic-key = " K1 "\nmode = hub\nexit-hub = B\n"
+			      "exit-hub = C\n[network \"B\"]\npublic-key = " K2
+			      "\nmode = hub\nexit-hub = C\n"
+			      "[network \"C\"]\npublic-key = " K6 "\nmode = hub\n");
+	orgconf_free(cfg);
+}
+END_TEST
+
 START_TEST(err_flow_preferences)
 {
 	EXPECT_STR(ORG HUB "flow-preference = dport=80 uplink=wan1\n"
@@ -605,6 +718,9 @@ int main(void)
 	tcase_add_test(tc, err_references);
 	tcase_add_test(tc, err_duplicates);
 	tcase_add_test(tc, err_lines);
+	tcase_add_test(tc, err_name_limits);
+	tcase_add_test(tc, err_low_order_keys);
+	tcase_add_test(tc, err_exit_hub_loops);
 	tcase_add_test(tc, err_flow_preferences);
 	tcase_add_test(tc, err_collects_bounded);
 	tcase_add_test(tc, good_minimal);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "wire/regclient.h"
 
 #include "unit_proto.h"
@@ -16,29 +17,46 @@
 static uint8_t reg_sk[32], reg_pk[32], gw_sk[32], gw_pk[32];
 static struct seal_key reg_key;
 static struct seal_counter reg_ctr;
+static uint32_t reg_sid = 77; /* the registry's seal sender id (its life) */
+/* What the registry says about the gateway itself (page 0, register-only). */
+static struct proto_self resp_self = { .flags = PROTO_SELF_ACTIVE_ACTIVE, .purge_s = 3600 };
 static uint8_t last_msg[PROTO_MAX_MSG];
 static size_t last_len;
 static unsigned int last_reg, n_sent;
 
+static uint8_t ka_msg[PROTO_MAX_MSG]; /* the last keepalive */
+static size_t ka_len;
+
 static void capture(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg, size_t len)
 {
+	if (msg[0] == PROTO_T_KEEPALIVE) {
+		memcpy(ka_msg, msg, len);
+		ka_len = len;
+	}
 	memcpy(last_msg, msg, len);
 	last_len = len;
 	last_reg = reg;
 	n_sent++;
 }
 
-static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n)
+/* Registry @reg's message (its id reg + 1 in the header). */
+static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n, unsigned int reg)
 {
-	ssize_t len = seal_msg(out, PROTO_MAX_MSG, type, 77, reg_pk, seal_next_counter(&reg_ctr),
-			       &reg_key, body, n);
+	struct seal_hdr h = { .type = type,
+			      .from = (uint8_t)(reg + 1),
+			      .sender_id = reg_sid,
+			      .sender_pk = reg_pk,
+			      .counter = seal_next_counter(&reg_ctr) };
+	ssize_t len = seal_msg_hdr(out, PROTO_MAX_MSG, &h, &reg_key, body, n);
 
 	ck_assert_int_gt(len, 0);
 	return (size_t)len;
 }
 
-static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t version,
-			struct endpoint seen, const char *peer)
+static uint16_t resp_echo_port; /* what the registry announces */
+
+static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint16_t pages,
+			     uint64_t version, struct endpoint seen, const char *peer)
 {
 	struct proto_reg_resp h = { .registry_id = 77,
 				    .version = version,
@@ -47,6 +65,7 @@ static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t ve
 				    .role = PROTO_ROLE_SPOKE,
 				    .page = page,
 				    .page_count = pages,
+				    .echo_port = resp_echo_port,
 				    .observed = seen };
 	struct proto_resp_writer w;
 	uint8_t body[PROTO_MAX_BODY];
@@ -54,13 +73,17 @@ static size_t make_resp(uint8_t *out, uint16_t page, uint16_t pages, uint64_t ve
 	struct proto_subnet s = sub4(10, 10, 0, 16, PROTO_SUB_ROUTE);
 
 	proto_resp_begin(&w, body, sizeof(body), &h);
+	if (page == 0 || page == PROTO_PAGE_NONE)
+		ck_assert_int_eq(proto_resp_add_self(&w, &resp_self), 0);
 	if (peer) {
 		strcpy(p.name, peer);
 		memset(p.pk, peer[0], 32);
 		proto_resp_add_peer(&w, &p, &s, 1);
 	}
-	return reg_seal(out, PROTO_T_REG_RESP, body, w.len);
+	return reg_seal(out, PROTO_T_REG_RESP, body, w.len, reg);
 }
+
+#define make_resp(out, ...) make_resp_from(out, 0, __VA_ARGS__)
 
 static void rc_setup(struct regclient *rc, unsigned int n_reg)
 {
@@ -100,10 +123,13 @@ START_TEST(regclient_flow)
 	ck_assert_int_ge(bl, 0);
 	ck_assert_int_eq(proto_dec_reg_req(body, (size_t)bl, &req), 0);
 	ck_assert_uint_eq(req.page, PROTO_PAGE_NONE);
+	/* Addressed to the second registry (id 2) only (issue 9 #14). */
+	ck_assert_uint_eq(h.to, 2);
+	ck_assert_uint_eq(h.from, 0);
 	/* Registry 0 answers: registered; stale version -> fetch page 0. */
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
 	ev = regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
-	ck_assert_int_eq(ev, REGCLIENT_EV_REGISTERED);
+	ck_assert_int_eq(ev, REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
 	ck_assert(rc.fetching);
 	bl = seal_open(body, sizeof(body), last_msg, last_len, &reg_key);
 	ck_assert_int_eq(proto_dec_reg_req(body, (size_t)bl, &req), 0);
@@ -121,7 +147,11 @@ START_TEST(regclient_flow)
 	ck_assert_str_eq(rc.peers.v[1].info.name, "B hub");
 	/* NAT: only one registry seen -> unknown; the other sees another port. */
 	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNKNOWN);
+	/* Registry 1's answer presented as registry 2's (same key): refused. */
 	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40001), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 30, 0, 1, msg, n, capture, NULL), -ENXIO);
+	ck_assert_uint_eq(rc.stats.rx_misdirected, 1);
+	n = make_resp_from(msg, 1, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40001), NULL);
 	ck_assert_int_eq(regclient_input(&rc, 30, 0, 1, msg, n, capture, NULL),
 			 REGCLIENT_EV_REGISTERED);
 	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNFRIENDLY);
@@ -144,7 +174,7 @@ START_TEST(regclient_flow)
 		uint8_t pb[32];
 		size_t pn = (size_t)proto_enc_push(pb, sizeof(pb), &p);
 
-		n = reg_seal(msg, PROTO_T_PUSH, pb, pn);
+		n = reg_seal(msg, PROTO_T_PUSH, pb, pn, 1);
 		n_sent = 0;
 		ev = regclient_input(&rc, 40, 0, 1, msg, n, capture, NULL);
 		ck_assert_int_eq(ev, REGCLIENT_EV_PUSH);
@@ -152,7 +182,7 @@ START_TEST(regclient_flow)
 		ck_assert_uint_ge(n_sent, 2);
 		/* A second push during the download does not restart it ... */
 		rc.fetch_page = 1;
-		n = reg_seal(msg, PROTO_T_PUSH, pb, pn);
+		n = reg_seal(msg, PROTO_T_PUSH, pb, pn, 1);
 		ck_assert_int_eq(regclient_input(&rc, 41, 0, 1, msg, n, capture, NULL),
 				 REGCLIENT_EV_PUSH);
 		ck_assert_uint_eq(rc.fetch_page, 1);
@@ -190,6 +220,241 @@ START_TEST(regclient_disconnect_and_purge)
 }
 END_TEST
 
+/*
+ * Issue 9 #17, both ends: our clock stepped back (it ran ahead): the next
+ * message starts a new life (new sender id, counter from the clock); and a
+ * registry that restarted with its clock put right is accepted, while the
+ * answers of its previous life are not.
+ */
+START_TEST(regclient_clock_back)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], old[PROTO_MAX_MSG];
+	uint64_t now = clock_realtime_ns();
+	struct seal_hdr h;
+	uint32_t sid;
+	size_t n, on;
+
+	rc_setup(&rc, 1);
+	sid = rc.cfg.sender_id;
+	rc.ctr.last = now + 300 * CLOCK_NS_PER_SEC;
+	regclient_tick(&rc, 0, capture, NULL);
+	ck_assert_int_eq(seal_peek(last_msg, last_len, &h), 0);
+	ck_assert_uint_ne(h.sender_id, sid);
+	ck_assert_uint_lt(h.counter, now + 10 * CLOCK_NS_PER_SEC);
+	ck_assert_uint_eq(rc.stats.new_lives, 1);
+	/* A registry whose clock was 5 minutes ahead answers ... */
+	reg_ctr.last = now + 300 * CLOCK_NS_PER_SEC;
+	on = make_resp(old, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
+	/* ... then restarts with the right time: a new sender id (77 -> 78). */
+	reg_ctr.last = 0;
+	reg_sid = 78;
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), 0);
+	/* Its previous life's answers are refused, even one we never saw. */
+	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, old, on, capture, NULL), -ESTALE);
+	reg_sid = 77;
+	regclient_free(&rc);
+}
+END_TEST
+
+/*
+ * Our own settings (SELF): known from the first register answer, replaced
+ * with a new config version's when its peer list is complete, and the
+ * org's purge time applies unless the caller set one.
+ */
+START_TEST(regclient_self_settings)
+{
+	static struct regclient rc;
+	struct regclient_cfg cfg = { .n_registries = 1, .n_uplinks = 1, .retry_ms = 100 };
+	uint8_t msg[PROTO_MAX_MSG];
+	size_t n;
+
+	rc_setup(&rc, 1); /* for the keys */
+	regclient_free(&rc);
+	memcpy(cfg.sk, gw_sk, 32);
+	memcpy(cfg.pk, gw_pk, 32);
+	memcpy(cfg.registry_pk, reg_pk, 32);
+	ck_assert_int_eq(regclient_init(&rc, &cfg, 0), 0);
+	ck_assert_ptr_null(regclient_self(&rc));
+	ck_assert_uint_eq(rc.cfg.purge_ms, REGCLIENT_DEFAULT_PURGE_MS);
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
+	ck_assert_ptr_nonnull(regclient_self(&rc));
+	ck_assert_uint_eq(regclient_self(&rc)->purge_s, 3600);
+	ck_assert_uint_eq(rc.cfg.purge_ms, 3600000);
+	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_UNKNOWN);
+	/* The same settings again: no event. */
+	n = make_resp(msg, 0, 1, 5, ep4(1, 1, 1, 1, 40000), "H");
+	ck_assert_int_eq(regclient_input(&rc, 11, 0, 0, msg, n, capture, NULL), REGCLIENT_EV_PEERS);
+	/* Version 6 says: manual NAT. Not from a register-only answer ... */
+	resp_self.flags |= PROTO_SELF_MANUAL_NAT;
+	resp_self.n_manual = 1;
+	resp_self.manual[0] = ep4(203, 0, 113, 10, 51625);
+	resp_self.purge_s = 60;
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 6, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(!(regclient_self(&rc)->flags & PROTO_SELF_MANUAL_NAT));
+	/* ... but with version 6's complete peer list. */
+	n = make_resp(msg, 0, 1, 6, ep4(1, 1, 1, 1, 40000), "H");
+	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_PEERS | REGCLIENT_EV_SELF);
+	ck_assert_uint_eq(regclient_self(&rc)->n_manual, 1);
+	ck_assert_uint_eq(regclient_nat(&rc, 0), PROTO_NAT_MANUAL);
+	ck_assert_uint_eq(rc.cfg.purge_ms, 60000);
+	resp_self = (struct proto_self){ .flags = PROTO_SELF_ACTIVE_ACTIVE, .purge_s = 3600 };
+	regclient_free(&rc);
+}
+END_TEST
+
+static uint8_t echo_msg[PROTO_MAX_MSG];
+static size_t echo_len;
+static unsigned int n_echo;
+static uint16_t echo_to;
+
+static void capture_port(void *ctx, unsigned int ul, unsigned int reg, uint16_t port,
+			 const uint8_t *msg, size_t len)
+{
+	memcpy(echo_msg, msg, len);
+	echo_len = len;
+	echo_to = port;
+	n_echo++;
+}
+
+/* The registry's answer to the last echo request. */
+static size_t echo_answer(uint8_t *out)
+{
+	uint8_t body[PROTO_MAX_MSG];
+	struct proto_echo e;
+	struct proto_echo_reply a = { .registry_id = 1, .observed = ep4(1, 1, 1, 1, 40000) };
+	ssize_t bl = seal_open(body, sizeof(body), echo_msg, echo_len, &reg_key);
+
+	ck_assert_int_gt(bl, 0);
+	ck_assert_int_eq(proto_dec_echo(body, (size_t)bl, &e), 0);
+	a.uplink = e.uplink;
+	a.seq = e.seq;
+	bl = proto_enc_echo_reply(body, sizeof(body), &a);
+	return reg_seal(out, PROTO_T_ECHO_REPLY, body, (size_t)bl, 0);
+}
+
+/*
+ * High-port echo: once registered with a registry that has an echo port,
+ * a request goes there; its answer makes the uplink "ok". A later test that
+ * gets no answer in REGCLIENT_ECHO_TRIES tries makes it "blocked"; both are
+ * events, and the keepalives report the result.
+ */
+START_TEST(regclient_echo_test)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], body[PROTO_MAX_MSG];
+	struct proto_keepalive ka;
+	uint64_t t;
+	ssize_t bl;
+	size_t n;
+	int ev = 0;
+
+	rc_setup(&rc, 1);
+	rc.cfg.send_port = capture_port;
+	n_echo = 0;
+	resp_echo_port = 40001;
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
+	ck_assert_uint_eq(regclient_echo_port(&rc, 0), 40001);
+	ck_assert_uint_eq(n_echo, 1);
+	ck_assert_uint_eq(echo_to, 40001);
+	ck_assert_uint_eq(regclient_echo(&rc, 0), PROTO_ECHO_UNKNOWN);
+	/* A reply to something else is refused; the right one makes it ok. */
+	n = echo_answer(msg);
+	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), REGCLIENT_EV_ECHO);
+	ck_assert_uint_eq(regclient_echo(&rc, 0), PROTO_ECHO_OK);
+	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, msg, n, capture, NULL), -EALREADY);
+	/* The keepalive says so. */
+	ka_len = 0;
+	for (t = 21; t < 1100 && !ka_len; t += 50)
+		regclient_tick(&rc, t, capture, NULL);
+	bl = seal_open(body, sizeof(body), ka_msg, ka_len, &reg_key);
+	ck_assert_int_gt(bl, 0);
+	ck_assert_int_eq(proto_dec_keepalive(body, (size_t)bl, &ka), 0);
+	ck_assert_uint_eq(ka.echo, PROTO_ECHO_OK);
+	/* The next test, REGCLIENT_ECHO_EVERY keepalives (1 s) later, gets nothing. */
+	n_echo = 0;
+	for (t = 1100; t < 20 + 6 * 1000 + 4 * 100 + 10; t += 10) {
+		/* keep the link alive meanwhile */
+		if (t % 500 == 0) {
+			struct proto_keepalive_ack a = { 1, 5, 0, ep4(1, 1, 1, 1, 40000) };
+
+			bl = proto_enc_keepalive_ack(body, sizeof(body), &a);
+			n = reg_seal(msg, PROTO_T_KEEPALIVE_ACK, body, (size_t)bl, 0);
+			regclient_input(&rc, t, 0, 0, msg, n, NULL, NULL);
+		}
+		ev |= regclient_tick(&rc, t, capture, NULL);
+	}
+	ck_assert_uint_eq(n_echo, REGCLIENT_ECHO_TRIES);
+	ck_assert_int_eq(ev, REGCLIENT_EV_ECHO);
+	ck_assert_uint_eq(regclient_echo(&rc, 0), PROTO_ECHO_BLOCKED);
+	ck_assert_uint_eq(rc.stats.echoes, 1 + REGCLIENT_ECHO_TRIES);
+	resp_echo_port = 0;
+	regclient_free(&rc);
+}
+END_TEST
+
+/*
+ * DIAG: asked over a registered link; the answer to the question is an
+ * event and kept; an answer to another question is refused.
+ */
+START_TEST(regclient_diag_question)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], body[PROTO_MAX_MSG], peer[32];
+	struct proto_diag_req q;
+	struct proto_diag_resp a;
+	const struct proto_diag_resp *got;
+	uint64_t at;
+	ssize_t bl;
+	size_t n;
+
+	memset(peer, 0x42, 32);
+	rc_setup(&rc, 1);
+	ck_assert_int_eq(regclient_diag(&rc, 0, peer, capture, NULL), -ENOTCONN);
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL);
+	ck_assert_int_eq(regclient_diag(&rc, 20, peer, capture, NULL), 1);
+	ck_assert_uint_eq(last_msg[0], PROTO_T_DIAG_REQ);
+	bl = seal_open(body, sizeof(body), last_msg, last_len, &reg_key);
+	ck_assert_int_eq(proto_dec_diag_req(body, (size_t)bl, &q), 0);
+	ck_assert_mem_eq(q.peer_pk, peer, 32);
+	ck_assert_ptr_null(regclient_diag_answer(&rc, 0, NULL));
+	memset(&a, 0, sizeof(a));
+	a.seq = q.seq + 1; /* another question's */
+	memcpy(a.peer_pk, peer, 32);
+	a.status = PROTO_DIAG_NEVER;
+	a.last_seen_s = PROTO_DIAG_NONE;
+	bl = proto_enc_diag_resp(body, sizeof(body), &a);
+	n = reg_seal(msg, PROTO_T_DIAG_RESP, body, (size_t)bl, 0);
+	ck_assert_int_eq(regclient_input(&rc, 30, 0, 0, msg, n, NULL, NULL), -EPROTO);
+	a.seq = q.seq;
+	bl = proto_enc_diag_resp(body, sizeof(body), &a);
+	n = reg_seal(msg, PROTO_T_DIAG_RESP, body, (size_t)bl, 0);
+	ck_assert_int_eq(regclient_input(&rc, 31, 0, 0, msg, n, NULL, NULL), REGCLIENT_EV_DIAG);
+	got = regclient_diag_answer(&rc, 0, &at);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(got->status, PROTO_DIAG_NEVER);
+	ck_assert_uint_eq(at, 31);
+	ck_assert_ptr_null(regclient_diag_answer(&rc, 1, NULL));
+	/* Answered once: the same answer again is an unexpected one. */
+	n = reg_seal(msg, PROTO_T_DIAG_RESP, body, (size_t)bl, 0);
+	ck_assert_int_eq(regclient_input(&rc, 32, 0, 0, msg, n, NULL, NULL), -EPROTO);
+	regclient_free(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regclient");
@@ -197,5 +462,9 @@ int main(void)
 
 	tcase_add_test(tc, regclient_flow);
 	tcase_add_test(tc, regclient_disconnect_and_purge);
+	tcase_add_test(tc, regclient_clock_back);
+	tcase_add_test(tc, regclient_self_settings);
+	tcase_add_test(tc, regclient_echo_test);
+	tcase_add_test(tc, regclient_diag_question);
 	return unit_run(s, tc);
 }

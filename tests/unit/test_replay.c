@@ -31,11 +31,75 @@ START_TEST(window)
 }
 END_TEST
 
+#define S 1000000000ull /* one second in ns */
+
+/*
+ * Issue 9 #17: lives of a sender (replay_state). Times in seconds from T;
+ * the clock window is 600 s.
+ */
+START_TEST(lives)
+{
+	const uint64_t T = 1800000000ull * S, skew = 600 * S;
+	struct replay_state st = { 0 };
+
+	/* First contact: fresh by the clock, either way. */
+	ck_assert_int_eq(replay_state_check(&st, 1, T - 601 * S, T, skew), -ETIME);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 601 * S, T, skew), -ETIME);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 300 * S, T, skew), 0);
+	/* Life 1 has its clock 5 minutes ahead. */
+	replay_state_update(&st, 1, T + 300 * S);
+	replay_state_update(&st, 1, T + 301 * S);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 301 * S, T, skew), -EALREADY);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 10 * S, T, skew), -ESTALE);
+	/* Nothing may run further ahead than the window, whatever the life. */
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 700 * S, T, skew), -ETIME);
+	/* Life 2, clock put right: below what life 1 left, yet accepted. */
+	ck_assert_int_eq(replay_state_check(&st, 2, T + 1 * S, T + 1 * S, skew), 0);
+	replay_state_update(&st, 2, T + 1 * S);
+	ck_assert_uint_eq(st.floor, T + 301 * S);
+	/* Life 1 has ended: its messages, seen or not, are refused. */
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 301 * S, T + 2 * S, skew), -ESTALE);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 302 * S, T + 2 * S, skew), -ESTALE);
+	/* Life 2 goes on as a normal window. */
+	ck_assert_int_eq(replay_state_check(&st, 2, T + 1 * S, T + 2 * S, skew), -EALREADY);
+	ck_assert_int_eq(replay_state_check(&st, 2, T + 2 * S, T + 2 * S, skew), 0);
+	replay_state_update(&st, 2, T + 2 * S);
+	/* Life 3 soon after (a restart): not locked out by life 1's future either. */
+	ck_assert_int_eq(replay_state_check(&st, 3, T + 3 * S, T + 3 * S, skew), 0);
+	replay_state_update(&st, 3, T + 3 * S);
+	ck_assert_int_eq(replay_state_check(&st, 2, T + 4 * S, T + 4 * S, skew), -ESTALE);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 4 * S, T + 4 * S, skew), -ESTALE);
+	/* Once our clock is past everything seen, a new life must be newer. */
+	ck_assert_int_eq(replay_state_check(&st, 4, T + 200 * S, T + 400 * S, skew), -ESTALE);
+	ck_assert_int_eq(replay_state_check(&st, 4, T + 399 * S, T + 400 * S, skew), 0);
+	/* A new life must be fresh. */
+	ck_assert_int_eq(replay_state_check(&st, 4, T - 300 * S, T + 400 * S, skew), -ETIME);
+	ck_assert_int_eq(replay_state_check(&st, 4, 0, T, skew), -EINVAL);
+}
+END_TEST
+
+/* Without clock checks (skew 0) there is no recovery: a new life must be newer. */
+START_TEST(lives_no_clock)
+{
+	const uint64_t T = 1800000000ull * S;
+	struct replay_state st = { 0 };
+
+	ck_assert_int_eq(replay_state_check(&st, 1, 5, T, 0), 0); /* any first counter */
+	replay_state_update(&st, 1, T + 86400 * S);
+	ck_assert_int_eq(replay_state_check(&st, 2, T, T, 0), -ESTALE);
+	ck_assert_int_eq(replay_state_check(&st, 2, T + 86401 * S, T, 0), 0);
+	replay_state_update(&st, 2, T + 86401 * S);
+	ck_assert_int_eq(replay_state_check(&st, 1, T + 86402 * S, T, 0), -ESTALE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("replay");
 	TCase *tc = tcase_create("replay");
 
 	tcase_add_test(tc, window);
+	tcase_add_test(tc, lives);
+	tcase_add_test(tc, lives_no_clock);
 	return unit_run(s, tc);
 }

@@ -62,6 +62,38 @@ START_TEST(roundtrip)
 }
 END_TEST
 
+/*
+ * The registry ids in the header (issue 9 #14) are authenticated: a message
+ * for registry 1 cannot be turned into one for registry 2, nor can the
+ * sender's id be changed, without the open failing.
+ */
+START_TEST(addressed)
+{
+	uint8_t msg[100], pt[100];
+	struct seal_hdr h = { .type = 16, .to = 1, .sender_id = 9, .sender_pk = pka, .counter = 7 };
+	size_t n = (size_t)seal_msg_hdr(msg, sizeof(msg), &h, &kab, (uint8_t *)"x", 1);
+
+	ck_assert_uint_eq(n, 1 + SEAL_OVERHEAD);
+	ck_assert_int_eq(seal_peek(msg, n, &h), 0);
+	ck_assert_uint_eq(h.to, 1);
+	ck_assert_uint_eq(h.from, 0);
+	ck_assert_uint_eq(h.sender_id, 9);
+	ck_assert_int_eq(seal_open(pt, sizeof(pt), msg, n, &kba), 1);
+	msg[2] = 2;
+	ck_assert_int_eq(seal_peek(msg, n, &h), 0);
+	ck_assert_uint_eq(h.to, 2);
+	ck_assert_int_eq(seal_open(pt, sizeof(pt), msg, n, &kba), -EBADMSG);
+	msg[2] = 1;
+	msg[3] = 1;
+	ck_assert_int_eq(seal_open(pt, sizeof(pt), msg, n, &kba), -EBADMSG);
+	/* seal_msg() is the unaddressed form: both ids 0. */
+	n = (size_t)seal_msg(msg, sizeof(msg), 5, 9, pka, 8, &kab, NULL, 0);
+	ck_assert_int_eq(seal_peek(msg, n, &h), 0);
+	ck_assert_uint_eq(h.to, 0);
+	ck_assert_uint_eq(h.from, 0);
+}
+END_TEST
+
 START_TEST(no_room)
 {
 	uint8_t msg[SEAL_OVERHEAD + 3];
@@ -146,6 +178,7 @@ int main(void)
 	tcase_add_test(tc, shared_key_symmetric);
 	tcase_add_test(tc, low_order_key_rejected);
 	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, addressed);
 	tcase_add_test(tc, no_room);
 	tcase_add_test(tc, tamper_and_truncation);
 	tcase_add_test(tc, directions_differ);

@@ -37,6 +37,7 @@ struct state {
 	unsigned int port_line[GWCONF_MAX_UPLINKS], fam_line[GWCONF_MAX_UPLINKS];
 	unsigned int addr_lines[GWCONF_MAX_REGISTRIES];
 	bool have_regkey;
+	bool address_given; /* even a bad one: no second error for it */
 	size_t errs_before;
 };
 
@@ -216,6 +217,7 @@ static void registry_key(struct state *st, const char *k, const char *v)
 	struct endpoint ep;
 
 	if (!strcmp(k, "address")) {
+		st->address_given = true;
 		if (c->n_registries == GWCONF_MAX_REGISTRIES) {
 			ERR(st, "at most %u registry addresses (the organization's two registries)",
 			    GWCONF_MAX_REGISTRIES);
@@ -340,7 +342,7 @@ static void validate(struct state *st)
 	if (!st->registry_line) {
 		ini_err(&st->in, 0, "missing [registry] section (address, public-key)");
 	} else {
-		if (!c->n_registries)
+		if (!c->n_registries && !st->address_given)
 			ini_err(&st->in, st->registry_line, "[registry] needs an 'address'");
 		if (!st->have_regkey && !st->regkey_line)
 			ini_err(&st->in, st->registry_line, "[registry] needs 'public-key'");

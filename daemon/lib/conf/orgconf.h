@@ -48,6 +48,13 @@ struct topology;
 #define ORGCONF_MAX_NAT_ENDPOINTS 2 /* wan1, wan2 */
 #define ORGCONF_MAX_CLASSES 4096
 #define ORGCONF_UNLIMITED UINT32_MAX
+/*
+ * Every name (organization, network, subnet, performance class): 1 to 63
+ * bytes of UTF-8 without control characters. Network and class names go to
+ * the gateways in the protocol's name fields (PROTO_NAME_MAX) and name the
+ * kernel's peers (AUTOVPN_MAX_PEER_NAME: 64 with the NUL), both 63 bytes.
+ */
+#define ORGCONF_MAX_NAME 63
 
 enum orgconf_mode {
 	ORGCONF_MODE_OFF = 0, /* takes no part in the VPN */

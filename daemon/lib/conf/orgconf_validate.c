@@ -260,6 +260,81 @@ static void resolve_hubs(struct orgconf_state *st, const uint32_t *by_name, uint
 	}
 }
 
+/* The line of hub @i's `exit-hub` entry naming network @t. */
+static unsigned int exit_line(const struct orgconf_state *st, uint32_t i, uint32_t t)
+{
+	const struct orgconf_net_extra *x = &st->nx[i];
+
+	for (size_t j = 0; j < x->n_exits; j++)
+		if (x->exits[j].name && !strcmp(x->exits[j].name, st->cfg->networks[t].name))
+			return x->exits[j].line;
+	return st->cfg->networks[i].line;
+}
+
+/*
+ * Exit hubs must not form a loop: a hub forwards the internet traffic it
+ * gets to its own exit hubs, so A -> B -> A would send it round and round
+ * (through the tunnels, until its TTL runs out). Depth-first search; each
+ * loop is reported once, at the entry that closes it.
+ */
+static void check_exit_loops(struct orgconf_state *st)
+{
+	struct orgconf *cfg = st->cfg;
+	size_t n = cfg->n_networks;
+	uint8_t *color = calloc(n ? n : 1, 1); /* 0 new, 1 on the path, 2 done */
+	uint32_t *stack = calloc(n ? n : 1, sizeof(*stack)), *next = calloc(n ? n : 1, 4);
+
+	if (!color || !stack || !next) {
+		st->errs->oom = true;
+		goto out;
+	}
+	for (uint32_t root = 0; root < n; root++) {
+		size_t sp = 0;
+
+		if (color[root] || cfg->networks[root].mode != ORGCONF_MODE_HUB)
+			continue;
+		stack[sp++] = root;
+		color[root] = 1;
+		next[root] = 0;
+		while (sp) {
+			uint32_t u = stack[sp - 1];
+			const struct orgconf_network *un = &cfg->networks[u];
+			uint32_t v;
+
+			if (next[u] == un->n_exit_hubs) {
+				color[u] = 2;
+				sp--;
+				continue;
+			}
+			v = un->exit_hubs[next[u]++];
+			if (color[v] == 1) {
+				char path[256];
+				size_t k = sp, len = 0;
+
+				while (k > 0 && stack[k - 1] != v)
+					k--;
+				path[0] = 0;
+				for (k = k ? k - 1 : 0; k < sp && len < sizeof(path); k++)
+					len += (size_t)snprintf(path + len, sizeof(path) - len,
+								"\"%s\" -> ",
+								cfg->networks[stack[k]].name);
+				orgconf_err(st, exit_line(st, u, v),
+					    "exit hubs form a loop: %s\"%s\" (internet traffic "
+					    "would go round it)",
+					    path, cfg->networks[v].name);
+			} else if (!color[v] && cfg->networks[v].mode == ORGCONF_MODE_HUB) {
+				color[v] = 1;
+				next[v] = 0;
+				stack[sp++] = v;
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	free(next);
+}
+
 static void resolve_classes(struct orgconf_state *st, const uint32_t *class_by_name, uint32_t i)
 {
 	struct orgconf *cfg = st->cfg;
@@ -502,6 +577,7 @@ void orgconf_validate(struct orgconf_state *st)
 		resolve_hubs(st, by_name, (uint32_t)i);
 		resolve_classes(st, class_by_name, (uint32_t)i);
 	}
+	check_exit_loops(st);
 	/* kept for the lookup index (names are unique if there is no error) */
 	st->by_name = by_name;
 	st->class_by_name = class_by_name;

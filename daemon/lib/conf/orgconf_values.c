@@ -9,13 +9,12 @@
 #define _GNU_SOURCE /* asprintf, qsort_r, strndup */
 #endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/parse.h"
 #include "conf/orgconf_priv.h"
-
-#define ORGCONF_MAX_NAME 128
 
 static bool is_blank(char c)
 {
@@ -29,14 +28,68 @@ static const char *skip_blanks(const char *s)
 	return s;
 }
 
+/*
+ * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+ * U+10FFFF, no cut sequence; and no control characters, which have no place
+ * in a name shown in logs, JSON and terminals.
+ */
+static bool utf8_name(const unsigned char *s)
+{
+	while (*s) {
+		unsigned int c = *s, n, cp, i;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false; /* continuation byte, overlong 0xc0/0xc1, or > U+10FFFF */
+		}
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 bool orgconf_valid_name(const char *name, const char **why)
 {
+	static char msg[64];
+	size_t len = strlen(name);
+
 	if (!*name) {
 		*why = "empty name";
 		return false;
 	}
-	if (strlen(name) > ORGCONF_MAX_NAME) {
-		*why = "name too long (max 128 characters)";
+	if (len > ORGCONF_MAX_NAME) {
+		/*
+		 * Network names travel to the gateways in a 63-byte field and
+		 * name kernel peers (63 bytes there too); one rule for all names.
+		 */
+		snprintf(msg, sizeof(msg), "name too long: %zu bytes (at most %u)", len,
+			 ORGCONF_MAX_NAME);
+		*why = msg;
+		return false;
+	}
+	if (!utf8_name((const unsigned char *)name)) {
+		*why = "name is not valid UTF-8 (or has control characters)";
 		return false;
 	}
 	if (strchr(name, '"')) {
@@ -93,6 +146,43 @@ static bool first_time(struct orgconf_state *st, unsigned int *line, const char 
 	return true;
 }
 
+/*
+ * The X25519 points of small order (the list libsodium refuses in
+ * crypto_scalarmult, and with it crypto_box_beforenm): 0, 1, the two points
+ * of order 8, p - 1, and p, p + 1 (non-canonical 0 and 1). The top bit is
+ * not part of the u-coordinate and is ignored. A gateway with such a key
+ * could never be talked to (issue 9 #18); and a shared secret with it would
+ * be predictable.
+ */
+static bool low_order(const uint8_t k[KEY_LEN])
+{
+	static const uint8_t bad[7][KEY_LEN] = {
+		{ 0 },
+		{ 1 },
+		{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
+		  0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+		  0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
+		{ 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1,
+		  0x55, 0x9c, 0x83, 0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c,
+		  0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
+		{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+		{ 0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+		{ 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	};
+
+	for (size_t i = 0; i < 7; i++)
+		if (!memcmp(k, bad[i], KEY_LEN - 1) &&
+		    (k[KEY_LEN - 1] & 0x7f) == bad[i][KEY_LEN - 1])
+			return true;
+	return false;
+}
+
 static void parse_key_value(struct orgconf_state *st, const char *what, const char *v,
 			    uint8_t key[KEY_LEN])
 {
@@ -105,6 +195,11 @@ static void parse_key_value(struct orgconf_state *st, const char *what, const ch
 	}
 	if (key_is_zero(key))
 		orgconf_err(st, st->lineno, "bad key for '%s': all-zero key", what);
+	else if (!strcmp(what, "public-key") && low_order(key))
+		orgconf_err(st, st->lineno,
+			    "bad key for '%s': a low-order point, not a real public key "
+			    "(use `autovpn pubkey < private.key` on the gateway)",
+			    what);
 }
 
 static char *dup_path(struct orgconf_state *st, const char *key, const char *v)

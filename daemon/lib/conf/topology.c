@@ -23,6 +23,8 @@ struct topology {
 	size_t n;	/* networks */
 	uint32_t *hubs; /* participating hubs, file order */
 	size_t n_hubs;
+	uint32_t *ranked;   /* the same hubs by relay rank (topology.h), best first */
+	uint32_t *rank;	    /* per network: its position in ranked, UINT32_MAX if no hub */
 	uint32_t *att_off;  /* n + 1 */
 	uint32_t *att;	    /* spokes attached to each hub */
 	uint32_t *att_prio; /* that hub's position in the spoke's list */
@@ -35,6 +37,8 @@ void topology_free(struct topology *t)
 	if (!t)
 		return;
 	free(t->hubs);
+	free(t->ranked);
+	free(t->rank);
 	free(t->att_off);
 	free(t->att);
 	free(t->att_prio);
@@ -66,13 +70,16 @@ struct topology *topology_build(const struct orgconf *cfg)
 			t->n_hubs++;
 	}
 	t->hubs = malloc((t->n_hubs + 1) * sizeof(*t->hubs));
+	t->ranked = malloc((t->n_hubs + 1) * sizeof(*t->ranked));
+	t->rank = malloc((n + 1) * sizeof(*t->rank));
 	t->att_off = calloc(n + 1, sizeof(*t->att_off));
 	t->att = malloc((n_att + 1) * sizeof(*t->att));
 	t->att_prio = malloc((n_att + 1) * sizeof(*t->att_prio));
 	t->exp_off = calloc(n + 1, sizeof(*t->exp_off));
 	t->exp = malloc((n_exp + 1) * sizeof(*t->exp));
 	fill = calloc(n + 1, sizeof(*fill));
-	if (!t->hubs || !t->att_off || !t->att || !t->att_prio || !t->exp_off || !t->exp || !fill)
+	if (!t->hubs || !t->ranked || !t->rank || !t->att_off || !t->att || !t->att_prio ||
+	    !t->exp_off || !t->exp || !fill)
 		goto fail;
 
 	t->n_hubs = 0;
@@ -93,6 +100,20 @@ struct topology *topology_build(const struct orgconf *cfg)
 				t->att_off[net->hubs[j].net + 1]++;
 	}
 	t->exp_off[n] = (uint32_t)n_exp;
+	/*
+	 * Relay rank: hubs with manual NAT traversal (reachable by anyone
+	 * through their port forwarding) first, then the others, each in file
+	 * order. Relays only ever go to a better-ranked hub (loop-free).
+	 */
+	for (i = 0; i < n; i++)
+		t->rank[i] = UINT32_MAX;
+	j = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < t->n_hubs; i++)
+			if (cfg->networks[t->hubs[i]].nat_manual == !pass) {
+				t->rank[t->hubs[i]] = (uint32_t)j;
+				t->ranked[j++] = t->hubs[i];
+			}
 	for (i = 0; i < n; i++)
 		t->att_off[i + 1] += t->att_off[i];
 	/* Counting sort: spokes land in each hub's bucket in file order. */
@@ -128,6 +149,34 @@ size_t topology_peer_count(const struct topology *t, uint32_t net)
 	if (n->mode == ORGCONF_MODE_HUB)
 		return t->n_hubs - 1 + (t->att_off[net + 1] - t->att_off[net]);
 	return 0;
+}
+
+bool topology_are_peers(const struct topology *t, uint32_t a, uint32_t b)
+{
+	const struct orgconf_network *na, *nb;
+
+	if (a >= t->n || b >= t->n || a == b)
+		return false;
+	na = &t->cfg->networks[a];
+	nb = &t->cfg->networks[b];
+	if (na->mode == ORGCONF_MODE_OFF || nb->mode == ORGCONF_MODE_OFF)
+		return false;
+	if (na->mode == ORGCONF_MODE_HUB && nb->mode == ORGCONF_MODE_HUB)
+		return true; /* hubs: full mesh */
+	if (na->mode == ORGCONF_MODE_SPOKE && nb->mode == ORGCONF_MODE_SPOKE)
+		return false;
+	if (na->mode == ORGCONF_MODE_HUB) {
+		const struct orgconf_network *tmp = na;
+
+		na = nb;
+		nb = tmp;
+		b = a;
+	}
+	/* na is the spoke, b the hub. */
+	for (size_t i = 0; i < na->n_hubs; i++)
+		if (na->hubs[i].net == b)
+			return true;
+	return false;
 }
 
 /* Growing output arrays while a view is built. */
@@ -311,6 +360,116 @@ static bool spoke_lists(const struct orgconf_network *spoke, uint32_t hub)
 	return false;
 }
 
+/*
+ * The hubs @hub relays spoke @spoke's subnets through: the spoke's other
+ * hubs ranked before @hub, best first, at most TOPOLOGY_MAX_RELAYS. Returns
+ * how many (into out).
+ */
+static unsigned int spoke_relays(const struct topology *t, uint32_t spoke, uint32_t hub,
+				 uint32_t out[TOPOLOGY_MAX_RELAYS])
+{
+	const struct orgconf_network *s = &t->cfg->networks[spoke];
+	unsigned int k = 0;
+
+	/* Selection by rank, smallest first; a spoke lists at most 16 hubs. */
+	for (;;) {
+		uint32_t best = UINT32_MAX, floor = k ? t->rank[out[k - 1]] : 0;
+
+		for (size_t i = 0; i < s->n_hubs; i++) {
+			uint32_t r = t->rank[s->hubs[i].net];
+
+			if (r < t->rank[hub] && (k ? r > floor : true) &&
+			    (best == UINT32_MAX || r < t->rank[best]))
+				best = s->hubs[i].net;
+		}
+		if (best == UINT32_MAX || k == TOPOLOGY_MAX_RELAYS)
+			return k;
+		out[k++] = best;
+	}
+}
+
+/*
+ * Whether @via is among the hubs @hub relays hub @dst's subnets through:
+ * the first TOPOLOGY_MAX_RELAYS hubs ranked before @hub, @dst left out;
+ * its position in that list, or -1.
+ */
+static int hub_relay_pos(const struct topology *t, uint32_t hub, uint32_t dst, uint32_t via)
+{
+	uint32_t rv = t->rank[via];
+
+	if (dst == hub || via == hub || via == dst || rv >= t->rank[hub])
+		return -1;
+	/* dst ranked before via (and before hub) moves via up one place. */
+	if (t->rank[dst] < rv)
+		rv--;
+	return rv < TOPOLOGY_MAX_RELAYS ? (int)rv : -1;
+}
+
+static bool exports(const struct topology *t, uint32_t net)
+{
+	return t->exp_off[net + 1] > t->exp_off[net];
+}
+
+/*
+ * Whether hub @from may send us (hub @self) traffic it relays, or traffic
+ * relayed through it to us: then it forwards sources from anywhere in the
+ * organization and we accept any (topology.h, "Relays").
+ */
+static bool relays_to(const struct topology *t, uint32_t self, uint32_t from)
+{
+	const struct orgconf *cfg = t->cfg;
+	uint32_t via[TOPOLOGY_MAX_RELAYS];
+
+	/* It relays one of our spokes (that is also its) through us. */
+	for (uint32_t k = t->att_off[self]; k < t->att_off[self + 1]; k++) {
+		unsigned int m;
+
+		if (!spoke_lists(&cfg->networks[t->att[k]], from))
+			continue;
+		m = spoke_relays(t, t->att[k], from, via);
+
+		for (unsigned int j = 0; j < m; j++)
+			if (via[j] == self)
+				return true;
+	}
+	for (size_t h = 0; h < t->n_hubs; h++) {
+		uint32_t x = t->hubs[h];
+
+		if (x == self || x == from)
+			continue;
+		/* It relays hub x's subnets through us ... */
+		if (exports(t, x) && hub_relay_pos(t, from, x, self) >= 0)
+			return true;
+		/* ... or hub x relays ours through it. */
+		if (exports(t, self) && hub_relay_pos(t, x, self, from) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Relay routes of @self through hub @via: its spokes', then other hubs' subnets. */
+static void add_relay_routes(struct builder *b, const struct topology *t, uint32_t self,
+			     uint32_t via)
+{
+	uint32_t out[TOPOLOGY_MAX_RELAYS];
+
+	for (uint32_t k = t->att_off[self]; k < t->att_off[self + 1]; k++) {
+		unsigned int m = spoke_relays(t, t->att[k], self, out);
+
+		for (unsigned int j = 0; j < m; j++)
+			if (out[j] == via)
+				add_routes(b, t, t->att[k], TOPOLOGY_METRIC_RELAY + j,
+					   TOPOLOGY_ROUTE_TRANSIT | TOPOLOGY_ROUTE_RELAY);
+	}
+	for (size_t h = 0; h < t->n_hubs; h++) {
+		int pos = hub_relay_pos(t, self, t->hubs[h], via);
+
+		if (pos >= 0)
+			add_routes(b, t, t->hubs[h], TOPOLOGY_METRIC_RELAY + (uint32_t)pos,
+				   TOPOLOGY_ROUTE_TRANSIT | TOPOLOGY_ROUTE_RELAY);
+	}
+}
+
 static void compute_hub(struct builder *b, const struct topology *t, uint32_t self)
 {
 	const struct orgconf_network *me = &t->cfg->networks[self];
@@ -319,6 +478,7 @@ static void compute_hub(struct builder *b, const struct topology *t, uint32_t se
 
 	for (h = 0; h < t->n_hubs; h++) {
 		uint32_t hub = t->hubs[h], exit_pos = UINT32_MAX, flags = 0;
+		bool relay = relays_to(t, self, hub);
 
 		if (hub == self)
 			continue;
@@ -328,6 +488,8 @@ static void compute_hub(struct builder *b, const struct topology *t, uint32_t se
 		if (exit_pos != UINT32_MAX)
 			flags = TOPOLOGY_PEER_DEFAULT_ROUTE | TOPOLOGY_PEER_EXIT_HUB |
 				TOPOLOGY_PEER_ALLOW_ANY;
+		if (relay)
+			flags |= TOPOLOGY_PEER_RELAY | TOPOLOGY_PEER_ALLOW_ANY;
 		if (!add_peer(b, t, hub, 0, flags))
 			return;
 		add_routes(b, t, hub, 0, 0);
@@ -341,7 +503,9 @@ static void compute_hub(struct builder *b, const struct topology *t, uint32_t se
 			if (!spoke_lists(&cfg->networks[t->att[k]], self))
 				add_routes(b, t, t->att[k], 1 + t->att_prio[k],
 					   TOPOLOGY_ROUTE_TRANSIT);
-		if (exit_pos != UINT32_MAX) {
+		/* When a direct path is down: relayed through better-ranked hubs. */
+		add_relay_routes(b, t, self, hub);
+		if (flags & TOPOLOGY_PEER_ALLOW_ANY) {
 			add_allowed_any(b);
 		} else {
 			add_allowed(b, t, hub);

@@ -32,6 +32,24 @@
  *  - Full tunnel: a hub with exit hubs gets 0.0.0.0/0 and ::/0 via exit hub
  *    i at metric i; a spoke gets them via each hub flagged default-route,
  *    metric = that hub's position in its list. Flag TOPOLOGY_ROUTE_DEFAULT.
+ *  - 64 + k: relays (TOPOLOGY_ROUTE_RELAY, with TRANSIT), for when two
+ *    gateways cannot reach each other directly (both behind unfriendly NAT,
+ *    a firewall): traffic goes through a third hub instead. Hubs have a
+ *    relay rank: hubs with manual NAT traversal first (anyone reaches them
+ *    through their port forwarding), then the others, each in file order.
+ *    A hub gets
+ *      - each of its spokes' subnets also via the spoke's other hubs ranked
+ *        before it, and
+ *      - every other hub's subnets also via the hubs ranked before it
+ *        (that other hub left out),
+ *    at most TOPOLOGY_MAX_RELAYS of them, best-ranked first, k = 0, 1, 2.
+ *    Since a gateway uses the lowest metric whose peer is up, relays carry
+ *    traffic only while the direct path is down, and only ever towards a
+ *    better-ranked hub: loop-free whatever is down (the randomized test in
+ *    tests/unit/test_topology.c takes links down one at a time and in
+ *    random sets). The price: the first-ranked hub relays nothing, so a
+ *    direct link that fails at it is not bypassed; and another hub's spokes
+ *    are only relayed by their own hubs.
  *
  * Allowed sources (inner source addresses accepted from a peer):
  *  - from a spoke: that spoke's exported subnets;
@@ -40,12 +58,16 @@
  *    spokes that list it (what it may forward to us);
  *  - "any" (0.0.0.0/0 and ::/0 only, TOPOLOGY_PEER_ALLOW_ANY) from a peer that
  *    carries our default route (exit hub, default-route hub): replies from
- *    the internet arrive through it.
+ *    the internet arrive through it;
+ *  - "any" from a hub that relays traffic through us, or delivers to us
+ *    what another hub relayed through it (TOPOLOGY_PEER_RELAY): relayed
+ *    traffic may come from anywhere in the organization.
  *
  * Output order is deterministic: peers as above; routes per peer: the
  * peer's own (direct) subnets, then its default routes, then transit
  * routes by owner network index (file order), each owner's subnets in file
- * order; allowed sources by owner network index and subnet order. Routes
+ * order, then relay routes: our spokes' (file order), then other hubs'
+ * (file order); allowed sources by owner network index and subnet order. Routes
  * are therefore not sorted by metric: pick the lowest per prefix.
  */
 #ifndef AVPN_CONF_TOPOLOGY_H
@@ -63,11 +85,18 @@ struct topology; /* opaque index over one struct orgconf */
 /* Route flags */
 #define TOPOLOGY_ROUTE_DEFAULT (1u << 0) /* 0.0.0.0/0 or ::/0 (full tunnel) */
 #define TOPOLOGY_ROUTE_TRANSIT (1u << 1) /* owner is not the peer; via a hub */
+#define TOPOLOGY_ROUTE_RELAY (1u << 2)	 /* (with TRANSIT) only for when direct paths fail */
+
+/* Metric ranges (docs/protocol.md): direct 0, transit 1..16, relays 64.. */
+#define TOPOLOGY_METRIC_TRANSIT 1
+#define TOPOLOGY_METRIC_RELAY 64
+#define TOPOLOGY_MAX_RELAYS 3 /* relay hubs per destination and hub */
 
 /* Peer flags */
 #define TOPOLOGY_PEER_DEFAULT_ROUTE (1u << 0) /* carries our default route */
 #define TOPOLOGY_PEER_EXIT_HUB (1u << 1)      /* one of our exit hubs */
 #define TOPOLOGY_PEER_ALLOW_ANY (1u << 2)     /* allowed sources = any */
+#define TOPOLOGY_PEER_RELAY (1u << 3)	      /* a hub that relays to or through us */
 
 #define TOPOLOGY_OWNER_NONE UINT32_MAX /* default routes */
 
@@ -130,5 +159,8 @@ const struct topology_peer *topology_view_find_peer(const struct topology_view *
 
 /* Number of peers @net has, without building the view (for paging). */
 size_t topology_peer_count(const struct topology *t, uint32_t net);
+
+/* Whether networks @a and @b tunnel to each other (O(hubs of a spoke)). */
+bool topology_are_peers(const struct topology *t, uint32_t a, uint32_t b);
 
 #endif /* AVPN_CONF_TOPOLOGY_H */

@@ -77,8 +77,8 @@ static int put_prefixes(struct nl_msg *msg, int type, const struct avpnl_peer_pr
 			return -EMSGSIZE;
 		nla_nest_end(msg, nest);
 	}
-	nla_nest_end(msg, list);
-	return 0;
+	/* An attribute's length is 16 bits: a list beyond 64 KiB cannot be. */
+	return nla_nest_end(msg, list) < 0 ? -EMSGSIZE : 0;
 }
 
 static int put_path(struct nl_msg *msg, const struct avpnl_peer_path *pa)
@@ -149,7 +149,8 @@ static int put_peer_body(struct nl_msg *msg, const struct avpnl_peer *p)
 	return 0;
 }
 
-static int peer_write(struct avpnl *h, uint8_t cmd, uint32_t ifindex, const struct avpnl_peer *p)
+static int peer_write_one(struct avpnl *h, uint8_t cmd, uint32_t ifindex,
+			  const struct avpnl_peer *p)
 {
 	struct nl_msg *msg;
 	struct nlattr *nest;
@@ -162,8 +163,60 @@ static int peer_write(struct avpnl *h, uint8_t cmd, uint32_t ifindex, const stru
 	if (nla_put_u32(msg, AUTOVPN_A_IFINDEX, ifindex) < 0 ||
 	    avpnl_nest_open(msg, AUTOVPN_A_PEER, &nest) || put_peer_body(msg, p))
 		return avpnl_put_failed(h, msg);
-	nla_nest_end(msg, nest);
+	if (nla_nest_end(msg, nest) < 0)
+		return avpnl_put_failed(h, msg);
 	return avpnl_transact(h, msg, NULL, NULL);
+}
+
+/*
+ * A PEER nest is an attribute, so at most 64 KiB: longer prefix lists go in
+ * several requests. The first carries everything else (and the REPLACE
+ * flags, replacing the peer's set with the first part of the list); the
+ * others add the rest. Not atomic: between them the peer has a part of its
+ * new set. The kernel refuses nothing of a later part that it accepted in
+ * the first, so a failure there is rare (memory) and reported.
+ */
+static int peer_write(struct avpnl *h, uint8_t cmd, uint32_t ifindex, const struct avpnl_peer *p)
+{
+	struct avpnl_peer part;
+	size_t r = 0, a = 0, n;
+	int err;
+
+	if (p->n_routes + p->n_allowed <= AVPNL_PEER_PREFIXES_PER_REQUEST)
+		return peer_write_one(h, cmd, ifindex, p);
+	part = *p;
+	n = p->n_routes < AVPNL_PEER_PREFIXES_PER_REQUEST ? p->n_routes :
+							    AVPNL_PEER_PREFIXES_PER_REQUEST;
+	part.n_routes = n;
+	part.n_allowed = AVPNL_PEER_PREFIXES_PER_REQUEST - n < p->n_allowed ?
+				 AVPNL_PEER_PREFIXES_PER_REQUEST - n :
+				 p->n_allowed;
+	r = part.n_routes;
+	a = part.n_allowed;
+	err = peer_write_one(h, cmd, ifindex, &part);
+	while (!err && (r < p->n_routes || a < p->n_allowed)) {
+		memset(&part, 0, sizeof(part));
+		part.id = p->id;
+		part.set = p->set & (AVPNL_PEER_ROUTES | AVPNL_PEER_ALLOWED);
+		n = p->n_routes - r < AVPNL_PEER_PREFIXES_PER_REQUEST ?
+			    p->n_routes - r :
+			    AVPNL_PEER_PREFIXES_PER_REQUEST;
+		part.routes = p->routes + r;
+		part.n_routes = n;
+		r += n;
+		n = AVPNL_PEER_PREFIXES_PER_REQUEST - part.n_routes;
+		if (n > p->n_allowed - a)
+			n = p->n_allowed - a;
+		part.allowed = p->allowed + a;
+		part.n_allowed = n;
+		a += n;
+		if (!part.n_routes)
+			part.set &= ~AVPNL_PEER_ROUTES;
+		if (!part.n_allowed)
+			part.set &= ~AVPNL_PEER_ALLOWED;
+		err = peer_write_one(h, AUTOVPN_CMD_PEER_SET, ifindex, &part);
+	}
+	return err;
 }
 
 int avpnl_peer_new(struct avpnl *h, uint32_t ifindex, const struct avpnl_peer *p)

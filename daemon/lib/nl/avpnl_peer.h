@@ -82,6 +82,12 @@ int avpnl_peer_add_allowed(struct avpnl_peer *p, const struct prefix *pfx, bool 
 /* Frees the arrays and zeroes the struct. */
 void avpnl_peer_clear(struct avpnl_peer *p);
 
+/*
+ * Prefixes (routes + allowed) per request: a PEER nest is at most 64 KiB.
+ * avpnl_peer_new/set send longer lists in several requests (see there).
+ */
+#define AVPNL_PEER_PREFIXES_PER_REQUEST 1000
+
 int avpnl_peer_new(struct avpnl *h, uint32_t ifindex, const struct avpnl_peer *p);
 int avpnl_peer_set(struct avpnl *h, uint32_t ifindex, const struct avpnl_peer *p);
 int avpnl_peer_del(struct avpnl *h, uint32_t ifindex, uint32_t peer_id);

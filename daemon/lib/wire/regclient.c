@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* regclient.c - gateway side of the registration protocol (see regclient.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "wire/regclient.h"
 
 static void list_clear(struct regclient_peerlist *l)
@@ -28,8 +30,14 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 		rc->cfg.sender_id = randombytes_random() | 1;
 	if (!rc->cfg.retry_ms)
 		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
+	rc->purge_from_self = !rc->cfg.purge_ms;
 	if (!rc->cfg.purge_ms)
 		rc->cfg.purge_ms = REGCLIENT_DEFAULT_PURGE_MS;
+	if (!rc->cfg.max_clock_skew_s)
+		rc->cfg.max_clock_skew_s = REGCLIENT_DEFAULT_SKEW_S;
+	for (unsigned int r = 0; r < REGCLIENT_MAX_REG; r++)
+		if (!rc->cfg.registry_id[r])
+			rc->cfg.registry_id[r] = (uint8_t)(r + 1);
 	rc->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
 	ret = seal_precompute(&rc->key, cfg->registry_pk, cfg->sk, cfg->pk);
 	if (ret)
@@ -47,14 +55,44 @@ void regclient_free(struct regclient *rc)
 	sodium_memzero(&rc->key, sizeof(rc->key));
 }
 
+/*
+ * Our wall clock went back (NTP stepped it after it ran ahead): our
+ * counters would now stay ahead of it, or, after a restart, fall behind the
+ * registries' windows. Start a new life instead: a new sender id and
+ * counters from the clock again, which the registries accept at once
+ * (replay.h). Small steps back just go on from the last counter.
+ */
+static void maybe_new_life(struct regclient *rc)
+{
+	uint32_t sid;
+
+	if (rc->ctr.last <= clock_realtime_ns() + REPLAY_AHEAD_NS)
+		return;
+	do
+		sid = randombytes_random() | 1;
+	while (sid == rc->cfg.sender_id);
+	rc->cfg.sender_id = sid;
+	rc->ctr.last = 0;
+	rc->stats.new_lives++;
+}
+
 static void send_sealed(struct regclient *rc, unsigned int ul, unsigned int reg, uint8_t type,
 			const uint8_t *body, size_t blen, regclient_send_fn send, void *ctx)
 {
+	struct seal_hdr h;
+
+	maybe_new_life(rc);
+	h = (struct seal_hdr){
+		.type = type,
+		.to = rc->cfg.registry_id[reg], /* only that registry may accept it */
+		.sender_id = rc->cfg.sender_id,
+		.sender_pk = rc->cfg.pk,
+		.counter = seal_next_counter(&rc->ctr),
+	};
 	uint8_t msg[PROTO_MAX_MSG];
 	ssize_t n;
 
-	n = seal_msg(msg, sizeof(msg), type, rc->cfg.sender_id, rc->cfg.pk,
-		     seal_next_counter(&rc->ctr), &rc->key, body, blen);
+	n = seal_msg_hdr(msg, sizeof(msg), &h, &rc->key, body, blen);
 	if (n < 0)
 		return;
 	rc->stats.tx++;
@@ -65,7 +103,7 @@ uint8_t regclient_nat(const struct regclient *rc, unsigned int ul)
 {
 	const struct regclient_link *a = &rc->link[ul][0], *b = &rc->link[ul][1];
 
-	if (rc->cfg.manual_nat)
+	if (rc->cfg.manual_nat || (rc->has_self && rc->self.flags & PROTO_SELF_MANUAL_NAT))
 		return PROTO_NAT_MANUAL;
 	if (rc->cfg.n_registries < 2)
 		return PROTO_NAT_UNKNOWN;
@@ -90,12 +128,82 @@ static void send_register(struct regclient *rc, unsigned int ul, unsigned int re
 		send_sealed(rc, ul, reg, PROTO_T_REG_REQ, body, (size_t)n, send, ctx);
 }
 
+uint8_t regclient_echo(const struct regclient *rc, unsigned int ul)
+{
+	uint8_t res = PROTO_ECHO_UNKNOWN;
+
+	for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
+		if (rc->link[ul][r].echo == PROTO_ECHO_OK)
+			return PROTO_ECHO_OK;
+		if (rc->link[ul][r].echo == PROTO_ECHO_BLOCKED)
+			res = PROTO_ECHO_BLOCKED;
+	}
+	return res;
+}
+
+uint16_t regclient_echo_port(const struct regclient *rc, unsigned int reg)
+{
+	for (unsigned int u = 0; reg < rc->cfg.n_registries && u < rc->cfg.n_uplinks; u++)
+		if (rc->link[u][reg].echo_port)
+			return rc->link[u][reg].echo_port;
+	return 0;
+}
+
+/*
+ * The high-port echo of one link: a request every retry_ms, up to
+ * REGCLIENT_ECHO_TRIES, while the link is registered (its main port
+ * answers); an answer makes it ok, none blocked. Returns EV_ECHO if the
+ * uplink's result changed.
+ */
+static int echo_tick(struct regclient *rc, unsigned int ul, unsigned int reg, uint64_t now_ms,
+		     void *ctx)
+{
+	struct regclient_link *l = &rc->link[ul][reg];
+	struct proto_echo m = { .uplink = (uint8_t)ul };
+	uint8_t body[64], msg[PROTO_MAX_MSG], before;
+	struct seal_hdr h;
+	ssize_t n;
+
+	if (!rc->cfg.send_port || !l->echo_port || !l->connected || now_ms < l->echo_next_ms)
+		return 0;
+	if (l->echo_tries == REGCLIENT_ECHO_TRIES) {
+		/* No answer from the high port while the main port answers. */
+		before = regclient_echo(rc, ul);
+		l->echo = PROTO_ECHO_BLOCKED;
+		l->echo_tries = 0;
+		l->echo_next_ms = now_ms + (uint64_t)REGCLIENT_ECHO_EVERY * rc->keepalive_ms;
+		return regclient_echo(rc, ul) != before ? REGCLIENT_EV_ECHO : 0;
+	}
+	if (!l->echo_tries)
+		l->echo_seq = randombytes_random();
+	m.seq = l->echo_seq;
+	n = proto_enc_echo(body, sizeof(body), &m);
+	maybe_new_life(rc);
+	h = (struct seal_hdr){ .type = PROTO_T_ECHO,
+			       .to = rc->cfg.registry_id[reg],
+			       .sender_id = rc->cfg.sender_id,
+			       .sender_pk = rc->cfg.pk,
+			       .counter = seal_next_counter(&rc->ctr) };
+	if (n > 0) {
+		n = seal_msg_hdr(msg, sizeof(msg), &h, &rc->key, body, (size_t)n);
+		if (n > 0) {
+			rc->stats.tx++;
+			rc->stats.echoes++;
+			rc->cfg.send_port(ctx, ul, reg, l->echo_port, msg, (size_t)n);
+		}
+	}
+	l->echo_tries++;
+	l->echo_next_ms = now_ms + rc->cfg.retry_ms;
+	return 0;
+}
+
 static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int reg,
 			   regclient_send_fn send, void *ctx)
 {
 	struct proto_keepalive m = {
 		.uplink = (uint8_t)ul,
 		.nat = regclient_nat(rc, ul),
+		.echo = regclient_echo(rc, ul),
 		.version = rc->version,
 		.local = rc->cfg.local[ul],
 	};
@@ -124,9 +232,10 @@ static void fetch_start(struct regclient *rc, unsigned int ul, unsigned int reg,
 	list_clear(&rc->staging);
 }
 
-void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx)
+int regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send, void *ctx)
 {
 	uint64_t dead = (uint64_t)PROTO_MISSED_KEEPALIVES * rc->keepalive_ms;
+	int ev = 0;
 
 	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
 		for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
@@ -138,6 +247,7 @@ void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn sen
 				l->state = REGCLIENT_REGISTERING;
 				l->next_tx_ms = now_ms;
 			}
+			ev |= echo_tick(rc, u, r, now_ms, ctx);
 			if (now_ms < l->next_tx_ms)
 				continue;
 			if (l->state == REGCLIENT_REGISTERING) {
@@ -165,6 +275,7 @@ void regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn sen
 		send_register(rc, rc->fetch_ul, rc->fetch_reg, rc->fetch_page, send, ctx);
 		rc->fetch_next_ms = now_ms + rc->cfg.retry_ms;
 	}
+	return ev;
 }
 
 uint64_t regclient_next_ms(const struct regclient *rc)
@@ -178,6 +289,9 @@ uint64_t regclient_next_ms(const struct regclient *rc)
 
 			if (l->next_tx_ms < next)
 				next = l->next_tx_ms;
+			if (rc->cfg.send_port && l->echo_port && l->connected &&
+			    l->echo_next_ms < next)
+				next = l->echo_next_ms;
 			if (l->connected && l->last_rx_ms + dead + 1 < next)
 				next = l->last_rx_ms + dead + 1;
 		}
@@ -239,6 +353,33 @@ static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 	return 0;
 }
 
+/* Whether two SELF records say the same (only the used parts count). */
+static bool self_equal(const struct proto_self *a, const struct proto_self *b)
+{
+	static uint8_t ba[PROTO_MAX_BODY], bb[PROTO_MAX_BODY];
+	struct proto_resp_writer wa = { ba, sizeof(ba), 0 }, wb = { bb, sizeof(bb), 0 };
+
+	if (proto_resp_add_self(&wa, a) || proto_resp_add_self(&wb, b))
+		return false;
+	return wa.len == wb.len && !memcmp(ba, bb, wa.len);
+}
+
+static int set_self(struct regclient *rc, const struct proto_self *m)
+{
+	if (rc->has_self && self_equal(&rc->self, m))
+		return 0;
+	rc->self = *m;
+	rc->has_self = 1;
+	if (rc->purge_from_self)
+		rc->cfg.purge_ms = (uint64_t)m->purge_s * 1000;
+	return REGCLIENT_EV_SELF;
+}
+
+const struct proto_self *regclient_self(const struct regclient *rc)
+{
+	return rc->has_self ? &rc->self : NULL;
+}
+
 static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
 		       const struct proto_reg_resp *m)
 {
@@ -255,11 +396,29 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 	l->registry_id = m->registry_id;
 	l->observed = m->observed;
 	rc->keepalive_ms = m->keepalive_ms; /* the registry sets the pace */
+	/* (Re)registered, or the registry's echo port changed: test it again. */
+	if (ev || m->echo_port != l->echo_port) {
+		uint8_t before = regclient_echo(rc, ul);
+
+		if (m->echo_port != l->echo_port)
+			l->echo = PROTO_ECHO_UNKNOWN;
+		l->echo_port = m->echo_port;
+		l->echo_tries = 0;
+		l->echo_next_ms = now_ms;
+		if (regclient_echo(rc, ul) != before)
+			ev |= REGCLIENT_EV_ECHO;
+	}
 	if (ev)
 		l->next_tx_ms = now_ms + rc->keepalive_ms;
 	rc->role = m->role;
 
 	if (m->page == PROTO_PAGE_NONE) {
+		/*
+		 * Our settings as of the version we hold (or a first idea of
+		 * them); a newer version's come with its page 0.
+		 */
+		if (m->version == rc->version || !rc->has_self)
+			ev |= set_self(rc, &m->self);
 		/* Registered without peers; fetch them if ours are stale. */
 		if (m->version != rc->version && !rc->fetching)
 			fetch_start(rc, ul, reg, now_ms);
@@ -272,6 +431,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 		list_clear(&rc->staging);
 		rc->fetch_version = m->version;
 		rc->fetch_pages = m->page_count;
+		rc->staging_self = m->self;
 	} else if (m->version != rc->fetch_version || m->page_count != rc->fetch_pages) {
 		/* The config changed under us: start over. */
 		fetch_start(rc, ul, reg, now_ms);
@@ -293,6 +453,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 		rc->peers.v[i].confirmed_ms = now_ms;
 	rc->version = rc->fetch_version;
 	rc->fetching = 0;
+	ev |= set_self(rc, &rc->staging_self);
 	if (rc->refetch) {
 		rc->refetch = 0;
 		fetch_start(rc, ul, reg, now_ms);
@@ -324,7 +485,13 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		rc->stats.rx_auth++;
 		return -EPERM;
 	}
-	ret = replay_check(&rc->win[reg], h.counter);
+	/* The other registry's message, replayed from this one's address. */
+	if (h.from != rc->cfg.registry_id[reg]) {
+		rc->stats.rx_misdirected++;
+		return -ENXIO;
+	}
+	ret = replay_state_check(&rc->rs[reg], h.sender_id, h.counter, clock_realtime_ns(),
+				 (uint64_t)rc->cfg.max_clock_skew_s * CLOCK_NS_PER_SEC);
 	if (ret) {
 		rc->stats.rx_replay++;
 		return ret;
@@ -334,7 +501,7 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		rc->stats.rx_auth++;
 		return (int)n;
 	}
-	replay_update(&rc->win[reg], h.counter);
+	replay_state_update(&rc->rs[reg], h.sender_id, h.counter);
 
 	switch (h.type) {
 	case PROTO_T_REG_RESP: {
@@ -389,17 +556,98 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 			fetch_start(rc, ul, reg, now_ms);
 		break;
 	}
+	case PROTO_T_DIAG_RESP: {
+		struct regclient_diag *d = &rc->diag[reg];
+		static __thread struct proto_diag_resp m;
+
+		if (proto_dec_diag_resp(body, (size_t)n, &m))
+			goto malformed;
+		if (!d->seq || m.seq != d->seq || memcmp(m.peer_pk, d->peer_pk, 32)) {
+			rc->stats.rx_unexpected++;
+			return -EPROTO; /* not asked, or about an older question */
+		}
+		d->answer = m;
+		d->has_answer = 1;
+		d->answer_ms = now_ms;
+		d->seq = 0;
+		ev = REGCLIENT_EV_DIAG;
+		break;
+	}
+	case PROTO_T_ECHO_REPLY: {
+		struct proto_echo_reply m;
+		struct regclient_link *l = &rc->link[ul][reg];
+		uint8_t before = regclient_echo(rc, ul);
+
+		if (proto_dec_echo_reply(body, (size_t)n, &m) || m.uplink != ul)
+			goto malformed;
+		if (!l->echo_tries || m.seq != l->echo_seq) {
+			rc->stats.rx_unexpected++;
+			return -EPROTO; /* no test running, or an old one's answer */
+		}
+		l->echo = PROTO_ECHO_OK;
+		l->echo_tries = 0;
+		l->echo_observed = m.observed;
+		l->echo_next_ms = now_ms + (uint64_t)REGCLIENT_ECHO_EVERY * rc->keepalive_ms;
+		if (regclient_echo(rc, ul) != before)
+			ev = REGCLIENT_EV_ECHO;
+		break;
+	}
 	default:
 		rc->stats.rx_unexpected++;
 		return -EPROTO;
 	}
 	rc->stats.rx_ok++;
 	if (send)
-		regclient_tick(rc, now_ms, send, ctx);
+		ev |= regclient_tick(rc, now_ms, send, ctx);
 	return ev;
 malformed:
 	rc->stats.rx_malformed++;
 	return -EBADMSG;
+}
+
+int regclient_diag(struct regclient *rc, uint64_t now_ms, const uint8_t peer_pk[32],
+		   regclient_send_fn send, void *ctx)
+{
+	int asked = 0;
+
+	for (unsigned int r = 0; r < rc->cfg.n_registries; r++) {
+		struct regclient_diag *d = &rc->diag[r];
+
+		/* The new question replaces the old one, and its answer. */
+		d->seq = 0;
+		d->has_answer = 0;
+		for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++) {
+			struct proto_diag_req m;
+			uint8_t body[64];
+			ssize_t n;
+
+			if (!rc->link[u][r].connected)
+				continue;
+			m.seq = randombytes_random() | 1;
+			memcpy(m.peer_pk, peer_pk, 32);
+			n = proto_enc_diag_req(body, sizeof(body), &m);
+			if (n < 0)
+				return (int)n;
+			d->seq = m.seq;
+			memcpy(d->peer_pk, peer_pk, 32);
+			d->asked_ms = now_ms;
+			rc->stats.diags++;
+			send_sealed(rc, u, r, PROTO_T_DIAG_REQ, body, (size_t)n, send, ctx);
+			asked++;
+			break;
+		}
+	}
+	return asked ? asked : -ENOTCONN;
+}
+
+const struct proto_diag_resp *regclient_diag_answer(const struct regclient *rc, unsigned int reg,
+						    uint64_t *at_ms)
+{
+	if (reg >= rc->cfg.n_registries || !rc->diag[reg].has_answer)
+		return NULL;
+	if (at_ms)
+		*at_ms = rc->diag[reg].answer_ms;
+	return &rc->diag[reg].answer;
 }
 
 int regclient_connected(const struct regclient *rc, unsigned int reg, uint64_t now_ms)

@@ -47,34 +47,46 @@ static void make_nonce(uint8_t nonce[12], const uint8_t *hdr)
 	memcpy(nonce + 4, hdr + 40, 8);
 }
 
-ssize_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
-		 const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
-		 const uint8_t *pt, size_t ptlen)
+ssize_t seal_msg_hdr(uint8_t *out, size_t cap, const struct seal_hdr *h, const struct seal_key *key,
+		     const uint8_t *pt, size_t ptlen)
 {
 	uint8_t nonce[12];
 	unsigned long long clen;
 
 	if (cap < SEAL_OVERHEAD || ptlen > cap - SEAL_OVERHEAD)
 		return -EMSGSIZE;
-	out[0] = type;
+	out[0] = h->type;
 	out[1] = SEAL_VERSION;
-	out[2] = 0;
-	out[3] = 0;
-	wire_put32(out + 4, sender_id);
-	memcpy(out + 8, sender_pk, 32);
-	wire_put64(out + 40, counter);
+	out[2] = h->to;
+	out[3] = h->from;
+	wire_put32(out + 4, h->sender_id);
+	memcpy(out + 8, h->sender_pk, 32);
+	wire_put64(out + 40, h->counter);
 	make_nonce(nonce, out);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + SEAL_HDR_LEN, &clen, pt, ptlen, out,
 						  SEAL_HDR_LEN, NULL, nonce, key->tx);
 	return (ssize_t)(SEAL_HDR_LEN + clen);
 }
 
+ssize_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
+		 const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
+		 const uint8_t *pt, size_t ptlen)
+{
+	struct seal_hdr h = {
+		.type = type, .sender_id = sender_id, .sender_pk = sender_pk, .counter = counter
+	};
+
+	return seal_msg_hdr(out, cap, &h, key, pt, ptlen);
+}
+
 int seal_peek(const uint8_t *msg, size_t len, struct seal_hdr *h)
 {
-	if (len < SEAL_OVERHEAD || msg[1] != SEAL_VERSION || msg[2] || msg[3])
+	if (len < SEAL_OVERHEAD || msg[1] != SEAL_VERSION)
 		return -EBADMSG;
 	h->type = msg[0];
 	h->version = msg[1];
+	h->to = msg[2];
+	h->from = msg[3];
 	h->sender_id = wire_get32(msg + 4);
 	h->sender_pk = msg + 8;
 	h->counter = wire_get64(msg + 40);

@@ -7,8 +7,9 @@
  *
  *   off  0  u8      type        (proto.h message type, in the clear)
  *   off  1  u8      version     (SEAL_VERSION)
- *   off  2  u16     reserved    (0)
- *   off  4  u32     sender_id   (random per process / configured registry id)
+ *   off  2  u8      to          (registry id of the recipient; 0 = not a registry)
+ *   off  3  u8      from        (registry id of the sender; 0 = not a registry)
+ *   off  4  u32     sender_id   (random per process)
  *   off  8  u8[32]  sender_pk   (static public key of the sender)
  *   off 40  u64     counter     (strictly increasing per sender process)
  *   off 48  ...     ciphertext
@@ -19,9 +20,16 @@
  * K = crypto_box_beforenm(peer_pk, my_sk) is computed once per pair; each
  * direction has its own key, BLAKE2b-256(key = K, "autovpn seal v1" ||
  * sender_pk), so the two ends never encrypt under the same (key, nonce).
- * sender_id keeps two processes with the same key (the two registries, which
- * must have distinct ids) apart, and the counter keeps one sender's messages
- * apart.  The counter is wall-clock nanoseconds, forced strictly increasing,
+ * sender_id keeps two processes with the same key apart (the two registries,
+ * and every restart of a sender), and the counter keeps one sender's messages
+ * apart.
+ *
+ * to/from name the registry a message is for or comes from: the two
+ * registries of an organization share one key pair, so without them a
+ * message sealed for registry 1 would open at registry 2 as well (issue 9
+ * #14). They are part of the authenticated header; a registry drops what is
+ * not addressed to its own id, a gateway what does not come from the
+ * registry it expects. Between gateways (distinct key pairs) both are 0.  The counter is wall-clock nanoseconds, forced strictly increasing,
  * so it also orders messages across restarts of the sender; the receiver
  * keeps a 64-message sliding replay window per sender (replay.h).
  *
@@ -49,6 +57,7 @@ struct seal_key {
 struct seal_hdr {
 	uint8_t type;
 	uint8_t version;
+	uint8_t to, from; /* registry ids, 0 = not a registry */
 	uint32_t sender_id;
 	const uint8_t *sender_pk; /* points into the message */
 	uint64_t counter;
@@ -65,9 +74,14 @@ int seal_precompute(struct seal_key *out, const uint8_t peer_pk[32], const uint8
 		    const uint8_t my_pk[32]);
 
 /*
- * Seal plaintext pt[ptlen] into out (capacity cap).  Returns the message
- * length, or -EMSGSIZE if it does not fit.  out and pt must not overlap.
+ * Seal plaintext pt[ptlen] into out (capacity cap) with the header fields
+ * of h (its version is ignored: SEAL_VERSION).  Returns the message length,
+ * or -EMSGSIZE if it does not fit.  out and pt must not overlap.
  */
+ssize_t seal_msg_hdr(uint8_t *out, size_t cap, const struct seal_hdr *h, const struct seal_key *key,
+		     const uint8_t *pt, size_t ptlen);
+
+/* The same between two gateways: to = from = 0. */
 ssize_t seal_msg(uint8_t *out, size_t cap, uint8_t type, uint32_t sender_id,
 		 const uint8_t sender_pk[32], uint64_t counter, const struct seal_key *key,
 		 const uint8_t *pt, size_t ptlen);

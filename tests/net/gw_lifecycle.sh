@@ -1,0 +1,45 @@
+#!/bin/bash
+# vm-timeout: 500
+# autovpnd's signals: SIGHUP with a broken config changes nothing (the daemon
+# keeps running and says why), SIGHUP with a good one reloads; SIGTERM
+# leaves the interface forwarding (on-exit = keep, the default) or removes
+# it with its routes and rules (on-exit = remove).
+. "$(dirname "$0")/org.sh"
+
+org_topology || fatal topology
+org_registries || fatal registries
+org_gateways sj sf lon || fatal gateways
+wait_until 120 org_peer_up lon sj || fatal tunnel
+conf=$WORK/lon/autovpnd.conf
+cp "$conf" "$WORK/lon.good"
+log=$AVPN_OUT/autovpnd-lon.log
+
+# A broken config: rejected, everything keeps running.
+echo "this is not a key" >> "$conf"
+org_kill lon HUP
+check bad_reload_rejected wait_until 10 grep -q "reload: config rejected" "$log"
+check bad_reload_says_where grep -q "autovpnd.conf:[0-9]*: syntax error" "$log"
+check still_running_after_bad_reload org_peer_up lon sj
+check traffic_after_bad_reload n lanlon ping -c 2 -W 2 10.100.0.10
+
+# A good one: reloaded.
+cp "$WORK/lon.good" "$conf"
+org_kill lon HUP
+check good_reload wait_until 10 grep -q "reload: done" "$log"
+check up_after_reload wait_until 30 org_peer_up lon sj
+
+# SIGTERM, on-exit = keep: the kernel keeps forwarding without the daemon.
+org_kill lon TERM
+check term_keeps_interface ip -n gwlon link show av0
+check term_keeps_routes test -n "$(ip -n gwlon route show table 9350)"
+check forwarding_without_daemon n lanlon ping -c 2 -W 2 10.100.0.10
+
+# on-exit = remove: SIGTERM takes the interface, its routes and rules away.
+sed -i 's/^\[gateway\]$/[gateway]\non-exit = remove/' "$conf"
+org_gateway lon
+check adopted_again wait_until 60 org_peer_up lon sj
+org_kill lon TERM
+check_fails term_removes_interface ip -n gwlon link show av0
+check term_removes_routes test -z "$(ip -n gwlon route show table 9350)"
+check_fails term_removes_rules grep -q 9350 <<<"$(ip -n gwlon rule)"
+finish
