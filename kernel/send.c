@@ -258,8 +258,13 @@ static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 		reason = AUTOVPN_DROP_NOMEM;
 		goto drop;
 	}
-	/* ECN only: the inner DSCP is not copied out of the tunnel. */
-	tos = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+	/*
+	 * The outer header gets the inner DSCP, so the WAN can queue the
+	 * tunnel's traffic by class as it would the bare traffic (as the
+	 * kernel's IP tunnels do with "tos inherit"), and the ECN field
+	 * encapsulated as RFC 6040 says (CE becomes ECT(0) outside).
+	 */
+	tos = ip_tunnel_ecn_encap(ip_tunnel_get_dsfield(ip_hdr(skb), skb), ip_hdr(skb), skb);
 
 	if (unlikely(skb_cow_head(skb, AVPN_TX_HEADROOM))) {
 		reason = AUTOVPN_DROP_NOMEM;
