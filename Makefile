@@ -115,25 +115,86 @@ demo:
 	$(MAKE) -j2 all
 	tests/demo/run.sh
 
-# Installing on a gateway: the programs, and the module either for the
-# running kernel (module-install) or through DKMS for every kernel >= 6.1.
+# Installing: `make install` puts the programs, their man pages, the
+# systemd units, bash completion, docs and example configs under $(PREFIX),
+# and the module's source for DKMS under $(DKMSSRCDIR) (dkms-install then
+# builds and installs it; module-install builds for the running kernel
+# only). `make uninstall` removes exactly what install put there. DESTDIR
+# is honoured throughout; the Debian packages (debian/, `make deb`) are
+# built from the same targets. dist/README.md says what dist/ holds.
 PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/autovpn
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-.PHONY: install module-install dkms-install
-install: userspace
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry $(DESTDIR)$(PREFIX)/sbin/
+DKMSSRCDIR ?= /usr/src/autovpn-$(VERSION)
+
+INSTALL_PROGS := autovpn autovpnd autovpn-registry
+INSTALL_MAN8 := autovpn.8 autovpnd.8 autovpn-registry.8
+INSTALL_MAN5 := autovpnd.conf.5 autovpn-org.conf.5
+INSTALL_UNITS := autovpnd.service autovpn-registry.service
+INSTALL_DOCS := README.md docs/architecture.md docs/configuration.md docs/protocol.md \
+	docs/tools.md
+INSTALL_EXAMPLES := examples/org.conf dist/autovpnd.conf dist/autovpn-registry.default
+# The module's source as DKMS builds it: dkms.conf and Kbuild at the top,
+# kernel/ and uapi/ (never the objects of an in-tree build).
+DKMS_SRCS := dkms.conf Kbuild kernel/Kbuild \
+	$(filter-out %.mod.c,$(wildcard kernel/*.[ch])) $(wildcard uapi/linux/*.h)
+
+.PHONY: install uninstall install-dkms-src units module-install dkms-install
+
+# The units name the programs where they are installed.
+units: $(INSTALL_UNITS:%=$(B)/dist/%)
+$(B)/dist/%.service: dist/%.service.in FORCE
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@.tmp && mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
+install: $(INSTALL_PROGS:%=$(B)/%) units install-dkms-src
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(INSTALL_PROGS:%=$(B)/%) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(INSTALL_MAN8:%=man/%) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(INSTALL_MAN5:%=man/%) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(INSTALL_UNITS:%=$(B)/dist/%) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 dist/autovpn.bash-completion $(DESTDIR)$(COMPLETIONDIR)/autovpn
+	install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(INSTALL_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+install-dkms-src:
+	rm -rf $(DESTDIR)$(DKMSSRCDIR)
+	install -d $(DESTDIR)$(DKMSSRCDIR)/kernel $(DESTDIR)$(DKMSSRCDIR)/uapi/linux
+	for f in $(DKMS_SRCS); do install -m 0644 $$f $(DESTDIR)$(DKMSSRCDIR)/$$f || exit 1; done
+
+uninstall:
+	rm -f $(INSTALL_PROGS:%=$(DESTDIR)$(SBINDIR)/%) \
+		$(INSTALL_MAN8:%=$(DESTDIR)$(MANDIR)/man8/%) \
+		$(INSTALL_MAN5:%=$(DESTDIR)$(MANDIR)/man5/%) \
+		$(INSTALL_UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
+		$(DESTDIR)$(COMPLETIONDIR)/autovpn
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DKMSSRCDIR)
+
+# make deb: the Debian packages autovpn and autovpn-dkms (debian/), built
+# by dpkg-buildpackage from a copy of the tree in $(B)/deb/autovpn-VERSION
+# (so that debian/rules' clean cannot touch this build), into $(B)/deb/.
+.PHONY: deb
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/autovpn-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.ko' \
+		--exclude='*.mod.c' --exclude='.*.cmd' . | tar -x -C $(B)/deb/autovpn-$(VERSION)
+	cd $(B)/deb/autovpn-$(VERSION) && DEB_BUILD_OPTIONS=parallel=2 \
+		dpkg-buildpackage -us -uc -b
+	rm -rf $(B)/deb/autovpn-$(VERSION)
+	ls -l $(B)/deb/*.deb
 
 module-install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules_install
 	depmod -a $(KVER)
 
-dkms-install:
-	rm -rf /usr/src/autovpn-$(VERSION)
-	mkdir -p /usr/src/autovpn-$(VERSION)
-	cp -r dkms.conf Kbuild kernel uapi /usr/src/autovpn-$(VERSION)/
-	cd /usr/src/autovpn-$(VERSION)/kernel && rm -f *.o *.ko *.mod *.mod.c .*.cmd \
-		modules.order Module.symvers
+dkms-install: install-dkms-src
 	dkms install -m autovpn -v $(VERSION) -k $(KVER)
 
 clean:

@@ -68,5 +68,13 @@ for tree in $trees; do
 	else
 		result FAIL "kbuild-$ver-rebuild" "modinfo shows vermagic $n times"
 	fi
+	# The version packages promise (dkms.conf's PACKAGE_VERSION).
+	want=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+	got=$(modinfo -F version "$w/kernel/autovpn.ko")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		result PASS "kbuild-$ver-version"
+	else
+		result FAIL "kbuild-$ver-version" "modinfo version '$got', dkms.conf '$want'"
+	fi
 done
 exit $rc

@@ -69,6 +69,7 @@ module_init(avpn_mod_init);
 module_exit(avpn_mod_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("autovpn: AES-256-GCM site-to-site VPN datapath");
+MODULE_VERSION("0.1"); /* as dkms.conf and debian/changelog */
 MODULE_AUTHOR("autovpn developers");
 MODULE_ALIAS_RTNL_LINK(AUTOVPN_LINK_KIND);
 MODULE_ALIAS_GENL_FAMILY(AUTOVPN_GENL_NAME);

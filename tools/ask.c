@@ -83,6 +83,11 @@ static int ask_request(const char *ifname, const char *req, char **ans, size_t *
 	else if (err == -ETIMEDOUT)
 		snprintf(msg, len, "autovpnd for %s does not answer (%u s)", ifname,
 			 CTL_TIMEOUT_MS / 1000);
+	else if (err == -EPERM)
+		snprintf(msg, len,
+			 "the control socket of %s is not autovpnd's: a process not run by root "
+			 "holds it",
+			 ifname);
 	else if (err == -ENODATA)
 		snprintf(msg, len, "autovpnd for %s closed the connection without answering",
 			 ifname);

@@ -27,6 +27,7 @@
 #include "diagnose.h"
 #include "gateway.h"
 
+#define CTL_RETRY_MS 2000
 #define WRITE_TIMEOUT_MS 1000
 
 static uint64_t age(uint64_t now, uint64_t then)
@@ -64,7 +65,8 @@ static void fill_uplinks(struct gw *gw, struct ctl_status *s, uint64_t now)
 		snprintf(o->device, sizeof(o->device), "%s", up->conf->device);
 		fmt_ep(o->local, sizeof(o->local), &up->local);
 		snprintf(o->nat, sizeof(o->nat), "%s", proto_nat_name(regclient_nat(&gw->rc, u)));
-		snprintf(o->highport, sizeof(o->highport), "unknown");
+		snprintf(o->highport, sizeof(o->highport), "%s",
+			 proto_echo_name(regclient_echo(&gw->rc, u)));
 		for (unsigned int r = 0; r < gw->conf->n_registries && r < 2; r++) {
 			const struct regclient_link *l = &gw->rc.link[u][r];
 
@@ -159,6 +161,8 @@ static void fill_route(const struct gw *gw, struct ctl_route *o, const struct ro
 	o->metric = c->metric;
 	if (c->flags & PROTO_SUB_DEFAULT)
 		snprintf(o->decision, sizeof(o->decision), "default");
+	else if (c->metric >= PROTO_METRIC_RELAY)
+		snprintf(o->decision, sizeof(o->decision), "relay");
 	else if (c->flags & PROTO_SUB_TRANSIT)
 		snprintf(o->decision, sizeof(o->decision), "transit");
 	else
@@ -235,9 +239,15 @@ static void answer(struct gw *gw, int fd, const char *req)
 		if (!err)
 			err = ctl_status_to_json(&s, &json);
 	} else if (!strcmp(req, "diagnose")) {
-		err = ctlserver_status(gw, &s);
+		const struct proto_diag_resp **remote = calloc(gw->n_peers + 1, sizeof(*remote));
+
+		err = remote ? ctlserver_status(gw, &s) : -ENOMEM;
+		/* ctlserver_status() lists gw->peers in order. */
+		for (uint32_t i = 0; !err && i < gw->n_peers; i++)
+			remote[i] = gw->peers[i]->has_remote ? &gw->peers[i]->remote : NULL;
 		if (!err)
-			err = diagnose(&s, &d);
+			err = diagnose(&s, remote, &d);
+		free(remote);
 		if (!err)
 			err = ctl_diagnosis_to_json(&d, &json);
 	} else {
@@ -253,6 +263,24 @@ static void answer(struct gw *gw, int fd, const char *req)
 	ctl_diagnosis_free(&d);
 }
 
+/*
+ * Anyone in the network namespace can connect (abstract socket): others
+ * get their refusal without the loop ever waiting on them. Whatever they
+ * sent is drained first, so the close does not reset the connection under
+ * the refusal (the client also reads it after EPIPE).
+ */
+static void refuse(int fd)
+{
+	static const char msg[] = "{\"error\":\"permission denied: root only\"}\n";
+	char sink[CTL_MAX_REQUEST];
+
+	for (int i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return;
+	shutdown(fd, SHUT_WR);
+}
+
 static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 {
 	struct timeval tv = { .tv_sec = WRITE_TIMEOUT_MS / 1000 };
@@ -264,62 +292,117 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 
 	(void)l;
 	(void)events;
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
+		refuse(fd);
+		close(fd);
+		return;
+	}
+	/* Root: one short line, read blocking with a timeout. */
+	if (fcntl(fd, F_SETFL, 0) == 0) {
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		while (got < CTL_MAX_REQUEST) {
+			ssize_t n = read(fd, req + got, CTL_MAX_REQUEST - got);
 
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* One short line; a client that sends nothing times out. */
-	while (got < CTL_MAX_REQUEST) {
-		ssize_t n = read(fd, req + got, CTL_MAX_REQUEST - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(req, '\n', got))
-			break;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+			if (memchr(req, '\n', got))
+				break;
+		}
 	}
 	req[got] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
-	/*
-	 * Checked after the request was read: closing a unix socket with
-	 * unread data resets it, and the client would lose the refusal.
-	 */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0)
-		dprintf(fd, "{\"error\":\"permission denied: root only\"}\n");
-	else
-		answer(arg, fd, req);
+	answer(arg, fd, req);
 	close(fd);
 }
 
-int ctlserver_start(struct gw *gw)
+/* The listener of our socket name, when bind() found it taken. */
+static int squatter(const struct sockaddr_un *sun, int alen, struct ucred *cred)
+{
+	socklen_t cl = sizeof(*cred);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sun, (socklen_t)alen) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &cl))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int ctl_listen(struct gw *gw, bool quiet);
+
+static void on_retry(struct loop *l, struct loop_timer *t, void *arg)
+{
+	(void)l;
+	(void)t;
+	ctl_listen(arg, true);
+}
+
+/*
+ * Binds the control socket. Taken by another root process: another
+ * autovpnd runs for the interface (fatal, -EADDRINUSE). Taken by anyone
+ * else: a squatter, which must not keep the gateway down; the daemon runs
+ * without the socket and tries again every CTL_RETRY_MS.
+ */
+static int ctl_listen(struct gw *gw, bool quiet)
 {
 	struct sockaddr_un sun;
+	struct ucred cred = { 0 };
 	int fd, alen, err;
 
-	err = ctl_sock_path(gw->ifname, gw->ctl_path, sizeof(gw->ctl_path));
-	if (err)
-		return err;
 	alen = ctl_sockaddr(gw->ctl_path, &sun);
 	if (alen < 0)
 		return alen;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)alen) || listen(fd, 16)) {
-		err = -errno;
-		log_msg(LOG_ERR, "control socket %s: %s%s", gw->ctl_path, strerror(-err),
-			err == -EADDRINUSE ? " (another autovpnd runs for this interface)" : "");
-		close(fd);
-		return err;
+	if (!bind(fd, (struct sockaddr *)&sun, (socklen_t)alen) && !listen(fd, 16)) {
+		err = loop_add_fd(gw->loop, fd, EPOLLIN, on_accept, gw);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		gw->ctl_fd = fd;
+		if (quiet)
+			log_msg(LOG_INFO, "control socket %s: listening", gw->ctl_path);
+		return 0;
 	}
-	gw->ctl_fd = fd;
-	return loop_add_fd(gw->loop, fd, EPOLLIN, on_accept, gw);
+	err = -errno;
+	close(fd);
+	if (err == -EADDRINUSE && !squatter(&sun, alen, &cred) && cred.uid != 0) {
+		if (!quiet)
+			log_msg(LOG_ERR,
+				"control socket %s is held by pid %d (uid %u), not autovpnd: show "
+				"and diagnose are unavailable until it is released",
+				gw->ctl_path, (int)cred.pid, (unsigned int)cred.uid);
+		loop_timer_start(gw->loop, &gw->ctl_retry, CTL_RETRY_MS, 0);
+		return 0;
+	}
+	log_msg(LOG_ERR, "control socket %s: %s%s", gw->ctl_path, strerror(-err),
+		err == -EADDRINUSE ? " (another autovpnd runs for this interface)" : "");
+	return err;
+}
+
+int ctlserver_start(struct gw *gw)
+{
+	int err;
+
+	err = ctl_sock_path(gw->ifname, gw->ctl_path, sizeof(gw->ctl_path));
+	if (err)
+		return err;
+	loop_timer_init(&gw->ctl_retry, on_retry, gw);
+	return ctl_listen(gw, false);
 }
 
 void ctlserver_stop(struct gw *gw)
 {
+	loop_timer_stop(gw->loop, &gw->ctl_retry);
 	if (gw->ctl_fd < 0)
 		return;
 	loop_del_fd(gw->loop, gw->ctl_fd);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* diagnose.c - findings from a status snapshot (see diagnose.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,9 +108,105 @@ static int uplinks(const struct ctl_status *s, struct ctl_diagnosis *d)
 	return 0;
 }
 
-static int peers(const struct ctl_status *s, struct ctl_diagnosis *d)
+/* Whether any / every reported uplink's high-port echo is @echo. */
+static bool echo_any(const struct proto_diag_resp *r, uint8_t echo)
+{
+	for (unsigned int u = 0; u < r->n_uplinks; u++)
+		if (r->uplinks[u].echo == echo)
+			return true;
+	return false;
+}
+
+static bool our_highport_blocked(const struct ctl_status *s)
+{
+	bool blocked = s->n_uplinks > 0;
+
+	for (unsigned int u = 0; u < s->n_uplinks; u++)
+		blocked &= !strcmp(s->uplinks[u].highport, "blocked");
+	return blocked;
+}
+
+/*
+ * A peer with endpoints whose probes go unanswered: which side blocks,
+ * from our own echo and what the peer reports via the registry (r).
+ */
+static int unreachable(const struct ctl_status *s, const struct ctl_peer *p,
+		       const struct proto_diag_resp *r, struct ctl_diagnosis *d)
 {
 	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX];
+
+	if (our_highport_blocked(s)) {
+		snprintf(cause, sizeof(cause),
+			 "%s does not answer: this gateway's upstream blocks outbound UDP to ports "
+			 "32768-61000 (its high-port echo gets no answer), so the block is on "
+			 "this side",
+			 p->name);
+		ADD(d, "error", p->name, cause,
+		    "allow outbound UDP to destination ports 32768-61000 (and replies) on this "
+		    "gateway's upstream firewall");
+		return 0;
+	}
+	if (r && r->status == PROTO_DIAG_OK && !r->connected) {
+		if (r->last_seen_s == PROTO_DIAG_NONE)
+			snprintf(cause, sizeof(cause),
+				 "%s does not answer, and the registry has not heard from it "
+				 "since it started: it is offline or cannot reach the registries",
+				 p->name);
+		else
+			snprintf(cause, sizeof(cause),
+				 "%s does not answer, and the registry last heard from it %u s "
+				 "ago: it is offline or cannot reach the registries",
+				 p->name, r->last_seen_s);
+		snprintf(fix, sizeof(fix),
+			 "check that %s runs and that its upstream lets UDP 9350-9381 out",
+			 p->name);
+		ADD(d, "error", p->name, cause, fix);
+		return 0;
+	}
+	if (r && r->status == PROTO_DIAG_OK && echo_any(r, PROTO_ECHO_BLOCKED) &&
+	    !echo_any(r, PROTO_ECHO_OK)) {
+		snprintf(cause, sizeof(cause),
+			 "%s does not answer: it reports that its upstream blocks outbound UDP "
+			 "to ports 32768-61000 (its high-port echo gets no answer), so the "
+			 "block is on %s's side",
+			 p->name, p->name);
+		snprintf(fix, sizeof(fix),
+			 "allow outbound UDP to destination ports 32768-61000 (and replies) on "
+			 "%s's upstream firewall",
+			 p->name);
+		ADD(d, "error", p->name, cause, fix);
+		return 0;
+	}
+	if (r && r->status == PROTO_DIAG_OK && echo_any(r, PROTO_ECHO_OK)) {
+		snprintf(cause, sizeof(cause),
+			 "%s does not answer, although both sides can send UDP to ports "
+			 "32768-61000: a firewall or NAT drops the probes on their way in, on "
+			 "one side",
+			 p->name);
+		snprintf(fix, sizeof(fix),
+			 "check for inbound filters other than connection tracking on both "
+			 "gateways' upstream (replies to outbound UDP must be let in); "
+			 "`autovpn diagnose` on %s tells its view",
+			 p->name);
+		ADD(d, "error", p->name, cause, fix);
+		return 0;
+	}
+	snprintf(cause, sizeof(cause),
+		 "%s does not answer on any of its endpoints: a firewall on one side "
+		 "blocks UDP between ports 32768-61000",
+		 p->name);
+	snprintf(fix, sizeof(fix),
+		 "allow outbound UDP to destination ports 32768-61000 (and replies) on "
+		 "both gateways' upstream firewalls");
+	ADD(d, "error", p->name, cause, fix);
+	return 0;
+}
+
+static int peers(const struct ctl_status *s, const struct proto_diag_resp *const *remote,
+		 struct ctl_diagnosis *d)
+{
+	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX];
+	int err;
 
 	for (uint32_t i = 0; i < s->n_peers; i++) {
 		const struct ctl_peer *p = &s->peers[i];
@@ -135,16 +232,9 @@ static int peers(const struct ctl_status *s, struct ctl_diagnosis *d)
 		for (uint32_t k = 0; k < p->n_paths; k++)
 			punched |= !strcmp(p->paths[k].state, "up");
 		if (!punched) {
-			snprintf(
-				cause, sizeof(cause),
-				"%s does not answer on any of its endpoints: a firewall on one side "
-				"blocks UDP between ports 32768-61000",
-				p->name);
-			snprintf(
-				fix, sizeof(fix),
-				"allow outbound UDP to destination ports 32768-61000 (and replies) on "
-				"both gateways' upstream firewalls");
-			ADD(d, "error", p->name, cause, fix);
+			err = unreachable(s, p, remote ? remote[i] : NULL, d);
+			if (err)
+				return err;
 		} else {
 			snprintf(cause, sizeof(cause),
 				 "%s answers probes but the tunnel is not up: %s", p->name,
@@ -157,13 +247,14 @@ static int peers(const struct ctl_status *s, struct ctl_diagnosis *d)
 	return 0;
 }
 
-int diagnose(const struct ctl_status *s, struct ctl_diagnosis *d)
+int diagnose(const struct ctl_status *s, const struct proto_diag_resp *const *remote,
+	     struct ctl_diagnosis *d)
 {
 	int err = registries(s, d);
 
 	if (!err)
 		err = uplinks(s, d);
 	if (!err)
-		err = peers(s, d);
+		err = peers(s, remote, d);
 	return err;
 }

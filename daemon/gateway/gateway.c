@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "gateway.h"
+#include "metrics.h"
 #include "nl/avpnl.h"
 #include "nl/avpnl_dev.h"
 #include "nl/kroute.h"
@@ -140,6 +141,7 @@ static void teardown(struct gw *gw)
 {
 	bool remove = gw->stopping && gw->conf->on_exit == GWCONF_EXIT_REMOVE;
 
+	metrics_stop(gw);
 	ctlserver_stop(gw);
 	registry_stop(gw);
 	/* Keep the kernel's peers unless the interface goes anyway. */
@@ -210,6 +212,8 @@ int gw_run(struct gw *gw)
 		log_msg(LOG_ERR, "control socket: %s", strerror(-err));
 		goto out;
 	}
+	if ((err = metrics_start(gw)))
+		goto out;
 	log_msg(LOG_INFO, "%s: running as %s on %s", gw->conf->name, gw->ifname,
 		gw->n_uplinks == 2 ? "wan1 and wan2" : "wan1");
 	err = loop_run(gw->loop);

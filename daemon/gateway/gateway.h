@@ -43,6 +43,12 @@ struct kroute;
 #define GW_DEFAULT_PROBE_MS 1000
 #define GW_DEFAULT_REKEY_SECS 120
 #define GW_DEFAULT_HYSTERESIS_MS 10000
+/*
+ * How far a peer's clock (its probes' counters, wall-clock ns) may be from
+ * ours: generous, since tunnels must not depend on NTP; a probe recorded
+ * longer ago than this is never taken again, even after our restart.
+ */
+#define PROBE_MAX_SKEW_S 86400
 /* The last responder rekeys this much later than the last initiator would. */
 #define GW_RESPONDER_REKEY_DELAY_SECS 10
 /* Source ports of uplink sockets (the reference document's range). */
@@ -55,9 +61,10 @@ struct gw_opts {
 	bool check;	 /* --check: validate the config and exit */
 	bool foreground; /* -f: log to stderr */
 	int verbose;
-	uint32_t probe_ms;	/* --probe-ms */
-	uint32_t rekey_secs;	/* --rekey-secs */
-	uint32_t hysteresis_ms; /* --hysteresis-ms */
+	uint32_t probe_ms;	    /* --probe-ms */
+	uint32_t rekey_secs;	    /* --rekey-secs */
+	uint32_t hysteresis_ms;	    /* --hysteresis-ms */
+	const char *metrics_listen; /* --metrics ADDR:PORT, NULL = off */
 };
 
 struct gw_uplink {
@@ -67,6 +74,7 @@ struct gw_uplink {
 	int fd;
 	struct endpoint local; /* what the socket is bound to */
 	bool in_kernel;	       /* handed to the module */
+	uint8_t echo;	       /* high-port echo result last logged (proto.h) */
 	uint64_t rx, tx, rx_dropped, tx_failed;
 };
 
@@ -89,6 +97,7 @@ struct gw_peer {
 	struct proto_peer info;
 	struct proto_subnet *subnets;
 	uint32_t n_subnets;
+	bool allowed_stale; /* the kernel's allowed sources lag behind subnets */
 
 	struct path paths[GW_MAX_PATHS]; /* index = path id = lu * 2 + ru */
 	uint8_t kernel_paths;		 /* bit per path id configured in the kernel */
@@ -97,7 +106,7 @@ struct gw_peer {
 
 	/* Probes: sealed between the static keys. */
 	struct seal_key probe_key;
-	struct replay_window probe_win;
+	struct replay_state probe_rs; /* the peer's probes, per life of its daemon */
 
 	/* Handshake and keys. */
 	struct handshake_peer hs;
@@ -113,9 +122,18 @@ struct gw_peer {
 	uint64_t up_since_ms, state_ms;
 	bool went_down; /* it has been up and gone down since we started */
 
+	/* What the peer reports about itself, via a registry (DIAG), while not up. */
+	bool has_remote;
+	uint64_t remote_ms;
+	struct proto_diag_resp remote;
+
 	uint64_t routes_hash;	 /* of the route set last given to the kernel */
 	struct loop_timer timer; /* probes, handshake, rekey */
 	uint64_t mark;		 /* peer sync generation */
+
+	/* metrics.c's sampler: what it saw last, and what it counted. */
+	uint64_t metrics_changed_seen[GW_MAX_PATHS], metrics_key_seen;
+	uint64_t metrics_path_changes[GW_MAX_PATHS], metrics_handshakes;
 };
 
 struct gw {
@@ -139,8 +157,10 @@ struct gw {
 
 	/* Registries. */
 	struct regclient rc;
-	struct loop_timer rc_timer, purge_timer;
+	struct loop_timer rc_timer, purge_timer, diag_timer;
 	uint64_t rc_version_applied;
+	int active_active;  /* as set in the kernel from SELF; -1 not yet */
+	uint32_t diag_next; /* round-robin over peers for DIAG */
 
 	/* Peers. */
 	struct gw_peer **peers; /* sorted by public key */
@@ -165,7 +185,9 @@ struct gw {
 
 	/* Control socket. */
 	int ctl_fd;
+	struct loop_timer ctl_retry; /* the socket name is squatted: bind again */
 	char ctl_path[108];
+	struct metrics *metrics; /* --metrics listener (metrics.c), or NULL */
 };
 
 /* gateway.c */

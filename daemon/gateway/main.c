@@ -2,7 +2,7 @@
 /*
  * autovpnd - the autovpn gateway daemon (see gateway.h, docs/architecture.md).
  *
- *   autovpnd [-c FILE] [--check] [-f] [-v]
+ *   autovpnd [-c FILE] [--check] [-f] [-v] [--metrics ADDR:PORT]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,25 +17,28 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: autovpnd [OPTIONS]\n"
-		   "The autovpn gateway daemon: joins the organization's VPN with the\n"
-		   "registries named in its config and runs the tunnels in autovpn.ko.\n"
-		   "\n"
-		   "  -c, --config FILE       gateway config (default " GWCONF_DEFAULT_PATH ")\n"
-		   "      --check             validate the config, print every error, exit\n"
-		   "  -f, --foreground        log to stderr instead of syslog\n"
-		   "  -v, --verbose           debug log output\n"
-		   "      --probe-ms MS       path probe interval (default 1000, 100-10000)\n"
-		   "      --rekey-secs S      rekey interval (default 120, 5-120; for tests)\n"
-		   "      --hysteresis-ms MS  how long a better route's peer must be up before\n"
-		   "                          traffic moves back to it (default 10000)\n"
-		   "  -h, --help              this text\n"
-		   "\n"
-		   "Signals: SIGHUP reloads the config, SIGTERM stops (the interface keeps\n"
-		   "forwarding unless the config says on-exit = remove).\n");
+	fprintf(f,
+		"Usage: autovpnd [OPTIONS]\n"
+		"The autovpn gateway daemon: joins the organization's VPN with the\n"
+		"registries named in its config and runs the tunnels in autovpn.ko.\n"
+		"\n"
+		"  -c, --config FILE       gateway config (default " GWCONF_DEFAULT_PATH ")\n"
+		"      --check             validate the config, print every error, exit\n"
+		"  -f, --foreground        log to stderr instead of syslog\n"
+		"  -v, --verbose           debug log output\n"
+		"      --probe-ms MS       path probe interval (default 1000, 100-10000)\n"
+		"      --rekey-secs S      rekey interval (default 120, 5-120; for tests)\n"
+		"      --hysteresis-ms MS  how long a better route's peer must be up before\n"
+		"                          traffic moves back to it (default 10000)\n"
+		"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                          (default off)\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"Signals: SIGHUP reloads the config, SIGTERM stops (the interface keeps\n"
+		"forwarding unless the config says on-exit = remove).\n");
 }
 
-enum { OPT_CHECK = 256, OPT_PROBE, OPT_REKEY, OPT_HYST };
+enum { OPT_CHECK = 256, OPT_PROBE, OPT_REKEY, OPT_HYST, OPT_METRICS };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -45,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "probe-ms", required_argument, NULL, OPT_PROBE },
 	{ "rekey-secs", required_argument, NULL, OPT_REKEY },
 	{ "hysteresis-ms", required_argument, NULL, OPT_HYST },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -91,6 +95,9 @@ int main(int argc, char **argv)
 		case OPT_HYST:
 			if (parse_u32(optarg, 0, 3600000, &gw.opts.hysteresis_ms))
 				return bad_number("--hysteresis-ms", optarg);
+			break;
+		case OPT_METRICS:
+			gw.opts.metrics_listen = optarg;
 			break;
 		case 'h':
 			usage(stdout);

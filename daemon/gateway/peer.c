@@ -93,12 +93,17 @@ static uint32_t new_rx_index(struct gw *gw)
 	return idx;
 }
 
+static int kernel_set_allowed(struct gw_peer *p);
+
 static void on_peer_timer(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct gw_peer *p = arg;
 	uint64_t now = clock_mono_ms(), next, k;
 
 	(void)t;
+	/* A failed update of the allowed sources is retried, never left stale. */
+	if (p->allowed_stale && !kernel_set_allowed(p))
+		p->allowed_stale = false;
 	next = prober_run(p, now);
 	k = keys_run(p, now);
 	if (k < next)
@@ -268,8 +273,9 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 		while (!p->id || id_used(gw, p->id));
 		p->rx_index = new_rx_index(gw);
 	}
-	if (seal_precompute(&p->probe_key, p->pk, gw->sk, gw->pk) ||
-	    handshake_peer_init(&gw->hs_id, &p->hs, p->pk, rp->info.psk, p->rx_index)) {
+	/* One X25519 per peer: the probes' keys come from the handshake's ss. */
+	if (handshake_peer_init(&gw->hs_id, &p->hs, p->pk, rp->info.psk, p->rx_index) ||
+	    seal_precompute_dh(&p->probe_key, p->hs.ss, p->pk, gw->pk)) {
 		log_msg(LOG_ERR, "%s: unusable public key", p->name);
 		goto fail;
 	}
@@ -319,7 +325,9 @@ static void peer_refresh(struct gw_peer *p, const struct regclient_peer *rp)
 		handshake_peer_set_psk(&p->hs, rp->info.psk);
 	p->info = rp->info;
 	if (subnets_changed && !take_subnets(p, rp))
-		kernel_set_allowed(p);
+		p->allowed_stale = kernel_set_allowed(p) != 0;
+	if (p->allowed_stale)
+		kick(p);
 }
 
 void peer_sync(struct gw *gw)

@@ -131,18 +131,26 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 	struct gw_peer *p;
 	struct path *pa;
 	struct probe pr;
+	uint64_t now_ns;
 	ssize_t n;
 	int ch;
 
 	if (len != SEAL_OVERHEAD + PROBE_BODY_LEN || seal_peek(msg, len, &h))
 		goto drop;
 	p = peer_find(gw, h.sender_pk);
-	if (!p || replay_check(&p->probe_win, h.counter))
+	/*
+	 * Per life of the peer's daemon and fresh by the clock (replay.h): a
+	 * peer whose clock ran ahead comes back with its next life, and a
+	 * probe recorded before our own restart is not taken again.
+	 */
+	now_ns = clock_realtime_ns();
+	if (!p || replay_state_check(&p->probe_rs, h.sender_id, h.counter, now_ns,
+				     (uint64_t)PROBE_MAX_SKEW_S * CLOCK_NS_PER_SEC))
 		goto drop;
 	n = seal_open(pt, sizeof(pt), msg, len, &p->probe_key);
 	if (n != PROBE_BODY_LEN)
 		goto drop;
-	replay_update(&p->probe_win, h.counter);
+	replay_state_update(&p->probe_rs, h.sender_id, h.counter);
 	if (probe_decode(pt, (size_t)n, &pr))
 		goto drop;
 	/* The path is named by where it really arrived, not where it was aimed. */

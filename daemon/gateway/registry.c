@@ -12,15 +12,26 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "nl/avpnl.h"
+#include "nl/avpnl_dev.h"
 #include "gateway.h"
 
 #define PURGE_CHECK_MS 10000
+#define DIAG_EVERY_MS 3000
 
 int registry_index(const struct gw *gw, const struct endpoint *from)
 {
 	for (unsigned int i = 0; i < gw->conf->n_registries; i++)
 		if (endpoint_equal(&gw->conf->registries[i], from))
 			return (int)i;
+	/* Echo answers come from the registry's high port. */
+	for (unsigned int i = 0; i < gw->conf->n_registries; i++) {
+		uint16_t port = regclient_echo_port(&gw->rc, i);
+
+		if (port && from->port == port &&
+		    addr_equal(&from->addr, &gw->conf->registries[i].addr))
+			return (int)i;
+	}
 	return -1;
 }
 
@@ -29,6 +40,16 @@ static void send_cb(void *ctx, unsigned int ul, unsigned int reg, const uint8_t 
 	struct gw *gw = ctx;
 
 	uplink_send(gw, ul, &gw->conf->registries[reg], msg, len);
+}
+
+static void send_port_cb(void *ctx, unsigned int ul, unsigned int reg, uint16_t port,
+			 const uint8_t *msg, size_t len)
+{
+	struct gw *gw = ctx;
+	struct endpoint to = gw->conf->registries[reg];
+
+	to.port = port;
+	uplink_send(gw, ul, &to, msg, len);
 }
 
 /* What every path looks like, for the keepalives (the status page's view). */
@@ -78,8 +99,74 @@ static void arm(struct gw *gw)
 	loop_timer_start(gw->loop, &gw->rc_timer, next > now ? next - now : 0, 0);
 }
 
+/* The org's settings for this gateway (SELF): what the kernel must know. */
+static void apply_self(struct gw *gw)
+{
+	const struct proto_self *self = regclient_self(&gw->rc);
+	int aa, err;
+
+	if (!self)
+		return;
+	aa = !!(self->flags & PROTO_SELF_ACTIVE_ACTIVE);
+	log_msg(LOG_INFO, "settings from the registry: active-active %s, peer purge time %u s%s",
+		aa ? "on" : "off", self->purge_s,
+		self->flags & PROTO_SELF_MANUAL_NAT ? ", manual NAT traversal" : "");
+	if (aa == gw->active_active)
+		return;
+	err = avpnl_dev_set_flags(gw->nl, gw->ifindex, aa);
+	if (err) {
+		log_msg(LOG_ERR, "setting active-active on %s: %s", gw->ifname,
+			avpnl_errmsg(gw->nl) ?: strerror(-err));
+		return;
+	}
+	gw->active_active = aa;
+}
+
+/* Keeps each registry's newest DIAG answer with the peer it is about. */
+static void store_diag(struct gw *gw)
+{
+	for (unsigned int r = 0; r < gw->conf->n_registries; r++) {
+		uint64_t at;
+		const struct proto_diag_resp *a = regclient_diag_answer(&gw->rc, r, &at);
+		struct gw_peer *p = a ? peer_find(gw, a->peer_pk) : NULL;
+
+		if (!p || at <= p->remote_ms)
+			continue;
+		/* A registry that knows it beats one that does not. */
+		if (p->has_remote && p->remote.status == PROTO_DIAG_OK &&
+		    a->status != PROTO_DIAG_OK && at - p->remote_ms < 2 * DIAG_EVERY_MS)
+			continue;
+		p->remote = *a;
+		p->remote_ms = at;
+		p->has_remote = true;
+	}
+}
+
+static void log_echo(struct gw *gw)
+{
+	for (unsigned int u = 0; u < gw->n_uplinks; u++) {
+		uint8_t e = regclient_echo(&gw->rc, u);
+
+		if (e == gw->uplinks[u].echo)
+			continue;
+		gw->uplinks[u].echo = e;
+		log_msg(e == PROTO_ECHO_BLOCKED ? LOG_WARNING : LOG_INFO, "%s: high-port echo %s%s",
+			gwconf_uplink_name(u), proto_echo_name(e),
+			e == PROTO_ECHO_BLOCKED ?
+				" (outbound UDP to ports 32768-61000 gets no answer: peers cannot "
+				"be reached from here)" :
+				"");
+	}
+}
+
 static void handle_events(struct gw *gw, int ev)
 {
+	if (ev > 0 && (ev & REGCLIENT_EV_SELF))
+		apply_self(gw);
+	if (ev > 0 && (ev & REGCLIENT_EV_ECHO))
+		log_echo(gw);
+	if (ev > 0 && (ev & REGCLIENT_EV_DIAG))
+		store_diag(gw);
 	if (ev > 0 && (ev & REGCLIENT_EV_REGISTERED))
 		log_msg(LOG_INFO, "registered with the registries (role %s)",
 			gw->rc.role == PROTO_ROLE_HUB	? "hub" :
@@ -99,8 +186,27 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
 	(void)l;
 	(void)t;
 	report_paths(gw);
-	regclient_tick(&gw->rc, clock_mono_ms(), send_cb, gw);
+	handle_events(gw, regclient_tick(&gw->rc, clock_mono_ms(), send_cb, gw));
 	arm(gw);
+}
+
+/* Asks the registries about the next peer that is not up. */
+static void on_diag(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)l;
+	(void)t;
+	for (uint32_t k = 0; k < gw->n_peers; k++) {
+		struct gw_peer *p = gw->peers[(gw->diag_next + k) % gw->n_peers];
+
+		if (peer_is_up(p))
+			continue;
+		gw->diag_next = (gw->diag_next + k + 1) % gw->n_peers;
+		regclient_diag(&gw->rc, clock_mono_ms(), p->pk, send_cb, gw);
+		arm(gw);
+		return;
+	}
 }
 
 static void on_purge(struct loop *l, struct loop_timer *t, void *arg)
@@ -139,6 +245,7 @@ int registry_start(struct gw *gw)
 	memcpy(cfg.pk, gw->pk, 32);
 	memcpy(cfg.registry_pk, gw->conf->registry_public_key, 32);
 	cfg.n_registries = gw->conf->n_registries;
+	cfg.send_port = send_port_cb;
 	cfg.n_uplinks = gw->n_uplinks;
 	for (unsigned int i = 0; i < gw->n_uplinks; i++)
 		cfg.local[i] = gw->uplinks[i].local;
@@ -155,6 +262,9 @@ int registry_start(struct gw *gw)
 	loop_timer_init(&gw->rc_timer, on_timer, gw);
 	loop_timer_init(&gw->purge_timer, on_purge, gw);
 	loop_timer_start(gw->loop, &gw->purge_timer, PURGE_CHECK_MS, PURGE_CHECK_MS);
+	loop_timer_init(&gw->diag_timer, on_diag, gw);
+	loop_timer_start(gw->loop, &gw->diag_timer, DIAG_EVERY_MS, DIAG_EVERY_MS);
+	gw->active_active = -1; /* unknown until the registry says */
 	arm(gw);
 	return 0;
 }
@@ -163,6 +273,7 @@ void registry_stop(struct gw *gw)
 {
 	loop_timer_stop(gw->loop, &gw->rc_timer);
 	loop_timer_stop(gw->loop, &gw->purge_timer);
+	loop_timer_stop(gw->loop, &gw->diag_timer);
 	regclient_free(&gw->rc);
 	free(gw->report);
 	gw->report = NULL;

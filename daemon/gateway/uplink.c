@@ -57,7 +57,7 @@ static void dispatch(struct gw *gw, struct gw_uplink *u, const struct endpoint *
 		break;
 	}
 	/* Registry messages only from a registry's address and port. */
-	if (buf[0] >= PROTO_T_REG_REQ && buf[0] <= PROTO_T_PUSH) {
+	if (proto_is_registry_type(buf[0])) {
 		reg = registry_index(gw, from);
 		if (reg >= 0) {
 			registry_input(gw, u->id, (unsigned int)reg, buf, len);

@@ -57,8 +57,10 @@ void gwtable_free(struct gwtable_entry *gws, uint32_t n)
 {
 	if (!gws)
 		return;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		free(gws[i].paths);
+		free(gws[i].history);
+	}
 	sodium_memzero(gws, (size_t)n * sizeof(*gws));
 	free(gws);
 }
@@ -67,7 +69,7 @@ void gwtable_free(struct gwtable_entry *gws, uint32_t n)
  * Builds the table for cfg.  Soft state of gateways that exist in the old
  * table (same public key) is carried over, so a reload does not make anyone
  * re-register; path reports are dropped because they name peers by old
- * indexes.  The shared key is kept only if the registry key is unchanged.
+ * indexes, the history of samples moves over.  The shared key is kept only if the registry key is unchanged.
  */
 int gwtable_build(struct registry *r, struct orgconf *cfg, struct gwtable_entry *old,
 		  uint32_t old_n, const struct orgconf *old_cfg, struct gwtable_entry **out_gws,
@@ -100,6 +102,8 @@ int gwtable_build(struct registry *r, struct orgconf *cfg, struct gwtable_entry 
 			if (on && on->index < old_n) {
 				gws[i] = old[on->index];
 				gws[i].paths = NULL;
+				/* Names no other gateway: moves to the new table. */
+				old[on->index].history = NULL;
 				gws[i].push = 0;
 				if (!same_key)
 					gws[i].key_ready = 0;

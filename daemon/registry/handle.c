@@ -10,15 +10,43 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
+#include "base/clock.h"
 #include "base/key.h"
+#include "base/log.h"
 #include "registry.h"
+#include "wire/replay.h"
+
+/*
+ * Our clock was stepped back after running ahead: counters from the old
+ * clock would be refused by every gateway (too far ahead) until a restart.
+ * A new life instead (replay.h), as a gateway's regclient does; the low
+ * byte of the sender id keeps naming this registry.
+ */
+static void maybe_new_life(struct registry *r)
+{
+	uint32_t sid;
+
+	if (r->ctr.last <= clock_realtime_ns() + REPLAY_AHEAD_NS)
+		return;
+	do
+		sid = (randombytes_random() & ~0xffu) | (r->id & 0xffu);
+	while (sid == r->sender_id);
+	log_msg(LOG_WARNING, "the clock went back by %llu s: new sender id %08x",
+		(unsigned long long)((r->ctr.last - clock_realtime_ns()) / CLOCK_NS_PER_SEC), sid);
+	r->sender_id = sid;
+	r->ctr.last = 0;
+}
 
 /* The sealed answer's length, or 0 (no answer) if it does not fit. */
 size_t handle_seal(struct registry *r, struct gwtable_entry *g, uint8_t type, const uint8_t *body,
 		   size_t blen, uint8_t *out, size_t cap)
 {
-	struct seal_hdr h = {
+	struct seal_hdr h;
+
+	maybe_new_life(r);
+	h = (struct seal_hdr){
 		.type = type,
 		.from = (uint8_t)r->id, /* so a gateway can tell our answers from the other's */
 		.sender_id = r->sender_id,
@@ -240,6 +268,9 @@ static void note_paths(struct registry *r, struct gwtable_entry *g, const struct
 				g->paths = np;
 			}
 			j = g->paths->n++;
+			g->paths->v[j].changed_ms = now_ms;
+		} else if (g->paths->v[j].up != pp->up) {
+			g->paths->v[j].changed_ms = now_ms;
 		}
 		e = &g->paths->v[j];
 		e->peer = pn;
@@ -473,8 +504,10 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
 			push_mark_peers(r, gwtable_index(r, g));
 		g->ul[m.uplink].echo = m.echo;
-		if (m.n_paths)
+		if (m.n_paths) {
 			note_paths(r, g, &m, now_ms);
+			history_note(r, g, now_ms);
+		}
 		a.registry_id = r->id;
 		a.version = r->cfg->version;
 		a.uplink = m.uplink;

@@ -21,6 +21,8 @@
  *   GET /api/v1/gateways         every gateway's registration state
  *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
  *   GET /api/v1/stats            counters, drops by reason
+ *   GET /metrics                 the same for Prometheus (metrics.c)
+ *   GET / or /status             the VPN status page (statuspage.c)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -272,6 +274,27 @@ static json_object *exported(const struct orgconf_network *n)
 	return a;
 }
 
+/* The gateway's samples (history.c), oldest first. */
+static json_object *history(const struct gwtable_entry *g, uint64_t now)
+{
+	json_object *a = json_object_new_array();
+	const struct history_sample *h;
+
+	for (uint32_t i = 0; (h = history_get(g, i)); i++) {
+		json_object *so = json_object_new_object();
+
+		json_object_object_add(so, "ago_ms",
+				       json_object_new_int64((int64_t)(now - h->at_ms)));
+		json_object_object_add(so, "latency_ms",
+				       json_object_new_double(h->rtt_us / 1000.0));
+		json_object_object_add(so, "loss_pct", json_object_new_double(h->loss / 100.0));
+		json_object_object_add(so, "paths_up", json_object_new_int(h->up));
+		json_object_object_add(so, "paths", json_object_new_int(h->paths));
+		json_object_array_add(a, so);
+	}
+	return a;
+}
+
 static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 {
 	json_object *o = gateway_summary(r, i, now), *peers = json_object_new_array();
@@ -324,9 +347,14 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 		json_object_object_add(po, "loss_pct", json_object_new_double(p->loss / 100.0));
 		json_object_object_add(po, "reported_ms_ago",
 				       json_object_new_int64((int64_t)(now - p->at_ms)));
+		json_object_object_add(po, "changed_ms_ago",
+				       json_object_new_int64((int64_t)(now - p->changed_ms)));
 		json_object_array_add(paths, po);
 	}
 	json_object_object_add(o, "paths", paths);
+	json_object_object_add(o, "history_step_ms",
+			       json_object_new_int64((int64_t)history_step_ms(r)));
+	json_object_object_add(o, "history", history(g, now));
 	return o;
 }
 
@@ -439,6 +467,59 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, json_o
 	return ret;
 }
 
+uint64_t http_cut_count(const struct registry *r)
+{
+	return r->http_conns ? r->http_conns->cut : 0;
+}
+
+/* GET /metrics: text exposition 0.0.4, built in memory, then copied to MHD. */
+static enum MHD_Result reply_metrics(struct registry *r, struct MHD_Connection *c, uint64_t now)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return MHD_NO;
+	err = metrics_write(r, f, now);
+	if (fclose(f) || err) {
+		free(buf);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* GET /: the status page (statuspage.c), static; it reads the JSON API. */
+static enum MHD_Result reply_page(struct MHD_Connection *c)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(statuspage_html), (void *)statuspage_html,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+	/* Inline script and style only; nothing from elsewhere, not even by accident. */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'none'; script-src 'unsafe-inline'; "
+				"style-src 'unsafe-inline'; connect-src 'self'; img-src data:");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static json_object *error_obj(const char *msg)
 {
 	json_object *o = json_object_new_object();
@@ -465,6 +546,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return reply(c, MHD_HTTP_OK, org_summary(r));
 	if (!strcmp(url, "/api/v1/stats"))
 		return reply(c, MHD_HTTP_OK, stats(r, now));
+	if (!strcmp(url, "/metrics"))
+		return reply_metrics(r, c, now);
+	if (!strcmp(url, "/") || !strcmp(url, "/status"))
+		return reply_page(c);
 	if (!strcmp(url, "/api/v1/gateways")) {
 		json_object *a = json_object_new_array();
 

@@ -117,7 +117,8 @@ static void usage(FILE *f)
 		"      --echo-port PORT     also answer the gateways' high-port echo on PORT\n"
 		"                           (32768-61000) of every listen address (default off)\n"
 		"      --check              validate the config and exit\n"
-		"  -v, --verbose\n",
+		"  -v, --verbose\n"
+		"  -h, --help               this text\n",
 		NET_DEFAULT_PORT, PROTO_DEFAULT_KEEPALIVE_MS, REGISTRY_DEFAULT_SKEW_S);
 }
 

@@ -54,6 +54,7 @@ struct gwtable_path {
 	uint16_t loss;
 	uint32_t rtt_us;
 	uint64_t at_ms;
+	uint64_t changed_ms; /* first report, or the last one that changed up */
 };
 
 struct gwtable_paths {
@@ -71,11 +72,30 @@ struct gwtable_entry {
 	struct replay_state rs; /* its counters, per life (replay.h) */
 	struct gwtable_uplink ul[PROTO_MAX_UPLINKS];
 	struct gwtable_paths *paths; /* NULL until it reports any */
+	struct history *history;     /* NULL until it reports paths (history.c) */
 	uint64_t seen_version;	     /* config version it last said it holds */
 	uint32_t hnext;		     /* hash chain (index + 1; 0 = end) */
 	uint8_t key_ready;
 	uint8_t push;	    /* PROTO_PUSH_* pending, 0 = none */
 	uint8_t registered; /* ever registered with this registry */
+};
+
+/*
+ * history.c: per gateway, a ring of samples of its reported paths, one per
+ * HISTORY_STEP_KEEPALIVES keepalive intervals (a minute at the default):
+ * the status page's charts of the last hour.
+ */
+#define HISTORY_SLOTS 60
+#define HISTORY_STEP_KEEPALIVES 6
+struct history_sample {
+	uint64_t at_ms;	 /* monotonic */
+	uint32_t rtt_us; /* mean RTT of the paths up, 0 if none */
+	uint16_t loss;	 /* worst loss of the paths up, 1/10000 */
+	uint16_t up, paths;
+};
+struct history {
+	uint32_t head, n; /* next slot to write, samples held */
+	struct history_sample v[HISTORY_SLOTS];
 };
 
 /* A computed peer list ready for paging, cached for a few gateways. */
@@ -162,6 +182,12 @@ int gwtable_uplink_connected(const struct registry *r, const struct gwtable_upli
 void gwtable_free(struct gwtable_entry *gws, uint32_t n);
 int gwtable_index_hubs(struct registry *r, const struct orgconf *cfg);
 
+/* history.c */
+uint64_t history_step_ms(const struct registry *r);
+void history_note(struct registry *r, struct gwtable_entry *g, uint64_t now_ms);
+/* The i-th sample held, oldest first; NULL past the last. */
+const struct history_sample *history_get(const struct gwtable_entry *g, uint32_t i);
+
 /*
  * self.c: the SELF record of network net; 0 or -E2BIG (too many rules or
  * classes for the record). self_check: every network's fits, else one
@@ -211,9 +237,17 @@ void net_close(struct registry *r);
 int net_send_one(struct registry *r, unsigned int si, const struct sockaddr_storage *dst,
 		 const struct addr *local, const uint8_t *buf, size_t len);
 
+/* metrics.c: the Prometheus text exposition (0.0.4) of the registry's state. */
+int metrics_write(struct registry *r, FILE *f, uint64_t now_ms);
+
+/* statuspage.c: the VPN status page, one self-contained HTML document. */
+extern const char statuspage_html[];
+
 /* http.c */
 struct http_conns;
 int http_start(struct registry *r, const char *listen);
 void http_stop(struct registry *r);
+/* Connections cut for being slow since the listener started. */
+uint64_t http_cut_count(const struct registry *r);
 
 #endif /* AVPN_REGISTRY_REGISTRY_H */

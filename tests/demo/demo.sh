@@ -62,6 +62,14 @@ else
 	say "   London's AV subnet 10.0.30.0/24 (use-vpn no): not exported, not reachable (right)"
 fi
 
+# The registry's VPN status page, as a screenshot (headless Chromium in the
+# "internet" namespace, in the background while the rest prints; bounded).
+n inet timeout 150 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$WORK/chromium" --window-size=1280,1400 --virtual-time-budget=6000 \
+	--screenshot="$AVPN_OUT/status-page.png" http://127.0.0.1:9390/ >/dev/null 2>&1 &
+shot=$!
+
 say ""
 say "== autovpn show av0   (on London - Finsbury)"
 n gwlon "$AVPN" show av0 2>&1 | tee -a "$DEMO"
@@ -79,4 +87,5 @@ for s in $ORG_SITES; do
 	org_status "$s" | jq -r --arg me "${ORG_NAME[$s]}" \
 		'.peers[] | "   \($me) -> \(.name): \(.state)"' | tee -a "$DEMO"
 done
+wait "$shot"
 finish

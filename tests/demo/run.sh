@@ -15,6 +15,11 @@ if [ -n "$out" ] && [ -f "$out/demo.txt" ]; then
 else
 	cat build/demo-vm.log
 fi
+if [ -n "$out" ] && [ -s "$out/status-page.png" ]; then
+	mkdir -p build/demo && cp "$out/status-page.png" build/demo/status-page.png
+	echo
+	echo "The registry's VPN status page: build/demo/status-page.png"
+fi
 echo
 echo "make demo: $( [ $rc = 0 ] && echo PASSED || echo FAILED ) in $(($(date +%s) - start)) s" \
 	"(VM log: build/demo-vm.log, artifacts: ${out:-none})"

@@ -2,13 +2,14 @@
 # Every tests/net/*.c is one program, $(B)/tests/net/<name>, linked against
 # libavpn.a (the shared userspace code, e.g. the libnl client), libsodium,
 # libpcap and libnl. Other engineers drop their helpers here too; nothing to
-# edit when a file is added.
+# edit when a file is added. Headers here (nlraw.h, nlschema.h) are
+# header-only helpers shared by several programs.
 
 NET_SRCS := $(sort $(wildcard tests/net/*.c))
 NET_BINS := $(NET_SRCS:tests/net/%.c=$(B)/tests/net/%)
 BINS += $(NET_BINS)
 
-$(B)/tests/net/%: tests/net/%.c $(B)/libavpn.a
+$(B)/tests/net/%: tests/net/%.c $(wildcard tests/net/*.h) $(B)/libavpn.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libavpn.a $(LDLIBS) -lpcap
 

@@ -75,7 +75,9 @@ grew "unknown-key-id-counted" 10 no_key "$k0"
 
 # --- non-DATA stays in the socket, DATA does not -----------------------------------
 qport=40003
-bg gwB timeout 30 "$NETBIN/uplink_queue" av0 1 "$(ep "$GWB_OUT" $qport)" 20 >"$WORK/queue.out"
+# The queue lives far longer than the checks need (stop_bg ends it): a
+# 20 s life ran out before the datagrams came under the debug kernel.
+bg gwB timeout 360 "$NETBIN/uplink_queue" av0 1 "$(ep "$GWB_OUT" $qport)" 300 >"$WORK/queue.out"
 qpid=$BG_PID
 if wait_until 20 grep -q READY "$WORK/queue.out"; then
 	result "uplink-queue-attached" 0

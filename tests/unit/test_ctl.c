@@ -1196,6 +1196,59 @@ START_TEST(request_no_answer)
 }
 END_TEST
 
+START_TEST(request_listener_not_root)
+{
+	/*
+	 * The abstract namespace is anyone's: a listener that is not root
+	 * (a squatter) is not believed, whatever it would answer.
+	 */
+	char path[64];
+	int ready[2], hold[2], status;
+	char c, *ans;
+	size_t len;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "@test_ctl.%d", (int)getpid());
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(hold), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct sockaddr_un sun;
+		int alen, lfd, fd;
+
+		alarm(60);
+		close(hold[1]);
+		close(ready[0]);
+		if (!geteuid() && (setgid(65534) || setuid(65534)))
+			_exit(3);
+		alen = ctl_sockaddr(path, &sun);
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (alen < 0 || lfd < 0 || bind(lfd, (struct sockaddr *)&sun, (socklen_t)alen) ||
+		    listen(lfd, 1))
+			_exit(4);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(5);
+		fd = accept(lfd, NULL, NULL);
+		/* The client leaves without reading: no SIGPIPE for us. */
+		if (fd >= 0)
+			send(fd, "{}", 2, MSG_NOSIGNAL);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(ctl_request_path(path, "status", 2000, &ans, &len), -EPERM);
+	ck_assert_ptr_null(ans);
+	close(hold[1]);
+	close(ready[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "listener status %#x", status);
+}
+END_TEST
+
 START_TEST(request_no_daemon)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -1268,6 +1321,7 @@ int main(void)
 	tcase_add_test(tc, request_big_answers);
 	tcase_add_test(tc, request_no_answer);
 	tcase_add_test(tc, request_no_daemon);
+	tcase_add_test(tc, request_listener_not_root);
 	tcase_add_test(tc, request_validated_first);
 	/* A cap for the slow sanitizer build, not a speed assertion. */
 	tcase_set_timeout(tc, 120);

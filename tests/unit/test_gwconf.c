@@ -143,6 +143,26 @@ START_TEST(every_error_with_its_line)
 }
 END_TEST
 
+START_TEST(low_order_registry_key)
+{
+	/* The point 1 and p - 1 (libsodium's list): refused at load, not at start. */
+	static const char *keys[] = { "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+				      "7P///////////////////////////////////////38=",
+				      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" };
+	static const unsigned int lines[] = { 6 };
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[gateway]\nname = A\nprivate-key = k\n[registry]\n"
+			 "address = 192.0.2.1:9350\npublic-key = %s\n"
+			 "[uplink \"wan1\"]\ndevice = eth0\n",
+			 keys[i]);
+		expect_errors(text, lines, 1);
+	}
+}
+END_TEST
+
 START_TEST(missing_sections)
 {
 	static const unsigned int lines[] = { 0, 0, 0 };
@@ -217,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, good_file);
 	tcase_add_test(tc, every_error_with_its_line);
 	tcase_add_test(tc, missing_sections);
+	tcase_add_test(tc, low_order_registry_key);
 	tcase_add_test(tc, missing_keys);
 	tcase_add_test(tc, key_file_must_be_private);
 	tcase_add_test(tc, load_from_file);

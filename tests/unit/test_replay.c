@@ -93,6 +93,34 @@ START_TEST(lives_no_clock)
 }
 END_TEST
 
+/*
+ * A sender restarting four times within the clock window, its clock 5 s
+ * ahead of ours: replaying a recording of its first life must not end its
+ * real current life (found by review with two remembered lives: the
+ * replay was taken as a new life and the real one refused from then on).
+ */
+START_TEST(old_life_replay_does_not_end_current)
+{
+	struct replay_state st = { 0 };
+	uint64_t now = 1800000000ull * S, skew = 600 * S, ahead = 5 * S;
+	uint64_t recorded = now - 300 * S + ahead, c = recorded;
+	uint32_t sid = 0xA1;
+
+	ck_assert_int_eq(replay_state_check(&st, sid, c, now - 300 * S, skew), 0);
+	replay_state_update(&st, sid, c);
+	for (int life = 1; life < 4; life++) {
+		sid += 0x10;
+		c += 60 * S;
+		ck_assert_int_eq(replay_state_check(&st, sid, c, c - ahead, skew), 0);
+		replay_state_update(&st, sid, c);
+	}
+	/* The attacker's replay of life A: an ended life, refused. */
+	ck_assert_int_eq(replay_state_check(&st, 0xA1, recorded, c - ahead + S, skew), -ESTALE);
+	/* The real sender's next message. */
+	ck_assert_int_eq(replay_state_check(&st, sid, c + S, c - ahead + 2 * S, skew), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("replay");
@@ -101,5 +129,6 @@ int main(void)
 	tcase_add_test(tc, window);
 	tcase_add_test(tc, lives);
 	tcase_add_test(tc, lives_no_clock);
+	tcase_add_test(tc, old_life_replay_does_not_end_current);
 	return unit_run(s, tc);
 }

@@ -29,6 +29,23 @@ START_TEST(shared_key_symmetric)
 }
 END_TEST
 
+START_TEST(precompute_from_dh_same_keys)
+{
+	/* From the raw X25519 secret (the handshake's ss): the same keys. */
+	uint8_t dh[32];
+	struct seal_key k;
+
+	for (int i = 0; i < 16; i++) {
+		crypto_box_keypair(pkb, skb);
+		ck_assert_int_eq(seal_precompute(&kab, pkb, ska, pka), 0);
+		ck_assert_int_eq(crypto_scalarmult(dh, ska, pkb), 0);
+		ck_assert_int_eq(seal_precompute_dh(&k, dh, pkb, pka), 0);
+		ck_assert_mem_eq(k.tx, kab.tx, 32);
+		ck_assert_mem_eq(k.rx, kab.rx, 32);
+	}
+}
+END_TEST
+
 START_TEST(low_order_key_rejected)
 {
 	uint8_t zero[32] = { 0 };
@@ -183,5 +200,6 @@ int main(void)
 	tcase_add_test(tc, tamper_and_truncation);
 	tcase_add_test(tc, directions_differ);
 	tcase_add_test(tc, counter_monotonic);
+	tcase_add_test(tc, precompute_from_dh_same_keys);
 	return unit_run(s, tc);
 }

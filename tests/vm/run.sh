@@ -12,9 +12,22 @@
 #   -o FILE    write "PASS name" / "FAIL name" lines to FILE
 #   -t SECS    per-scenario timeout (default 300); a scenario can set its
 #              own with a line "# vm-timeout: SECS" in its first 30 lines
+#              A line "# vm-allow: alloc-failure" there lets the kernel's
+#              allocation-failure reports (warn_alloc: "page allocation
+#              failure", "vmalloc error", with their call traces) pass the
+#              log scan: fault-injection scenarios provoke them on purpose.
 #   -b FILE    also append the BENCH lines to FILE
 #   -s         boot a separate VM for every scenario
 #   -v         stream the VM console to stdout
+#   -K DIR     boot the debug kernel that tests/debug/kernel.sh built in DIR
+#              (KASAN, lockdep, kmemleak ...; `make check-debug`) instead of
+#              the installed one: its vmlinux, its module tree as the guest's
+#              /lib/modules/KVER, machine q35, boot limit 900 s, scenario
+#              timeouts x3,
+#              AVPN_DEBUG_KERNEL=1 in the scenarios' environment, and -k
+#              defaulting to build/debug/module/kernel/autovpn.ko
+#   -e NAME=VALUE  put NAME=VALUE into every scenario's environment
+#              (repeatable; e.g. -e ROUNDS=5 for module_reload.sh)
 #
 # One VM boot runs all scenarios in order. Each scenario runs as root with:
 #   cwd       the repository top (same path as on the host)
@@ -34,8 +47,14 @@
 # Logs: build/vm/<run>/NNN-name/{output.log,dmesg.txt,out/}, console.log.
 # Exit status: 0 if everything passed.
 # Environment: KVER (default as in the top Makefile), VMLINUZ (default
-# /boot/vmlinuz-$KVER), AVPN_VM_LITERAL=1 (boot the bzImage with the default
-# firmware instead of the faster PVH + qboot path).
+# /boot/vmlinuz-$KVER), VMLINUX (a kernel image to boot as is, with qboot:
+# an uncompressed PVH vmlinux or a bzImage),
+# AVPN_VM_MODDIR (the guest's /lib/modules/$KVER, default the host's),
+# AVPN_VM_APPEND (more kernel parameters), AVPN_VM_BOOT_LIMIT (seconds until
+# the first scenario must start, default 240), AVPN_VM_TIMEOUT_SCALE (integer
+# factor on every scenario timeout, default 1), AVPN_VM_MACHINE (qemu machine
+# type, default pc; q35 with -K), AVPN_VM_LITERAL=1 (boot the
+# bzImage with the default firmware instead of the faster PVH + qboot path).
 set -u
 # The whole script is one block, parsed before it runs: editing this file
 # while a run is going on cannot break that run.
@@ -49,15 +68,25 @@ benchfile=
 timeout=300
 separate=0
 verbose=0
+kdir=
+extra_env=()
 
 die() {
 	echo "tests/vm/run.sh: $*" >&2
 	exit 2
 }
 
-while getopts k:o:t:b:svh opt; do
+while getopts k:o:t:b:K:e:svh opt; do
 	case $opt in
 	k) ko=$OPTARG ;;
+	K) kdir=$OPTARG ;;
+	e)
+		case ${OPTARG%%=*} in
+		PATH | HOME | TERM | LC_ALL | IFS | SHELL | PWD | AVPN_TOP | AVPN_KO | AVPN_BIN | AVPN_OUT)
+			die "-e cannot set ${OPTARG%%=*}" ;;
+		esac
+		[[ $OPTARG =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "-e wants NAME=VALUE, not '$OPTARG'"
+		extra_env+=("$OPTARG") ;;
 	o) resfile=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	b) benchfile=$OPTARG ;;
@@ -134,6 +163,8 @@ if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
 		[ -n "$ko" ] && args+=(-k "$ko")
 		[ -n "$benchfile" ] && args+=(-b "$benchfile")
 		[ $verbose = 1 ] && args+=(-v)
+		[ -n "$kdir" ] && args+=(-K "$kdir")
+		for e in "${extra_env[@]}"; do args+=(-e "$e"); done
 		: >"$tmpres"
 		"$0" "${args[@]}" -o "$tmpres" "$s" || rc=1
 		cat "$tmpres" >>"$all"
@@ -145,6 +176,37 @@ if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
 fi
 
 # --- kernel, module, initramfs ---------------------------------------------
+# -K: the debug kernel's directory (tests/debug/kernel.sh) says it all.
+moddir=${AVPN_VM_MODDIR:-}
+boot_limit=${AVPN_VM_BOOT_LIMIT:-240}
+tscale=${AVPN_VM_TIMEOUT_SCALE:-1}
+machine=${AVPN_VM_MACHINE:-pc}
+append_extra=${AVPN_VM_APPEND:-}
+if [ -n "$kdir" ]; then
+	[ -e "$kdir/done" ] || die "$kdir: not a finished debug kernel build (tests/debug/kernel.sh)"
+	kdir=$(cd "$kdir" && pwd)
+	KVER=$(cat "$kdir/kernel.release")
+	VMLINUZ=$kdir/bzImage
+	# Not its vmlinux through PVH: the PVH entry runs instrumented code
+	# before KASAN's shadow exists, and the guest triple-faults at once.
+	VMLINUX=${VMLINUX:-$kdir/bzImage}
+	moddir=${moddir:-$kdir/mods/lib/modules/$KVER}
+	boot_limit=${AVPN_VM_BOOT_LIMIT:-900}
+	tscale=${AVPN_VM_TIMEOUT_SCALE:-3}
+	# q35: the pc machine's ACPI _PRT method (an AML loop) runs past
+	# ACPICA's 30 s loop timeout on this kernel, twice per boot.
+	machine=${AVPN_VM_MACHINE:-q35}
+	# Every KASAN report, not only the first (later scenarios need theirs).
+	append_extra="kasan_multi_shot $append_extra"
+	extra_env=(AVPN_DEBUG_KERNEL=1 "${extra_env[@]}")
+fi
+case $tscale in '' | *[!0-9]* | 0) die "AVPN_VM_TIMEOUT_SCALE must be a positive integer" ;; esac
+case $boot_limit in '' | *[!0-9]*) die "AVPN_VM_BOOT_LIMIT must be a number of seconds" ;; esac
+case $moddir in *[[:space:],]*) die "AVPN_VM_MODDIR must not contain whitespace or commas" ;; esac
+if [ -n "$moddir" ]; then
+	[ -d "$moddir" ] || die "no module directory $moddir"
+	moddir=$(cd "$moddir" && pwd)
+fi
 # Same choice as the top Makefile: the running kernel if its headers exist,
 # else the kernel Debian's linux-image-amd64 stands for (6.1, the floor),
 # else the newest installed one.
@@ -163,6 +225,10 @@ vmlinuz=${VMLINUZ:-/boot/vmlinuz-$KVER}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (make deps)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
 
+# The debug kernel needs the module built against it (tests/debug/check.sh).
+if [ -z "$ko" ] && [ -n "$kdir" ]; then
+	ko=$top/build/debug/module/kernel/autovpn.ko
+fi
 [ -n "$ko" ] || ko=$top/kernel/autovpn.ko
 [ -d "$ko" ] && ko=$ko/autovpn.ko
 ko=$(abspath "$ko")
@@ -177,14 +243,15 @@ find "$vmdir" -maxdepth 1 \( -name 'initramfs-*' -o -name 'vmlinux-*' \) -mmin +
 
 # The initramfs is cached under a name derived from everything it is built
 # from, so a changed input rebuilds it and concurrent runs never clash.
+mods=${moddir:-/lib/modules/$KVER}
 key=$( {
 	cat "$here/mkinitramfs.sh" "$here/init"
-	echo "$KVER"
-	stat -Lc '%n %s %Y' /bin/busybox "/lib/modules/$KVER/modules.dep"
+	echo "$KVER $mods"
+	stat -Lc '%n %s %Y' /bin/busybox "$mods/modules.dep"
 } | sha256sum | cut -c1-16)
 initrd=$vmdir/initramfs-$KVER-$key.cpio.gz
 if [ ! -s "$initrd" ]; then
-	"$here/mkinitramfs.sh" "$KVER" "$initrd" || die "building the initramfs failed"
+	"$here/mkinitramfs.sh" "$KVER" "$initrd" "$mods" || die "building the initramfs failed"
 fi
 
 # Boot fast: the same kernel, uncompressed (PVH entry, see vmlinux.sh), with
@@ -196,6 +263,11 @@ kimage=$vmdir/vmlinux-$KVER-$(stat -Lc '%s-%Y' "$vmlinuz")
 firmware=()
 if [ "${AVPN_VM_LITERAL:-0}" = 1 ]; then
 	kimage=$vmlinuz
+elif [ -n "${VMLINUX:-}" ]; then
+	[ -r "$VMLINUX" ] || die "no kernel image $VMLINUX"
+	kimage=$VMLINUX
+	qboot=/usr/share/qemu/qboot.rom
+	[ -r "$qboot" ] && firmware=(-bios "$qboot")
 else
 	if [ ! -s "$kimage" ] && [ ! -e "$kimage.none" ]; then
 		"$here/vmlinux.sh" "$vmlinuz" "$kimage" 2>/dev/null || : >"$kimage.none"
@@ -206,7 +278,7 @@ else
 fi
 # In use: keep the caches from the pruning above (never touch /boot).
 touch -c "$initrd" 2>/dev/null
-[ "$kimage" = "$vmlinuz" ] || touch -c "$kimage" 2>/dev/null
+case $kimage in "$vmdir"/*) touch -c "$kimage" 2>/dev/null ;; esac
 
 run=$(mktemp -d "$vmdir/run-$(date +%Y%m%d-%H%M%S)-XXXX") || die "mktemp failed"
 if [ -f "$ko" ]; then
@@ -221,18 +293,25 @@ cp "$here/guest.sh" "$run/guest.sh"
 	printf 'AVPN_TOP=%q\n' "$top"
 	printf 'AVPN_KO=%q\n' "$guest_ko"
 	printf 'AVPN_BIN=%q\n' "$top/build"
+	for e in "${extra_env[@]}"; do
+		printf '%s=%q\n' "${e%%=*}" "${e#*=}"
+	done
 } >"$run/job.env"
-# A scenario may set its own timeout in its first lines: "# vm-timeout: SECS".
+# A scenario may set its own timeout in its first lines: "# vm-timeout: SECS",
+# and flags: "# vm-allow: alloc-failure". One line per scenario for the
+# guest: "DIR TIMEOUT FLAGS PATH" (FLAGS "-" for none).
 dirs=()
-tmax=$timeout
+tmax=$((timeout * tscale))
 for i in "${!scen[@]}"; do
 	b=${scen[$i]##*/}
 	dirs+=("$(printf '%03d' $((i + 1)))-${b%.sh}")
 	mkdir -p "$run/${dirs[$i]}/out"
-	t=$(head -n 30 "${scen[$i]}" | sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
-	t=${t:-$timeout}
+	head30=$(head -n 30 "${scen[$i]}")
+	t=$(sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' <<<"$head30" | head -n 1)
+	t=$((${t:-$timeout} * tscale))
+	flags=$(sed -n 's/^# *vm-allow: *\([a-z,-]*\).*/\1/p' <<<"$head30" | head -n 1)
 	[ "$t" -gt "$tmax" ] && tmax=$t
-	echo "${dirs[$i]} $t ${scen[$i]}"
+	echo "${dirs[$i]} $t ${flags:--} ${scen[$i]}"
 done >"$run/scenarios"
 : >"$run/progress"
 
@@ -245,8 +324,10 @@ done >"$run/scenarios"
 append="console=ttyS0 loglevel=5 panic=-1 log_buf_len=8M cryptomgr.notests=1"
 append+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
 append+=" tsc=reliable avpn_top=$top avpn_run=$run avpn_top_share=$top_share"
+[ -n "$moddir" ] && append+=" avpn_moddir=$moddir"
+[ -n "$append_extra" ] && append+=" $append_extra"
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
-qemu=(qemu-system-x86_64 "${firmware[@]}" -nodefaults -no-user-config -machine pc,accel=tcg
+qemu=(qemu-system-x86_64 "${firmware[@]}" -nodefaults -no-user-config -machine "$machine,accel=tcg"
 	-cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot -nic none
 	-kernel "$kimage" -initrd "$initrd" -append "$append"
 	-serial "file:$run/console.log"
@@ -319,7 +400,6 @@ report() {
 # Watch the VM: report scenarios as the guest finishes them; kill qemu if it
 # does not boot in time or a scenario takes much longer than its own
 # watchdog allows (the guest is then wedged or silent).
-boot_limit=240
 step_limit=$((tmax + 120))
 done_n=0
 last_event=$SECONDS

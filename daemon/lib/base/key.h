@@ -48,6 +48,13 @@ int key_public(uint8_t pub[KEY_LEN], const uint8_t priv[KEY_LEN]);
 /* All-zero key (an unset key; also what a low-order point would give). */
 bool key_is_zero(const uint8_t key[KEY_LEN]);
 
+/*
+ * A public key that is an X25519 point of small order (libsodium's list,
+ * non-canonical forms too): no real key, and a shared secret with it would
+ * be predictable. Config loaders refuse them.
+ */
+bool key_is_low_order(const uint8_t key[KEY_LEN]);
+
 /* Constant-time comparison. */
 bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN]);
 

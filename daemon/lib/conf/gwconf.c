@@ -245,8 +245,8 @@ static void registry_key(struct state *st, const char *k, const char *v)
 			    "bad public-key: 44 characters of base64, as `autovpn pubkey` prints");
 			return;
 		}
-		if (key_is_zero(c->registry_public_key)) {
-			ERR(st, "bad public-key: all-zero key");
+		if (key_is_low_order(c->registry_public_key)) {
+			ERR(st, "bad public-key: a low-order point, not a real public key");
 			return;
 		}
 		st->have_regkey = true;

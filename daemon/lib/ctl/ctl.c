@@ -725,6 +725,16 @@ static int ctl_errno(void)
 	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 }
 
+static int ctl_server_is_root(int fd)
+{
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl))
+		return -errno;
+	return cred.uid == 0 ? 0 : -EPERM;
+}
+
 static int ctl_send_line(int fd, const char *req)
 {
 	char line[CTL_MAX_REQUEST];
@@ -842,8 +852,16 @@ int ctl_request_path(const char *path, const char *request, unsigned int timeout
 		err = errno == EINPROGRESS ? -ETIMEDOUT : ctl_errno();
 		goto out;
 	}
+	/*
+	 * The abstract namespace is open to every user of the network
+	 * namespace: only a root listener is autovpnd.
+	 */
+	err = ctl_server_is_root(fd);
+	if (err)
+		goto out;
 	err = ctl_send_line(fd, request);
-	if (!err)
+	/* A daemon that refused us may have closed before reading: its answer is here. */
+	if (!err || err == -EPIPE)
 		err = ctl_read_all(fd, answer, len);
 out:
 	close(fd);

@@ -217,6 +217,8 @@ int ctl_sockaddr(const char *path, struct sockaddr_un *sun);
  * Client side: connects to IFNAME's daemon, sends "REQUEST\n" and reads the
  * whole answer into a malloc'd, NUL-terminated *answer of *len bytes.
  * -ENOENT or -ECONNREFUSED when no daemon runs, -EACCES when not root,
+ * -EPERM when the socket's listener is not root (not autovpnd: the abstract
+ * namespace is open to every user),
  * -ETIMEDOUT when the daemon does not answer within CTL_TIMEOUT_MS,
  * -EMSGSIZE above CTL_MAX_ANSWER, -ENODATA if it closes without a byte,
  * -EINVAL for a request that is not one printable line shorter than

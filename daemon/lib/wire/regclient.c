@@ -9,12 +9,30 @@
 #include "base/clock.h"
 #include "wire/regclient.h"
 
+/* Peers hold their psk: wiped before the memory goes. */
 static void list_clear(struct regclient_peerlist *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
 		free(l->v[i].subnets);
+	if (l->v)
+		sodium_memzero(l->v, l->cap * sizeof(*l->v));
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* realloc() that leaves no copy of the psks in freed memory. */
+static struct regclient_peer *list_grow(struct regclient_peerlist *l, uint32_t cap)
+{
+	struct regclient_peer *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	if (l->v) {
+		memcpy(v, l->v, l->n * sizeof(*v));
+		sodium_memzero(l->v, l->cap * sizeof(*l->v));
+		free(l->v);
+	}
+	return v;
 }
 
 int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms)
@@ -328,7 +346,7 @@ static int stage_page(struct regclient *rc, const struct proto_reg_resp *m)
 				return -EBADMSG; /* same peer twice */
 			if (l->n == l->cap) {
 				uint32_t cap = l->cap ? l->cap * 2 : 8;
-				struct regclient_peer *v = realloc(l->v, cap * sizeof(*v));
+				struct regclient_peer *v = list_grow(l, cap);
 
 				if (!v)
 					return -ENOMEM;
@@ -467,10 +485,11 @@ static void confirm_all(struct regclient *rc, uint64_t now_ms)
 		rc->peers.v[i].confirmed_ms = now_ms;
 }
 
-int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
-		    const uint8_t *msg, size_t len, regclient_send_fn send, void *ctx)
+/* regclient_input() with the caller's plaintext buffer, which it wipes. */
+static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
+		 const uint8_t *msg, size_t len, regclient_send_fn send, void *ctx,
+		 uint8_t body[PROTO_MAX_MSG])
 {
-	uint8_t body[PROTO_MAX_MSG];
 	struct seal_hdr h;
 	ssize_t n;
 	int ev = 0, ret;
@@ -496,7 +515,7 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		rc->stats.rx_replay++;
 		return ret;
 	}
-	n = seal_open(body, sizeof(body), msg, len, &rc->key);
+	n = seal_open(body, PROTO_MAX_MSG, msg, len, &rc->key);
 	if (n < 0) {
 		rc->stats.rx_auth++;
 		return (int)n;
@@ -508,9 +527,12 @@ int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsi
 		/* ~13 KB decoded page: not on the stack, one per thread. */
 		static __thread struct proto_reg_resp m;
 
-		if (proto_dec_reg_resp(body, (size_t)n, &m))
+		if (proto_dec_reg_resp(body, (size_t)n, &m)) {
+			sodium_memzero(&m, sizeof(m));
 			goto malformed;
+		}
 		ev = on_reg_resp(rc, now_ms, ul, reg, &m);
+		sodium_memzero(&m, sizeof(m)); /* the peers' psks */
 		break;
 	}
 	case PROTO_T_KEEPALIVE_ACK: {
@@ -605,6 +627,16 @@ malformed:
 	return -EBADMSG;
 }
 
+int regclient_input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
+		    const uint8_t *msg, size_t len, regclient_send_fn send, void *ctx)
+{
+	uint8_t body[PROTO_MAX_MSG];
+	int ret = input(rc, now_ms, ul, reg, msg, len, send, ctx, body);
+
+	sodium_memzero(body, sizeof(body)); /* register answers carry psks */
+	return ret;
+}
+
 int regclient_diag(struct regclient *rc, uint64_t now_ms, const uint8_t peer_pk[32],
 		   regclient_send_fn send, void *ctx)
 {
@@ -671,11 +703,14 @@ uint32_t regclient_purge(struct regclient *rc, uint64_t now_ms)
 	for (uint32_t i = 0; i < l->n; i++) {
 		if (now_ms - l->v[i].confirmed_ms > rc->cfg.purge_ms) {
 			free(l->v[i].subnets);
+			sodium_memzero(&l->v[i].info.psk, sizeof(l->v[i].info.psk));
 			gone++;
 			continue;
 		}
 		l->v[kept++] = l->v[i];
 	}
+	if (gone) /* the moved entries' old copies */
+		sodium_memzero(&l->v[kept], (l->n - kept) * sizeof(*l->v));
 	l->n = kept;
 	if (gone)
 		rc->version = 0; /* what we hold is no longer a whole config */

@@ -52,11 +52,18 @@ void replay_update(struct replay_window *w, uint64_t counter);
  * So a gateway whose clock was ahead recovers with its next life at once,
  * and a recorded message is never accepted twice, nor one of an ended life.
  * What remains: while a sender's clock runs ahead, a recording of a life
- * older than the remembered ones, if fresh by the clock, is accepted once.
+ * older than the remembered ones, if fresh by the clock, is accepted once,
+ * and ends the real current life (REPLAY_OLD_LIVES says what that takes).
  * With @skew 0 there are no clock checks and no recovery: a new life must
  * be newer than anything seen.
  */
-#define REPLAY_OLD_LIVES 2
+/*
+ * 8, not 2: an attacker needs a recording of a life older than all of them,
+ * and with it, while the sender's clock runs ahead, would end the real
+ * current life (its messages then count as an ended life's until it
+ * restarts): that takes 9 lives of the sender within the clock window.
+ */
+#define REPLAY_OLD_LIVES 8
 #define REPLAY_AHEAD_NS 2000000000ull /* clocks disagreeing by less are normal */
 
 struct replay_state {

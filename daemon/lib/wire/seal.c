@@ -40,6 +40,20 @@ int seal_precompute(struct seal_key *out, const uint8_t peer_pk[32], const uint8
 	return 0;
 }
 
+int seal_precompute_dh(struct seal_key *out, const uint8_t dh[32], const uint8_t peer_pk[32],
+		       const uint8_t my_pk[32])
+{
+	static const uint8_t zero[16];
+	uint8_t k[32];
+
+	/* What crypto_box_beforenm() does after its scalar multiplication. */
+	crypto_core_hsalsa20(k, zero, dh, NULL);
+	dir_key(out->tx, k, my_pk);
+	dir_key(out->rx, k, peer_pk);
+	sodium_memzero(k, sizeof(k));
+	return 0;
+}
+
 static void make_nonce(uint8_t nonce[12], const uint8_t *hdr)
 {
 	/* sender_id (4) || counter (8) */

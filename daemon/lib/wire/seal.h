@@ -72,6 +72,14 @@ int seal_init(void);
  */
 int seal_precompute(struct seal_key *out, const uint8_t peer_pk[32], const uint8_t my_sk[32],
 		    const uint8_t my_pk[32]);
+/*
+ * The same keys from the X25519 shared secret dh = X25519(my_sk, peer_pk)
+ * computed elsewhere (the handshake's static-static secret), so a daemon
+ * with many peers does one scalar multiplication per peer, not two. The
+ * caller has refused low-order peer keys already. Returns 0.
+ */
+int seal_precompute_dh(struct seal_key *out, const uint8_t dh[32], const uint8_t peer_pk[32],
+		       const uint8_t my_pk[32]);
 
 /*
  * Seal plaintext pt[ptlen] into out (capacity cap) with the header fields

@@ -1,0 +1,37 @@
+#!/bin/bash
+# vm-timeout: 500
+# Which side blocks: London's upstream firewall drops outbound UDP to ports
+# 32768-61000 (the range peers' sockets use; registry ports stay open).
+#   - London's own high-port echo (to the registry's echo port, 40000) gets
+#     no answer: `autovpn show` says "blocked" on wan1, and its diagnose
+#     puts the block on its side;
+#   - San Jose's diagnose asks the registry what London reports (DIAG):
+#     London's echo is blocked, so the block is on London's side;
+#   - Paris, whose upstream is open, forms its tunnels and reports "ok".
+. "$(dirname "$0")/org.sh"
+
+org_topology || fatal topology
+n natlon nft insert rule inet fw forward iifname "in" udp dport 32768-61000 drop
+org_registries --keepalive-ms 1000 --echo-port 40000 || fatal registries
+org_gateways sj sf lon par || fatal gateways
+check par_sj_up wait_until 120 org_peer_up par sj
+
+highport_is() { # SITE RESULT: wan1's high-port echo, as `autovpn show --json` says
+	[ "$(org_status "$1" | jq -r '.uplinks[0].highport')" = "$2" ]
+}
+check lon_highport_blocked wait_until 60 highport_is lon blocked
+check par_highport_ok wait_until 60 highport_is par ok
+show_says_blocked() { n gwlon "$AVPN" show av0 | grep -q 'high ports blocked'; }
+check show_says_blocked show_says_blocked
+
+diag_has() { # SITE PATTERN: the daemon's diagnosis names it
+	n "gw$1" "$AVPN" diagnose av0 > "$WORK/diag-$1" 2>&1
+	grep -q "$2" "$WORK/diag-$1"
+}
+check lon_blames_itself wait_until 30 diag_has lon "block is on this side"
+check sj_blames_london wait_until 60 diag_has sj "block is on London - Finsbury's side"
+cat "$WORK/diag-lon" "$WORK/diag-sj"
+n gwlon "$AVPN" diagnose av0 > /dev/null 2>&1
+check lon_diagnose_exit_1 test $? = 1
+check not_up test "$(org_status sj | jq -r '.peers[] | select(.name | startswith("London")) | .state')" != up
+finish

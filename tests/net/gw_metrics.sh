@@ -1,0 +1,80 @@
+#!/bin/bash
+# vm-timeout: 400
+# Prometheus metrics in a running organization (topology in org.sh): London
+# runs autovpnd with --metrics, the hubs without. London's /metrics passes
+# `promtool check metrics`, shows both registries connected, its tunnel to
+# San Jose up with a key, RTT and a handshake; under LAN traffic to San
+# Jose the kernel's per-peer and per-path packet and byte counters and the
+# probe counters move between two scrapes. The hubs serve nothing (off by
+# default). The registry's /metrics passes promtool and shows the
+# gateways connected with the paths they report.
+. "$(dirname "$0")/org.sh"
+
+SJ=${ORG_NAME[sj]} SF=${ORG_NAME[sf]}
+org_topology || fatal topology
+org_registries || fatal registries
+load_module || fatal module
+org_gateway sj || fatal sj
+org_gateway sf || fatal sf
+org_gateway lon --metrics 127.0.0.1:9400 || fatal lon
+wait_until 120 org_peer_up lon sj && wait_until 120 org_peer_up lon sf ||
+	fatal "London's tunnels did not come up"
+
+# scrape NS URL FILE: the exposition, checked by promtool.
+scrape() {
+	n "$1" curl -sf "$2" > "$3" || return 1
+	promtool check metrics < "$3" > "$3.lint" 2>&1 || { cat "$3.lint"; return 1; }
+	[ ! -s "$3.lint" ]
+}
+# val FILE SERIES: the sample's value (SERIES is the exact name{labels}).
+val() { grep -F "$2 " "$1" | grep -v '^#' | awk '{ print $NF }'; }
+M=http://127.0.0.1:9400/metrics
+SJP="peer=\"$SJ\""
+SJPATH="$SJP,local_uplink=\"wan1\",remote_uplink=\"wan1\""
+
+check lon_scrape1_promtool scrape gwlon "$M" "$WORK/m1"
+check lon_registry1_connected grep -q '^autovpnd_registry_connected{registry="1",address="192.0.2.1:9350"} 1$' "$WORK/m1"
+check lon_registry2_connected grep -q '^autovpnd_registry_connected{registry="2",address="192.0.2.2:9350"} 1$' "$WORK/m1"
+check lon_sj_up grep -qF "autovpnd_peer_up{$SJP,role=\"hub\"} 1" "$WORK/m1"
+check lon_sf_up grep -qF "autovpnd_peer_up{peer=\"$SF\",role=\"hub\"} 1" "$WORK/m1"
+check lon_sj_path_up grep -qF "autovpnd_path_state{$SJPATH,state=\"up\"} 1" "$WORK/m1"
+check lon_sj_key_age test -n "$(val "$WORK/m1" "autovpnd_peer_key_age_seconds{$SJP}")"
+check lon_sj_rtt test -n "$(val "$WORK/m1" "autovpnd_path_rtt_seconds{$SJPATH}")"
+check lon_sj_handshake test "$(val "$WORK/m1" "autovpnd_peer_handshakes_total{$SJP}")" -ge 1
+check lon_sj_path_changed test "$(val "$WORK/m1" "autovpnd_path_state_changes_total{$SJPATH}")" -ge 1
+check lon_kernel_counters grep -q '^autovpnd_kernel_counters_ok 1$' "$WORK/m1"
+
+# Traffic from London's LAN to San Jose's: 50 pings.
+check lon_to_sj_traffic n lanlon ping -q -c 50 -i 0.02 -W 2 10.100.0.10
+check lon_scrape2_promtool scrape gwlon "$M" "$WORK/m2"
+moved() { # SERIES MIN: the value grew by at least MIN between the scrapes
+	local a b
+	a=$(val "$WORK/m1" "$1") b=$(val "$WORK/m2" "$1")
+	echo "# $1: $a -> $b"
+	[ -n "$a" ] && [ -n "$b" ] && [ "$b" -ge $((a + $2)) ]
+}
+check lon_sj_tx_packets_moved moved "autovpnd_peer_transmit_packets_total{$SJP}" 50
+check lon_sj_rx_packets_moved moved "autovpnd_peer_receive_packets_total{$SJP}" 50
+check lon_sj_tx_bytes_moved moved "autovpnd_peer_transmit_bytes_total{$SJP}" $((50 * 84))
+check lon_sj_path_tx_moved moved "autovpnd_path_transmit_packets_total{$SJPATH}" 50
+check lon_sj_probes_moved moved "autovpnd_path_probes_sent_total{$SJPATH}" 1
+check lon_uplink_rx_moved moved 'autovpnd_uplink_received_datagrams_total{uplink="wan1"}' 1
+
+# Off by default: the hubs do not listen.
+check_fails sj_no_metrics n gwsj curl -sf -m 2 "$M"
+
+# The registry's side of the same organization.
+check registry_scrape_promtool scrape inet http://127.0.0.1:9390/metrics "$WORK/r1"
+for s in sj sf lon; do
+	check "registry_${s}_connected" grep -qF "autovpn_registry_gateway_connected{gateway=\"${ORG_NAME[$s]}\"" \
+		<(grep ' 1$' "$WORK/r1")
+done
+# London reports its paths in its keepalives, a few per keepalive: scrape
+# again until the registry has this one (up).
+lon_sj_path_up() {
+	n inet curl -sf -m 5 http://127.0.0.1:9390/metrics > "$WORK/r2" &&
+		grep ' 1$' "$WORK/r2" |
+		grep -qF "autovpn_registry_path_up{gateway=\"${ORG_NAME[lon]}\",peer=\"$SJ\""
+}
+check registry_lon_sj_path wait_until 60 lon_sj_path_up
+finish
