@@ -22,7 +22,7 @@ struct avpn_skb_cb {
 	void *tmp;              /* aead_request, iv and scatterlist, while in crypto */
 	u64 counter;
 	u8 path_id;
-	u8 tos;                 /* outer ECN bits: to set (transmit), as received */
+	u8 tos;                 /* outer DS field: to set (transmit), as received */
 };
 
 static inline struct avpn_skb_cb *avpn_cb(struct sk_buff *skb)

@@ -3,7 +3,8 @@
  * autovpn: transmit (DESIGN §2 "Transmit").
  *
  * av0 xmit -> route (prefix -> peer) -> MTU check -> GSO segmentation ->
- * path for the flow -> current key and a (key, path) counter -> DATA header
+ * IPv4 without DF above the MTU fragmented -> path for the flow -> current
+ * key and a (key, path) counter -> DATA header
  * -> encrypt in place -> UDP through the path's uplink socket.
  *
  * No locks: everything is read under RCU, counters are atomic or per-cpu.
@@ -258,8 +259,13 @@ static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 		reason = AUTOVPN_DROP_NOMEM;
 		goto drop;
 	}
-	/* ECN only: the inner DSCP is not copied out of the tunnel. */
-	tos = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+	/*
+	 * The outer header gets the inner DSCP, so the WAN can queue the
+	 * tunnel's traffic by class as it would the bare traffic (as the
+	 * kernel's IP tunnels do with "tos inherit"), and the ECN field
+	 * encapsulated as RFC 6040 says (CE becomes ECT(0) outside).
+	 */
+	tos = ip_tunnel_ecn_encap(ip_tunnel_get_dsfield(ip_hdr(skb), skb), ip_hdr(skb), skb);
 
 	if (unlikely(skb_cow_head(skb, AVPN_TX_HEADROOM))) {
 		reason = AUTOVPN_DROP_NOMEM;
@@ -326,7 +332,7 @@ static bool avpn_too_big(struct sk_buff *skb, int family, unsigned int mtu)
 	if (skb_is_gso(skb) || skb->len <= mtu)
 		return false;
 	if (family == AF_INET) {
-		/* Without DF the outer packet is fragmented instead. */
+		/* Without DF it is fragmented (avpn_xmit_one()). */
 		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)))
 			return false;
 		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
@@ -334,6 +340,72 @@ static bool avpn_too_big(struct sk_buff *skb, int family, unsigned int mtu)
 		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
 	}
 	return true;
+}
+
+/*
+ * An IPv4 packet without DF that does not fit av0 (its route's MTU is locked
+ * above av0's, or it is a GSO segment cut for a larger MTU, or a raw socket
+ * sent it): fragment the inner packet to the MTU, as the stack does in front
+ * of any device and the kernel's IP tunnels do for their inner packets, and
+ * encapsulate each fragment. The outer packets then fit the uplink and are
+ * never fragmented themselves: outer fragments are what NATs and firewalls
+ * drop, and the far gateway would have to reassemble them, unauthenticated,
+ * before it could check a single tag. The far LAN's host reassembles.
+ * Consumes skb.
+ *
+ * IP options are copied into every fragment as they are (the device does not
+ * parse them; ip_options_fragment() needs the options the input path
+ * compiled, which an skb at xmit no longer carries in its control block).
+ */
+static void avpn_fragment4(struct avpn_dev *avpn, struct avpn_peer *peer, struct avpn_path *path,
+			   struct sk_buff *skb, unsigned int mtu)
+{
+	enum autovpn_drop_reason reason = AUTOVPN_DROP_INNER;
+	struct ip_frag_state state;
+	struct sk_buff *frag;
+	unsigned int hlen;
+
+	hlen = ip_hdr(skb)->ihl * 4;
+	if (unlikely(hlen < sizeof(struct iphdr) || !pskb_may_pull(skb, hlen) ||
+		     ntohs(ip_hdr(skb)->tot_len) != skb->len || mtu < hlen + 8))
+		goto drop;
+	/* Fragments are copies: the checksum must be final before (as
+	 * ip_do_fragment() does).
+	 */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && unlikely(skb_checksum_help(skb))) {
+		reason = AUTOVPN_DROP_NOMEM;
+		goto drop;
+	}
+	/* Room in each fragment for everything avpn_send_one() puts in front. */
+	ip_frag_init(skb, hlen, AVPN_TX_HEADROOM, mtu - hlen, false, &state);
+	while (state.left > 0) {
+		frag = ip_frag_next(skb, &state);
+		if (IS_ERR(frag)) {
+			/* The fragments sent so far are lost with it: the
+			 * receiver's reassembly times out, as for any loss.
+			 */
+			reason = AUTOVPN_DROP_NOMEM;
+			goto drop;
+		}
+		avpn_send_one(avpn, peer, path, frag);
+	}
+	consume_skb(skb);
+	return;
+
+drop:
+	avpn_count_drop(avpn, peer, reason);
+	kfree_skb(skb);
+}
+
+/* One packet (no GSO) that passed the MTU check: fragmented, or as it is. */
+static void avpn_xmit_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct avpn_path *path,
+			  struct sk_buff *skb, int family, unsigned int mtu)
+{
+	if (family == AF_INET && unlikely(skb->len > mtu) &&
+	    !(ip_hdr(skb)->frag_off & htons(IP_DF)))
+		avpn_fragment4(avpn, peer, path, skb, mtu);
+	else
+		avpn_send_one(avpn, peer, path, skb);
 }
 
 netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -344,6 +416,7 @@ netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct sk_buff *segs, *next;
 	struct avpn_path *path;
 	const void *daddr;
+	unsigned int mtu;
 	int family;
 
 	rcu_read_lock_bh();
@@ -365,7 +438,8 @@ netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = AUTOVPN_DROP_NO_ROUTE;
 		goto drop;
 	}
-	if (unlikely(avpn_too_big(skb, family, READ_ONCE(dev->mtu)))) {
+	mtu = READ_ONCE(dev->mtu);
+	if (unlikely(avpn_too_big(skb, family, mtu))) {
 		reason = AUTOVPN_DROP_TOO_BIG;
 		goto drop;
 	}
@@ -391,7 +465,7 @@ netdev_tx_t avpn_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	skb_list_walk_safe(skb, skb, next) {
 		skb_mark_not_on_list(skb);
-		avpn_send_one(avpn, peer, path, skb);
+		avpn_xmit_one(avpn, peer, path, skb, family, mtu);
 	}
 	avpn_peer_put(peer);
 	rcu_read_unlock_bh();

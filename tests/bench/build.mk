@@ -1,12 +1,20 @@
 # tests/bench: `make bench` (not part of `make check`). One VM boot runs the
-# datapath benchmark (tests/bench/datapath.sh): veth / av0 / WireGuard / ESP
-# in interleaved rounds plus tcrypt; the BENCH lines land in $(B)/bench.txt.
+# datapath benchmark (tests/bench/datapath.sh): veth / av0 / the 10,000-peer
+# hub / WireGuard / ESP with 1 and 8 flows in interleaved rounds plus
+# tcrypt; the BENCH lines land in $(B)/bench.txt, with the host's load
+# average during the run (tests/bench/hostload.sh). The VM does not inherit
+# the environment: the BENCH_* and SCALE_* settings go in through
+# $(B)/bench/datapath.env, e.g. `make bench-datapath BENCH_MODPARAMS=parallel=1`.
+BENCH_VARS := BENCH_ROUNDS BENCH_SECS BENCH_FLOWS BENCH_MODES BENCH_MODPARAMS BENCH_TCRYPT \
+	SCALE_PEERS SCALE_ROUTES
 BENCH += bench-datapath
 .PHONY: bench-datapath
 bench-datapath: module userspace
-	@mkdir -p $(B)
+	@mkdir -p $(B)/bench
 	@: > $(B)/bench.txt
-	tests/vm/run.sh -t 900 -b $(B)/bench.txt tests/bench/datapath.sh
+	@: > $(B)/bench/datapath.env
+	@$(foreach v,$(BENCH_VARS),$(if $($(v)),printf "%s='%s'\n" $(v) '$($(v))' >> $(B)/bench/datapath.env;))
+	tests/bench/hostload.sh $(B)/bench.txt tests/vm/run.sh -t 3600 -b $(B)/bench.txt tests/bench/datapath.sh
 	@echo "bench results: $(B)/bench.txt"
 
 # Handshakes per CPU-second of a responder (issue 6): host, one core.
