@@ -100,7 +100,9 @@ int main(int argc, char **argv)
 		randombytes_buf(priv, sizeof(priv));
 		if (handshake_identity_init(&ini[i].id, priv) ||
 		    handshake_peer_init(&ini[i].id, &ini[i].peer, resp.static_pub, psk, 1 + i) ||
-		    handshake_peer_init(&resp, &peers[i], ini[i].id.static_pub, psk, 1000 + i))
+		    handshake_peer_init(&resp, &peers[i], ini[i].id.static_pub, psk, 1000 + i) ||
+		    !handshake_peer_ss(&ini[i].id, &ini[i].peer) ||
+		    !handshake_peer_ss(&resp, &peers[i])) /* before the clock starts */
 			die("peer");
 		ini[i].addr.sin_family = AF_INET;
 		ini[i].addr.sin_port = htons((uint16_t)(40000 + i));

@@ -105,8 +105,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	gw_make(&tmpl_a, 0x11, 1000);
 	gw_make(&tmpl_b, 0x22, 2000);
+	/* The static DH made once here, not per input (it is made on first use). */
 	if (handshake_peer_init(&tmpl_a.id, &tmpl_a.peer, tmpl_b.id.static_pub, psk, 0xa) ||
-	    handshake_peer_init(&tmpl_b.id, &tmpl_b.peer, tmpl_a.id.static_pub, psk, 0xb))
+	    handshake_peer_init(&tmpl_b.id, &tmpl_b.peer, tmpl_a.id.static_pub, psk, 0xb) ||
+	    !handshake_peer_ss(&tmpl_a.id, &tmpl_a.peer) ||
+	    !handshake_peer_ss(&tmpl_b.id, &tmpl_b.peer))
 		abort();
 	return 0;
 }
