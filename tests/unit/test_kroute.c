@@ -45,6 +45,17 @@ static struct prefix pfx(const char *s)
 	return p;
 }
 
+/* v[0..n) = 10.(i/256).(i%256).0/24, the tests' bulk of routes. */
+static void fill_v4(struct prefix *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
+		v[i] = pfx(s);
+	}
+}
+
 START_TEST(link_up)
 {
 	struct kroute *kr;
@@ -84,17 +95,12 @@ START_TEST(sync_and_adopt)
 {
 	struct prefix *v = calloc(1200, sizeof(*v));
 	struct kroute *kr, *kr2;
-	uint32_t lo = if_nametoindex("lo"), i;
+	uint32_t lo = if_nametoindex("lo");
 
 	ck_assert_int_eq(kroute_open(&kr), 0);
 	ck_assert_int_eq(kroute_link_up(kr, lo), 0);
 	/* 1,000 prefixes at once (more than one batch), both families. */
-	for (i = 0; i < 1000; i++) {
-		char s[64];
-
-		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
-		v[i] = pfx(s);
-	}
+	fill_v4(v, 1000);
 	v[1000] = pfx("fd00:1::/64");
 	v[1001] = pfx("0.0.0.0/0");
 	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 1002), 0);
@@ -130,17 +136,12 @@ END_TEST
 START_TEST(refused_request_reported_rest_applied)
 {
 	struct prefix *v = calloc(1001, sizeof(*v));
-	uint32_t lo = if_nametoindex("lo"), i;
+	uint32_t lo = if_nametoindex("lo");
 	struct kroute *kr;
 
 	ck_assert_int_eq(kroute_open(&kr), 0);
 	ck_assert_int_eq(kroute_link_up(kr, lo), 0);
-	for (i = 0; i < 1001; i++) {
-		char s[64];
-
-		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
-		v[i] = pfx(s);
-	}
+	fill_v4(v, 1001);
 	v[500].len = 33; /* sorted between 10.1.243.0/24 and 10.1.245.0/24 */
 	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 1001), -EINVAL);
 	ck_assert_ptr_nonnull(kroute_errmsg(kr));
@@ -168,17 +169,12 @@ END_TEST
 START_TEST(refused_batches_fit_a_small_buffer)
 {
 	struct prefix *v = calloc(5000, sizeof(*v));
-	uint32_t lo = if_nametoindex("lo"), i;
+	uint32_t lo = if_nametoindex("lo");
 	struct kroute *kr;
 
 	ck_assert_int_eq(kroute_open(&kr), 0);
 	ck_assert_int_eq(kroute_set_rcvbuf(kr, 212992), 0);
-	for (i = 0; i < 5000; i++) {
-		char s[64];
-
-		snprintf(s, sizeof(s), "10.%u.%u.0/24", i / 256, i % 256);
-		v[i] = pfx(s);
-	}
+	fill_v4(v, 5000);
 	/* lo is down in a new namespace: every route is refused. */
 	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 5000), -ENETDOWN);
 	ck_assert_ptr_nonnull(kroute_errmsg(kr));
