@@ -29,9 +29,21 @@ import urllib.parse
 import urllib.request
 
 
+# Chromium's stderr, shown when something fails (its profile is removed).
+CHROMIUM_STDERR = None
+
+
 def fail(msg):
     print("FAIL: " + msg, file=sys.stderr)
+    if CHROMIUM_STDERR and os.path.exists(CHROMIUM_STDERR):
+        with open(CHROMIUM_STDERR, errors="replace") as f:
+            tail = f.read()[-2000:]
+        if tail:
+            print("chromium's stderr (end):\n" + tail, file=sys.stderr)
     sys.exit(1)
+
+
+START_SECS = 60
 
 
 class Browser:
@@ -50,20 +62,35 @@ class Browser:
             os.dup2(a, 3)
             os.dup2(b, 4)
 
+        global CHROMIUM_STDERR
+        CHROMIUM_STDERR = os.path.join(profile, "stderr")
         args = [shutil.which("chromium") or "chromium", "--headless", "--no-sandbox",
                 "--disable-gpu", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
                 "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
                 "--window-size=1400,1000", "--user-data-dir=" + profile,
                 "--remote-debugging-pipe", "about:blank"]
-        self.proc = subprocess.Popen(args, preexec_fn=child, pass_fds=(3, 4),
+        # No D-Bus: where a bus socket exists but nothing answers on it,
+        # Chromium's calls wait out D-Bus's default timeout (25 s).
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/avpn",
+                   DBUS_SESSION_BUS_ADDRESS="disabled:")
+        self.proc = subprocess.Popen(args, preexec_fn=child, pass_fds=(3, 4), env=env,
                                      stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(profile, "stderr"), "w"))
+                                     stderr=open(CHROMIUM_STDERR, "w"))
         os.close(a)
         os.close(b)
         self.buf = b""
         self.next_id = 0
         self.session = None
+        # A cold start on a busy machine (first run of a fresh profile, the
+        # VM suite's emulator next to it) has taken more than 20 s: wait for
+        # the browser itself, generously, before timing anything it does.
+        try:
+            self.call("Browser.getVersion", session=False, timeout=START_SECS)
+        except SystemExit:
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     def call(self, method, params=None, session=True, timeout=20):
         self.next_id += 1
@@ -90,7 +117,7 @@ class Browser:
                 self.buf += chunk
 
     def open(self, url):
-        t = self.call("Target.createTarget", {"url": url}, session=False)
+        t = self.call("Target.createTarget", {"url": url}, session=False, timeout=40)
         s = self.call("Target.attachToTarget", {"targetId": t["targetId"], "flatten": True},
                       session=False)
         self.session = s["sessionId"]
@@ -162,7 +189,15 @@ def main():
     ap.add_argument("--screenshot")
     a = ap.parse_args()
     profile = tempfile.mkdtemp(prefix="avpn-chromium-")
-    b = Browser(profile)
+    try:
+        b = Browser(profile)
+    except SystemExit:
+        # Starting the browser is the environment, not the page under test:
+        # one more try with a fresh profile, then it counts as a failure.
+        print("chromium did not answer within %d s; starting it once more" % START_SECS)
+        shutil.rmtree(profile, ignore_errors=True)
+        profile = tempfile.mkdtemp(prefix="avpn-chromium-")
+        b = Browser(profile)
     try:
         b.open(a.page)
         snap = {}

@@ -19,16 +19,16 @@ grep -qi '^content-type: text/html' "$W/hdr" || fail "page content type"
 echo "$page" | grep -Eqi '(src|href)=["'"'"']?(https?:)?//' && fail "page refers to another host"
 SJ="Cisco Cloud Interconnect - San Jose"; SF="Meraki San Francisco - Security"
 LON="Meraki London - Finsbury"
-"$SIM" register -r 127.0.0.1:9350 -r 127.0.0.2:9351 -k "$REGPUB" --timeout 10 --run 50 \
+"$SIM" register -r 127.0.0.1:9350 -r 127.0.0.2:9351 -k "$REGPUB" --timeout 10 --run 250 \
 	--gw "$SJ=$W/sj.key" --gw "$SF=$W/sf.key" > "$W/hubs" &
 PIDS+=($!)
-"$SIM" register -r 127.0.0.1:9350 -r 127.0.0.2:9351 -k "$REGPUB" --timeout 10 --run 50 \
+"$SIM" register -r 127.0.0.1:9350 -r 127.0.0.2:9351 -k "$REGPUB" --timeout 10 --run 250 \
 	--gw "$LON=$W/lon.key,unfriendly" > "$W/lon" &
 lonpid=$!
 PIDS+=($lonpid)
 for _ in $(seq 200); do grep -q '^ready' "$W/hubs" && grep -q '^ready' "$W/lon" && break; sleep 0.05; done
 grep -q '^ready' "$W/hubs" && grep -q '^ready' "$W/lon" || fail "gateways did not register"
-timeout 50 python3 tests/registry/statuspage.py --page "http://127.0.0.1:19390/?refresh=1000" \
+timeout 250 python3 tests/registry/statuspage.py --page "http://127.0.0.1:19390/?refresh=1000" \
 	--api http://127.0.0.1:19390 --kill "$lonpid" --gone "$LON" \
 	--gw "$SJ" --gw "$SF" --gw "$LON" ${SCREENSHOT:+--screenshot "$SCREENSHOT"} ||
 	fail "status page"
