@@ -83,6 +83,7 @@ static void report_paths(struct gw *gw)
 			o->remote_uplink = pa->ru;
 			o->up = path_is_up(pa);
 			o->rtt_us = pa->rtt_us;
+			o->jitter_us = pa->jitter_us;
 			o->loss = path_loss(pa);
 		}
 	}

@@ -279,6 +279,7 @@ static void note_paths(struct registry *r, struct gwtable_entry *g, const struct
 		e->up = pp->up;
 		e->loss = pp->loss;
 		e->rtt_us = pp->rtt_us;
+		e->jitter_us = pp->jitter_us;
 		e->at_ms = now_ms;
 	}
 }

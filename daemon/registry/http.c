@@ -345,6 +345,8 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 		json_object_object_add(po, "latency_ms",
 				       json_object_new_double(p->rtt_us / 1000.0));
 		json_object_object_add(po, "loss_pct", json_object_new_double(p->loss / 100.0));
+		json_object_object_add(po, "jitter_ms",
+				       json_object_new_double(p->jitter_us / 1000.0));
 		json_object_object_add(po, "reported_ms_ago",
 				       json_object_new_int64((int64_t)(now - p->at_ms)));
 		json_object_object_add(po, "changed_ms_ago",

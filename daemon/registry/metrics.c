@@ -152,7 +152,7 @@ static void metrics_gateways(struct registry *r, FILE *f, uint64_t now)
 }
 
 /* One family of per-path samples; what picks the value from a report. */
-enum metrics_path_value { MP_UP, MP_RTT, MP_LOSS, MP_AGE };
+enum metrics_path_value { MP_UP, MP_RTT, MP_JITTER, MP_LOSS, MP_AGE };
 
 static void metrics_paths(struct registry *r, FILE *f, uint64_t now, const char *name,
 			  const char *help, enum metrics_path_value what)
@@ -177,6 +177,9 @@ static void metrics_paths(struct registry *r, FILE *f, uint64_t now, const char 
 				break;
 			case MP_RTT:
 				fprintf(f, "%.6f\n", p->rtt_us / 1e6);
+				break;
+			case MP_JITTER:
+				fprintf(f, "%.6f\n", p->jitter_us / 1e6);
 				break;
 			case MP_LOSS:
 				fprintf(f, "%.4f\n", p->loss / 10000.0);
@@ -217,6 +220,9 @@ int metrics_write(struct registry *r, FILE *f, uint64_t now)
 		      "1 if the gateway reported the path to the peer up.", MP_UP);
 	metrics_paths(r, f, now, "autovpn_registry_path_rtt_seconds",
 		      "Round-trip time of the path's probes as the gateway reported it.", MP_RTT);
+	metrics_paths(r, f, now, "autovpn_registry_path_jitter_seconds",
+		      "RTT jitter of the path's probes (RFC 3550) as the gateway reported it.",
+		      MP_JITTER);
 	metrics_paths(r, f, now, "autovpn_registry_path_loss_ratio",
 		      "Probe loss of the path (0-1) as the gateway reported it.", MP_LOSS);
 	metrics_paths(r, f, now, "autovpn_registry_path_report_age_seconds",

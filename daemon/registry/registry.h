@@ -52,7 +52,7 @@ struct gwtable_path {
 	uint32_t peer; /* network index in the current config */
 	uint8_t lu, ru, up;
 	uint16_t loss;
-	uint32_t rtt_us;
+	uint32_t rtt_us, jitter_us;
 	uint64_t at_ms;
 	uint64_t changed_ms; /* first report, or the last one that changed up */
 };

@@ -7,7 +7,7 @@
 # Jose the kernel's per-peer and per-path packet and byte counters and the
 # probe counters move between two scrapes. The hubs serve nothing (off by
 # default). The registry's /metrics passes promtool and shows the
-# gateways connected with the paths they report.
+# gateways connected with the paths they report, their jitter included.
 . "$(dirname "$0")/org.sh"
 
 SJ=${ORG_NAME[sj]} SF=${ORG_NAME[sf]}
@@ -77,4 +77,10 @@ lon_sj_path_up() {
 		grep -qF "autovpn_registry_path_up{gateway=\"${ORG_NAME[lon]}\",peer=\"$SJ\""
 }
 check registry_lon_sj_path wait_until 60 lon_sj_path_up
+# Its jitter came in the same keepalive: measured by London's probes, so
+# above 0 (the emulated VM's timing alone varies by far more than 1 us).
+jit=$(grep -F "autovpn_registry_path_jitter_seconds{gateway=\"${ORG_NAME[lon]}\",peer=\"$SJ\"" \
+	"$WORK/r2" | awk '{ print $NF; exit }')
+echo "# registry: London -> San Jose jitter ${jit:-missing} s"
+check registry_lon_sj_jitter awk -v j="${jit:-0}" 'BEGIN { exit !(j > 0) }'
 finish

@@ -156,7 +156,7 @@ SNAPSHOT = r"""(() => {
       text: r.textContent }])),
     paths: q('table.paths').map(t => Array.from(t.querySelectorAll('tr[data-peer]')).map(r =>
       [t.dataset.of, r.dataset.peer, r.dataset.pathState, r.children[4].textContent,
-       r.children[5].textContent])).flat(),
+       r.children[5].textContent, r.children[6].textContent])).flat(),
     routes: q('table.routes').map(t => Array.from(t.querySelectorAll('tr[data-subnet]')).map(r =>
       [t.dataset.of, r.dataset.subnet, r.dataset.via])).flat(),
   };
@@ -218,9 +218,10 @@ def main():
             fail("SF's exported subnets: %s" % sf["text"])
         if sf["nat"] != ["wan1=friendly"]:
             fail("SF's NAT on the page: %s" % sf["nat"])
-        # The simulator: every path up, 20 ms for the first peer, 1 % loss.
+        # The simulator: every path up, 20 ms for the first peer, 1 % loss,
+        # 3 ms jitter (3.1 ms for the second).
         want = ["Meraki London - Finsbury", "Cisco Cloud Interconnect - San Jose", "up",
-                "20.0 ms", "1.00 %"]
+                "20.0 ms", "1.00 %", "3.0 ms"]
         if want not in snap["paths"]:
             fail("London's path to San Jose: %s" % snap["paths"])
         if any(p[2] != "up" for p in snap["paths"]):

@@ -50,9 +50,12 @@ grep -qxF "autovpn_registry_uplink_info{gateway=\"$LON\",uplink=\"wan1\",nat=\"u
 	fail "London's NAT type: $(grep uplink_info "$M1")"
 grep -qF 'uplink_info{gateway="Meraki San Francisco - Security",uplink="wan1",nat="friendly"' "$M1" ||
 	fail "SF's NAT type"
-# The simulator reports its first peer at 20 ms, the second 21 ms, 1 % loss.
+# The simulator reports its first peer at 20 ms, the second 21 ms, 1 % loss,
+# jitter 3 ms and 3.1 ms.
 [ "$(val "$M1" "autovpn_registry_path_rtt_seconds{gateway=\"$LON\",peer=\"Cisco Cloud Interconnect - San Jose\",local_uplink=\"wan1\",remote_uplink=\"wan1\"}")" = 0.020000 ] ||
 	fail "London->SJ rtt: $(grep rtt_seconds "$M1")"
+[ "$(val "$M1" "autovpn_registry_path_jitter_seconds{gateway=\"$LON\",peer=\"Meraki San Francisco - Security\",local_uplink=\"wan1\",remote_uplink=\"wan1\"}")" = 0.003100 ] ||
+	fail "London->SF jitter: $(grep jitter_seconds "$M1")"
 [ "$(grep -c '^autovpn_registry_path_loss_ratio{.*} 0.0100$' "$M1")" = 6 ] || fail "loss"
 [ "$(val "$M1" autovpn_registry_gateways_connected)" = 3 ] || fail "connected count"
 

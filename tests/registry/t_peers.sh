@@ -67,7 +67,7 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 [ "$(echo "$j" | jget '.paths | length')" = 2 ] || fail "api: London's path status missing"
-[ "$(echo "$j" | jget '[.paths[] | select(.peer=="Cisco Cloud Interconnect - San Jose")][0] | "\(.up) \(.latency_ms) \(.loss_pct)"')" = "true 20 1" ] ||
+[ "$(echo "$j" | jget '[.paths[] | select(.peer=="Cisco Cloud Interconnect - San Jose")][0] | "\(.up) \(.latency_ms) \(.loss_pct) \(.jitter_ms)"')" = "true 20 1 3" ] ||
 	fail "api: path status $(echo "$j" | jq -c .paths)"
 j=$(api 19391 "/api/v1/gateways") || fail "api 2"
 [ "$(echo "$j" | jget '[.[] | select(.state=="connected")] | length')" = 3 ] || fail "registry 2: not all connected: $(echo "$j" | jq -c '[.[] | {name, state, last_seen_ms_ago}]')"

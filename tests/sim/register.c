@@ -192,7 +192,7 @@ static unsigned int reg_of(struct sim *s, const struct regclient *rc, const stru
 
 /*
  * Synthetic path status, one path per peer: up, 20 ms + 1 ms per position,
- * 1 % loss, so the registry's API has something known to show.
+ * 1 % loss, jitter 3 ms + 0.1 ms per position, so the registry's API has something known to show.
  */
 static void set_paths(struct sim_gw *g)
 {
@@ -210,6 +210,7 @@ static void set_paths(struct sim_gw *g)
 		g->paths[i].up = 1;
 		g->paths[i].rtt_us = 20000 + 1000 * i;
 		g->paths[i].loss = 100;
+		g->paths[i].jitter_us = 3000 + 100 * i;
 	}
 	g->rc.n_paths = l->n;
 }

@@ -124,9 +124,13 @@ ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepali
 		wire_w8(&w, 0);
 		wire_w32(&w, p->rtt_us);
 		wire_w16(&w, p->loss);
+		wire_w32(&w, p->jitter_us);
 	}
 	return w_done(&w);
 }
+
+_Static_assert(PROTO_KA_HDR_MAX + PROTO_KA_MAX_PATHS * PROTO_KA_PATH_LEN <= PROTO_MAX_BODY,
+	       "a keepalive with every path must fit in one datagram");
 
 int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *m)
 {
@@ -151,6 +155,7 @@ int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *
 		p->reserved = wire_r8(&r);
 		p->rtt_us = wire_r32(&r);
 		p->loss = wire_r16(&r);
+		p->jitter_us = wire_r32(&r);
 		if (p->local_uplink >= PROTO_MAX_UPLINKS || p->remote_uplink >= PROTO_MAX_UPLINKS ||
 		    p->up > 1 || p->reserved || p->loss > 10000)
 			return -EBADMSG;

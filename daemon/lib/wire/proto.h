@@ -253,8 +253,14 @@ struct proto_path {
 	uint8_t up;
 	uint8_t reserved;
 	uint32_t rtt_us;
-	uint16_t loss; /* in 1/10000 */
+	uint16_t loss;	    /* in 1/10000 */
+	uint32_t jitter_us; /* RFC 3550 smoothed; 0 until measured */
 };
+/* The most a keepalive carries: a path is 46 bytes on the wire, the rest
+ * (u8 uplink, nat, echo, u64 version, an IPv6 ep, u8 n_paths) 31, and
+ * 31 + 24 x 46 = 1135 fits in PROTO_MAX_BODY (1168); 25 would not. */
+#define PROTO_KA_PATH_LEN 46
+#define PROTO_KA_HDR_MAX 31
 #define PROTO_KA_MAX_PATHS 24
 
 struct proto_keepalive {
