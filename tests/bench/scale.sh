@@ -91,18 +91,6 @@ scale_apply() { # NS STEP
 	done <"$WORK/scale/$2.args"
 }
 
-# The traffic peer's key files for key id ID: sa<ID> = A->B, sb<ID> = B->A.
-scale_keys() {
-	"$AVPN" genkey --data >"$WORK/sa$1.key" && "$AVPN" genkey --data >"$WORK/sb$1.key"
-}
-scale_key_args() { # SIDE ID
-	if [ "$1" = A ]; then
-		echo "id $2 tx $WORK/sa$2.key rx $WORK/sb$2.key"
-	else
-		echo "id $2 tx $WORK/sb$2.key rx $WORK/sa$2.key"
-	fi
-}
-
 # av1 with its traffic peer (id 1) on gwSIDE; the LAN addresses 10.x.4.0/24.
 scale_gateway() {
 	local side=$1 ns=gw$1 me peer rx tx lan
@@ -117,7 +105,7 @@ scale_gateway() {
 	n "$ns" "$AVPN" set av1 peer 1 name t rx-index $rx tx-index $tx \
 		routes "$lan,$(cat "$WORK/scale/traffic-routes")" allowed $lan \
 		path 0 uplink 0 endpoint "$peer" state up \
-		key current $(scale_key_args "$side" $SCALE_KEYID) || return 1
+		key current $(key_args "$side" $SCALE_KEYID s) || return 1
 	n "$ns" ip link set av1 up && n "$ns" ip route add $lan dev av1
 }
 
@@ -128,7 +116,7 @@ setup_scale() {
 		n lanB ip addr add 10.2.4.2/24 dev lan && n gwB ip addr add 10.2.4.1/24 dev lan || return 1
 	SECONDS=0
 	scale_gen "$(ep "$GWB_OUT" $SPORT_B)" || return 1
-	scale_keys $SCALE_KEYID || return 1
+	make_keys $SCALE_KEYID s || return 1  # the traffic peer's: sab<ID>, sba<ID>
 	log "scale: argument files for $SCALE_PEERS peers / $SCALE_ROUTES routes in ${SECONDS}s"
 	scale_gateway A && scale_gateway B || return 1
 	t0=$SECONDS
@@ -163,9 +151,9 @@ setup_scale() {
 # Rotation of the traffic peer's key, as topo.sh's rekey does for av0.
 scale_rekey() {
 	local id=$1
-	scale_keys "$id" || return 1
+	make_keys "$id" s || return 1
 	# shellcheck disable=SC2046
-	n gwA "$AVPN" set av1 peer 1 key next $(scale_key_args A "$id") &&
-		n gwB "$AVPN" set av1 peer 1 key next $(scale_key_args B "$id") &&
+	n gwA "$AVPN" set av1 peer 1 key next $(key_args A "$id" s) &&
+		n gwB "$AVPN" set av1 peer 1 key next $(key_args B "$id" s) &&
 		n gwB "$AVPN" set av1 peer 1 key-swap && n gwA "$AVPN" set av1 peer 1 key-swap
 }

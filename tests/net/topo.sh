@@ -126,18 +126,21 @@ setup_topology() {
 	}
 }
 
-# make_keys ID: DATA key files for key id ID, ab = A->B, ba = B->A.
+# make_keys ID [PREFIX]: DATA key files for key id ID, ab = A->B, ba =
+# B->A; a PREFIX keeps a second tunnel's files (tests/bench/scale.sh's av1)
+# apart from av0's.
 make_keys() {
-	"$AVPN" genkey --data >"$WORK/ab$1.key" &&
-		"$AVPN" genkey --data >"$WORK/ba$1.key"
+	"$AVPN" genkey --data >"$WORK/${2-}ab$1.key" &&
+		"$AVPN" genkey --data >"$WORK/${2-}ba$1.key"
 }
 
 # The tool writes the key files; each side sends with its own tx file.
-key_args() { # SIDE ID
+key_args() { # SIDE ID [PREFIX]
+	local ab=$WORK/${3-}ab$2.key ba=$WORK/${3-}ba$2.key
 	if [ "$1" = A ]; then
-		echo "id $2 tx $WORK/ab$2.key rx $WORK/ba$2.key"
+		echo "id $2 tx $ab rx $ba"
 	else
-		echo "id $2 tx $WORK/ba$2.key rx $WORK/ab$2.key"
+		echo "id $2 tx $ba rx $ab"
 	fi
 }
 
