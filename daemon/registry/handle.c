@@ -231,9 +231,17 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 	return handle_seal(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
 }
 
+/*
+ * The paths a keepalive reports, kept for the status page, DIAG and metrics.
+ * Only toward the gateway's peers (the topology's, as its peer list): so a
+ * gateway can neither fill its table with every network of the org (4 per
+ * network) nor show paths that cannot exist.
+ */
 static void note_paths(struct registry *r, struct gwtable_entry *g, const struct proto_keepalive *m,
 		       uint64_t now_ms)
 {
+	uint32_t gn = gwtable_index(r, g);
+
 	for (unsigned int i = 0; i < m->n_paths; i++) {
 		const struct proto_path *pp = &m->paths[i];
 		struct gwtable_entry *peer = gwtable_lookup(r, pp->peer_pk);
@@ -243,6 +251,8 @@ static void note_paths(struct registry *r, struct gwtable_entry *g, const struct
 		if (!peer)
 			continue;
 		pn = gwtable_index(r, peer);
+		if (!topology_are_peers(r->topo, gn, pn))
+			continue;
 		for (j = 0; g->paths && j < g->paths->n; j++) {
 			e = &g->paths->v[j];
 			if (e->peer == pn && e->lu == pp->local_uplink &&

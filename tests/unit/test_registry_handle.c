@@ -473,6 +473,55 @@ START_TEST(diag_answers)
 END_TEST
 
 /*
+ * The registry keeps the paths a gateway reports toward its peers only: S
+ * reports H1 (a hub it lists), S2 (another spoke: never its peer), itself
+ * and an unknown key; H1's row alone is kept, with its figures.
+ */
+START_TEST(paths_only_toward_peers)
+{
+	static struct regclient sp;
+	static struct proto_path paths[4];
+	uint8_t s2_sk[32], s2_pk[32], stranger[32];
+	char extra[256], b64[KEY_B64_SIZE];
+	const struct gwtable_entry *g;
+
+	memset(s2_sk, 0x44, 32);
+	crypto_scalarmult_base(s2_pk, s2_sk);
+	key_to_base64(b64, s2_pk);
+	snprintf(extra, sizeof(extra),
+		 "[network \"S2\"]\npublic-key = %s\nmode = spoke\nhub = H1\n"
+		 "subnet = 10.4.0.0/24 yes\n",
+		 b64);
+	registry_setup(1, extra);
+	gw_setup(&sp, 2, 1);
+	ck_assert_int_ne(exchange(&sp, 9, 0, 4) & REGCLIENT_EV_PEERS, 0);
+	memset(stranger, 0x33, 32);
+	memcpy(paths[0].peer_pk, s2_pk, 32);
+	memcpy(paths[1].peer_pk, gw_pk[2], 32);
+	memcpy(paths[2].peer_pk, stranger, 32);
+	memcpy(paths[3].peer_pk, gw_pk[0], 32);
+	for (int i = 0; i < 4; i++) {
+		paths[i].up = 1;
+		paths[i].rtt_us = 1000 * (i + 1);
+		paths[i].jitter_us = 100 * (i + 1);
+	}
+	sp.paths = paths;
+	sp.n_paths = 4;
+	ck_assert_int_ge(exchange(&sp, 9, 10100, 3), 0); /* keepalive due (10 s) */
+	ck_assert_uint_gt(reg.st.keepalives, 0);
+	g = gwtable_lookup(&reg, gw_pk[2]);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_ptr_nonnull(g->paths);
+	ck_assert_uint_eq(g->paths->n, 1);
+	ck_assert_uint_eq(g->paths->v[0].peer, gwtable_index(&reg, gwtable_lookup(&reg, gw_pk[0])));
+	ck_assert_uint_eq(g->paths->v[0].rtt_us, 4000);
+	ck_assert_uint_eq(g->paths->v[0].jitter_us, 400);
+	regclient_free(&sp);
+	registry_teardown();
+}
+END_TEST
+
+/*
  * Issue 9 #17: a gateway whose first contact carried a clock 5 minutes
  * ahead (within the skew window, so accepted) is not locked out once its
  * clock is right again and it starts over (a new sender id); its old
@@ -583,6 +632,7 @@ int main(void)
 	tcase_add_test(tc, self_too_big);
 	tcase_add_test(tc, echo_port);
 	tcase_add_test(tc, diag_answers);
+	tcase_add_test(tc, paths_only_toward_peers);
 	tcase_add_test(tc, registry_clock_ahead_recovers);
 	return unit_run(s, tc);
 }
