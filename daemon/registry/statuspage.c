@@ -189,7 +189,7 @@ const char statuspage_html[] =
 	"\t\t\t\tel('td', null, badge(st, p ? st : 'not reported')),\n"
 	"\t\t\t\tel('td', null, p && p.up ? p.latency_ms.toFixed(1) + ' ms' : '-'),\n"
 	"\t\t\t\tel('td', null, p ? p.loss_pct.toFixed(2) + ' %' : '-'),\n"
-	"\t\t\t\tel('td', null, p && p.up ? p.jitter_ms.toFixed(1) + ' ms' : '-'),\n"
+	"\t\t\t\tel('td', null, p && p.up && p.jitter_ms > 0 ? p.jitter_ms.toFixed(1) + ' ms' : '-'),\n"
 	"\t\t\t\tel('td', null, p ? ago(p.changed_ms_ago) : '-'),\n"
 	"\t\t\t\tel('td', null, p ? reason(p, states[peer.name]) : 'the gateway reported no path to this peer')));\n"
 	"\t\t}\n"

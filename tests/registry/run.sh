@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs the registry integration tests (tests/registry/t_*.sh) one after the
-# other on loopback, each bounded to 60 s; writes PASS/FAIL lines.
+# other on loopback, each bounded to 60 s or what its "# registry-timeout:
+# SECS" line says; writes PASS/FAIL lines.
 # usage: run.sh RESULT_FILE
 out=$1
 mkdir -p "$(dirname "$out")"
@@ -8,7 +9,8 @@ mkdir -p "$(dirname "$out")"
 for t in tests/registry/t_*.sh; do
 	name=registry.$(basename "$t" .sh | sed 's/^t_//')
 	log=$(mktemp)
-	if timeout 60 bash "$t" > "$log" 2>&1; then
+	limit=$(sed -n 's/^# registry-timeout: \([0-9]\+\)$/\1/p' "$t")
+	if timeout "${limit:-60}" bash "$t" > "$log" 2>&1; then
 		echo "PASS $name" >> "$out"
 		sed "s/^/  [$name] /" "$log"
 	else

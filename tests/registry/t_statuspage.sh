@@ -1,4 +1,5 @@
 #!/bin/bash
+# registry-timeout: 260
 # The VPN status page (GET /) in real headless Chromium (tests/deps.sh:
 # chromium), driven over the DevTools protocol by statuspage.py: two
 # registries, the example organization (London behind an unfriendly NAT),

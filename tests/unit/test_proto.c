@@ -101,6 +101,22 @@ START_TEST(keepalive_roundtrip)
 	ck_assert_uint_eq(d.paths[1].jitter_us, 0);
 	ck_assert_uint_eq(d.paths[1].remote_uplink, 1);
 	CHECK_TRUNCATIONS(proto_dec_keepalive, buf, n, struct proto_keepalive);
+	/* An older gateway's records, without jitter (42 bytes each), are
+	 * still read: 4 bytes a path shorter, the rest the same. */
+	ck_assert(!d.no_jitter);
+	m.no_jitter = true;
+	ck_assert_int_eq(proto_enc_keepalive(buf, sizeof(buf), &m), (ssize_t)n - 2 * 4);
+	n -= 2 * 4;
+	ck_assert_int_eq(proto_dec_keepalive(buf, n, &d), 0);
+	ck_assert(d.no_jitter);
+	ck_assert_uint_eq(d.n_paths, 2);
+	ck_assert_uint_eq(d.paths[0].rtt_us, 12345);
+	ck_assert_uint_eq(d.paths[0].loss, 250);
+	ck_assert_uint_eq(d.paths[0].jitter_us, 0);
+	ck_assert_uint_eq(d.paths[1].remote_uplink, 1);
+	/* Neither size: refused. */
+	ck_assert_int_eq(proto_dec_keepalive(buf, n + 2, &d), -EBADMSG);
+	m.no_jitter = false;
 	/* The high-port echo result: 0..2. */
 	ck_assert_uint_eq(d.echo, PROTO_ECHO_UNKNOWN);
 	m.echo = PROTO_ECHO_BLOCKED;

@@ -124,7 +124,8 @@ ssize_t proto_enc_keepalive(uint8_t *buf, size_t cap, const struct proto_keepali
 		wire_w8(&w, 0);
 		wire_w32(&w, p->rtt_us);
 		wire_w16(&w, p->loss);
-		wire_w32(&w, p->jitter_us);
+		if (!m->no_jitter)
+			wire_w32(&w, p->jitter_us);
 	}
 	return w_done(&w);
 }
@@ -145,6 +146,10 @@ int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *
 	if (r.err || m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL ||
 	    m->echo > PROTO_ECHO_BLOCKED || m->n_paths > PROTO_KA_MAX_PATHS)
 		return -EBADMSG;
+	/* The record size follows from what is left: n x 46, or n x 42 from a
+	 * gateway that does not report jitter (never both for n >= 1). */
+	m->no_jitter = m->n_paths &&
+		       len - r.off == (size_t)m->n_paths * PROTO_KA_PATH_LEN_NO_JITTER;
 	for (unsigned int i = 0; i < m->n_paths; i++) {
 		struct proto_path *p = &m->paths[i];
 
@@ -155,7 +160,7 @@ int proto_dec_keepalive(const uint8_t *buf, size_t len, struct proto_keepalive *
 		p->reserved = wire_r8(&r);
 		p->rtt_us = wire_r32(&r);
 		p->loss = wire_r16(&r);
-		p->jitter_us = wire_r32(&r);
+		p->jitter_us = m->no_jitter ? 0 : wire_r32(&r);
 		if (p->local_uplink >= PROTO_MAX_UPLINKS || p->remote_uplink >= PROTO_MAX_UPLINKS ||
 		    p->up > 1 || p->reserved || p->loss > 10000)
 			return -EBADMSG;

@@ -22,6 +22,7 @@
 #ifndef AVPN_WIRE_PROTO_H
 #define AVPN_WIRE_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -260,6 +261,9 @@ struct proto_path {
  * (u8 uplink, nat, echo, u64 version, an IPv6 ep, u8 n_paths) 31, and
  * 31 + 24 x 46 = 1135 fits in PROTO_MAX_BODY (1168); 25 would not. */
 #define PROTO_KA_PATH_LEN 46
+/* Gateways before jitter was reported sent 42-byte records (no jitter_us);
+ * a registry still takes them, so registries can be upgraded first. */
+#define PROTO_KA_PATH_LEN_NO_JITTER 42
 #define PROTO_KA_HDR_MAX 31
 #define PROTO_KA_MAX_PATHS 24
 
@@ -271,6 +275,9 @@ struct proto_keepalive {
 	struct endpoint local;
 	uint8_t n_paths;
 	struct proto_path paths[PROTO_KA_MAX_PATHS];
+	/* The records came (or go, in tests) without jitter_us: an older
+	 * gateway's PROTO_KA_PATH_LEN_NO_JITTER bytes each. */
+	bool no_jitter;
 };
 
 struct proto_keepalive_ack {
