@@ -114,8 +114,9 @@ done
 check deb_root.man_page test -n "$(in_root ls /usr/share/man/man8/autovpnd.8.gz)"
 out=$(in_root systemd-analyze verify --man=no /lib/systemd/system/autovpnd.service \
 	/lib/systemd/system/autovpn-registry.service 2>&1)
+rc=$?
 echo "$out"
-check deb_root.units_verify test $? = 0 -a -z "$out"
+check deb_root.units_verify test $rc = 0 -a -z "$out"
 check deb_root.units_not_enabled test ! -e "$R/etc/systemd/system/multi-user.target.wants/autovpnd.service"
 
 # The registry's unit under a real systemd: the root booted in a container
