@@ -249,6 +249,10 @@ grep -qx DEVTYPE=autovpn $dev/uevent; r gw_device_kind_autovpn $?
 [ $(($(cat $dev/flags) & 1)) = 1 ]; r gw_device_up $?
 autovpn show av0 > /root/show.out 2>&1; r gw_show_answers $? "$(head -c 200 /root/show.out)"
 grep -q '^  registry 127.0.0.1:9350: connected' /root/show.out; r gw_show_registry_connected $?
+# What a restart must keep (autovpnd(8), RESTART WITHOUT INTERRUPTION).
+ifindex=$(cat $dev/ifindex)
+port() { sed -n 's/^  uplink 0: [^ ]*:\([0-9]*\) .*/\1/p' "$1"; }
+uport=$(port /root/show.out)
 # CapabilityBoundingSet: CAP_NET_ADMIN (12) and CAP_NET_BIND_SERVICE (10).
 cap=$(awk '/^CapEff/ { print $2 }' /proc/$pid/status)
 [ "$cap" = 0000000000001400 ]; r gw_capabilities $? "CapEff $cap"
@@ -276,6 +280,19 @@ systemctl start autovpnd.service; r gw_restarts $?
 pid=$(systemctl show -P MainPID autovpnd.service)
 until_ 30 logged $pid 'running as av0 on wan1'; r gw_running_again $?
 logged $pid 'av0 exists: adopting'; r gw_adopts_device $?
+[ "$(cat $dev/ifindex)" = "$ifindex" ]; r gw_restart_same_device $?
+autovpn show av0 > /root/show2.out 2>&1
+[ -n "$uport" ] && [ "$(port /root/show2.out)" = "$uport" ]; r gw_restart_same_uplink_port $? \
+	"$uport, then $(port /root/show2.out)"
+# Restart=on-failure: a crash brings a new daemon, which adopts the device.
+systemctl kill -s KILL autovpnd.service
+newpid() {
+	p=$(systemctl show -P MainPID autovpnd.service)
+	[ "$p" != 0 ] && [ "$p" != "$pid" ] && logged "$p" 'running as av0 on wan1'
+}
+until_ 30 newpid; r gw_restarted_after_crash $?
+pid=$(systemctl show -P MainPID autovpnd.service)
+logged $pid 'av0 exists: adopting'; r gw_crash_restart_adopts $?
 # on-exit = remove, by reload: the stop removes the device.
 sed -i 's/^\[gateway\]$/&\non-exit = remove/' $conf
 systemctl reload autovpnd.service; r gw_reload_on_exit_remove $?
