@@ -293,10 +293,19 @@ newpid() {
 until_ 30 newpid; r gw_restarted_after_crash $?
 pid=$(systemctl show -P MainPID autovpnd.service)
 logged $pid 'av0 exists: adopting'; r gw_crash_restart_adopts $?
+# An uplink port below 1024 by reload: the uplinks reopen at once, which
+# takes CAP_NET_BIND_SERVICE (kept in the bounding set for this).
+sed -i 's/^device = lo$/&\nport = 500/' $conf
+systemctl reload autovpnd.service; r gw_reload_low_port $?
+until_ 15 logged $pid 'reload: done (uplinks reopened)'; r gw_reload_reopens_uplinks $?
+autovpn show av0 > /root/show3.out 2>&1
+[ "$(port /root/show3.out)" = 500 ]; r gw_uplink_low_port $? "port $(port /root/show3.out)"
 # on-exit = remove, by reload: the stop removes the device.
 sed -i 's/^\[gateway\]$/&\non-exit = remove/' $conf
 systemctl reload autovpnd.service; r gw_reload_on_exit_remove $?
-until_ 15 logged $pid 'reload: done'; r gw_reloaded_again $?
+# The second "reload: done" of this daemon.
+reloads() { [ "$(journalctl -q -o cat _PID=$pid --no-pager | grep -c 'reload: done')" -ge 2 ]; }
+until_ 15 reloads; r gw_reloaded_again $?
 systemctl stop autovpnd.service; r gw_stops_again $?
 logged $pid 'removed av0'; r gw_stop_remove_logged $?
 [ ! -e $dev ]; r gw_stop_removes_device $?
