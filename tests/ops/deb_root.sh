@@ -293,6 +293,21 @@ newpid() {
 until_ 30 newpid; r gw_restarted_after_crash $?
 pid=$(systemctl show -P MainPID autovpnd.service)
 logged $pid 'av0 exists: adopting'; r gw_crash_restart_adopts $?
+# A valid config whose uplink cannot be opened (no such device): the
+# reload is refused by the daemon, which keeps its running uplink socket
+# (registration, handshakes) instead of being left without one.
+udp_fds() {
+	n=0
+	for i in $(ls -l /proc/$pid/fd | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p'); do
+		awk -v i=$i '$10 == i { f = 1 } END { exit !f }' /proc/net/udp /proc/net/udp6 && n=$((n + 1))
+	done
+	echo $n
+}
+sed -i 's/^device = lo$/device = nosuch0/' $conf
+systemctl reload autovpnd.service; r gw_reload_no_such_device $?
+until_ 15 logged $pid 'reload: the uplinks could not be opened'; r gw_reload_uplink_refused $?
+[ "$(udp_fds)" = 1 ]; r gw_keeps_uplink_socket $? "$(udp_fds) UDP sockets"
+sed -i 's/^device = nosuch0$/device = lo/' $conf
 # An uplink port below 1024 by reload: the uplinks reopen at once, which
 # takes CAP_NET_BIND_SERVICE (kept in the bounding set for this).
 sed -i 's/^device = lo$/&\nport = 500/' $conf
@@ -312,8 +327,9 @@ logged $pid 'removed av0'; r gw_stop_remove_logged $?
 # Nothing of the sandbox got in the daemon's way (an EPERM, a read-only
 # /proc/sys would be logged as errors). The daemon's own messages only:
 # the broken config's come from the ExecReload check on stderr (info),
-# and systemd's "Reload failed" was expected.
-journalctl -q -u autovpnd.service -t autovpnd -p warning --no-pager > /root/warnings.out 2>&1
+# and systemd's "Reload failed" was expected, as were nosuch0's.
+journalctl -q -u autovpnd.service -t autovpnd -p warning --no-pager 2>&1 |
+	grep -v -e nosuch0 -e 'reload: the uplinks could not be opened' > /root/warnings.out
 [ ! -s /root/warnings.out ]; r gw_no_warnings_logged $? "$(head -c 300 /root/warnings.out)"
 cat /root/show.out
 journalctl -q -u autovpnd.service --no-pager | tail -n 25
