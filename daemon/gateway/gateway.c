@@ -96,11 +96,17 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	nc->table = old->table;
 	if (uplinks || registries)
 		registry_stop(gw);
-	if (uplinks)
-		uplink_close_all(gw);
+	if (uplinks && uplink_reopen_all(gw, nc)) {
+		/* Half a reload (new registries on the old uplinks) would be
+		 * neither config: keep the running one whole. */
+		log_msg(LOG_ERR,
+			"reload: the uplinks could not be opened, the running config stays");
+		if (registry_start(gw))
+			log_msg(LOG_ERR, "reload: the registry client did not start");
+		gwconf_free(nc);
+		return;
+	}
 	gw->conf = nc;
-	if (uplinks && (uplink_open_all(gw) || uplink_attach_all(gw)))
-		log_msg(LOG_ERR, "reload: uplinks could not be opened");
 	if ((uplinks || registries) && registry_start(gw))
 		log_msg(LOG_ERR, "reload: the registry client did not start");
 	gwconf_free(old);

@@ -206,6 +206,8 @@ void gw_routes_changed(struct gw *gw, bool table);
 /* uplink.c */
 int uplink_open_all(struct gw *gw);
 void uplink_close_all(struct gw *gw);
+/* Reload: switches to @nc's uplinks, or changes nothing and fails. */
+int uplink_reopen_all(struct gw *gw, struct gwconf *nc);
 /* Hands every socket to the kernel (replacing what it had). */
 int uplink_attach_all(struct gw *gw);
 int uplink_send(struct gw *gw, unsigned int ul, const struct endpoint *to, const uint8_t *msg,

@@ -238,6 +238,47 @@ int uplink_attach_all(struct gw *gw)
 	return 0;
 }
 
+/*
+ * Reload: opens the uplinks of @nc next to the running ones (SO_REUSEPORT
+ * lets a kept port be bound twice) and hands them to the kernel, and only
+ * then closes the old ones. On failure (a device that does not exist, a
+ * port taken or below 1024 without the capability) nothing changes: the
+ * running sockets stay, and with them registration and handshakes, where
+ * closing them first left the daemon without any while the kernel still
+ * forwarded on its own references.
+ */
+int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
+{
+	struct gw_uplink old[GW_MAX_UPLINKS];
+	unsigned int old_n = gw->n_uplinks;
+	struct gwconf *oc = gw->conf;
+	int err;
+
+	memcpy(old, gw->uplinks, sizeof(old));
+	/* uplink_close_all() below may only see the new sockets. */
+	for (unsigned int i = 0; i < GW_MAX_UPLINKS; i++)
+		gw->uplinks[i].fd = -1;
+	gw->conf = nc;
+	err = uplink_open_all(gw);
+	if (!err)
+		err = uplink_attach_all(gw);
+	if (err) {
+		uplink_close_all(gw);
+		memcpy(gw->uplinks, old, sizeof(old));
+		gw->n_uplinks = old_n;
+		gw->conf = oc;
+		return err;
+	}
+	/* The kernel has the new sockets now: the old ones may go. */
+	for (unsigned int i = 0; i < old_n; i++) {
+		if (old[i].fd < 0)
+			continue;
+		loop_del_fd(gw->loop, old[i].fd);
+		close(old[i].fd);
+	}
+	return 0;
+}
+
 void uplink_close_all(struct gw *gw)
 {
 	for (unsigned int i = 0; i < gw->n_uplinks; i++) {

@@ -28,6 +28,24 @@ org_kill lon HUP
 check good_reload wait_until 10 grep -q "reload: done" "$log"
 check up_after_reload wait_until 30 org_peer_up lon sj
 
+# A valid config whose uplink cannot be opened: the daemon keeps the
+# running uplink (and config) rather than being left without a socket.
+sed -i 's/^device = wan$/device = nosuch0/' "$conf"
+org_kill lon HUP
+check bad_uplink_reload_refused wait_until 10 grep -q "reload: the uplinks could not be opened" "$log"
+check up_after_bad_uplink_reload org_peer_up lon sj
+check traffic_after_bad_uplink_reload n lanlon ping -c 2 -W 2 10.100.0.10
+# An uplink change (a fixed port): the uplinks reopen, the tunnel goes on.
+cp "$WORK/lon.good" "$conf"
+echo "port = 40000" >> "$conf"
+org_kill lon HUP
+check uplink_reload wait_until 10 grep -q "reload: done (uplinks reopened)" "$log"
+port_40000() { n gwlon ss -Hnua | grep -q ':40000 '; }
+check uplink_reload_port wait_until 10 port_40000
+check up_after_uplink_reload wait_until 60 org_peer_up lon sj
+check traffic_after_uplink_reload n lanlon ping -c 2 -W 2 10.100.0.10
+cp "$WORK/lon.good" "$conf"
+
 # SIGTERM, on-exit = keep: the kernel keeps forwarding without the daemon.
 org_kill lon TERM
 check term_keeps_interface ip -n gwlon link show av0

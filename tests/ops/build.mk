@@ -26,9 +26,11 @@ $(eval $(call ops_suite,deb,))
 
 # make check-deb-root: the packages installed into a clean Debian 12 root
 # (debootstrap, cached in $(B)/debroot) and the module built there by DKMS
-# for the 6.1 headers (tests/ops/deb_root.sh). Needs root and the apt
-# mirror and takes minutes (the first run: debootstrap and the headers),
-# so it is not one of CHECK_SUITES; its .res goes next to theirs.
+# for the 6.1 headers (tests/ops/deb_root.sh), the units run in it under
+# systemd (autovpnd's in a VM: tests/ops/deb_root_vm.sh). Needs root, the
+# apt mirror and qemu, and takes minutes (the first run: debootstrap and
+# the headers), so it is not one of CHECK_SUITES; its .res goes next to
+# theirs.
 .PHONY: check-deb-root
 check-deb-root: deb
 	@mkdir -p $(RESULTS)
