@@ -252,6 +252,7 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 	struct gw_uplink old[GW_MAX_UPLINKS];
 	unsigned int old_n = gw->n_uplinks;
 	struct gwconf *oc = gw->conf;
+	bool attached = false;
 	int err;
 
 	memcpy(old, gw->uplinks, sizeof(old));
@@ -260,13 +261,21 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 		gw->uplinks[i].fd = -1;
 	gw->conf = nc;
 	err = uplink_open_all(gw);
-	if (!err)
+	if (!err) {
 		err = uplink_attach_all(gw);
+		attached = err != 0; /* the kernel may hold some new ones now */
+	}
 	if (err) {
 		uplink_close_all(gw);
 		memcpy(gw->uplinks, old, sizeof(old));
 		gw->n_uplinks = old_n;
 		gw->conf = oc;
+		/* Give the kernel the running sockets back: a new one it kept
+		 * would share the port (SO_REUSEPORT) and take half the
+		 * datagrams meant for the daemon's. */
+		if (attached && uplink_attach_all(gw))
+			log_msg(LOG_ERR, "reload: the running uplinks could not be handed back to "
+					 "the kernel");
 		return err;
 	}
 	/* The kernel has the new sockets now: the old ones may go. */
