@@ -172,18 +172,24 @@ systemctl is-active -q autovpn-registry.service; [ $? != 0 ]; r registry_inactiv
 journalctl -q -u autovpn-registry.service --no-pager | tail -n 15
 echo "UNITS DONE"
 EOT
-chmod 755 "$R/root/units.sh"
-cat > "$R/etc/systemd/system/avpn-units-check.service" << 'EOT'
-[Unit]
-Description=autovpn CI: the units under systemd
-SuccessAction=poweroff-force
-FailureAction=poweroff-force
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c '/root/units.sh > /root/units.out 2>&1'
-EOT
-mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
-ln -sf /etc/systemd/system/avpn-units-check.service "$R/etc/systemd/system/multi-user.target.wants/"
+# check_unit NAME WHAT: the root boots into a oneshot unit avpn-NAME-check
+# that runs /root/NAME.sh (output in /root/NAME.out) and then powers the
+# container off, whatever the script's result.
+check_unit() {
+	chmod 755 "$R/root/$1.sh"
+	cat > "$R/etc/systemd/system/avpn-$1-check.service" <<-EOT
+		[Unit]
+		Description=autovpn CI: $2
+		SuccessAction=poweroff-force
+		FailureAction=poweroff-force
+		[Service]
+		Type=oneshot
+		ExecStart=/bin/sh -c '/root/$1.sh > /root/$1.out 2>&1'
+	EOT
+	mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
+	ln -sf "/etc/systemd/system/avpn-$1-check.service" "$R/etc/systemd/system/multi-user.target.wants/"
+}
+check_unit units "the units under systemd"
 rm -f "$R/root/units.out"
 timeout -k 30 180 systemd-nspawn -q --register=no --keep-unit --private-network -D "$R" -b \
 	> "$C/nspawn.log" 2>&1 < /dev/null
@@ -335,17 +341,7 @@ cat /root/show.out
 journalctl -q -u autovpnd.service --no-pager | tail -n 25
 echo "UNITS DONE"
 EOT
-chmod 755 "$R/root/gw.sh"
-cat > "$R/etc/systemd/system/avpn-gw-check.service" << 'EOT'
-[Unit]
-Description=autovpn CI: autovpnd's unit under systemd
-SuccessAction=poweroff-force
-FailureAction=poweroff-force
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c '/root/gw.sh > /root/gw.out 2>&1'
-EOT
-ln -sf /etc/systemd/system/avpn-gw-check.service "$R/etc/systemd/system/multi-user.target.wants/"
+check_unit gw "autovpnd's unit under systemd"
 # The VM boots the host's kernel KV: the one the root's headers (and so
 # the module DKMS built) are for.
 if [ ! -e "/boot/vmlinuz-$KV" ]; then
