@@ -206,7 +206,8 @@ void gw_routes_changed(struct gw *gw, bool table);
 /* uplink.c */
 int uplink_open_all(struct gw *gw);
 void uplink_close_all(struct gw *gw);
-/* Reload: switches to @nc's uplinks, or changes nothing and fails. */
+/* Reload: switches to @nc's uplinks (gw->conf is @nc then), or changes
+ * nothing and fails. */
 int uplink_reopen_all(struct gw *gw, struct gwconf *nc);
 /* Hands every socket to the kernel (replacing what it had). */
 int uplink_attach_all(struct gw *gw);

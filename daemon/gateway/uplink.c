@@ -247,6 +247,19 @@ int uplink_attach_all(struct gw *gw)
  * closing them first left the daemon without any while the kernel still
  * forwarded on its own references.
  */
+/* The kernel keeps its own reference to an attached socket: forwarding
+ * goes on after the daemon's is closed. */
+static void uplinks_close(struct gw *gw, struct gw_uplink *u, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (u[i].fd < 0)
+			continue;
+		loop_del_fd(gw->loop, u[i].fd);
+		close(u[i].fd);
+		u[i].fd = -1;
+	}
+}
+
 int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 {
 	struct gw_uplink old[GW_MAX_UPLINKS];
@@ -279,25 +292,11 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 		return err;
 	}
 	/* The kernel has the new sockets now: the old ones may go. */
-	for (unsigned int i = 0; i < old_n; i++) {
-		if (old[i].fd < 0)
-			continue;
-		loop_del_fd(gw->loop, old[i].fd);
-		close(old[i].fd);
-	}
+	uplinks_close(gw, old, old_n);
 	return 0;
 }
 
 void uplink_close_all(struct gw *gw)
 {
-	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
-		struct gw_uplink *u = &gw->uplinks[i];
-
-		if (u->fd < 0)
-			continue;
-		loop_del_fd(gw->loop, u->fd);
-		/* The kernel keeps its own reference: forwarding goes on. */
-		close(u->fd);
-		u->fd = -1;
-	}
+	uplinks_close(gw, gw->uplinks, gw->n_uplinks);
 }
