@@ -141,10 +141,15 @@ subnet = 10.255.0.0/24 yes
 EOT
 chmod 600 "$R/etc/autovpn/org.conf"
 echo 'AUTOVPN_REGISTRY_OPTS="--id 1 -l 127.0.0.1:9350"' > "$R/etc/default/autovpn-registry"
+# r NAME STATUS [DETAIL] for the container check scripts (lib.sh's
+# unit_results reads what they print).
+cat > "$R/root/check-lib.sh" << 'EOT'
+r() { if [ "$2" = 0 ]; then echo "RESULT PASS $1"; else echo "RESULT FAIL $1${3:+ ($3)}"; fi; }
+EOT
 cat > "$R/root/units.sh" << 'EOT'
 #!/bin/sh
 # Runs in the booted container; RESULT lines go to /root/units.out.
-r() { if [ "$2" = 0 ]; then echo "RESULT PASS $1"; else echo "RESULT FAIL $1${3:+ ($3)}"; fi; }
+. /root/check-lib.sh
 # A listening socket on local port $1 (hex) in /proc/net/$2.
 listens() { awk -v p=":$1" '$2 ~ p"$" { f = 1 } END { exit !f }' /proc/net/$2; }
 systemctl start autovpn-registry.service; r registry_starts $?
@@ -196,11 +201,7 @@ timeout -k 30 180 systemd-nspawn -q --register=no --keep-unit --private-network 
 rc=$?
 # The container powers itself off when the check unit ends: a timeout is a hang.
 check deb_root.systemd.container_powered_off test $rc != 124 -a $rc != 137
-check deb_root.systemd.checks_finished grep -qx 'UNITS DONE' "$R/root/units.out"
-sed -n 's/^RESULT \(PASS\|FAIL\) /&deb_root.systemd./p' "$R/root/units.out"
-grep -v '^RESULT' "$R/root/units.out"
-check deb_root.systemd.all_checks_ran test "$(grep -c '^RESULT PASS' "$R/root/units.out")" = \
-	"$(grep -c '; r registry_' "$R/root/units.sh")"
+unit_results deb_root.systemd "$R/root/units.out" "$R/root/units.sh"
 rm -f "$R/etc/systemd/system/multi-user.target.wants/avpn-units-check.service"
 
 # autovpnd's unit under a real systemd with the module loaded: only a VM
@@ -228,7 +229,7 @@ chmod 600 "$R/etc/autovpn/autovpnd.conf"
 cat > "$R/root/gw.sh" << 'EOT'
 #!/bin/sh
 # Runs in the container booted in the VM; RESULT lines go to /root/gw.out.
-r() { if [ "$2" = 0 ]; then echo "RESULT PASS $1"; else echo "RESULT FAIL $1${3:+ ($3)}"; fi; }
+. /root/check-lib.sh
 # until_ SECS CMD...: poll CMD until it succeeds, for at most SECS (TCG:
 # never a fixed sleep; a journalctl alone can take a second there).
 until_() {

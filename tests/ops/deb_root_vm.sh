@@ -14,11 +14,6 @@ set -u
 R=${AVPN_DEBROOT:?AVPN_DEBROOT: the root to boot}
 P=deb_root.vm
 dk=$(ls "$R/lib/modules/$(uname -r)/updates/dkms/"autovpn.ko* 2> /dev/null | head -n 1)
-fails=0
-fail() {
-	echo "RESULT FAIL $1${2:+ ($2)}"
-	fails=$((fails + 1))
-}
 
 # DKMS built the module for the root's kernel headers; the VM boots the
 # kernel they belong to, so it is that module that loads here.
@@ -65,11 +60,7 @@ if [ -n "$sv" ] && [ "$(cat /sys/module/autovpn/srcversion 2> /dev/null)" = "$sv
 else
 	fail $P.module_is_dkms_built "srcversion $(cat /sys/module/autovpn/srcversion 2> /dev/null), $dk has '$sv'"
 fi
-check $P.checks_finished grep -qx 'UNITS DONE' "$R/root/gw.out"
-sed -n "s/^RESULT \(PASS\|FAIL\) /&$P./p" "$R/root/gw.out"
-grep -v '^RESULT' "$R/root/gw.out"
-check $P.all_checks_ran test "$(grep -c '^RESULT PASS' "$R/root/gw.out")" = \
-	"$(grep -c '; r gw_' "$R/root/gw.sh")"
+unit_results $P "$R/root/gw.out" "$R/root/gw.sh"
 if grep -q '^RESULT FAIL' "$R/root/gw.out" || [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "---- the container's console (nspawn.log, last 60 lines) ----"
 	tail -n 60 "$AVPN_OUT/nspawn.log"
