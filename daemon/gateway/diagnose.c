@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "diagnose.h"
 
@@ -117,6 +118,28 @@ static bool echo_any(const struct proto_diag_resp *r, uint8_t echo)
 	return false;
 }
 
+/*
+ * The forwarded endpoints of a peer behind manual port forwarding (the
+ * registry gives them as its public ones), "a, b" in @buf; false if it has
+ * none.
+ */
+static bool manual_endpoints(const struct proto_diag_resp *r, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned int u = 0; u < r->n_uplinks && n < len; u++) {
+		char ep[CTL_EP_MAX];
+
+		if (r->uplinks[u].nat != PROTO_NAT_MANUAL ||
+		    r->uplinks[u].pub.addr.family == AF_UNSPEC)
+			continue;
+		endpoint_format(&r->uplinks[u].pub, ep, sizeof(ep));
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", ep);
+	}
+	return buf[0] != 0;
+}
+
 static bool our_highport_blocked(const struct ctl_status *s)
 {
 	bool blocked = s->n_uplinks > 0;
@@ -133,7 +156,7 @@ static bool our_highport_blocked(const struct ctl_status *s)
 static int unreachable(const struct ctl_status *s, const struct ctl_peer *p,
 		       const struct proto_diag_resp *r, struct ctl_diagnosis *d)
 {
-	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX];
+	char cause[2 * CTL_TEXT_MAX], fix[2 * CTL_TEXT_MAX], eps[2 * CTL_EP_MAX + 4];
 
 	if (our_highport_blocked(s)) {
 		snprintf(cause, sizeof(cause),
@@ -160,6 +183,21 @@ static int unreachable(const struct ctl_status *s, const struct ctl_peer *p,
 		snprintf(fix, sizeof(fix),
 			 "check that %s runs and that its upstream lets UDP 9350-9381 out",
 			 p->name);
+		ADD(d, "error", p->name, cause, fix);
+		return 0;
+	}
+	/* Peers reach it only through its forward: that is the first suspect,
+	 * whatever its outbound (high-port echo) can do. */
+	if (r && r->status == PROTO_DIAG_OK && manual_endpoints(r, eps, sizeof(eps))) {
+		snprintf(cause, sizeof(cause),
+			 "%s does not answer on its manually forwarded endpoint %s: the port "
+			 "forward on its upstream does not reach it, or a firewall there drops "
+			 "UDP to that port",
+			 p->name, eps);
+		snprintf(fix, sizeof(fix),
+			 "check that %s's upstream forwards UDP %s to the gateway's uplink "
+			 "address and port, and lets that traffic in",
+			 p->name, eps);
 		ADD(d, "error", p->name, cause, fix);
 		return 0;
 	}

@@ -311,6 +311,7 @@ static void diag_of(struct registry *r, const struct gwtable_entry *asker, const
 {
 	const struct gwtable_entry *p = gwtable_lookup(r, pk);
 	uint32_t ai = gwtable_index(r, asker), pi;
+	const struct orgconf_network *pn;
 	uint64_t last = 0;
 
 	memcpy(a->peer_pk, pk, 32);
@@ -326,6 +327,7 @@ static void diag_of(struct registry *r, const struct gwtable_entry *asker, const
 		return;
 	a->status = PROTO_DIAG_OK;
 	a->connected = (uint8_t)gwtable_connected(r, p, now_ms);
+	pn = &r->cfg->networks[pi];
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 		const struct gwtable_uplink *gu = &p->ul[u];
 		struct proto_diag_uplink *d;
@@ -334,12 +336,14 @@ static void diag_of(struct registry *r, const struct gwtable_entry *asker, const
 			continue;
 		d = &a->uplinks[a->n_uplinks++];
 		d->uplink = (uint8_t)u;
-		/* Manual port forwarding is a config fact, whatever was measured. */
-		d->nat = r->cfg->networks[pi].nat_manual ? PROTO_NAT_MANUAL : gu->nat;
+		/* Manual port forwarding is a config fact, whatever was measured;
+		 * so is its endpoint, the one the peer list gives the asker
+		 * (peer_endpoints()) instead of the observed one. */
+		d->nat = pn->nat_manual ? PROTO_NAT_MANUAL : gu->nat;
 		d->echo = gu->echo;
 		d->connected = (uint8_t)gwtable_uplink_connected(r, gu, now_ms);
 		d->last_seen_s = secs_since(now_ms, gu->last_ms);
-		d->pub = gu->pub;
+		d->pub = pn->nat_manual && u < pn->n_nat_endpoints ? pn->nat_endpoints[u] : gu->pub;
 		if (gu->last_ms > last)
 			last = gu->last_ms;
 	}

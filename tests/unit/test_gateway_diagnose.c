@@ -132,6 +132,33 @@ START_TEST(both_sides_send_inbound_dropped)
 }
 END_TEST
 
+/*
+ * A peer behind manual port forwarding that registers and sends, but does
+ * not answer: its forward is named, with the endpoint, whatever its echo.
+ */
+START_TEST(manual_forward_named)
+{
+	struct proto_diag_resp r = report(1, PROTO_ECHO_OK);
+	const struct proto_diag_resp *remote[] = { &r };
+	const struct ctl_finding *f;
+	const char *why;
+
+	r.uplinks[0].nat = PROTO_NAT_MANUAL;
+	ck_assert_int_eq(endpoint_parse("203.0.113.7:51625", &r.uplinks[0].pub, &why), 0);
+	ck_assert_int_eq(diagnose(&st, remote, &d), 0);
+	f = about_peer();
+	ck_assert_str_eq(f->severity, "error");
+	ck_assert_ptr_nonnull(strstr(f->cause, "forwarded endpoint 203.0.113.7:51625"));
+	ck_assert_ptr_nonnull(strstr(f->fix, "London's upstream forwards UDP 203.0.113.7:51625"));
+	/* A friendly NAT's observed endpoint is no forward. */
+	ctl_diagnosis_free(&d);
+	memset(&d, 0, sizeof(d));
+	r.uplinks[0].nat = PROTO_NAT_FRIENDLY;
+	ck_assert_int_eq(diagnose(&st, remote, &d), 0);
+	ck_assert_ptr_null(strstr(about_peer()->cause, "forward"));
+}
+END_TEST
+
 START_TEST(peer_offline)
 {
 	struct proto_diag_resp r = report(0, PROTO_ECHO_OK);
@@ -192,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, peer_side_blocks);
 	tcase_add_test(tc, our_side_blocks);
 	tcase_add_test(tc, both_sides_send_inbound_dropped);
+	tcase_add_test(tc, manual_forward_named);
 	tcase_add_test(tc, peer_offline);
 	tcase_add_test(tc, unknown_to_registry_falls_back);
 	tcase_add_test(tc, up_peer_is_ok);

@@ -473,6 +473,33 @@ START_TEST(diag_answers)
 END_TEST
 
 /*
+ * DIAG about a spoke behind manual port forwarding: its NAT type is manual
+ * and its endpoint the forwarded one, which its peers are told to reach,
+ * not the address the registry saw (127.1.0.9:40000 here).
+ */
+START_TEST(diag_manual_endpoint)
+{
+	static struct regclient h1, sp;
+	struct endpoint want = ep4(203, 0, 113, 7, 51625);
+	struct proto_diag_resp a;
+
+	ck_assert_int_eq(registry_try(1, NULL, "nat-traversal = manual 203.0.113.7:51625\n"), 0);
+	gw_setup(&h1, 0, 1);
+	gw_setup(&sp, 2, 1);
+	ck_assert_int_ne(exchange(&h1, 7, 0, 4) & REGCLIENT_EV_PEERS, 0);
+	ck_assert_int_ne(exchange(&sp, 9, 0, 4) & REGCLIENT_EV_PEERS, 0);
+	ask(&h1, 7, gw_pk[2], &a);
+	ck_assert_uint_eq(a.status, PROTO_DIAG_OK);
+	ck_assert_uint_eq(a.n_uplinks, 1);
+	ck_assert_uint_eq(a.uplinks[0].nat, PROTO_NAT_MANUAL);
+	ck_assert(endpoint_equal(&a.uplinks[0].pub, &want));
+	regclient_free(&h1);
+	regclient_free(&sp);
+	registry_teardown();
+}
+END_TEST
+
+/*
  * The registry keeps the paths a gateway reports toward its peers only: S
  * reports H1 (a hub it lists), S2 (another spoke: never its peer), itself
  * and an unknown key; H1's row alone is kept, with its figures.
@@ -632,6 +659,7 @@ int main(void)
 	tcase_add_test(tc, self_too_big);
 	tcase_add_test(tc, echo_port);
 	tcase_add_test(tc, diag_answers);
+	tcase_add_test(tc, diag_manual_endpoint);
 	tcase_add_test(tc, paths_only_toward_peers);
 	tcase_add_test(tc, registry_clock_ahead_recovers);
 	return unit_run(s, tc);

@@ -332,7 +332,7 @@ struct proto_diag_uplink {
 	uint8_t echo;	      /* enum proto_echo_result */
 	uint8_t connected;    /* heard from within PROTO_MISSED_KEEPALIVES intervals */
 	uint32_t last_seen_s; /* seconds since its last message, PROTO_DIAG_NONE never */
-	struct endpoint pub;  /* its public ip:port as the registry saw it */
+	struct endpoint pub;  /* its public ip:port: manual if forwarded, else observed */
 };
 
 struct proto_diag_path {
