@@ -93,14 +93,13 @@ struct page_ctx {
 	int err;
 };
 
-static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t net,
-			   const struct topology_peer *tp)
+static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t net)
 {
 	const struct gwtable_entry *pg = &r->gws[net];
 
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 		const struct gwtable_uplink *gu = &pg->ul[u];
-		int manual = tp->nat_manual && u < tp->n_nat_endpoints;
+		const struct endpoint *manual = orgconf_manual_endpoint(&r->cfg->networks[net], u);
 
 		/* Manual port forwarding replaces the observed endpoint. */
 		if (manual) {
@@ -108,7 +107,7 @@ static void peer_endpoints(struct registry *r, struct proto_peer *p, uint32_t ne
 
 			d->uplink = (uint8_t)u;
 			d->kind = PROTO_EP_MANUAL;
-			d->ep = tp->nat_endpoints[u];
+			d->ep = *manual;
 		}
 		if (!gu->last_ms)
 			continue;
@@ -150,7 +149,7 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 		memcpy(p.name, tp->network->name, c->v->items[i].name_len);
 		key_psk_derive(p.psk, c->r->cfg->psk_secret, me->public_key,
 			       tp->network->public_key);
-		peer_endpoints(c->r, &p, tp->net, tp);
+		peer_endpoints(c->r, &p, tp->net);
 	}
 	if (proto_resp_add_peer(c->w, &p, c->v->items[i].subnets + sub0, (uint16_t)nsub))
 		c->err = 1;
@@ -330,6 +329,7 @@ static void diag_of(struct registry *r, const struct gwtable_entry *asker, const
 	pn = &r->cfg->networks[pi];
 	for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++) {
 		const struct gwtable_uplink *gu = &p->ul[u];
+		const struct endpoint *manual;
 		struct proto_diag_uplink *d;
 
 		if (!gu->last_ms || gu->pub.addr.family == AF_UNSPEC)
@@ -339,11 +339,12 @@ static void diag_of(struct registry *r, const struct gwtable_entry *asker, const
 		/* Manual port forwarding is a config fact, whatever was measured;
 		 * so is its endpoint, the one the peer list gives the asker
 		 * (peer_endpoints()) instead of the observed one. */
+		manual = orgconf_manual_endpoint(pn, u);
 		d->nat = pn->nat_manual ? PROTO_NAT_MANUAL : gu->nat;
 		d->echo = gu->echo;
 		d->connected = (uint8_t)gwtable_uplink_connected(r, gu, now_ms);
 		d->last_seen_s = secs_since(now_ms, gu->last_ms);
-		d->pub = pn->nat_manual && u < pn->n_nat_endpoints ? pn->nat_endpoints[u] : gu->pub;
+		d->pub = manual ? *manual : gu->pub;
 		if (gu->last_ms > last)
 			last = gu->last_ms;
 	}

@@ -477,6 +477,10 @@ START_TEST(good_example_org)
 	ck_assert_uint_eq(sf->n_nat_endpoints, 1);
 	ck_assert_str_eq(endpoint_format(&sf->nat_endpoints[0], buf, sizeof(buf)),
 			 "203.0.113.10:51625");
+	/* The one rule: the manual endpoint of wan1, none for wan2 nor for auto NAT. */
+	ck_assert_ptr_eq(orgconf_manual_endpoint(sf, 0), &sf->nat_endpoints[0]);
+	ck_assert_ptr_null(orgconf_manual_endpoint(sf, 1));
+	ck_assert_ptr_null(orgconf_manual_endpoint(ldn, 0));
 	/* performance classes and flow preferences */
 	ck_assert_uint_eq(cfg->n_classes, 2);
 	ck_assert_uint_eq(orgconf_find_class(cfg, "VoIP"), 0);
@@ -542,6 +546,7 @@ START_TEST(good_values)
 	ck_assert_uint_eq(h->n_nat_endpoints, 2);
 	ck_assert_str_eq(endpoint_format(&h->nat_endpoints[1], buf, sizeof(buf)),
 			 "[2001:db8::7]:51626");
+	ck_assert_ptr_eq(orgconf_manual_endpoint(h, 1), &h->nat_endpoints[1]);
 	ck_assert_uint_eq(h->flow_prefs[0].sport_lo, 1024);
 	ck_assert_int_eq(h->flow_prefs[0].dscp, 34);
 	ck_assert(!h->flow_prefs[0].has_src);

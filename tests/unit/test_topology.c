@@ -105,9 +105,10 @@ static void fmt_view(struct str *b, const struct topology_view *v)
 		     p->flags & TOPOLOGY_PEER_EXIT_HUB ? " X" : "",
 		     p->flags & TOPOLOGY_PEER_ALLOW_ANY ? " A" : "",
 		     p->flags & TOPOLOGY_PEER_RELAY ? " R" : "");
-		for (j = 0; j < p->n_nat_endpoints; j++)
+		for (j = 0; orgconf_manual_endpoint(p->network, (unsigned int)j); j++)
 			sadd(b, "%s%s", j ? "," : " nat=",
-			     endpoint_format(&p->nat_endpoints[j], buf, sizeof(buf)));
+			     endpoint_format(orgconf_manual_endpoint(p->network, (unsigned int)j),
+					     buf, sizeof(buf)));
 		sadd(b, "\n  routes:");
 		for (j = 0; j < p->n_routes; j++) {
 			const struct topology_route *r = &p->routes[j];

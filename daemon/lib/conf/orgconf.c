@@ -55,6 +55,11 @@ int orgconf_grow(void **arr, size_t n, size_t *cap, size_t elem)
 	return 0;
 }
 
+const struct endpoint *orgconf_manual_endpoint(const struct orgconf_network *n, unsigned int u)
+{
+	return n->nat_manual && u < n->n_nat_endpoints ? &n->nat_endpoints[u] : NULL;
+}
+
 const char *orgconf_mode_name(enum orgconf_mode mode)
 {
 	switch (mode) {

@@ -205,6 +205,14 @@ uint32_t orgconf_find_class(const struct orgconf *cfg, const char *name);
 /* The topology precomputed at load time (see topology.h). Never NULL. */
 const struct topology *orgconf_topology(const struct orgconf *cfg);
 
+/*
+ * The endpoint manual port forwarding gives uplink @u of @n, or NULL (NAT
+ * traversal automatic, or no endpoint listed for @u). Where it exists it
+ * replaces the endpoint the registries observe, for every purpose: the one
+ * rule behind the peer lists and the DIAG answers.
+ */
+const struct endpoint *orgconf_manual_endpoint(const struct orgconf_network *n, unsigned int u);
+
 /* "off", "hub", "spoke" */
 const char *orgconf_mode_name(enum orgconf_mode mode);
 /* "any", "wan1", "wan2" */

@@ -241,9 +241,6 @@ static struct topology_peer *add_peer(struct builder *b, const struct topology *
 	p->role = n->mode;
 	p->priority = priority;
 	p->flags = flags;
-	p->nat_manual = n->nat_manual;
-	p->n_nat_endpoints = n->n_nat_endpoints;
-	memcpy(p->nat_endpoints, n->nat_endpoints, sizeof(p->nat_endpoints));
 	return p;
 }
 

@@ -119,11 +119,6 @@ struct topology_peer {
 	uint32_t priority;
 	uint32_t flags; /* TOPOLOGY_PEER_* */
 
-	/* Manual NAT traversal endpoints of the peer (copied from config). */
-	bool nat_manual;
-	struct endpoint nat_endpoints[ORGCONF_MAX_NAT_ENDPOINTS];
-	size_t n_nat_endpoints;
-
 	const struct topology_route *routes; /* points into topology_view.routes */
 	size_t n_routes;
 	const struct prefix *allowed; /* points into topology_view.allowed */
