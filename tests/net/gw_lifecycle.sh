@@ -52,10 +52,23 @@ echo "# traffic through the tunnel again ${SECONDS} s after the reloaded London 
 cp "$WORK/lon.good" "$conf"
 
 # SIGTERM, on-exit = keep: the kernel keeps forwarding without the daemon.
+# First San Jose's routes to London settle: the uplink reload made its path
+# flap, and the route hysteresis (10 s) holds London's subnets on San
+# Francisco meanwhile, which has no traffic from London to keep its own
+# path up once London's daemon is gone.
+via_lon() { test "$(org_route_via sj 10.0.60.0/24)" = "${ORG_NAME[lon]}"; }
+check routes_settled wait_until 60 via_lon
+# A flow running across the exit loses nothing: San Jose's probes go
+# unanswered, but the DATA its kernel receives keeps the path up.
+n lanlon ping -i 0.25 -c 24 -W 2 10.100.0.10 > "$WORK/flow.ping" 2>&1 &
+flow=$!
+sleep 1
 org_kill lon TERM
 check term_keeps_interface ip -n gwlon link show av0
 check term_keeps_routes test -n "$(ip -n gwlon route show table 9350)"
-check forwarding_without_daemon n lanlon ping -c 2 -W 2 10.100.0.10
+wait "$flow"
+echo "# flow across the daemon's exit: $(grep 'packets transmitted' "$WORK/flow.ping")"
+check forwarding_without_daemon grep -q ' 24 received' "$WORK/flow.ping"
 
 # on-exit = remove: SIGTERM takes the interface, its routes and rules away.
 sed -i 's/^\[gateway\]$/[gateway]\non-exit = remove/' "$conf"
