@@ -111,6 +111,9 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 		if (kp->id >= GW_MAX_PATHS || !(kp->set & AVPNL_PEER_PATH_REMOTE))
 			continue;
 		pa = &p->paths[kp->id];
+		/* Not numbered as we number it (an older daemon): probes decide. */
+		if ((kp->set & AVPNL_PEER_PATH_UPLINK) && kp->uplink != pa->lu)
+			continue;
 		pa->has_remote = true;
 		pa->remote = kp->remote;
 		pa->remote_kind = PATH_KIND_LEARNT;

@@ -105,7 +105,8 @@ struct gw_peer {
 	uint32_t n_subnets;
 	bool allowed_stale; /* the kernel's allowed sources lag behind subnets */
 
-	struct path paths[GW_MAX_PATHS]; /* index = path id = lu * 2 + ru */
+	bool we_are_first;		 /* our public key sorts lower: path_id() */
+	struct path paths[GW_MAX_PATHS]; /* index = path id (peer_path()) */
 	uint8_t kernel_paths;		 /* bit per path id configured in the kernel */
 	uint8_t kernel_up;		 /* bit per path id UP in the kernel */
 	struct endpoint kernel_remote[GW_MAX_PATHS];
@@ -225,6 +226,8 @@ int registry_index(const struct gw *gw, const struct endpoint *from);
 
 /* peer.c */
 struct gw_peer *peer_find(struct gw *gw, const uint8_t pk[32]);
+/* The path (our uplink @lu, the peer's uplink @ru). */
+struct path *peer_path(struct gw_peer *p, unsigned int lu, unsigned int ru);
 struct gw_peer *peer_find_by_index(struct gw *gw, uint32_t rx_index);
 /* Brings the peer table and the kernel in line with the registry's list. */
 void peer_sync(struct gw *gw);

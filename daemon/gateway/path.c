@@ -24,12 +24,17 @@ bool path_is_up(const struct path *p)
 	return p->state == PATH_UP;
 }
 
-void path_init(struct path *p, uint8_t lu, uint8_t ru)
+uint8_t path_id(bool we_are_first, uint8_t lu, uint8_t ru)
+{
+	return (uint8_t)(we_are_first ? lu * 2 + ru : ru * 2 + lu);
+}
+
+void path_init(struct path *p, bool we_are_first, uint8_t lu, uint8_t ru)
 {
 	memset(p, 0, sizeof(*p));
 	p->lu = lu;
 	p->ru = ru;
-	p->id = (uint8_t)(lu * 2 + ru);
+	p->id = path_id(we_are_first, lu, ru);
 	p->state = PATH_IDLE;
 	p->reason = "no endpoint of the peer known yet";
 }

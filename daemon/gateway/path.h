@@ -21,15 +21,13 @@
  * changes under a running tunnel is followed within one probe interval.
  * Probes also keep NAT and conntrack mappings open on idle paths.
  *
- * Authentic DATA the kernel received on the path proves it as well as a
- * probe reply does (the caller reports it with path_saw_data()): a peer
- * whose daemon is dead or restarting keeps its tunnel, because its kernel
- * keeps sending even though nobody answers our probes.
- *
- * Authentic DATA the kernel received on the path proves it as well as a
- * probe reply does (the caller reports it with path_saw_data()): a peer
- * whose daemon is dead or restarting keeps its tunnel, because its kernel
- * keeps sending even though nobody answers our probes.
+ * Authentic DATA the kernel received on an UP path keeps it up as a probe
+ * reply does (the caller reports it with path_saw_data()): a peer whose
+ * daemon is dead or restarting keeps its tunnel while traffic flows,
+ * because its kernel keeps sending even though nobody answers our probes.
+ * DATA never brings a DOWN path back, only a reply does: DATA proves
+ * neither our direction nor the peer's current address, and the kernel
+ * counts it under the sender's path id, not under the uplink it came in on.
  *
  * Measurements come from replies: RTT (echoed send time), jitter (RFC 3550
  * smoothing of RTT differences) and loss over the last PATH_LOSS_WINDOW
@@ -63,7 +61,7 @@ struct path_cand {
 };
 
 struct path {
-	uint8_t id; /* kernel path id: lu * 2 + ru */
+	uint8_t id; /* kernel path id: path_id() */
 	uint8_t lu, ru;
 	enum path_state state;
 	struct path_cand cand[PATH_MAX_CAND];
@@ -100,7 +98,16 @@ struct path {
 /* Transmit one probe with sequence seq to ep. */
 typedef void (*path_send_fn)(void *ctx, struct path *p, const struct endpoint *ep, uint32_t seq);
 
-void path_init(struct path *p, uint8_t lu, uint8_t ru);
+/*
+ * The path id of (our uplink @lu, the peer's uplink @ru), the same on both
+ * gateways: the first gateway's uplink * 2 + the second's, the first being
+ * the one whose public key sorts lower (@we_are_first). The sender writes
+ * its id into every DATA packet and the receiver counts, accepts and
+ * replay-checks the packet under its path of that id, so the two ends must
+ * agree; plain lu * 2 + ru would swap ids 1 and 2 between them.
+ */
+uint8_t path_id(bool we_are_first, uint8_t lu, uint8_t ru);
+void path_init(struct path *p, bool we_are_first, uint8_t lu, uint8_t ru);
 /*
  * New candidate list from the registry. A path that is not UP starts
  * punching again (fast probes); an UP path keeps its remote. Returns

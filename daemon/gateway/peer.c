@@ -140,6 +140,11 @@ static unsigned int candidates(const struct gw_peer *p, const struct gw_uplink *
 	return n;
 }
 
+struct path *peer_path(struct gw_peer *p, unsigned int lu, unsigned int ru)
+{
+	return &p->paths[path_id(p->we_are_first, (uint8_t)lu, (uint8_t)ru)];
+}
+
 static void refresh_paths(struct gw_peer *p)
 {
 	struct gw *gw = p->gw;
@@ -149,7 +154,7 @@ static void refresh_paths(struct gw_peer *p)
 	for (uint8_t lu = 0; lu < gw->n_uplinks; lu++) {
 		for (uint8_t ru = 0; ru < GW_MAX_UPLINKS; ru++) {
 			struct path_cand c[PATH_MAX_CAND];
-			struct path *pa = &p->paths[lu * 2 + ru];
+			struct path *pa = peer_path(p, lu, ru);
 			unsigned int n = candidates(p, &gw->uplinks[lu], ru, c);
 			uint8_t before = (uint8_t)pa->state;
 
@@ -267,8 +272,10 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 		goto fail;
 	p->cur_key_id = p->prev_key_id = p->next_key_id = -1;
 	p->reason = "punching: probing the peer's endpoints";
-	for (uint8_t k = 0; k < GW_MAX_PATHS; k++)
-		path_init(&p->paths[k], k / 2, k % 2);
+	p->we_are_first = memcmp(gw->pk, p->pk, 32) < 0;
+	for (uint8_t lu = 0; lu < GW_MAX_UPLINKS; lu++)
+		for (uint8_t ru = 0; ru < GW_MAX_UPLINKS; ru++)
+			path_init(peer_path(p, lu, ru), p->we_are_first, lu, ru);
 	/* A restarted daemon takes over the kernel peer of this name. */
 	if (!adopt_take(gw, p)) {
 		do

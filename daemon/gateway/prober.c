@@ -179,7 +179,7 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 	if (probe_decode(pt, (size_t)n, &pr))
 		goto drop;
 	/* The path is named by where it really arrived, not where it was aimed. */
-	pa = &p->paths[ul * 2 + pr.src_uplink];
+	pa = peer_path(p, ul, pr.src_uplink);
 	if (h.type == PROTO_T_PROBE) {
 		struct probe reply = {
 			.src_uplink = (uint8_t)ul,

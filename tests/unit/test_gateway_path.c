@@ -55,6 +55,20 @@ static int tick(struct path *p, uint64_t now, uint64_t *next)
 	return path_tick(p, now, 1000, record, NULL, next);
 }
 
+/* A path to @c, up by the answer at @now ms to its first probe (sent at 0). */
+static void up_path(struct path *p, const struct path_cand *c, uint64_t now)
+{
+	struct probe pr;
+	uint64_t next;
+
+	path_init(p, true, 0, 0);
+	path_set_candidates(p, c, 1, 0);
+	tick(p, 0, &next);
+	pr = reply_to(sent[0].seq, 0);
+	path_on_reply(p, &c->ep, &pr, now, now * 1000);
+	ck_assert(path_is_up(p));
+}
+
 START_TEST(punch_all_then_first_answer_wins)
 {
 	struct path p;
@@ -66,7 +80,7 @@ START_TEST(punch_all_then_first_answer_wins)
 	uint64_t next;
 	int ch;
 
-	path_init(&p, 1, 0);
+	path_init(&p, true, 1, 0);
 	ck_assert_uint_eq(p.id, 2);
 	ck_assert_int_eq(p.state, PATH_IDLE);
 	ck_assert_int_eq(tick(&p, 0, &next), 0);
@@ -108,15 +122,10 @@ START_TEST(down_after_unanswered_probes)
 {
 	struct path p;
 	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
-	struct probe pr;
 	uint64_t next, now;
 	int ch = 0;
 
-	path_init(&p, 0, 0);
-	path_set_candidates(&p, &c, 1, 0);
-	tick(&p, 0, &next);
-	pr = reply_to(sent[0].seq, 0);
-	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	up_path(&p, &c, 10);
 	ck_assert(path_is_up(&p));
 	/* Nothing answers any more: down once 3 intervals passed, not before. */
 	for (now = 1000; now <= 3010 && !ch; now += 1000)
@@ -140,14 +149,9 @@ START_TEST(follows_nat_mapping_change)
 	struct path p;
 	struct path_cand c = { .ep = ep("198.18.3.2:40000"), .kind = PROTO_EP_PUBLIC };
 	struct endpoint moved = ep("198.18.3.2:41234");
-	struct probe pr;
 	uint64_t next;
 
-	path_init(&p, 0, 0);
-	path_set_candidates(&p, &c, 1, 0);
-	tick(&p, 0, &next);
-	pr = reply_to(sent[0].seq, 0);
-	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	up_path(&p, &c, 10);
 	/* While replies come from the remote, a probe from elsewhere is punching noise. */
 	ck_assert_int_eq(path_on_probe(&p, &moved, 500), 0);
 	ck_assert(endpoint_equal(&p.remote, &c.ep));
@@ -169,7 +173,7 @@ START_TEST(peer_probe_starts_punching)
 	uint64_t next;
 
 	/* The registry told us nothing yet, but the peer found us: probe back. */
-	path_init(&p, 0, 1);
+	path_init(&p, true, 0, 1);
 	ck_assert_int_eq(path_on_probe(&p, &from, 50), PATH_CH_STATE);
 	ck_assert_int_eq(p.state, PATH_PUNCHING);
 	tick(&p, 50, &next);
@@ -186,11 +190,7 @@ START_TEST(loss_and_stale_replies)
 	uint64_t next, now = 0;
 	unsigned int i;
 
-	path_init(&p, 0, 0);
-	path_set_candidates(&p, &c, 1, 0);
-	tick(&p, now, &next);
-	pr = reply_to(sent[0].seq, 0);
-	path_on_reply(&p, &c.ep, &pr, 1, 1000);
+	up_path(&p, &c, 1);
 	/* 40 probes, every 4th unanswered: 25 % loss. */
 	for (i = 0; i < 40; i++) {
 		n_sent = 0;
@@ -218,14 +218,8 @@ START_TEST(candidates_update_keeps_up_path)
 	struct path p;
 	struct path_cand c1 = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
 	struct path_cand c2 = { .ep = ep("198.18.1.2:40001"), .kind = PROTO_EP_PUBLIC };
-	struct probe pr;
-	uint64_t next;
 
-	path_init(&p, 0, 0);
-	path_set_candidates(&p, &c1, 1, 0);
-	tick(&p, 0, &next);
-	pr = reply_to(sent[0].seq, 0);
-	path_on_reply(&p, &c1.ep, &pr, 1, 1000);
+	up_path(&p, &c1, 1);
 	ck_assert_int_eq(path_set_candidates(&p, &c2, 1, 10), 0);
 	ck_assert(path_is_up(&p));
 	ck_assert(endpoint_equal(&p.remote, &c1.ep));
@@ -239,14 +233,9 @@ START_TEST(data_keeps_path_up)
 {
 	struct path p;
 	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
-	struct probe pr;
 	uint64_t next;
 
-	path_init(&p, 0, 0);
-	path_set_candidates(&p, &c, 1, 0);
-	tick(&p, 0, &next);
-	pr = reply_to(sent[0].seq, 0);
-	path_on_reply(&p, &c.ep, &pr, 10, 10000);
+	up_path(&p, &c, 10);
 	/* Probes stop being answered (the peer's daemon died)... */
 	ck_assert(!path_wants_data(&p, 1000, 1000));
 	ck_assert(path_wants_data(&p, 1600, 1000));
@@ -262,6 +251,38 @@ START_TEST(data_keeps_path_up)
 	path_saw_data(&p, 400, 7500);
 	ck_assert_int_eq(tick(&p, 8001, &next), PATH_CH_STATE);
 	ck_assert_int_eq(p.state, PATH_DOWN);
+	/* DATA does not bring it back (it may be counted under the sender's
+	 * idea of the path, from an address we no longer know): a reply must. */
+	path_saw_data(&p, 450, 9000);
+	ck_assert_int_eq(tick(&p, 9001, &next), 0);
+	ck_assert_int_eq(p.state, PATH_DOWN);
+}
+END_TEST
+
+/*
+ * Both ends name a physical pair of uplinks by the same id (the sender's id
+ * is in every DATA packet; the receiver counts and accepts under it), and
+ * each end's four paths have four different ids.
+ */
+START_TEST(path_ids_agree_between_ends)
+{
+	uint8_t seen_a = 0, seen_b = 0;
+
+	for (uint8_t a = 0; a < 2; a++) {
+		for (uint8_t b = 0; b < 2; b++) {
+			/* Gateway A (first) on uplink a, gateway B on uplink b. */
+			ck_assert_uint_eq(path_id(true, a, b), path_id(false, b, a));
+			ck_assert_uint_lt(path_id(true, a, b), 4);
+			seen_a |= (uint8_t)(1u << path_id(true, a, b));
+			seen_b |= (uint8_t)(1u << path_id(false, b, a));
+		}
+	}
+	ck_assert_uint_eq(seen_a, 0xf);
+	ck_assert_uint_eq(seen_b, 0xf);
+	/* The cross pairs: A.wan1-B.wan2 is 1 on both ends, A.wan2-B.wan1 is 2. */
+	ck_assert_uint_eq(path_id(true, 0, 1), 1);
+	ck_assert_uint_eq(path_id(false, 1, 0), 1);
+	ck_assert_uint_eq(path_id(false, 0, 1), 2);
 }
 END_TEST
 
@@ -278,5 +299,6 @@ int main(void)
 	tcase_add_test(tc, loss_and_stale_replies);
 	tcase_add_test(tc, candidates_update_keeps_up_path);
 	tcase_add_test(tc, data_keeps_path_up);
+	tcase_add_test(tc, path_ids_agree_between_ends);
 	return unit_run(s, tc);
 }

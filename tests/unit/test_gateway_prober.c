@@ -41,8 +41,9 @@ static void setup(void)
 	memcpy(peer.pk, peer_pk, 32);
 	snprintf(peer.name, sizeof(peer.name), "B");
 	peer.cur_key_id = peer.prev_key_id = peer.next_key_id = -1;
+	peer.we_are_first = memcmp(gw.pk, peer.pk, 32) < 0;
 	for (uint8_t k = 0; k < GW_MAX_PATHS; k++) {
-		path_init(&peer.paths[k], k / 2, k % 2);
+		path_init(peer_path(&peer, k / 2, k % 2), peer.we_are_first, k / 2, k % 2);
 		/* Not idle: a probe changes nothing that needs the kernel. */
 		peer.paths[k].state = PATH_DOWN;
 	}

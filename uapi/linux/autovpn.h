@@ -65,7 +65,9 @@
  * A path is (local uplink, remote endpoint); a peer has up to
  * AUTOVPN_MAX_PATHS, identified by AUTOVPN_A_PATH_ID (0..3), which is also
  * carried in every DATA packet and mixed into the nonce. A path id names the
- * same path on both gateways (their daemons agree on the numbering): the
+ * same path on both gateways (their daemons agree on the numbering;
+ * autovpnd gives the pair (uplink a of the gateway whose public key sorts
+ * lower, uplink b of the other) the id a * 2 + b on both ends): the
  * receiver counts a DATA packet on its path of that id and keeps its replay
  * window per (key, path id), and drops DATA on a path id it has not
  * configured for the peer (AUTOVPN_DROP_PATH). A configured path receives
