@@ -2,7 +2,8 @@
 #   make deps-debug       install what the debug kernel needs (linux-source-6.1,
 #                         flex, bison, ...; not in make deps)
 #   make debug-kernel     build (or find in the cache) the debug kernel
-#   make check-debug      every tests/net/*.sh and tests/debug/net/*.sh under it
+#   make check-debug      every tests/net/*.sh and tests/debug/net/*.sh under it,
+#                         in DEBUG_JOBS VMs at once (tests/vm/run.sh -j)
 #   make check-debug-ci   the fixed subset .ci/run runs with AVPN_CI_DEBUG=1
 #                         (lifecycle, netlink errors and faults, fuzzing,
 #                         drops, key swap, reload)
@@ -11,6 +12,10 @@
 # tests/debug/kernel.sh), and the subset runs for more than half an hour.
 
 DEBUG_SCENARIOS = $(VM_SCENARIOS) $(sort $(wildcard tests/debug/net/*.sh))
+# Two VMs at once (2 GiB each): the long fuzzing and fault-injection
+# scenarios are bounded by time, not by CPU, so the others run beside them
+# (one VM ran the whole suite in about 3 h on the 2-core machines).
+DEBUG_JOBS ?= 2
 # The CI subset, with shorter runs than check-debug's: lifecycle, netlink
 # errors and faults, fuzzing, drops, key swap, module reload.
 DEBUG_CI_SCENARIOS = tests/net/lifecycle.sh tests/net/netlink_errors.sh \
@@ -29,7 +34,7 @@ debug-kernel:
 
 check-debug: userspace
 	@mkdir -p $(RESULTS)
-	-tests/debug/check.sh -o $(RESULTS)/check-debug.res $(DEBUG_SCENARIOS)
+	-tests/debug/check.sh -o $(RESULTS)/check-debug.res -j $(DEBUG_JOBS) $(DEBUG_SCENARIOS)
 	@tests/summary.sh $(RESULTS) check-debug
 
 check-debug-ci: userspace

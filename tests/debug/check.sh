@@ -2,9 +2,11 @@
 # make check-debug: the VM scenarios under the debug kernel (KASAN, lockdep,
 # PROVE_RCU, kmemleak, UBSAN, DEBUG_LIST, fault injection; see debug.config).
 #
-# usage: tests/debug/check.sh [-o RESULT_FILE] [-t SECS] [-e NAME=VALUE]... [SCENARIO...]
+# usage: tests/debug/check.sh [-o RESULT_FILE] [-t SECS] [-j VMS] [-e NAME=VALUE]... [SCENARIO...]
 #   default SCENARIOs: every tests/net/*.sh and tests/debug/net/*.sh
 #   (the latter need the debug kernel: fault injection)
+#   -j VMS: boot that many VMs at once, each with its share of the
+#   scenarios (tests/vm/run.sh -j)
 #
 # Steps: tests/debug/kernel.sh builds the kernel or finds it in its cache;
 # autovpn.ko is built against it from a copy of kernel/ and uapi/ in
@@ -16,9 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cd "$top"
 runargs=()
-while getopts o:t:e: opt; do
+while getopts o:t:e:j: opt; do
 	case $opt in
-	o | t | e) runargs+=("-$opt" "$OPTARG") ;;
+	o | t | e | j) runargs+=("-$opt" "$OPTARG") ;;
 	*) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done

@@ -18,6 +18,10 @@
 #              log scan: fault-injection scenarios provoke them on purpose.
 #   -b FILE    also append the BENCH lines to FILE
 #   -s         boot a separate VM for every scenario
+#   -j N       run N VMs at once, each booting once for its share of the
+#              scenarios; shares are balanced by the scenarios' timeouts
+#              (longest first to the least loaded VM). Results merge into
+#              -o; the exit status is 0 only if every VM's run passed.
 #   -v         stream the VM console to stdout
 #   -K DIR     boot the debug kernel that tests/debug/kernel.sh built in DIR
 #              (KASAN, lockdep, kmemleak ...; `make check-debug`) instead of
@@ -67,6 +71,7 @@ resfile=
 benchfile=
 timeout=300
 separate=0
+jobs=1
 verbose=0
 kdir=
 extra_env=()
@@ -76,7 +81,7 @@ die() {
 	exit 2
 }
 
-while getopts k:o:t:b:K:e:svh opt; do
+while getopts k:o:t:b:K:e:j:svh opt; do
 	case $opt in
 	k) ko=$OPTARG ;;
 	K) kdir=$OPTARG ;;
@@ -91,6 +96,7 @@ while getopts k:o:t:b:K:e:svh opt; do
 	t) timeout=$OPTARG ;;
 	b) benchfile=$OPTARG ;;
 	s) separate=1 ;;
+	j) jobs=$OPTARG ;;
 	v) verbose=1 ;;
 	*)
 		sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
@@ -102,6 +108,8 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || die "no scenario given (try -h)"
 case $timeout in '' | *[!0-9]*) die "-t needs a number of seconds" ;; esac
 [ "$timeout" -gt 0 ] || die "-t needs a positive number"
+case $jobs in '' | *[!0-9]* | 0) die "-j needs a positive number of VMs" ;; esac
+[ $separate = 1 ] && [ "$jobs" -gt 1 ] && die "-s and -j do not go together"
 
 # Result and bench files are given relative to the caller's cwd.
 abspath() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -153,18 +161,23 @@ case $top in
 /tmp/* | /run/*) top_share=1 ;;
 esac
 
+# The options a run of ourselves for some of the scenarios (-s, -j) gets.
+child_args() {
+	args=(-t "$timeout")
+	[ -n "$ko" ] && args+=(-k "$ko")
+	[ -n "$benchfile" ] && args+=(-b "$benchfile")
+	[ $verbose = 1 ] && args+=(-v)
+	[ -n "$kdir" ] && args+=(-K "$kdir")
+	for e in "${extra_env[@]}"; do args+=(-e "$e"); done
+}
+
 # -s: one VM per scenario, by running ourselves once per scenario.
 if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
 	rc=0
 	all=$(mktemp)
 	tmpres=$(mktemp)
 	for s in "${scen[@]}"; do
-		args=(-t "$timeout")
-		[ -n "$ko" ] && args+=(-k "$ko")
-		[ -n "$benchfile" ] && args+=(-b "$benchfile")
-		[ $verbose = 1 ] && args+=(-v)
-		[ -n "$kdir" ] && args+=(-K "$kdir")
-		for e in "${extra_env[@]}"; do args+=(-e "$e"); done
+		child_args
 		: >"$tmpres"
 		"$0" "${args[@]}" -o "$tmpres" "$s" || rc=1
 		cat "$tmpres" >>"$all"
@@ -172,6 +185,62 @@ if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
 	[ -n "$resfile" ] && cp "$all" "$resfile"
 	echo "tests/vm/run.sh: all ${#scen[@]} VMs: $(grep -c '^PASS ' "$all") passed, $(grep -c '^FAIL ' "$all") failed"
 	rm -f "$all" "$tmpres"
+	exit $rc
+fi
+
+# -j N: N runs of ourselves at once, each with its share of the scenarios.
+# A scenario weighs its timeout: the long ones (fuzzing, fault injection,
+# lifecycle rounds) are bounded by time rather than by CPU, so spreading
+# them over the VMs lets the others run beside them.
+scen_timeout() {
+	local t
+	t=$(head -n 30 "$1" | sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+	echo "${t:-$timeout}"
+}
+if [ "$jobs" -gt 1 ] && [ ${#scen[@]} -gt 1 ]; then
+	[ ${#scen[@]} -lt "$jobs" ] && jobs=${#scen[@]}
+	load=() share=() pids=()
+	for ((j = 0; j < jobs; j++)); do
+		load[j]=0
+		share[j]=
+	done
+	while read -r w i; do
+		best=0
+		for ((j = 1; j < jobs; j++)); do
+			[ "${load[j]}" -lt "${load[best]}" ] && best=$j
+		done
+		load[best]=$((load[best] + w))
+		share[best]+=" $i"
+	done < <(for i in "${!scen[@]}"; do echo "$(scen_timeout "${scen[$i]}") $i"; done |
+		sort -k1,1nr -k2,2n)
+	shares=$(mktemp -d)
+	for ((j = 0; j < jobs; j++)); do
+		list=()
+		for i in $(tr ' ' '\n' <<<"${share[j]}" | sort -n); do list+=("${scen[$i]}"); done
+		child_args
+		: >"$shares/res.$j"
+		echo "tests/vm/run.sh: VM $((j + 1)) of $jobs: ${#list[@]} scenario(s)"
+		"$0" "${args[@]}" -o "$shares/res.$j" "${list[@]}" &
+		pids+=($!)
+	done
+	# Interrupted: stop every VM's run (they ignore SIGINT as background
+	# jobs; each stops its qemu on TERM).
+	trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; rm -rf "$shares"; exit 130' INT TERM HUP
+	rc=0
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	trap - INT TERM HUP
+	# A VM's run that died before reporting must not make its scenarios
+	# vanish from the results: each one without a line fails.
+	for i in "${!scen[@]}"; do
+		grep -qxF -e "PASS ${names[$i]}" -e "FAIL ${names[$i]}" "$shares"/res.* && continue
+		echo "FAIL ${names[$i]}" >>"$shares/res.0"
+		echo "tests/vm/run.sh: no result for ${names[$i]}: counted as failed"
+		rc=1
+	done
+	cat "$shares"/res.* >"$shares/all"
+	[ -n "$resfile" ] && cp "$shares/all" "$resfile"
+	echo "tests/vm/run.sh: all $jobs VMs: $(grep -c '^PASS ' "$shares/all") passed, $(grep -c '^FAIL ' "$shares/all") failed"
+	rm -rf "$shares"
 	exit $rc
 fi
 

@@ -88,7 +88,22 @@ else
 	expect_in panic-reported 'the VM stopped' "$out2"
 	[ $((SECONDS - t0)) -lt 120 ] && ok panic-fast || bad panic-fast "took $((SECONDS - t0)) s"
 fi
-rm -f "$out1" "$res1" "$out2" "$res2"
+
+# --- run 3: -j 2 shares the scenarios between two VMs at once --------------
+out3=$(mktemp)
+res3=$(mktemp)
+tests/vm/run.sh -t 60 -j 2 -o "$res3" $st/pass.sh $st/fail.sh $st/pass.sh 2>&1 | tee "$out3"
+rc3=${PIPESTATUS[0]}
+[ $rc3 = 1 ] && ok jobs-exit-status || bad jobs-exit-status "exit $rc3, want 1 (one VM failed)"
+[ "$(grep -cxF "PASS $st/pass.sh" "$res3")" = 2 ] && ok jobs-both-passes ||
+	bad jobs-both-passes "$(tr '\n' ';' <"$res3")"
+expect jobs-fail "FAIL $st/fail.sh" "$res3"
+# Each scenario's result and its sub-result (pass.sh:env, fail.sh:sub).
+[ "$(wc -l <"$res3")" = 6 ] && ok jobs-merged || bad jobs-merged "$(wc -l <"$res3") results, want 6"
+[ "$(grep -o 'logs in build/vm/run-[^ ]*' "$out3" | sort -u | wc -l)" = 2 ] && ok jobs-two-vms ||
+	bad jobs-two-vms "not two run directories in $out3"
+expect_in jobs-summary 'all 2 VMs: 4 passed, 2 failed' "$out3"
+rm -f "$out1" "$res1" "$out2" "$res2" "$out3" "$res3"
 echo "vm-selftest: $(grep -c '^PASS' "$res") passed, $fails failed"
 [ $fails = 0 ]
 exit
