@@ -36,8 +36,21 @@ check sf_to_par n lansf ping -c 2 -W 2 10.60.0.10
 # use-vpn no: London's AV subnet and San Jose's out-of-band are not routed.
 check_fails lon_av_not_reachable n lansj ping -c 1 -W 2 10.0.30.10
 check_fails sj_oob_not_reachable n lanlon ping -c 1 -W 2 192.168.100.10
+# They appear nowhere: not in any VPN table, not in any gateway's view
+# (daemon and kernel, `show --json`), not in the registry's API.
+NOVPN='10\.0\.30\.0|10\.0\.40\.0|192\.168\.100\.0'
 for s in $ORG_SITES; do
 	check "${s}_has_vpn_routes" test -n "$(n "gw$s" ip route show table 9350)"
-	check_fails "${s}_no_av_route" grep -q 10.0.30.0 <<<"$(n "gw$s" ip route show table 9350)"
+	check_fails "${s}_no_novpn_route" grep -Eq "$NOVPN" <<<"$(n "gw$s" ip route show table 9350)"
+	n "gw$s" "$AVPN" show av0 --json > "$WORK/show-$s.json"
+	check "${s}_show_lists_routes" jq -e '.interfaces[0].routes | length > 0' "$WORK/show-$s.json"
+	check_fails "${s}_show_no_novpn" grep -Eq "$NOVPN" "$WORK/show-$s.json"
+	n inet curl -sf "http://127.0.0.1:9390/api/v1/gateways/$(jq -rn --arg n "${ORG_NAME[$s]}" '$n | @uri')" \
+		> "$WORK/api-$s.json"
+	check "${s}_api_exports" jq -e '.exported_subnets | length > 0' "$WORK/api-$s.json"
+	check_fails "${s}_api_no_novpn" grep -Eq "$NOVPN" "$WORK/api-$s.json"
 done
+n inet curl -sf http://127.0.0.1:9390/api/v1/org > "$WORK/api-org.json"
+check api_org_lists_networks jq -e '.networks | length == 4' "$WORK/api-org.json"
+check_fails api_org_no_novpn grep -Eq "$NOVPN" "$WORK/api-org.json"
 finish
