@@ -20,6 +20,9 @@ av() { n "gw$1" "$AVPN" "${@:2}"; }
 
 org_topology || fatal topology
 org_registries || fatal registries
+# London's kernel would hand out ephemeral ports far from 32768-61000: the
+# daemon picks its uplink port itself (json-uplink-port-range).
+n gwlon sysctl -qw net.ipv4.ip_local_port_range="10000 10999"
 org_gateways sj sf lon || fatal gateways
 up() { org_peer_up lon sj && org_peer_up lon sf && org_peer_up sj lon && org_peer_up sf lon; }
 wait_until 150 up || fatal tunnels_up "$(org_status lon | jq -c '[.peers[] | [.name, .state]]')"
@@ -48,6 +51,9 @@ jqx json-registries '[.registries[].connected] == [true, true]'
 jqx json-registry-contact '[.registries[].last_contact_ms | . != null and . < 60000] == [true, true]'
 jqx json-uplink-nat '[.uplinks[].nat] == ["friendly"] and (.uplinks[0].mapped | startswith("198.18.3.2:"))'
 jqx json-uplink-kernel '.uplinks[0].local | startswith("172.16.3.2:")'
+# No fixed port configured: the daemon picked one in 32768-61000 (the range
+# the reference asks firewalls to open outbound), not the kernel.
+jqx json-uplink-port-range '.uplinks[0].local | split(":")[1] | tonumber | . >= 32768 and . <= 61000'
 jqx json-uplink-observed '[.uplinks[0].registries[] | .connected and (.observed | startswith("198.18.3.2:"))] == [true, true]'
 jqx json-peers '[.peers[].name] | sort == ([$sj, $sf] | sort)'
 jqx json-peer-state '[.peers[] | select(.name == $sj) | .state] == ["up"]'
