@@ -111,13 +111,24 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 		if (kp->id >= GW_MAX_PATHS || !(kp->set & AVPNL_PEER_PATH_REMOTE))
 			continue;
 		pa = &p->paths[kp->id];
-		/* Not numbered as we number it (an older daemon): probes decide. */
-		if ((kp->set & AVPNL_PEER_PATH_UPLINK) && kp->uplink != pa->lu)
+		p->kernel_paths |= (uint8_t)(1u << kp->id);
+		/*
+		 * Numbered otherwise (an older daemon numbered lu * 2 + ru from
+		 * its own side): not ours to adopt, and not to be left in the
+		 * kernel either, where its peer drops what it carries as `path`.
+		 * Known as configured with no remote, the next kernel_paths()
+		 * removes it, or rewrites it once probes find the pair this id
+		 * names.
+		 */
+		if ((kp->set & AVPNL_PEER_PATH_UPLINK) && kp->uplink != pa->lu) {
+			memset(&p->kernel_remote[kp->id], 0, sizeof(p->kernel_remote[kp->id]));
+			log_msg(LOG_INFO, "%s: kernel path %u is on uplink %u, not %u: replaced",
+				p->name, kp->id, kp->uplink, pa->lu);
 			continue;
+		}
 		pa->has_remote = true;
 		pa->remote = kp->remote;
 		pa->remote_kind = PATH_KIND_LEARNT;
-		p->kernel_paths |= (uint8_t)(1u << kp->id);
 		p->kernel_remote[kp->id] = kp->remote;
 		if (kp->state == AUTOVPN_PATH_UP) {
 			/* Trust the kernel until probes say otherwise. */

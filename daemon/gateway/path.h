@@ -101,7 +101,8 @@ typedef void (*path_send_fn)(void *ctx, struct path *p, const struct endpoint *e
 /*
  * The path id of (our uplink @lu, the peer's uplink @ru), the same on both
  * gateways: the first gateway's uplink * 2 + the second's, the first being
- * the one whose public key sorts lower (@we_are_first). The sender writes
+ * the one whose raw public key sorts lower by memcmp (@we_are_first; not
+ * the base64 order). The sender writes
  * its id into every DATA packet and the receiver counts, accepts and
  * replay-checks the packet under its path of that id, so the two ends must
  * agree; plain lu * 2 + ru would swap ids 1 and 2 between them.

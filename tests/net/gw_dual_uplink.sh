@@ -7,7 +7,7 @@
 # (`path`). With plain "our uplink * 2 + theirs" numbering, London called
 # the pair path 2 and San Jose path 1, so everything London sent over wan2
 # was dropped: half its flows with active-active, all of them once wan1
-# died.
+# died. A daemon restarted over an older daemon's numbering replaces it.
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -67,6 +67,39 @@ echo "# San Jose's paths to London: $(kpath sj "$LON" 0 | tr '\n' ';')"
 # carried the flow.
 check sj_no_path_drops test "$(path_drops sj "$LON")" = 0
 check lon_no_path_drops test "$(path_drops lon "$SJ")" = 0
-sj_rx() { kpath sj "$LON" 0 | awk '$1 == "up" { print $2 }'; }
+# (By id: San Jose's path to London's wan1 may not be down yet.)
+sj_rx() {
+	n gwsj "$AVPN" show av0 --json |
+		jq -r --arg p "$LON" '.interfaces[0].peers[] | select(.name == $p) | .paths[]
+			| select(.id == 2 and .state == "up") | .rx_packets'
+}
 check sj_counts_on_wan2_path test "$(sj_rx)" -ge 20
+
+# An older daemon on San Jose numbered the pair (its wan1, London's wan2)
+# path 1, from its own side. The new daemon, restarted over that kernel
+# state, must not leave it there: San Jose would keep sending part of its
+# flows on a path id London has not configured (dropped as `path`).
+# kids SITE PEER: "id:uplink" of each path SITE's kernel has to PEER.
+kids() {
+	n "gw$1" "$AVPN" show av0 --json |
+		jq -r --arg p "$2" '.interfaces[0].peers[] | select(.name == $p) | .paths[]
+			| select(has("uplink")) | "\(.id):\(.uplink)"' | sort | tr '\n' ' '
+}
+echo "# San Jose's kernel paths to London: $(kids sj "$LON")"
+lon_id=$(n gwsj "$AVPN" show av0 --json |
+	jq -r --arg p "$LON" '.interfaces[0].peers[] | select(.name == $p) | .id')
+wan2_ep=$(n gwsj "$AVPN" show av0 --json |
+	jq -r --arg p "$LON" '.interfaces[0].peers[] | select(.name == $p) | .paths[]
+		| select(.id == 2 and has("uplink")) | .endpoint')
+org_kill sj KILL
+n gwsj "$AVPN" set av0 peer "$lon_id" path 2 remove path 1 uplink 0 endpoint "$wan2_ep" state up
+check old_numbering_planted test "$(kids sj "$LON")" = "0:0 1:0 "
+org_gateway sj
+renumbered() { [ "$(kids sj "$LON")" = "0:0 2:0 " ] && kpath sj "$LON" 0 | grep -q '^up '; }
+check adopt_replaces_old_numbering wait_secs 30 renumbered
+echo "# ... after the restart: $(kids sj "$LON")"
+d0=$(path_drops lon "$SJ")
+n lansj ping -c 20 -i 0.1 -W 1 10.0.60.10 > "$WORK/flow2.ping" 2>&1
+check flow_after_restart_lossless grep -q ' 20 received' "$WORK/flow2.ping"
+check lon_no_path_drops_after_restart test "$(path_drops lon "$SJ")" = "$d0"
 finish

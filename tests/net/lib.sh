@@ -124,6 +124,8 @@ stop_bg() {
 	return 0
 }
 
+# wait_until N CMD...: CMD tried up to N * 10 times, 0.1 s apart. A try
+# that takes time stretches the wait: N is seconds only for quick CMDs.
 wait_until() {
 	local secs=$1 i
 	shift
@@ -132,6 +134,17 @@ wait_until() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# wait_secs N CMD...: CMD tried until it succeeds or N seconds have passed,
+# however long each try takes.
+wait_secs() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
 }
 
 lib_port_open() { # NS PROTO PORT
