@@ -140,6 +140,9 @@ static unsigned int candidates(const struct gw_peer *p, const struct gw_uplink *
 	return n;
 }
 
+/* path_id() numbers two uplinks a side into ids 0-3. */
+_Static_assert(GW_MAX_UPLINKS == 2 && GW_MAX_PATHS == 4, "path_id() needs renumbering");
+
 struct path *peer_path(struct gw_peer *p, unsigned int lu, unsigned int ru)
 {
 	return &p->paths[path_id(p->we_are_first, (uint8_t)lu, (uint8_t)ru)];
