@@ -3,7 +3,8 @@
 # kill -9 autovpnd under a 10 ms stream: the kernel keeps forwarding while
 # the daemon is dead; the restarted daemon adopts the interface, its peers,
 # keys and paths and the sockets' ports (so NAT mappings stay): nothing is
-# torn down, and the gap is reported.
+# torn down, the gap is reported, and the registries see one registration,
+# not a storm.
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -13,6 +14,19 @@ wait_until 120 org_peer_up lon sj || fatal tunnel
 wait_until 60 org_peer_up sj lon || fatal tunnel
 before=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')
 
+# regs: REG_REQs both registries answered so far (registrations and the
+# peer-list pages fetched with them).
+regs() {
+	local t=0 v p
+	for p in 9390 9391; do
+		v=$(n inet curl -sf -m 5 "http://127.0.0.1:$p/metrics" |
+			awk '$1 == "autovpn_registry_registrations_total" { print $2 }')
+		[ -n "$v" ] || return 1
+		t=$((t + v))
+	done
+	echo "$t"
+}
+regs0=$(regs)
 org_stream dead lanlon 10.100.0.10 6
 sleep 1
 org_kill lon KILL
@@ -26,6 +40,14 @@ check daemon_back wait_until 60 org_peer_up lon sj
 org_stream_lost restart; lost=$LOST
 echo "BENCH daemon_restart_gap_ms $((lost * 10))"
 check restart_gap_under_1s test "$lost" -lt 100
+# No re-registration storm: London registers with each registry once and
+# fetches its peer list; nobody else starts over. (A daemon that looped
+# would register every retry interval, a second.)
+sleep 10
+regs1=$(regs)
+echo "BENCH restart_registrations $((regs1 - regs0))"
+check registrations_counted test -n "$regs0" -a -n "$regs1"
+check no_registration_storm test "$((regs1 - regs0))" -ge 1 -a "$((regs1 - regs0))" -le 8
 after=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')
 echo "# before: $before"
 echo "# after:  $after"
