@@ -444,7 +444,8 @@ report() {
 		echo "==================== FAIL $name (${ms} ms) ===================="
 		sed 's/^/  reason: /' "$d/reasons" 2>/dev/null
 		echo "---- output (${d#"$top"/}/output.log) ----"
-		lines=$(wc -l <"$d/output.log" 2>/dev/null || echo 0)
+		# (A scenario the VM never reached has no output.log.)
+		lines=$({ wc -l <"$d/output.log"; } 2>/dev/null || echo 0)
 		if [ "$lines" -gt 10000 ]; then
 			echo "[... $((lines - 10000)) lines cut, the whole output is in the file ...]"
 		fi
