@@ -33,18 +33,18 @@ org_gateways sj sf lon || fatal gateways
 wait_until 120 org_peer_up lon sj || fatal tunnel
 
 SJ=${ORG_NAME[sj]} LON=${ORG_NAME[lon]}
+# peer_json SITE PEER: SITE's view of PEER (show --json, kernel and daemon).
+peer_json() {
+	n "gw$1" "$AVPN" show av0 --json |
+		jq -c --arg p "$2" '.interfaces[0].peers[] | select(.name == $p)'
+}
 # kpath SITE PEER UPLINK: the kernel's view of SITE's path to PEER on its
 # own UPLINK (0 = wan1): "state rx_packets", one line per such path.
 kpath() {
-	n "gw$1" "$AVPN" show av0 --json |
-		jq -r --arg p "$2" --argjson u "$3" \
-			'.. | objects | select(.name? == $p) | .paths[]? | select(.uplink == $u)
-			| "\(.state) \(.rx_packets)"'
+	peer_json "$1" "$2" |
+		jq -r --argjson u "$3" '.paths[]? | select(.uplink == $u) | "\(.state) \(.rx_packets)"'
 }
-path_drops() {
-	n "gw$1" "$AVPN" show av0 --json |
-		jq -r --arg p "$2" '.. | objects | select(.name? == $p) | .drops.path' | head -n 1
-}
+path_drops() { peer_json "$1" "$2" | jq -r '.drops.path'; }
 lon_wan2_up() { kpath lon "$SJ" 1 | grep -q '^up '; }
 check wan2_path_up wait_until 60 lon_wan2_up
 sj_two_paths() { [ "$(kpath sj "$LON" 0 | grep -c '^up ')" = 2 ]; }
@@ -68,11 +68,7 @@ echo "# San Jose's paths to London: $(kpath sj "$LON" 0 | tr '\n' ';')"
 check sj_no_path_drops test "$(path_drops sj "$LON")" = 0
 check lon_no_path_drops test "$(path_drops lon "$SJ")" = 0
 # (By id: San Jose's path to London's wan1 may not be down yet.)
-sj_rx() {
-	n gwsj "$AVPN" show av0 --json |
-		jq -r --arg p "$LON" '.interfaces[0].peers[] | select(.name == $p) | .paths[]
-			| select(.id == 2 and .state == "up") | .rx_packets'
-}
+sj_rx() { peer_json sj "$LON" | jq -r '.paths[] | select(.id == 2 and .state == "up") | .rx_packets'; }
 check sj_counts_on_wan2_path test "$(sj_rx)" -ge 20
 
 # An older daemon on San Jose numbered the pair (its wan1, London's wan2)
@@ -81,16 +77,13 @@ check sj_counts_on_wan2_path test "$(sj_rx)" -ge 20
 # flows on a path id London has not configured (dropped as `path`).
 # kids SITE PEER: "id:uplink" of each path SITE's kernel has to PEER.
 kids() {
-	n "gw$1" "$AVPN" show av0 --json |
-		jq -r --arg p "$2" '.interfaces[0].peers[] | select(.name == $p) | .paths[]
-			| select(has("uplink")) | "\(.id):\(.uplink)"' | sort | tr '\n' ' '
+	peer_json "$1" "$2" | jq -r '.paths[] | select(has("uplink")) | "\(.id):\(.uplink)"' |
+		sort | tr '\n' ' '
 }
 echo "# San Jose's kernel paths to London: $(kids sj "$LON")"
-lon_id=$(n gwsj "$AVPN" show av0 --json |
-	jq -r --arg p "$LON" '.interfaces[0].peers[] | select(.name == $p) | .id')
-wan2_ep=$(n gwsj "$AVPN" show av0 --json |
-	jq -r --arg p "$LON" '.interfaces[0].peers[] | select(.name == $p) | .paths[]
-		| select(.id == 2 and has("uplink")) | .endpoint')
+sj_lon=$(peer_json sj "$LON")
+lon_id=$(jq -r .id <<<"$sj_lon")
+wan2_ep=$(jq -r '.paths[] | select(.id == 2 and has("uplink")) | .endpoint' <<<"$sj_lon")
 org_kill sj KILL
 n gwsj "$AVPN" set av0 peer "$lon_id" path 2 remove path 1 uplink 0 endpoint "$wan2_ep" state up
 check old_numbering_planted test "$(kids sj "$LON")" = "0:0 1:0 "
