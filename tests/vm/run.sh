@@ -188,15 +188,20 @@ if [ $separate = 1 ] && [ ${#scen[@]} -gt 1 ]; then
 	exit $rc
 fi
 
+# scen_field SCENARIO NAME PATTERN: the "# NAME: VALUE" line in its first
+# 30 lines (VALUE matching PATTERN), or nothing.
+scen_field() {
+	head -n 30 "$1" | sed -n "s/^# *$2: *\\($3\\).*/\\1/p" | head -n 1
+}
+scen_timeout() {
+	local t
+	t=$(scen_field "$1" vm-timeout '[0-9][0-9]*')
+	echo "${t:-$timeout}"
+}
 # -j N: N runs of ourselves at once, each with its share of the scenarios.
 # A scenario weighs its timeout: the long ones (fuzzing, fault injection,
 # lifecycle rounds) are bounded by time rather than by CPU, so spreading
 # them over the VMs lets the others run beside them.
-scen_timeout() {
-	local t
-	t=$(head -n 30 "$1" | sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
-	echo "${t:-$timeout}"
-}
 if [ "$jobs" -gt 1 ] && [ ${#scen[@]} -gt 1 ]; then
 	[ ${#scen[@]} -lt "$jobs" ] && jobs=${#scen[@]}
 	load=() share=() pids=()
@@ -375,10 +380,8 @@ for i in "${!scen[@]}"; do
 	b=${scen[$i]##*/}
 	dirs+=("$(printf '%03d' $((i + 1)))-${b%.sh}")
 	mkdir -p "$run/${dirs[$i]}/out"
-	head30=$(head -n 30 "${scen[$i]}")
-	t=$(sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' <<<"$head30" | head -n 1)
-	t=$((${t:-$timeout} * tscale))
-	flags=$(sed -n 's/^# *vm-allow: *\([a-z,-]*\).*/\1/p' <<<"$head30" | head -n 1)
+	t=$(($(scen_timeout "${scen[$i]}") * tscale))
+	flags=$(scen_field "${scen[$i]}" vm-allow '[a-z,-]*')
 	[ "$t" -gt "$tmax" ] && tmax=$t
 	echo "${dirs[$i]} $t ${flags:--} ${scen[$i]}"
 done >"$run/scenarios"
