@@ -117,12 +117,12 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 		 * its own side): not ours to adopt, and not to be left in the
 		 * kernel either, where its peer drops what it carries as `path`.
 		 * Known as configured with no remote, the next kernel_paths()
-		 * removes it, or rewrites it once probes find the pair this id
-		 * names.
+		 * removes it (it runs before any probe can answer); the pair this
+		 * id names is configured anew once probes find it.
 		 */
 		if ((kp->set & AVPNL_PEER_PATH_UPLINK) && kp->uplink != pa->lu) {
 			memset(&p->kernel_remote[kp->id], 0, sizeof(p->kernel_remote[kp->id]));
-			log_msg(LOG_INFO, "%s: kernel path %u is on uplink %u, not %u: replaced",
+			log_msg(LOG_INFO, "%s: kernel path %u is on uplink %u, not %u: removed",
 				p->name, kp->id, kp->uplink, pa->lu);
 			continue;
 		}
