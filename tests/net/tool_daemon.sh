@@ -124,6 +124,11 @@ check diagnose-not-root-msg grep -qx 'Error: autovpnd: permission denied: root o
 cp "$WORK/user.err" "$AVPN_OUT/diagnose-not-root.txt"
 # A user dripping a request one byte at a time must not hold the daemon's
 # loop: root's show answers meanwhile (the loop used to wait ~1 s a byte).
+# A loop the drip held would stay held for 11 s after show starts, longer
+# than the tool's CTL_TIMEOUT_MS (5 s) for an answer, so show exits 0 only
+# if the loop was not held. No bound in ms of our own: under a
+# debug kernel on a loaded host show alone takes seconds, and a clock
+# bound would flake there without telling us anything more.
 n gwlon setpriv --reuid=65534 --regid=65534 --clear-groups bash -c \
 	'for i in $(seq 15); do printf x; sleep 0.9; done | socat -u - ABSTRACT-CONNECT:autovpn/av0' \
 	>/dev/null 2>&1 &
@@ -134,7 +139,6 @@ av lon show av0 --json >/dev/null 2>&1
 rc=$?
 echo "BENCH show_during_drip_ms $(($(date +%s%3N) - t0))"
 check show-during-drip [ "$rc" = 0 ]
-check show-during-drip-fast [ $(($(date +%s%3N) - t0)) -lt 3000 ]
 kill "$drip" 2>/dev/null
 wait "$drip" 2>/dev/null
 
