@@ -22,7 +22,7 @@ org_topology || fatal topology
 org_registries || fatal registries
 # London's kernel would hand out ephemeral ports far from 32768-61000: the
 # daemon picks its uplink port itself (json-uplink-port-range).
-n gwlon sysctl -qw net.ipv4.ip_local_port_range="10000 10999"
+n gwlon sysctl -qw net.ipv4.ip_local_port_range="10000 10999" || fatal port_range
 org_gateways sj sf lon || fatal gateways
 up() { org_peer_up lon sj && org_peer_up lon sf && org_peer_up sj lon && org_peer_up sf lon; }
 wait_until 150 up || fatal tunnels_up "$(org_status lon | jq -c '[.peers[] | [.name, .state]]')"
