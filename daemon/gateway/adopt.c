@@ -116,14 +116,22 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 		 * Numbered otherwise (an older daemon numbered lu * 2 + ru from
 		 * its own side): not ours to adopt, and not to be left in the
 		 * kernel either, where its peer drops what it carries as `path`.
-		 * Known as configured with no remote, the next kernel_paths()
-		 * removes it (it runs before any probe can answer); the pair this
-		 * id names is configured anew once probes find it.
+		 * On an uplink the config no longer has: nothing probes it, so
+		 * adopted as up it would keep the peer up for good. Known as
+		 * configured with no remote, the next kernel_paths() removes it
+		 * (it runs before any probe can answer); the pair this id names
+		 * is configured anew once probes find it.
 		 */
 		if ((kp->set & AVPNL_PEER_PATH_UPLINK) && kp->uplink != pa->lu) {
 			memset(&p->kernel_remote[kp->id], 0, sizeof(p->kernel_remote[kp->id]));
 			log_msg(LOG_INFO, "%s: kernel path %u is on uplink %u, not %u: removed",
 				p->name, kp->id, kp->uplink, pa->lu);
+			continue;
+		}
+		if (pa->lu >= gw->n_uplinks) {
+			memset(&p->kernel_remote[kp->id], 0, sizeof(p->kernel_remote[kp->id]));
+			log_msg(LOG_INFO, "%s: kernel path %u on unconfigured uplink %u: removed",
+				p->name, kp->id, pa->lu);
 			continue;
 		}
 		pa->has_remote = true;

@@ -107,6 +107,8 @@ static void on_reload(struct loop *l, int signo, void *arg)
 		return;
 	}
 	gw->conf = nc;
+	if (uplinks)
+		peer_uplinks_changed(gw);
 	if ((uplinks || registries) && registry_start(gw))
 		log_msg(LOG_ERR, "reload: the registry client did not start");
 	gwconf_free(old);

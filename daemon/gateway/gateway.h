@@ -232,6 +232,8 @@ struct gw_peer *peer_find_by_index(struct gw *gw, uint32_t rx_index);
 /* Brings the peer table and the kernel in line with the registry's list. */
 void peer_sync(struct gw *gw);
 void peer_remove_all(struct gw *gw, bool kernel);
+/* After a reload changed the uplinks: forgets the paths of the ones gone. */
+void peer_uplinks_changed(struct gw *gw);
 /* Recomputes state (up/down), programs kernel paths; reports route changes. */
 void peer_update(struct gw_peer *p);
 bool peer_is_up(const struct gw_peer *p);

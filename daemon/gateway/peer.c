@@ -394,6 +394,30 @@ void peer_sync(struct gw *gw)
 	}
 }
 
+/*
+ * Nothing probes a path on an uplink that is gone, so it would stay as it
+ * was: an up one kept the peer up with no working path, for good. Reset
+ * to idle, and out of the kernel at once through peer_update().
+ */
+void peer_uplinks_changed(struct gw *gw)
+{
+	for (uint32_t i = 0; i < gw->n_peers; i++) {
+		struct gw_peer *p = gw->peers[i];
+		bool gone = false;
+
+		for (uint8_t k = 0; k < GW_MAX_PATHS; k++) {
+			struct path *pa = &p->paths[k];
+
+			if (pa->lu < gw->n_uplinks || (pa->state == PATH_IDLE && !pa->has_remote))
+				continue;
+			path_init(pa, p->we_are_first, pa->lu, pa->ru);
+			gone = true;
+		}
+		if (gone)
+			peer_update(p);
+	}
+}
+
 void peer_remove_all(struct gw *gw, bool kernel)
 {
 	for (uint32_t i = 0; i < gw->n_peers; i++)

@@ -227,6 +227,13 @@ int uplink_attach_all(struct gw *gw)
 		req.uplinks[req.n_uplinks].id = gw->uplinks[i].id;
 		req.uplinks[req.n_uplinks++].fd = gw->uplinks[i].fd;
 	}
+	/* An uplink the config no longer has (a reload, or a restart over a
+	 * device an older config set up) leaves the kernel too: else it keeps
+	 * its own reference and sends on a socket nobody probes or reads. */
+	for (unsigned int i = gw->n_uplinks; i < GW_MAX_UPLINKS; i++) {
+		req.uplinks[req.n_uplinks].id = (uint8_t)i;
+		req.uplinks[req.n_uplinks++].fd = -1;
+	}
 	err = avpnl_dev_set(gw->nl, gw->ifindex, &req);
 	if (err) {
 		log_msg(LOG_ERR, "%s: handing the uplink sockets to the kernel: %s", gw->ifname,

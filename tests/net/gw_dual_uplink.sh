@@ -95,4 +95,26 @@ d0=$(path_drops lon "$SJ")
 n lansj ping -c 20 -i 0.1 -W 1 10.0.60.10 > "$WORK/flow2.ping" 2>&1
 check flow_after_restart_lossless grep -q ' 20 received' "$WORK/flow2.ping"
 check lon_no_path_drops_after_restart test "$(path_drops lon "$SJ")" = "$d0"
+
+# London takes wan2 out of its config and reloads, wan1 back first. Nothing
+# probes a path on an uplink that is gone: kept as it was, an up path on
+# wan2 kept San Jose "up" in London's eyes for good, and the kernel kept
+# wan2's socket and sent on it. The paths go, from the daemon and the
+# kernel, and so does the kernel's uplink.
+ip -n gwlon link set wan up
+ip -n gwlon route replace default via "172.16.${ORG_NUM[lon]}.1"
+lon_wan1_up() { kpath lon "$SJ" 0 | grep -q '^up '; }
+check wan1_back_up wait_secs 90 lon_wan1_up
+sed -i '/^\[uplink "wan2"\]/,$d' "$WORK/lon/autovpnd.conf" # wan2 is the last section
+org_kill lon HUP
+lon_uplinks() { n gwlon "$AVPN" show av0 --json | jq -c '[.interfaces[0].uplinks[].id]'; }
+one_uplink() { [ "$(lon_uplinks)" = "[0]" ]; }
+check reload_detaches_wan2 wait_secs 20 one_uplink
+no_wan2_paths() { [ -z "$(kpath lon "$SJ" 1)" ]; }
+check reload_removes_wan2_paths wait_secs 20 no_wan2_paths
+echo "# London's uplinks after the reload: $(lon_uplinks), paths to San Jose: $(kids lon "$SJ")"
+# With wan1 gone too, no path is left: San Jose must go down.
+ip -n gwlon link set wan down
+sj_down() { [ "$(peer_json lon "$SJ" | jq -r .state)" = down ]; }
+check peer_down_with_no_uplink_left wait_secs 60 sj_down
 finish
