@@ -40,6 +40,21 @@ struct kroute;
 
 #define GW_MAX_UPLINKS PROTO_MAX_UPLINKS
 #define GW_MAX_PATHS (GW_MAX_UPLINKS * GW_MAX_UPLINKS)
+
+/*
+ * What became of a handshake message received (metrics): under a flood
+ * from spoofed sources the cookies and rate-limit drops are what keep the
+ * Diffie-Hellman work off the daemon, and these show that they did.
+ */
+enum gw_hs_result {
+	GW_HS_ACCEPTED,	    /* answered, completed, or a cookie taken */
+	GW_HS_COOKIE_SENT,  /* under load without a valid mac2: a cookie reply instead */
+	GW_HS_RATE_LIMITED, /* under load, valid mac2, over the source's rate */
+	GW_HS_BAD_MAC1,	    /* dropped before any public-key work */
+	GW_HS_DROPPED,	    /* malformed, not authentic, replayed, unknown peer... */
+	GW_HS_N
+};
+
 #define GW_DEFAULT_PROBE_MS 1000
 #define GW_DEFAULT_REKEY_SECS 120
 #define GW_DEFAULT_HYSTERESIS_MS 10000
@@ -179,7 +194,8 @@ struct gw {
 	struct seal_counter probe_ctr;
 	uint32_t probe_sender_id;
 	struct handshake_identity hs_id;
-	struct ratelimit ratelimit; /* handshakes per source, under load */
+	struct ratelimit ratelimit;   /* handshakes per source, under load */
+	uint64_t hs_results[GW_HS_N]; /* handshake messages received, by what became of them */
 
 	/* Routes. */
 	struct routesel routes;

@@ -316,6 +316,11 @@ void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, con
 		break;
 	}
 	handshake_keys_wipe(&k);
+	gw->hs_results[r == HANDSHAKE_SEND_COOKIE ? GW_HS_COOKIE_SENT :
+		       r == -EBUSY		  ? GW_HS_RATE_LIMITED :
+		       r == -EACCES		  ? GW_HS_BAD_MAC1 :
+		       r < 0			  ? GW_HS_DROPPED :
+						    GW_HS_ACCEPTED]++;
 	if (r < 0) {
 		gw->uplinks[ul].rx_dropped++;
 		return;

@@ -26,6 +26,7 @@
 #include "metrics.h"
 
 _Static_assert(METRICS_MAX_PATHS == GW_MAX_PATHS, "path ids differ");
+_Static_assert(METRICS_HS_RESULTS == GW_HS_N, "handshake results differ");
 
 #define METRICS_MAX_CONNECTIONS 16u
 #define METRICS_IDLE_S 5u
@@ -64,6 +65,9 @@ static const struct metrics_kpeer *kpeer_of(const struct metrics_snapshot *s, ui
 
 static void write_daemon(FILE *f, const struct metrics_snapshot *s)
 {
+	static const char *const hs_names[METRICS_HS_RESULTS] = {
+		"accepted", "cookie_sent", "rate_limited", "bad_mac1", "dropped",
+	};
 	const struct ctl_status *st = s->st;
 	static const char *const names[] = {
 		"autovpnd_uplink_received_datagrams_total",
@@ -143,6 +147,11 @@ static void write_daemon(FILE *f, const struct metrics_snapshot *s)
 				(unsigned long long)v);
 		}
 	}
+	prom_head(f, "autovpnd_handshake_messages_total", "counter",
+		  "Handshake messages received, by what became of them (enum gw_hs_result).");
+	for (unsigned int r = 0; r < METRICS_HS_RESULTS; r++)
+		fprintf(f, "autovpnd_handshake_messages_total{result=\"%s\"} %llu\n", hs_names[r],
+			(unsigned long long)s->hs_results[r]);
 }
 
 static void write_peers(FILE *f, const struct metrics_snapshot *s)
@@ -466,6 +475,7 @@ static int metrics_scrape(struct gw *gw, char **out, size_t *len)
 	s.extra = extra;
 	s.kpeers = kp;
 	s.kernel_ok = gw->nl && !avpnl_peer_dump(gw->nl, gw->ifindex, take_kpeer, &s);
+	memcpy(s.hs_results, gw->hs_results, sizeof(s.hs_results));
 	for (unsigned int u = 0; u < gw->n_uplinks && u < 2; u++) {
 		s.uplinks[u].rx = gw->uplinks[u].rx;
 		s.uplinks[u].tx = gw->uplinks[u].tx;

@@ -19,7 +19,8 @@
 #include "ctl/ctl.h"
 #include "nl/avpnl_peer.h"
 
-#define METRICS_MAX_PATHS 4 /* path ids 0..3, as the kernel's */
+#define METRICS_MAX_PATHS 4  /* path ids 0..3, as the kernel's */
+#define METRICS_HS_RESULTS 5 /* enum gw_hs_result */
 
 /* What the daemon counts itself, per peer of ctl_status (same order). */
 struct metrics_peer_extra {
@@ -53,6 +54,7 @@ struct metrics_snapshot {
 	size_t n_kpeers;
 	bool kernel_ok; /* the kernel's counters could be read */
 	struct metrics_uplink_counts uplinks[2];
+	uint64_t hs_results[METRICS_HS_RESULTS]; /* by enum gw_hs_result */
 };
 
 /* The text exposition 0.0.4 of @s into @f; 0 or -EIO. */

@@ -9,7 +9,7 @@
 
 org_topology || fatal topology
 org_registries || fatal registries
-org_gateways sj sf lon || fatal gateways
+org_gateways sj sf lon --metrics 127.0.0.1:9400 || fatal gateways
 wait_until 120 org_peer_up lon sf || fatal tunnel
 
 bg inet "$NETBIN/hsflood" "${ORG_PUB[sf]}:$ORG_SF_FWD_PORT" "$WORK/keys/sf.pub" 200000 100.64 60
@@ -27,4 +27,16 @@ check existing_tunnel_under_flood n lanlon ping -c 3 -W 2 10.200.0.10
 check new_spoke_traffic_under_flood n lanpar ping -c 3 -W 2 10.200.0.10
 kill "$FLOOD" 2>/dev/null
 wait "$FLOOD"
+# The flood reached San Francisco's daemon and its protection handled it:
+# cookie replies sent and rate-limit drops counted, far more than the
+# handful of real handshakes accepted.
+hs() { # RESULT: San Francisco's count of handshake messages with that result
+	n gwsf curl -sf http://127.0.0.1:9400/metrics |
+		awk -v r="autovpnd_handshake_messages_total{result=\"$1\"}" '$1 == r { print $2 }'
+}
+cookies=$(hs cookie_sent) limited=$(hs rate_limited) accepted=$(hs accepted)
+echo "# San Francisco's handshakes: cookie_sent $cookies rate_limited $limited accepted $accepted dropped $(hs dropped) bad_mac1 $(hs bad_mac1)"
+echo "BENCH flood_cookies_sent $cookies"
+check flood_reached_hub_cookies test "${cookies:-0}" -ge 1000
+check flood_accepted_few test "${accepted:-0}" -ge 1 -a "${accepted:-0}" -lt 100
 finish

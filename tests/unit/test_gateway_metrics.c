@@ -110,6 +110,7 @@ static char *build(bool kernel_ok)
 		.n_kpeers = 1,
 		.kernel_ok = kernel_ok,
 		.uplinks = { { 50, 60, 1, 0 }, { 5, 6, 0, 2 } },
+		.hs_results = { 7, 5000, 12, 3, 250 },
 	};
 	char *buf = NULL;
 	size_t len = 0;
@@ -196,6 +197,11 @@ START_TEST(values_are_the_snapshots)
 	has(text, "autovpnd_uplink_info{uplink=\"wan1\",device=\"eth0\",nat=\"unfriendly\","
 		  "highport_echo=\"ok\"} 1");
 	has(text, "autovpnd_uplink_send_failures_total{uplink=\"wan2\"} 2");
+	has(text, "autovpnd_handshake_messages_total{result=\"accepted\"} 7");
+	has(text, "autovpnd_handshake_messages_total{result=\"cookie_sent\"} 5000");
+	has(text, "autovpnd_handshake_messages_total{result=\"rate_limited\"} 12");
+	has(text, "autovpnd_handshake_messages_total{result=\"bad_mac1\"} 3");
+	has(text, "autovpnd_handshake_messages_total{result=\"dropped\"} 250");
 	has(text, "autovpnd_peer_up{peer=\"Cisco Cloud Interconnect - San Jose\",role=\"hub\"} 1");
 	has(text, "autovpnd_peer_state{peer=\"Lab \\\"B\\\" \\\\ 2\",state=\"connecting\"} 1");
 	has(text, "autovpnd_peer_key_age_seconds{peer=\"Cisco Cloud Interconnect - San Jose\"} "
