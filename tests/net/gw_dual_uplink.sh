@@ -88,7 +88,10 @@ org_kill sj KILL
 n gwsj "$AVPN" set av0 peer "$lon_id" path 2 remove path 1 uplink 0 endpoint "$wan2_ep" state up
 check old_numbering_planted test "$(kids sj "$LON")" = "0:0 1:0 "
 org_gateway sj
-renumbered() { [ "$(kids sj "$LON")" = "0:0 2:0 " ] && kpath sj "$LON" 0 | grep -q '^up '; }
+renumbered() {
+	[ "$(kids sj "$LON")" = "0:0 2:0 " ] &&
+		peer_json sj "$LON" | jq -e '.paths[] | select(.id == 2 and has("uplink")) | .state == "up"'
+}
 check adopt_replaces_old_numbering wait_secs 30 renumbered
 echo "# ... after the restart: $(kids sj "$LON")"
 d0=$(path_drops lon "$SJ")
