@@ -28,8 +28,10 @@ check new_spoke_traffic_under_flood n lanpar ping -c 3 -W 2 10.200.0.10
 kill "$FLOOD" 2>/dev/null
 wait "$FLOOD"
 # The flood reached San Francisco's daemon and its protection handled it:
-# cookie replies sent and rate-limit drops counted, far more than the
-# handful of real handshakes accepted.
+# cookies go out only under load, and far more of them than the handful of
+# real handshakes accepted. (Measured: 69886 cookies on the stock kernel,
+# 2713 under the debug kernel, where the flood itself runs slower; the
+# bound is far below both.)
 hs() { # RESULT: San Francisco's count of handshake messages with that result
 	n gwsf curl -sf http://127.0.0.1:9400/metrics |
 		awk -v r="autovpnd_handshake_messages_total{result=\"$1\"}" '$1 == r { print $2 }'
@@ -37,6 +39,6 @@ hs() { # RESULT: San Francisco's count of handshake messages with that result
 cookies=$(hs cookie_sent) limited=$(hs rate_limited) accepted=$(hs accepted)
 echo "# San Francisco's handshakes: cookie_sent $cookies rate_limited $limited accepted $accepted dropped $(hs dropped) bad_mac1 $(hs bad_mac1)"
 echo "BENCH flood_cookies_sent $cookies"
-check flood_reached_hub_cookies test "${cookies:-0}" -ge 1000
+check flood_reached_hub_cookies test "${cookies:-0}" -ge 200
 check flood_accepted_few test "${accepted:-0}" -ge 1 -a "${accepted:-0}" -lt 100
 finish
