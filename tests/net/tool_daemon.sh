@@ -125,22 +125,32 @@ cp "$WORK/user.err" "$AVPN_OUT/diagnose-not-root.txt"
 # A user dripping a request one byte at a time must not hold the daemon's
 # loop: root's show answers meanwhile (the loop used to wait ~1 s a byte).
 # A loop the drip held would stay held for 11 s after show starts, longer
-# than the tool's CTL_TIMEOUT_MS (5 s) for an answer, so show exits 0 only
-# if the loop was not held. No bound in ms of our own: under a
-# debug kernel on a loaded host show alone takes seconds, and a clock
-# bound would flake there without telling us anything more.
+# than the tool's CTL_TIMEOUT_MS (5 s) for an answer, so show has the
+# daemon's part ("daemon": "running") only if the loop was not held; else
+# it says "error" (and still exits 0, with the kernel's view). No bound in
+# ms of our own: under a debug kernel on a loaded host show alone takes
+# seconds, and a clock bound would flake there without telling us more.
 n gwlon setpriv --reuid=65534 --regid=65534 --clear-groups bash -c \
 	'for i in $(seq 15); do printf x; sleep 0.9; done | socat -u - ABSTRACT-CONNECT:autovpn/av0' \
 	>/dev/null 2>&1 &
 drip=$!
 sleep 2
 t0=$(date +%s%3N)
-av lon show av0 --json >/dev/null 2>&1
+av lon show av0 --json >"$WORK/drip.json" 2>"$WORK/drip.err"
 rc=$?
 echo "BENCH show_during_drip_ms $(($(date +%s%3N) - t0))"
 check show-during-drip [ "$rc" = 0 ]
+check show-during-drip-daemon-answered \
+	jq -e '.interfaces[0] | .daemon == "running" and (has("daemon_error") | not)' "$WORK/drip.json"
 kill "$drip" 2>/dev/null
 wait "$drip" 2>/dev/null
+# ... and that check can fail: a daemon that does not answer (stopped)
+# makes the same show say "error" once CTL_TIMEOUT_MS has passed.
+kill -STOP "$ORG_GW_PID_lon"
+av lon show av0 --json >"$WORK/stopped.json" 2>"$WORK/stopped.err"
+kill -CONT "$ORG_GW_PID_lon"
+check show-daemon-stopped-says-error \
+	jq -e '.interfaces[0] | .daemon == "error" and has("daemon_error")' "$WORK/stopped.json"
 
 # ---- London's daemon gone: the kernel view alone, and say so ----
 # shellcheck disable=SC2154
