@@ -490,8 +490,13 @@ void peer_update(struct gw_peer *p)
 	const char *why;
 
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
-		any_up |= path_is_up(&p->paths[k]);
-		any_punched |= p->paths[k].has_remote;
+		const struct path *pa = &p->paths[k];
+
+		/* A path on an uplink that is gone counts for nothing. */
+		if (pa->lu >= p->gw->n_uplinks)
+			continue;
+		any_up |= path_is_up(pa);
+		any_punched |= pa->has_remote;
 	}
 	kernel_paths(p, keys_ok);
 	if (any_up && keys_ok) {
