@@ -49,7 +49,7 @@ struct kroute;
 enum gw_hs_result {
 	GW_HS_ACCEPTED,	    /* answered, completed, or a cookie taken */
 	GW_HS_COOKIE_SENT,  /* under load without a valid mac2: a cookie reply instead */
-	GW_HS_RATE_LIMITED, /* under load, valid mac2, over the source's rate */
+	GW_HS_RATE_LIMITED, /* under load over the source's rate, or a peer's inits < 20 ms apart */
 	GW_HS_BAD_MAC1,	    /* dropped before any public-key work */
 	GW_HS_DROPPED,	    /* malformed, not authentic, replayed, unknown peer... */
 	GW_HS_N

@@ -239,10 +239,11 @@ static struct gw_peer *peer_of_hs(struct gw *gw, struct handshake_peer *hs)
 	return NULL;
 }
 
-static void completed(struct gw_peer *p, const struct handshake_keys *k, bool initiator)
+/* 0, or -EIO when the kernel refused the key (the handshake is lost). */
+static int completed(struct gw_peer *p, const struct handshake_keys *k, bool initiator)
 {
 	if (kernel_install(p, k))
-		return;
+		return -EIO;
 	p->last_initiator = initiator;
 	/*
 	 * The initiator knows the responder has the key. A responder with no
@@ -254,6 +255,7 @@ static void completed(struct gw_peer *p, const struct handshake_keys *k, bool in
 		initiator ? "initiator" : "responder", k->key_id);
 	peer_update(p);
 	loop_timer_start(p->gw->loop, &p->timer, 0, 0);
+	return 0;
 }
 
 void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
@@ -299,8 +301,8 @@ void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, con
 			break;
 		}
 		r = handshake_consume_resp(&gw->hs_id, &p->hs, &rx, &reply, &k);
-		if (r == HANDSHAKE_COMPLETE)
-			completed(p, &k, true);
+		if (r == HANDSHAKE_COMPLETE && completed(p, &k, true))
+			r = -EIO;
 		break;
 	case HSMSG_COOKIE:
 		if (hsmsg_receiver_index(msg, len, &idx) || !(p = peer_find_by_index(gw, idx))) {
