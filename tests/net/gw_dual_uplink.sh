@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm-timeout: 400
+# vm-timeout: 500
 # A spoke with two uplinks and hubs with one: London's second uplink (its
 # own NAT, 198.18.5.2) reaches San Jose's only one. Both ends must name that
 # pair of uplinks by the same path id: the sender writes its id into every
@@ -116,6 +116,24 @@ check reload_detaches_wan2 wait_secs 20 one_uplink
 no_wan2_paths() { [ -z "$(kpath lon "$SJ" 1)" ]; }
 check reload_removes_wan2_paths wait_secs 20 no_wan2_paths
 echo "# London's uplinks after the reload: $(lon_uplinks), paths to San Jose: $(kids lon "$SJ")"
+
+# wan2 back by a reload, then a restart without it: the kernel still has
+# wan2 and its paths when the new daemon adopts the device, and they go
+# as they do on a reload.
+printf '[uplink "wan2"]\ndevice = wan2\nsource = 172.16.5.2\n' >> "$WORK/lon/autovpnd.conf"
+org_kill lon HUP
+two_uplinks() { [ "$(lon_uplinks)" = "[0,1]" ]; }
+check reload_adds_wan2 wait_secs 20 two_uplinks
+check reload_wan2_path_up wait_secs 90 lon_wan2_up
+org_kill lon KILL
+sed -i '/^\[uplink "wan2"\]/,$d' "$WORK/lon/autovpnd.conf"
+check wan2_paths_left_by_killed_daemon test -n "$(kpath lon "$SJ" 1)"
+org_gateway lon
+check restart_detaches_wan2 wait_secs 30 one_uplink
+check restart_removes_wan2_paths wait_secs 30 no_wan2_paths
+check restart_says_removed grep -q 'on unconfigured uplink 1: removed' "$AVPN_OUT/autovpnd-lon.log"
+sj_up() { [ "$(peer_json lon "$SJ" | jq -r .state)" = up ]; }
+check sj_up_after_restart wait_secs 60 sj_up
 # With wan1 gone too, no path is left: San Jose must go down.
 ip -n gwlon link set wan down
 sj_down() { [ "$(peer_json lon "$SJ" | jq -r .state)" = down ]; }
