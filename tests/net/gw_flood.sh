@@ -27,18 +27,22 @@ check existing_tunnel_under_flood n lanlon ping -c 3 -W 2 10.200.0.10
 check new_spoke_traffic_under_flood n lanpar ping -c 3 -W 2 10.200.0.10
 kill "$FLOOD" 2>/dev/null
 wait "$FLOOD"
-# The flood reached San Francisco's daemon and its protection handled it:
-# cookies go out only under load, and far more of them than the handful of
-# real handshakes accepted. (Measured: 69886 cookies on the stock kernel,
-# 2713 under the debug kernel, where the flood itself runs slower; the
-# bound is far below both.)
+# The flood reached San Francisco's daemon: far more handshake messages
+# were refused (a cookie reply under load, the per-source limit, a bad MAC1,
+# or dropped: an initiation from a key it does not know) than the handful of
+# real handshakes accepted. Which of those depends on the flood's rate: on
+# the stock kernel 69886 cookies, 255 dropped; under the debug kernel on a
+# loaded host the flood was too slow to look like load: 0 cookies, 1869
+# dropped. The bound is far below both.
 hs() { # RESULT: San Francisco's count of handshake messages with that result
 	n gwsf curl -sf http://127.0.0.1:9400/metrics |
 		awk -v r="autovpnd_handshake_messages_total{result=\"$1\"}" '$1 == r { print $2 }'
 }
 cookies=$(hs cookie_sent) limited=$(hs rate_limited) accepted=$(hs accepted)
-echo "# San Francisco's handshakes: cookie_sent $cookies rate_limited $limited accepted $accepted dropped $(hs dropped) bad_mac1 $(hs bad_mac1)"
+dropped=$(hs dropped) bad=$(hs bad_mac1)
+echo "# San Francisco's handshakes: cookie_sent $cookies rate_limited $limited accepted $accepted dropped $dropped bad_mac1 $bad"
 echo "BENCH flood_cookies_sent $cookies"
-check flood_reached_hub_cookies test "${cookies:-0}" -ge 200
+refused=$((${cookies:-0} + ${limited:-0} + ${dropped:-0} + ${bad:-0}))
+check flood_reached_hub test "$refused" -ge 200
 check flood_accepted_few test "${accepted:-0}" -ge 1 -a "${accepted:-0}" -lt 100
 finish
