@@ -253,6 +253,7 @@ static int kernel_create(struct gw_peer *p)
 static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 {
 	struct gw_peer *p, **v;
+	bool adopted;
 	uint32_t at;
 
 	if (gw->n_peers == gw->cap_peers) {
@@ -280,7 +281,8 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 		for (uint8_t ru = 0; ru < GW_MAX_UPLINKS; ru++)
 			path_init(peer_path(p, lu, ru), p->we_are_first, lu, ru);
 	/* A restarted daemon takes over the kernel peer of this name. */
-	if (!adopt_take(gw, p)) {
+	adopted = adopt_take(gw, p);
+	if (!adopted) {
 		do
 			p->id = ++gw->next_peer_id;
 		while (!p->id || id_used(gw, p->id));
@@ -304,6 +306,14 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 	gw->n_peers++;
 	log_msg(LOG_INFO, "%s: new peer (%s), kernel id %u", p->name,
 		rp->info.role == PROTO_ROLE_HUB ? "hub" : "spoke", p->id);
+	/*
+	 * An adopted peer is as up as its kernel paths and keys say, before
+	 * peer_sync() decides routes: left "connecting" until its first timer,
+	 * it would lose its kernel routes to that decision and traffic would
+	 * stop until the timer put them back.
+	 */
+	if (adopted)
+		peer_update(p);
 	return p;
 fail:
 	handshake_peer_wipe(&p->hs);

@@ -2,9 +2,9 @@
 # vm-timeout: 400
 # kill -9 autovpnd under a 10 ms stream: the kernel keeps forwarding while
 # the daemon is dead; the restarted daemon adopts the interface, its peers,
-# keys and paths and the sockets' ports (so NAT mappings stay): nothing is
-# torn down, the gap is reported, and the registries see one registration,
-# not a storm.
+# keys, paths and routes and the sockets' ports (so NAT mappings stay):
+# nothing is torn down, not one packet of the stream is lost, and the
+# registries see one registration, not a storm.
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -39,7 +39,11 @@ org_gateway lon
 check daemon_back wait_until 60 org_peer_up lon sj
 org_stream_lost restart; lost=$LOST
 echo "BENCH daemon_restart_gap_ms $((lost * 10))"
-check restart_gap_under_1s test "$lost" -lt 100
+# Nothing is torn down, so nothing is lost: not the keys, not the paths,
+# and not the kernel's routes, which a restarted daemon that thought its
+# adopted peers were still connecting once withdrew until their first
+# timer (40-60 ms here, a second under the debug kernel).
+check restart_loses_nothing test "$lost" = 0
 # No re-registration storm: London registers with each registry once and
 # fetches its peer list; nobody else starts over. (A daemon that looped
 # would register every retry interval, a second.)
