@@ -128,7 +128,7 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 				p->name, kp->id, kp->uplink, pa->lu);
 			continue;
 		}
-		if (pa->lu >= gw->n_uplinks) {
+		if (!path_uplink_configured(gw, pa)) {
 			memset(&p->kernel_remote[kp->id], 0, sizeof(p->kernel_remote[kp->id]));
 			log_msg(LOG_INFO, "%s: kernel path %u on unconfigured uplink %u: removed",
 				p->name, kp->id, pa->lu);

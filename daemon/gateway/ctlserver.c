@@ -111,7 +111,7 @@ static void fill_peer(struct gw *gw, struct ctl_peer *o, const struct gw_peer *p
 		const struct path *pa = &p->paths[k];
 		struct ctl_path *c;
 
-		if (pa->lu >= gw->n_uplinks || (pa->state == PATH_IDLE && !pa->n_cand))
+		if (!path_uplink_configured(gw, pa) || (pa->state == PATH_IDLE && !pa->n_cand))
 			continue;
 		c = &o->paths[o->n_paths++];
 		c->id = pa->id;

@@ -244,6 +244,12 @@ int registry_index(const struct gw *gw, const struct endpoint *from);
 struct gw_peer *peer_find(struct gw *gw, const uint8_t pk[32]);
 /* The path (our uplink @lu, the peer's uplink @ru). */
 struct path *peer_path(struct gw_peer *p, unsigned int lu, unsigned int ru);
+/*
+ * Whether the path runs over an uplink the config still has: a reload or a
+ * restart may have dropped it, and then the path is never probed, never
+ * keeps its peer up and leaves the kernel (docs/configuration.md).
+ */
+bool path_uplink_configured(const struct gw *gw, const struct path *pa);
 struct gw_peer *peer_find_by_index(struct gw *gw, uint32_t rx_index);
 /* Brings the peer table and the kernel in line with the registry's list. */
 void peer_sync(struct gw *gw);

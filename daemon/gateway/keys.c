@@ -138,7 +138,7 @@ static const struct path *best_path(const struct gw_peer *p)
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
 		const struct path *pa = &p->paths[k];
 
-		if (pa->lu >= p->gw->n_uplinks || !pa->has_remote)
+		if (!path_uplink_configured(p->gw, pa) || !pa->has_remote)
 			continue;
 		if (!best || (path_is_up(pa) && !path_is_up(best)) ||
 		    (path_is_up(pa) == path_is_up(best) && pa->rtt_us < best->rtt_us))

@@ -143,6 +143,11 @@ static unsigned int candidates(const struct gw_peer *p, const struct gw_uplink *
 /* path_id() numbers two uplinks a side into ids 0-3. */
 _Static_assert(GW_MAX_UPLINKS == 2 && GW_MAX_PATHS == 4, "path_id() needs renumbering");
 
+bool path_uplink_configured(const struct gw *gw, const struct path *pa)
+{
+	return pa->lu < gw->n_uplinks;
+}
+
 struct path *peer_path(struct gw_peer *p, unsigned int lu, unsigned int ru)
 {
 	return &p->paths[path_id(p->we_are_first, (uint8_t)lu, (uint8_t)ru)];
@@ -418,7 +423,8 @@ void peer_uplinks_changed(struct gw *gw)
 		for (uint8_t k = 0; k < GW_MAX_PATHS; k++) {
 			struct path *pa = &p->paths[k];
 
-			if (pa->lu < gw->n_uplinks || (pa->state == PATH_IDLE && !pa->has_remote))
+			if (path_uplink_configured(gw, pa) ||
+			    (pa->state == PATH_IDLE && !pa->has_remote))
 				continue;
 			path_init(pa, p->we_are_first, pa->lu, pa->ru);
 			gone = true;
@@ -450,7 +456,7 @@ static void kernel_paths(struct gw_peer *p, bool keys_ok)
 	for (uint8_t k = 0; k < GW_MAX_PATHS; k++) {
 		const struct path *pa = &p->paths[k];
 		struct avpnl_peer_path *o;
-		bool cfg = pa->has_remote && pa->lu < gw->n_uplinks;
+		bool cfg = pa->has_remote && path_uplink_configured(gw, pa);
 		bool up = cfg && path_is_up(pa) && keys_ok;
 		bool had = p->kernel_paths & (1u << k);
 
@@ -503,7 +509,7 @@ void peer_update(struct gw_peer *p)
 		const struct path *pa = &p->paths[k];
 
 		/* A path on an uplink that is gone counts for nothing. */
-		if (pa->lu >= p->gw->n_uplinks)
+		if (!path_uplink_configured(p->gw, pa))
 			continue;
 		any_up |= path_is_up(pa);
 		any_punched |= pa->has_remote;

@@ -136,7 +136,7 @@ uint64_t prober_run(struct gw_peer *p, uint64_t now_ms)
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++) {
 		struct path *pa = &p->paths[k];
 
-		if (pa->lu >= gw->n_uplinks)
+		if (!path_uplink_configured(gw, pa))
 			continue;
 		ch = path_tick(pa, now_ms, gw->opts.probe_ms, send_probe, p, &n);
 		log_change(p, pa, ch);

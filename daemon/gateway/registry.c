@@ -74,7 +74,7 @@ static void report_paths(struct gw *gw)
 			const struct path *pa = &p->paths[k];
 			struct proto_path *o;
 
-			if (pa->state == PATH_IDLE || pa->lu >= gw->n_uplinks)
+			if (pa->state == PATH_IDLE || !path_uplink_configured(gw, pa))
 				continue;
 			o = &v[n++];
 			memset(o, 0, sizeof(*o));
