@@ -3,7 +3,7 @@
 # Registries killed: tunnels keep passing traffic and the gateways say the
 # registries are disconnected; registries back: the gateways reconnect.
 # Config edits (a subnet flipped to use-vpn no, a spoke added) reach the
-# routes of every gateway quickly (measured).
+# routes of every gateway in under a second (measured and checked).
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -32,6 +32,18 @@ for s in $ORG_SITES; do
 	check "${s}_reconnects" wait_until 30 reg_connected "$s" true
 done
 
+# within_1s NAME SITE: reports how long after the edit (t0, the file's
+# mtime) SITE's daemon changed its VPN table, and checks it was under a
+# second (the target), or under 3 s on a debug kernel (KASAN, lockdep: 2-3x
+# slower; 0.9-1.1 s measured there).
+within_1s() {
+	local ms limit=1000
+	case $(uname -r) in *debug*) limit=3000 ;; esac
+	ms=$(org_log_delay "$2" "$t0" "VPN table")
+	echo "BENCH ${1}_$2 ${ms:-none}"
+	check "${1}_$2_in_time" test -n "$ms" -a "${ms:-0}" -lt "$limit"
+}
+
 # Flip London's VOIP subnet to use-vpn no: it leaves every route table.
 has_route() { ip -n "gw$1" route show table 9350 | grep -q "^$2 "; }
 gone_all() { # PREFIX
@@ -46,7 +58,7 @@ t0=$(stat -c %.3Y "$WORK/org.conf" | tr -d .)
 if wait_until 10 gone_all 10.0.20.0/24; then
 	pass use_vpn_no_propagates
 	for s in sj sf par; do
-		echo "BENCH config_edit_to_routes_ms_$s $(org_log_delay "$s" "$t0" "VPN table")"
+		within_1s config_edit_to_routes_ms "$s"
 	done
 else
 	fail use_vpn_no_propagates
@@ -65,11 +77,15 @@ cat >> "$WORK/org.conf" <<-EOT
 	subnet = "Berlin LAN" 10.70.0.0/24 yes
 	EOT
 t0=$(stat -c %.3Y "$WORK/org.conf" | tr -d .)
-there_all() { has_route sj 10.70.0.0/24 && has_route lon 10.70.0.0/24 && has_route par 10.70.0.0/24; }
+# Every gateway: San Francisco, a hub, reaches Berlin through San Jose.
+there_all() {
+	local s
+	for s in sj sf lon par; do has_route "$s" 10.70.0.0/24 || return 1; done
+}
 if wait_until 10 there_all; then
 	pass new_spoke_propagates
-	for s in sj lon par; do
-		echo "BENCH config_add_spoke_to_routes_ms_$s $(org_log_delay "$s" "$t0" "VPN table")"
+	for s in sj sf lon par; do
+		within_1s config_add_spoke_to_routes_ms "$s"
 	done
 else
 	fail new_spoke_propagates
