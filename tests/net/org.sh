@@ -47,6 +47,8 @@ declare -A ORG_NAT
 ORG_REG1=192.0.2.1 ORG_REG2=192.0.2.2 ORG_WWW=198.51.100.80
 ORG_SF_FWD_PORT=51625
 # ORG_LON_SJ_FLAGS=default-route: London's full tunnel through San Jose.
+# ORG_SF_EXTRA: more lines for San Francisco's [network] section (e.g. an
+# exit-hub line: a full tunnel in the mesh).
 ORG_KEYS=$AVPN_TOP/examples/keys
 ORG_PIDS=()
 AVPND=$AVPN_BIN/autovpnd
@@ -219,6 +221,7 @@ org_conf_write() {
 	mode = hub
 	subnet = "SF Servers" 10.200.0.0/16 yes
 	$(case ${ORG_NAT[sf]} in fwd*) echo "nat-traversal = manual ${ORG_PUB[sf]}:$ORG_SF_FWD_PORT" ;; esac)
+	${ORG_SF_EXTRA:-}
 
 	[network "${ORG_NAME[lon]}"]
 	public-key = $(cat "$WORK/keys/lon.pub")
@@ -372,6 +375,32 @@ org_kill() {
 # the daemon's decision (name of the peer, or empty).
 org_route_via() {
 	org_status "$1" | jq -r --arg p "$2" '.routes[] | select(.prefix == $p) | .via'
+}
+
+# org_check_full_tunnel SITE EXIT-SITE OWN-LAN-HOST: with SITE in full
+# tunnel through EXIT-SITE, its LAN host reaches an internet address and
+# its gateway its own LAN host (outside the tunnel); captures on both NATs'
+# outsides show the internet traffic only at EXIT-SITE's, never in clear at
+# SITE's, and SITE's registry traffic leaving directly.
+org_check_full_tunnel() {
+	local s=$1 x=$2 icmp reg xicmp
+	bg "nat$s" tcpdump -n -l -i out -w "$WORK/$s.pcap"
+	bg "nat$x" tcpdump -n -l -i out -w "$WORK/$x.pcap"
+	sleep 2
+	check lan_reaches_internet n "lan$s" ping -c 3 -W 2 $ORG_WWW
+	check gateway_reaches_own_lan n "gw$s" ping -c 1 -W 2 "$3"
+	# A keepalive goes out every 10 s: wait for one to be captured.
+	sleep 11
+	pkill -INT tcpdump
+	sleep 1
+	icmp=$(tcpdump -n -r "$WORK/$s.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
+	reg=$(tcpdump -n -r "$WORK/$s.pcap" "udp and dst host $ORG_REG1 and dst port 9350" 2>/dev/null | wc -l)
+	xicmp=$(tcpdump -n -r "$WORK/$x.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
+	echo "# ${ORG_NAME[$s]}'s NAT outside: $icmp ICMP to/from $ORG_WWW in clear, $reg registry datagrams"
+	echo "# ${ORG_NAME[$x]}'s NAT outside: $xicmp ICMP to/from $ORG_WWW"
+	check "${s}_internet_traffic_not_in_clear" test "$icmp" = 0
+	check "${s}_registry_traffic_direct" test "$reg" -gt 0
+	check internet_traffic_exits_at_hub test "$xicmp" -ge 6
 }
 
 # ---- run directly: the plain topology -----------------------------------------
