@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nl/kroute.h"
 
@@ -75,18 +76,53 @@ START_TEST(rules)
 
 	ck_assert_int_eq(kroute_open(&kr), 0);
 	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
-	/* Twice: still one of each (a restarted daemon replaces its rules). */
+	/* Twice: still one of each (a restarted daemon keeps its rules). */
 	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
 	ck_assert_int_eq(count("ip -4 rule", "fwmark 0x9350 lookup main"), 1);
 	ck_assert_int_eq(count("ip -4 rule", "lookup main suppress_prefixlength 0"), 1);
 	ck_assert_int_eq(count("ip -4 rule", "lookup 9350"), 1);
 	ck_assert_int_eq(count("ip -6 rule", "lookup 9350"), 1);
 	ck_assert_int_eq(count("ip -6 rule", "suppress_prefixlength 0"), 1);
+	/* Stale rules at our priorities (another table: an older config) go. */
+	ck_assert_int_eq(system("ip -4 rule add prio 9352 lookup 1234"), 0);
+	ck_assert_int_eq(system("ip -6 rule add prio 9350 lookup 4321"), 0);
+	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
+	ck_assert_int_eq(count("ip -4 rule", "lookup 1234"), 0);
+	ck_assert_int_eq(count("ip -6 rule", "lookup 4321"), 0);
+	ck_assert_int_eq(count("ip -4 rule", "lookup 9350"), 1);
+	ck_assert_int_eq(count("ip -6 rule", "fwmark 0x9350 lookup main"), 1);
+	ck_assert_int_eq(count("ip -4 rule", "suppress_prefixlength 0"), 1);
 	ck_assert_int_eq(kroute_rules_del(kr, TABLE), 0);
 	ck_assert_int_eq(count("ip -4 rule", "9350"), 0);
 	ck_assert_int_eq(count("ip -6 rule", "9350"), 0);
 	/* The kernel's own rules are untouched. */
 	ck_assert_int_eq(count("ip -4 rule", "lookup main"), 1);
+	kroute_close(kr);
+}
+END_TEST
+
+/*
+ * A restarted daemon's rules_add never takes the VPN rule away, not even
+ * for a moment: a monitor of rule deletions sees none.
+ */
+START_TEST(rules_readd_deletes_nothing)
+{
+	struct kroute *kr;
+	FILE *mon;
+	char line[256];
+	int deleted = 0;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
+	mon = popen("timeout 2 ip monitor rule", "r");
+	ck_assert_ptr_nonnull(mon);
+	usleep(300 * 1000); /* the monitor is listening */
+	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
+	while (fgets(line, sizeof(line), mon))
+		deleted += !strncmp(line, "Deleted", 7);
+	pclose(mon);
+	ck_assert_int_eq(deleted, 0);
+	ck_assert_int_eq(count("ip -4 rule", "lookup 9350"), 1);
 	kroute_close(kr);
 }
 END_TEST
@@ -198,6 +234,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, link_up);
 	tcase_add_test(tc, rules);
+	tcase_add_test(tc, rules_readd_deletes_nothing);
 	tcase_add_test(tc, sync_and_adopt);
 	tcase_add_test(tc, refused_request_reported_rest_applied);
 	tcase_add_test(tc, refused_batches_fit_a_small_buffer);

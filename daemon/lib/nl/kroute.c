@@ -314,12 +314,76 @@ int kroute_rules_del(struct kroute *kr, uint32_t table)
 	return 0;
 }
 
+/* The rules at our priorities that are not the ones we want (stale_rules). */
+struct stale_ctx {
+	struct kroute *kr;
+	uint32_t table;
+	unsigned int seen[2][3]; /* ours already met, per family and priority */
+	int err;
+};
+
+static void stale_one(struct nl_object *o, void *arg)
+{
+	struct rtnl_rule *r = (struct rtnl_rule *)o;
+	struct stale_ctx *c = arg;
+	int f = rtnl_rule_get_family(r) == AF_INET6;
+	uint32_t prio = rtnl_rule_get_prio(r), table = rtnl_rule_get_table(r);
+	bool marked = rtnl_rule_get_mark(r) == KROUTE_FWMARK;
+	struct nl_msg *msg = NULL;
+	unsigned int i;
+	bool ours;
+
+	for (i = 0; i < 3 && prios[i] != prio; i++)
+		;
+	if (i == 3)
+		return; /* not at one of our priorities: not ours to judge */
+	if (rtnl_rule_get_action(r) != FR_ACT_TO_TBL)
+		ours = false;
+	else if (i == 2)
+		ours = table == c->table && !marked;
+	else
+		ours = table == RT_TABLE_MAIN && marked == (i == 0);
+	if (ours && !c->seen[f][i]++)
+		return; /* the one we keep */
+	/* Another table (an older config), or a duplicate: delete exactly it. */
+	if (rtnl_rule_build_delete_request(r, 0, &msg) < 0) {
+		c->err = c->err ?: -ENOMEM;
+		return;
+	}
+	if (request(c->kr, msg) && !c->err)
+		c->err = -EIO;
+}
+
+/*
+ * Deletes the rules at our priorities that are not ours for @table, and
+ * extra copies of ours, each by its full description, so that the ones we
+ * keep never disappear, not even for a moment.
+ */
+static int stale_rules(struct kroute *kr, uint32_t table)
+{
+	struct stale_ctx c = { .kr = kr, .table = table };
+	struct nl_cache *cache;
+	int e;
+
+	e = rtnl_rule_alloc_cache(kr->sk, AF_UNSPEC, &cache);
+	if (e < 0)
+		return nlerr(e);
+	nl_cache_foreach(cache, stale_one, &c);
+	nl_cache_free(cache);
+	return c.err;
+}
+
+/*
+ * Adds what is missing first and only then deletes what is stale: a
+ * restarted daemon used to delete its rules and add them again, and for
+ * that moment the LAN's traffic to VPN prefixes took the main table's
+ * default route, out of the WAN in clear (and was lost to the tunnel).
+ */
 int kroute_rules_add(struct kroute *kr, uint32_t table)
 {
 	static const int fams[] = { AF_INET, AF_INET6 };
 	int err;
 
-	kroute_rules_del(kr, table);
 	for (unsigned int f = 0; f < 2; f++) {
 		struct nl_msg *m[3] = {
 			rule_msg(fams[f], KROUTE_PRIO_MARK, RT_TABLE_MAIN, true, false, true),
@@ -333,7 +397,11 @@ int kroute_rules_add(struct kroute *kr, uint32_t table)
 					nlmsg_free(m[j]);
 				return -ENOMEM;
 			}
+			/* Exclusive: one that is there already stays as it is. */
+			nlmsg_hdr(m[i])->nlmsg_flags |= NLM_F_EXCL;
 			err = request(kr, m[i]);
+			if (err == -EEXIST)
+				err = 0;
 			if (err) {
 				for (unsigned int j = i + 1; j < 3; j++)
 					nlmsg_free(m[j]);
@@ -341,7 +409,8 @@ int kroute_rules_add(struct kroute *kr, uint32_t table)
 			}
 		}
 	}
-	return 0;
+	kr->err[0] = '\0'; /* not an EEXIST we let pass */
+	return stale_rules(kr, table);
 }
 
 static struct nl_msg *route_msg(const struct prefix *p, uint32_t table, uint32_t ifindex, bool add)
