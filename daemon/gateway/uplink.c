@@ -13,6 +13,8 @@
  * SO_REUSEPORT on every uplink socket is what lets a restarted daemon take
  * over: it binds a new socket to the same address and port (the old one is
  * still held by the kernel), hands it in, and the kernel lets the old one go.
+ * The port's datagrams are steered to the socket the kernel has, before
+ * and after the hand-over (udpsock_reuseport_steer()), so none is lost.
  */
 #include <errno.h>
 #include <sys/epoll.h>
@@ -240,8 +242,15 @@ int uplink_attach_all(struct gw *gw)
 			avpnl_errmsg(gw->nl) ?: strerror(-err));
 		return err;
 	}
-	for (unsigned int i = 0; i < gw->n_uplinks; i++)
-		gw->uplinks[i].in_kernel = true;
+	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
+		struct gw_uplink *u = &gw->uplinks[i];
+
+		u->in_kernel = true;
+		/* The module has it: the port's DATA is for it now (udpsock.h). */
+		if (udpsock_reuseport_steer(u->fd, UDPSOCK_STEER_NEWEST) < 0)
+			log_msg(LOG_ERR, "uplink %s: steering its port to the new socket: %s",
+				u->conf->device, strerror(errno));
+	}
 	return 0;
 }
 

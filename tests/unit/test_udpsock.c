@@ -108,6 +108,72 @@ START_TEST(reuseport_and_mark)
 }
 END_TEST
 
+/* How many datagrams are waiting on @fd (reads them all, never blocks). */
+static int drain(int fd)
+{
+	char b[8];
+	int n = 0;
+
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) >= 0)
+		n++;
+	return n;
+}
+
+/*
+ * While a restarted daemon's new socket shares the port with the one the
+ * kernel still holds, every datagram goes to the old one, whatever its
+ * source: without the steering, SO_REUSEPORT's hash would send about half
+ * of 64 senders' datagrams to the new socket (all 64 to one socket by
+ * chance: 2^-63). Steered to the newest (the module has it now), the new
+ * one gets them all while the old one still exists, and after it is gone.
+ */
+START_TEST(reuseport_steered_over_a_restart)
+{
+	struct udpsock_opts o = { .reuseport = true };
+	struct endpoint e = ep("127.0.0.1:1"), got;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char err[128] = "";
+	int old, new, i, snd[64];
+
+	e.port = 0;
+	old = udpsock_open(&e, &o, err, sizeof(err));
+	ck_assert_msg(old >= 0, "%s", err);
+	ck_assert_int_eq(getsockname(old, (struct sockaddr *)&ss, &sl), 0);
+	ck_assert_int_eq(endpoint_from_sockaddr(&got, (struct sockaddr *)&ss, sl), 0);
+	new = udpsock_open(&got, &o, err, sizeof(err));
+	ck_assert_msg(new >= 0, "%s", err);
+	for (i = 0; i < 64; i++) {
+		snd[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(snd[i], 0);
+		ck_assert_int_eq(sendto(snd[i], "x", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	}
+	ck_assert_int_eq(drain(new), 0);
+	ck_assert_int_eq(drain(old), 64);
+	ck_assert_int_eq(udpsock_reuseport_steer(new, UDPSOCK_STEER_NEWEST), 0);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(sendto(snd[i], "y", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	ck_assert_int_eq(drain(old), 0);
+	ck_assert_int_eq(drain(new), 64);
+	close(old);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(sendto(snd[i], "z", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	ck_assert_int_eq(drain(new), 64);
+	/* The next restart's socket: the steering to the oldest is back. */
+	old = new;
+	new = udpsock_open(&got, &o, err, sizeof(err));
+	ck_assert_msg(new >= 0, "%s", err);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(sendto(snd[i], "w", 1, 0, (struct sockaddr *)&ss, sl), 1);
+	ck_assert_int_eq(drain(new), 0);
+	ck_assert_int_eq(drain(old), 64);
+	close(old);
+	for (i = 0; i < 64; i++)
+		close(snd[i]);
+	close(new);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("udpsock");
@@ -117,5 +183,6 @@ int main(void)
 	tcase_add_test(tc, bind_v6_only);
 	tcase_add_test(tc, bad_device);
 	tcase_add_test(tc, reuseport_and_mark);
+	tcase_add_test(tc, reuseport_steered_over_a_restart);
 	return unit_run(s, tc);
 }

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /* udpsock.c - open and bind an uplink's UDP socket (see udpsock.h). */
 #include <errno.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/udpsock.h"
+
+int udpsock_reuseport_steer(int fd, unsigned int index)
+{
+	struct sock_filter ret[] = { BPF_STMT(BPF_RET | BPF_K, index) };
+	struct sock_fprog prog = { .len = 1, .filter = ret };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
+}
 
 int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *err, size_t errlen)
 {
@@ -50,6 +59,11 @@ int udpsock_open(const struct endpoint *ep, const struct udpsock_opts *o, char *
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "bind %s: %s", buf, strerror(errno));
+		goto fail;
+	}
+	if (o && o->reuseport && udpsock_reuseport_steer(fd, UDPSOCK_STEER_OLDEST) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "SO_ATTACH_REUSEPORT_CBPF on %s: %s", buf, strerror(errno));
 		goto fail;
 	}
 	return fd;
