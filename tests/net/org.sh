@@ -20,6 +20,10 @@
 # friendly (`masquerade`) unless org_topology is told otherwise:
 #   org_topology lon=random      unfriendly NAT in front of London
 #   org_topology sf=masq         San Francisco without its port forwarding
+#   org_topology par=sj          Paris behind San Jose's NAT: natsj's inside
+#                                is a bridge, gwpar's WAN is 172.16.1.6 on it
+#                                (no natpar); the NAT does no hairpinning, so
+#                                only private endpoints join the two
 # Gateways run autovpnd with a config written by org_gateway_conf; the
 # registries run with $WORK/org.conf (the reference org: San Jose and San
 # Francisco hubs, London - Finsbury spoke with the reference subnet table,
@@ -44,6 +48,7 @@ declare -A ORG_NUM=([sj]=1 [sf]=2 [lon]=3 [par]=4)
 declare -A ORG_PUB=([sj]=198.18.1.2 [sf]=203.0.113.10 [lon]=198.18.3.2 [par]=198.18.4.2)
 declare -A ORG_LANHOST=([sj]=10.100.0.10 [sf]=10.200.0.10 [lon]=10.0.60.10 [par]=10.60.0.10)
 declare -A ORG_NAT
+declare -A ORG_WAN # each gateway's WAN address (inside its NAT)
 ORG_REG1=192.0.2.1 ORG_REG2=192.0.2.2 ORG_WWW=198.51.100.80
 ORG_SF_FWD_PORT=51625
 # ORG_LON_SJ_FLAGS=default-route: London's full tunnel through San Jose.
@@ -72,7 +77,7 @@ org_lan() {
 	table ip gwnat {
 		chain post {
 			type nat hook postrouting priority srcnat;
-			oifname "wan" ip saddr != 172.16.${ORG_NUM[$s]}.2 masquerade
+			oifname "wan" ip saddr != ${ORG_WAN[$s]} masquerade
 		}
 	}
 	EOF
@@ -160,21 +165,52 @@ org_topology() {
 	ip -n inet addr add $ORG_REG2/32 dev dummy0
 	ip -n inet addr add $ORG_WWW/32 dev dummy0
 	for s in $ORG_SITES; do
+		[ -z "${ORG_NUM[${ORG_NAT[$s]}]:-}" ] || continue # behind another's NAT
 		num=${ORG_NUM[$s]}
+		ORG_WAN[$s]=172.16.$num.2
 		new_ns "nat$s" "gw$s" "lan$s"
 		org_sysctls "nat$s"
 		org_sysctls "gw$s"
 		veth inet "to$s" "nat$s" out
-		veth "nat$s" in "gw$s" wan
 		ip -n inet addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
 		ip -n "nat$s" addr add "${ORG_PUB[$s]}/24" dev out
 		ip -n "nat$s" route add default via "${ORG_PUB[$s]%.*}.1"
+		if org_hosts_others "$s"; then
+			ip -n "nat$s" link add in type bridge
+			ip -n "nat$s" link set in up
+			veth "nat$s" "in$s" "gw$s" wan
+			ip -n "nat$s" link set "in$s" master in
+		else
+			veth "nat$s" in "gw$s" wan
+		fi
 		ip -n "nat$s" addr add "172.16.$num.1/24" dev in
-		ip -n "gw$s" addr add "172.16.$num.2/24" dev wan
+		ip -n "gw$s" addr add "${ORG_WAN[$s]}/24" dev wan
 		ip -n "gw$s" route add default via "172.16.$num.1"
 		org_nat "$s" "${ORG_NAT[$s]}"
 		org_lan "$s"
 	done
+	for s in $ORG_SITES; do
+		local h=${ORG_NAT[$s]}
+		[ -n "${ORG_NUM[$h]:-}" ] || continue
+		num=${ORG_NUM[$h]}
+		ORG_WAN[$s]=172.16.$num.$((2 + ORG_NUM[$s]))
+		new_ns "gw$s" "lan$s"
+		org_sysctls "gw$s"
+		veth "nat$h" "in$s" "gw$s" wan
+		ip -n "nat$h" link set "in$s" master in
+		ip -n "gw$s" addr add "${ORG_WAN[$s]}/24" dev wan
+		ip -n "gw$s" route add default via "172.16.$num.1"
+		org_lan "$s"
+	done
+}
+
+# org_hosts_others SITE: another site is behind SITE's NAT.
+org_hosts_others() {
+	local o
+	for o in $ORG_SITES; do
+		[ "${ORG_NAT[$o]}" = "$1" ] && return 0
+	done
+	return 1
 }
 
 # ---- configuration ------------------------------------------------------------
@@ -252,7 +288,7 @@ org_conf_write() {
 
 # org_gateway_conf SITE: $WORK/SITE/autovpnd.conf
 org_gateway_conf() {
-	local s=$1 num=${ORG_NUM[$1]}
+	local s=$1
 	mkdir -p "$WORK/$s"
 	{
 		echo "[gateway]"
@@ -265,7 +301,7 @@ org_gateway_conf() {
 		echo "public-key = $(cat "$WORK/keys/registry.pub")"
 		echo "[uplink \"wan1\"]"
 		echo "device = wan"
-		echo "source = 172.16.$num.2"
+		echo "source = ${ORG_WAN[$s]}"
 		case $s:${ORG_NAT[sf]} in sf:fwd*) echo "port = $ORG_SF_FWD_PORT" ;; esac
 	} > "$WORK/$s/autovpnd.conf"
 }
