@@ -37,6 +37,7 @@ static bool drop_is_tx(int reason)
 	case AUTOVPN_DROP_KEY_LIMIT:
 	case AUTOVPN_DROP_TOO_BIG:
 	case AUTOVPN_DROP_XMIT:
+	case AUTOVPN_DROP_TX_BUSY:
 		return true;
 	}
 	return false;

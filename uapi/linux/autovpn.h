@@ -369,6 +369,9 @@ enum autovpn_drop_reason {
 	AUTOVPN_DROP_NOMEM,
 	AUTOVPN_DROP_XMIT,        /* transmit: routing or UDP send failed */
 	AUTOVPN_DROP_PATH,        /* DATA on a path id not configured for its peer */
+	AUTOVPN_DROP_TX_BUSY,     /* transmit: the encrypt queues were full (more
+				   * packets than the CPUs can encrypt) */
+	AUTOVPN_DROP_RX_BUSY,     /* the decrypt queues were full */
 	__AUTOVPN_DROP_MAX
 };
 #define AUTOVPN_DROP_MAX (__AUTOVPN_DROP_MAX - 1)

@@ -421,6 +421,8 @@ const char *avpnl_drop_name(unsigned int reason)
 		[AUTOVPN_DROP_NOMEM] = "nomem",
 		[AUTOVPN_DROP_XMIT] = "xmit",
 		[AUTOVPN_DROP_PATH] = "path",
+		[AUTOVPN_DROP_TX_BUSY] = "tx_busy",
+		[AUTOVPN_DROP_RX_BUSY] = "rx_busy",
 	};
 	/* clang-format on */
 
