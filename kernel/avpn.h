@@ -10,6 +10,7 @@
  *             └─ peers by index  hash, RCU, for receive (peer.c)
  *   avpn_peer ─┬─ paths[4]       uplink + remote endpoint + state (peer.c, select.c)
  *              ├─ keys           current / previous / next (key.c)
+ *              ├─ tx/rx queues   packets in arrival order, finished in order (queue.c)
  *              └─ allowed        per-peer source prefix trie (trie.c)
  *   avpn_key  ── AEAD tfms, salts, per-path send counters and replay windows
  *
@@ -34,6 +35,7 @@
 #include <net/gro_cells.h>
 #include <crypto/aead.h>
 #include <linux/autovpn.h>
+#include "queue.h"
 
 /* Outer IPv4 + UDP + DATA header + tag: the default MTU budget (DESIGN §3). */
 #define AVPN_OVERHEAD_V4 (20 + 8 + AUTOVPN_DATA_HDR_LEN + AUTOVPN_TAG_LEN)
@@ -266,6 +268,11 @@ struct avpn_peer {
 
 	struct avpn_peer_stats __percpu *stats;
 
+	/* Packets in arrival order, finished by the serial works (queue.c). */
+	struct avpn_pq tx_queue, rx_queue;
+	struct work_struct tx_work, rx_work;
+	int serial_cpu; /* where the serial works run */
+
 	struct avpn_index *index;   /* its entry in dev->peers_by_index */
 	struct list_head list;      /* dev->peer_list, under dev->lock */
 	bool dead;                  /* set before unpublishing */
@@ -363,6 +370,9 @@ struct avpn_dev {
 	 * that spans such a change is flagged NLM_F_DUMP_INTR.
 	 */
 	unsigned int dump_gen;
+
+	/* Packets waiting for a CPU to encrypt or decrypt them (queue.c). */
+	struct avpn_cq encrypt_queue, decrypt_queue;
 
 	struct gro_cells gro_cells;
 	struct avpn_dev_stats __percpu *stats;

@@ -6,8 +6,8 @@
  * Teardown happens in ndo_uninit, which every unregistration path goes
  * through (ip link del, genl DEV_DEL, netns exit, rtnl_link_unregister at
  * module unload) after the device is closed and transmit has drained. The
- * remaining memory (stats, GRO cells) goes in priv_destructor, once the last
- * device reference is gone.
+ * remaining memory (stats, GRO cells, crypt queues) goes in priv_destructor,
+ * once the last device reference (every queued packet holds one) is gone.
  */
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
@@ -117,6 +117,8 @@ static const struct net_device_ops avpn_netdev_ops = {
 
 static void avpn_free_priv(struct avpn_dev *avpn)
 {
+	avpn_cq_destroy(&avpn->encrypt_queue);
+	avpn_cq_destroy(&avpn->decrypt_queue);
 	avpn_keyfp_destroy(&avpn->keyfp);
 	gro_cells_destroy(&avpn->gro_cells);
 	free_percpu(avpn->stats);
@@ -186,10 +188,16 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	ret = gro_cells_init(&avpn->gro_cells, dev);
 	if (ret)
 		goto err_stats;
+	ret = avpn_cq_init(&avpn->encrypt_queue, true);
+	if (ret)
+		goto err_gro;
+	ret = avpn_cq_init(&avpn->decrypt_queue, false);
+	if (ret)
+		goto err_queues;
 	ret = register_netdevice(dev);
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "could not register the device");
-		goto err_gro;
+		goto err_queues;
 	}
 	/*
 	 * Set only now so that a failing register_netdevice() does not call it
@@ -199,6 +207,10 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 	avpn_netns_add_dev(avpn);
 	return 0;
 
+err_queues:
+	/* Both were zeroed by avpn_setup(): destroying an unset one is a no-op. */
+	avpn_cq_destroy(&avpn->decrypt_queue);
+	avpn_cq_destroy(&avpn->encrypt_queue);
 err_gro:
 	gro_cells_destroy(&avpn->gro_cells);
 err_stats:

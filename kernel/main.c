@@ -38,9 +38,12 @@ static int __init avpn_mod_init(void)
 	ret = avpn_selftests();
 	if (ret)
 		return ret;
-	ret = avpn_device_init();
+	ret = avpn_queue_init();
 	if (ret)
 		return ret;
+	ret = avpn_device_init();
+	if (ret)
+		goto err_queue;
 	ret = avpn_genl_init();
 	if (ret)
 		goto err_device;
@@ -49,6 +52,8 @@ static int __init avpn_mod_init(void)
 
 err_device:
 	avpn_device_uninit();
+err_queue:
+	avpn_queue_exit();
 	return ret;
 }
 
@@ -58,6 +63,8 @@ static void __exit avpn_mod_exit(void)
 	avpn_genl_uninit();
 	avpn_device_uninit();
 	avpn_netns_uninit();
+	/* Serial works still scheduled hold peers: run them. */
+	avpn_queue_exit();
 	/* Packets still inside an async cipher hold keys (and peers): wait. */
 	avpn_keys_wait_freed();
 	/* Our call_rcu callbacks (peers, uplinks, keys) must run before the code goes. */

@@ -9,8 +9,8 @@
  * the last id they emitted even while peers come and go.
  *
  * Lifetime: the device owns one reference (dropped by removal); datapath
- * contexts that keep a peer beyond their RCU section (async crypto) take
- * their own with avpn_peer_get(). The memory is freed after the last
+ * contexts that keep a peer beyond their RCU section (a packet in the
+ * queues, a scheduled serial work: queue.c) take their own. The memory is freed after the last
  * reference and an RCU grace period.
  */
 #include <linux/slab.h>
@@ -38,6 +38,7 @@ static void peer_free(struct avpn_peer *peer)
 		dst_cache_destroy(&path->dst_cache);
 		free_percpu(path->stats);
 	}
+	avpn_peer_queues_check_empty(peer);
 	avpn_trie_free(&peer->allowed, NULL);
 	free_percpu(peer->stats);
 	kfree(peer->index);
@@ -146,6 +147,7 @@ struct avpn_peer *avpn_peer_alloc(struct avpn_dev *avpn, u32 id, u32 rx_index,
 	INIT_LIST_HEAD(&peer->list);
 	INIT_LIST_HEAD(&peer->routes);
 	avpn_trie_init(&peer->allowed);
+	avpn_peer_queues_init(peer);
 	peer->stats = netdev_alloc_pcpu_stats(struct avpn_peer_stats);
 	if (!peer->stats)
 		goto err_free;
@@ -313,8 +315,11 @@ void avpn_peer_remove(struct avpn_peer *peer)
 	 * period (the allowed trie's nodes by kfree_rcu, keys and the peer by
 	 * call_rcu once their last reference is gone). A context that found
 	 * the peer just before phase one may still finish its packet with it,
-	 * count it and, for a key limit it hits, notify; an async cipher holds
-	 * references to peer, key and device meanwhile. New lookups fail.
+	 * count it and, for a key limit it hits, notify. Packets already in
+	 * the queues (queue.c, at most AVPN_MAX_QUEUED a direction) hold
+	 * references to peer, key and device, and are still finished in order:
+	 * sent with the key and counter they were given, while the path still
+	 * has an endpoint and an uplink, or delivered. New lookups fail.
 	 */
 	peer_release(peer);
 }

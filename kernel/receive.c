@@ -150,7 +150,7 @@ static bool avpn_rx_ecn(struct sk_buff *skb, u8 outer)
 	return INET_ECN_decapsulate(skb, outer, inner) != 2;
 }
 
-void avpn_decrypt_done(struct sk_buff *skb, int err)
+void avpn_rx_finish(struct sk_buff *skb, int err)
 {
 	struct avpn_skb_cb *cb = avpn_cb(skb);
 	struct avpn_peer *peer = cb->peer;
@@ -168,6 +168,7 @@ void avpn_decrypt_done(struct sk_buff *skb, int err)
 	if (unlikely(err)) {
 		reason = err == -EBADMSG ? AUTOVPN_DROP_AUTH :
 			 err == -ENOMEM	 ? AUTOVPN_DROP_NOMEM :
+			 err == -ENOBUFS ? AUTOVPN_DROP_RX_BUSY :
 					   AUTOVPN_DROP_MALFORMED;
 		goto drop;
 	}
@@ -288,13 +289,15 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	/*
-	 * Until avpn_decrypt_done(), which may run after an async cipher. Taken
+	 * Until avpn_rx_finish(), which runs after the queues. Taken
 	 * inside the RCU section: the uplink, and with it the device pointer,
 	 * is only known to be valid here (device teardown releases uplinks and
-	 * waits for a grace period before the device can go).
+	 * waits for a grace period before the device can go). The section
+	 * also covers the device's crypt queue in avpn_queue_rx(), which
+	 * outlives the packet (it may be delivered, and the device's last
+	 * reference dropped, before avpn_queue_rx() returns).
 	 */
 	dev_hold(avpn->dev);
-	rcu_read_unlock_bh();
 
 	__skb_pull(skb, off);
 	cb = avpn_cb(skb);
@@ -305,7 +308,8 @@ int avpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	/* The outer header's ECN field, for decapsulation (RFC 6040). */
 	cb->tos = ip_hdr(skb)->version == 4 ? ipv4_get_dsfield(ip_hdr(skb)) :
 					      ipv6_get_dsfield(ipv6_hdr(skb));
-	avpn_decrypt(skb);
+	avpn_queue_rx(peer, skb);
+	rcu_read_unlock_bh();
 	return 0;
 
 drop:

@@ -194,7 +194,7 @@ static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct s
 	avpn_tx_reset(skb, uplink->sock->sk);
 	/*
 	 * No device: iptunnel_xmit_stats() would count the outer packet from
-	 * its inner header offsets on it. avpn_encrypt_done() counts the inner
+	 * its inner header offsets on it. avpn_tx_finish() counts the inner
 	 * packet on av0 itself, as on the peer and path, and as receive does.
 	 */
 	skb->dev = NULL;
@@ -208,7 +208,7 @@ static int avpn_send_skb(struct avpn_dev *avpn, struct avpn_path *path, struct s
 	return -EAFNOSUPPORT;
 }
 
-void avpn_encrypt_done(struct sk_buff *skb, int err)
+void avpn_tx_finish(struct sk_buff *skb, int err)
 {
 	struct avpn_skb_cb *cb = avpn_cb(skb);
 	struct avpn_peer *peer = cb->peer;
@@ -219,7 +219,10 @@ void avpn_encrypt_done(struct sk_buff *skb, int err)
 
 	avpn_key_put(cb->key);
 	if (unlikely(err)) {
-		avpn_count_drop(avpn, peer, err == -ENOMEM ? AUTOVPN_DROP_NOMEM : AUTOVPN_DROP_XMIT);
+		avpn_count_drop(avpn, peer,
+				err == -ENOMEM	 ? AUTOVPN_DROP_NOMEM :
+				err == -ENOBUFS ? AUTOVPN_DROP_TX_BUSY :
+						   AUTOVPN_DROP_XMIT);
 		kfree_skb(skb);
 		goto out;
 	}
@@ -301,11 +304,11 @@ static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 	cb->counter = counter;
 	cb->path_id = path_id;
 	cb->tos = tos;
-	/* An async cipher may finish after the device is unregistered: hold it
-	 * (a per-cpu increment) until avpn_encrypt_done().
+	/* The packet may be sent after the device is unregistered: hold it
+	 * (a per-cpu increment) until avpn_tx_finish().
 	 */
 	dev_hold(avpn->dev);
-	avpn_encrypt(skb);
+	avpn_queue_tx(peer, skb);
 	return;
 
 drop:
