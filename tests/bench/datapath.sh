@@ -8,6 +8,9 @@
 #   mode   lanA source  lanB target  path between gwA and gwB
 #   veth   10.1.1.2     10.2.1.2     plain routing through rt (no tunnel)
 #   av0    10.1.0.2     10.2.0.2     autovpn, AES-256-GCM over UDP, 1 peer
+#   avi    10.1.0.2     10.2.0.2     av0 with inline_crypto=1: each packet's
+#                                    crypto on the CPU that carries it, without
+#                                    the parallel queues (kernel/queue.c)
 #   avs    10.1.4.2     10.2.4.2     autovpn device av1: a hub of 10,000 peers
 #                                    and 100,000 routes, traffic to a peer deep
 #                                    in its tables (tests/bench/scale.sh)
@@ -54,7 +57,7 @@
 # Settings (environment, or $AVPN_BIN/bench/datapath.env, which `make
 # bench` writes from its own environment since the VM does not inherit it):
 #   BENCH_ROUNDS (3), BENCH_SECS (5), BENCH_FLOWS ("1 8"),
-#   BENCH_MODES ("veth av0 avs wg esp"), BENCH_MODPARAMS (autovpn module
+#   BENCH_MODES ("veth av0 avi avs wg esp"), BENCH_MODPARAMS (autovpn module
 #   parameters, e.g. "parallel=1"), BENCH_TCRYPT (1; 0 skips tcrypt, for
 #   trying the script out), SCALE_PEERS (10000), SCALE_ROUTES (100000).
 . "$(dirname "$0")/../net/topo.sh"
@@ -65,7 +68,7 @@
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-5}
 FLOWS=${BENCH_FLOWS:-1 8}
-MODES=${BENCH_MODES:-veth av0 avs wg esp}
+MODES=${BENCH_MODES:-veth av0 avi avs wg esp}
 HZ=$(getconf CLK_TCK)
 NCPU=$(grep -c '^cpu[0-9]' /proc/stat)
 RES=$WORK/results
@@ -126,10 +129,12 @@ setup_esp() {
 		n gwB ip route add 10.1.3.0/24 via 198.51.100.254
 }
 
-mode_k() { case $1 in av0) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
+mode_k() { case $1 in av0 | avi) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
 
 
 # ---- measuring ----------------------------------------------------------------
+
+INLINE_PARAM=/sys/module/autovpn/parameters/inline_crypto
 
 # Per CPU "busy softirq total" jiffies, all CPUs on one line.
 cpu_jiffies() {
@@ -180,11 +185,15 @@ measure() {
 	# shellcheck disable=SC2086
 	s0=$(tcp_counters lanA $TCP_SND) q0=$(tcp_counters lanB $TCP_RCV)
 	d0="$(backlog_drops) $(avpn_dev_drops)"
+	local inline0
+	inline0=$(cat $INLINE_PARAM 2>/dev/null)
+	[ "$mode" = avi ] && echo 1 >$INLINE_PARAM
 	c0=$(cpu_jiffies)
 	n lanA timeout $((SECS + 60)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
 		-P "$flows" --connect-timeout 10000 -J >"$json"
 	local rc=$?
 	c1=$(cpu_jiffies)
+	[ "$mode" = avi ] && echo "${inline0:-N}" >$INLINE_PARAM
 	# shellcheck disable=SC2086
 	s1=$(tcp_counters lanA $TCP_SND) q1=$(tcp_counters lanB $TCP_RCV)
 	d1="$(backlog_drops) $(avpn_dev_drops)"
@@ -288,8 +297,13 @@ fi
 setup_topology v4 || fatal "topology"
 avail=""
 want() { case " $MODES " in *" $1 "*) return 0 ;; esac; return 1; }
-if want av0 || want avs; then
-	if setup_tunnel; then want av0 && avail+=" av0"; else log "av0 unavailable: no autovpn numbers"; fi
+if want av0 || want avi || want avs; then
+	if setup_tunnel; then
+		want av0 && avail+=" av0"
+		want avi && avail+=" avi"
+	else
+		log "av0 unavailable: no autovpn numbers"
+	fi
 fi
 if want avs; then
 	if setup_scale; then avail+=" avs"; else log "scale setup failed: no avs numbers"; fi
@@ -310,13 +324,13 @@ keyid=1
 avail_rekey() { # MODE
 	keyid=$((keyid % 250 + 1))
 	case $1 in
-	av0) rekey $keyid ;;
+	av0 | avi) rekey $keyid ;;
 	avs) scale_rekey $keyid ;;
 	esac
 }
 for m in $MODES; do
 	case " $avail " in *" $m "*)
-		case $m in av0 | avs) avail_rekey $m || log "$m: rekey failed" ;; esac
+		case $m in av0 | avi | avs) avail_rekey $m || log "$m: rekey failed" ;; esac
 		n lanA timeout 20 ping -q -c 1 -W 5 -I 10.1.$(mode_k $m).2 10.2.$(mode_k $m).2 >/dev/null ||
 			log "$m: first ping failed" ;;
 	esac
@@ -326,7 +340,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for f in $FLOWS; do
 		for m in $MODES; do
 			case " $avail " in *" $m "*) ;; *) continue ;; esac
-			if [ $m = av0 ] || [ $m = avs ]; then
+			if [ $m = av0 ] || [ $m = avi ] || [ $m = avs ]; then
 				if ! avail_rekey $m; then
 					log "$m rekey before round $r failed"
 					continue
@@ -397,7 +411,7 @@ for f in $FLOWS; do
 		read -r tm tlo thi < <(stats "$file" 1)
 		read -r cm clo chi < <(stats "$file" 2)
 		case $m in
-		av0 | avs | esp) cost=$gcm_cost ;;
+		av0 | avi | avs | esp) cost=$gcm_cost ;;
 		wg) cost=$chacha_cost ;;
 		veth) cost=0 ;;
 		esac
@@ -450,9 +464,12 @@ target ratio_av0_f${f1}_over_esp "$(div "${MED[av0-$f1]:-}" "${MED[esp-$f1]:-}")
 target ratio_av0_f${f8}_over_ceiling "$(div "${MED[av0-$f8]:-}" "$ceiling")" ">= 0.7"
 target ratio_av0_f${f8}_over_wg "$(div "${MED[av0-$f8]:-}" "${MED[wg-$f8]:-}")" "(no target)"
 target ratio_overhead_av0_over_wg "$(div "${OVH[av0-$f1]:-}" "${OVH[wg-$f1]:-}")" "<= 0.6 (1 flow: ${OVH[av0-$f1]:-?} vs ${OVH[wg-$f1]:-?} CPU-s/GB)"
+target ratio_av0_f${f1}_over_avi "$(div "${MED[av0-$f1]:-}" "${MED[avi-$f1]:-}")" "(no target: parallel queues over inline crypto)"
+target ratio_av0_f${f8}_over_avi "$(div "${MED[av0-$f8]:-}" "${MED[avi-$f8]:-}")" "(no target)"
 target ratio_avs_f${f1}_over_av0 "$(div "${MED[avs-$f1]:-}" "${MED[av0-$f1]:-}")" ">= 0.95 (scale: 10,000 peers, 100,000 routes)"
 target ratio_avs_f${f8}_over_av0 "$(div "${MED[avs-$f8]:-}" "${MED[av0-$f8]:-}")" ">= 0.95"
 for f in $FLOWS; do
+	target reorder_signs_avi_f${f} "${REO[avi-$f]:--}" "(inline crypto, for comparison)"
 	target reorder_signs_av0_f${f} "${REO[av0-$f]:--}" "<= veth's ${REO[veth-$f]:--} (retr+dsack+reord+ofo per 10k segments)"
 done
 # The benchmark fails if it could not measure (every av0 run, tcrypt);
