@@ -332,6 +332,7 @@ static void stale_one(struct nl_object *o, void *arg)
 	struct nl_msg *msg = NULL;
 	unsigned int i;
 	bool ours;
+	int e;
 
 	for (i = 0; i < 3 && prios[i] != prio; i++)
 		;
@@ -350,8 +351,9 @@ static void stale_one(struct nl_object *o, void *arg)
 		c->err = c->err ?: -ENOMEM;
 		return;
 	}
-	if (request(c->kr, msg) && !c->err)
-		c->err = -EIO;
+	e = request(c->kr, msg);
+	if (e && !c->err)
+		c->err = e; /* the kernel's reason, which the caller logs */
 }
 
 /*
