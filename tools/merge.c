@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* merge.c - the kernel's and autovpnd's views of a device, matched (merge.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ask.h"
+#include "base/endpoint.h"
 #include "base/prefix.h"
 #include "merge.h"
 
@@ -96,6 +98,48 @@ static void merge_paths(struct merge_peer *p)
 		qsort(p->paths, p->n_paths, sizeof(p->paths[0]), merge_path_sort);
 }
 
+/*
+ * autovpnd puts a path into the kernel once it has a remote for it, on the
+ * path's uplink, up while its probes are answered and the peer's keys are
+ * usable (which the peer's state "up" says; daemon/gateway/peer.c). What
+ * else the kernel has is a fault: a request the kernel refused, a path
+ * changed by hand. The two views are read milliseconds apart, so a change
+ * in between can show once; a disagreement that stays is real.
+ */
+static void merge_path_check(const struct merge_peer *p, struct merge_path *mp)
+{
+	const struct avpnl_peer_path *k = mp->k;
+	const struct ctl_path *d = mp->d;
+	const size_t len = sizeof(mp->disagree);
+	char kep[CTL_EP_MAX] = "";
+	bool d_up, k_up;
+
+	if (!d) {
+		snprintf(mp->disagree, len, "in the kernel, unknown to autovpnd");
+		return;
+	}
+	d_up = !strcmp(d->state, "up");
+	if (!k) {
+		if (d->remote[0])
+			snprintf(mp->disagree, len, "autovpnd has %s for it, the kernel no path",
+				 d->remote);
+		return;
+	}
+	k_up = k->state == AUTOVPN_PATH_UP;
+	if (k->set & AVPNL_PEER_PATH_REMOTE)
+		endpoint_format(&k->remote, kep, sizeof(kep));
+	if (k->uplink != d->local_uplink)
+		snprintf(mp->disagree, len, "the kernel sends on uplink %u, autovpnd on uplink %u",
+			 k->uplink, d->local_uplink);
+	else if (d->remote[0] && strcmp(d->remote, kep))
+		snprintf(mp->disagree, len, "the kernel sends to %s, autovpnd's remote is %s",
+			 kep[0] ? kep : "(none)", d->remote);
+	else if (k_up && !d_up)
+		snprintf(mp->disagree, len, "up in the kernel, %s for autovpnd", d->state);
+	else if (!k_up && d_up && !strcmp(p->d->state, "up"))
+		snprintf(mp->disagree, len, "down in the kernel, up for autovpnd");
+}
+
 static void merge_peer_init(struct merge_peer *p, const struct avpnl_peer *k,
 			    const struct ctl_peer *d)
 {
@@ -107,6 +151,8 @@ static void merge_peer_init(struct merge_peer *p, const struct avpnl_peer *k,
 	 * by hand may have none, and then the daemon's (if any) says who. */
 	p->name = k && k->name[0] ? k->name : d ? d->name : "";
 	merge_paths(p);
+	for (size_t i = 0; k && d && i < p->n_paths; i++)
+		merge_path_check(p, &p->paths[i]);
 }
 
 /* Kernel peers are sorted by id; the daemon's (sorted) are walked along. */

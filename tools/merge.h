@@ -9,7 +9,9 @@
  * the kernel's ids), paths by id within a peer. Either side may lack an
  * entry the other has: a peer the daemon knows but has not put into the
  * kernel, a kernel peer made by hand (`autovpn set`), a path the daemon is
- * still punching. Order: uplinks and paths by id; peers by id with the
+ * still punching. A path of a peer both know is checked against what
+ * autovpnd means the kernel to have (merge_path.disagree). Order: uplinks
+ * and paths by id; peers by id with the
  * kernel's first (the daemon-only ones follow, by id then name); the
  * daemon's route decisions by prefix (address order, as the kernel's).
  *
@@ -34,6 +36,8 @@ struct merge_path {
 	uint8_t id;
 	const struct avpnl_peer_path *k; /* NULL: not (yet) in the kernel */
 	const struct ctl_path *d;	 /* NULL: no daemon, or not its path */
+	/* "" or how the kernel's path differs from what autovpnd put there */
+	char disagree[2 * CTL_EP_MAX + 64];
 };
 
 struct merge_peer {

@@ -195,6 +195,12 @@ static void show_print_path(const struct merge_path *p)
 	}
 	if (p->d)
 		show_print_dpath(p->d, ep);
+	if (p->disagree[0]) {
+		print_text("    ");
+		print_str_color(PRINT_RED, "disagreement", "kernel and autovpnd disagree: %s",
+				p->disagree);
+		print_text("\n");
+	}
 	if (p->k)
 		show_print_transfer("    ", p->k->rx_packets, p->k->rx_bytes, p->k->tx_packets,
 				    p->k->tx_bytes);

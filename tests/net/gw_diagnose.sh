@@ -34,4 +34,22 @@ cat "$WORK/diag-lon" "$WORK/diag-sj"
 n gwlon "$AVPN" diagnose av0 > /dev/null 2>&1
 check lon_diagnose_exit_1 test $? = 1
 check not_up test "$(org_status sj | jq -r '.peers[] | select(.name | startswith("London")) | .state')" != up
+
+# `show` checks the kernel's paths against what autovpnd put there. Paris's
+# agree (a change in flight between the two reads may show once, so a few
+# tries); a path taken down by hand behind autovpnd's back is flagged.
+disagreements() { # SITE: the paths `show --json` flags, one "peer: why" a line
+	n "gw$1" "$AVPN" show av0 --json |
+		jq -r '.interfaces[0].peers[] | .name as $p | .paths[] |
+			select(.disagreement) | "\($p): \(.disagreement)"'
+}
+agrees() { [ -z "$(disagreements "$1")" ]; }
+check show_par_agrees wait_until 10 agrees par
+sj_id=$(n gwpar "$AVPN" show av0 --json |
+	jq -r '.interfaces[0].peers[] | select(.name | startswith("Cisco")) | .id')
+n gwpar "$AVPN" set av0 peer "$sj_id" path 0 state down || fatal "path down by hand"
+flagged() { disagreements par | grep -q "^Cisco.*: down in the kernel, up for autovpnd$"; }
+check show_flags_hand_change wait_until 10 flagged
+disagreements par
+n gwpar "$AVPN" show av0 | grep "disagree"
 finish

@@ -741,6 +741,72 @@ START_TEST(json_with_daemon)
 }
 END_TEST
 
+/*
+ * A path the kernel has otherwise than autovpnd put it there is flagged,
+ * in text and JSON; one that agrees, or a difference autovpnd intends
+ * (a punching path not yet in the kernel), is not.
+ */
+START_TEST(disagreements)
+{
+	struct ctl_peer *sj;
+	struct show_view v;
+	json_object *j;
+	char *t;
+
+	make_view(&v, 0, "");
+	sj = &v.daemon.peers[1]; /* San Jose: kernel paths 0 (up) and 2, daemon's 0 and 1 */
+	t = render(&v, TEXT);
+	has_line(t, "    kernel and autovpnd disagree: in the kernel, unknown to autovpnd");
+	ck_assert_ptr_null(strstr(t, "disagree: the kernel"));
+	ck_assert_ptr_null(strstr(t, "for it, the kernel no path"));
+	free(t);
+	j = render_json(&v);
+	jabsent(j, "interfaces/0/peers/0/paths/0/disagreement");
+	jabsent(j, "interfaces/0/peers/0/paths/1/disagreement");
+	jstr(j, "interfaces/0/peers/0/paths/2/disagreement", "in the kernel, unknown to autovpnd");
+	jabsent(j, "interfaces/0/peers/2/paths/0/disagreement"); /* Paris: not in the kernel */
+	json_object_put(j);
+
+	/* Another remote, and a path with a remote the kernel lacks. */
+	snprintf(sj->paths[0].remote, CTL_EP_MAX, "198.51.100.3:41000");
+	snprintf(sj->paths[1].remote, CTL_EP_MAX, "198.51.100.2:40001");
+	t = render(&v, TEXT);
+	has_line(t, "    kernel and autovpnd disagree: the kernel sends to 198.51.100.2:40000, "
+		    "autovpnd's remote is 198.51.100.3:41000");
+	has_line(t, "    kernel and autovpnd disagree: autovpnd has 198.51.100.2:40001 for it, "
+		    "the kernel no path");
+	free(t);
+
+	/* Another uplink. */
+	snprintf(sj->paths[0].remote, CTL_EP_MAX, "198.51.100.2:40000");
+	sj->paths[0].local_uplink = 1;
+	t = render(&v, TEXT);
+	has_line(t, "    kernel and autovpnd disagree: the kernel sends on uplink 0, autovpnd on "
+		    "uplink 1");
+	free(t);
+
+	/* Up in the kernel while the probes say down. */
+	sj->paths[0].local_uplink = 0;
+	snprintf(sj->paths[0].state, sizeof(sj->paths[0].state), "down");
+	t = render(&v, TEXT);
+	has_line(t, "    kernel and autovpnd disagree: up in the kernel, down for autovpnd");
+	free(t);
+
+	/* Down in the kernel while path and peer are up: flagged... */
+	snprintf(sj->paths[0].state, sizeof(sj->paths[0].state), "up");
+	v.peers[0].paths[0].state = AUTOVPN_PATH_DOWN;
+	t = render(&v, TEXT);
+	has_line(t, "    kernel and autovpnd disagree: down in the kernel, up for autovpnd");
+	free(t);
+	/* ...but not while the peer has no usable key: then down is right. */
+	snprintf(sj->state, sizeof(sj->state), "down");
+	t = render(&v, TEXT);
+	ck_assert_ptr_null(strstr(t, "down in the kernel"));
+	free(t);
+	free_view(&v);
+}
+END_TEST
+
 START_TEST(json_without_daemon)
 {
 	struct show_view v;
@@ -917,6 +983,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, text_control_characters);
 	tcase_add_test(tc, json_with_daemon);
 	tcase_add_test(tc, json_without_daemon);
+	tcase_add_test(tc, disagreements);
 	tcase_add_test(tc, dump_columns);
 	tcase_add_test(tc, dump_with_daemon);
 	tcase_add_test(tc, dump_tabs_in_strings);
