@@ -11,40 +11,21 @@
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
-# London's second uplink: wan2 behind its own NAT router, policy-routed by
-# its source address.
-ORG_NUM[lon2]=5
-new_ns natlon2
-org_sysctls natlon2
-veth inet tolon2 natlon2 out
-veth natlon2 in gwlon wan2
-ip -n inet addr add 198.18.5.1/24 dev tolon2
-ip -n natlon2 addr add 198.18.5.2/24 dev out
-ip -n natlon2 route add default via 198.18.5.1
-ip -n natlon2 addr add 172.16.5.1/24 dev in
-ip -n gwlon addr add 172.16.5.2/24 dev wan2
-ip -n gwlon rule add from 172.16.5.2 table 105
-ip -n gwlon route add default via 172.16.5.1 dev wan2 table 105
-org_nat lon2 masq
+org_lon_wan2
 org_registries || fatal registries
 org_gateway_conf lon
-printf '[uplink "wan2"]\ndevice = wan2\nsource = 172.16.5.2\n' >> "$WORK/lon/autovpnd.conf"
+org_lon_wan2_conf
 org_gateways sj sf lon || fatal gateways
 wait_until 120 org_peer_up lon sj || fatal tunnel
 
 SJ=${ORG_NAME[sj]} LON=${ORG_NAME[lon]}
-# peer_json SITE PEER: SITE's view of PEER (show --json, kernel and daemon).
-peer_json() {
-	n "gw$1" "$AVPN" show av0 --json |
-		jq -c --arg p "$2" '.interfaces[0].peers[] | select(.name == $p)'
-}
 # kpath SITE PEER UPLINK: the kernel's view of SITE's path to PEER on its
 # own UPLINK (0 = wan1): "state rx_packets", one line per such path.
 kpath() {
-	peer_json "$1" "$2" |
+	org_show_peer "$1" "$2" |
 		jq -r --argjson u "$3" '.paths[]? | select(.uplink == $u) | "\(.state) \(.rx_packets)"'
 }
-path_drops() { peer_json "$1" "$2" | jq -r '.drops.path'; }
+path_drops() { org_show_peer "$1" "$2" | jq -r '.drops.path'; }
 lon_wan2_up() { kpath lon "$SJ" 1 | grep -q '^up '; }
 check wan2_path_up wait_until 60 lon_wan2_up
 sj_two_paths() { [ "$(kpath sj "$LON" 0 | grep -c '^up ')" = 2 ]; }
@@ -68,7 +49,7 @@ echo "# San Jose's paths to London: $(kpath sj "$LON" 0 | tr '\n' ';')"
 check sj_no_path_drops test "$(path_drops sj "$LON")" = 0
 check lon_no_path_drops test "$(path_drops lon "$SJ")" = 0
 # (By id: San Jose's path to London's wan1 may not be down yet.)
-sj_rx() { peer_json sj "$LON" | jq -r '.paths[] | select(.id == 2 and .state == "up") | .rx_packets'; }
+sj_rx() { org_show_peer sj "$LON" | jq -r '.paths[] | select(.id == 2 and .state == "up") | .rx_packets'; }
 check sj_counts_on_wan2_path test "$(sj_rx)" -ge 20
 
 # An older daemon on San Jose numbered the pair (its wan1, London's wan2)
@@ -77,11 +58,11 @@ check sj_counts_on_wan2_path test "$(sj_rx)" -ge 20
 # flows on a path id London has not configured (dropped as `path`).
 # kids SITE PEER: "id:uplink" of each path SITE's kernel has to PEER.
 kids() {
-	peer_json "$1" "$2" | jq -r '.paths[] | select(has("uplink")) | "\(.id):\(.uplink)"' |
+	org_show_peer "$1" "$2" | jq -r '.paths[] | select(has("uplink")) | "\(.id):\(.uplink)"' |
 		sort | tr '\n' ' '
 }
 echo "# San Jose's kernel paths to London: $(kids sj "$LON")"
-sj_lon=$(peer_json sj "$LON")
+sj_lon=$(org_show_peer sj "$LON")
 lon_id=$(jq -r .id <<<"$sj_lon")
 wan2_ep=$(jq -r '.paths[] | select(.id == 2 and has("uplink")) | .endpoint' <<<"$sj_lon")
 org_kill sj KILL
@@ -90,7 +71,7 @@ check old_numbering_planted test "$(kids sj "$LON")" = "0:0 1:0 "
 org_gateway sj
 renumbered() {
 	[ "$(kids sj "$LON")" = "0:0 2:0 " ] &&
-		peer_json sj "$LON" | jq -e '.paths[] | select(.id == 2 and has("uplink")) | .state == "up"'
+		org_show_peer sj "$LON" | jq -e '.paths[] | select(.id == 2 and has("uplink")) | .state == "up"'
 }
 check adopt_replaces_old_numbering wait_secs 30 renumbered
 echo "# ... after the restart: $(kids sj "$LON")"
@@ -120,7 +101,7 @@ echo "# London's uplinks after the reload: $(lon_uplinks), paths to San Jose: $(
 # wan2 back by a reload, then a restart without it: the kernel still has
 # wan2 and its paths when the new daemon adopts the device, and they go
 # as they do on a reload.
-printf '[uplink "wan2"]\ndevice = wan2\nsource = 172.16.5.2\n' >> "$WORK/lon/autovpnd.conf"
+org_lon_wan2_conf
 org_kill lon HUP
 two_uplinks() { [ "$(lon_uplinks)" = "[0,1]" ]; }
 check reload_adds_wan2 wait_secs 20 two_uplinks
@@ -132,10 +113,10 @@ org_gateway lon
 check restart_detaches_wan2 wait_secs 30 one_uplink
 check restart_removes_wan2_paths wait_secs 30 no_wan2_paths
 check restart_says_removed grep -q 'on unconfigured uplink 1: removed' "$AVPN_OUT/autovpnd-lon.log"
-sj_up() { [ "$(peer_json lon "$SJ" | jq -r .state)" = up ]; }
+sj_up() { [ "$(org_show_peer lon "$SJ" | jq -r .state)" = up ]; }
 check sj_up_after_restart wait_secs 60 sj_up
 # With wan1 gone too, no path is left: San Jose must go down.
 ip -n gwlon link set wan down
-sj_down() { [ "$(peer_json lon "$SJ" | jq -r .state)" = down ]; }
+sj_down() { [ "$(org_show_peer lon "$SJ" | jq -r .state)" = down ]; }
 check peer_down_with_no_uplink_left wait_secs 60 sj_down
 finish

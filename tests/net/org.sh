@@ -147,6 +147,29 @@ org_nat() {
 	EOF
 }
 
+# org_lon_wan2: London's second uplink, after org_topology: wan2 behind its
+# own NAT router (natlon2, public 198.18.5.2), policy-routed by its source
+# address 172.16.5.2; and its section in London's daemon config (call after
+# org_gateway_conf lon).
+org_lon_wan2() {
+	ORG_NUM[lon2]=5
+	new_ns natlon2
+	org_sysctls natlon2
+	veth inet tolon2 natlon2 out
+	veth natlon2 in gwlon wan2
+	ip -n inet addr add 198.18.5.1/24 dev tolon2
+	ip -n natlon2 addr add 198.18.5.2/24 dev out
+	ip -n natlon2 route add default via 198.18.5.1
+	ip -n natlon2 addr add 172.16.5.1/24 dev in
+	ip -n gwlon addr add 172.16.5.2/24 dev wan2
+	ip -n gwlon rule add from 172.16.5.2 table 105
+	ip -n gwlon route add default via 172.16.5.1 dev wan2 table 105
+	org_nat lon2 masq
+}
+org_lon_wan2_conf() {
+	printf '[uplink "wan2"]\ndevice = wan2\nsource = 172.16.5.2\n' >> "$WORK/lon/autovpnd.conf"
+}
+
 # org_topology [SITE=MODE ...]: namespaces, addresses, NATs (see the top).
 org_topology() {
 	local s num arg
@@ -351,6 +374,13 @@ ORG_EXPECTED="sj-sf sj-lon sf-lon sj-par sf-par"
 # org_status SITE [REQUEST]: the daemon's JSON answer (status or diagnose).
 org_status() {
 	echo "${2:-status}" | n "gw$1" socat -t 5 - ABSTRACT-CONNECT:autovpn/av0
+}
+
+# org_show_peer SITE PEER-NAME: SITE's view of that peer, kernel and daemon
+# merged (`autovpn show --json`), one line of JSON.
+org_show_peer() {
+	n "gw$1" "$AVPN" show av0 --json |
+		jq -c --arg p "$2" '.interfaces[0].peers[] | select(.name == $p)'
 }
 
 # org_peer_up SITE PEER-SITE: SITE's daemon reports PEER-SITE's tunnel up.
