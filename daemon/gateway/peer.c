@@ -25,6 +25,8 @@
 #include "nl/avpnl.h"
 #include "nl/avpnl_peer.h"
 
+#define PATH_ERR_LOG_MS 60000 /* a path change the kernel keeps refusing: logged this often */
+
 const char *peer_state_name(enum gw_peer_state s)
 {
 	switch (s) {
@@ -443,12 +445,46 @@ void peer_remove_all(struct gw *gw, bool kernel)
 	gw->n_peers = gw->cap_peers = 0;
 }
 
+/*
+ * Records what the kernel now has after req (err 0), or logs why a
+ * one-path request was refused. A refused change is asked for again at
+ * every update of the peer (several a second): logged once a minute.
+ */
+static void kernel_paths_done(struct gw_peer *p, const struct avpnl_peer *req, int err)
+{
+	if (err) {
+		uint8_t id = req->paths[0].id;
+		uint64_t now = clock_mono_ms();
+
+		if (p->path_err_ms[id] && now - p->path_err_ms[id] < PATH_ERR_LOG_MS)
+			return;
+		p->path_err_ms[id] = now;
+		log_msg(LOG_ERR, "%s: setting path %u: %s", p->name, id,
+			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
+		return;
+	}
+	for (size_t i = 0; i < req->n_paths; i++) {
+		const struct avpnl_peer_path *o = &req->paths[i];
+		uint8_t bit = (uint8_t)(1u << o->id);
+
+		p->path_err_ms[o->id] = 0;
+		p->kernel_up &= (uint8_t)~bit;
+		if (o->remove) {
+			p->kernel_paths &= (uint8_t)~bit;
+			continue;
+		}
+		p->kernel_paths |= bit;
+		if (o->state == AUTOVPN_PATH_UP)
+			p->kernel_up |= bit;
+		p->kernel_remote[o->id] = o->remote;
+	}
+}
+
 /* Programs the kernel's paths: remote endpoints and UP/DOWN. */
 static void kernel_paths(struct gw_peer *p, bool keys_ok)
 {
 	struct gw *gw = p->gw;
 	struct avpnl_peer req;
-	uint8_t want_cfg = 0, want_up = 0;
 	int err;
 
 	memset(&req, 0, sizeof(req));
@@ -460,10 +496,6 @@ static void kernel_paths(struct gw_peer *p, bool keys_ok)
 		bool up = cfg && path_is_up(pa) && keys_ok;
 		bool had = p->kernel_paths & (1u << k);
 
-		if (cfg)
-			want_cfg |= (uint8_t)(1u << k);
-		if (up)
-			want_up |= (uint8_t)(1u << k);
 		if (!cfg && !had)
 			continue;
 		if (cfg && had && !!(p->kernel_up & (1u << k)) == up &&
@@ -486,16 +518,24 @@ static void kernel_paths(struct gw_peer *p, bool keys_ok)
 	if (!req.n_paths)
 		return;
 	err = avpnl_peer_set(gw->nl, gw->ifindex, &req);
-	if (err) {
-		log_msg(LOG_ERR, "%s: setting paths: %s", p->name,
-			avpnl_errmsg(gw->nl) ?: strerror(-err));
+	if (!err || req.n_paths == 1) {
+		kernel_paths_done(p, &req, err);
 		return;
 	}
-	p->kernel_paths = want_cfg;
-	p->kernel_up = want_up;
-	for (uint8_t k = 0; k < GW_MAX_PATHS; k++)
-		if (want_cfg & (1u << k))
-			p->kernel_remote[k] = p->paths[k].remote;
+	/*
+	 * The kernel takes a request whole or not at all. One path it refuses
+	 * (its uplink detached behind our back, say) must not hold back the
+	 * others, every time this runs: one path per request now.
+	 */
+	for (size_t i = 0; i < req.n_paths; i++) {
+		struct avpnl_peer one;
+
+		memset(&one, 0, sizeof(one));
+		one.id = p->id;
+		one.n_paths = 1;
+		one.paths[0] = req.paths[i];
+		kernel_paths_done(p, &one, avpnl_peer_set(gw->nl, gw->ifindex, &one));
+	}
 }
 
 void peer_update(struct gw_peer *p)
