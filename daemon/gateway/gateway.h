@@ -78,6 +78,7 @@ struct gw_opts {
 	int verbose;
 	uint32_t probe_ms;	    /* --probe-ms */
 	uint32_t rekey_secs;	    /* --rekey-secs */
+	uint32_t rekey_packets;	    /* --rekey-packets, 0 = the kernel's default */
 	uint32_t hysteresis_ms;	    /* --hysteresis-ms */
 	const char *metrics_listen; /* --metrics ADDR:PORT, NULL = off */
 };

@@ -110,6 +110,11 @@ static int kernel_install(struct gw_peer *p, const struct handshake_keys *k)
 	memcpy(key.enc_salt, k->tx_salt, sizeof(key.enc_salt));
 	memcpy(key.dec_key, k->rx_key, sizeof(key.dec_key));
 	memcpy(key.dec_salt, k->rx_salt, sizeof(key.dec_salt));
+	if (gw->opts.rekey_packets) {
+		/* The kernel's key-rekey event at this count starts a handshake (on_event). */
+		key.rekey_packets = gw->opts.rekey_packets;
+		key.set |= AVPNL_KEY_REKEY_PACKETS;
+	}
 	err = avpnl_key_new(gw->nl, gw->ifindex, p->id, &key);
 	if (err == -EEXIST && p->prev_key_id == k->key_id) {
 		/* The id is still in PREVIOUS (ids wrap): that key goes anyway. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/autovpn.h>
 
 #include "base/log.h"
 #include "base/parse.h"
@@ -28,6 +29,8 @@ static void usage(FILE *f)
 		"  -v, --verbose           debug log output\n"
 		"      --probe-ms MS       path probe interval (default 1000, 100-10000)\n"
 		"      --rekey-secs S      rekey interval (default 120, 5-120; for tests)\n"
+		"      --rekey-packets N   rekey once a key has sent N packets, when the kernel\n"
+		"                          says so (default 2^28, 1000-2^28)\n"
 		"      --hysteresis-ms MS  how long a better route's peer must be up before\n"
 		"                          traffic moves back to it (default 10000)\n"
 		"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -38,7 +41,7 @@ static void usage(FILE *f)
 		"forwarding unless the config says on-exit = remove).\n");
 }
 
-enum { OPT_CHECK = 256, OPT_PROBE, OPT_REKEY, OPT_HYST, OPT_METRICS };
+enum { OPT_CHECK = 256, OPT_PROBE, OPT_REKEY, OPT_REKEY_PACKETS, OPT_HYST, OPT_METRICS };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -47,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "probe-ms", required_argument, NULL, OPT_PROBE },
 	{ "rekey-secs", required_argument, NULL, OPT_REKEY },
+	{ "rekey-packets", required_argument, NULL, OPT_REKEY_PACKETS },
 	{ "hysteresis-ms", required_argument, NULL, OPT_HYST },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, 'h' },
@@ -91,6 +95,11 @@ int main(int argc, char **argv)
 		case OPT_REKEY:
 			if (parse_u32(optarg, 5, GW_DEFAULT_REKEY_SECS, &gw.opts.rekey_secs))
 				return bad_number("--rekey-secs", optarg);
+			break;
+		case OPT_REKEY_PACKETS:
+			if (parse_u32(optarg, 1000, (uint32_t)AUTOVPN_KEY_DEFAULT_REKEY_PACKETS,
+				      &gw.opts.rekey_packets))
+				return bad_number("--rekey-packets", optarg);
 			break;
 		case OPT_HYST:
 			if (parse_u32(optarg, 0, 3600000, &gw.opts.hysteresis_ms))
