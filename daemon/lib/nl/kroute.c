@@ -334,6 +334,8 @@ static void stale_one(struct nl_object *o, void *arg)
 	bool ours;
 	int e;
 
+	if (c->err)
+		return;
 	for (i = 0; i < 3 && prios[i] != prio; i++)
 		;
 	if (i == 3)
@@ -348,12 +350,14 @@ static void stale_one(struct nl_object *o, void *arg)
 		return; /* the one we keep */
 	/* Another table (an older config), or a duplicate: delete exactly it. */
 	if (rtnl_rule_build_delete_request(r, 0, &msg) < 0) {
-		c->err = c->err ?: -ENOMEM;
+		c->err = -ENOMEM;
 		return;
 	}
+	/* Gone already is as good; the first refusal stops the walk (above),
+	 * so its reason is what the caller logs. */
 	e = request(c->kr, msg);
-	if (e && !c->err)
-		c->err = e; /* the kernel's reason, which the caller logs */
+	if (e != -ENOENT)
+		c->err = e;
 }
 
 /*
