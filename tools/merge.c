@@ -112,7 +112,7 @@ static void merge_path_check(const struct merge_peer *p, struct merge_path *mp)
 	const struct ctl_path *d = mp->d;
 	const size_t len = sizeof(mp->disagree);
 	char kep[CTL_EP_MAX] = "";
-	bool d_up, k_up;
+	bool d_up, k_up, want_up;
 
 	if (!d) {
 		snprintf(mp->disagree, len, "in the kernel, unknown to autovpnd");
@@ -126,17 +126,23 @@ static void merge_path_check(const struct merge_peer *p, struct merge_path *mp)
 		return;
 	}
 	k_up = k->state == AUTOVPN_PATH_UP;
+	want_up = d_up && !strcmp(p->d->state, "up");
 	if (k->set & AVPNL_PEER_PATH_REMOTE)
 		endpoint_format(&k->remote, kep, sizeof(kep));
-	if (k->uplink != d->local_uplink)
+	if (!d->remote[0])
+		snprintf(mp->disagree, len, "in the kernel, autovpnd has no remote for it");
+	else if (k->uplink != d->local_uplink)
 		snprintf(mp->disagree, len, "the kernel sends on uplink %u, autovpnd on uplink %u",
 			 k->uplink, d->local_uplink);
-	else if (d->remote[0] && strcmp(d->remote, kep))
+	else if (strcmp(d->remote, kep))
 		snprintf(mp->disagree, len, "the kernel sends to %s, autovpnd's remote is %s",
 			 kep[0] ? kep : "(none)", d->remote);
 	else if (k_up && !d_up)
 		snprintf(mp->disagree, len, "up in the kernel, %s for autovpnd", d->state);
-	else if (!k_up && d_up && !strcmp(p->d->state, "up"))
+	else if (k_up && !want_up)
+		snprintf(mp->disagree, len, "up in the kernel, but the peer is %s for autovpnd",
+			 p->d->state);
+	else if (!k_up && want_up)
 		snprintf(mp->disagree, len, "down in the kernel, up for autovpnd");
 }
 

@@ -11,9 +11,9 @@
  * kernel, a kernel peer made by hand (`autovpn set`), a path the daemon is
  * still punching. A path of a peer both know is checked against what
  * autovpnd means the kernel to have (merge_path.disagree). Order: uplinks
- * and paths by id; peers by id with the
- * kernel's first (the daemon-only ones follow, by id then name); the
- * daemon's route decisions by prefix (address order, as the kernel's).
+ * and paths by id; peers by id with the kernel's first (the daemon-only
+ * ones follow, by id then name); the daemon's route decisions by prefix
+ * (address order, as the kernel's).
  *
  * The model points into the view and the status, which must outlive it.
  */

@@ -43,7 +43,12 @@ disagreements() { # SITE: the paths `show --json` flags, one "peer: why" a line
 		jq -r '.interfaces[0].peers[] | .name as $p | .paths[] |
 			select(.disagreement) | "\($p): \(.disagreement)"'
 }
-agrees() { [ -z "$(disagreements "$1")" ]; }
+agrees() { # SITE: show lists paths both sides know, and flags none
+	n "gw$1" "$AVPN" show av0 --json |
+		jq -e '[.interfaces[0].peers[].paths[]] as $p |
+			([$p[] | select(has("state") and has("probe_state"))] | length) > 0 and
+			([$p[] | select(.disagreement)] | length) == 0' > /dev/null
+}
 check show_par_agrees wait_until 10 agrees par
 sj_id=$(n gwpar "$AVPN" show av0 --json |
 	jq -r '.interfaces[0].peers[] | select(.name | startswith("Cisco")) | .id')

@@ -798,10 +798,24 @@ START_TEST(disagreements)
 	t = render(&v, TEXT);
 	has_line(t, "    kernel and autovpnd disagree: down in the kernel, up for autovpnd");
 	free(t);
-	/* ...but not while the peer has no usable key: then down is right. */
+	/* ...but not while the peer has no usable key: then down is right, */
 	snprintf(sj->state, sizeof(sj->state), "down");
 	t = render(&v, TEXT);
 	ck_assert_ptr_null(strstr(t, "down in the kernel"));
+	free(t);
+	/* and up would be wrong. */
+	v.peers[0].paths[0].state = AUTOVPN_PATH_UP;
+	t = render(&v, TEXT);
+	has_line(t, "    kernel and autovpnd disagree: up in the kernel, but the peer is down for "
+		    "autovpnd");
+	free(t);
+
+	/* A kernel path autovpnd has no remote for (it would remove it). */
+	snprintf(sj->state, sizeof(sj->state), "up");
+	sj->paths[0].remote[0] = '\0';
+	t = render(&v, TEXT);
+	has_line(t,
+		 "    kernel and autovpnd disagree: in the kernel, autovpnd has no remote for it");
 	free(t);
 	free_view(&v);
 }
