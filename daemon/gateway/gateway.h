@@ -126,7 +126,7 @@ struct gw_peer {
 	uint8_t kernel_paths;		 /* bit per path id configured in the kernel */
 	uint8_t kernel_up;		 /* bit per path id UP in the kernel */
 	struct endpoint kernel_remote[GW_MAX_PATHS];
-	uint64_t path_err_ms[GW_MAX_PATHS]; /* when a refused change was last logged */
+	uint64_t path_err_ms[GW_MAX_PATHS]; /* a refused change last logged, 0 = none */
 
 	/* Probes: sealed between the static keys (the key made on first use). */
 	struct seal_key probe_key;

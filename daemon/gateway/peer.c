@@ -452,6 +452,9 @@ void peer_remove_all(struct gw *gw, bool kernel)
  */
 static void kernel_paths_done(struct gw_peer *p, const struct avpnl_peer *req, int err)
 {
+	/* A path to remove that is gone already (removed by hand) is done. */
+	if (err == -ENOENT && req->n_paths == 1 && req->paths[0].remove)
+		err = 0;
 	if (err) {
 		uint8_t id = req->paths[0].id;
 		uint64_t now = clock_mono_ms();

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
-org_lon_wan2
+org_lon_wan2 || fatal "London's wan2"
 org_registries --keepalive-ms 1000 || fatal registries
 org_gateway_conf lon
 org_lon_wan2_conf
@@ -31,7 +31,7 @@ wait_secs 90 both_up || fatal "London's two paths to San Jose"
 # a change the kernel refuses.
 n gwlon "$AVPN" set av0 uplink 1 none || fatal "uplink 1 none"
 ip -n gwlon link set wan2 down
-refused() { grep -q "setting path.*unknown uplink" "$AVPN_OUT/autovpnd-lon.log"; }
+refused() { grep -q "setting path [0-9]: unknown uplink" "$AVPN_OUT/autovpnd-lon.log"; }
 check wan2_change_refused wait_secs 30 refused
 flagged() {
 	org_show_peer lon "$SJ" |

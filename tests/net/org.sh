@@ -149,8 +149,7 @@ org_nat() {
 
 # org_lon_wan2: London's second uplink, after org_topology: wan2 behind its
 # own NAT router (natlon2, public 198.18.5.2), policy-routed by its source
-# address 172.16.5.2; and its section in London's daemon config (call after
-# org_gateway_conf lon).
+# address 172.16.5.2.
 org_lon_wan2() {
 	ORG_NUM[lon2]=5
 	new_ns natlon2
@@ -166,6 +165,8 @@ org_lon_wan2() {
 	ip -n gwlon route add default via 172.16.5.1 dev wan2 table 105
 	org_nat lon2 masq
 }
+# org_lon_wan2_conf: wan2's section in London's daemon config (after
+# org_gateway_conf lon).
 org_lon_wan2_conf() {
 	printf '[uplink "wan2"]\ndevice = wan2\nsource = 172.16.5.2\n' >> "$WORK/lon/autovpnd.conf"
 }
