@@ -352,12 +352,19 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 
 		if (p->id != ev->peer_id)
 			continue;
-		if (ev->type == AUTOVPN_EVENT_KEY_REKEY || ev->type == AUTOVPN_EVENT_KEY_EXPIRED) {
-			log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name,
-				ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
-			p->hs_next_ms = clock_mono_ms();
-			loop_timer_start(gw->loop, &p->timer, 0, 0);
-		}
+		if (ev->type != AUTOVPN_EVENT_KEY_REKEY && ev->type != AUTOVPN_EVENT_KEY_EXPIRED)
+			continue;
+		/*
+		 * Only about the key in use, and not while a newer one waits in
+		 * NEXT: a handshake now would overwrite NEXT, which the peer
+		 * may already send with (its packets would find no key).
+		 */
+		if ((ev->has_key_id && ev->key_id != p->cur_key_id) || p->next_key_id >= 0)
+			continue;
+		log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name,
+			ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
+		p->hs_next_ms = clock_mono_ms();
+		loop_timer_start(gw->loop, &p->timer, 0, 0);
 	}
 	return 0;
 }

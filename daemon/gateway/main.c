@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"      --probe-ms MS       path probe interval (default 1000, 100-10000)\n"
 		"      --rekey-secs S      rekey interval (default 120, 5-120; for tests)\n"
 		"      --rekey-packets N   rekey once a key has sent N packets, when the kernel\n"
-		"                          says so (default 2^28, 1000-2^28)\n"
+		"                          says so (default 2^28, 1000-2^28; for tests)\n"
 		"      --hysteresis-ms MS  how long a better route's peer must be up before\n"
 		"                          traffic moves back to it (default 10000)\n"
 		"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"

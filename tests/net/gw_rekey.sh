@@ -11,6 +11,9 @@
 org_topology || fatal topology
 org_registries || fatal registries
 
+no_key() { # SITE: its av0's no_key drops (packets under a key it does not hold)
+	n "gw$1" "$AVPN" show av0 --json | jq -r '.interfaces[0].drops.no_key'
+}
 run() { # NAME REKEY-SECS [AUTOVPND-OPTION...]
 	org_gateways sj lon --rekey-secs "$2" "${@:3}" || fatal gateways
 	wait_until 120 org_peer_up lon sj || fatal tunnel
@@ -25,6 +28,8 @@ run() { # NAME REKEY-SECS [AUTOVPND-OPTION...]
 		fail "$1_iperf_survives"
 	fi
 	hs1=$(cat "$AVPN_OUT"/autovpnd-{sj,lon}.log | grep -c "handshake complete")
+	NOKEY_sj=$(no_key sj) NOKEY_lon=$(no_key lon) # av0 is new each run: since its start
+	echo "BENCH ${1}_no_key_drops $((NOKEY_sj + NOKEY_lon))"
 	echo "BENCH ${1}_handshakes $((hs1 - hs0))"
 	echo "BENCH ${1}_retransmits $(jq '.end.sum_sent.retransmits' "$WORK/$1.json")"
 	echo "BENCH ${1}_mbps $(jq '.end.sum_received.bits_per_second / 1e6 | floor' "$WORK/$1.json")"
@@ -46,6 +51,10 @@ asked() { cat "$AVPN_OUT"/autovpnd-{sj,lon}.log | grep -c "kernel asks for a new
 asked0=$(asked)
 run packets 120 --rekey-packets 4000
 echo "BENCH packets_kernel_rekey_events $(($(asked) - asked0))"
+echo "# no_key drops: San Jose $NOKEY_sj, London $NOKEY_lon"
+# A swap loses nothing: no packet arrived under a key its receiver had
+# already dropped or not yet installed.
+check no_packet_without_key test "$NOKEY_sj" = 0 -a "$NOKEY_lon" = 0
 # 25 s of iperf3 is far more than 4,000 packets a key (about 8,000 a
 # second on an idle host, 1,700 measured on a loaded one): several
 # rekeys, each asked for by the kernel.
