@@ -29,7 +29,7 @@ mapping() { # SPORT DST-IP DST-PORT: natlon has a UDP mapping for that flow
 		2>/dev/null | grep -q .
 }
 downs() { # SITE: path-down lines in its daemon's log so far
-	grep -c "path .* down" "$AVPN_OUT/autovpnd-$1.log"
+	grep -c ": path [^ ]* down, " "$AVPN_OUT/autovpnd-$1.log"
 }
 
 # The control: one datagram from another port of London's gateway, never
