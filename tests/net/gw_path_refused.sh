@@ -40,20 +40,14 @@ flagged() {
 }
 check show_flags_refused_path wait_secs 10 flagged
 
-# San Jose's router maps it elsewhere (one transaction, then the old
-# mappings forgotten): London learns the new address (registry, probes)
-# and its wan1 path must move there in the kernel too.
+# San Jose's router maps it elsewhere: London learns the new address
+# (registry, probes) and its wan1 path must move there in the kernel too.
 old=$(kpath 0)
 old=${old#* }
 lo=50000 hi=50100
 [ "${old##*:}" -ge $lo ] && [ "${old##*:}" -le $hi ] && lo=52000 hi=52100
 echo "# London's wan1 path sends to San Jose at $old; San Jose's NAT moves to $lo-$hi"
-n natsj nft -f - <<EOT
-flush chain ip nat post
-add rule ip nat post oifname "out" ip protocol udp masquerade to :$lo-$hi
-add rule ip nat post oifname "out" masquerade
-EOT
-n natsj conntrack -D -p udp > /dev/null 2>&1
+org_nat_remap sj $lo $hi
 moved() {
 	local k port
 	k=$(kpath 0)

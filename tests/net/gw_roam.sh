@@ -27,14 +27,7 @@ lo=50000 hi=50100
 
 org_stream roam lanlon 10.100.0.10 12
 sleep 2
-# The router's new mapping: another port range (one transaction, so no
-# packet leaves un-NATed in between), then old mappings forgotten.
-n natlon nft -f - <<EOT
-flush chain ip nat post
-add rule ip nat post oifname "out" ip protocol udp masquerade to :$lo-$hi
-add rule ip nat post oifname "out" masquerade
-EOT
-n natlon conntrack -D -p udp > /dev/null 2>&1
+org_nat_remap lon $lo $hi
 moved() { local r; r=$(remote_of_lon); [ -n "$r" ] && [ "$r" != "$old" ] && [ "$r" != null ]; }
 check path_follows wait_until 30 moved
 new=$(remote_of_lon)

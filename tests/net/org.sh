@@ -171,6 +171,19 @@ org_lon_wan2_conf() {
 	printf '[uplink "wan2"]\ndevice = wan2\nsource = 172.16.5.2\n' >> "$WORK/lon/autovpnd.conf"
 }
 
+# org_nat_remap SITE LO HI: SITE's router maps UDP to ports LO-HI from now
+# on (one transaction, so no packet leaves un-NATed in between), then
+# forgets its old mappings: the site's NAT mapping changes under it.
+org_nat_remap() {
+	n "nat$1" nft -f - <<-EOT
+	flush chain ip nat post
+	add rule ip nat post oifname "out" ip protocol udp masquerade to :$2-$3
+	add rule ip nat post oifname "out" masquerade
+	EOT
+	n "nat$1" conntrack -D -p udp > /dev/null 2>&1
+	return 0
+}
+
 # org_topology [SITE=MODE ...]: namespaces, addresses, NATs (see the top).
 org_topology() {
 	local s num arg
