@@ -93,36 +93,84 @@ static void send_probe(void *ctx, struct path *pa, const struct endpoint *ep, ui
 	send_sealed(p->gw, p, pa->lu, PROTO_T_PROBE, ep, &pr);
 }
 
+/* A dump's callback: the paths' receive counters of one peer. */
+struct peer_rx {
+	uint32_t id;
+	bool found;
+	size_t n_paths;
+	struct {
+		uint8_t id;
+		uint64_t rx_packets;
+	} paths[AUTOVPN_MAX_PATHS];
+};
+
+static int take_rx(const struct avpnl_peer *ap, void *arg)
+{
+	struct peer_rx *rx = arg;
+
+	if (ap->id != rx->id)
+		return 0;
+	for (size_t i = 0; i < ap->n_paths && rx->n_paths < AUTOVPN_MAX_PATHS; i++) {
+		rx->paths[rx->n_paths].id = ap->paths[i].id;
+		rx->paths[rx->n_paths++].rx_packets = ap->paths[i].rx_packets;
+	}
+	rx->found = true;
+	return 1; /* the rest of the dump is drained unread */
+}
+
+/*
+ * The kernel's receive counters of p's paths. One PEER_GET; a peer with
+ * more prefixes than one reply holds (about 130) gets EMSGSIZE there, and
+ * then a dump, which continues such a peer over several messages: a hub's
+ * subnets must not blind this check.
+ */
+static int read_rx(struct gw_peer *p, struct peer_rx *rx)
+{
+	struct gw *gw = p->gw;
+	struct avpnl_peer kp;
+	int err;
+
+	memset(rx, 0, sizeof(*rx));
+	rx->id = p->id;
+	memset(&kp, 0, sizeof(kp));
+	err = avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp);
+	if (!err)
+		take_rx(&kp, rx);
+	avpnl_peer_clear(&kp);
+	if (err == -EMSGSIZE)
+		err = avpnl_peer_dump(gw->nl, gw->ifindex, take_rx, rx);
+	return err ? err : rx->found ? 0 : -ENOENT;
+}
+
 /*
  * Probes of an up path went unanswered: before calling it down, see whether
  * the kernel still receives DATA on it (the peer's daemon may be dead or
- * restarting while its kernel forwards). One PEER_GET per peer, and only
- * then.
+ * restarting while its kernel forwards). Only then.
  */
 static void check_data(struct gw_peer *p, uint64_t now_ms)
 {
 	struct gw *gw = p->gw;
-	struct avpnl_peer kp;
+	struct peer_rx rx;
 	bool want = false;
+	int err;
 
 	for (unsigned int k = 0; k < GW_MAX_PATHS; k++)
 		want |= path_wants_data(&p->paths[k], now_ms, gw->opts.probe_ms);
 	if (!want || !p->in_kernel)
 		return;
-	memset(&kp, 0, sizeof(kp));
-	if (avpnl_peer_get(gw->nl, gw->ifindex, p->id, &kp)) {
+	err = read_rx(p, &rx);
+	if (err) {
 		log_msg(LOG_DEBUG, "%s: reading its counters: %s", p->name,
-			avpnl_errmsg(gw->nl) ?: "failed");
+			avpnl_errmsg(gw->nl) ?: strerror(-err));
 		return;
 	}
-	for (size_t i = 0; i < kp.n_paths; i++) {
-		if (kp.paths[i].id >= GW_MAX_PATHS)
+	for (size_t i = 0; i < rx.n_paths; i++) {
+		if (rx.paths[i].id >= GW_MAX_PATHS)
 			continue;
-		log_msg(LOG_DEBUG, "%s: path %u received %llu packets", p->name, kp.paths[i].id,
-			(unsigned long long)kp.paths[i].rx_packets);
-		path_saw_data(&p->paths[kp.paths[i].id], kp.paths[i].rx_packets, now_ms);
+		log_msg(LOG_DEBUG, "%s: path %u received %llu packets", p->name, rx.paths[i].id,
+			(unsigned long long)rx.paths[i].rx_packets);
+		path_saw_data(&p->paths[rx.paths[i].id], rx.paths[i].rx_packets, now_ms);
 	}
-	avpnl_peer_clear(&kp);
 }
 
 uint64_t prober_run(struct gw_peer *p, uint64_t now_ms)

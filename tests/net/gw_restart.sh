@@ -5,8 +5,13 @@
 # keys, paths and routes and the sockets' ports (so NAT mappings stay):
 # nothing is torn down, not one packet of the stream is lost, and the
 # registries see one registration, not a storm.
+# London exports 200 more subnets: San Jose's kernel peer for it has more
+# prefixes than one PEER_GET reply holds, and San Jose must still read that
+# peer's counters to keep its path up on DATA alone while London's daemon
+# is dead (it used to give up there, and the path went down in 3 s).
 . "$(dirname "$0")/org.sh"
 
+ORG_LON_EXTRA=$(for i in $(seq 0 199); do echo "subnet = \"Extra $i\" 10.77.$i.0/24 yes"; done)
 org_topology || fatal topology
 org_registries || fatal registries
 org_gateways sj sf lon -v || fatal gateways

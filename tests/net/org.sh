@@ -268,9 +268,10 @@ org_keys() {
 	"$AVPN" pubkey < "$WORK/keys/registry.key" > "$WORK/keys/registry.pub"
 }
 
-# org_conf_write FILE [EXTRA-LINES-FOR-LONDON]: the org config.
+# org_conf_write FILE [EXTRA-LINES-FOR-LONDON]: the org config (the extra
+# lines default to $ORG_LON_EXTRA).
 org_conf_write() {
-	local out=$1 lon_extra=${2:-}
+	local out=$1 lon_extra=${2:-${ORG_LON_EXTRA:-}}
 	cat > "$out.tmp" <<-EOF
 	[organization]
 	name = Meraki Demo Org
