@@ -57,7 +57,7 @@ echo "# no_key drops: San Jose $NOKEY_sj, London $NOKEY_lon"
 check no_packet_without_key test "$NOKEY_sj" = 0 -a "$NOKEY_lon" = 0
 # 25 s of iperf3 is far more than 4,000 packets a key (about 8,000 a
 # second on an idle host, 1,700 measured on a loaded one): several
-# rekeys, each asked for by the kernel.
+# rekeys, each asked for by the kernel (and started at most one per 5 s).
 check kernel_event_asked test "$(($(asked) - asked0))" -ge 2
 check rekeys_by_count test "$HS_packets" -ge 2
 finish
