@@ -115,7 +115,7 @@ static int take_rx(const struct avpnl_peer *ap, void *arg)
 		rx->paths[rx->n_paths++].rx_packets = ap->paths[i].rx_packets;
 	}
 	rx->found = true;
-	return 1; /* the rest of the dump is drained unread */
+	return 1; /* no more callbacks (avpnl_peer_dump() returns this 1) */
 }
 
 /*
@@ -139,7 +139,11 @@ static int read_rx(struct gw_peer *p, struct peer_rx *rx)
 	avpnl_peer_clear(&kp);
 	if (err == -EMSGSIZE)
 		err = avpnl_peer_dump(gw->nl, gw->ifindex, take_rx, rx);
-	return err ? err : rx->found ? 0 : -ENOENT;
+	/* Found is enough: a dump flagged as changed meanwhile (-EAGAIN)
+	 * still read this peer's counters as they were. */
+	if (rx->found)
+		return 0;
+	return err < 0 ? err : -ENOENT;
 }
 
 /*

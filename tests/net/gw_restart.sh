@@ -38,6 +38,11 @@ org_kill lon KILL
 org_stream_lost dead; lost=$LOST
 echo "BENCH daemon_dead_lost_packets $lost"
 check no_loss_while_dead test "$lost" = 0
+# ...because San Jose read London's counters (from a dump: PEER_GET cannot
+# hold its 210 prefixes), not because its probes happened to be answered.
+LON=${ORG_NAME[lon]}
+check sj_read_london_counters grep -q "$LON: path [0-9] received" "$AVPN_OUT/autovpnd-sj.log"
+check_fails sj_never_failed_to_read grep -q "$LON: reading its counters" "$AVPN_OUT/autovpnd-sj.log"
 
 org_stream restart lanlon 10.100.0.10 10
 org_gateway lon
