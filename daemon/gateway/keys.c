@@ -91,6 +91,7 @@ static int kernel_swap(struct gw_peer *p)
 	p->prev_key_id = p->cur_key_id;
 	p->cur_key_id = p->next_key_id;
 	p->next_key_id = -1;
+	p->hs_next_ms = 0; /* a request for a new key (on_event) is answered */
 	note_slots(p);
 	return 0;
 }
