@@ -579,6 +579,24 @@ START_TEST(key_ids)
 		ck_assert_int_ne(p.pa->pending_key_id, p.pa->previous_key_id);
 		ck_assert_uint_eq(p.pa->pending_key_id & 0x80, p.pa->wins_ties ? 0 : 0x80);
 	}
+	/* 0xff is no id (probes say "no key" with it): the upper half wraps before it */
+	{
+		struct handshake_peer *hi = p.pa->wins_ties ? p.pb : p.pa;
+		struct gw *g = hi == p.pa ? &p.a : &p.b;
+
+		handshake_peer_set_key_ids(hi, -1, -1);
+		hi->key_seq = 0x7d;
+		ck_assert_int_eq(handshake_initiate(&g->id, hi, 9 * SEC, WALL0 + 9 * SEC, init), 0);
+		ck_assert_uint_eq(hi->pending_key_id, 0xfe);
+		ck_assert_int_eq(handshake_initiate(&g->id, hi, 9 * SEC, WALL0 + 9 * SEC, init), 0);
+		ck_assert_uint_eq(hi->pending_key_id, 0x80);
+		for (i = 0; i < 300; i++) {
+			ck_assert_int_eq(
+				handshake_initiate(&g->id, hi, 9 * SEC, WALL0 + 9 * SEC, init), 0);
+			ck_assert_uint_ne(hi->pending_key_id, HANDSHAKE_KEY_ID_NONE);
+			ck_assert_uint_ge(hi->pending_key_id, 0x80);
+		}
+	}
 	/* an id from the wrong half is refused (it could clash with the peer's) */
 	pair_init(&p);
 	p.pa->wins_ties = !p.pa->wins_ties;

@@ -15,6 +15,9 @@
 
 #include "base/key.h"
 #include "wire/handshake.h"
+#include "wire/probe.h"
+
+_Static_assert(HANDSHAKE_KEY_ID_NONE == PROBE_NO_KEY, "probes name no key with the id no key has");
 
 static const uint8_t ts_zero[HSMSG_TS_LEN];
 
@@ -140,9 +143,16 @@ static uint8_t key_id_half(bool initiator_is_lower)
 	return initiator_is_lower ? 0 : HANDSHAKE_KEY_ID_HIGH;
 }
 
+/*
+ * An id the peer's slots still hold, or the one that means "no key": a
+ * responder swaps a new key in when the initiator's probes name it, and
+ * a probe naming 0xff names none, so a key 0xff would wait in NEXT until
+ * the old key expired.
+ */
 static bool key_id_busy(const struct handshake_peer *peer, int id)
 {
-	return id == peer->current_key_id || id == peer->previous_key_id;
+	return id == HANDSHAKE_KEY_ID_NONE || id == peer->current_key_id ||
+	       id == peer->previous_key_id;
 }
 
 /*

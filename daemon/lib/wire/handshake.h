@@ -56,8 +56,10 @@
 #define HANDSHAKE_INIT_MIN_INTERVAL_NS (HANDSHAKE_NSEC_PER_SEC / 50)
 /* Handshake messages per second from which the gateway is "under load". */
 #define HANDSHAKE_LOAD_DEFAULT_THRESHOLD 256
-/* Key ids: an initiator with the lower static key picks 0x00-0x7f, the other 0x80-0xff. */
+/* Key ids: an initiator with the lower static key picks 0x00-0x7f, the other 0x80-0xfe. */
 #define HANDSHAKE_KEY_ID_HIGH 0x80
+/* Never a key id: probes say "no key" with it (PROBE_NO_KEY). */
+#define HANDSHAKE_KEY_ID_NONE 0xff
 
 #define HANDSHAKE_AES_KEY_LEN 32
 #define HANDSHAKE_SALT_LEN 4
