@@ -475,7 +475,8 @@ static int parse_peer_word(struct parser *p, struct setreq_peer *sp, const char 
 	} else if (!strcmp(w, "tx-index")) {
 		if (pe->set & AVPNL_PEER_TX_INDEX)
 			return fail(p, "'tx-index' given twice");
-		r = num(p, w, 0, UINT32_MAX, &v);
+		/* 0 is no index: the kernel refuses it too. */
+		r = num(p, w, 1, UINT32_MAX, &v);
 		if (r)
 			return r;
 		pe->tx_index = (uint32_t)v;

@@ -241,8 +241,8 @@ START_TEST(test_set_small_forms)
 	ck_assert_uint_eq(req.peers[0].peer.rx_index, 9);
 	setreq_free(&req);
 
-	/* Several peers; tx-index 0 allowed, maximum ids. */
-	accepted("av0 peer 4294967295 tx-index 0 peer 1 rx-index 4294967295", &req);
+	/* Several peers; the smallest tx-index, maximum ids. */
+	accepted("av0 peer 4294967295 tx-index 1 peer 1 rx-index 4294967295", &req);
 	ck_assert_uint_eq(req.n_peers, 2);
 	ck_assert_uint_eq(req.peers[0].peer.id, UINT32_MAX);
 	ck_assert(req.peers[0].peer.set & AVPNL_PEER_TX_INDEX);
@@ -302,6 +302,7 @@ START_TEST(test_set_numbers)
 	refused("av0 peer 1 rx-index 0", "out of range");
 	refused("av0 peer 1 rx-index 1x", "not a number");
 	refused("av0 peer 1 tx-index 99999999999", "out of range");
+	refused("av0 peer 1 tx-index 0", "out of range (1-4294967295)");
 	refused("av0 peer 1 path 4 state up", "out of range");
 	refused("av0 peer 1 path 0 uplink 2", "out of range");
 	refused("av0 peer 1 path 0 priority 256", "out of range");
