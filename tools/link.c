@@ -76,9 +76,14 @@ int link_main(int argc, char **argv)
 	static const char *const verbs[] = { "add", "del", "delete", "help" };
 	int v;
 
-	if (argc < 1 || tool_is_help(argv[0])) {
-		usage(argc < 1 ? stderr : stdout);
-		return argc < 1;
+	if (argc < 1) {
+		tool_error("link: add or del?");
+		usage(stderr);
+		return 1;
+	}
+	if (tool_is_help(argv[0])) {
+		usage(stdout);
+		return 0;
 	}
 	v = word_match(argv[0], verbs, 4);
 	switch (v) {

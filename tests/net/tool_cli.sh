@@ -85,15 +85,22 @@ if command -v wg >/dev/null; then
 	check "pubkey-matches-wg" [ "$("$AVPN" pubkey <"$WORK/priv")" = "$(wg pubkey <"$WORK/priv")" ]
 fi
 expect_err "pubkey-garbage" "not a private key" sh -c "echo nonsense | $AVPN pubkey"
-# An unknown command: the Error line first, then the usage text (docs/tools.md).
-"$AVPN" frob >"$WORK/out" 2>"$WORK/err"
-rc=$?
-if [ $rc = 1 ] && head -n 1 "$WORK/err" | grep -q "^Error: unknown command 'frob'" &&
-	sed -n 2p "$WORK/err" | grep -q "^Usage: "; then
-	pass "unknown-command-usage"
-else
-	fail "unknown-command-usage" "exit $rc: $(head -c 200 "$WORK/err")"
-fi
+# expect_usage NAME PATTERN CMD...: exit 1, the Error line first (matching
+# PATTERN), then the usage text (docs/tools.md).
+expect_usage() {
+	local name=$1 pat=$2 rc
+	shift 2
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	if [ $rc = 1 ] && head -n 1 "$WORK/err" | grep -q "^Error: $pat" &&
+		sed -n 2p "$WORK/err" | grep -q "^Usage: "; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc: $(head -c 200 "$WORK/err")"
+	fi
+}
+expect_usage unknown-command-usage "unknown command 'frob'" "$AVPN" frob
+expect_usage link-without-verb-usage "link: add or del" "$AVPN" link
 
 # ---- devices ---------------------------------------------------------------
 echo "# $(date +%T) devices"
