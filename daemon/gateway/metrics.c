@@ -284,7 +284,7 @@ static void write_paths(FILE *f, const struct metrics_snapshot *s)
 					!strcmp(st->peers[i].paths[k].state, states[j]));
 			}
 	write_path_gauge(f, s, "autovpnd_path_rtt_seconds",
-			 "Smoothed round-trip time of the path's probes.", PV_RTT);
+			 "Last round-trip time sample of the path's probes.", PV_RTT);
 	write_path_gauge(f, s, "autovpnd_path_jitter_seconds",
 			 "Jitter of the path's probe RTT (RFC 3550 smoothing).", PV_JITTER);
 	write_path_gauge(f, s, "autovpnd_path_loss_ratio",
