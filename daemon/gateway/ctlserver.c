@@ -320,11 +320,16 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 	close(fd);
 }
 
-/* The listener of our socket name, when bind() found it taken. */
+/*
+ * The listener of our socket name, when bind() found it taken. The
+ * connect does not wait: a listener that never accepts, its backlog
+ * full, would hold the event loop, and with it the gateway, for good.
+ * -EAGAIN: it takes no connections (so it answers nobody either).
+ */
 static int squatter(const struct sockaddr_un *sun, int alen, struct ucred *cred)
 {
 	socklen_t cl = sizeof(*cred);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), err = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -354,7 +359,7 @@ static int ctl_listen(struct gw *gw, bool quiet)
 {
 	struct sockaddr_un sun;
 	struct ucred cred = { 0 };
-	int fd, alen, err;
+	int fd, alen, err, who;
 
 	alen = ctl_sockaddr(gw->ctl_path, &sun);
 	if (alen < 0)
@@ -375,8 +380,15 @@ static int ctl_listen(struct gw *gw, bool quiet)
 	}
 	err = -errno;
 	close(fd);
-	if (err == -EADDRINUSE && !squatter(&sun, alen, &cred) && cred.uid != 0) {
-		if (!quiet)
+	who = err == -EADDRINUSE ? squatter(&sun, alen, &cred) : err;
+	if (err == -EADDRINUSE && (who == -EAGAIN || (!who && cred.uid != 0))) {
+		if (!quiet && who)
+			log_msg(LOG_ERR,
+				"control socket %s is held by a process that accepts no "
+				"connections, not autovpnd: show and diagnose are unavailable "
+				"until it is released",
+				gw->ctl_path);
+		else if (!quiet)
 			log_msg(LOG_ERR,
 				"control socket %s is held by pid %d (uid %u), not autovpnd: show "
 				"and diagnose are unavailable until it is released",

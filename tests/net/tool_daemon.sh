@@ -185,4 +185,36 @@ wait "$squat" 2>/dev/null
 listening() { grep -q 'control socket @autovpn/av0: listening' "$AVPN_OUT/autovpnd-lon.log"; }
 check daemon-takes-socket wait_until 20 listening
 check daemon-answers wait_until 20 org_peer_up lon sj
+
+# ---- A squatter that accepts nothing, its backlog full ----
+# Asking it who it is must not block: a blocking connect() to it never
+# returned, and the daemon's one event loop (probes, handshakes, keys)
+# stopped with it.
+org_kill lon TERM
+# shellcheck disable=SC2016
+bg gwlon setpriv --reuid=65534 --regid=65534 --clear-groups perl -MSocket -e '
+	socket(my $l, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+	my $a = pack_sockaddr_un("\0autovpn/av0");
+	bind($l, $a) && listen($l, 0) or die "bind: $!";
+	socket(my $c, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+	connect($c, $a) or die "fill: $!";
+	sleep 600;'
+squat=$BG_PID
+wait_until 20 squatting || fail full-squatter-listens
+lines=$(wc -l <"$AVPN_OUT/autovpnd-lon.log")
+org_gateway lon
+full_logged() {
+	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" |
+		grep -q 'is held by a process that accepts no connections'
+}
+check daemon-says-full-squatter wait_until 20 full_logged
+check daemon-runs-full-squatter kill -0 "$ORG_GW_PID_lon"
+kill "$squat"
+wait "$squat" 2>/dev/null
+listening_again() {
+	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" |
+		grep -q 'control socket @autovpn/av0: listening'
+}
+check daemon-takes-socket-again wait_until 20 listening_again
+check daemon-answers-again wait_until 20 org_peer_up lon sj
 finish
