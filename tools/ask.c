@@ -92,8 +92,8 @@ static int ask_request(const char *ifname, const char *req, char **ans, size_t *
 		snprintf(msg, len, "autovpnd for %s closed the connection without answering",
 			 ifname);
 	else if ((err == -ECONNRESET || err == -EPIPE) && geteuid())
-		/* The daemon refuses others before reading the request: its
-		 * close then resets the connection and the refusal is lost. */
+		/* A reset before any answer (ctl_read_all keeps an answer
+		 * read before the reset): autovpnd refuses others. */
 		snprintf(msg, len,
 			 "autovpnd for %s hung up without an answer: it answers root only", ifname);
 	else

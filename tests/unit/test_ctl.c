@@ -11,6 +11,7 @@
 #include "unit.h"
 #include <errno.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -995,7 +996,15 @@ END_TEST
 
 /* ---- the client against a forked server ---- */
 
-enum srv_mode { SRV_ANSWER, SRV_BIG, SRV_AT_MAX, SRV_OVER_MAX, SRV_HANG_UP, SRV_SILENT };
+enum srv_mode {
+	SRV_ANSWER,
+	SRV_BIG,
+	SRV_AT_MAX,
+	SRV_OVER_MAX,
+	SRV_HANG_UP,
+	SRV_SILENT,
+	SRV_REFUSE
+};
 
 #define BIG_ANSWER (3u << 20)
 
@@ -1043,6 +1052,18 @@ static void srv_run(int lfd, enum srv_mode mode, int hold)
 
 	if (fd < 0)
 		_exit(3);
+	if (mode == SRV_REFUSE) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		/*
+		 * autovpnd's refusal of a user that is not root, in the order
+		 * that resets the connection: the answer and EOF first, then
+		 * the close with the request unread in our queue.
+		 */
+		dprintf(fd, "{\"error\":\"permission denied: root only\"}\n");
+		shutdown(fd, SHUT_WR);
+		_exit(poll(&pfd, 1, 5000) == 1 ? 0 : 4);
+	}
 	/* The client shuts its side after the line: read to EOF. */
 	while (got < sizeof(req) - 1) {
 		ssize_t n = read(fd, req + got, sizeof(req) - 1 - got);
@@ -1067,6 +1088,7 @@ static void srv_run(int lfd, enum srv_mode mode, int hold)
 		srv_write_pattern(fd, (size_t)CTL_MAX_ANSWER + 1);
 		break;
 	case SRV_HANG_UP:
+	case SRV_REFUSE: /* answered above */
 		break;
 	case SRV_SILENT: {
 		char c;
@@ -1171,6 +1193,25 @@ START_TEST(request_big_answers)
 	ck_assert_int_eq(ctl_request_path(s.path, "status", 10000, &ans, &len), -EMSGSIZE);
 	ck_assert_ptr_null(ans);
 	ck_assert_uint_eq(len, 0);
+	srv_stop(&s);
+}
+END_TEST
+
+/*
+ * A server that answers and closes with the request unread resets the
+ * connection: the client must still take the answer it read before the
+ * reset (the tool said "hung up without an answer" instead).
+ */
+START_TEST(request_answer_then_reset)
+{
+	struct srv s;
+	char *ans;
+	size_t len;
+
+	srv_start(&s, SRV_REFUSE);
+	ck_assert_int_eq(ctl_request_path(s.path, "status", 2000, &ans, &len), 0);
+	ck_assert_str_eq(ans, "{\"error\":\"permission denied: root only\"}\n");
+	free(ans);
 	srv_stop(&s);
 }
 END_TEST
@@ -1319,6 +1360,7 @@ int main(void)
 	tcase_add_test(tc, sock_path);
 	tcase_add_test(tc, request_answer);
 	tcase_add_test(tc, request_big_answers);
+	tcase_add_test(tc, request_answer_then_reset);
 	tcase_add_test(tc, request_no_answer);
 	tcase_add_test(tc, request_no_daemon);
 	tcase_add_test(tc, request_listener_not_root);

@@ -781,6 +781,13 @@ static int ctl_read_all(int fd, char **answer, size_t *len)
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
+		/*
+		 * A server that answered and closed with our request unread
+		 * (autovpnd refusing a user that is not root) resets the
+		 * connection, after the answer: that answer stands.
+		 */
+		if (r < 0 && errno == ECONNRESET && n)
+			break;
 		if (r < 0) {
 			int err = ctl_errno();
 
