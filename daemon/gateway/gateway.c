@@ -182,6 +182,7 @@ int gw_run(struct gw *gw)
 	memcpy(gw->sk, gw->conf->private_key, KEY_LEN);
 	memcpy(gw->pk, gw->conf->public_key, KEY_LEN);
 	gw->probe_sender_id = randombytes_random() | 1;
+	randombytes_buf(&gw->probe_clock_offset, sizeof(gw->probe_clock_offset));
 	gw->ctl_fd = -1;
 	err = loop_new(&gw->loop);
 	if (err)

@@ -195,6 +195,12 @@ struct gw {
 	uint64_t sync_gen;
 	struct seal_counter probe_ctr;
 	uint32_t probe_sender_id;
+	/*
+	 * Added to the clock in our probes' sent_us, which replies echo: a
+	 * reply to a probe of an earlier life decodes to a time more than
+	 * PATH_REPLY_MAX_US away and is ignored (random per life).
+	 */
+	uint64_t probe_clock_offset;
 	struct handshake_identity hs_id;
 	struct ratelimit ratelimit;   /* handshakes per source, under load */
 	uint64_t hs_results[GW_HS_N]; /* handshake messages received, by what became of them */

@@ -147,9 +147,11 @@ int path_tick(struct path *p, uint64_t now_ms, uint32_t probe_ms, path_send_fn s
 	if (p->state == PATH_UP && now_ms - last_heard(p) > down_after)
 		ch |= set_state(p, PATH_DOWN, "down: probes unanswered, no data", now_ms);
 	if (now_ms >= p->next_probe_ms) {
-		if (p->state == PATH_UP)
+		if (p->state == PATH_UP) {
 			send_one(p, &p->remote, send, ctx);
-		else
+			if (p->check_learnt && !endpoint_equal(&p->learnt, &p->remote))
+				send_one(p, &p->learnt, send, ctx);
+		} else
 			probe_all(p, send, ctx);
 		interval = probe_ms;
 		if (p->fast_left) {
@@ -186,34 +188,40 @@ static int set_remote(struct path *p, const struct endpoint *ep)
 int path_on_reply(struct path *p, const struct endpoint *src, const struct probe *pr,
 		  uint64_t now_ms, uint64_t now_us)
 {
-	uint32_t age = p->seq - pr->seq;
+	uint32_t age = p->seq - pr->seq, rtt;
 	int ch = 0;
 
 	/* Only answers to probes we sent recently (the bitmap covers 128). */
 	if (pr->seq >= p->seq || age > 128 - PATH_DOWN_PROBES)
 		return 0;
+	/* ... and in this life (path.h: PATH_REPLY_MAX_US). */
+	if (pr->sent_us > now_us || now_us - pr->sent_us >= PATH_REPLY_MAX_US)
+		return 0;
 	p->answered[(pr->seq / 64) % 2] |= 1ull << (pr->seq % 64);
 	p->replies++;
 	/*
-	 * Once up, probes go to the remote only: an answer from another
-	 * address is a late one to a punching probe. First answer won.
+	 * Once up, probes go to the remote, and to where the peer's probes
+	 * come from while the remote is silent (path_on_probe): an answer
+	 * from there moves the path (its NAT mapping changed). An answer from
+	 * anywhere else is a late one to a punching probe: first answer won.
 	 */
-	if (p->state == PATH_UP && !endpoint_equal(src, &p->remote))
-		return 0;
-	p->last_rx_ms = now_ms;
-	if (pr->sent_us <= now_us && now_us - pr->sent_us < 60ull * 1000000) {
-		uint32_t rtt = (uint32_t)(now_us - pr->sent_us);
-
-		if (p->has_rtt) {
-			uint32_t d = rtt > p->rtt_us ? rtt - p->rtt_us : p->rtt_us - rtt;
-
-			/* RFC 3550 6.4.1: J += (|D| - J) / 16 */
-			p->jitter_us = (uint32_t)((int64_t)p->jitter_us +
-						  ((int64_t)d - (int64_t)p->jitter_us) / 16);
-		}
-		p->rtt_us = rtt;
-		p->has_rtt = true;
+	if (p->state == PATH_UP && !endpoint_equal(src, &p->remote)) {
+		if (!p->check_learnt || !p->has_learnt || !endpoint_equal(src, &p->learnt) ||
+		    now_ms - p->last_rx_ms <= 1000)
+			return 0;
 	}
+	p->check_learnt = false;
+	p->last_rx_ms = now_ms;
+	rtt = (uint32_t)(now_us - pr->sent_us);
+	if (p->has_rtt) {
+		uint32_t d = rtt > p->rtt_us ? rtt - p->rtt_us : p->rtt_us - rtt;
+
+		/* RFC 3550 6.4.1: J += (|D| - J) / 16 */
+		p->jitter_us = (uint32_t)((int64_t)p->jitter_us +
+					  ((int64_t)d - (int64_t)p->jitter_us) / 16);
+	}
+	p->rtt_us = rtt;
+	p->has_rtt = true;
 	ch |= set_remote(p, src);
 	if (p->state != PATH_UP) {
 		p->loss_base = pr->seq;
@@ -235,13 +243,17 @@ int path_on_probe(struct path *p, const struct endpoint *src, uint64_t now_ms)
 		break;
 	case PATH_UP:
 		/*
-		 * The peer's packets come from another address while our own
-		 * probes go unanswered: its NAT mapping changed; follow it.
-		 * (While replies keep coming from the remote, a probe from a
-		 * second address is the peer still punching another way.)
+		 * The peer's probes come from another address while our own
+		 * go unanswered: its NAT mapping may have changed. Probe the
+		 * new address now; its reply moves the path (path_on_reply).
+		 * Not the probe itself: it may be a recording, replayed from
+		 * anywhere. (While replies keep coming from the remote, a
+		 * probe from a second address is the peer still punching.)
 		 */
-		if (!endpoint_equal(src, &p->remote) && now_ms - p->last_rx_ms > 1000)
-			ch |= set_remote(p, src);
+		if (!endpoint_equal(src, &p->remote) && now_ms - p->last_rx_ms > 1000) {
+			p->check_learnt = true;
+			p->next_probe_ms = now_ms;
+		}
 		break;
 	default:
 		/* Answer its hole with one of ours right away. */

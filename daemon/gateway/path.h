@@ -71,6 +71,7 @@ struct path {
 	uint8_t remote_kind;	/* the candidate kind it matched, or PATH_KIND_LEARNT */
 	bool has_learnt;
 	struct endpoint learnt; /* source of the peer's own probes */
+	bool check_learnt;	/* UP, remote silent, probes from learnt: probe it too */
 
 	uint64_t last_rx_ms;   /* last authentic reply (0 = never) */
 	uint64_t last_data_ms; /* last time the kernel counted DATA from the peer here */
@@ -121,10 +122,24 @@ int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int 
  */
 int path_tick(struct path *p, uint64_t now_ms, uint32_t probe_ms, path_send_fn send, void *ctx,
 	      uint64_t *next_ms);
-/* An authentic PROBE_REPLY (seq, sent_us echoed) came from src. */
+/*
+ * Replies to probes sent longer ago than this (or "in the future") are
+ * ignored: the prober's clock offset (random per life) makes every reply
+ * to a probe of an earlier life look like that.
+ */
+#define PATH_REPLY_MAX_US (60ull * 1000000)
+
+/*
+ * An authentic PROBE_REPLY (seq, sent_us echoed, sent_us on the clock of
+ * now_us) came from src.
+ */
 int path_on_reply(struct path *p, const struct endpoint *src, const struct probe *pr,
 		  uint64_t now_ms, uint64_t now_us);
-/* An authentic PROBE from the peer came from src (we answered it). */
+/*
+ * An authentic PROBE from the peer came from src (we answered it). An UP
+ * path whose remote went silent does not move to src on its word (a probe
+ * may be a recording): src gets probes too, and its reply moves the path.
+ */
 int path_on_probe(struct path *p, const struct endpoint *src, uint64_t now_ms);
 /*
  * The kernel's receive counter of the path is @rx_packets: if it moved, the

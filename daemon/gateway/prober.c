@@ -87,7 +87,7 @@ static void send_probe(void *ctx, struct path *pa, const struct endpoint *ep, ui
 		.dst_uplink = pa->ru,
 		.key_id = cur_key(p),
 		.seq = seq,
-		.sent_us = clock_mono_us(),
+		.sent_us = clock_mono_us() + p->gw->probe_clock_offset,
 	};
 
 	send_sealed(p->gw, p, pa->lu, PROTO_T_PROBE, ep, &pr);
@@ -244,6 +244,13 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 		send_sealed(gw, p, ul, PROTO_T_PROBE_REPLY, from, &reply);
 		ch = path_on_probe(pa, from, clock_mono_ms());
 	} else {
+		/*
+		 * A reply comes back to the socket its probe left from; one
+		 * that arrived elsewhere was sent there by someone else.
+		 */
+		if (pr.dst_uplink != ul)
+			goto drop;
+		pr.sent_us -= gw->probe_clock_offset;
 		ch = path_on_reply(pa, from, &pr, clock_mono_ms(), clock_mono_us());
 	}
 	if (pr.key_id != PROBE_NO_KEY)

@@ -148,21 +148,51 @@ START_TEST(follows_nat_mapping_change)
 {
 	struct path p;
 	struct path_cand c = { .ep = ep("198.18.3.2:40000"), .kind = PROTO_EP_PUBLIC };
-	struct endpoint moved = ep("198.18.3.2:41234");
+	struct endpoint moved = ep("198.18.3.2:41234"), other = ep("203.0.113.9:5555");
+	struct probe pr;
 	uint64_t next;
+	unsigned int i;
 
 	up_path(&p, &c, 10);
 	/* While replies come from the remote, a probe from elsewhere is punching noise. */
 	ck_assert_int_eq(path_on_probe(&p, &moved, 500), 0);
+	n_sent = 0;
+	tick(&p, 1000, &next);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(endpoint_equal(&sent[0].ep, &c.ep));
+	/*
+	 * Replies stopped and the peer's probes now come from a new port. The
+	 * probe alone moves nothing (it may be a recording): the new address
+	 * gets a probe of ours at once, next to the remote's.
+	 */
+	ck_assert_int_eq(path_on_probe(&p, &moved, 1500), 0);
 	ck_assert(endpoint_equal(&p.remote, &c.ep));
-	/* Replies stopped and the peer's probes now come from a new port: follow. */
-	ck_assert_int_eq(path_on_probe(&p, &moved, 1500), PATH_CH_REMOTE);
+	n_sent = 0;
+	tick(&p, 1500, &next);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(endpoint_equal(&sent[0].ep, &c.ep));
+	ck_assert(endpoint_equal(&sent[1].ep, &moved));
+	/* An answer from a third address moves nothing either. */
+	pr = reply_to(sent[1].seq, 1500 * 1000);
+	ck_assert_int_eq(path_on_reply(&p, &other, &pr, 1510, 1510 * 1000), 0);
+	ck_assert(endpoint_equal(&p.remote, &c.ep));
+	/* The new address answers: follow. */
+	ck_assert_int_eq(path_on_reply(&p, &moved, &pr, 1520, 1520 * 1000), PATH_CH_REMOTE);
 	ck_assert(endpoint_equal(&p.remote, &moved));
 	ck_assert_uint_eq(p.remote_kind, PATH_KIND_LEARNT);
 	n_sent = 0;
-	tick(&p, 1500, &next);
+	tick(&p, 2600, &next);
 	ck_assert_uint_eq(n_sent, 1);
 	ck_assert(endpoint_equal(&sent[0].ep, &moved));
+
+	/* Replayed probes from a spoofed source, and no answer from it: stays. */
+	n_sent = 0;
+	up_path(&p, &c, 10);
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(path_on_probe(&p, &other, 1500 + i * 1000), 0);
+		tick(&p, 1500 + i * 1000, &next);
+	}
+	ck_assert(endpoint_equal(&p.remote, &c.ep));
 }
 END_TEST
 
@@ -187,7 +217,7 @@ START_TEST(loss_and_stale_replies)
 	struct path p;
 	struct path_cand c = { .ep = ep("198.18.1.2:40000"), .kind = PROTO_EP_PUBLIC };
 	struct probe pr;
-	uint64_t next, now = 0;
+	uint64_t next, now = 0, heard;
 	unsigned int i;
 
 	up_path(&p, &c, 1);
@@ -210,6 +240,22 @@ START_TEST(loss_and_stale_replies)
 	ck_assert_int_eq(path_on_reply(&p, &c.ep, &pr, now, now * 1000), 0);
 	pr = reply_to(0, 0);
 	ck_assert_int_eq(path_on_reply(&p, &c.ep, &pr, now, now * 1000), 0);
+	/*
+	 * A reply to a probe of another life of the daemon: its sent_us, on
+	 * that life's clock offset, is not within PATH_REPLY_MAX_US of now.
+	 */
+	n_sent = 0;
+	now += 1000;
+	tick(&p, now, &next);
+	heard = p.last_rx_ms;
+	pr = reply_to(sent[0].seq, now * 1000 + 0x5a5a5a5a5a5aull);
+	ck_assert_int_eq(path_on_reply(&p, &c.ep, &pr, now + 5, now * 1000 + 5000), 0);
+	pr = reply_to(sent[0].seq, now * 1000 - PATH_REPLY_MAX_US);
+	ck_assert_int_eq(path_on_reply(&p, &c.ep, &pr, now + 5, now * 1000 + 5000), 0);
+	ck_assert_uint_eq(p.last_rx_ms, heard);
+	pr = reply_to(sent[0].seq, now * 1000);
+	path_on_reply(&p, &c.ep, &pr, now + 5, now * 1000 + 5000);
+	ck_assert_uint_eq(p.last_rx_ms, now + 5);
 }
 END_TEST
 

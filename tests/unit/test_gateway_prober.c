@@ -11,7 +11,9 @@
  *  - stale_replay_refused: a fresh gw_peer (our daemon restarted, or the
  *    registry listed the peer again) refuses a probe recorded two days ago,
  *    from any address (it used to answer it and learn that address);
- *  - replay_refused: the same probe twice is taken once.
+ *  - replay_refused: the same probe twice is taken once;
+ *  - reply_on_other_uplink_refused: a reply is taken only on the uplink
+ *    its probe left from.
  */
 #include <check.h>
 #include "unit.h"
@@ -58,29 +60,40 @@ static void setup(void)
 	gw.uplinks[0].fd = -1; /* answers go nowhere */
 }
 
-/* Peer B's probe as its prober seals it: sender id @sid, counter @ctr. */
-static size_t probe_of_b(uint8_t *msg, uint32_t sid, uint64_t ctr)
+/* A message of B's prober: @type, aimed at our uplink @dst, sender id @sid, counter @ctr. */
+static size_t msg_of_b(uint8_t *msg, uint8_t type, uint8_t dst, uint32_t sid, uint64_t ctr)
 {
-	struct probe pr = { .src_uplink = 0, .dst_uplink = 0, .key_id = PROBE_NO_KEY, .seq = 1 };
+	struct probe pr = { .src_uplink = 0, .dst_uplink = dst, .key_id = PROBE_NO_KEY, .seq = 1 };
 	uint8_t body[PROBE_BODY_LEN];
 	ssize_t n;
 
 	ck_assert_int_eq(probe_encode(body, sizeof(body), &pr), PROBE_BODY_LEN);
-	n = seal_msg(msg, SEAL_OVERHEAD + PROBE_BODY_LEN, PROTO_T_PROBE, sid, peer_pk, ctr,
-		     &peer_key, body, sizeof(body));
+	n = seal_msg(msg, SEAL_OVERHEAD + PROBE_BODY_LEN, type, sid, peer_pk, ctr, &peer_key, body,
+		     sizeof(body));
 	ck_assert_int_eq(n, SEAL_OVERHEAD + PROBE_BODY_LEN);
 	return (size_t)n;
 }
 
-/* Whether our prober accepted it (it counts a drop otherwise). */
-static bool accepted(const uint8_t *msg, size_t len, const char *from)
+/* Peer B's probe as its prober seals it: sender id @sid, counter @ctr. */
+static size_t probe_of_b(uint8_t *msg, uint32_t sid, uint64_t ctr)
+{
+	return msg_of_b(msg, PROTO_T_PROBE, 0, sid, ctr);
+}
+
+/* Whether our prober accepted it on uplink @ul (it counts a drop otherwise). */
+static bool accepted_on(unsigned int ul, const uint8_t *msg, size_t len, const char *from)
 {
 	struct endpoint ep;
-	uint64_t before = gw.uplinks[0].rx_dropped;
+	uint64_t before = gw.uplinks[ul].rx_dropped;
 
 	ck_assert_int_eq(endpoint_parse(from, &ep, NULL), 0);
-	prober_input(&gw, 0, &ep, msg, len);
-	return gw.uplinks[0].rx_dropped == before;
+	prober_input(&gw, ul, &ep, msg, len);
+	return gw.uplinks[ul].rx_dropped == before;
+}
+
+static bool accepted(const uint8_t *msg, size_t len, const char *from)
+{
+	return accepted_on(0, msg, len, from);
 }
 
 START_TEST(clock_ahead_recovers)
@@ -127,6 +140,30 @@ START_TEST(probe_key_made_on_first_use)
 }
 END_TEST
 
+/*
+ * A reply comes back to the socket its probe left from, and names it
+ * (dst_uplink): one that arrives on another uplink was sent there by
+ * someone else (a capture replayed across uplinks) and is dropped.
+ */
+START_TEST(reply_on_other_uplink_refused)
+{
+	uint8_t msg[128];
+	uint64_t now = clock_realtime_ns();
+	size_t n;
+
+	gw.n_uplinks = 2;
+	gw.uplinks[1].fd = -1;
+	n = msg_of_b(msg, PROTO_T_PROBE_REPLY, 0, 0x1111, now);
+	ck_assert_msg(!accepted_on(1, msg, n, "127.0.0.2:40000"),
+		      "a reply to wan1's probe is taken on wan2");
+	n = msg_of_b(msg, PROTO_T_PROBE_REPLY, 1, 0x1111, now + 1);
+	ck_assert(accepted_on(1, msg, n, "127.0.0.2:40000"));
+	/* A probe is named by where it arrived, wherever it was aimed. */
+	n = msg_of_b(msg, PROTO_T_PROBE, 0, 0x1111, now + 2);
+	ck_assert(accepted_on(1, msg, n, "127.0.0.2:40000"));
+}
+END_TEST
+
 START_TEST(replay_refused)
 {
 	uint8_t msg[128];
@@ -147,6 +184,7 @@ int main(void)
 	tcase_add_test(tc, clock_ahead_recovers);
 	tcase_add_test(tc, stale_replay_refused);
 	tcase_add_test(tc, replay_refused);
+	tcase_add_test(tc, reply_on_other_uplink_refused);
 	tcase_add_test(tc, probe_key_made_on_first_use);
 	return unit_run(s, tc);
 }
