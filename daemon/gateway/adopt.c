@@ -104,6 +104,9 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 	p->prev_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_PREVIOUS, NULL);
 	p->next_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_NEXT, NULL);
 	p->key_ms = now > age * 1000ull ? now - age * 1000ull : 0;
+	/* A NEXT that waited across our restart: its peer's index is unchanged. */
+	p->next_key_ms = now;
+	p->next_tx_index = p->tx_index;
 	for (size_t i = 0; i < a->k.n_paths; i++) {
 		const struct avpnl_peer_path *kp = &a->k.paths[i];
 		struct path *pa;

@@ -142,6 +142,12 @@ struct gw_peer {
 	bool last_initiator; /* our role in the last completed handshake */
 	uint64_t key_ms;     /* when CURRENT was installed (0 = never) */
 	uint64_t hs_next_ms; /* handshake timer */
+	/* NEXT's install time, and the tx index it goes with (set at the swap). */
+	uint64_t next_key_ms;
+	uint32_t next_tx_index;
+	/* The peer's probes name a key we do not hold: since when, how often. */
+	uint64_t foreign_key_ms;
+	uint32_t foreign_key_probes;
 
 	enum gw_peer_state state;
 	const char *reason;

@@ -14,7 +14,10 @@
  *     slot (it can receive under it at once) and only then answers. It
  *     swaps NEXT in when the initiator shows it uses the key: the key id
  *     in its probes. Until then it keeps sending with CURRENT, which the
- *     initiator still has as PREVIOUS, so no packet is lost either way.
+ *     initiator still has as PREVIOUS, so no packet is lost either way;
+ *     and a recorded initiation replayed after our restart (its timestamp
+ *     is new to us then) changes nothing: its key never gets used.
+ *   - The peer's probes naming a key we do not hold start a handshake.
  *   - Initiator: on HS_RESP the responder provably has the key: install
  *     it in NEXT and swap at once.
  *   - The kernel's limits (reject after 180 s or the packet limit) are the
@@ -46,6 +49,11 @@
 #define RETRY_PAUSE_MS 5000
 /* A new key by count at most this often (rekey_due()). */
 #define REKEY_MIN_GAP_MS 5000
+/* A key we answered waits this long at least for the initiator's probes. */
+#define NEXT_WAIT_MIN_MS 5000
+/* The peer's probes name a key we do not hold this often, this long: handshake. */
+#define FOREIGN_KEY_PROBES 3
+#define FOREIGN_KEY_MS 2000
 
 static uint64_t now_ns(void)
 {
@@ -79,10 +87,18 @@ static int kernel_tx_index(struct gw_peer *p, uint32_t tx_index)
 	return err;
 }
 
+/*
+ * NEXT becomes CURRENT, with the transmit index its handshake gave (the
+ * peer's receive index: it changes only when the peer's daemon restarts).
+ * Not before: an initiation replayed from an earlier life of the peer
+ * carries an index that life had, and must not redirect the key in use.
+ */
 static int kernel_swap(struct gw_peer *p)
 {
-	int err = avpnl_key_swap(p->gw->nl, p->gw->ifindex, p->id);
+	int err = kernel_tx_index(p, p->next_tx_index);
 
+	if (!err)
+		err = avpnl_key_swap(p->gw->nl, p->gw->ifindex, p->id);
 	if (err) {
 		log_msg(LOG_ERR, "%s: key swap: %s", p->name,
 			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
@@ -91,21 +107,24 @@ static int kernel_swap(struct gw_peer *p)
 	p->prev_key_id = p->cur_key_id;
 	p->cur_key_id = p->next_key_id;
 	p->next_key_id = -1;
+	p->key_ms = p->next_key_ms;
 	p->hs_next_ms = 0; /* a request for a new key (on_event) is answered */
+	p->foreign_key_probes = 0;
 	note_slots(p);
 	return 0;
 }
 
-/* Installs the handshake's key in the kernel's NEXT slot (and the tx index). */
+/*
+ * Installs the handshake's key in the kernel's NEXT slot. Its transmit
+ * index and its age (key_ms) take effect at the swap: until then CURRENT
+ * is the key in use, also for the rekey timer.
+ */
 static int kernel_install(struct gw_peer *p, const struct handshake_keys *k)
 {
 	struct gw *gw = p->gw;
 	struct avpnl_key key;
 	int err;
 
-	err = kernel_tx_index(p, k->remote_index);
-	if (err)
-		goto fail;
 	memset(&key, 0, sizeof(key));
 	key.slot = AUTOVPN_KEY_SLOT_NEXT;
 	key.id = k->key_id;
@@ -129,7 +148,8 @@ static int kernel_install(struct gw_peer *p, const struct handshake_keys *k)
 	if (err)
 		goto fail;
 	p->next_key_id = k->key_id;
-	p->key_ms = clock_mono_ms();
+	p->next_key_ms = clock_mono_ms();
+	p->next_tx_index = k->remote_index;
 	p->hs_next_ms = 0;
 	return 0;
 fail:
@@ -171,6 +191,20 @@ static void send_initiation(struct gw_peer *p, const struct path *pa, uint64_t n
 	uplink_send(p->gw, pa->lu, &pa->remote, msg, sizeof(msg));
 }
 
+/*
+ * How long a key we answered waits in NEXT for the initiator's probes to
+ * name it before we start a handshake of our own (which would overwrite
+ * it): the initiator's next probes, with room for a few lost.
+ */
+static uint64_t next_wait_end(const struct gw_peer *p)
+{
+	uint64_t wait = 2ull * p->gw->opts.probe_ms;
+
+	if (p->next_key_id < 0)
+		return 0;
+	return p->next_key_ms + (wait > NEXT_WAIT_MIN_MS ? wait : NEXT_WAIT_MIN_MS);
+}
+
 static uint64_t rekey_at(const struct gw_peer *p)
 {
 	uint64_t secs = p->gw->opts.rekey_secs;
@@ -207,6 +241,8 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 	       (p->hs_next_ms && now_ms >= p->hs_next_ms);
 	if (p->hs_next_ms && now_ms < p->hs_next_ms && p->cur_key_id >= 0 && now_ms < rekey_at(p))
 		need = false;
+	if (now_ms < next_wait_end(p))
+		need = false;
 	if (need && !p->hs.pending_active) {
 		if (!pa)
 			return UINT64_MAX; /* a path coming up kicks us again */
@@ -219,17 +255,45 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 		next = rekey_at(p);
 	if (p->hs_next_ms && p->hs_next_ms < next)
 		next = p->hs_next_ms;
+	due = next_wait_end(p);
+	if (due > now_ms && due < next)
+		next = due;
 	return next;
 }
 
 void keys_peer_uses(struct gw_peer *p, uint8_t key_id)
 {
-	if (p->next_key_id < 0 || key_id != (uint8_t)p->next_key_id)
+	uint64_t now = clock_mono_ms();
+
+	if (p->next_key_id >= 0 && key_id == (uint8_t)p->next_key_id) {
+		if (!kernel_swap(p)) {
+			log_msg(LOG_DEBUG, "%s: peer uses key %u: swapped in", p->name, key_id);
+			peer_update(p);
+		}
 		return;
-	if (!kernel_swap(p)) {
-		log_msg(LOG_DEBUG, "%s: peer uses key %u: swapped in", p->name, key_id);
-		peer_update(p);
 	}
+	if ((p->cur_key_id >= 0 && key_id == (uint8_t)p->cur_key_id) ||
+	    (p->prev_key_id >= 0 && key_id == (uint8_t)p->prev_key_id)) {
+		p->foreign_key_probes = 0;
+		return;
+	}
+	/*
+	 * The peer sends with a key we do not hold (one we answered was
+	 * replaced before it named it, or we took a replayed initiation),
+	 * so nothing it sends reaches us. If that lasts, a handshake puts
+	 * both on one key again; not at the first probe, which may be late.
+	 */
+	if (!p->foreign_key_probes++)
+		p->foreign_key_ms = now;
+	if (p->foreign_key_probes < FOREIGN_KEY_PROBES || now - p->foreign_key_ms < FOREIGN_KEY_MS)
+		return;
+	p->foreign_key_probes = 0;
+	if (p->hs.pending_active || (p->hs_next_ms && p->hs_next_ms <= now))
+		return;
+	log_msg(LOG_INFO, "%s: the peer sends with key %u, which we do not hold: new handshake",
+		p->name, key_id);
+	p->hs_next_ms = now;
+	loop_timer_start(p->gw->loop, &p->timer, 0, 0);
 }
 
 static struct handshake_peer *lookup(void *ctx, const uint8_t pub[32])
@@ -253,11 +317,8 @@ static int completed(struct gw_peer *p, const struct handshake_keys *k, bool ini
 	if (kernel_install(p, k))
 		return -EIO;
 	p->last_initiator = initiator;
-	/*
-	 * The initiator knows the responder has the key. A responder with no
-	 * current key loses nothing by using the new one at once either.
-	 */
-	if (initiator || p->cur_key_id < 0)
+	/* The initiator knows the responder has the key. */
+	if (initiator)
 		kernel_swap(p);
 	log_msg(LOG_INFO, "%s: handshake complete (%s), key %u", p->name,
 		initiator ? "initiator" : "responder", k->key_id);
@@ -298,9 +359,13 @@ void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, con
 			r = -EIO;
 			break;
 		}
+		/*
+		 * NEXT until the initiator's probes name the key, also with no
+		 * key in use: an initiation replayed from a recording (any
+		 * age: the timestamp check starts over with our daemon) gives
+		 * a key the peer does not hold.
+		 */
 		p->last_initiator = false;
-		if (p->cur_key_id < 0)
-			kernel_swap(p);
 		log_msg(LOG_INFO, "%s: handshake answered, key %u", p->name, k.key_id);
 		break;
 	case HSMSG_RESP:
@@ -379,6 +444,15 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 			continue;
 		if (ev->has_key_id && ev->key_id != p->cur_key_id)
 			continue; /* about a key no longer in use */
+		if (ev->type == AUTOVPN_EVENT_KEY_EXPIRED && p->next_key_id >= 0 &&
+		    !kernel_swap(p)) {
+			/* A key we answered waits: the initiator most likely uses it already. */
+			log_msg(LOG_INFO, "%s: key %d expired: the waiting key %d swapped in",
+				p->name, p->prev_key_id, p->cur_key_id);
+			peer_update(p);
+			loop_timer_start(gw->loop, &p->timer, 0, 0);
+			continue;
+		}
 		log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name,
 			ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
 		p->hs_next_ms = rekey_due(p, ev->type == AUTOVPN_EVENT_KEY_EXPIRED);
