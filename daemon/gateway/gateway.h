@@ -197,6 +197,10 @@ struct gw {
 	/* Peers. */
 	struct gw_peer **peers; /* sorted by public key */
 	uint32_t n_peers, cap_peers;
+	/* The same peers by receive index (peer.c: open addressing, load <= 1/2). */
+	struct gw_peer **by_index;
+	uint32_t by_index_cap; /* a power of 2, 0 = none yet */
+	bool by_index_stale;   /* peers left: rebuild before the next lookup */
 	uint32_t next_peer_id;
 	uint64_t sync_gen;
 	struct seal_counter probe_ctr;
