@@ -78,15 +78,44 @@ void route_fini(struct gw *gw, bool remove_os_state)
 }
 
 /* Peers by kernel id, for the decision's lookups. */
+/*
+ * The peers sorted by kernel id, for the route decision's lookups. Not an
+ * array indexed by id: ids are the kernel's, any u32 (an adopted peer may
+ * have been made by hand with id 2^31), and a table that size failed.
+ */
 struct by_id {
 	struct gw_peer **v;
 	uint32_t n;
 };
 
+static int cmp_id(const void *a, const void *b)
+{
+	uint32_t x = (*(struct gw_peer *const *)a)->id, y = (*(struct gw_peer *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The position of peer @id in @b, or -1. */
+static int64_t by_id_find(const struct by_id *b, uint32_t id)
+{
+	uint32_t lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (b->v[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->n && b->v[lo]->id == id ? (int64_t)lo : -1;
+}
+
 static bool peer_up_cb(void *ctx, uint32_t id, uint64_t *since)
 {
 	struct by_id *b = ctx;
-	struct gw_peer *p = id < b->n ? b->v[id] : NULL;
+	int64_t at = by_id_find(b, id);
+	struct gw_peer *p = at >= 0 ? b->v[at] : NULL;
 
 	if (!p || !peer_is_up(p))
 		return false;
@@ -158,7 +187,7 @@ static void program_kernel(struct gw *gw, struct by_id *ids)
 	for (i = 0; i < ids->n; i++) {
 		pr[i].peer = ids->v[i];
 		pr[i].hash = GW_ROUTES_HASH_EMPTY;
-		pr[i].req.id = i;
+		pr[i].req.id = ids->v[i]->id;
 		pr[i].req.set = AVPNL_PEER_ROUTES;
 		pr[i].req.flags = AUTOVPN_PEER_F_REPLACE_ROUTES;
 	}
@@ -166,10 +195,11 @@ static void program_kernel(struct gw *gw, struct by_id *ids)
 		const struct routesel_entry *e = &gw->routes.v[i];
 		const struct routesel_cand *c = routesel_choice(e);
 		struct peer_routes *r;
+		int64_t at = c ? by_id_find(ids, c->peer) : -1;
 
-		if (!c || c->peer >= ids->n || !ids->v[c->peer])
+		if (at < 0)
 			continue;
-		r = &pr[c->peer];
+		r = &pr[at];
 		r->hash = hash_prefix(r->hash, &e->prefix);
 		if (avpnl_peer_add_route(&r->req, &e->prefix, false))
 			log_msg(LOG_ERR, "out of memory building routes");
@@ -231,13 +261,16 @@ void route_apply(struct gw *gw)
 		log_msg(LOG_ERR, "out of memory deciding routes");
 		return;
 	}
-	ids.n = gw->next_peer_id + 1;
-	ids.v = calloc(ids.n, sizeof(*ids.v));
-	if (!ids.v)
+	ids.n = gw->n_peers;
+	ids.v = malloc((ids.n ? ids.n : 1) * sizeof(*ids.v));
+	if (!ids.v) {
+		log_msg(LOG_ERR, "out of memory deciding routes");
+		gw->routes_dirty = true; /* again at the next change */
 		return;
-	for (uint32_t i = 0; i < gw->n_peers; i++)
-		if (gw->peers[i]->id < ids.n)
-			ids.v[gw->peers[i]->id] = gw->peers[i];
+	}
+	if (ids.n)
+		memcpy(ids.v, gw->peers, ids.n * sizeof(*ids.v));
+	qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
 	changed =
 		routesel_decide(&gw->routes, peer_up_cb, &ids, now, gw->opts.hysteresis_ms, &next);
 	if (changed || table)

@@ -78,4 +78,21 @@ org_kill lon TERM
 check_fails term_removes_interface ip -n gwlon link show av0
 check term_removes_routes test -z "$(ip -n gwlon route show table 9350)"
 check_fails term_removes_rules grep -q 9350 <<<"$(ip -n gwlon rule)"
+
+# A kernel peer made by hand with a large id (any u32 is the kernel's) is
+# adopted, and its routes are programmed: the route pass once sized an
+# array by the largest id (16 GB here), failed, and programmed none.
+cp "$WORK/lon.good" "$conf"
+n gwlon "$AVPN" link add av0 || fail "link add by hand"
+n gwlon "$AVPN" set av0 peer 2147483648 name "${ORG_NAME[sj]}" rx-index 4242 ||
+	fail "peer by hand"
+org_gateway lon
+big_id_adopted() {
+	org_status lon | jq -e --arg p "${ORG_NAME[sj]}" \
+		'[.peers[] | select(.name == $p and .id == 2147483648)] | length == 1' >/dev/null
+}
+check big_id_adopted wait_until 60 big_id_adopted
+check big_id_up wait_until 60 org_peer_up lon sj
+check big_id_traffic wait_until 30 n lanlon ping -c 1 -W 1 10.100.0.10
+check_fails big_id_no_route_error grep -q 'out of memory deciding routes' "$log"
 finish
