@@ -102,11 +102,16 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 	p->in_kernel = true;
 	p->cur_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_CURRENT, &age);
 	p->prev_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_PREVIOUS, NULL);
-	p->next_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_NEXT, NULL);
 	p->key_ms = now > age * 1000ull ? now - age * 1000ull : 0;
-	/* A NEXT that waited across our restart: its peer's index is unchanged. */
-	p->next_key_ms = now;
-	p->next_tx_index = p->tx_index;
+	/*
+	 * A key we answered that waited in NEXT across our restart: the
+	 * transmit index it goes with was ours alone, in memory (keys.c sets
+	 * it at the swap). It goes; should the peer use it already, its
+	 * replies name a key we do not hold, and that starts a handshake.
+	 */
+	p->next_key_id = -1;
+	if (slot_id(&a->k, AUTOVPN_KEY_SLOT_NEXT, NULL) >= 0)
+		avpnl_key_del(gw->nl, gw->ifindex, p->id, AUTOVPN_KEY_SLOT_NEXT);
 	for (size_t i = 0; i < a->k.n_paths; i++) {
 		const struct avpnl_peer_path *kp = &a->k.paths[i];
 		struct path *pa;

@@ -148,6 +148,7 @@ struct gw_peer {
 	/* The peer's probes name a key we do not hold: since when, how often. */
 	uint64_t foreign_key_ms;
 	uint32_t foreign_key_probes;
+	uint64_t foreign_hs_ms; /* the last handshake started for that */
 
 	enum gw_peer_state state;
 	const char *reason;

@@ -16,8 +16,10 @@
  *     in its probes. Until then it keeps sending with CURRENT, which the
  *     initiator still has as PREVIOUS, so no packet is lost either way;
  *     and a recorded initiation replayed after our restart (its timestamp
- *     is new to us then) changes nothing: its key never gets used.
- *   - The peer's probes naming a key we do not hold start a handshake.
+ *     is new to us then) does not redirect the key in use. The key ids
+ *     come from replies to our own probes only (prober.c), which a
+ *     recording cannot make.
+ *   - Replies naming a key we do not hold start a handshake.
  *   - Initiator: on HS_RESP the responder provably has the key: install
  *     it in NEXT and swap at once.
  *   - The kernel's limits (reject after 180 s or the packet limit) are the
@@ -54,6 +56,8 @@
 /* The peer's probes name a key we do not hold this often, this long: handshake. */
 #define FOREIGN_KEY_PROBES 3
 #define FOREIGN_KEY_MS 2000
+/* ... and a handshake for that at most this often. */
+#define FOREIGN_KEY_GAP_MS 10000
 
 static uint64_t now_ns(void)
 {
@@ -290,6 +294,10 @@ void keys_peer_uses(struct gw_peer *p, uint8_t key_id)
 	p->foreign_key_probes = 0;
 	if (p->hs.pending_active || (p->hs_next_ms && p->hs_next_ms <= now))
 		return;
+	/* At most so often: a peer that never catches up must not get a storm. */
+	if (p->foreign_hs_ms && now - p->foreign_hs_ms < FOREIGN_KEY_GAP_MS)
+		return;
+	p->foreign_hs_ms = now;
 	log_msg(LOG_INFO, "%s: the peer sends with key %u, which we do not hold: new handshake",
 		p->name, key_id);
 	p->hs_next_ms = now;
@@ -444,15 +452,6 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 			continue;
 		if (ev->has_key_id && ev->key_id != p->cur_key_id)
 			continue; /* about a key no longer in use */
-		if (ev->type == AUTOVPN_EVENT_KEY_EXPIRED && p->next_key_id >= 0 &&
-		    !kernel_swap(p)) {
-			/* A key we answered waits: the initiator most likely uses it already. */
-			log_msg(LOG_INFO, "%s: key %d expired: the waiting key %d swapped in",
-				p->name, p->prev_key_id, p->cur_key_id);
-			peer_update(p);
-			loop_timer_start(gw->loop, &p->timer, 0, 0);
-			continue;
-		}
 		log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name,
 			ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
 		p->hs_next_ms = rekey_due(p, ev->type == AUTOVPN_EVENT_KEY_EXPIRED);

@@ -207,7 +207,7 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 	struct gw_peer *p;
 	struct path *pa;
 	struct probe pr;
-	uint64_t now_ns;
+	uint64_t now_ns, replies;
 	ssize_t n;
 	int ch;
 
@@ -243,6 +243,9 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 
 		send_sealed(gw, p, ul, PROTO_T_PROBE_REPLY, from, &reply);
 		ch = path_on_probe(pa, from, clock_mono_ms());
+		/* The new address gets its probe now (path_on_probe). */
+		if (pa->check_learnt)
+			loop_timer_start(gw->loop, &p->timer, 0, 0);
 	} else {
 		/*
 		 * A reply comes back to the socket its probe left from; one
@@ -251,10 +254,17 @@ void prober_input(struct gw *gw, unsigned int ul, const struct endpoint *from, c
 		if (pr.dst_uplink != ul)
 			goto drop;
 		pr.sent_us -= gw->probe_clock_offset;
+		replies = pa->replies;
 		ch = path_on_reply(pa, from, &pr, clock_mono_ms(), clock_mono_us());
+		/*
+		 * The key the peer uses, from replies to our probes of this
+		 * life only (path_on_reply counted it): a PROBE may be a
+		 * recording, and one naming the key of a replayed initiation
+		 * would swap that key in.
+		 */
+		if (pa->replies != replies && pr.key_id != PROBE_NO_KEY)
+			keys_peer_uses(p, pr.key_id);
 	}
-	if (pr.key_id != PROBE_NO_KEY)
-		keys_peer_uses(p, pr.key_id);
 	log_change(p, pa, ch);
 	if (ch) {
 		peer_update(p);
