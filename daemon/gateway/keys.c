@@ -13,8 +13,9 @@
  *   - Responder: on HS_INIT it installs the new key in the kernel's NEXT
  *     slot (it can receive under it at once) and only then answers. It
  *     swaps NEXT in when the initiator shows it uses the key: the key id
- *     in its probes. Until then it keeps sending with CURRENT, which the
- *     initiator still has as PREVIOUS, so no packet is lost either way;
+ *     in its replies to our probes. Until then it keeps sending with
+ *     CURRENT, which the initiator still has as PREVIOUS, so no packet is
+ *     lost either way;
  *     and a recorded initiation replayed after our restart (its timestamp
  *     is new to us then) does not redirect the key in use. The key ids
  *     come from replies to our own probes only (prober.c), which a
@@ -51,9 +52,9 @@
 #define RETRY_PAUSE_MS 5000
 /* A new key by count at most this often (rekey_due()). */
 #define REKEY_MIN_GAP_MS 5000
-/* A key we answered waits this long at least for the initiator's probes. */
+/* A key we answered waits this long at least for the initiator's replies. */
 #define NEXT_WAIT_MIN_MS 5000
-/* The peer's probes name a key we do not hold this often, this long: handshake. */
+/* The peer's replies name a key we do not hold this often, this long: handshake. */
 #define FOREIGN_KEY_PROBES 3
 #define FOREIGN_KEY_MS 2000
 /* ... and a handshake for that at most this often. */
@@ -196,9 +197,9 @@ static void send_initiation(struct gw_peer *p, const struct path *pa, uint64_t n
 }
 
 /*
- * How long a key we answered waits in NEXT for the initiator's probes to
+ * How long a key we answered waits in NEXT for the initiator's replies to
  * name it before we start a handshake of our own (which would overwrite
- * it): the initiator's next probes, with room for a few lost.
+ * it): the replies to our next probes, with room for a few lost.
  */
 static uint64_t next_wait_end(const struct gw_peer *p)
 {
@@ -368,7 +369,7 @@ void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, con
 			break;
 		}
 		/*
-		 * NEXT until the initiator's probes name the key, also with no
+		 * NEXT until the initiator's replies name the key, also with no
 		 * key in use: an initiation replayed from a recording (any
 		 * age: the timestamp check starts over with our daemon) gives
 		 * a key the peer does not hold.
@@ -421,7 +422,7 @@ void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, con
  * hard limit sends nothing more: now. One that reached its rekey count:
  * not before the key in use has been so for a while (WireGuard's
  * REKEY_TIMEOUT, and two probe intervals): a responder keeps a new key in
- * NEXT until the initiator's probes name it, and a handshake before that
+ * NEXT until the initiator's replies name it, and a handshake before that
  * overwrites NEXT, so packets already sent under that key find none (316
  * of them in gw_rekey with 4,000-packet keys, a new key every 0.5 s).
  */
