@@ -32,3 +32,15 @@ BENCH += bench-gateway
 bench-gateway: module userspace
 	@mkdir -p $(B)
 	tests/vm/run.sh -t 600 -b $(B)/bench.txt tests/bench/gw_scale.sh
+
+# Handshakes per CPU-second of a responder over UDP, autovpn side by side
+# with the kernel's WireGuard, measured the same way (VM; without AVX, whose
+# emulation would make libsodium's X25519 40 times slower than natively:
+# see tests/bench/hs_side.sh).
+BENCH += bench-handshake-side
+.PHONY: bench-handshake-side
+$(B)/bench/hs_udp: tests/bench/hs_udp.c $(B)/libavpn.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+bench-handshake-side: $(B)/bench/hs_udp
+	AVPN_VM_CPU=max,-avx,-avx2 tests/vm/run.sh -t 900 -b $(B)/bench.txt tests/bench/hs_side.sh

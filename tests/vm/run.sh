@@ -57,7 +57,8 @@
 # AVPN_VM_APPEND (more kernel parameters), AVPN_VM_BOOT_LIMIT (seconds until
 # the first scenario must start, default 240), AVPN_VM_TIMEOUT_SCALE (integer
 # factor on every scenario timeout, default 1), AVPN_VM_MACHINE (qemu machine
-# type, default pc; q35 with -K), AVPN_VM_LITERAL=1 (boot the
+# type, default pc; q35 with -K), AVPN_VM_CPU (qemu -cpu, default max; e.g.
+# max,-avx,-avx2 for tests/bench/hs_side.sh), AVPN_VM_LITERAL=1 (boot the
 # bzImage with the default firmware instead of the faster PVH + qboot path).
 set -u
 # The whole script is one block, parsed before it runs: editing this file
@@ -400,7 +401,7 @@ append+=" tsc=reliable avpn_top=$top avpn_run=$run avpn_top_share=$top_share"
 [ -n "$append_extra" ] && append+=" $append_extra"
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
 qemu=(qemu-system-x86_64 "${firmware[@]}" -nodefaults -no-user-config -machine "$machine,accel=tcg"
-	-cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot -nic none
+	-cpu "${AVPN_VM_CPU:-max}" -smp 2 -m 2048 -display none -monitor none -no-reboot -nic none
 	-kernel "$kimage" -initrd "$initrd" -append "$append"
 	-serial "file:$run/console.log"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
