@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "conf/orgconf.h"
 #include "conf/topology.h"
@@ -710,6 +711,65 @@ START_TEST(key_files)
 }
 END_TEST
 
+/* Rewrites tmpdir/@name (mode kept: 0600) with a new random key. */
+static void new_key_file(const char *name)
+{
+	char path[128], b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	uint8_t k[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	randombytes_buf(k, sizeof(k));
+	sodium_bin2base64(b64, sizeof(b64), k, sizeof(k), sodium_base64_VARIANT_ORIGINAL);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", b64);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * A psk secret or registry key rotated in its file, the config's text
+ * unchanged, is a new version: gateways compare versions to decide whether
+ * to refetch their peers (and psks).
+ */
+START_TEST(secret_rotation_is_new_version)
+{
+	char path[128];
+	struct orgconf *a, *b, *c, *d;
+	uint64_t text_only;
+
+	copy_examples();
+	snprintf(path, sizeof(path), "%s/org.conf", tmpdir);
+	a = load_ok(path, NULL, 0, 0);
+	b = load_ok(path, NULL, 0, 0);
+	ck_assert_uint_eq(a->version, b->version); /* same bytes, same keys */
+	c = load_ok(path, NULL, 0, ORGCONF_SKIP_FILES);
+	text_only = c->version;
+	orgconf_free(c);
+	ck_assert_uint_ne(a->version, text_only); /* the keys are in it */
+
+	/* a new psk secret: a new version, the text unchanged */
+	new_key_file("keys/psk.secret");
+	c = load_ok(path, NULL, 0, 0);
+	ck_assert_uint_ne(c->version, a->version);
+
+	/* a new registry key: a new version again */
+	new_key_file("keys/registry.key");
+	d = load_ok(path, NULL, 0, 0);
+	ck_assert_uint_ne(d->version, a->version);
+	orgconf_free(c);
+	c = load_ok(path, NULL, 0, 0);
+	ck_assert_uint_eq(c->version, d->version);
+	ck_assert_uint_ne(memcmp(c->digest, a->digest, 32), 0);
+	orgconf_free(a);
+	orgconf_free(b);
+	orgconf_free(c);
+	orgconf_free(d);
+	snprintf(path, sizeof(path), "rm -rf '%s'", tmpdir);
+	run(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("orgconf");
@@ -734,5 +794,6 @@ int main(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, reload_semantics);
 	tcase_add_test(tc, key_files);
+	tcase_add_test(tc, secret_rotation_is_new_version);
 	return unit_run(s, tc);
 }

@@ -290,6 +290,38 @@ void orgconf_free(struct orgconf *cfg)
 	free(cfg);
 }
 
+/*
+ * The version gateways compare is that of what they are told, and the
+ * per-pair psks derive from the psk secret: a secret or registry key
+ * rotated in its file, with the config's text unchanged, is a new version
+ * too. Otherwise a reload would be taken for "nothing changed", no gateway
+ * would refetch, and after a restart the two ends of a pair would hold
+ * different psks. The secret enters through a keyed hash, so the version
+ * (public: the API shows it) tells nothing about it.
+ */
+static void set_version(struct orgconf *cfg)
+{
+	static const char label[] = "autovpn org config version";
+	crypto_hash_sha256_state h;
+	uint8_t mac[32];
+	int i;
+
+	if (cfg->keys_loaded) {
+		crypto_generichash(mac, sizeof(mac), (const uint8_t *)label, sizeof(label) - 1,
+				   cfg->psk_secret, sizeof(cfg->psk_secret));
+		crypto_hash_sha256_init(&h);
+		crypto_hash_sha256_update(&h, cfg->digest, sizeof(cfg->digest));
+		crypto_hash_sha256_update(&h, cfg->registry_public_key,
+					  sizeof(cfg->registry_public_key));
+		crypto_hash_sha256_update(&h, mac, sizeof(mac));
+		crypto_hash_sha256_final(&h, cfg->digest);
+		sodium_memzero(mac, sizeof(mac));
+	}
+	cfg->version = 0;
+	for (i = 0; i < 8; i++)
+		cfg->version = (cfg->version << 8) | cfg->digest[i];
+}
+
 int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned int flags,
 			struct orgconf **out, struct errlist *errs)
 {
@@ -316,8 +348,6 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 		goto fail;
 	}
 	crypto_hash_sha256(cfg->digest, (const unsigned char *)buf, len);
-	for (r = 0; r < 8; r++)
-		cfg->version = (cfg->version << 8) | cfg->digest[r];
 
 	in.file = name;
 	in.buf = buf;
@@ -337,6 +367,7 @@ int orgconf_load_buffer(const char *name, const char *buf, size_t len, unsigned 
 		r = -EINVAL;
 		goto fail;
 	}
+	set_version(cfg);
 	r = orgconf_build_index(&st);
 	if (r)
 		goto fail;

@@ -152,9 +152,11 @@ struct orgconf {
 	size_t n_classes;
 
 	/*
-	 * Identity of this config: SHA-256 of the file's bytes, and its first
-	 * 8 bytes big-endian as the version number the protocol carries.
-	 * Equal bytes -> equal version; any edit -> a different one.
+	 * Identity of this config: SHA-256 of the file's bytes and, once the
+	 * key files are loaded, of the registry's public key and a keyed hash
+	 * of the psk secret; its first 8 bytes big-endian are the version
+	 * number the protocol carries. Equal bytes and keys -> equal version;
+	 * any edit, or a rotated key or secret file -> a different one.
 	 */
 	uint8_t digest[32];
 	uint64_t version;
