@@ -153,6 +153,7 @@ static void take_peer(void *vctx, uint32_t i, uint32_t sub0, uint32_t nsub)
 	}
 	if (proto_resp_add_peer(c->w, &p, c->v->items[i].subnets + sub0, (uint16_t)nsub))
 		c->err = 1;
+	sodium_memzero(p.psk, sizeof(p.psk));
 }
 
 /* A gateway's own role as the protocol names it. */
@@ -186,6 +187,7 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 	struct proto_reg_resp hdr;
 	struct proto_resp_writer w;
 	uint8_t body[PROTO_MAX_BODY];
+	size_t len;
 
 	memset(&hdr, 0, offsetof(struct proto_reg_resp, n_peers));
 	hdr.registry_id = r->id;
@@ -223,11 +225,15 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 		}
 		cur = v->starts[m->page];
 		proto_page_fill(v->items, (uint32_t)v->view->n_peers, &cur, room, take_peer, &c);
-		if (c.err)
+		if (c.err) {
+			sodium_memzero(body, sizeof(body));
 			return 0;
+		}
 		r->st.pages++;
 	}
-	return handle_seal(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
+	len = handle_seal(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
+	sodium_memzero(body, w.len); /* the peers' psks, in clear */
+	return len;
 }
 
 /*
