@@ -231,6 +231,11 @@ static size_t reply_register(struct registry *r, struct gwtable_entry *g,
 		}
 		r->st.pages++;
 	}
+	/* The gateway takes answers to its own requests only (regclient.c). */
+	if (proto_resp_end(&w, m->nonce)) {
+		sodium_memzero(body, sizeof(body));
+		return 0;
+	}
 	len = handle_seal(r, g, PROTO_T_REG_RESP, body, w.len, out, cap);
 	sodium_memzero(body, w.len); /* the peers' psks, in clear */
 	return len;

@@ -31,6 +31,7 @@ START_TEST(reg_req_roundtrip)
 				   .nat = PROTO_NAT_UNFRIENDLY,
 				   .page = 3,
 				   .version = 0x0102030405060708ull,
+				   .nonce = 0x1112131415161718ull,
 				   .local = ep4(172, 20, 0, 123, 52899) },
 			     d;
 	uint8_t buf[128];
@@ -43,8 +44,29 @@ START_TEST(reg_req_roundtrip)
 	ck_assert_uint_eq(d.nat, PROTO_NAT_UNFRIENDLY);
 	ck_assert_uint_eq(d.page, 3);
 	ck_assert_uint_eq(d.version, m.version);
+	ck_assert_uint_eq(d.nonce, m.nonce);
 	ck_assert(endpoint_equal(&d.local, &m.local));
-	CHECK_TRUNCATIONS(proto_dec_reg_req, buf, n, struct proto_reg_req);
+	/* A gateway of before sends no nonce: still a request, nonce 0. */
+	ck_assert_int_eq(proto_dec_reg_req(buf, n - 8, &d), 0);
+	ck_assert_uint_eq(d.nonce, 0);
+	ck_assert(endpoint_equal(&d.local, &m.local));
+	{
+		struct proto_reg_req z = m;
+
+		z.nonce = 0; /* and none is written */
+		ck_assert_int_eq(proto_enc_reg_req(buf, sizeof(buf), &z), (ssize_t)n - 8);
+		n = (size_t)proto_enc_reg_req(buf, sizeof(buf), &m);
+	}
+	/* A nonce of 0 is not written, so it cannot be read either. */
+	memset(buf + n - 8, 0, 8);
+	ck_assert_int_eq(proto_dec_reg_req(buf, n, &d), -EBADMSG);
+	n = (size_t)proto_enc_reg_req(buf, sizeof(buf), &m);
+	/* Anything else after the endpoint is malformed. */
+	for (size_t l = 0; l < n; l++) /* every cut, but the one without the nonce */
+		if (l != n - 8)
+			ck_assert_int_eq(proto_dec_reg_req(buf, l, &d), -EBADMSG);
+	buf[n] = 0;
+	ck_assert_int_eq(proto_dec_reg_req(buf, n + 1, &d), -EBADMSG);
 	/* Out-of-range fields. */
 	buf[0] = 2;
 	ck_assert_int_eq(proto_dec_reg_req(buf, n, &d), -EBADMSG);
@@ -350,6 +372,7 @@ START_TEST(reg_resp_roundtrip)
 	n = build_resp(buf, sizeof(buf), p, 2, s, 2);
 	ck_assert_int_eq(proto_dec_reg_resp(buf, n, &d), 0);
 	ck_assert_uint_eq(d.version, 42);
+	ck_assert_uint_eq(d.nonce, 0); /* no NONCE record: none */
 	ck_assert_uint_eq(d.n_peers, 2);
 	ck_assert_uint_eq(d.n_subnets, 4);
 	ck_assert_str_eq(d.peers[0].name, p[0].name);
@@ -378,6 +401,32 @@ START_TEST(reg_resp_roundtrip)
 	buf[n + 3] = 0xee;
 	ck_assert_int_eq(proto_dec_reg_resp(buf, n + 4, &d), 0);
 	ck_assert_uint_eq(d.n_peers, 2);
+	/* The NONCE record: last, once, 8 bytes, not 0. */
+	{
+		struct proto_resp_writer w = { buf, sizeof(buf), n };
+		uint8_t c[PROTO_MAX_BODY];
+
+		ck_assert_int_eq(proto_resp_end(&w, 0), 0);
+		ck_assert_uint_eq(w.len, n); /* 0: nothing written */
+		ck_assert_int_eq(proto_resp_end(&w, 0x0102030405060708ull), 0);
+		ck_assert_uint_eq(w.len, n + 11);
+		ck_assert_int_eq(proto_dec_reg_resp(buf, w.len, &d), 0);
+		ck_assert_uint_eq(d.nonce, 0x0102030405060708ull);
+		ck_assert_uint_eq(d.n_peers, 2);
+		memcpy(c, buf, w.len);
+		memcpy(c + w.len, buf + n, 11); /* twice */
+		ck_assert_int_eq(proto_dec_reg_resp(c, w.len + 11, &d), -EBADMSG);
+		c[w.len] = 99; /* not last */
+		ck_assert_int_eq(proto_dec_reg_resp(c, w.len + 11, &d), -EBADMSG);
+		memset(c + n + 3, 0, 8); /* zero */
+		ck_assert_int_eq(proto_dec_reg_resp(c, w.len, &d), -EBADMSG);
+		memcpy(c, buf, w.len);
+		c[n + 2] = 7; /* 7 bytes long */
+		ck_assert_int_eq(proto_dec_reg_resp(c, w.len - 1, &d), -EBADMSG);
+		/* It fits any page the paging filled: the room leaves space for it. */
+		ck_assert_uint_le(proto_page_room() + 11 + 4 + 8 + 4 + 1 + 1 + 2 + 2 + 2 + 19,
+				  PROTO_MAX_BODY);
+	}
 	/* Corruptions of individual fields. */
 	{
 		uint8_t bad[PROTO_MAX_BODY];

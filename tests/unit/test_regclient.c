@@ -27,8 +27,20 @@ static unsigned int last_reg, n_sent;
 static uint8_t ka_msg[PROTO_MAX_MSG]; /* the last keepalive */
 static size_t ka_len;
 
+static uint64_t req_nonce[2]; /* of the last REG_REQ to each registry: echoed */
+
 static void capture(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg, size_t len)
 {
+	if (msg[0] == PROTO_T_REG_REQ) {
+		uint8_t body[PROTO_MAX_MSG];
+		struct proto_reg_req m;
+		ssize_t n = seal_open(body, sizeof(body), msg, len, &reg_key);
+
+		ck_assert_int_ge(n, 0);
+		ck_assert_int_eq(proto_dec_reg_req(body, (size_t)n, &m), 0);
+		ck_assert_uint_ne(m.nonce, 0);
+		req_nonce[reg] = m.nonce;
+	}
 	if (msg[0] == PROTO_T_KEEPALIVE) {
 		memcpy(ka_msg, msg, len);
 		ka_len = len;
@@ -80,10 +92,13 @@ static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint
 		memset(p.pk, peer[0], 32);
 		proto_resp_add_peer(&w, &p, &s, 1);
 	}
+	ck_assert_int_eq(proto_resp_end(&w, req_nonce[reg]), 0); /* the last request's */
 	return reg_seal(out, PROTO_T_REG_RESP, body, w.len, reg);
 }
 
 #define make_resp(out, ...) make_resp_from(out, 0, __VA_ARGS__)
+
+static struct regclient_cfg rc_cfg; /* of the last rc_setup(), for a restart */
 
 static void rc_setup(struct regclient *rc, unsigned int n_reg)
 {
@@ -99,6 +114,7 @@ static void rc_setup(struct regclient *rc, unsigned int n_reg)
 	memcpy(cfg.pk, gw_pk, 32);
 	memcpy(cfg.registry_pk, reg_pk, 32);
 	cfg.local[0] = ep4(10, 0, 0, 5, 40000);
+	rc_cfg = cfg;
 	ck_assert_int_eq(regclient_init(rc, &cfg, 0), 0);
 	n_sent = 0;
 }
@@ -256,6 +272,104 @@ START_TEST(regclient_clock_back)
 	ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, msg, n, capture, NULL), 0);
 	/* Its previous life's answers are refused, even one we never saw. */
 	ck_assert_int_eq(regclient_input(&rc, 21, 0, 0, old, on, capture, NULL), -ESTALE);
+	reg_sid = 77;
+	regclient_free(&rc);
+}
+END_TEST
+
+/*
+ * A restarted gateway takes answers only to its own requests: recordings of
+ * the answers its previous life got (an older peer list, say with a key the
+ * operator has since replaced) are refused, though they are sealed by the
+ * registry and fresh by the clock, and they leave no trace in the replay
+ * state; the answer to this life's request is taken, however late (the
+ * nonce is the life's, not the request's). Other messages of a registry
+ * life no answer proved are refused and make the link ask again.
+ */
+START_TEST(regclient_answers_only_what_was_asked)
+{
+	static struct regclient rc;
+	static uint8_t rec[4][PROTO_MAX_MSG];
+	uint8_t msg[PROTO_MAX_MSG];
+	size_t rn[4], n;
+	uint64_t life1;
+
+	rc_setup(&rc, 1);
+	regclient_tick(&rc, 0, capture, NULL);
+	life1 = req_nonce[0];
+	rn[0] = make_resp(rec[0], PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 10, 0, 0, rec[0], rn[0], capture, NULL),
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
+	rn[1] = make_resp(rec[1], 0, 2, 5, ep4(1, 1, 1, 1, 40000), "Old hub");
+	ck_assert_int_eq(regclient_input(&rc, 11, 0, 0, rec[1], rn[1], capture, NULL), 0);
+	rn[2] = make_resp(rec[2], 1, 2, 5, ep4(1, 1, 1, 1, 40000), "B hub");
+	ck_assert_int_eq(regclient_input(&rc, 12, 0, 0, rec[2], rn[2], capture, NULL),
+			 REGCLIENT_EV_PEERS);
+	ck_assert_uint_eq(rc.peers.n, 2);
+	{ /* and a keepalive answer */
+		struct proto_keepalive_ack a = { .registry_id = 77, .version = 5, .uplink = 0,
+						 .observed = ep4(1, 1, 1, 1, 40000) };
+		uint8_t ab[64];
+		ssize_t an = proto_enc_keepalive_ack(ab, sizeof(ab), &a);
+
+		ck_assert_int_gt(an, 0);
+		rn[3] = reg_seal(rec[3], PROTO_T_KEEPALIVE_ACK, ab, (size_t)an, 0);
+		ck_assert_int_eq(regclient_input(&rc, 13, 0, 0, rec[3], rn[3], capture, NULL), 0);
+	}
+
+	/* The gateway restarts (same keys); the recordings come back. */
+	regclient_free(&rc);
+	ck_assert_int_eq(regclient_init(&rc, &rc_cfg, 0), 0);
+	regclient_tick(&rc, 0, capture, NULL);
+	ck_assert_uint_ne(req_nonce[0], life1); /* a nonce of this life */
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(regclient_input(&rc, 20, 0, 0, rec[i], rn[i], capture, NULL),
+				 -ESTALE);
+	ck_assert_uint_eq(rc.stats.rx_unasked, 3);
+	ck_assert_uint_eq(rc.stats.rx_unproven, 1);
+	ck_assert_uint_eq(rc.rs[0].win.top, 0); /* no trace */
+	ck_assert_uint_ne(rc.link[0][0].state, REGCLIENT_REGISTERED);
+	ck_assert_uint_eq(rc.peers.n, 0);
+	ck_assert_uint_eq(rc.version, 0);
+
+	/* Five retransmits later, the answer to the first request still counts. */
+	for (int i = 1; i <= 5; i++)
+		regclient_tick(&rc, (uint64_t)i * 1000, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 6, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 5010, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_REGISTERED | REGCLIENT_EV_SELF);
+	ck_assert_uint_eq(rc.stats.rx_unasked, 3);
+
+	/*
+	 * The registry restarts (a new life, 77 -> 79): its keepalive answer
+	 * is not taken until an answer to our nonce proves the life; the link
+	 * asks again at once (a REG_REQ, not a keepalive).
+	 */
+	reg_sid = 79;
+	{
+		struct proto_keepalive_ack a = { .registry_id = 77, .version = 6, .uplink = 0,
+						 .observed = ep4(1, 1, 1, 1, 40000) };
+		uint8_t ab[64], body[PROTO_MAX_MSG];
+		ssize_t an = proto_enc_keepalive_ack(ab, sizeof(ab), &a), bl;
+
+		n = reg_seal(msg, PROTO_T_KEEPALIVE_ACK, ab, (size_t)an, 0);
+		ck_assert_int_eq(regclient_input(&rc, 6000, 0, 0, msg, n, capture, NULL),
+				 -ESTALE);
+		ck_assert_uint_eq(rc.stats.rx_unproven, 2);
+		ck_assert_uint_eq(rc.link[0][0].reregister, 1);
+		n_sent = 0;
+		regclient_tick(&rc, 6000, capture, NULL);
+		ck_assert_uint_ge(n_sent, 1);
+		/* a register (retried after retry_ms), not a keepalive */
+		ck_assert_uint_eq(rc.link[0][0].next_tx_ms, 6000 + rc_cfg.retry_ms);
+		ck_assert_uint_eq(last_msg[0], PROTO_T_REG_REQ);
+		bl = seal_open(body, sizeof(body), last_msg, last_len, &reg_key);
+		ck_assert_int_ge(bl, 0);
+	}
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 6, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_eq(regclient_input(&rc, 6010, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert_uint_eq(rc.rs[0].sid, 79);
+	ck_assert_uint_eq(rc.link[0][0].reregister, 0);
 	reg_sid = 77;
 	regclient_free(&rc);
 }
@@ -463,6 +577,7 @@ int main(void)
 	tcase_add_test(tc, regclient_flow);
 	tcase_add_test(tc, regclient_disconnect_and_purge);
 	tcase_add_test(tc, regclient_clock_back);
+	tcase_add_test(tc, regclient_answers_only_what_was_asked);
 	tcase_add_test(tc, regclient_self_settings);
 	tcase_add_test(tc, regclient_echo_test);
 	tcase_add_test(tc, regclient_diag_question);

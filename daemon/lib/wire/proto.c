@@ -8,7 +8,8 @@
 
 #define REC_PEER 1
 #define REC_SELF 2
-#define REC_HDR 3 /* u8 type, u16 length of the body */
+#define REC_NONCE 3 /* u64: the request's nonce, last record */
+#define REC_HDR 3   /* u8 type, u16 length of the body */
 #define EP_MAX (1 + 16 + 2)
 #define RESP_FIXED (4 + 8 + 4 + 1 + 1 + 2 + 2 + 2 + EP_MAX)
 /* The fixed part as encoded (the observed endpoint's length varies). */
@@ -85,6 +86,8 @@ ssize_t proto_enc_reg_req(uint8_t *buf, size_t cap, const struct proto_reg_req *
 	wire_w16(&w, m->page);
 	wire_w64(&w, m->version);
 	w_ep(&w, &m->local);
+	if (m->nonce)
+		wire_w64(&w, m->nonce);
 	return w_done(&w);
 }
 
@@ -97,6 +100,13 @@ int proto_dec_reg_req(const uint8_t *buf, size_t len, struct proto_reg_req *m)
 	m->page = wire_r16(&r);
 	m->version = wire_r64(&r);
 	r_ep(&r, &m->local);
+	/*
+	 * The nonce came later: a request without one is a gateway's of
+	 * before. Present, it is not 0 (one encoding per message).
+	 */
+	m->nonce = 0;
+	if (!r.err && r.len - r.off == 8 && !(m->nonce = wire_r64(&r)))
+		return -EBADMSG;
 	if (m->uplink >= PROTO_MAX_UPLINKS || m->nat > PROTO_NAT_MANUAL)
 		return -EBADMSG;
 	return r_done(&r);
@@ -630,6 +640,21 @@ int proto_resp_add_self(struct proto_resp_writer *pw, const struct proto_self *m
 	return 0;
 }
 
+int proto_resp_end(struct proto_resp_writer *pw, uint64_t nonce)
+{
+	struct wire_w w = { pw->buf, pw->len, pw->cap, 0 };
+
+	if (!nonce)
+		return 0;
+	wire_w8(&w, REC_NONCE);
+	wire_w16(&w, 8);
+	wire_w64(&w, nonce);
+	if (w.err)
+		return w.err;
+	pw->len = w.len;
+	return 0;
+}
+
 /* ---- register response ---- */
 
 size_t proto_subnet_size(const struct proto_subnet *s)
@@ -649,7 +674,7 @@ size_t proto_peer_hdr_max(size_t name_len, int cont)
 
 size_t proto_page_room(void)
 {
-	return PROTO_MAX_BODY - RESP_FIXED;
+	return PROTO_MAX_BODY - RESP_FIXED - (REC_HDR + 8); /* the NONCE record */
 }
 
 int proto_resp_begin(struct proto_resp_writer *pw, uint8_t *buf, size_t cap,
@@ -815,6 +840,7 @@ int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
 
 	m->registry_id = wire_r32(&r);
 	m->version = wire_r64(&r);
+	m->nonce = 0;
 	m->keepalive_ms = wire_r32(&r);
 	m->uplink = wire_r8(&r);
 	m->role = wire_r8(&r);
@@ -851,6 +877,15 @@ int proto_dec_reg_resp(const uint8_t *buf, size_t len, struct proto_reg_resp *m)
 			    r_done(&sub))
 				return -EBADMSG;
 			m->has_self = 1;
+			continue;
+		}
+		if (type == REC_NONCE) {
+			/* Last, once, never 0 (0 is "none"). */
+			if (m->nonce || rlen != 8 || r.off != r.len)
+				return -EBADMSG;
+			m->nonce = wire_r64(&sub);
+			if (!m->nonce)
+				return -EBADMSG;
 			continue;
 		}
 		if (type != REC_PEER)

@@ -222,6 +222,7 @@ struct proto_reg_req {
 	uint8_t nat;	  /* the gateway's classification of this uplink */
 	uint16_t page;	  /* page of the peer list wanted, or PROTO_PAGE_NONE */
 	uint64_t version; /* config version the gateway holds */
+	uint64_t nonce;	  /* the gateway's, per life; the answer echoes it (0: none) */
 	struct endpoint local;
 };
 
@@ -232,6 +233,7 @@ struct proto_reg_req {
 struct proto_reg_resp {
 	uint32_t registry_id;
 	uint64_t version;
+	uint64_t nonce;	       /* the request's (NONCE record), 0 if none */
 	uint32_t keepalive_ms; /* interval the gateway must use */
 	uint8_t uplink;	       /* echo of the request */
 	uint8_t role;	       /* the gateway's own role */
@@ -395,6 +397,11 @@ int proto_resp_begin(struct proto_resp_writer *w, uint8_t *buf, size_t cap,
 int proto_resp_add_self(struct proto_resp_writer *w, const struct proto_self *m);
 int proto_resp_add_peer(struct proto_resp_writer *w, const struct proto_peer *p,
 			const struct proto_subnet *subnets, uint16_t n_subnets);
+/*
+ * The NONCE record, last: the request's nonce echoed (nothing for 0). The
+ * room proto_page_room() gives the records leaves space for it.
+ */
+int proto_resp_end(struct proto_resp_writer *w, uint64_t nonce);
 /*
  * Bytes of m's SELF record (header included), or -EINVAL if it has no
  * encoding, -EMSGSIZE if it is larger than a whole page.

@@ -35,6 +35,13 @@ static struct regclient_peer *list_grow(struct regclient_peerlist *l, uint32_t c
 	return v;
 }
 
+static void new_nonce(struct regclient *rc)
+{
+	do
+		randombytes_buf(&rc->nonce, sizeof(rc->nonce));
+	while (!rc->nonce); /* 0: none */
+}
+
 int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms)
 {
 	int ret;
@@ -46,6 +53,7 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 		return -EINVAL;
 	if (!rc->cfg.sender_id)
 		rc->cfg.sender_id = randombytes_random() | 1;
+	new_nonce(rc);
 	if (!rc->cfg.retry_ms)
 		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
 	rc->purge_from_self = !rc->cfg.purge_ms;
@@ -137,6 +145,7 @@ static void send_register(struct regclient *rc, unsigned int ul, unsigned int re
 		.nat = regclient_nat(rc, ul),
 		.page = page,
 		.version = rc->version,
+		.nonce = rc->nonce,
 		.local = rc->cfg.local[ul],
 	};
 	uint8_t body[PROTO_MAX_BODY];
@@ -268,7 +277,7 @@ int regclient_tick(struct regclient *rc, uint64_t now_ms, regclient_send_fn send
 			ev |= echo_tick(rc, u, r, now_ms, ctx);
 			if (now_ms < l->next_tx_ms)
 				continue;
-			if (l->state == REGCLIENT_REGISTERING) {
+			if (l->state == REGCLIENT_REGISTERING || l->reregister) {
 				/* The first link to come up fetches the peer list. */
 				send_register(rc, u, r, PROTO_PAGE_NONE, send, ctx);
 				l->next_tx_ms = now_ms + rc->cfg.retry_ms;
@@ -406,6 +415,11 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 
 	if (m->uplink != ul)
 		return -EPROTO;
+	if (m->nonce != rc->nonce) {
+		rc->stats.rx_unasked++;
+		return -ESTALE;
+	}
+	l->reregister = 0;
 	if (l->state != REGCLIENT_REGISTERED || !l->connected)
 		ev |= REGCLIENT_EV_REGISTERED;
 	l->state = REGCLIENT_REGISTERED;
@@ -520,7 +534,24 @@ static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigne
 		rc->stats.rx_auth++;
 		return (int)n;
 	}
-	replay_state_update(&rc->rs[reg], h.sender_id, h.counter);
+	/*
+	 * Only a REG_RESP to our nonce may start a registry life (first
+	 * contact, or the registry restarted): anything else of a life we
+	 * have no such answer from may be a recording, and taking it would
+	 * also end the live one's window (replay.c). Ask that registry again
+	 * instead; its answer proves the life.
+	 */
+	if (h.type != PROTO_T_REG_RESP &&
+	    (!rc->rs[reg].win.top || h.sender_id != rc->rs[reg].sid)) {
+		rc->stats.rx_unproven++;
+		if (!rc->link[ul][reg].reregister) {
+			rc->link[ul][reg].reregister = 1;
+			rc->link[ul][reg].next_tx_ms = now_ms;
+		}
+		return -ESTALE;
+	}
+	if (h.type != PROTO_T_REG_RESP)
+		replay_state_update(&rc->rs[reg], h.sender_id, h.counter);
 
 	switch (h.type) {
 	case PROTO_T_REG_RESP: {
@@ -533,6 +564,10 @@ static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigne
 		}
 		ev = on_reg_resp(rc, now_ms, ul, reg, &m);
 		sodium_memzero(&m, sizeof(m)); /* the peers' psks */
+		if (ev < 0)
+			return ev;
+		/* Taken: now it counts (and may start the registry's new life). */
+		replay_state_update(&rc->rs[reg], h.sender_id, h.counter);
 		break;
 	}
 	case PROTO_T_KEEPALIVE_ACK: {

@@ -89,6 +89,11 @@ struct regclient_link {
 	uint32_t echo_seq;
 	uint64_t echo_next_ms;
 	struct endpoint echo_observed; /* our mapping toward the high port */
+	/*
+	 * A message of a registry life we have taken no REG_RESP from came
+	 * here: ask again (REG_REQ instead of KEEPALIVE) until one answers.
+	 */
+	uint8_t reregister;
 };
 
 #define REGCLIENT_ECHO_TRIES 3 /* unanswered requests before "blocked" */
@@ -118,6 +123,8 @@ struct regclient_peerlist {
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
 	uint64_t rx_ok, rx_short, rx_auth, rx_misdirected, rx_replay, rx_malformed, rx_unexpected;
+	uint64_t rx_unasked; /* REG_RESP without our nonce: not an answer to this life */
+	uint64_t rx_unproven; /* other messages of a registry life no REG_RESP proved */
 	uint64_t tx, pushes, echoes, diags;
 	uint64_t new_lives; /* our clock went back: new sender id (replay.h) */
 };
@@ -137,6 +144,16 @@ struct regclient {
 	struct seal_key key;
 	struct seal_counter ctr;
 	struct replay_state rs[REGCLIENT_MAX_REG]; /* each registry's counters */
+	/*
+	 * Random, one per process start (regclient_init), in every REG_REQ;
+	 * a REG_RESP must echo it. The seal proves the registry wrote an
+	 * answer, not that it answered this process: without the nonce, a
+	 * gateway that restarted took answers recorded before (within the
+	 * clock window), for instance an older peer list with a key since
+	 * replaced. Other messages are taken only from a registry life that
+	 * such an answer proved (rs[].sid).
+	 */
+	uint64_t nonce;
 	struct regclient_link link[PROTO_MAX_UPLINKS][REGCLIENT_MAX_REG];
 	uint32_t keepalive_ms; /* announced by the registry */
 	uint64_t version;      /* config version of peers; 0 = none yet */
