@@ -204,6 +204,9 @@ struct gw {
 	bool by_index_stale;   /* peers left: rebuild before the next lookup */
 	uint32_t next_peer_id;
 	uint64_t sync_gen;
+	/* Listed peers the kernel refused: tried again (peer.c), with backoff. */
+	struct loop_timer create_timer;
+	uint32_t create_backoff_ms; /* the last wait, 0 = none failing */
 	struct seal_counter probe_ctr;
 	uint32_t probe_sender_id;
 	/*

@@ -7,6 +7,9 @@
  * a kernel peer (id, receive index, name, allowed sources) and its paths;
  * a known one gets its endpoints, subnets and psk refreshed; a peer that is
  * no longer listed is removed from the kernel (its routes go with it).
+ * Kernel peers someone made by hand are left alone: new peers take ids
+ * around theirs, and a peer the kernel refuses is tried again on a timer,
+ * not only at the registry's next list.
  * Routes themselves are decided in route.c, paths and probes in prober.c,
  * keys in keys.c; peer_update() turns their state into the peer's state and
  * the kernel's path table.
@@ -26,6 +29,9 @@
 #include "nl/avpnl_peer.h"
 
 #define PATH_ERR_LOG_MS 60000 /* a path change the kernel keeps refusing: logged this often */
+#define PEER_CREATE_RETRY_MIN_MS 1000  /* a peer the kernel refused: tried again after */
+#define PEER_CREATE_RETRY_MAX_MS 60000 /* ... doubling up to this */
+#define KERNEL_NEW_TRIES 3 /* PEER_NEW refused for an id in use: another id, this often */
 
 const char *peer_state_name(enum gw_peer_state s)
 {
@@ -295,7 +301,76 @@ static int kernel_set_allowed(struct gw_peer *p)
 	return err;
 }
 
-static int kernel_create(struct gw_peer *p)
+/* The kernel's peer ids and receive indexes, sorted (kernel_taken()). */
+struct taken {
+	uint32_t *ids, *rx;
+	size_t n, cap;
+};
+
+static int taken_add(const struct avpnl_peer *kp, void *arg)
+{
+	struct taken *t = arg;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		uint32_t *ids = realloc(t->ids, cap * sizeof(*ids)), *rx;
+
+		if (!ids)
+			return -ENOMEM;
+		t->ids = ids;
+		rx = realloc(t->rx, cap * sizeof(*rx));
+		if (!rx)
+			return -ENOMEM;
+		t->rx = rx;
+		t->cap = cap;
+	}
+	t->ids[t->n] = kp->id;
+	t->rx[t->n++] = kp->rx_index;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool taken_has(const uint32_t *v, size_t n, uint32_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(x), cmp_u32);
+}
+
+/* What the kernel has (a dump): 0, or -errno (t is empty then). */
+static int kernel_taken(struct gw *gw, struct taken *t)
+{
+	int err, tries = 0;
+
+	do {
+		t->n = 0;
+		err = avpnl_peer_dump(gw->nl, gw->ifindex, taken_add, t);
+	} while (err == -EAGAIN && ++tries < 5); /* changed during the dump */
+	if (err) {
+		t->n = 0;
+		return err;
+	}
+	qsort(t->ids, t->n, sizeof(*t->ids), cmp_u32);
+	qsort(t->rx, t->n, sizeof(*t->rx), cmp_u32);
+	return 0;
+}
+
+/* The next peer id that neither we nor the kernel (t, if known) use. */
+static uint32_t new_id(struct gw *gw, const struct taken *t)
+{
+	uint32_t id;
+
+	do
+		id = ++gw->next_peer_id;
+	while (!id || id_used(gw, id) || taken_has(t->ids, t->n, id));
+	return id;
+}
+
+static int kernel_new(struct gw_peer *p)
 {
 	struct avpnl_peer req;
 	int err;
@@ -308,36 +383,88 @@ static int kernel_create(struct gw_peer *p)
 	err = kernel_allowed(p, &req);
 	if (!err)
 		err = avpnl_peer_new(p->gw->nl, p->gw->ifindex, &req);
-	if (err) {
-		log_msg(LOG_ERR, "%s: creating the kernel peer: %s", p->name,
-			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
-	} else {
-		p->in_kernel = true;
-		/* No routes yet: a peer that gets none needs no request for them. */
-		p->routes_hash = GW_ROUTES_HASH_EMPTY;
-	}
 	avpnl_peer_clear(&req);
 	return err;
 }
 
-static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
+/*
+ * The kernel has a peer with our new peer's id (or, rarely, receive index)
+ * that is not in our table: someone made it by hand (autovpn set). It is
+ * theirs, and stays; ours takes an id and index the kernel does not have.
+ */
+static void kernel_move_aside(struct gw_peer *p)
 {
+	struct gw *gw = p->gw;
+	struct taken t = { 0 };
+	uint32_t old = p->id;
+	int err = kernel_taken(gw, &t);
+
+	if (err)
+		log_msg(LOG_WARNING, "%s: reading the kernel's peers: %s", p->name,
+			avpnl_errmsg(gw->nl) ?: strerror(-err));
+	p->id = new_id(gw, &t);
+	if (taken_has(t.rx, t.n, p->rx_index)) {
+		do
+			p->rx_index = new_rx_index(gw);
+		while (taken_has(t.rx, t.n, p->rx_index));
+		p->hs.local_index = p->rx_index;
+	}
+	if (taken_has(t.ids, t.n, old) || !t.n)
+		log_msg(LOG_INFO,
+			"%s: kernel peer id %u is taken by a peer autovpnd did not make: using id %u",
+			p->name, old, p->id);
+	else
+		log_msg(LOG_INFO,
+			"%s: the kernel refused id %u as taken (the receive index?): using id %u, "
+			"receive index %u",
+			p->name, old, p->id, p->rx_index);
+	free(t.ids);
+	free(t.rx);
+}
+
+static int kernel_create(struct gw_peer *p)
+{
+	int err, tries = 0;
+
+	/* Bounded: a second refusal means another hand is at work right now. */
+	while ((err = kernel_new(p)) == -EEXIST && tries++ < KERNEL_NEW_TRIES)
+		kernel_move_aside(p);
+	if (err) {
+		log_msg(LOG_ERR, "%s: creating the kernel peer: %s", p->name,
+			avpnl_errmsg(p->gw->nl) ?: strerror(-err));
+		return err;
+	}
+	p->in_kernel = true;
+	/* No routes yet: a peer that gets none needs no request for them. */
+	p->routes_hash = GW_ROUTES_HASH_EMPTY;
+	return 0;
+}
+
+/*
+ * A new peer, in the kernel and the table (*out): 0, -EKEYREJECTED for a
+ * public key no handshake can use (trying again would not help), or
+ * -errno (ENOMEM, the kernel's refusal: worth trying again).
+ */
+static int peer_new(struct gw *gw, const struct regclient_peer *rp, struct gw_peer **out)
+{
+	static const struct taken none;
 	struct gw_peer *p, **v;
 	bool adopted;
 	uint32_t at;
+	int err = -ENOMEM;
 
 	if (gw->n_peers == gw->cap_peers) {
 		uint32_t cap = gw->cap_peers ? gw->cap_peers * 2 : 16;
 
 		v = realloc(gw->peers, cap * sizeof(*v));
 		if (!v)
-			return NULL;
+			return -ENOMEM;
 		gw->peers = v;
 		gw->cap_peers = cap;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return NULL;
+		return -ENOMEM;
 	p->gw = gw;
 	memcpy(p->pk, rp->info.pk, 32);
 	snprintf(p->name, sizeof(p->name), "%s", rp->info.name);
@@ -353,9 +480,7 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 	/* A restarted daemon takes over the kernel peer of this name. */
 	adopted = adopt_take(gw, p);
 	if (!adopted) {
-		do
-			p->id = ++gw->next_peer_id;
-		while (!p->id || id_used(gw, p->id));
+		p->id = new_id(gw, &none);
 		p->rx_index = new_rx_index(gw);
 	}
 	/*
@@ -364,11 +489,13 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 	 */
 	if (handshake_peer_init(&gw->hs_id, &p->hs, p->pk, rp->info.psk, p->rx_index)) {
 		log_msg(LOG_ERR, "%s: unusable public key", p->name);
+		err = -EKEYREJECTED;
 		goto fail;
 	}
 	handshake_peer_set_key_ids(&p->hs, p->cur_key_id, p->prev_key_id);
 	loop_timer_init(&p->timer, on_peer_timer, p);
-	if (p->in_kernel ? kernel_set_allowed(p) : kernel_create(p))
+	err = p->in_kernel ? kernel_set_allowed(p) : kernel_create(p);
+	if (err)
 		goto fail;
 	at = lower_bound(gw, p->pk);
 	memmove(&gw->peers[at + 1], &gw->peers[at], (gw->n_peers - at) * sizeof(*gw->peers));
@@ -385,13 +512,14 @@ static struct gw_peer *peer_new(struct gw *gw, const struct regclient_peer *rp)
 	 */
 	if (adopted)
 		peer_update(p);
-	return p;
+	*out = p;
+	return 0;
 fail:
 	handshake_peer_wipe(&p->hs);
 	sodium_memzero(&p->probe_key, sizeof(p->probe_key));
 	free(p->subnets);
 	free(p);
-	return NULL;
+	return err;
 }
 
 static void peer_free(struct gw_peer *p, bool kernel)
@@ -426,26 +554,103 @@ static void peer_refresh(struct gw_peer *p, const struct regclient_peer *rp)
 		kick(p);
 }
 
+/* Routes now, not after the new peers' timers (peer_sync() says why). */
+static void routes_now(struct gw *gw)
+{
+	if (!gw->kr)
+		return;
+	loop_timer_stop(gw->loop, &gw->route_timer); /* done here */
+	route_apply(gw);
+}
+
+static void on_create_retry(struct loop *l, struct loop_timer *t, void *arg);
+
+static uint32_t next_backoff(uint32_t ms)
+{
+	if (!ms)
+		return PEER_CREATE_RETRY_MIN_MS;
+	return ms < PEER_CREATE_RETRY_MAX_MS / 2 ? 2 * ms : PEER_CREATE_RETRY_MAX_MS;
+}
+
+/*
+ * A listed peer the kernel would not take is tried again on a timer: the
+ * registry sends its list again only when the list changes, which may be
+ * never, and the peer would be missing until then. 1 s, doubling to 60 s
+ * while some keep failing (each failure logged once a try); reset once
+ * all are in.
+ */
+static void create_retry_arm(struct gw *gw, uint32_t failed)
+{
+	if (!failed) {
+		loop_timer_stop(gw->loop, &gw->create_timer);
+		gw->create_backoff_ms = 0;
+		return;
+	}
+	if (loop_timer_running(&gw->create_timer))
+		return; /* a try is due already */
+	gw->create_backoff_ms = next_backoff(gw->create_backoff_ms);
+	loop_timer_init(&gw->create_timer, on_create_retry, gw);
+	loop_timer_start(gw->loop, &gw->create_timer, gw->create_backoff_ms, 0);
+	log_msg(LOG_WARNING, "%u listed peer(s) not in the kernel: trying again in %u s", failed,
+		gw->create_backoff_ms / 1000);
+}
+
+/* Creates the listed peers that are not in the table; counts the failures. */
+static uint32_t create_missing(struct gw *gw, uint32_t *failed)
+{
+	uint32_t added = 0;
+
+	for (uint32_t i = 0; i < gw->rc.peers.n; i++) {
+		const struct regclient_peer *rp = &gw->rc.peers.v[i];
+		struct gw_peer *p;
+		int err;
+
+		if (!memcmp(rp->info.pk, gw->pk, 32) || peer_find(gw, rp->info.pk))
+			continue;
+		err = peer_new(gw, rp, &p);
+		if (err) {
+			*failed += err != -EKEYREJECTED;
+			continue;
+		}
+		p->mark = gw->sync_gen;
+		refresh_paths(p);
+		added++;
+	}
+	return added;
+}
+
+static void on_create_retry(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+	uint32_t failed = 0, added;
+
+	(void)l;
+	(void)t;
+	added = create_missing(gw, &failed);
+	create_retry_arm(gw, failed);
+	if (!added)
+		return;
+	log_msg(LOG_INFO, "peers: %u in the kernel (%u new on a retry)", gw->n_peers, added);
+	gw_routes_changed(gw, true);
+	routes_now(gw);
+}
+
 void peer_sync(struct gw *gw)
 {
 	uint64_t gen = ++gw->sync_gen, t0 = clock_mono_ms();
-	uint32_t i, kept, before = gw->n_peers, added, removed;
+	uint32_t i, kept, before = gw->n_peers, added, removed, failed = 0;
 
 	for (i = 0; i < gw->rc.peers.n; i++) {
 		const struct regclient_peer *rp = &gw->rc.peers.v[i];
 		struct gw_peer *p = peer_find(gw, rp->info.pk);
 
-		if (!memcmp(rp->info.pk, gw->pk, 32))
-			continue; /* never ourselves */
-		if (p)
-			peer_refresh(p, rp);
-		else
-			p = peer_new(gw, rp);
-		if (!p)
-			continue;
+		if (!memcmp(rp->info.pk, gw->pk, 32) || !p)
+			continue; /* never ourselves; new ones below */
+		peer_refresh(p, rp);
 		p->mark = gen;
 		refresh_paths(p);
 	}
+	create_missing(gw, &failed);
 	for (i = 0, kept = 0; i < gw->n_peers; i++) {
 		struct gw_peer *p = gw->peers[i];
 
@@ -463,6 +668,7 @@ void peer_sync(struct gw *gw)
 	added = kept + removed - before;
 	if (gw->adopted)
 		adopt_finish(gw);
+	create_retry_arm(gw, failed);
 	if (added || removed)
 		log_msg(LOG_INFO, "peers: %u in the kernel (%u new, %u removed) in %llu ms", kept,
 			added, removed, (unsigned long long)(clock_mono_ms() - t0));
@@ -471,10 +677,8 @@ void peer_sync(struct gw *gw)
 	 * Routes now, not after the new peers' timers: their first probes
 	 * pay for the deferred X25519s (about 1 s for 1,000 under emulation).
 	 */
-	if ((added || removed) && gw->kr) {
-		loop_timer_stop(gw->loop, &gw->route_timer); /* done here */
-		route_apply(gw);
-	}
+	if (added || removed)
+		routes_now(gw);
 }
 
 /*
@@ -504,6 +708,8 @@ void peer_uplinks_changed(struct gw *gw)
 
 void peer_remove_all(struct gw *gw, bool kernel)
 {
+	loop_timer_stop(gw->loop, &gw->create_timer);
+	gw->create_backoff_ms = 0;
 	for (uint32_t i = 0; i < gw->n_peers; i++)
 		peer_free(gw->peers[i], kernel);
 	free(gw->peers);
