@@ -3,6 +3,9 @@
  * gateway.c - the daemon's life: start (create the interface, or adopt a
  * running one), reload on SIGHUP, stop on SIGTERM/SIGINT.
  *
+ * First the lock (runlock.c): another autovpnd may run for the interface,
+ * and then nothing here may touch it.
+ *
  * Start order matters for a restart under traffic: the interface and its
  * peers stay as they are; new uplink sockets are bound to the ports the
  * running ones have and swapped in by one DEV_SET; only then does the
@@ -184,9 +187,14 @@ int gw_run(struct gw *gw)
 	gw->probe_sender_id = randombytes_random() | 1;
 	randombytes_buf(&gw->probe_clock_offset, sizeof(gw->probe_clock_offset));
 	gw->ctl_fd = -1;
+	gw->lock_fd = -1;
+	/* Before anything touches the device: it may be another daemon's. */
+	err = runlock_take(gw);
+	if (err)
+		goto out_key;
 	err = loop_new(&gw->loop);
 	if (err)
-		return err;
+		goto out_lock;
 	if ((err = loop_add_signal(gw->loop, SIGTERM, on_stop, gw)) ||
 	    (err = loop_add_signal(gw->loop, SIGINT, on_stop, gw)) ||
 	    (err = loop_add_signal(gw->loop, SIGHUP, on_reload, gw)))
@@ -230,6 +238,9 @@ out:
 	teardown(gw);
 out_loop:
 	loop_free(gw->loop);
+out_lock:
+	runlock_release(gw);
+out_key:
 	sodium_memzero(gw->sk, sizeof(gw->sk));
 	return err;
 }

@@ -66,6 +66,8 @@ enum gw_hs_result {
 #define PROBE_MAX_SKEW_S 86400
 /* The last responder rekeys this much later than the last initiator would. */
 #define GW_RESPONDER_REKEY_DELAY_SECS 10
+/* Where the per-interface locks are (runlock.c). */
+#define GW_RUN_DIR "/run/autovpn"
 /* Source ports of uplink sockets (the reference document's range). */
 #define GW_PORT_MIN 32768
 #define GW_PORT_MAX 61000
@@ -175,6 +177,7 @@ struct gw {
 	struct loop *loop;
 	uint64_t start_ms;
 	bool stopping;
+	int lock_fd; /* runlock.c: held while we run, -1 = not */
 
 	uint8_t sk[32], pk[32];
 
@@ -311,6 +314,13 @@ struct ctl_status;
 int ctlserver_status(struct gw *gw, struct ctl_status *s);
 int ctlserver_start(struct gw *gw);
 void ctlserver_stop(struct gw *gw);
+
+/*
+ * runlock.c: one daemon per interface (and network namespace). Another
+ * holds it: logged with its pid, -EWOULDBLOCK.
+ */
+int runlock_take(struct gw *gw);
+void runlock_release(struct gw *gw);
 
 /* adopt.c: the device existed at start: take its state over. */
 int adopt_device(struct gw *gw);

@@ -11,7 +11,8 @@
 # registered), 2 for a user that is not root (the daemon refuses) and once
 # London's daemon is gone (show then says it is not running). A user can
 # neither stall the daemon through its socket nor keep it from starting by
-# taking the socket's name first.
+# taking the socket's name first; a second daemon for the interface exits,
+# even while the first is stalled.
 # shellcheck disable=SC2016
 . "$(dirname "$0")/org.sh"
 
@@ -217,4 +218,45 @@ listening_again() {
 }
 check daemon-takes-socket-again wait_until 20 listening_again
 check daemon-answers-again wait_until 20 org_peer_up lon sj
+
+# ---- Two autovpnd for one interface ----
+# The first one stalled: stopped, its control socket's backlog full. That
+# made it look like a squatter, and a second daemon took the interface
+# over (its uplinks, keys, routes). Now a lock the first holds says it:
+# the second exits at once, before it touches the device. --check takes no
+# lock: it validates the config beside a running daemon.
+conf=$WORK/lon/autovpnd.conf
+check check-beside-daemon n gwlon "$AVPND" -c "$conf" --check
+kill -STOP "$ORG_GW_PID_lon"
+# shellcheck disable=SC2016
+bg gwlon perl -MSocket -MErrno=EAGAIN -e '
+	my $a = pack_sockaddr_un("\0autovpn/av0");
+	my @c;
+	for (1 .. 200) {
+		socket(my $c, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+		$c->blocking(0);
+		if (!connect($c, $a)) { $!{EAGAIN} or die "connect: $!"; print "full\n"; last; }
+		push @c, $c;
+	}
+	STDOUT->flush;
+	sleep 600;' >"$WORK/fill.out"
+fill=$BG_PID
+backlog_full() { grep -q full "$WORK/fill.out"; }
+wait_until 20 backlog_full || fail backlog-full
+sockets() { n gwlon ss -Hnua | wc -l; }
+sockets_before=$(sockets)
+rc=0
+timeout 30 ip netns exec gwlon "$AVPND" -c "$conf" -f >"$WORK/second.log" 2>&1 || rc=$?
+cp "$WORK/second.log" "$AVPN_OUT/autovpnd-lon-second.log"
+echo "# second autovpnd for av0: exit status $rc"
+check second-daemon-exits test "$rc" != 0 -a "$rc" != 124
+check second-daemon-says-why grep -q "av0: another autovpnd runs for this interface (pid $ORG_GW_PID_lon holds /run/autovpn/av0" "$WORK/second.log"
+check_fails second-daemon-no-adopt grep -q "adopting" "$WORK/second.log"
+check second-daemon-no-sockets test "$(sockets)" = "$sockets_before"
+kill "$fill"
+wait "$fill" 2>/dev/null
+kill -CONT "$ORG_GW_PID_lon"
+check first-daemon-answers wait_secs 30 org_peer_up lon sj
+check first-daemon-traffic wait_secs 20 n lanlon ping -c 1 -W 1 10.100.0.10
+check first-daemon-runs kill -0 "$ORG_GW_PID_lon"
 finish
