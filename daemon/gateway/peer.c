@@ -449,7 +449,7 @@ static int peer_new(struct gw *gw, const struct regclient_peer *rp, struct gw_pe
 {
 	static const struct taken none;
 	struct gw_peer *p, **v;
-	bool adopted;
+	bool adopted = false;
 	uint32_t at;
 	int err = -ENOMEM;
 
@@ -515,6 +515,14 @@ static int peer_new(struct gw *gw, const struct regclient_peer *rp, struct gw_pe
 	*out = p;
 	return 0;
 fail:
+	/*
+	 * An adopted kernel peer we could not take over would keep its keys
+	 * and paths beside the one a retry makes: it goes, the retry (or the
+	 * registry's next list) makes it anew.
+	 */
+	if (adopted && avpnl_peer_del(gw->nl, gw->ifindex, p->id) == 0)
+		log_msg(LOG_INFO, "%s: adopted kernel peer %u removed: could not take it over",
+			p->name, p->id);
 	handshake_peer_wipe(&p->hs);
 	sodium_memzero(&p->probe_key, sizeof(p->probe_key));
 	free(p->subnets);
