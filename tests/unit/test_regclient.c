@@ -307,7 +307,9 @@ START_TEST(regclient_answers_only_what_was_asked)
 			 REGCLIENT_EV_PEERS);
 	ck_assert_uint_eq(rc.peers.n, 2);
 	{ /* and a keepalive answer */
-		struct proto_keepalive_ack a = { .registry_id = 77, .version = 5, .uplink = 0,
+		struct proto_keepalive_ack a = { .registry_id = 77,
+						 .version = 5,
+						 .uplink = 0,
 						 .observed = ep4(1, 1, 1, 1, 40000) };
 		uint8_t ab[64];
 		ssize_t an = proto_enc_keepalive_ack(ab, sizeof(ab), &a);
@@ -347,14 +349,15 @@ START_TEST(regclient_answers_only_what_was_asked)
 	 */
 	reg_sid = 79;
 	{
-		struct proto_keepalive_ack a = { .registry_id = 77, .version = 6, .uplink = 0,
+		struct proto_keepalive_ack a = { .registry_id = 77,
+						 .version = 6,
+						 .uplink = 0,
 						 .observed = ep4(1, 1, 1, 1, 40000) };
 		uint8_t ab[64], body[PROTO_MAX_MSG];
 		ssize_t an = proto_enc_keepalive_ack(ab, sizeof(ab), &a), bl;
 
 		n = reg_seal(msg, PROTO_T_KEEPALIVE_ACK, ab, (size_t)an, 0);
-		ck_assert_int_eq(regclient_input(&rc, 6000, 0, 0, msg, n, capture, NULL),
-				 -ESTALE);
+		ck_assert_int_eq(regclient_input(&rc, 6000, 0, 0, msg, n, capture, NULL), -ESTALE);
 		ck_assert_uint_eq(rc.stats.rx_unproven, 2);
 		ck_assert_uint_eq(rc.link[0][0].reregister, 1);
 		n_sent = 0;

@@ -123,7 +123,7 @@ struct regclient_peerlist {
 /* Counters of dropped input, by reason. */
 struct regclient_stats {
 	uint64_t rx_ok, rx_short, rx_auth, rx_misdirected, rx_replay, rx_malformed, rx_unexpected;
-	uint64_t rx_unasked; /* REG_RESP without our nonce: not an answer to this life */
+	uint64_t rx_unasked;  /* REG_RESP without our nonce: not an answer to this life */
 	uint64_t rx_unproven; /* other messages of a registry life no REG_RESP proved */
 	uint64_t tx, pushes, echoes, diags;
 	uint64_t new_lives; /* our clock went back: new sender id (replay.h) */
