@@ -402,6 +402,38 @@ START_TEST(echo_port)
 }
 END_TEST
 
+/*
+ * A gateway sends its high-port ECHO and a register request in the same
+ * tick, to two sockets of the registry; the registry may read the newer one
+ * first. The ECHO is still answered (it was refused as a replay, and three
+ * such ticks made the echo "blocked"), and neither is taken twice.
+ */
+START_TEST(echo_overtaken_by_main_socket)
+{
+	struct proto_echo e = { 0, 78 };
+	uint8_t body[PROTO_MAX_MSG], reply[PROTO_MAX_MSG], type;
+	ssize_t n;
+
+	registry_setup(1, NULL);
+	reg.echo_port = 40001;
+	out.n = 0;
+	n = proto_enc_echo(body, sizeof(body), &e);
+	forge(2, PROTO_T_ECHO, body, (size_t)n);
+	usleep(2000); /* 2 ms between the two sends, as a loaded sender might */
+	forge_reg_req(2, 0x99, clock_realtime_ns());
+	ck_assert_uint_gt(deliver(1, 9, 41234, reply), 0);
+	n = (ssize_t)deliver_to(0, 9, 41234, 1, reply);
+	ck_assert_int_gt(n, 0);
+	n = open_reply(2, reply, (size_t)n, body, &type);
+	ck_assert_uint_eq(type, PROTO_T_ECHO_REPLY);
+	ck_assert_uint_eq(reg.st.echoes, 1);
+	ck_assert_uint_eq(deliver_to(0, 9, 41234, 1, reply), 0);
+	ck_assert_uint_eq(deliver(1, 9, 41234, reply), 0);
+	ck_assert_uint_eq(reg.st.drop_replay, 2);
+	registry_teardown();
+}
+END_TEST
+
 /* Gateway @i asks registry 1 (from 127.1.0.@host) about @pk; the answer. */
 static void ask(struct regclient *rc, uint8_t host, const uint8_t pk[32], struct proto_diag_resp *a)
 {
@@ -658,6 +690,7 @@ int main(void)
 	tcase_add_test(tc, self_settings);
 	tcase_add_test(tc, self_too_big);
 	tcase_add_test(tc, echo_port);
+	tcase_add_test(tc, echo_overtaken_by_main_socket);
 	tcase_add_test(tc, diag_answers);
 	tcase_add_test(tc, diag_manual_endpoint);
 	tcase_add_test(tc, paths_only_toward_peers);

@@ -3,6 +3,8 @@
 #include <check.h>
 #include "unit.h"
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "wire/replay.h"
 
@@ -17,17 +19,123 @@ START_TEST(window)
 	ck_assert_int_eq(replay_check(&w, 99), 0);	    /* reordered, unseen */
 	replay_update(&w, 99);
 	ck_assert_int_eq(replay_check(&w, 99), -EALREADY);
-	ck_assert_int_eq(replay_check(&w, 100 - 63), 0);
-	ck_assert_int_eq(replay_check(&w, 100 - 64), -ESTALE); /* too old */
 	replay_update(&w, 1000);
-	ck_assert_int_eq(replay_check(&w, 100), -ESTALE);
+	ck_assert_int_eq(replay_check(&w, 100), -EALREADY); /* still remembered */
 	ck_assert_int_eq(replay_check(&w, 999), 0);
 	ck_assert_int_eq(replay_check(&w, 1000), -EALREADY);
-	replay_update(&w, 1001);
-	ck_assert_int_eq(replay_check(&w, 1000), -EALREADY); /* still remembered after a shift */
 	/* Check without update never changes the window. */
 	ck_assert_int_eq(replay_check(&w, 5000), 0);
 	ck_assert_int_eq(replay_check(&w, 999), 0);
+}
+END_TEST
+
+/*
+ * Counters are nanoseconds of the sender's clock: a message that a newer
+ * one overtook by much more than the number of messages in between (two
+ * uplinks, or the echo and the main socket, in one tick) is still taken,
+ * once; what is older than the window's memory or REPLAY_LATE_NS is not.
+ */
+START_TEST(overtaken_by_newer)
+{
+	const uint64_t T = 1800000000ull * 1000000000ull;
+	struct replay_window w = { 0 };
+
+	replay_update(&w, T + 1000000); /* the faster uplink's, 1 ms later */
+	ck_assert_int_eq(replay_check(&w, T), 0);
+	replay_update(&w, T);
+	ck_assert_int_eq(replay_check(&w, T), -EALREADY);
+	/* Too late behind the newest, even if never seen. */
+	ck_assert_int_eq(replay_check(&w, T + 1000000 - REPLAY_LATE_NS - 1), -ESTALE);
+	ck_assert_int_eq(replay_check(&w, T + 1000000 - REPLAY_LATE_NS), 0);
+}
+END_TEST
+
+/*
+ * Each accepted counter is refused ever after, also once the window has
+ * forgotten it; among the forgotten, unseen ones are refused too.
+ */
+START_TEST(never_twice)
+{
+	const uint64_t T = 1800000000ull * 1000000000ull;
+	struct replay_window w = { 0 };
+	uint64_t c[3 * REPLAY_KEEP];
+	unsigned int n = 0;
+
+	/* Arrival order: every third message overtaken by the next two. */
+	for (unsigned int i = 0; i < 3 * REPLAY_KEEP; i += 3) {
+		c[n++] = T + (i + 1) * 1000;
+		c[n++] = T + (i + 2) * 1000;
+		c[n++] = T + i * 1000;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		ck_assert_int_eq(replay_check(&w, c[i]), 0);
+		replay_update(&w, c[i]);
+		for (unsigned int j = 0; j <= i; j++)
+			ck_assert_int_lt(replay_check(&w, c[j]), 0);
+	}
+	ck_assert_uint_eq(w.top, T + (3 * REPLAY_KEEP - 1) * 1000);
+	/* Unseen, newer than what was forgotten: taken. */
+	ck_assert_int_eq(replay_check(&w, w.top - 1), 0);
+	/* Unseen, at or below the forgotten: refused. */
+	ck_assert_int_eq(replay_check(&w, w.floor), -ESTALE);
+	ck_assert_int_eq(replay_check(&w, w.floor - 1), -ESTALE);
+	ck_assert_int_eq(replay_check(&w, T - 1), -ESTALE);
+	/* Older than everything remembered, with the memory full: forgotten at once. */
+	{
+		uint64_t old = w.floor + 1;
+
+		for (unsigned int i = 0; i < REPLAY_KEEP; i++)
+			ck_assert(w.top - w.below[i] > old);
+		ck_assert_int_eq(replay_check(&w, old), 0);
+		replay_update(&w, old);
+		ck_assert_uint_eq(w.floor, old);
+		ck_assert_int_eq(replay_check(&w, old), -ESTALE);
+	}
+}
+END_TEST
+
+/*
+ * Random traffic: counters with random gaps (up to 0.2 s), shuffled within
+ * blocks of REPLAY_KEEP (each overtaken by at most REPLAY_KEEP - 1 newer
+ * ones, within 1.6 s), with random replays of anything earlier in between.
+ * Every first arrival is taken, no replay ever is.
+ */
+START_TEST(random_traffic)
+{
+	enum { N = 4000 };
+	static uint64_t c[N];
+	static unsigned char taken[N];
+
+	for (unsigned int seed = 1; seed <= 4; seed++) {
+		struct replay_window w = { 0 };
+		uint64_t t = 1800000000ull * 1000000000ull;
+
+		srand(seed);
+		memset(taken, 0, sizeof(taken));
+		for (unsigned int i = 0; i < N; i++) {
+			t += 1 + (uint64_t)rand() % 200000000u;
+			c[i] = t;
+		}
+		for (unsigned int b = 0; b < N; b += REPLAY_KEEP)
+			for (unsigned int i = REPLAY_KEEP - 1; i > 0; i--) {
+				unsigned int j = (unsigned int)rand() % (i + 1);
+				uint64_t x = c[b + i];
+
+				c[b + i] = c[b + j];
+				c[b + j] = x;
+			}
+		for (unsigned int i = 0; i < N; i++) {
+			ck_assert_int_eq(replay_check(&w, c[i]), 0);
+			replay_update(&w, c[i]);
+			taken[i] = 1;
+			for (int k = 0; k < 3; k++) {
+				unsigned int j = (unsigned int)rand() % (i + 1);
+
+				ck_assert(taken[j]);
+				ck_assert_int_lt(replay_check(&w, c[j]), 0);
+			}
+		}
+	}
 }
 END_TEST
 
@@ -127,6 +235,9 @@ int main(void)
 	TCase *tc = tcase_create("replay");
 
 	tcase_add_test(tc, window);
+	tcase_add_test(tc, overtaken_by_newer);
+	tcase_add_test(tc, never_twice);
+	tcase_add_test(tc, random_traffic);
 	tcase_add_test(tc, lives);
 	tcase_add_test(tc, lives_no_clock);
 	tcase_add_test(tc, old_life_replay_does_not_end_current);

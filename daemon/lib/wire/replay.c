@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* replay.c - anti-replay window of sealed control messages (see replay.h). */
 #include <errno.h>
+#include <string.h>
 
 #include "wire/replay.h"
 
@@ -12,26 +13,61 @@ int replay_check(const struct replay_window *w, uint64_t counter)
 		return -EINVAL; /* 0 marks an empty window; never a valid counter */
 	if (counter > w->top)
 		return 0;
+	if (counter == w->top)
+		return -EALREADY;
 	d = w->top - counter;
-	if (d >= REPLAY_WINDOW)
+	if (counter <= w->floor || d > REPLAY_LATE_NS)
 		return -ESTALE;
-	return (w->bitmap >> d) & 1 ? -EALREADY : 0;
+	for (unsigned int i = 0; i < REPLAY_KEEP; i++)
+		if (w->below[i] == d)
+			return -EALREADY;
+	return 0;
+}
+
+/* Remembers the accepted counter top - @d (0 < d <= REPLAY_LATE_NS). */
+static void remember(struct replay_window *w, uint32_t d)
+{
+	unsigned int oldest = 0;
+
+	for (unsigned int i = 0; i < REPLAY_KEEP; i++) {
+		if (!w->below[i]) {
+			w->below[i] = d;
+			return;
+		}
+		if (w->below[i] > w->below[oldest])
+			oldest = i;
+	}
+	/* Full: forget the oldest of them and it, keep the rest. */
+	if (d > w->below[oldest]) {
+		if (w->top - d > w->floor)
+			w->floor = w->top - d;
+		return;
+	}
+	if (w->top - w->below[oldest] > w->floor)
+		w->floor = w->top - w->below[oldest];
+	w->below[oldest] = d;
 }
 
 void replay_update(struct replay_window *w, uint64_t counter)
 {
 	uint64_t d;
 
-	if (counter > w->top) {
-		d = counter - w->top;
-		w->bitmap = d >= REPLAY_WINDOW ? 0 : w->bitmap << d;
-		w->bitmap |= 1;
-		w->top = counter;
+	if (counter <= w->top) {
+		remember(w, (uint32_t)(w->top - counter));
 		return;
 	}
-	d = w->top - counter;
-	if (d < REPLAY_WINDOW)
-		w->bitmap |= 1ull << d;
+	d = counter - w->top;
+	/* New top: distances grow; what falls past the late bound is refused anyway. */
+	for (unsigned int i = 0; i < REPLAY_KEEP; i++)
+		if (w->below[i])
+			w->below[i] =
+				d + w->below[i] > REPLAY_LATE_NS ? 0 : (uint32_t)(d + w->below[i]);
+	if (w->top && d <= REPLAY_LATE_NS) {
+		w->top = counter;
+		remember(w, (uint32_t)d);
+		return;
+	}
+	w->top = counter;
 }
 
 int replay_state_check(const struct replay_state *st, uint32_t sid, uint64_t counter,
@@ -68,8 +104,7 @@ void replay_state_update(struct replay_state *st, uint32_t sid, uint64_t counter
 		for (unsigned int i = REPLAY_OLD_LIVES - 1; i > 0; i--)
 			st->old[i] = st->old[i - 1];
 		st->old[0] = st->sid;
-		st->win.top = 0;
-		st->win.bitmap = 0;
+		memset(&st->win, 0, sizeof(st->win));
 	}
 	st->sid = sid;
 	replay_update(&st->win, counter);

@@ -1,24 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * replay.h - sliding anti-replay window over the last 64 counters of one
- * sender of sealed control messages (seal.h).
+ * replay.h - anti-replay window of one sender of sealed control messages
+ * (seal.h).
  *
  * replay_check() says whether a counter would be accepted, without changing
  * anything: call it before the (expensive) open, and replay_update() only
  * after the message proved authentic, so forgeries cannot move the window.
  * (The kernel's window for DATA packets is a different one, 8192 wide, in
  * kernel/replay.c.)
+ *
+ * Counters are the sender's clock in nanoseconds, so a window of counter
+ * values (a bitmap below the newest) would take a message that a newer one
+ * overtook only if it were a few nanoseconds older. Overtaking is normal
+ * here: a gateway's two uplinks, or its echo and main sockets, send to one
+ * registry in the same tick, and whichever path is faster arrives first.
+ * So the window is one of messages instead: it remembers the newest counter
+ * and the REPLAY_KEEP highest accepted ones below it (as distances, which the late bound
+ * keeps under 2^32 ns), and takes a counter below the newest once if it is
+ * above every counter it had to forget (floor) and at most REPLAY_LATE_NS
+ * older than the newest. Every accepted counter is the newest, remembered,
+ * at or below the floor, or too late, so none is ever taken twice.
  */
 #ifndef AVPN_WIRE_REPLAY_H
 #define AVPN_WIRE_REPLAY_H
 
 #include <stdint.h>
 
-#define REPLAY_WINDOW 64
+#define REPLAY_KEEP 8		     /* a sender's messages in flight at once: a few */
+#define REPLAY_LATE_NS 2000000000ull /* how far a message may fall behind a newer one */
 
 struct replay_window {
-	uint64_t top;	 /* highest counter accepted; 0 = nothing yet */
-	uint64_t bitmap; /* bit i set: counter top - i was seen */
+	uint64_t top;		     /* highest counter accepted; 0 = nothing yet */
+	uint64_t floor;		     /* highest counter forgotten while not too late */
+	uint32_t below[REPLAY_KEEP]; /* top minus counters accepted below it; 0 = free */
 };
 
 /*

@@ -31,7 +31,7 @@
  * not addressed to its own id, a gateway what does not come from the
  * registry it expects. Between gateways (distinct key pairs) both are 0.  The counter is wall-clock nanoseconds, forced strictly increasing,
  * so it also orders messages across restarts of the sender; the receiver
- * keeps a 64-message sliding replay window per sender (replay.h).
+ * keeps a replay window per sender (replay.h).
  *
  * Errors: 0 (or a length) on success, a negative errno otherwise.
  */
