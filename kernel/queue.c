@@ -14,7 +14,8 @@
  * A packet whose crypto is done (in the worker, or later in an asynchronous
  * cipher's completion) is marked done and its peer's serial work scheduled.
  * The serial work takes the packets at the head of the ordered queue for as
- * long as they are done, and finishes them one by one: transmit sends them
+ * long as they are done (256 at most, then it queues itself again), and
+ * finishes them one by one: transmit sends them
  * (avpn_tx_finish), receive checks replay and source and passes them up
  * through the GRO cells (avpn_rx_finish). It runs on one CPU per peer, so
  * what leaves av0 for a peer, and what av0 delivers from it, keeps the order
@@ -199,8 +200,16 @@ static void mark_done(struct avpn_peer *peer, struct sk_buff *skb, int err,
 
 /* How many packets a serial run finishes between chances for softirqs to run. */
 #define AVPN_SERIAL_BATCH 64
+/*
+ * And in all, before it goes to the back of its CPU's worklist: the serial
+ * works are concurrency-managed, so while one runs, no other work item of
+ * that CPU's pool does (other peers' serial works, and everyone else's
+ * system_wq items). A peer under a steady flood would keep its run going
+ * for as long as the flood lasts.
+ */
+#define AVPN_SERIAL_BUDGET 256
 
-static void serial_run(struct avpn_peer *peer, struct avpn_pq *q,
+static void serial_run(struct avpn_peer *peer, struct avpn_pq *q, struct work_struct *work,
 		       void (*finish)(struct sk_buff *skb, int err))
 {
 	struct sk_buff *skb;
@@ -212,7 +221,18 @@ static void serial_run(struct avpn_peer *peer, struct avpn_pq *q,
 			break;
 		q->peeked = NULL;
 		finish(skb, avpn_cb(skb)->err);
-		if (++n % AVPN_SERIAL_BATCH == 0) {
+		if (++n == AVPN_SERIAL_BUDGET) {
+			/*
+			 * Run again later, with a reference of its own, as
+			 * mark_done() does; if a packet marked done since
+			 * this run began queued it already, that will do.
+			 */
+			refcount_inc(&peer->refcnt);
+			if (!queue_work_on(serial_cpu(peer), avpn_serial_wq, work))
+				avpn_peer_put(peer);
+			break;
+		}
+		if (n % AVPN_SERIAL_BATCH == 0) {
 			/* Deliver what the GRO cells gathered; let others run. */
 			local_bh_enable();
 			cond_resched();
@@ -220,7 +240,7 @@ static void serial_run(struct avpn_peer *peer, struct avpn_pq *q,
 		}
 	}
 	local_bh_enable();
-	/* The reference mark_done() gave this run: the last use of peer. */
+	/* The reference this run was queued with (mark_done(), or the run before). */
 	avpn_peer_put(peer);
 }
 
@@ -228,14 +248,14 @@ static void tx_serial_work(struct work_struct *work)
 {
 	struct avpn_peer *peer = container_of(work, struct avpn_peer, tx_work);
 
-	serial_run(peer, &peer->tx_queue, avpn_tx_finish);
+	serial_run(peer, &peer->tx_queue, work, avpn_tx_finish);
 }
 
 static void rx_serial_work(struct work_struct *work)
 {
 	struct avpn_peer *peer = container_of(work, struct avpn_peer, rx_work);
 
-	serial_run(peer, &peer->rx_queue, avpn_rx_finish);
+	serial_run(peer, &peer->rx_queue, work, avpn_rx_finish);
 }
 
 /* Crypto continuations (crypto.h): synchronous, or an async completion. */
