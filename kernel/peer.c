@@ -299,6 +299,12 @@ static void peer_unpublish(struct avpn_peer *peer)
  */
 static void peer_release(struct avpn_peer *peer)
 {
+	/*
+	 * A reader that finds an allowed source gone must also find the peer
+	 * dead (avpn_rx_finish() counts no_peer, not source). Pairs with the
+	 * smp_rmb() there.
+	 */
+	smp_wmb();
 	avpn_trie_free(&peer->allowed, &peer->avpn->lock);
 	avpn_peer_put(peer);
 }
@@ -319,7 +325,8 @@ void avpn_peer_remove(struct avpn_peer *peer)
 	 * the queues (queue.c, at most AVPN_MAX_QUEUED a direction) hold
 	 * references to peer, key and device, and are still finished in order:
 	 * sent with the key and counter they were given, while the path still
-	 * has an endpoint and an uplink, or delivered. New lookups fail.
+	 * has an endpoint and an uplink; received ones are dropped and counted
+	 * as no_peer (avpn_rx_finish). New lookups fail.
 	 */
 	peer_release(peer);
 }

@@ -172,6 +172,14 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 					   AUTOVPN_DROP_MALFORMED;
 		goto drop;
 	}
+	/*
+	 * Removed while the packet waited in the queues: its allowed sources
+	 * are gone with it, and so is the trust they stood for.
+	 */
+	if (unlikely(READ_ONCE(peer->dead))) {
+		reason = AUTOVPN_DROP_NO_PEER;
+		goto drop;
+	}
 	replay = avpn_replay_of(key, cb->path_id);
 	if (unlikely(!replay)) {
 		reason = AUTOVPN_DROP_NOMEM;
@@ -194,7 +202,13 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 		goto drop;
 	}
 	if (unlikely(!avpn_trie_lookup(&peer->allowed, family, saddr))) {
-		reason = AUTOVPN_DROP_SOURCE;
+		/*
+		 * The peer may have been removed since the check above, and its
+		 * allowed sources freed: that is no spoofing. Pairs with the
+		 * smp_wmb() in peer_release().
+		 */
+		smp_rmb();
+		reason = READ_ONCE(peer->dead) ? AUTOVPN_DROP_NO_PEER : AUTOVPN_DROP_SOURCE;
 		goto drop;
 	}
 

@@ -10,6 +10,8 @@
 #   - an inner source outside B's allowed sources  -> peer drops.source
 #   - truncated / garbage payloads starting with 1 -> drops (malformed, ...);
 #     the harness fails the run on any kernel warning in dmesg
+#   - peer 1 removed under a flood: packets it had queued -> drops.no_peer,
+#     not drops.source
 # Forged packets are sent from gwA with a new socket on another port: the
 # module finds the peer by receiver index, so it is still "the peer's" packet.
 . "$(dirname "$0")/topo.sh"
@@ -127,5 +129,48 @@ grew "truncated-counted-malformed" 10 malformed "$m0" 47
 grew "all-bad-packets-counted" 10 all_drops "$t0" 57
 check "empty-payload-sent" send_b -
 check "tunnel-after-garbage" n lanA timeout 20 ping -q -c 2 -i 0.3 -W 3 "$LANB4"
+
+# --- peer removed while its packets wait in the queues --------------------------
+# gwB removes peer 1 in the middle of a UDP flood from lanA: what it had
+# already taken off the wire and decrypted is dropped as no_peer, never as
+# source (nothing here is spoofed; the allowed sources went with the peer).
+# Then both sides make peer 1 again with fresh keys, as autovpnd would.
+repeer() {
+	local side ns rx tx lan4 lan6 peer_ep
+	make_keys "$1" || return 1
+	n gwA "$AVPN" set av0 peer 1 remove || return 1
+	for side in A B; do
+		if [ $side = A ]; then
+			ns=gwA rx=$RX_A tx=$RX_B lan4=10.2.0.0/24 lan6=fd02::/64 peer_ep=$EP_B
+		else
+			ns=gwB rx=$RX_B tx=$RX_A lan4=10.1.0.0/24 lan6=fd01::/64 peer_ep=$EP_A
+		fi
+		# shellcheck disable=SC2046
+		n $ns "$AVPN" set av0 peer 1 rx-index $rx tx-index $tx \
+			routes $lan4,$lan6 allowed $lan4,$lan6 path 0 uplink 0 endpoint "$peer_ep" \
+			state up key current $(key_args $side "$1") || return 1
+	done
+	wait_until 30 n lanA ping -c 1 -W 1 "$LANB4" >/dev/null
+}
+s0=$(dev_stat gwB .drops.source) np0=$(dev_stat gwB .drops.no_peer)
+# flowing BEFORE: gwB's peer 1 has received 500 packets more than BEFORE.
+flowing() { (($(peer_stat gwB .rx_packets) >= $1 + 500)); }
+for r in 1 2 3 4; do
+	rx0=$(peer_stat gwB .rx_packets)
+	bg lanB timeout 60 "$NETBIN/seqcheck" recv 7000 10000 >/dev/null 2>&1
+	sink=$BG_PID
+	bg lanA timeout 60 "$NETBIN/seqcheck" send "$LANB4:7000" 1000000 1200 >/dev/null 2>&1
+	flood=$BG_PID
+	wait_until 20 flowing "$rx0" || log "round $r: the flood did not start"
+	n gwB "$AVPN" set av0 peer 1 remove
+	sleep 1
+	kill "$flood" "$sink" 2>/dev/null
+	wait "$flood" "$sink" 2>/dev/null
+	check "peer-back-$r" repeer $((r + 2))
+done
+sleep 1
+s1=$(dev_stat gwB .drops.source) np1=$(dev_stat gwB .drops.no_peer)
+result "removed-peer-queued-not-source" $((s1 != s0)) "drops.source $s0 -> $s1"
+result "removed-peer-flood-hit" $((np1 - np0 < 100)) "drops.no_peer $np0 -> $np1, want +100"
 
 finish

@@ -353,7 +353,8 @@ enum autovpn_key_attr {
 enum autovpn_drop_reason {
 	AUTOVPN_DROP_UNSPEC,
 	AUTOVPN_DROP_MALFORMED,   /* truncated or bad header */
-	AUTOVPN_DROP_NO_PEER,     /* unknown receiver index */
+	AUTOVPN_DROP_NO_PEER,     /* unknown receiver index, or the peer was
+				   * removed while the packet was queued */
 	AUTOVPN_DROP_NO_KEY,      /* unknown key id, or key expired */
 	AUTOVPN_DROP_AUTH,        /* AEAD tag mismatch */
 	AUTOVPN_DROP_REPLAY,      /* counter replayed or too old */
