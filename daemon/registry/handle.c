@@ -85,6 +85,19 @@ static int note_uplink(struct registry *r, struct gwtable_entry *g, const struct
 	return changed;
 }
 
+/*
+ * The replay window takes, once, a message that newer ones overtook
+ * (replay.h): its answer is still due, but what it says about its uplink is
+ * older than what we know. 0 if so.
+ */
+static int newest_of_uplink(struct gwtable_entry *g, uint8_t ul, uint64_t counter)
+{
+	if (counter < g->ul[ul].ctr)
+		return 0;
+	g->ul[ul].ctr = counter;
+	return 1;
+}
+
 struct page_ctx {
 	struct registry *r;
 	struct gwtable_entry *self;
@@ -466,6 +479,9 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 		r->st.drop_auth++;
 		return 0;
 	}
+	if (h.sender_id != g->rs.sid) /* a new life: its clock may be behind the last one's */
+		for (unsigned int u = 0; u < PROTO_MAX_UPLINKS; u++)
+			g->ul[u].ctr = 0;
 	replay_state_update(&g->rs, h.sender_id, h.counter);
 
 	if (h.type == PROTO_T_DIAG_REQ) {
@@ -514,9 +530,11 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 			return 0;
 		}
 		r->st.registers++;
-		g->seen_version = m.version;
-		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
-			push_mark_peers(r, gwtable_index(r, g));
+		if (newest_of_uplink(g, m.uplink, h.counter)) {
+			g->seen_version = m.version;
+			if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
+				push_mark_peers(r, gwtable_index(r, g));
+		}
 		return reply_register(r, g, rx, &m, out, cap);
 	} else {
 		struct proto_keepalive m;
@@ -527,13 +545,15 @@ size_t handle_datagram(struct registry *r, const struct handle_rx *rx, uint8_t *
 			return 0;
 		}
 		r->st.keepalives++;
-		g->seen_version = m.version;
-		if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
-			push_mark_peers(r, gwtable_index(r, g));
-		g->ul[m.uplink].echo = m.echo;
-		if (m.n_paths) {
-			note_paths(r, g, &m, now_ms);
-			history_note(r, g, now_ms);
+		if (newest_of_uplink(g, m.uplink, h.counter)) {
+			g->seen_version = m.version;
+			if (note_uplink(r, g, rx, m.uplink, &m.local, m.nat, now_ms))
+				push_mark_peers(r, gwtable_index(r, g));
+			g->ul[m.uplink].echo = m.echo;
+			if (m.n_paths) {
+				note_paths(r, g, &m, now_ms);
+				history_note(r, g, now_ms);
+			}
 		}
 		a.registry_id = r->id;
 		a.version = r->cfg->version;

@@ -45,6 +45,7 @@ struct gwtable_uplink {
 	uint8_t echo;	      /* its high-port echo result (enum proto_echo_result) */
 	struct addr local;    /* our address it was sent to (reply from it) */
 	uint64_t last_ms;     /* 0 = never registered */
+	uint64_t ctr;	      /* counter of the newest message taken from it, this life */
 };
 
 /* Path status reported by a gateway, per (peer, local uplink, remote uplink). */

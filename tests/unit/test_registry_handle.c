@@ -434,6 +434,34 @@ START_TEST(echo_overtaken_by_main_socket)
 }
 END_TEST
 
+/*
+ * A register request that a newer one of the same uplink overtook (from
+ * another port: the NAT rebound in between) is answered, but the uplink
+ * keeps the newer one's endpoint.
+ */
+START_TEST(overtaken_message_keeps_newer_state)
+{
+	uint8_t reply[PROTO_MAX_MSG];
+	/* This life's clock runs 5 s ahead (so that a next life may be behind it). */
+	uint64_t t = clock_realtime_ns() + 5000000000ull;
+
+	registry_setup(1, NULL);
+	out.n = 0;
+	forge_reg_req(2, 0x99, t + 2000); /* newer */
+	forge_reg_req(2, 0x99, t + 1000); /* older, arrives second */
+	ck_assert_uint_gt(deliver(0, 9, 41000, reply), 0);
+	ck_assert_uint_gt(deliver(1, 9, 42000, reply), 0);
+	ck_assert_uint_eq(reg.gws[2].ul[0].pub.port, 41000);
+	ck_assert_uint_eq(reg.gws[2].ul[0].ctr, t + 2000);
+	/* A new life, its clock put right: behind the old one's, yet its news count. */
+	out.n = 0;
+	forge_reg_req(2, 0x77, clock_realtime_ns());
+	ck_assert_uint_gt(deliver(0, 9, 43000, reply), 0);
+	ck_assert_uint_eq(reg.gws[2].ul[0].pub.port, 43000);
+	registry_teardown();
+}
+END_TEST
+
 /* Gateway @i asks registry 1 (from 127.1.0.@host) about @pk; the answer. */
 static void ask(struct regclient *rc, uint8_t host, const uint8_t pk[32], struct proto_diag_resp *a)
 {
@@ -691,6 +719,7 @@ int main(void)
 	tcase_add_test(tc, self_too_big);
 	tcase_add_test(tc, echo_port);
 	tcase_add_test(tc, echo_overtaken_by_main_socket);
+	tcase_add_test(tc, overtaken_message_keeps_newer_state);
 	tcase_add_test(tc, diag_answers);
 	tcase_add_test(tc, diag_manual_endpoint);
 	tcase_add_test(tc, paths_only_toward_peers);
