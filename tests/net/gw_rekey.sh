@@ -22,7 +22,7 @@ run() { # NAME REKEY-SECS [AUTOVPND-OPTION...]
 	wait_for_port lansj tcp 5201 || fatal iperf
 	local hs0 hs1
 	hs0=$(cat "$AVPN_OUT"/autovpnd-{sj,lon}.log | grep -c "handshake complete")
-	if n lanlon iperf3 -c 10.100.0.10 -p 5201 -t 25 -J > "$WORK/$1.json"; then
+	if n lanlon iperf3 -c 10.100.0.10 -p 5201 -t "${IPERF_SECS:-25}" -J > "$WORK/$1.json"; then
 		pass "$1_iperf_survives"
 	else
 		fail "$1_iperf_survives"
@@ -49,13 +49,18 @@ ip -n gwsj link del av0
 ip -n gwlon link del av0
 asked() { cat "$AVPN_OUT"/autovpnd-{sj,lon}.log | grep -c "kernel asks for a new key (rekey)"; }
 asked0=$(asked)
-run packets 120 --rekey-packets 4000
+# Under the debug kernel iperf3 gets about 0.5 Mbit/s (some 1,500 packets
+# in 25 s), so there the threshold is autovpnd's lowest and iperf3 runs
+# 90 s; here 4,000 packets take about 0.5 s.
+THRESHOLD=4000
+if [ "${AVPN_DEBUG_KERNEL:-0}" = 1 ]; then THRESHOLD=1000 IPERF_SECS=90; fi
+run packets 120 --rekey-packets $THRESHOLD
 echo "BENCH packets_kernel_rekey_events $(($(asked) - asked0))"
 echo "# no_key drops: San Jose $NOKEY_sj, London $NOKEY_lon"
 # A swap loses nothing: no packet arrived under a key its receiver had
 # already dropped or not yet installed.
 check no_packet_without_key test "$NOKEY_sj" = 0 -a "$NOKEY_lon" = 0
-# 25 s of iperf3 is far more than 4,000 packets a key (about 8,000 a
+# 25 s of iperf3 (90 s) is far more than THRESHOLD packets a key (about 8,000 a
 # second on an idle host, 1,700 measured on a loaded one): several
 # rekeys, each asked for by the kernel (and started at most one per 5 s).
 check kernel_event_asked test "$(($(asked) - asked0))" -ge 2
