@@ -204,6 +204,27 @@ START_TEST(regclient_flow)
 		ck_assert_uint_eq(rc.fetch_page, 1);
 		ck_assert(rc.refetch);
 	}
+	/*
+	 * Two keepalive answers of registry 2, the older one overtaken: it
+	 * still counts as an answer, but the newer one's observed endpoint
+	 * (which the NAT type is made from) stays.
+	 */
+	{
+		struct proto_keepalive_ack a = { .registry_id = 77, .version = 5, .uplink = 0 };
+		uint8_t ab[64], older[PROTO_MAX_MSG];
+		size_t on;
+
+		a.observed = ep4(1, 1, 1, 1, 40005);
+		on = reg_seal(older, PROTO_T_KEEPALIVE_ACK, ab,
+			      (size_t)proto_enc_keepalive_ack(ab, sizeof(ab), &a), 1);
+		a.observed = ep4(1, 1, 1, 1, 40006);
+		n = reg_seal(msg, PROTO_T_KEEPALIVE_ACK, ab,
+			     (size_t)proto_enc_keepalive_ack(ab, sizeof(ab), &a), 1);
+		ck_assert_int_eq(regclient_input(&rc, 50, 0, 1, msg, n, capture, NULL), 0);
+		ck_assert_int_eq(regclient_input(&rc, 51, 0, 1, older, on, capture, NULL), 0);
+		ck_assert_uint_eq(rc.link[0][1].observed.port, 40006);
+		ck_assert_uint_eq(rc.link[0][1].last_rx_ms, 51);
+	}
 	regclient_free(&rc);
 }
 END_TEST

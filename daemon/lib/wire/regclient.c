@@ -582,6 +582,14 @@ static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigne
 		}
 		l->connected = 1;
 		l->last_rx_ms = now_ms;
+		/*
+		 * The replay window takes, once, an ack that a newer one
+		 * overtook (replay.h): what it says is older than what we know.
+		 */
+		if (h.sender_id == l->ack_sid && h.counter < l->ack_ctr)
+			break;
+		l->ack_sid = h.sender_id;
+		l->ack_ctr = h.counter;
 		l->observed = m.observed;
 		if (m.version == rc->version)
 			confirm_all(rc, now_ms);

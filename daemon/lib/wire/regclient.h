@@ -81,6 +81,8 @@ struct regclient_link {
 	uint8_t connected; /* answered within PROTO_MISSED_KEEPALIVES intervals */
 	uint32_t registry_id;
 	struct endpoint observed; /* our public ip:port as this registry sees it */
+	uint32_t ack_sid;	  /* registry life and counter of the newest ... */
+	uint64_t ack_ctr;	  /* ... KEEPALIVE_ACK taken: older ones change nothing */
 	uint64_t next_tx_ms, last_rx_ms;
 	/* High-port echo toward this registry (its echo_port, 0 = none). */
 	uint16_t echo_port;
