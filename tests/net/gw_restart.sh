@@ -18,6 +18,13 @@ org_gateways sj sf lon -v || fatal gateways
 wait_until 120 org_peer_up lon sj || fatal tunnel
 wait_until 60 org_peer_up sj lon || fatal tunnel
 before=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')
+t_before=$EPOCHSECONDS
+# A slow stream across the whole test, as a gateway in use has: with the
+# daemon dead, San Jose keeps London up on data alone, and under the debug
+# kernel the steps between the two measured streams take long enough
+# (tens of seconds) for an idle tunnel to go down (and its routes with it).
+bg lanlon ping -n -q -i 0.2 -W 2 -w 900 10.100.0.10 >/dev/null 2>&1
+BRIDGE=$BG_PID
 
 # regs: REG_REQs both registries answered so far (registrations and the
 # peer-list pages fetched with them).
@@ -73,6 +80,15 @@ check no_registration_storm test "$((regs1 - regs0))" -ge 1 -a "$((regs1 - regs0
 after=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')
 echo "# before: $before"
 echo "# after:  $after"
-check nothing_torn_down test "$before" = "$after"
+# Past the 120 s rekey interval (the debug kernel is that slow) the keys
+# have rotated by their timer, which tears nothing down: then the rest.
+if ((EPOCHSECONDS - t_before < 110)); then
+	check nothing_torn_down test "$before" = "$after"
+else
+	echo "# $((EPOCHSECONDS - t_before)) s: keys may have rotated; comparing without them"
+	nokeys() { jq -c 'if type == "array" then map(if type == "object" then del(.key_id) else . end) else . end'; }
+	check nothing_torn_down test "$(nokeys <<<"$before")" = "$(nokeys <<<"$after")"
+fi
+kill "$BRIDGE" 2>/dev/null
 check no_restart_error bash -c "! grep -q 'creating the kernel peer' '$AVPN_OUT/autovpnd-lon.log'"
 finish
