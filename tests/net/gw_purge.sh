@@ -46,5 +46,5 @@ echo "BENCH peers_purged_after_s $elapsed"
 # before the registries died, and t0 is whole seconds: 57, not 60.
 check not_before_purge_time test "$elapsed" -ge 57
 check logged grep -q 'purged 2 peer(s) no registry confirmed' "$AVPN_OUT/autovpnd-lon.log"
-check routes_withdrawn bash -c "! n lanlon ping -c 1 -W 1 10.100.0.10"
+check_fails routes_withdrawn n lanlon ping -c 1 -W 1 10.100.0.10
 finish
