@@ -14,6 +14,8 @@ $(B)/autovpn: $(B)/tools/main.o $(B)/libtool.a $(B)/libavpn.a
 
 TOOL_UNIT_SRCS := $(sort $(wildcard tests/unit/test_tool_*.c))
 CHECK_SUITES += check-tool check-tool-asan
+CHECK_BUILD += $(TOOL_UNIT_SRCS:tests/unit/%.c=$(B)/unit/%) \
+	$(TOOL_UNIT_SRCS:tests/unit/%.c=$(B)/unit-asan/%)
 .PHONY: check-tool check-tool-asan
 check-tool: $(TOOL_UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 	@tests/unit/run.sh $(RESULTS)/check-tool.res $^

@@ -3,6 +3,7 @@
 # daemon against the module and other gateways: tests/net/gw_*.sh (VM).
 
 CHECK_SUITES += check-gateway
+CHECK_BUILD += $(B)/autovpnd $(B)/autovpn
 .PHONY: check-gateway
 check-gateway: $(B)/autovpnd $(B)/autovpn
 	@mkdir -p $(RESULTS)

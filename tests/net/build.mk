@@ -16,6 +16,7 @@ $(B)/tests/net/%: tests/net/%.c $(wildcard tests/net/*.h) $(B)/libavpn.a
 # The host part: wirecheck's self-test (libsodium AES-GCM against its own
 # parser, no VM needed). The VM scenarios themselves are run by tests/vm.
 CHECK_SUITES += check-net-host
+CHECK_BUILD += $(B)/tests/net/wirecheck
 .PHONY: check-net-host
 check-net-host: $(B)/tests/net/wirecheck
 	@mkdir -p $(RESULTS)

@@ -20,6 +20,7 @@ $(eval $(call ops_suite,man,$(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry))
 $(eval $(call ops_suite,completion,$(B)/autovpn))
 $(eval $(call ops_suite,units,$(B)/autovpn $(B)/autovpnd $(B)/autovpn-registry))
 $(eval $(call ops_suite,install,userspace))
+CHECK_BUILD += userspace
 # make deb and the packages' checks (about a minute: a build of the three
 # programs and lintian).
 $(eval $(call ops_suite,deb,))

@@ -3,6 +3,7 @@
 # example organization. Needs curl and jq (tests/deps.sh).
 
 CHECK_SUITES += check-registry
+CHECK_BUILD += $(B)/autovpn-registry $(B)/avpn-gwsim
 .PHONY: check-registry
 check-registry: $(B)/autovpn-registry $(B)/avpn-gwsim
 	@tests/registry/run.sh $(RESULTS)/check-registry.res

@@ -31,6 +31,7 @@ $(B)/unit-asan/%: tests/unit/%.c $(B)/asan/libavpn.a
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 CHECK_SUITES += check-unit check-unit-asan
+CHECK_BUILD += $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%) $(UNIT_SRCS:tests/unit/%.c=$(B)/unit-asan/%)
 .PHONY: check-unit check-unit-asan
 check-unit: $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 	@tests/unit/run.sh $(RESULTS)/check-unit.res $^

@@ -11,6 +11,7 @@ VM_KVER := $(KVER)
 VM_WARNMOD := $(B)/vm/warnmod/avpn_vm_warn.ko
 
 CHECK_SUITES += check-vm check-vm-selftest
+CHECK_BUILD += module userspace $(VM_WARNMOD)
 .PHONY: check-vm check-vm-selftest vm-run
 
 # Without scenarios yet, the harness's own passing self-tests stand in.
