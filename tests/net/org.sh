@@ -60,6 +60,45 @@ AVPND=$AVPN_BIN/autovpnd
 REGISTRY=$AVPN_BIN/autovpn-registry
 AVPN=$AVPN_BIN/autovpn
 
+# The topology's ip commands are queued per namespace and each queue runs
+# as one `ip -n NS -batch` at the end of org_topology: every exec is slow
+# under TCG (some 100 ms), and the topology takes about a hundred. Queues
+# run in the order their namespaces were first queued to; a veth is created
+# in the namespace of its first end, so its other end's namespace, queued
+# to later, finds it there. (Sysctls and nft run at once: before the links
+# exist, so the namespaces' defaults apply to them.)
+declare -A ORG_IPQ
+ORG_IPQ_ORDER=()
+org_ipq() { # NS COMMAND...: queue `ip -n NS COMMAND...`
+	[ -n "${ORG_IPQ[$1]+set}" ] || ORG_IPQ_ORDER+=("$1")
+	ORG_IPQ[$1]+="${*:2}"$'\n'
+}
+org_ipq_ns() { # NS...: new namespaces (lib.sh's new_ns, lo up queued)
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns" || return 1
+		LIB_NS+=("$ns")
+		org_ipq "$ns" link set lo up
+	done
+}
+org_ipq_veth() { # NS1 IF1 NS2 IF2: lib.sh's veth, queued
+	org_ipq "$1" link add "$2" type veth peer name "$4" netns "$3"
+	org_ipq "$1" link set "$2" up
+	org_ipq "$3" link set "$4" up
+}
+org_ipq_run() {
+	local ns
+	for ns in "${ORG_IPQ_ORDER[@]}"; do
+		printf '%s' "${ORG_IPQ[$ns]}" | ip -n "$ns" -batch - || {
+			echo "org_topology: ip -n $ns -batch failed; its lines:" >&2
+			printf '%s' "${ORG_IPQ[$ns]}" | cat -n >&2
+			return 1
+		}
+	done
+	ORG_IPQ=()
+	ORG_IPQ_ORDER=()
+}
+
 org_sysctls() {
 	n "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
@@ -69,7 +108,7 @@ org_sysctls() {
 # The LAN side of a site: the gateway's LAN addresses and the LAN host.
 org_lan() {
 	local s=$1
-	veth "gw$s" lan "lan$s" eth0
+	org_ipq_veth "gw$s" lan "lan$s" eth0
 	# The gateway NATs what leaves its WAN from elsewhere (its LAN, or
 	# full-tunnel traffic from other sites), as an appliance does; its own
 	# traffic (registry, tunnels) keeps its address and port.
@@ -83,29 +122,29 @@ org_lan() {
 	EOF
 	case $s in
 	sj)
-		ip -n gwsj addr add 10.100.0.1/16 dev lan
-		ip -n gwsj addr add 192.168.100.1/24 dev lan
-		ip -n lansj addr add 10.100.0.10/16 dev eth0
-		ip -n lansj addr add 192.168.100.10/24 dev eth0
-		ip -n lansj route add default via 10.100.0.1 ;;
+		org_ipq gwsj addr add 10.100.0.1/16 dev lan
+		org_ipq gwsj addr add 192.168.100.1/24 dev lan
+		org_ipq lansj addr add 10.100.0.10/16 dev eth0
+		org_ipq lansj addr add 192.168.100.10/24 dev eth0
+		org_ipq lansj route add default via 10.100.0.1 ;;
 	sf)
-		ip -n gwsf addr add 10.200.0.1/16 dev lan
-		ip -n lansf addr add 10.200.0.10/16 dev eth0
-		ip -n lansf route add default via 10.200.0.1 ;;
+		org_ipq gwsf addr add 10.200.0.1/16 dev lan
+		org_ipq lansf addr add 10.200.0.10/16 dev eth0
+		org_ipq lansf route add default via 10.200.0.1 ;;
 	lon)
 		local a
 		for a in 10.0.60.1/24 10.0.20.1/24 10.50.177.1/24 10.0.30.1/24 10.0.40.1/24 \
 			10.50.176.33/29 10.50.176.129/25 10.50.179.129/25 10.50.182.1/23 \
 			198.133.219.1/24; do
-			ip -n gwlon addr add "$a" dev lan
+			org_ipq gwlon addr add "$a" dev lan
 		done
-		ip -n lanlon addr add 10.0.60.10/24 dev eth0
-		ip -n lanlon addr add 10.0.30.10/24 dev eth0
-		ip -n lanlon route add default via 10.0.60.1 ;;
+		org_ipq lanlon addr add 10.0.60.10/24 dev eth0
+		org_ipq lanlon addr add 10.0.30.10/24 dev eth0
+		org_ipq lanlon route add default via 10.0.60.1 ;;
 	par)
-		ip -n gwpar addr add 10.60.0.1/24 dev lan
-		ip -n lanpar addr add 10.60.0.10/24 dev eth0
-		ip -n lanpar route add default via 10.60.0.1 ;;
+		org_ipq gwpar addr add 10.60.0.1/24 dev lan
+		org_ipq lanpar addr add 10.60.0.10/24 dev eth0
+		org_ipq lanpar route add default via 10.60.0.1 ;;
 	esac
 }
 
@@ -194,35 +233,35 @@ org_topology() {
 	for arg in "$@"; do
 		ORG_NAT[${arg%%=*}]=${arg#*=}
 	done
-	new_ns inet
+	org_ipq_ns inet
 	org_sysctls inet
-	ip -n inet link add dummy0 type dummy
-	ip -n inet link set dummy0 up
-	ip -n inet addr add $ORG_REG1/32 dev dummy0
-	ip -n inet addr add $ORG_REG2/32 dev dummy0
-	ip -n inet addr add $ORG_WWW/32 dev dummy0
+	org_ipq inet link add dummy0 type dummy
+	org_ipq inet link set dummy0 up
+	org_ipq inet addr add $ORG_REG1/32 dev dummy0
+	org_ipq inet addr add $ORG_REG2/32 dev dummy0
+	org_ipq inet addr add $ORG_WWW/32 dev dummy0
 	for s in $ORG_SITES; do
 		[ -z "${ORG_NUM[${ORG_NAT[$s]}]:-}" ] || continue # behind another's NAT
 		num=${ORG_NUM[$s]}
 		ORG_WAN[$s]=172.16.$num.2
-		new_ns "nat$s" "gw$s" "lan$s"
+		org_ipq_ns "nat$s" "gw$s" "lan$s"
 		org_sysctls "nat$s"
 		org_sysctls "gw$s"
-		veth inet "to$s" "nat$s" out
-		ip -n inet addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
-		ip -n "nat$s" addr add "${ORG_PUB[$s]}/24" dev out
-		ip -n "nat$s" route add default via "${ORG_PUB[$s]%.*}.1"
+		org_ipq_veth inet "to$s" "nat$s" out
+		org_ipq inet addr add "${ORG_PUB[$s]%.*}.1/24" dev "to$s"
+		org_ipq "nat$s" addr add "${ORG_PUB[$s]}/24" dev out
+		org_ipq "nat$s" route add default via "${ORG_PUB[$s]%.*}.1"
 		if org_hosts_others "$s"; then
-			ip -n "nat$s" link add in type bridge
-			ip -n "nat$s" link set in up
-			veth "nat$s" "in$s" "gw$s" wan
-			ip -n "nat$s" link set "in$s" master in
+			org_ipq "nat$s" link add in type bridge
+			org_ipq "nat$s" link set in up
+			org_ipq_veth "nat$s" "in$s" "gw$s" wan
+			org_ipq "nat$s" link set "in$s" master in
 		else
-			veth "nat$s" in "gw$s" wan
+			org_ipq_veth "nat$s" in "gw$s" wan
 		fi
-		ip -n "nat$s" addr add "172.16.$num.1/24" dev in
-		ip -n "gw$s" addr add "${ORG_WAN[$s]}/24" dev wan
-		ip -n "gw$s" route add default via "172.16.$num.1"
+		org_ipq "nat$s" addr add "172.16.$num.1/24" dev in
+		org_ipq "gw$s" addr add "${ORG_WAN[$s]}/24" dev wan
+		org_ipq "gw$s" route add default via "172.16.$num.1"
 		org_nat "$s" "${ORG_NAT[$s]}"
 		org_lan "$s"
 	done
@@ -231,14 +270,15 @@ org_topology() {
 		[ -n "${ORG_NUM[$h]:-}" ] || continue
 		num=${ORG_NUM[$h]}
 		ORG_WAN[$s]=172.16.$num.$((2 + ORG_NUM[$s]))
-		new_ns "gw$s" "lan$s"
+		org_ipq_ns "gw$s" "lan$s"
 		org_sysctls "gw$s"
-		veth "nat$h" "in$s" "gw$s" wan
-		ip -n "nat$h" link set "in$s" master in
-		ip -n "gw$s" addr add "${ORG_WAN[$s]}/24" dev wan
-		ip -n "gw$s" route add default via "172.16.$num.1"
+		org_ipq_veth "nat$h" "in$s" "gw$s" wan
+		org_ipq "nat$h" link set "in$s" master in
+		org_ipq "gw$s" addr add "${ORG_WAN[$s]}/24" dev wan
+		org_ipq "gw$s" route add default via "172.16.$num.1"
 		org_lan "$s"
 	done
+	org_ipq_run
 }
 
 # org_hosts_others SITE: another site is behind SITE's NAT.
