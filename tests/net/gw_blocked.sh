@@ -29,7 +29,7 @@ cat "$WORK/diag"
 check diagnose_exit_1 test $rc = 1
 check diagnose_names_registry_ports grep -q "9350-9381" "$WORK/diag"
 check diagnose_names_both_registries test "$(grep -c 'does not answer' "$WORK/diag")" = 2
-check tunnel_keeps_passing n lanlon ping -c 3 -W 2 10.100.0.10
+check tunnel_keeps_passing n lanlon ping -c 3 -i 0.2 -W 2 10.100.0.10
 check still_up org_peer_up lon sj
 n gwlon "$AVPN" show av0 | sed -n '1,8p'
 finish

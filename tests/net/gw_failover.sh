@@ -11,7 +11,7 @@ org_gateways sj sf lon par --hysteresis-ms 3000 || fatal gateways
 org_wait_tunnels 120 || fatal tunnels
 SJ=${ORG_NAME[sj]} SF=${ORG_NAME[sf]}
 check route_via_first_hub test "$(org_route_via lon 10.60.0.0/24)" = "$SJ"
-n lanlon ping -c 2 -W 2 10.60.0.10 >/dev/null || fatal ping
+n lanlon ping -c 2 -i 0.2 -W 2 10.60.0.10 >/dev/null || fatal ping
 
 org_stream failover lanlon 10.60.0.10 12
 sleep 2
@@ -23,7 +23,7 @@ org_stream_lost failover; lost=$LOST
 echo "BENCH hub_failover_gap_ms $((lost * 10))"
 # With 1 s probes a dead path is noticed after 3 missed probes: < 4 s.
 check failover_gap_bounded test "$lost" -lt 400
-check traffic_via_second_hub n lanlon ping -c 2 -W 2 10.60.0.10
+check traffic_via_second_hub n lanlon ping -c 2 -i 0.2 -W 2 10.60.0.10
 
 # San Jose returns: traffic goes back after the hysteresis (3 s here).
 org_stream back lanlon 10.60.0.10 10

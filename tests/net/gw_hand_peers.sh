@@ -45,7 +45,7 @@ check paris_in_sj_kernel wait_secs 30 paris_in_kernel
 check sj_par_up wait_secs 60 org_peer_up sj par
 check par_to_sj_traffic wait_secs 20 n lanpar ping -c 1 -W 1 10.100.0.10
 echo "# Paris reachable from San Jose $(($(date +%s) - t0)) s after it joined the org"
-check sj_to_par_traffic n lansj ping -c 2 -W 2 10.60.0.10
+check sj_to_par_traffic n lansj ping -c 2 -i 0.2 -W 2 10.60.0.10
 paris_id=$(kpeers | jq --arg p "${ORG_NAME[par]}" '.[] | select(.name == $p) | .id')
 log "Paris's kernel peer id on San Jose: $paris_id"
 check paris_id_not_a_hand_id test -n "$paris_id" -a "$(jq --argjson i "${paris_id:-0}" \

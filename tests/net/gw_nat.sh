@@ -36,12 +36,12 @@ check api_sf_manual wait_until 30 api_nat_is sf manual
 for s in sj lon par; do
 	check "sf_${s}_tunnel" wait_until 90 org_peer_up sf "$s"
 done
-check lon_to_sf_lan n lanlon ping -c 2 -W 2 10.200.0.10
+check lon_to_sf_lan n lanlon ping -c 2 -i 0.2 -W 2 10.200.0.10
 
 # London <-> San Jose: no direct path, relayed through San Francisco.
 check_fails lon_sj_not_direct org_peer_up lon sj
-check lon_to_sj_relayed n lanlon ping -c 3 -W 2 10.100.0.10
-check sj_to_lon_relayed n lansj ping -c 3 -W 2 10.0.60.10
+check lon_to_sj_relayed n lanlon ping -c 3 -i 0.2 -W 2 10.100.0.10
+check sj_to_lon_relayed n lansj ping -c 3 -i 0.2 -W 2 10.0.60.10
 check lon_route_via_sf test "$(org_route_via lon 10.100.0.0/16)" = "${ORG_NAME[sf]}"
 # ... and both say so: the route is not direct, it goes via San Francisco
 # because the preferred peer is not up ("next best"), in JSON and text.

@@ -28,11 +28,11 @@ for s in $ORG_SITES; do
 	check "${s}_exact_peers" test "$want" = "$got"
 done
 
-check lon_to_sj n lanlon ping -c 2 -W 2 10.100.0.10
-check lon_to_sf n lanlon ping -c 2 -W 2 10.200.0.10
-check sj_to_sf n lansj ping -c 2 -W 2 10.200.0.10
-check par_to_lon_via_hub n lanpar ping -c 2 -W 2 10.0.60.10
-check sf_to_par n lansf ping -c 2 -W 2 10.60.0.10
+check lon_to_sj n lanlon ping -c 2 -i 0.2 -W 2 10.100.0.10
+check lon_to_sf n lanlon ping -c 2 -i 0.2 -W 2 10.200.0.10
+check sj_to_sf n lansj ping -c 2 -i 0.2 -W 2 10.200.0.10
+check par_to_lon_via_hub n lanpar ping -c 2 -i 0.2 -W 2 10.0.60.10
+check sf_to_par n lansf ping -c 2 -i 0.2 -W 2 10.60.0.10
 # use-vpn no: London's AV subnet and San Jose's out-of-band are not routed.
 check_fails lon_av_not_reachable n lansj ping -c 1 -W 2 10.0.30.10
 check_fails sj_oob_not_reachable n lanlon ping -c 1 -W 2 192.168.100.10

@@ -37,7 +37,7 @@ done
 remote=$(up_remote sf par)
 echo "# sf -> par: path up to $remote"
 check sf_to_par_over_shared_public test "${remote%:*}" = "${ORG_PUB[sj]}"
-check lanpar_to_lansj n lanpar ping -c 3 -W 2 10.100.0.10
-check lansj_to_lanpar n lansj ping -c 3 -W 2 10.60.0.10
-check lanpar_to_lansf n lanpar ping -c 3 -W 2 10.200.0.10
+check lanpar_to_lansj n lanpar ping -c 3 -i 0.2 -W 2 10.100.0.10
+check lansj_to_lanpar n lansj ping -c 3 -i 0.2 -W 2 10.60.0.10
+check lanpar_to_lansf n lanpar ping -c 3 -i 0.2 -W 2 10.200.0.10
 finish

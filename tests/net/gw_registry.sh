@@ -24,8 +24,8 @@ wait "$ORG_REG1_PID" "$ORG_REG2_PID" 2>/dev/null
 for s in $ORG_SITES; do
 	check "${s}_sees_registries_down" wait_until 30 reg_connected "$s" false
 done
-check tunnel_without_registries n lanlon ping -c 3 -W 2 10.100.0.10
-check spoke_to_spoke_without_registries n lanpar ping -c 3 -W 2 10.0.60.10
+check tunnel_without_registries n lanlon ping -c 3 -i 0.2 -W 2 10.100.0.10
+check spoke_to_spoke_without_registries n lanpar ping -c 3 -i 0.2 -W 2 10.0.60.10
 
 org_registries --keepalive-ms 1000 || fatal registries_again
 for s in $ORG_SITES; do

@@ -36,8 +36,8 @@ check new_port_in_range test "${new##*:}" -ge $lo -a "${new##*:}" -le $hi
 org_stream_lost roam; lost=$LOST
 echo "BENCH nat_rebind_gap_ms $((lost * 10))"
 check gap_under_5s test "$lost" -lt 500
-check traffic_after n lanlon ping -c 3 -W 2 10.100.0.10
-check reply_path n lansj ping -c 3 -W 2 10.0.60.10
+check traffic_after n lanlon ping -c 3 -i 0.2 -W 2 10.100.0.10
+check reply_path n lansj ping -c 3 -i 0.2 -W 2 10.0.60.10
 # (The key is not compared: a routine rekey, every 120 s, may fall in here.)
 echo "# key before $key, after $(key_of_lon)"
 finish

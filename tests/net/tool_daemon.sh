@@ -24,11 +24,13 @@ org_registries || fatal registries
 # London's kernel would hand out ephemeral ports far from 32768-61000: the
 # daemon picks its uplink port itself (json-uplink-port-range).
 n gwlon sysctl -qw net.ipv4.ip_local_port_range="10000 10999" || fatal port_range
-org_gateways sj sf lon || fatal gateways
+# A 1 s route hysteresis (default 10 s): nothing here is about it, and the
+# routes below settle that much sooner.
+org_gateways sj sf lon --hysteresis-ms 1000 || fatal gateways
 up() { org_peer_up lon sj && org_peer_up lon sf && org_peer_up sj lon && org_peer_up sf lon; }
 wait_until 150 up || fatal tunnels_up "$(org_status lon | jq -c '[.peers[] | [.name, .state]]')"
 # San Jose may come up after San Francisco: London's routes to it move over
-# once it has been up for the hysteresis time (10 s).
+# once it has been up for the hysteresis time.
 settled() {
 	av lon show av0 --json | jq -e --arg sj "$SJ" \
 		'.interfaces[0].routes[] | select(.prefix == "10.100.0.0/16") | .via == $sj'
