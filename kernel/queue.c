@@ -172,6 +172,16 @@ static int serial_cpu(struct avpn_peer *peer)
 }
 
 /*
+ * Queue a peer's serial work with the peer reference the caller took for
+ * it; a work that is queued already holds one of its own.
+ */
+static void serial_queue_held(struct avpn_peer *peer, struct work_struct *work)
+{
+	if (!queue_work_on(serial_cpu(peer), avpn_serial_wq, work))
+		avpn_peer_put(peer);
+}
+
+/*
  * A packet is done (err is its crypto's result): publish that, then make
  * sure the serial work runs after it. The packet holds the peer until the
  * serial work has finished it, which may happen on another CPU as soon as
@@ -193,8 +203,7 @@ static void mark_done(struct avpn_peer *peer, struct sk_buff *skb, int err,
 	refcount_inc(&peer->refcnt);
 	cb->err = err;
 	atomic_set_release(&cb->state, 1);
-	if (!queue_work_on(serial_cpu(peer), avpn_serial_wq, work))
-		avpn_peer_put(peer);
+	serial_queue_held(peer, work);
 	rcu_read_unlock();
 }
 
@@ -228,8 +237,7 @@ static void serial_run(struct avpn_peer *peer, struct avpn_pq *q, struct work_st
 			 * this run began queued it already, that will do.
 			 */
 			refcount_inc(&peer->refcnt);
-			if (!queue_work_on(serial_cpu(peer), avpn_serial_wq, work))
-				avpn_peer_put(peer);
+			serial_queue_held(peer, work);
 			break;
 		}
 		if (n % AVPN_SERIAL_BATCH == 0) {
