@@ -16,7 +16,8 @@
 #include "nl/avpnl_dev.h"
 #include "gateway.h"
 
-#define PURGE_CHECK_MS 10000
+/* The purge comes this late at most after the purge time; a check is a walk of the peers. */
+#define PURGE_CHECK_MS 1000
 #define DIAG_EVERY_MS 3000
 
 int registry_index(const struct gw *gw, const struct endpoint *from)
