@@ -6,9 +6,11 @@
  *          sends COUNT datagrams of SIZE bytes (default 1000, at least 8),
  *          numbered 0.. in their first 8 bytes (big-endian), as fast as the
  *          socket takes them; prints "sent N".
- *        seqcheck recv PORT IDLE_MS
+ *        seqcheck recv PORT IDLE_MS [LAST]
  *          receives on PORT (IPv6 socket, IPv4 too) until IDLE_MS pass
- *          without a datagram after the first one (or 600 s in all); prints
+ *          without a datagram after the first one (or 600 s in all); once
+ *          datagram LAST (the sender's last) is in, 500 ms will do, as
+ *          waiting out IDLE_MS after every run adds up; prints
  *          "received N reordered R duplicates D highest H", where a datagram
  *          is reordered if a higher number arrived before it.
  * Numbers below 2^24 only; exits non-zero on a socket error.
@@ -84,7 +86,9 @@ static int do_send(const char *dst, unsigned long count, unsigned long size)
 	return 0;
 }
 
-static int do_recv(int port, int idle_ms)
+#define SEQ_IDLE_AFTER_LAST_MS 500
+
+static int do_recv(int port, int idle_ms, long long last_seq)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 	unsigned long received = 0, reordered = 0, dups = 0;
@@ -111,7 +115,12 @@ static int do_recv(int port, int idle_ms)
 		if (poll(&p, 1, 100) < 0)
 			break;
 		if (!(p.revents & POLLIN)) {
-			if (last && now_ms() - last >= idle_ms)
+			int idle = idle_ms;
+
+			if (last_seq >= 0 && last_seq < SEQ_MAX &&
+			    (seen[last_seq / 8] & (1U << (last_seq % 8))) && idle > SEQ_IDLE_AFTER_LAST_MS)
+				idle = SEQ_IDLE_AFTER_LAST_MS;
+			if (last && now_ms() - last >= idle)
 				break;
 			continue;
 		}
@@ -144,8 +153,9 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], strtoul(argv[3], NULL, 0),
 			       argc > 4 ? strtoul(argv[4], NULL, 0) : 1000);
-	if (argc == 4 && !strcmp(argv[1], "recv"))
-		return do_recv(atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: seqcheck send DSTIP:PORT COUNT [SIZE] | recv PORT IDLE_MS\n");
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "recv"))
+		return do_recv(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoll(argv[4]) : -1);
+	fprintf(stderr,
+		"usage: seqcheck send DSTIP:PORT COUNT [SIZE] | recv PORT IDLE_MS [LAST]\n");
 	return 2;
 }
