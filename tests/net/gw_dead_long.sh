@@ -6,7 +6,8 @@
 # no answer meanwhile, keeps London up (the stream's data keeps the path up,
 # the key is still valid); the restarted daemon replaces the old key at
 # once. From the kill to after the new key, the stream loses no more than
-# the socket hand-over at the restart may (gw_restart.sh: at most 3).
+# the socket hand-over at the restart may (gw_restart.sh: at most 3, or 10
+# under the debug kernel).
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -50,13 +51,23 @@ sleep_until $((born + 132))
 sj_check=$!
 sleep_until $((born + 135))
 echo "# restarting autovpnd; the key is $((EPOCHSECONDS - born)) s old"
+t_restart=$EPOCHSECONDS
 org_gateway lon
 wait "$sj_check"
 check sj_keeps_london_up test "$(cat "$WORK/sj_up.rc" 2>/dev/null)" = 0
 check daemon_back wait_until 60 org_peer_up lon sj
 rekeyed() { k=$(peer_field lon sj key_id) && [ -n "$k" ] && [ "$k" != "$key0" ]; }
 check rekeyed_after_restart wait_until 30 rekeyed
-check new_key_is_fresh test "$(peer_field lon sj handshake_ms)" -lt 30000
+# ...by a handshake after the restart: the key is younger than the time
+# since the restart, read after its status was (so however long the read
+# takes, a key made after the restart passes; the old one is 135 s older).
+# Not "younger than 30 s when read": under the debug kernel the reads
+# themselves take that long.
+new_age_s=$(($(peer_field lon sj handshake_ms) / 1000))
+since_restart=$((EPOCHSECONDS - t_restart))
+echo "BENCH dead_long_new_key_age_s $new_age_s"
+echo "# $since_restart s since the restart"
+check new_key_is_fresh test "$new_age_s" -le "$((since_restart + 1))"
 # Not only London's daemon: both kernels send under a new key (the stream
 # ends before the old key's 180 s are up, so it cannot show that).
 kernel_rekeyed() { # SITE PEER-SITE OLD-ID: a new current key that has sent
@@ -70,6 +81,6 @@ check sj_kernel_rekeyed wait_until 30 kernel_rekeyed sj lon "$key0_sj"
 check stream_outlived_new_key kill -0 "$ORG_STREAM_long"
 org_stream_lost long; lost=$LOST
 echo "BENCH dead_long_lost_packets $lost"
-check stream_survives_dead_past_rekey test "$lost" -le 3
+check stream_survives_dead_past_rekey test "$lost" -le "$(org_handover_loss_max)"
 check still_passes n lanlon ping -c 2 -i 0.2 -W 2 10.100.0.10
 finish

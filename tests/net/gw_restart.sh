@@ -67,8 +67,10 @@ echo "# drops, London: $drops_lon0 -> $(drops lon); San Jose: $drops_sj0 -> $(dr
 # added again, which sent the LAN's traffic out in clear for a moment).
 # What is left is the hand-over of the uplink socket: between the module
 # letting the old one go and the daemon steering the port to the new one
-# (udpsock.h), a packet can land in the old one. 0-2 per restart measured.
-check restart_loses_at_most_3 test "$lost" -le 3
+# (udpsock.h), a packet can land in the old one. 0-2 per restart measured
+# on the stock kernel, 4-5 under the debug kernel (org_handover_loss_max).
+max=$(org_handover_loss_max)
+check "restart_loses_at_most_$max" test "$lost" -le "$max"
 # No re-registration storm: London registers with each registry once and
 # fetches its peer list; nobody else starts over. (A daemon that looped
 # would register every retry interval, a second; the window since the
