@@ -18,7 +18,7 @@
  * its headers at once, always finds room.
  *
  *   GET /api/v1/org              org config summary
- *   GET /api/v1/gateways         every gateway's registration state
+ *   GET /api/v1/gateways         every gateway's registration state (streamed)
  *   GET /api/v1/gateways/<name>  one gateway with peers, subnets, path status
  *   GET /api/v1/stats            counters, drops by reason
  *   GET /metrics                 the same for Prometheus (metrics.c)
@@ -204,6 +204,7 @@ static json_object *jprefix(const struct prefix *p)
 	return jstr(prefix_format(p, buf, sizeof(buf)));
 }
 
+/* One gateway of /api/v1/gateways (an httplist element). */
 static json_object *gateway_summary(struct registry *r, uint32_t i, uint64_t now)
 {
 	const struct orgconf_network *n = &r->cfg->networks[i];
@@ -360,13 +361,55 @@ static json_object *gateway_detail(struct registry *r, uint32_t i, uint64_t now)
 	return o;
 }
 
-static json_object *org_summary(struct registry *r)
+/* One network of /api/v1/org (an httplist element). */
+static json_object *org_network(struct registry *r, uint32_t i, uint64_t now)
 {
 	const struct orgconf *c = r->cfg;
-	json_object *o = json_object_new_object(), *nets = json_object_new_array();
-	char ver[24];
-	unsigned int count[3] = { 0 };
+	const struct orgconf_network *n = &c->networks[i];
+	json_object *no = json_object_new_object(), *hubs = json_object_new_array();
+	json_object *exits = json_object_new_array();
 
+	(void)now;
+	json_object_object_add(no, "name", jstr(n->name));
+	json_object_object_add(no, "mode", jstr(orgconf_mode_name(n->mode)));
+	for (size_t h = 0; h < n->n_hubs; h++) {
+		json_object *ho = json_object_new_object();
+
+		json_object_object_add(ho, "name", jstr(c->networks[n->hubs[h].net].name));
+		json_object_object_add(ho, "default_route",
+				       json_object_new_boolean(n->hubs[h].default_route));
+		json_object_array_add(hubs, ho);
+	}
+	for (size_t h = 0; h < n->n_exit_hubs; h++)
+		json_object_array_add(exits, jstr(c->networks[n->exit_hubs[h]].name));
+	json_object_object_add(no, "hubs", hubs);
+	json_object_object_add(no, "exit_hubs", exits);
+	json_object_object_add(no, "exported_subnets", exported(n));
+	json_object_object_add(no, "nat_traversal", jstr(n->nat_manual ? "manual" : "auto"));
+	json_object_object_add(no, "active_active", json_object_new_boolean(n->active_active));
+	return no;
+}
+
+/*
+ * /api/v1/org: the org's fields, then "networks" (its last member), one
+ * element per network, streamed. The head is the object without networks,
+ * printed by json-c, its closing brace replaced by the array's opening, so
+ * the bytes are those of the whole object printed at once.
+ */
+static struct MHD_Response *org_summary(struct registry *r)
+{
+	static const char open_networks[] = ",\"networks\":[";
+	const struct orgconf *c = r->cfg;
+	json_object *o = json_object_new_object();
+	struct MHD_Response *resp = NULL;
+	unsigned int count[3] = { 0 };
+	const char *s;
+	char ver[24];
+	char *head;
+	size_t len;
+
+	for (size_t i = 0; i < c->n_networks; i++)
+		count[c->networks[i].mode]++;
 	snprintf(ver, sizeof(ver), "%016llx", (unsigned long long)c->version);
 	json_object_object_add(o, "name", jstr(c->name));
 	json_object_object_add(o, "version", jstr(ver));
@@ -375,38 +418,20 @@ static json_object *org_summary(struct registry *r)
 	json_object_object_add(o, "registry_public_key", jkey(c->registry_public_key));
 	json_object_object_add(o, "keepalive_ms", json_object_new_int64(r->keepalive_ms));
 	json_object_object_add(o, "peer_purge_s", json_object_new_int64(c->peer_purge_secs));
-	for (size_t i = 0; i < c->n_networks; i++) {
-		const struct orgconf_network *n = &c->networks[i];
-		json_object *no = json_object_new_object(), *hubs = json_object_new_array();
-		json_object *exits = json_object_new_array();
-
-		count[n->mode]++;
-		json_object_object_add(no, "name", jstr(n->name));
-		json_object_object_add(no, "mode", jstr(orgconf_mode_name(n->mode)));
-		for (size_t h = 0; h < n->n_hubs; h++) {
-			json_object *ho = json_object_new_object();
-
-			json_object_object_add(ho, "name", jstr(c->networks[n->hubs[h].net].name));
-			json_object_object_add(ho, "default_route",
-					       json_object_new_boolean(n->hubs[h].default_route));
-			json_object_array_add(hubs, ho);
-		}
-		for (size_t h = 0; h < n->n_exit_hubs; h++)
-			json_object_array_add(exits, jstr(c->networks[n->exit_hubs[h]].name));
-		json_object_object_add(no, "hubs", hubs);
-		json_object_object_add(no, "exit_hubs", exits);
-		json_object_object_add(no, "exported_subnets", exported(n));
-		json_object_object_add(no, "nat_traversal",
-				       jstr(n->nat_manual ? "manual" : "auto"));
-		json_object_object_add(no, "active_active",
-				       json_object_new_boolean(n->active_active));
-		json_object_array_add(nets, no);
-	}
 	json_object_object_add(o, "hubs", json_object_new_int((int)count[ORGCONF_MODE_HUB]));
 	json_object_object_add(o, "spokes", json_object_new_int((int)count[ORGCONF_MODE_SPOKE]));
 	json_object_object_add(o, "off", json_object_new_int((int)count[ORGCONF_MODE_OFF]));
-	json_object_object_add(o, "networks", nets);
-	return o;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	len = s ? strlen(s) : 0;
+	head = len && s[len - 1] == '}' ? malloc(len - 1 + sizeof(open_networks)) : NULL;
+	if (head) {
+		memcpy(head, s, len - 1); /* without its '}' */
+		memcpy(head + len - 1, open_networks, sizeof(open_networks));
+		resp = httplist_response(r, head, strlen(head), "]}", org_network);
+		free(head);
+	}
+	json_object_put(o);
+	return resp;
 }
 
 static json_object *stats(struct registry *r, uint64_t now)
@@ -437,6 +462,7 @@ static json_object *stats(struct registry *r, uint64_t now)
 	N(o, "push_pending", r->push_pending + r->peers_pending);
 	N(o, "reloads", s->reloads);
 	N(o, "http_cut", r->http_conns ? r->http_conns->cut : 0);
+	N(o, "http_reload_cut", s->http_reload_cut);
 	N(o, "reload_failures", s->reload_failures);
 	N(d, "short", s->drop_short);
 	N(d, "type", s->drop_type);
@@ -453,20 +479,28 @@ static json_object *stats(struct registry *r, uint64_t now)
 	return o;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, json_object *o)
+/* Queues @resp (NULL: it could not be made) as JSON, and lets it go. */
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned int code,
+				  struct MHD_Response *resp)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
-	json_object_put(o);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	ret = MHD_queue_response(c, code, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
+	json_object_put(o);
+	return reply_json(c, code, resp);
 }
 
 uint64_t http_cut_count(const struct registry *r)
@@ -545,20 +579,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (strcmp(method, "GET"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, error_obj("only GET"));
 	if (!strcmp(url, "/api/v1/org"))
-		return reply(c, MHD_HTTP_OK, org_summary(r));
+		return reply_json(c, MHD_HTTP_OK, org_summary(r));
 	if (!strcmp(url, "/api/v1/stats"))
 		return reply(c, MHD_HTTP_OK, stats(r, now));
 	if (!strcmp(url, "/metrics"))
 		return reply_metrics(r, c, now);
 	if (!strcmp(url, "/") || !strcmp(url, "/status"))
 		return reply_page(c);
-	if (!strcmp(url, "/api/v1/gateways")) {
-		json_object *a = json_object_new_array();
-
-		for (uint32_t i = 0; i < r->cfg->n_networks; i++)
-			json_object_array_add(a, gateway_summary(r, i, now));
-		return reply(c, MHD_HTTP_OK, a);
-	}
+	if (!strcmp(url, "/api/v1/gateways"))
+		return reply_json(c, MHD_HTTP_OK,
+				  httplist_response(r, "[", 1, "]", gateway_summary));
 	if (!strncmp(url, gp, strlen(gp))) {
 		const struct orgconf_network *n = orgconf_find_network(r->cfg, url + strlen(gp));
 

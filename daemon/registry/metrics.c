@@ -75,6 +75,8 @@ static void metrics_counters(struct registry *r, FILE *f)
 		    "Org config reloads that were rejected.", s->reload_failures);
 	metrics_u64(f, "autovpn_registry_http_connections_cut_total", "counter",
 		    "HTTP connections cut for being too slow.", http_cut_count(r));
+	metrics_u64(f, "autovpn_registry_http_reload_cut_total", "counter",
+		    "Streamed HTTP answers cut by a config reload.", s->http_reload_cut);
 	prom_head(f, "autovpn_registry_drops_total", "counter",
 		  "Datagrams dropped without an answer, by reason.");
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)

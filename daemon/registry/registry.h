@@ -118,6 +118,7 @@ struct registry_stats {
 		drop_replay, drop_stale, drop_auth, drop_malformed;
 	uint64_t registers, keepalives, pages, pushes, echoes, diags;
 	uint64_t reloads, reload_failures;
+	uint64_t http_reload_cut; /* streamed answers a reload cut (httplist.c) */
 };
 
 struct net_sock {
@@ -141,6 +142,7 @@ struct registry {
 	struct orgconf *cfg;
 	const struct topology *topo;
 	struct gwtable_entry *gws; /* cfg->n_networks */
+	uint64_t cfg_gen;	   /* bumped whenever a reload swaps cfg and gws */
 	uint32_t *hash;		   /* buckets: index + 1, 0 = empty */
 	uint32_t hash_mask;
 	uint32_t *hub_spokes_off; /* per network: start into hub_spokes (n + 1) */
@@ -250,5 +252,16 @@ int http_start(struct registry *r, const char *listen);
 void http_stop(struct registry *r);
 /* Connections cut for being slow since the listener started. */
 uint64_t http_cut_count(const struct registry *r);
+
+/*
+ * httplist.c: an answer of one JSON element per network of the org, sent
+ * while it is rendered: @head (copied), then element(r, i, now) for every
+ * network i, comma-separated, then @tail (static). NULL on failure.
+ */
+struct json_object;
+struct MHD_Response;
+typedef struct json_object *(*httplist_element_fn)(struct registry *r, uint32_t i, uint64_t now_ms);
+struct MHD_Response *httplist_response(struct registry *r, const char *head, size_t head_len,
+				       const char *tail, httplist_element_fn element);
 
 #endif /* AVPN_REGISTRY_REGISTRY_H */

@@ -72,6 +72,7 @@ int reload_config(struct registry *r, int initial)
 	r->cfg = cfg;
 	r->topo = orgconf_topology(cfg);
 	r->gws = gws;
+	r->cfg_gen++; /* what a streamed answer started on is gone (httplist.c) */
 	r->hash = hash;
 	r->hash_mask = mask;
 	r->loaded_ms = clock_mono_ms();

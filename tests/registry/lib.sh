@@ -80,9 +80,10 @@ start_registry() {
 	wait_http "$http" || { cat "$W/registry$n.log" >&2; fail "registry $n did not start"; }
 }
 
-# Polls until the JSON API answers (no fixed sleeps).
+# Polls until the JSON API answers (no fixed sleeps): 5 s, or
+# $HTTP_WAIT_TRIES times 50 ms.
 wait_http() {
-	for _ in $(seq 100); do
+	for _ in $(seq "${HTTP_WAIT_TRIES:-100}"); do
 		curl -sf "http://127.0.0.1:$1/api/v1/stats" > /dev/null 2>&1 && return 0
 		sleep 0.05
 	done
