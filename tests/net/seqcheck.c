@@ -19,6 +19,7 @@
 #include <endian.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ static int do_recv(int port, int idle_ms, long long last_seq)
 	long long start = now_ms(), last = 0;
 	uint64_t seq, highest = 0;
 	unsigned char *seen;
+	bool got_last = false; /* the datagram last_seq is in */
 	int fd, off = 0, rcvbuf = 4 << 20;
 	char buf[65536];
 
@@ -117,8 +119,7 @@ static int do_recv(int port, int idle_ms, long long last_seq)
 		if (!(p.revents & POLLIN)) {
 			int idle = idle_ms;
 
-			if (last_seq >= 0 && last_seq < SEQ_MAX &&
-			    (seen[last_seq / 8] & (1U << (last_seq % 8))) && idle > SEQ_IDLE_AFTER_LAST_MS)
+			if (got_last && idle > SEQ_IDLE_AFTER_LAST_MS)
 				idle = SEQ_IDLE_AFTER_LAST_MS;
 			if (last && now_ms() - last >= idle)
 				break;
@@ -137,6 +138,8 @@ static int do_recv(int port, int idle_ms, long long last_seq)
 			continue;
 		}
 		seen[seq / 8] |= 1U << (seq % 8);
+		if ((long long)seq == last_seq)
+			got_last = true;
 		if (received && seq < highest)
 			reordered++;
 		if (!received || seq > highest)
