@@ -72,7 +72,11 @@ check units.registry.no_caps grep -qx 'CapabilityBoundingSet=' "$f"
 check units.registry.no_ambient grep -qx 'AmbientCapabilities=' "$f"
 check units.registry.families grep -qx 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' "$f"
 check units.registry.opts_from_default grep -q '^ExecStart=.* \$AUTOVPN_REGISTRY_OPTS$' "$f"
-check units.registry.default_has_id grep -q '^AUTOVPN_REGISTRY_OPTS="--id 1"' dist/autovpn-registry.default
+check units.registry.default_has_id grep -Eq '^AUTOVPN_REGISTRY_OPTS="--id 1[ "]' dist/autovpn-registry.default
+# ...and the high-port echo, without which diagnose cannot tell whether
+# outbound UDP to high ports gets out.
+check units.registry.default_has_echo grep -Eq '^AUTOVPN_REGISTRY_OPTS=".* --echo-port [0-9]+[ "]' \
+	dist/autovpn-registry.default
 
 # The programs reload on SIGHUP (what ExecReload sends).
 check units.autovpnd.code_reloads_on_hup grep -q 'SIGHUP, on_reload' daemon/gateway/gateway.c
