@@ -72,6 +72,16 @@ step() {
 	return 1
 }
 
+# What a failed round leaves to read: each gateway's nonzero drop counters
+# (device and peer 1), and peer 1's paths and keys.
+round_state() {
+	local gw
+	for gw in gwA gwB; do
+		log "$gw drops: $(dev_stat $gw '.drops | with_entries(select(.value != 0)) | tostring' 2>&1)" \
+			"peer 1: $(peer_stat $gw '[(.drops | with_entries(select(.value != 0))), .paths, .keys] | tostring' 2>&1)"
+	done
+}
+
 # Everything from scratch: namespaces, module if needed, both gateways.
 rebuild() {
 	APORT=$PORT_A KEYID=1
@@ -173,6 +183,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	else
 		fail_n[$a]=$((${fail_n[$a]:-0} + 1))
 		log "round $r: $a FAILED (${SECONDS}s); rebuilding"
+		round_state
 		result "round-$r-$a" 1
 		# Start over, so the later rounds still test something.
 		grep -q '^autovpn ' /proc/modules || load_module
