@@ -35,6 +35,7 @@ sleep_until() { (($1 <= EPOCHSECONDS)) || sleep $(($1 - EPOCHSECONDS)); }
 # (checked below: it must still be running when the new key is there).
 margin=30
 [ "${AVPN_DEBUG_KERNEL:-0}" = 1 ] && margin=60
+drops_lon0=$(org_drops lon) drops_sj0=$(org_drops sj)
 org_stream long lanlon 10.100.0.10 $((135 - age + margin))
 sleep 1
 org_kill lon KILL
@@ -81,6 +82,7 @@ check sj_kernel_rekeyed wait_until 30 kernel_rekeyed sj lon "$key0_sj"
 check stream_outlived_new_key kill -0 "$ORG_STREAM_long"
 org_stream_lost long; lost=$LOST
 echo "BENCH dead_long_lost_packets $lost"
+echo "# drops, London: $drops_lon0 -> $(org_drops lon); San Jose: $drops_sj0 -> $(org_drops sj)"
 check stream_survives_dead_past_rekey test "$lost" -le "$(org_handover_loss_max)"
 check still_passes n lanlon ping -c 2 -i 0.2 -W 2 10.100.0.10
 finish

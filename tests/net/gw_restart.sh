@@ -52,14 +52,13 @@ check sj_read_london_counters grep -q "$LON: path [0-9] received" "$AVPN_OUT/aut
 check_fails sj_never_failed_to_read grep -q "$LON: reading its counters" "$AVPN_OUT/autovpnd-sj.log"
 
 # Where a restart's losses went, if any: the drop counters that moved.
-drops() { n "gw$1" "$AVPN" show av0 --json | jq -c '.interfaces[0].drops | with_entries(select(.value != 0))'; }
-drops_lon0=$(drops lon) drops_sj0=$(drops sj)
+drops_lon0=$(org_drops lon) drops_sj0=$(org_drops sj)
 org_stream restart lanlon 10.100.0.10 10
 org_gateway lon
 check daemon_back wait_until 60 org_peer_up lon sj
 org_stream_lost restart; lost=$LOST
 echo "BENCH daemon_restart_gap_ms $((lost * 10))"
-echo "# drops, London: $drops_lon0 -> $(drops lon); San Jose: $drops_sj0 -> $(drops sj)"
+echo "# drops, London: $drops_lon0 -> $(org_drops lon); San Jose: $drops_sj0 -> $(org_drops sj)"
 # Nothing is torn down: not the keys, not the paths, not the kernel's
 # routes (a restarted daemon that thought its adopted peers were still
 # connecting once withdrew them until their first timer: 40-60 ms here, a

@@ -457,21 +457,44 @@ org_wait_tunnels() {
 }
 
 # org_stream NAME FROM-NS DST SECS: a 10 ms ICMP stream in the background
-# (its summary in $WORK/NAME.ping); org_stream_lost NAME waits for it and
-# sets LOST to how many replies were lost (each one is 10 ms without
-# traffic). Not in $(...): a subshell cannot wait for our child.
+# (its replies and summary in $WORK/NAME.ping); org_stream_lost NAME waits
+# for it and sets LOST to how many requests got no reply (each one is 10 ms
+# without traffic), and logs which. Not in $(...): a subshell cannot wait
+# for our child.
 org_stream() {
 	# -c, not -w: a deadline would count the replies still in flight as lost.
-	bg "$2" ping -n -q -i 0.01 -W 2 -c "$(($4 * 100))" "$3" > "$WORK/$1.ping" 2>&1
+	bg "$2" ping -n -i 0.01 -W 2 -c "$(($4 * 100))" "$3" > "$WORK/$1.ping" 2>&1
 	eval "ORG_STREAM_$1=$BG_PID"
+}
+
+# org_drops SITE: the drop counters of SITE's av0 that are not zero (JSON).
+org_drops() {
+	n "gw$1" "$AVPN" show av0 --json | jq -c '.interfaces[0].drops | with_entries(select(.value != 0))'
 }
 
 org_stream_lost() {
 	local pid
 	eval "pid=\$ORG_STREAM_$1"
 	wait "$pid" 2>/dev/null
-	LOST=$(awk '/packets transmitted/ { print $1 - $4 }' "$WORK/$1.ping")
-	[ -n "$LOST" ] || LOST=999999
+	# By sequence number: the last 3 requests are not counted. Once it has
+	# sent its count and had replies, ping waits for two round trips, not
+	# -W's 2 s (ping(8)), and gives up on a last reply that a busy TCG host
+	# delays more: that is ping's deadline, not a packet the tunnel lost.
+	local r tail_lost which
+	r=$(awk '/bytes from .*icmp_seq=/ && !/DUP/ {
+			match($0, /icmp_seq=[0-9]+/); got[substr($0, RSTART + 9, RLENGTH - 9) + 0] = 1 }
+		/packets transmitted/ { sent = $1 }
+		END {
+			if (sent == "") { print "999999 0"; exit }
+			for (i = 1; i <= sent; i++)
+				if (!(i in got)) {
+					if (i > sent - 3) { tail++; continue }
+					lost++; if (lost <= 10) which = which " " i
+				}
+			print lost + 0, tail + 0, which
+		}' "$WORK/$1.ping")
+	read -r LOST tail_lost which <<<"$r"
+	echo "# stream $1: $LOST lost${which:+ (icmp_seq $which)}, $tail_lost of the last 3 unanswered"
 }
 
 # org_handover_loss_max: how many replies of a 10 ms stream a restart of
