@@ -31,6 +31,7 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <net/dst_cache.h>
 #include <net/gro_cells.h>
 #include <crypto/aead.h>
@@ -314,6 +315,7 @@ struct avpn_uplink {
 	struct avpn_dev *avpn;
 	u8 id;
 	bool mc_loop; /* the socket's setting before we hooked it [K1] */
+	unsigned long retire_at; /* jiffies; 0 while current (uplink.c) */
 	struct rcu_head rcu;
 };
 
@@ -332,6 +334,14 @@ void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up);
 /* Under dev->lock: detach uplink id (what DEV_SET without FD does). */
 void avpn_uplink_detach(struct avpn_dev *avpn, u8 id);
 void avpn_uplinks_release(struct avpn_dev *avpn);
+/*
+ * How long a replaced uplink stays hooked ("retiring", uplink.c): enough
+ * for a daemon to steer its port to the new socket after the hand-over.
+ */
+#define AVPN_UPLINK_RETIRE_MS 500
+void avpn_uplinks_init(struct avpn_dev *avpn);
+/* After avpn_uplinks_release(), outside dev->lock: no retiring work left. */
+void avpn_uplinks_flush(struct avpn_dev *avpn);
 
 /* ---- namespaces only the module keeps alive (netns.c) ---- */
 
@@ -354,6 +364,9 @@ struct avpn_dev {
 	struct mutex lock; /* configuration: peers, keys, tries, paths, uplinks */
 
 	struct avpn_uplink __rcu *uplinks[AUTOVPN_MAX_UPLINKS];
+	/* Replaced ones, still hooked for a moment, under lock (uplink.c). */
+	struct avpn_uplink *retiring[AUTOVPN_MAX_UPLINKS];
+	struct delayed_work retire_work;
 	struct avpn_trie routes; /* destination prefix -> peer */
 
 	DECLARE_HASHTABLE(peers_by_index, AVPN_PEER_HASH_BITS);

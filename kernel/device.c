@@ -107,6 +107,7 @@ static void avpn_uninit(struct net_device *dev)
 	avpn_uplinks_release(avpn);
 	avpn_peer_remove_all(avpn);
 	mutex_unlock(&avpn->lock);
+	avpn_uplinks_flush(avpn);
 }
 
 static const struct net_device_ops avpn_netdev_ops = {
@@ -170,6 +171,7 @@ static int avpn_register(struct net_device *dev, struct netlink_ext_ack *extack)
 
 	ASSERT_RTNL();
 	mutex_init(&avpn->lock);
+	avpn_uplinks_init(avpn);
 	hash_init(avpn->peers_by_index);
 	INIT_LIST_HEAD(&avpn->peer_list);
 	INIT_LIST_HEAD(&avpn->list);

@@ -25,7 +25,9 @@
  * sockets close, the namespace is destroyed, and with it its devices (their
  * peers and keys), as after any namespace deletion. This is bookkeeping of
  * memory, not policy: a namespace that anyone can still reach is never
- * touched, whatever its state.
+ * touched, whatever its state. A replaced uplink that is still retiring
+ * (uplink.c) is not counted: it goes by itself within
+ * AVPN_UPLINK_RETIRE_MS, and the next pass finds the namespace.
  *
  * Locking: avpn_devices_lock (the list) is taken before a device's lock,
  * never inside it; device registration and ndo_uninit take it under RTNL.

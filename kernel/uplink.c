@@ -9,6 +9,17 @@
  * setup_udp_tunnel_sock() did and only drop our file reference -- unlike
  * udp_tunnel_sock_release(), which would sock_release() a socket the daemon
  * may still be using.
+ *
+ * A replaced uplink is not let go at once: it stays hooked, "retiring", for
+ * AVPN_UPLINK_RETIRE_MS. A restarted daemon binds its new socket to the
+ * old one's port (SO_REUSEPORT) and steers the port's datagrams to the new
+ * socket only once we have it (daemon/lib/base/udpsock.h): DATA that
+ * reaches the old socket in between sat there unread when we unhooked it
+ * at once, a few packets lost per restart. Retiring, it is decrypted as
+ * always. Transmit only ever uses the current uplink; a detach or the
+ * device's teardown lets both go at once. Until it goes, a retiring socket
+ * cannot be handed in again (EBUSY, from avpn_uplink_hook()), and its port
+ * stays bound.
  */
 #include <linux/file.h>
 #include <linux/net.h>
@@ -27,6 +38,76 @@ static void uplink_free_rcu(struct rcu_head *rcu)
 	/* fput from softirq is deferred to a workqueue by the VFS. */
 	sockfd_put(up->sock);
 	kfree(up);
+}
+
+/* Unhook now; free after every encap_rcv/xmit that may still see it is done. */
+static void uplink_release(struct avpn_uplink *up)
+{
+	avpn_uplink_unhook(up);
+	/*
+	 * encap_rcv runs under the UDP receive path's RCU read lock and xmit
+	 * under rcu_read_lock_bh: after a grace period neither can still hold
+	 * the pointer, and only then do we give up the socket.
+	 */
+	call_rcu(&up->rcu, uplink_free_rcu);
+}
+
+/* Under dev->lock: the retiring uplink @id (if any) goes now. */
+static void uplink_retire_now(struct avpn_dev *avpn, u8 id)
+{
+	struct avpn_uplink *up = avpn->retiring[id];
+
+	lockdep_assert_held(&avpn->lock);
+	avpn->retiring[id] = NULL;
+	if (up)
+		uplink_release(up);
+}
+
+/*
+ * Under dev->lock: lets the retiring uplinks whose time is up go, and arms
+ * the work for the next one, so each retires AVPN_UPLINK_RETIRE_MS after its
+ * own replacement, whichever order replacements and runs come in.
+ */
+static void uplink_retire_due(struct avpn_dev *avpn)
+{
+	unsigned long now = jiffies, next = 0;
+	bool pending = false;
+	int i;
+
+	lockdep_assert_held(&avpn->lock);
+	for (i = 0; i < AUTOVPN_MAX_UPLINKS; i++) {
+		if (!avpn->retiring[i])
+			continue;
+		if (time_after_eq(now, avpn->retiring[i]->retire_at)) {
+			uplink_retire_now(avpn, i);
+		} else if (!pending || time_before(avpn->retiring[i]->retire_at, next)) {
+			next = avpn->retiring[i]->retire_at;
+			pending = true;
+		}
+	}
+	if (pending)
+		mod_delayed_work(system_power_efficient_wq, &avpn->retire_work,
+				 next - now);
+}
+
+static void uplink_retire_work(struct work_struct *work)
+{
+	struct avpn_dev *avpn = container_of(to_delayed_work(work), struct avpn_dev, retire_work);
+
+	mutex_lock(&avpn->lock);
+	uplink_retire_due(avpn);
+	mutex_unlock(&avpn->lock);
+}
+
+void avpn_uplinks_init(struct avpn_dev *avpn)
+{
+	INIT_DELAYED_WORK(&avpn->retire_work, uplink_retire_work);
+}
+
+void avpn_uplinks_flush(struct avpn_dev *avpn)
+{
+	/* Nothing retires after avpn_uplinks_release(): only a pending run to wait for. */
+	cancel_delayed_work_sync(&avpn->retire_work);
 }
 
 struct avpn_uplink *avpn_uplink_prepare(struct avpn_dev *avpn, u8 id, int fd,
@@ -111,9 +192,18 @@ int avpn_uplink_hook(struct avpn_uplink *up, struct netlink_ext_ack *extack)
 
 	lock_sock(sk);
 	if (udp_sk(sk)->encap_type || udp_sk(sk)->encap_rcv || rcu_access_pointer(sk->sk_user_data)) {
+		/* Ours, on any device: alive while we hold the socket's lock. */
+		struct avpn_uplink *other = udp_sk(sk)->encap_rcv == avpn_udp_encap_recv ?
+						    rcu_access_pointer(sk->sk_user_data) : NULL;
+		bool retiring = other && other->retire_at;
+
 		release_sock(sk);
-		NL_SET_ERR_MSG_MOD(extack,
-				   "uplink socket is already used by an encapsulation (another uplink or tunnel)");
+		if (retiring)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "uplink socket was just replaced and is still retiring (about " __stringify(AVPN_UPLINK_RETIRE_MS) " ms)");
+		else
+			NL_SET_ERR_MSG_MOD(extack,
+					   "uplink socket is already used by an encapsulation (another uplink or tunnel)");
 		return -EBUSY;
 	}
 	up->mc_loop = avpn_mc_loop(sk);
@@ -138,18 +228,6 @@ void avpn_uplink_unhook(struct avpn_uplink *up)
 	release_sock(sk);
 }
 
-/* Unhook now; free after every encap_rcv/xmit that may still see it is done. */
-static void uplink_release(struct avpn_uplink *up)
-{
-	avpn_uplink_unhook(up);
-	/*
-	 * encap_rcv runs under the UDP receive path's RCU read lock and xmit
-	 * under rcu_read_lock_bh: after a grace period neither can still hold
-	 * the pointer, and only then do we give up the socket.
-	 */
-	call_rcu(&up->rcu, uplink_free_rcu);
-}
-
 void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up)
 {
 	struct avpn_uplink *old;
@@ -158,8 +236,18 @@ void avpn_uplink_publish(struct avpn_dev *avpn, u8 id, struct avpn_uplink *up)
 
 	lockdep_assert_held(&avpn->lock);
 	old = rcu_replace_pointer(avpn->uplinks[id], up, lockdep_is_held(&avpn->lock));
-	if (old)
+	/* One retiring uplink per id: the one before goes now. */
+	uplink_retire_now(avpn, id);
+	if (old && up) {
+		/* Written under the socket's lock: avpn_uplink_hook() reads it. */
+		lock_sock(old->sock->sk);
+		old->retire_at = jiffies + msecs_to_jiffies(AVPN_UPLINK_RETIRE_MS) ?: 1;
+		release_sock(old->sock->sk);
+		avpn->retiring[id] = old;
+		uplink_retire_due(avpn);
+	} else if (old) {
 		uplink_release(old);
+	}
 	/* Paths over this uplink must not reuse routes cached for the old socket. */
 	list_for_each_entry(peer, &avpn->peer_list, list)
 		for (i = 0; i < AUTOVPN_MAX_PATHS; i++)

@@ -12,7 +12,8 @@
  *
  * SO_REUSEPORT on every uplink socket is what lets a restarted daemon take
  * over: it binds a new socket to the same address and port (the old one is
- * still held by the kernel), hands it in, and the kernel lets the old one go.
+ * still held by the kernel), hands it in, and the kernel lets the old one go
+ * (after decrypting, for a moment, the DATA that still reaches it).
  * The port's datagrams are steered to the socket the kernel has, before
  * and after the hand-over (udpsock_reuseport_steer()), so none is lost.
  */

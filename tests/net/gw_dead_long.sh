@@ -5,9 +5,8 @@
 # forwarding a 10 ms stream with the key it has; San Jose, whose rekeys get
 # no answer meanwhile, keeps London up (the stream's data keeps the path up,
 # the key is still valid); the restarted daemon replaces the old key at
-# once. From the kill to after the new key, the stream loses no more than
-# the socket hand-over at the restart may (gw_restart.sh: at most 3, or 10
-# under the debug kernel).
+# once. From the kill to after the new key, the stream loses at most 2
+# packets (below).
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -83,6 +82,12 @@ check stream_outlived_new_key kill -0 "$ORG_STREAM_long"
 org_stream_lost long; lost=$LOST
 echo "BENCH dead_long_lost_packets $lost"
 echo "# drops, London: $drops_lon0 -> $(org_drops lon); San Jose: $drops_sj0 -> $(org_drops sj)"
-check stream_survives_dead_past_rekey test "$lost" -le "$(org_handover_loss_max)"
+# 0 lost in two stock runs of three on the final kernel, 1 in the other,
+# whose drop counters and sequence numbers were not logged yet: allowed for
+# until it is explained. The debug kernel adds what a restart loses there
+# (gw_restart.sh).
+max=2
+[ "${AVPN_DEBUG_KERNEL:-0}" = 1 ] && max=8
+check stream_survives_dead_past_rekey test "$lost" -le "$max"
 check still_passes n lanlon ping -c 2 -i 0.2 -W 2 10.100.0.10
 finish

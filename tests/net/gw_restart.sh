@@ -64,11 +64,17 @@ echo "# drops, London: $drops_lon0 -> $(org_drops lon); San Jose: $drops_sj0 -> 
 # connecting once withdrew them until their first timer: 40-60 ms here, a
 # second under the debug kernel), not the policy rules (once deleted and
 # added again, which sent the LAN's traffic out in clear for a moment).
-# What is left is the hand-over of the uplink socket: between the module
-# letting the old one go and the daemon steering the port to the new one
-# (udpsock.h), a packet can land in the old one. 0-2 per restart measured
-# on the stock kernel, 4-5 under the debug kernel (org_handover_loss_max).
-max=$(org_handover_loss_max)
+# Nor the hand-over of the uplink socket: a packet that reaches the old one
+# before the daemon steers the port to the new one (udpsock.h) is still
+# decrypted, as the module keeps the old one hooked for a moment
+# (kernel/uplink.c, "retiring"). Before it did, 0-2 were lost per restart
+# on the stock kernel, 4-5 under the debug kernel; now 0, 0, 0 and 1 on
+# the stock kernel, 2 and 3 under the debug kernel, with no drop counter
+# moving: a window this does not close, most likely the new socket's,
+# between its bind() and its steering to the module's socket (udpsock.h),
+# which the debug kernel stretches. Allowed for until it is closed.
+max=2
+[ "${AVPN_DEBUG_KERNEL:-0}" = 1 ] && max=6
 check "restart_loses_at_most_$max" test "$lost" -le "$max"
 # No re-registration storm: London registers with each registry once and
 # fetches its peer list; nobody else starts over. (A daemon that looped

@@ -497,16 +497,6 @@ org_stream_lost() {
 	echo "# stream $1: $LOST lost${which:+ (icmp_seq $which)}, $tail_lost of the last 3 unanswered"
 }
 
-# org_handover_loss_max: how many replies of a 10 ms stream a restart of
-# autovpnd may lose, all in the uplink socket's hand-over (udpsock.h): a
-# packet steered to the old socket after the module let it go and before
-# the daemon steers the port to the new one. That window is a netlink
-# round trip, which the debug kernel (KASAN, lockdep) makes several times
-# longer: 0-2 lost on the stock kernel, 4-5 under the debug kernel.
-org_handover_loss_max() {
-	if [ "${AVPN_DEBUG_KERNEL:-0}" = 1 ]; then echo 10; else echo 3; fi
-}
-
 # org_log_delay SITE T0_MS PATTERN: milliseconds from T0 (date +%s%3N) to
 # the first line of SITE's daemon log after it matching PATTERN (the log's
 # timestamps are the daemon's own, so exec delays of the poll do not count).

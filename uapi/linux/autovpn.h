@@ -22,7 +22,13 @@
  * other datagram stays in the socket for the daemon's recvmsg(). Transmission
  * uses the socket's bound address, port and device. Because the module holds
  * its own reference, forwarding continues if the daemon exits (until the keys
- * expire), and a restarted daemon can replace the sockets. A socket with
+ * expire), and a restarted daemon can replace the sockets. A replaced
+ * socket is sent on no more but keeps its hook for about 500 ms: DATA still
+ * arriving on it (a port shared through SO_REUSEPORT until the daemon steers
+ * it to the new socket) is decrypted, not left to recvmsg(). Meanwhile its
+ * port stays bound and handing it in again fails with -EBUSY; detaching
+ * the uplink (no FD), another replacement of it or the device's deletion
+ * ends that at once. A socket with
  * UDP_GRO set is refused (-EINVAL): coalesced datagrams are not one DATA
  * packet. Set later, kernels that still hand such aggregates to
  * encapsulation sockets get them dropped (AUTOVPN_DROP_MALFORMED). A network
