@@ -32,9 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/endpoint.h"
 #include "base/udpsock.h"
 #include "nl/avpnl.h"
@@ -43,14 +43,6 @@
 static struct avpnl *nl;
 static uint32_t ifindex;
 static uint8_t uplink;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Hands @fd in as the uplink (-1: detach); 0 or -errno, the reason in *why. */
 static int attach_to(uint32_t dev, int fd, const char **why)
@@ -125,18 +117,18 @@ int main(int argc, char **argv)
 	for (try = 1;; try++) {
 		must_attach("refused: detach", -1);
 		must_attach("refused: S1", s1);
-		t0 = now_ms();
+		t0 = (long long)clock_mono_ms();
 		must_attach("refused: S2", s2);
 		rc = attach(s1, &why);
-		t = now_ms();
+		t = (long long)clock_mono_ms();
 		if (!stalled(rc, t - t0) || try == 3)
 			break;
 	}
 	printf("REFUSED rc=%d after_ms=%lld tries=%d why=%s\n", rc, t - t0, try, rc ? why : "-");
 
-	while ((rc = attach(s1, &why)) == -EBUSY && now_ms() - t0 < 10000)
+	while ((rc = attach(s1, &why)) == -EBUSY && (long long)clock_mono_ms() - t0 < 10000)
 		usleep(20 * 1000);
-	printf("RELEASED rc=%d after_ms=%lld why=%s\n", rc, now_ms() - t0, rc ? why : "-");
+	printf("RELEASED rc=%d after_ms=%lld why=%s\n", rc, (long long)clock_mono_ms() - t0, rc ? why : "-");
 
 	must_attach("deleted: detach", -1);
 	for (try = 1;; try++) {
@@ -146,10 +138,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		must_attach_to("deleted: S1", dev2, s1);
-		t0 = now_ms();
+		t0 = (long long)clock_mono_ms();
 		must_attach_to("deleted: S2", dev2, s2);
 		rc = attach_to(dev2, s1, &why);
-		t = now_ms();
+		t = (long long)clock_mono_ms();
 		if (avpnl_dev_del(nl, dev2)) {
 			printf("ERROR deleted: deleting %s: %s\n", argv[2], avpnl_errmsg(nl) ?: "?");
 			return 1;
