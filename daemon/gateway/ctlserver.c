@@ -62,7 +62,7 @@ static void fill_uplinks(struct gw *gw, struct ctl_status *s, uint64_t now)
 
 		o->id = up->id;
 		snprintf(o->name, sizeof(o->name), "%s", gwconf_uplink_name(u));
-		snprintf(o->device, sizeof(o->device), "%s", up->conf->device);
+		snprintf(o->device, sizeof(o->device), "%s", uplink_conf(gw, up)->device);
 		fmt_ep(o->local, sizeof(o->local), &up->local);
 		snprintf(o->nat, sizeof(o->nat), "%s", proto_nat_name(regclient_nat(&gw->rc, u)));
 		snprintf(o->highport, sizeof(o->highport), "%s",

@@ -87,8 +87,7 @@ struct gw_opts {
 
 struct gw_uplink {
 	struct gw *gw;
-	uint8_t id; /* 0 wan1, 1 wan2 */
-	const struct gwconf_uplink *conf;
+	uint8_t id; /* 0 wan1, 1 wan2; its settings: uplink_conf() */
 	int fd;
 	struct endpoint local; /* what the socket is bound to */
 	bool in_kernel;	       /* handed to the module */
@@ -246,6 +245,16 @@ int gw_run(struct gw *gw);
 void gw_routes_changed(struct gw *gw, bool table);
 
 /* uplink.c */
+/*
+ * @u's settings, always from the running config: a reload frees the old
+ * config also when the uplinks stay as they are, so nothing may keep a
+ * pointer into it.
+ */
+static inline const struct gwconf_uplink *uplink_conf(const struct gw *gw,
+						      const struct gw_uplink *u)
+{
+	return &gw->conf->uplinks[u->id];
+}
 int uplink_open_all(struct gw *gw);
 void uplink_close_all(struct gw *gw);
 /* Reload: switches to @nc's uplinks (gw->conf is @nc then), or changes

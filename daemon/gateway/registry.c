@@ -253,7 +253,7 @@ int registry_start(struct gw *gw)
 		cfg.local[i] = gw->uplinks[i].local;
 	/* A fixed port means port forwarding upstream: say so to the registry. */
 	for (unsigned int i = 0; i < gw->n_uplinks; i++)
-		if (gw->uplinks[i].conf->port)
+		if (uplink_conf(gw, &gw->uplinks[i])->port)
 			cfg.manual_nat = 1;
 	err = regclient_init(&gw->rc, &cfg, clock_mono_ms());
 	memset(cfg.sk, 0, sizeof(cfg.sk));

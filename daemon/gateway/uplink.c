@@ -142,7 +142,7 @@ static int open_random(const struct gwconf_uplink *c, struct endpoint *ep,
  */
 static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint *want)
 {
-	const struct gwconf_uplink *c = u->conf;
+	const struct gwconf_uplink *c = uplink_conf(gw, u);
 	struct udpsock_opts o = {
 		.dev = c->device,
 		.mark = KROUTE_FWMARK,
@@ -209,7 +209,6 @@ int uplink_open_all(struct gw *gw)
 		u->gw = gw;
 		u->id = (uint8_t)i;
 		u->fd = -1;
-		u->conf = &gw->conf->uplinks[i];
 		for (size_t k = 0; k < dev.n_uplinks; k++)
 			if (dev.uplinks[k].id == i && dev.uplinks[k].has_local)
 				want = &dev.uplinks[k].local;
@@ -250,7 +249,7 @@ int uplink_attach_all(struct gw *gw)
 		/* The module has it: the port's DATA is for it now (udpsock.h). */
 		if (udpsock_reuseport_steer(u->fd, UDPSOCK_STEER_NEWEST) < 0)
 			log_msg(LOG_ERR, "uplink %s: steering its port to the new socket: %s",
-				u->conf->device, strerror(errno));
+				uplink_conf(gw, u)->device, strerror(errno));
 	}
 	return 0;
 }

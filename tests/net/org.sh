@@ -400,12 +400,14 @@ org_registries() {
 	wait_for_port inet tcp 9390 && wait_for_port inet tcp 9391
 }
 
-# org_gateway SITE [AUTOVPND-ARGS...]: start autovpnd in gwSITE.
+# org_gateway SITE [AUTOVPND-ARGS...]: start autovpnd in gwSITE, with the
+# environment variables ORG_AVPND_ENV names (NAME=VALUE ...) if set.
 org_gateway() {
 	local s=$1
 	shift
 	[ -f "$WORK/$s/autovpnd.conf" ] || org_gateway_conf "$s"
-	bg "gw$s" "$AVPND" -c "$WORK/$s/autovpnd.conf" -f "$@" >> "$AVPN_OUT/autovpnd-$s.log" 2>&1
+	# shellcheck disable=SC2086 # a list of NAME=VALUE words
+	bg "gw$s" env ${ORG_AVPND_ENV:-} "$AVPND" -c "$WORK/$s/autovpnd.conf" -f "$@" >> "$AVPN_OUT/autovpnd-$s.log" 2>&1
 	eval "ORG_GW_PID_$s=$BG_PID"
 }
 
