@@ -405,6 +405,56 @@ START_TEST(cookie_flow)
 END_TEST
 
 /*
+ * An on-path attacker answers every HS_INIT with a COOKIE at once. A fresh
+ * responder with B's static key, under load, stands in for it: its cookie
+ * is what anyone who saw the HS_INIT can make (key from B's public key, AD
+ * the HS_INIT's mac1), from a secret B does not have. Each cookie is taken,
+ * but only one per 5 s
+ * hurries a retransmit, so in 60 s there are at most 2 HS_INITs per 5 s,
+ * not one per millisecond, and the timestamps stay with the wall clock.
+ */
+START_TEST(forged_cookies_cannot_hurry_every_retransmit)
+{
+	uint8_t init[HSMSG_INIT_LEN];
+	struct handshake_reply rep;
+	struct handshake_keys kb;
+	static struct gw forger;
+	struct pair p;
+	uint64_t t0 = 50 * SEC, t, last_init = 0;
+	int inits = 0, hurried = 0;
+
+	pair_init(&p);
+	for (t = t0; t < t0 + 60 * SEC; t += MS) {
+		if (t == t0 || handshake_timer(p.pa, t) == HANDSHAKE_TIMER_RETRANSMIT) {
+			if (t != t0 && t - last_init < HANDSHAKE_RETRANSMIT_NS)
+				hurried++;
+			ck_assert_int_eq(handshake_initiate(&p.a.id, p.pa, t, WALL0 + t0, init), 0);
+			inits++;
+			last_init = t;
+			gw_init(&forger, 2, 40002); /* B's key, its own cookie secret */
+			ck_assert_int_eq(recv_init(&forger, &p.a, init, t, true, &rep, &kb),
+					 HANDSHAKE_SEND_COOKIE);
+			ck_assert_int_eq(handshake_consume_cookie(p.pa, rep.buf, rep.len, t), 0);
+		}
+	}
+	ck_assert_int_ge(hurried, 1);	     /* a cookie still hurries one */
+	ck_assert_int_le(hurried, 12);	     /* one per 5 s at most */
+	ck_assert_int_le(inits, 2 * 12 + 1); /* and the 5 s retransmits */
+	/* The wall clock stood at t0: the first HS_INIT has its time, each
+	 * later one is a tick (2^24 ns) past the last: ahead by inits - 1. */
+	{
+		uint8_t ts[HSMSG_TS_LEN];
+		int i;
+
+		hsmsg_tai64n(ts, WALL0 + t0);
+		for (i = 1; i < inits; i++)
+			hsmsg_tai64n_next(ts);
+		ck_assert_int_eq(hsmsg_tai64n_cmp(p.pa->last_sent_ts, ts), 0);
+	}
+}
+END_TEST
+
+/*
  * A hub under load with a flood of spoofed initiations (the attacker knows
  * the hub's public key, so MAC1 is right): every one gets a COOKIE and none
  * costs a DH or rate-limit state; a real spoke still gets through. Then the
@@ -1120,6 +1170,7 @@ int main(void)
 	tcase_add_test(tc, fresh_distinct_material);
 	tcase_add_test(tc, key_ids);
 	tcase_add_test(tc, retransmit_and_give_up);
+	tcase_add_test(tc, forged_cookies_cannot_hurry_every_retransmit);
 	tcase_add_test(tc, simultaneous_crossing);
 	tcase_add_test(tc, simultaneous_lost_init);
 	tcase_add_test(tc, simultaneous_lost_response);

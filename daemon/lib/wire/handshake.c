@@ -543,9 +543,13 @@ int handshake_consume_cookie(struct handshake_peer *peer, const uint8_t *msg, si
 	if (ret)
 		return ret;
 	/* The responder is alive and wants proof of our address: retry now,
-	 * with MAC2, instead of 5 s later. Once per cookie: replies are
-	 * accepted once per message sent. */
-	if (pending_live(peer, now_ns))
+	 * with MAC2, instead of 5 s later; but not twice within 5 s, whoever
+	 * made the cookie (handshake.h). */
+	if (pending_live(peer, now_ns) &&
+	    (!peer->early_sent || now_ns - peer->early_ns >= HANDSHAKE_RETRANSMIT_NS)) {
 		peer->retry_now = true;
+		peer->early_sent = true;
+		peer->early_ns = now_ns;
+	}
 	return 0;
 }

@@ -101,7 +101,9 @@ struct handshake_peer {
 	/* initiator: the attempt in flight */
 	struct noise_handshake pending;
 	bool pending_active;
-	bool retry_now; /* a cookie came: retransmit without waiting */
+	bool retry_now;	 /* a cookie came: retransmit without waiting */
+	bool early_sent; /* a cookie hurried a retransmit, at early_ns */
+	uint64_t early_ns;
 	uint8_t pending_key_id;
 	uint8_t pending_ts[HSMSG_TS_LEN];
 	uint64_t attempt_start_ns; /* first HS_INIT of this series */
@@ -216,7 +218,14 @@ int handshake_consume_resp(struct handshake_identity *id, struct handshake_peer 
 			   const struct handshake_rx *rx, struct handshake_reply *reply,
 			   struct handshake_keys *keys);
 
-/* A COOKIE for @peer. 0 (an attempt in flight is retransmitted at once), or -errno. */
+/*
+ * A COOKIE for @peer: kept for the next message's mac2. 0, or -errno. It
+ * hurries the retransmit of the attempt in flight (at once instead of 5 s
+ * later) at most once per HANDSHAKE_RETRANSMIT_NS: anyone who sees our
+ * HS_INIT can make a COOKIE for it (its key is the responder's public key,
+ * its AD the HS_INIT's mac1), and one per retransmit would replace each
+ * attempt before the real answer came back.
+ */
 int handshake_consume_cookie(struct handshake_peer *peer, const uint8_t *msg, size_t len,
 			     uint64_t now_ns);
 
