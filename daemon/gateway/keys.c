@@ -353,7 +353,7 @@ void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, con
 	rx.len = len;
 	rx.src = (struct sockaddr *)&ss;
 	rx.now_ns = now_ns();
-	rx.under_load = handshake_load_note(&gw->hs_id, rx.now_ns);
+	rx.under_load = handshake_load_note_msg(&gw->hs_id, msg, len, rx.now_ns);
 	reply.len = 0;
 	memset(&k, 0, sizeof(k));
 

@@ -563,6 +563,40 @@ START_TEST(load_meter)
 }
 END_TEST
 
+/*
+ * What counts toward load: HS_INIT and HS_RESP of their size with a valid
+ * mac1 (it takes the receiver's public key). 1,000 junk datagrams a second
+ * with a handshake type byte, truncated or with a wrong mac1, and COOKIEs,
+ * do not put the receiver under load; 100 real HS_INITs do.
+ */
+START_TEST(load_counts_only_valid_mac1)
+{
+	static struct pair p;
+	uint8_t init[HSMSG_INIT_LEN], junk[HSMSG_INIT_LEN];
+	uint32_t i;
+
+	pair_init(&p);
+	p.b.id.load_threshold = 100;
+	ck_assert_int_eq(handshake_initiate(&p.a.id, p.pa, SEC, WALL0 + SEC, init), 0);
+	for (i = 0; i < 1000; i++) {
+		uint64_t t = SEC + i * MS;
+
+		memcpy(junk, init, sizeof(junk));
+		junk[HSMSG_INIT_LEN - 2 * 16 + i % 16] ^= 1; /* mac1 */
+		ck_assert(!handshake_load_note_msg(&p.b.id, junk, sizeof(junk), t));
+		ck_assert(!handshake_load_note_msg(&p.b.id, init, 4 + i % 100, t));
+		junk[0] = (uint8_t)(HSMSG_INIT + i % 3); /* INIT, RESP, COOKIE */
+		ck_assert(!handshake_load_note_msg(&p.b.id, junk, HSMSG_RESP_LEN, t));
+		ck_assert(!handshake_load_note_msg(&p.b.id, junk, HSMSG_COOKIE_LEN, t));
+	}
+	for (i = 0; i < 99; i++)
+		ck_assert(!handshake_load_note_msg(&p.b.id, init, sizeof(init), 3 * SEC + i * MS));
+	ck_assert(handshake_load_note_msg(&p.b.id, init, sizeof(init), 3 * SEC + 99 * MS));
+	/* and it lasts a second, whatever comes meanwhile */
+	ck_assert(handshake_load_note_msg(&p.b.id, junk, 4, 3 * SEC + 500 * MS));
+}
+END_TEST
+
 /* Fresh, distinct material from every handshake; key ids from each side's half. */
 START_TEST(fresh_distinct_material)
 {
@@ -1167,6 +1201,7 @@ int main(void)
 	tcase_add_test(tc, cookie_flow);
 	tcase_add_test(tc, spoofed_flood_and_rate_limit);
 	tcase_add_test(tc, load_meter);
+	tcase_add_test(tc, load_counts_only_valid_mac1);
 	tcase_add_test(tc, fresh_distinct_material);
 	tcase_add_test(tc, key_ids);
 	tcase_add_test(tc, retransmit_and_give_up);

@@ -59,6 +59,18 @@ bool handshake_load_note(struct handshake_identity *id, uint64_t now_ns)
 	return now_ns < id->under_load_until_ns;
 }
 
+bool handshake_load_note_msg(struct handshake_identity *id, const uint8_t *msg, size_t len,
+			     uint64_t now_ns)
+{
+	int type = hsmsg_type(msg, len);
+
+	if (((type == HSMSG_INIT && len == HSMSG_INIT_LEN) ||
+	     (type == HSMSG_RESP && len == HSMSG_RESP_LEN)) &&
+	    cookie_validate(&id->checker, msg, len, NULL, false, now_ns) != COOKIE_MAC_INVALID)
+		return handshake_load_note(id, now_ns);
+	return now_ns < id->under_load_until_ns;
+}
+
 int handshake_peer_init(const struct handshake_identity *id, struct handshake_peer *peer,
 			const uint8_t remote_pub[NOISE_KEY_LEN], const uint8_t psk[NOISE_KEY_LEN],
 			uint32_t local_index)

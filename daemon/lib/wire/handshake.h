@@ -165,6 +165,17 @@ void handshake_identity_wipe(struct handshake_identity *id);
 bool handshake_load_note(struct handshake_identity *id, uint64_t now_ns);
 
 /*
+ * handshake_load_note() for a received datagram @msg: it counts only an
+ * HS_INIT or HS_RESP of its exact size with a valid mac1, which takes our
+ * public key (or a captured message) to make; junk with a handshake type
+ * byte, which anyone can send, put us under load (and every handshake
+ * through a COOKIE round trip) at 256 datagrams a second. Returns whether
+ * we are under load.
+ */
+bool handshake_load_note_msg(struct handshake_identity *id, const uint8_t *msg, size_t len,
+			     uint64_t now_ns);
+
+/*
  * A peer with static key @remote_pub and pre-shared key @psk (the registry's
  * per-pair psk); @local_index is our kernel receive index for it (non-zero,
  * unique). -EINVAL for index 0, our own key, or a key of small order.
