@@ -228,9 +228,18 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 	if (p->hs.pending_active) {
 		switch (handshake_timer(&p->hs, now_ms * NS_PER_MS)) {
 		case HANDSHAKE_TIMER_RETRANSMIT:
-			if (pa)
+			if (pa) {
 				send_initiation(p, pa, now_ms);
-			break;
+				break;
+			}
+			/*
+			 * Nothing to send it on: it stays due, and a path
+			 * coming up kicks us. Until then only the attempt's
+			 * end is (its retransmit deadline is past: returned,
+			 * it ran this timer in a loop for up to 90 s).
+			 */
+			due = handshake_attempt_end(&p->hs);
+			return due != UINT64_MAX ? due / NS_PER_MS + 1 : UINT64_MAX;
 		case HANDSHAKE_TIMER_GIVE_UP:
 			log_msg(LOG_WARNING, "%s: no answer to handshakes for 90 s", p->name);
 			p->hs_next_ms = now_ms + RETRY_PAUSE_MS;

@@ -270,6 +270,11 @@ uint64_t handshake_timer_deadline(const struct handshake_peer *peer)
 	return retx < end ? retx : end;
 }
 
+uint64_t handshake_attempt_end(const struct handshake_peer *peer)
+{
+	return peer->pending_active ? peer->attempt_start_ns + HANDSHAKE_ATTEMPT_NS : UINT64_MAX;
+}
+
 /* HKDF-Expand (RFC 5869) of 36 bytes: a 32-byte AES key and a 4-byte salt. */
 static void expand(uint8_t okm[HANDSHAKE_AES_KEY_LEN + HANDSHAKE_SALT_LEN],
 		   const uint8_t prk[NOISE_KEY_LEN], const char *info)

@@ -208,6 +208,8 @@ int handshake_initiate(struct handshake_identity *id, struct handshake_peer *pee
 /* What the initiation timers want now, and when to ask again (UINT64_MAX: never). */
 enum handshake_timer_action handshake_timer(struct handshake_peer *peer, uint64_t now_ns);
 uint64_t handshake_timer_deadline(const struct handshake_peer *peer);
+/* When the attempt in flight is given up (UINT64_MAX: none in flight). */
+uint64_t handshake_attempt_end(const struct handshake_peer *peer);
 
 /*
  * An HS_INIT. Returns HANDSHAKE_SEND_RESP (keys, *peer_out set),

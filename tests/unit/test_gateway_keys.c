@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_gateway_keys.c - the handshake timers as keys.c runs them, on a peer
+ * built by hand (no kernel, no sockets):
+ *
+ *  - no_spin_without_path: a retransmit falls due while the peer has no
+ *    path to send it on; keys_run() asks to be woken when the attempt ends,
+ *    not at once (it returned the past retransmit deadline, and the peer's
+ *    timer ran in a loop for up to 90 s, a hostile review found).
+ */
+#include <check.h>
+#include "unit.h"
+#include <string.h>
+#include <sodium.h>
+
+#include "gateway.h"
+
+static struct gw gw;
+static struct gw_peer peer;
+#define MS_NS 1000000ull
+
+static const uint8_t psk[32] = { 7 };
+
+static void setup(void)
+{
+	uint8_t peer_sk[32];
+
+	ck_assert_int_ge(sodium_init(), 0);
+	memset(&gw, 0, sizeof(gw));
+	memset(&peer, 0, sizeof(peer));
+	memset(gw.sk, 5, 32);
+	crypto_scalarmult_base(gw.pk, gw.sk);
+	memset(peer_sk, 6, 32);
+	crypto_scalarmult_base(peer.pk, peer_sk);
+	peer.gw = &gw;
+	snprintf(peer.name, sizeof(peer.name), "B");
+	peer.cur_key_id = peer.prev_key_id = peer.next_key_id = -1;
+	peer.we_are_first = memcmp(gw.pk, peer.pk, 32) < 0;
+	for (uint8_t k = 0; k < GW_MAX_PATHS; k++) /* all idle: no path */
+		path_init(peer_path(&peer, k / 2, k % 2), peer.we_are_first, k / 2, k % 2);
+	gw.opts.probe_ms = GW_DEFAULT_PROBE_MS;
+	gw.opts.rekey_secs = GW_DEFAULT_REKEY_SECS;
+	ck_assert_int_eq(handshake_identity_init(&gw.hs_id, gw.sk), 0);
+	ck_assert_int_eq(handshake_peer_init(&gw.hs_id, &peer.hs, peer.pk, psk, 1), 0);
+}
+
+START_TEST(no_spin_without_path)
+{
+	uint8_t init[HSMSG_INIT_LEN];
+	uint64_t t0 = 1000000, next; /* ms */
+
+	/* An attempt sent at t0 over a path that has since gone. */
+	ck_assert_int_eq(handshake_initiate(&gw.hs_id, &peer.hs, t0 * MS_NS, 0, init), 0);
+	ck_assert_int_eq(handshake_timer(&peer.hs, (t0 + 6000) * MS_NS),
+			 HANDSHAKE_TIMER_RETRANSMIT);
+	next = keys_run(&peer, t0 + 6000);
+	ck_assert_uint_gt(next, t0 + 6000);
+	ck_assert_uint_eq(next, t0 + 90000 + 1); /* the attempt's end */
+	/* Still due: a path coming up (which runs the timer) sends it. */
+	ck_assert_int_eq(handshake_timer(&peer.hs, (t0 + 6001) * MS_NS),
+			 HANDSHAKE_TIMER_RETRANSMIT);
+	/* At the end the attempt is given up, and a new one waits for a path. */
+	next = keys_run(&peer, t0 + 90001);
+	ck_assert(!peer.hs.pending_active);
+	ck_assert_uint_gt(next, t0 + 90001);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gateway_keys");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, no_spin_without_path);
+	return unit_run(s, tc);
+}
