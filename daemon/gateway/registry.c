@@ -53,9 +53,13 @@ static void send_port_cb(void *ctx, unsigned int ul, unsigned int reg, uint16_t 
 	uplink_send(gw, ul, &to, msg, len);
 }
 
-/* What every path looks like, for the keepalives (the status page's view). */
-static void report_paths(struct gw *gw)
+/*
+ * What every path looks like, for the keepalive regclient is about to send
+ * (the status page's view): O(paths), so only then (regclient_cfg).
+ */
+static void report_paths(void *arg)
 {
+	struct gw *gw = arg;
 	struct proto_path *v = gw->report;
 	uint32_t n = 0;
 
@@ -90,8 +94,6 @@ static void report_paths(struct gw *gw)
 	}
 	gw->rc.paths = v;
 	gw->rc.n_paths = n;
-	if (gw->rc.path_off >= n)
-		gw->rc.path_off = 0;
 }
 
 static void arm(struct gw *gw)
@@ -187,7 +189,6 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
 
 	(void)l;
 	(void)t;
-	report_paths(gw);
 	handle_events(gw, regclient_tick(&gw->rc, clock_mono_ms(), send_cb, gw));
 	arm(gw);
 }
@@ -231,7 +232,6 @@ void registry_input(struct gw *gw, unsigned int ul, unsigned int reg, const uint
 {
 	int ev;
 
-	report_paths(gw);
 	ev = regclient_input(&gw->rc, clock_mono_ms(), ul, reg, msg, len, send_cb, gw);
 	handle_events(gw, ev);
 	arm(gw);
@@ -248,6 +248,7 @@ int registry_start(struct gw *gw)
 	memcpy(cfg.registry_pk, gw->conf->registry_public_key, 32);
 	cfg.n_registries = gw->conf->n_registries;
 	cfg.send_port = send_port_cb;
+	cfg.report_paths = report_paths;
 	cfg.n_uplinks = gw->n_uplinks;
 	for (unsigned int i = 0; i < gw->n_uplinks; i++)
 		cfg.local[i] = gw->uplinks[i].local;

@@ -593,6 +593,62 @@ START_TEST(regclient_diag_question)
 }
 END_TEST
 
+/* The gateway's path report, as registry.c builds it: counted. */
+static struct regclient *report_rc;
+static unsigned int n_reports;
+static struct proto_path report_path = { .peer_pk = { 1 }, .up = 1, .rtt_us = 1234 };
+
+static void count_report(void *ctx)
+{
+	(void)ctx;
+	n_reports++;
+	report_rc->paths = &report_path;
+	report_rc->n_paths = 1;
+}
+
+/*
+ * The path report (O(the gateway's paths)) is built for a keepalive that
+ * goes out, not for every datagram from the registry's address: 1,000
+ * forged ones, which anyone can send from there, build none.
+ */
+START_TEST(regclient_reports_paths_only_for_keepalives)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], body[PROTO_MAX_MSG];
+	struct proto_keepalive ka;
+	ssize_t bl;
+	size_t n;
+
+	rc_setup(&rc, 1);
+	rc.cfg.report_paths = count_report;
+	report_rc = &rc;
+	n_reports = 0;
+	regclient_tick(&rc, 0, capture, NULL); /* a REG_REQ */
+	for (unsigned int i = 0; i < 1000; i++) {
+		randombytes_buf(msg, 200);
+		msg[0] = (uint8_t)(PROTO_T_REG_RESP + i % 4);
+		ck_assert_int_lt(
+			regclient_input(&rc, 1 + i, 0, 0, msg, 40 + i % 160, capture, NULL), 0);
+	}
+	ck_assert_uint_eq(n_reports, 0);
+	/* Registered (the version it holds: nothing to fetch); a keepalive later. */
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 0, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_ge(regclient_input(&rc, 2000, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(!rc.fetching);
+	ck_assert_uint_eq(n_reports, 0);
+	ka_len = 0;
+	regclient_tick(&rc, 3000, capture, NULL);
+	ck_assert_uint_gt(ka_len, 0);
+	ck_assert_uint_eq(n_reports, 1);
+	bl = seal_open(body, sizeof(body), ka_msg, ka_len, &reg_key);
+	ck_assert_int_ge(bl, 0);
+	ck_assert_int_eq(proto_dec_keepalive(body, (size_t)bl, &ka), 0);
+	ck_assert_uint_eq(ka.n_paths, 1);
+	ck_assert_uint_eq(ka.paths[0].rtt_us, 1234);
+	regclient_free(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regclient");
@@ -605,5 +661,6 @@ int main(void)
 	tcase_add_test(tc, regclient_self_settings);
 	tcase_add_test(tc, regclient_echo_test);
 	tcase_add_test(tc, regclient_diag_question);
+	tcase_add_test(tc, regclient_reports_paths_only_for_keepalives);
 	return unit_run(s, tc);
 }

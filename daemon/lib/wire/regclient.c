@@ -237,6 +237,11 @@ static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int r
 	uint8_t body[PROTO_MAX_BODY];
 	ssize_t n;
 
+	if (rc->cfg.report_paths) {
+		rc->cfg.report_paths(ctx);
+		if (rc->path_off >= rc->n_paths)
+			rc->path_off = 0;
+	}
 	/* Report path status round-robin, a bounded slice per keepalive. */
 	for (uint32_t i = 0; i < rc->n_paths && m.n_paths < PROTO_KA_MAX_PATHS; i++)
 		m.paths[m.n_paths++] = rc->paths[(rc->path_off + i) % rc->n_paths];

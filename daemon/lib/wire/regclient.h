@@ -69,6 +69,13 @@ struct regclient_cfg {
 	 * regclient_input() as the registry's (regclient_echo_port()).
 	 */
 	regclient_send_port_fn send_port;
+	/*
+	 * Path report (optional): called with the ctx given to tick/input
+	 * right before a keepalive is built, to set paths/n_paths below. Only
+	 * then: a gateway's report is O(its paths), and a datagram that only
+	 * looks like the registry's must not cost that.
+	 */
+	void (*report_paths)(void *ctx);
 };
 
 enum regclient_link_state {
@@ -173,7 +180,7 @@ struct regclient {
 	struct regclient_peerlist staging;
 	struct proto_self staging_self; /* page 0's, applied with the complete list */
 
-	/* Path status to report, set by the owner; sent round-robin. */
+	/* Path status to report, set by cfg.report_paths; sent round-robin. */
 	const struct proto_path *paths;
 	uint32_t n_paths, path_off;
 
