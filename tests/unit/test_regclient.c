@@ -593,6 +593,96 @@ START_TEST(regclient_diag_question)
 }
 END_TEST
 
+/* Registry @reg's KEEPALIVE_ACK saying it has config @version. */
+static size_t ack_from(uint8_t *out, unsigned int reg, uint64_t version)
+{
+	struct proto_keepalive_ack a = { .registry_id = 77, .version = version, .uplink = 0 };
+	uint8_t ab[64];
+
+	a.observed = ep4(1, 1, 1, 1, 40000);
+	return reg_seal(out, PROTO_T_KEEPALIVE_ACK, ab,
+			(size_t)proto_enc_keepalive_ack(ab, sizeof(ab), &a), reg);
+}
+
+/*
+ * The two registries have different config versions (one reloaded, the
+ * other not yet, or it failed to). The gateway follows the first one, for
+ * 10 minutes of keepalives from both; it used to fetch from whichever
+ * answered last, on every keepalive, tearing down the peers only one
+ * version has and setting them up again. A push of the second fetches from
+ * the first; the first's new version is fetched from its keepalive answer
+ * (its push was lost); once the first is gone, the second's is fetched.
+ */
+START_TEST(regclient_registries_disagree)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG];
+	uint64_t t;
+	size_t n;
+
+	rc_setup(&rc, 2);
+	regclient_tick(&rc, 0, capture, NULL); /* a REG_REQ to each */
+	n = make_resp_from(msg, 0, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_ge(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(rc.fetching);
+	n = make_resp_from(msg, 0, 0, 1, 5, ep4(1, 1, 1, 1, 40000), "H");
+	ck_assert_int_ge(regclient_input(&rc, 11, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(!rc.fetching);
+	ck_assert_uint_eq(rc.version, 5);
+	n = make_resp_from(msg, 1, PROTO_PAGE_NONE, 0, 6, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_ge(regclient_input(&rc, 12, 0, 1, msg, n, capture, NULL), 0);
+	ck_assert(!rc.fetching);
+	for (t = 1000; t < 600000; t += 1000) {
+		regclient_tick(&rc, t, capture, NULL);
+		for (unsigned int r = 0; r < 2; r++) {
+			n = ack_from(msg, r, r ? 6 : 5);
+			ck_assert_int_ge(
+				regclient_input(&rc, t + 1 + r, 0, r, msg, n, capture, NULL), 0);
+			ck_assert(!rc.fetching);
+		}
+	}
+	ck_assert_uint_eq(rc.version, 5);
+	ck_assert_uint_eq(rc.peers.v[0].confirmed_ms, t - 1000 + 1); /* by registry 1 */
+	{
+		struct proto_push p = { 77, 6, PROTO_PUSH_PEERS };
+		uint8_t pb[32];
+
+		n = reg_seal(msg, PROTO_T_PUSH, pb, (size_t)proto_enc_push(pb, sizeof(pb), &p), 1);
+		ck_assert_int_eq(regclient_input(&rc, t, 0, 1, msg, n, capture, NULL),
+				 REGCLIENT_EV_PUSH);
+		ck_assert(rc.fetching);
+		ck_assert_uint_eq(rc.fetch_reg, 0);
+		n = make_resp_from(msg, 0, 0, 1, 5, ep4(1, 1, 1, 1, 40000), "H");
+		ck_assert_int_ge(regclient_input(&rc, t + 1, 0, 0, msg, n, capture, NULL), 0);
+		ck_assert(!rc.fetching);
+		ck_assert_uint_eq(rc.version, 5);
+	}
+	/* Registry 1 reloads (version 7); its push is lost; its next answer. */
+	t += 1000;
+	n = ack_from(msg, 1, 6);
+	ck_assert_int_ge(regclient_input(&rc, t, 0, 1, msg, n, capture, NULL), 0);
+	ck_assert(!rc.fetching);
+	n = ack_from(msg, 0, 7);
+	ck_assert_int_ge(regclient_input(&rc, t + 1, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(rc.fetching);
+	ck_assert_uint_eq(rc.fetch_reg, 0);
+	n = make_resp_from(msg, 0, 0, 1, 7, ep4(1, 1, 1, 1, 40000), "H");
+	ck_assert_int_ge(regclient_input(&rc, t + 2, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(!rc.fetching);
+	ck_assert_uint_eq(rc.version, 7);
+	/* Registry 1 (index 0) goes quiet: after 6 keepalives, 2's version. */
+	for (t += 1000; !rc.fetching && t < 640000; t += 1000) {
+		regclient_tick(&rc, t, capture, NULL);
+		n = ack_from(msg, 1, 6);
+		ck_assert_int_ge(regclient_input(&rc, t + 2, 0, 1, msg, n, capture, NULL), 0);
+	}
+	ck_assert(rc.fetching);
+	ck_assert_uint_eq(rc.fetch_reg, 1);
+	ck_assert_uint_ge(t, 602000 + 6000);
+	regclient_free(&rc);
+}
+END_TEST
+
 /* The gateway's path report, as registry.c builds it: counted. */
 static struct regclient *report_rc;
 static unsigned int n_reports;
@@ -662,5 +752,6 @@ int main(void)
 	tcase_add_test(tc, regclient_echo_test);
 	tcase_add_test(tc, regclient_diag_question);
 	tcase_add_test(tc, regclient_reports_paths_only_for_keepalives);
+	tcase_add_test(tc, regclient_registries_disagree);
 	return unit_run(s, tc);
 }

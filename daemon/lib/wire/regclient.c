@@ -412,6 +412,53 @@ const struct proto_self *regclient_self(const struct regclient *rc)
 	return rc->has_self ? &rc->self : NULL;
 }
 
+/*
+ * The registry whose version the gateway follows (reg_version): the first
+ * connected one that has said its version, else @reg.
+ */
+static unsigned int authority(const struct regclient *rc, unsigned int reg, uint64_t now_ms)
+{
+	for (unsigned int r = 0; r < rc->cfg.n_registries; r++)
+		if (rc->reg_version[r] && regclient_connected(rc, r, now_ms))
+			return r;
+	return reg;
+}
+
+/* An uplink over which registry @reg is connected, @ul first. */
+static unsigned int link_to(const struct regclient *rc, unsigned int reg, unsigned int ul)
+{
+	if (rc->link[ul][reg].connected)
+		return ul;
+	for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
+		if (rc->link[u][reg].connected)
+			return u;
+	return ul;
+}
+
+/* Fetches the peer list from the registry we follow (now, or after the running download). */
+static void fetch_from_authority(struct regclient *rc, unsigned int ul, unsigned int reg,
+				 uint64_t now_ms)
+{
+	unsigned int a = authority(rc, reg, now_ms);
+
+	if (rc->fetching)
+		rc->refetch = 1;
+	else
+		fetch_start(rc, link_to(rc, a, ul), a, now_ms);
+}
+
+/* Registry @reg has @version: fetch if the one we follow has another than ours. */
+static void maybe_fetch(struct regclient *rc, unsigned int ul, unsigned int reg, uint64_t version,
+			uint64_t now_ms)
+{
+	unsigned int a;
+
+	rc->reg_version[reg] = version;
+	a = authority(rc, reg, now_ms);
+	if (rc->reg_version[a] != rc->version && !rc->fetching)
+		fetch_start(rc, link_to(rc, a, ul), a, now_ms);
+}
+
 static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigned int reg,
 		       const struct proto_reg_resp *m)
 {
@@ -432,6 +479,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 	l->last_rx_ms = now_ms;
 	l->registry_id = m->registry_id;
 	l->observed = m->observed;
+	rc->reg_version[reg] = m->version;
 	rc->keepalive_ms = m->keepalive_ms; /* the registry sets the pace */
 	/* (Re)registered, or the registry's echo port changed: test it again. */
 	if (ev || m->echo_port != l->echo_port) {
@@ -457,8 +505,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 		if (m->version == rc->version || !rc->has_self)
 			ev |= set_self(rc, &m->self);
 		/* Registered without peers; fetch them if ours are stale. */
-		if (m->version != rc->version && !rc->fetching)
-			fetch_start(rc, ul, reg, now_ms);
+		maybe_fetch(rc, ul, reg, m->version, now_ms);
 		return ev;
 	}
 	if (!rc->fetching || ul != rc->fetch_ul || reg != rc->fetch_reg ||
@@ -493,7 +540,7 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 	ev |= set_self(rc, &rc->staging_self);
 	if (rc->refetch) {
 		rc->refetch = 0;
-		fetch_start(rc, ul, reg, now_ms);
+		fetch_from_authority(rc, ul, reg, now_ms);
 	}
 	return ev | REGCLIENT_EV_PEERS;
 }
@@ -598,8 +645,7 @@ static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigne
 		l->observed = m.observed;
 		if (m.version == rc->version)
 			confirm_all(rc, now_ms);
-		else if (!rc->fetching)
-			fetch_start(rc, ul, reg, now_ms);
+		maybe_fetch(rc, ul, reg, m.version, now_ms);
 		break;
 	}
 	case PROTO_T_PUSH: {
@@ -610,6 +656,7 @@ static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigne
 		rc->stats.pushes++;
 		rc->last_push_ms = now_ms;
 		rc->last_push_version = m.version;
+		rc->reg_version[reg] = m.version;
 		ev = REGCLIENT_EV_PUSH;
 		/* Re-register everywhere now and fetch the new peer list. */
 		for (unsigned int u = 0; u < rc->cfg.n_uplinks; u++)
@@ -618,12 +665,10 @@ static int input(struct regclient *rc, uint64_t now_ms, unsigned int ul, unsigne
 		/*
 		 * A download in progress is not restarted (a stream of pushes
 		 * would starve it): a new config version restarts it by itself,
-		 * anything else is fetched once more when it completes.
+		 * anything else is fetched once more when it completes. From
+		 * the registry we follow, which may not be the pushing one.
 		 */
-		if (rc->fetching)
-			rc->refetch = 1;
-		else
-			fetch_start(rc, ul, reg, now_ms);
+		fetch_from_authority(rc, ul, reg, now_ms);
 		break;
 	}
 	case PROTO_T_DIAG_RESP: {

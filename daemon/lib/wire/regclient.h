@@ -166,6 +166,15 @@ struct regclient {
 	struct regclient_link link[PROTO_MAX_UPLINKS][REGCLIENT_MAX_REG];
 	uint32_t keepalive_ms; /* announced by the registry */
 	uint64_t version;      /* config version of peers; 0 = none yet */
+	/*
+	 * The version each registry said it has, last (0: not yet). Versions
+	 * are digests, with no order: when the two registries disagree (one
+	 * reloaded, the other not yet, or failed to), every gateway follows
+	 * the first connected registry that has said its version (the other's
+	 * answers and pushes fetch from it), instead of fetching from
+	 * whichever spoke last, back and forth every keepalive.
+	 */
+	uint64_t reg_version[REGCLIENT_MAX_REG];
 	uint8_t role;
 	struct regclient_peerlist peers;
 	uint8_t purge_from_self; /* cfg.purge_ms was 0: follow the org's */
