@@ -27,7 +27,8 @@ static unsigned int last_reg, n_sent;
 static uint8_t ka_msg[PROTO_MAX_MSG]; /* the last keepalive */
 static size_t ka_len;
 
-static uint64_t req_nonce[2]; /* of the last REG_REQ to each registry: echoed */
+/* Of the last REG_REQ to each registry, register-only and for a page: echoed. */
+static uint64_t req_nonce[2], page_nonce[2];
 
 static void capture(void *ctx, unsigned int ul, unsigned int reg, const uint8_t *msg, size_t len)
 {
@@ -39,7 +40,10 @@ static void capture(void *ctx, unsigned int ul, unsigned int reg, const uint8_t 
 		ck_assert_int_ge(n, 0);
 		ck_assert_int_eq(proto_dec_reg_req(body, (size_t)n, &m), 0);
 		ck_assert_uint_ne(m.nonce, 0);
-		req_nonce[reg] = m.nonce;
+		if (m.page == PROTO_PAGE_NONE)
+			req_nonce[reg] = m.nonce;
+		else
+			page_nonce[reg] = m.nonce;
 	}
 	if (msg[0] == PROTO_T_KEEPALIVE) {
 		memcpy(ka_msg, msg, len);
@@ -92,7 +96,9 @@ static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint
 		memset(p.pk, peer[0], 32);
 		proto_resp_add_peer(&w, &p, &s, 1);
 	}
-	ck_assert_int_eq(proto_resp_end(&w, req_nonce[reg]), 0); /* the last request's */
+	/* The last request's of its kind. */
+	ck_assert_int_eq(
+		proto_resp_end(&w, page == PROTO_PAGE_NONE ? req_nonce[reg] : page_nonce[reg]), 0);
 	return reg_seal(out, PROTO_T_REG_RESP, body, w.len, reg);
 }
 
@@ -683,6 +689,54 @@ START_TEST(regclient_registries_disagree)
 }
 END_TEST
 
+/*
+ * A late answer to an earlier download's page 0 (a retransmit's, sent
+ * before that download completed) cannot complete the next download, which
+ * a push started, with the old list: page requests carry a nonce of their
+ * download. It used to be taken (the nonce was per process), and the real
+ * answer was then dropped as a duplicate: the push was lost until the next
+ * keepalive, and the old list, keys and all, applied again.
+ */
+START_TEST(regclient_late_page_of_earlier_download)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG], late[PROTO_MAX_MSG];
+	struct proto_push p = { 77, 6, PROTO_PUSH_CONFIG };
+	uint8_t pb[32];
+	size_t n, ln;
+
+	rc_setup(&rc, 1);
+	regclient_tick(&rc, 0, capture, NULL);
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 5, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_ge(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert(rc.fetching);
+	/* Page 0 asked twice; the answer to the second comes late. */
+	regclient_tick(&rc, 1200, capture, NULL);
+	ln = make_resp(late, 0, 1, 5, ep4(1, 1, 1, 1, 40000), "Old");
+	n = make_resp(msg, 0, 1, 5, ep4(1, 1, 1, 1, 40000), "Old");
+	ck_assert_int_eq(regclient_input(&rc, 1300, 0, 0, msg, n, capture, NULL) &
+				 REGCLIENT_EV_PEERS,
+			 REGCLIENT_EV_PEERS);
+	ck_assert_uint_eq(rc.version, 5);
+	/* The registry reloads (version 6) and pushes: a new download. */
+	n = reg_seal(msg, PROTO_T_PUSH, pb, (size_t)proto_enc_push(pb, sizeof(pb), &p), 0);
+	ck_assert_int_eq(regclient_input(&rc, 2000, 0, 0, msg, n, capture, NULL),
+			 REGCLIENT_EV_PUSH);
+	ck_assert(rc.fetching);
+	ck_assert_int_eq(regclient_input(&rc, 2010, 0, 0, late, ln, capture, NULL), -ESTALE);
+	ck_assert(rc.fetching);
+	ck_assert_uint_eq(rc.stats.rx_unasked, 1);
+	n = make_resp(msg, 0, 1, 6, ep4(1, 1, 1, 1, 40000), "New");
+	ck_assert_int_eq(regclient_input(&rc, 2020, 0, 0, msg, n, capture, NULL) &
+				 REGCLIENT_EV_PEERS,
+			 REGCLIENT_EV_PEERS);
+	ck_assert_uint_eq(rc.version, 6);
+	ck_assert_uint_eq(rc.peers.n, 1);
+	ck_assert_str_eq(rc.peers.v[0].info.name, "New");
+	regclient_free(&rc);
+}
+END_TEST
+
 /* The gateway's path report, as registry.c builds it: counted. */
 static struct regclient *report_rc;
 static unsigned int n_reports;
@@ -753,5 +807,6 @@ int main(void)
 	tcase_add_test(tc, regclient_diag_question);
 	tcase_add_test(tc, regclient_reports_paths_only_for_keepalives);
 	tcase_add_test(tc, regclient_registries_disagree);
+	tcase_add_test(tc, regclient_late_page_of_earlier_download);
 	return unit_run(s, tc);
 }

@@ -222,7 +222,7 @@ struct proto_reg_req {
 	uint8_t nat;	  /* the gateway's classification of this uplink */
 	uint16_t page;	  /* page of the peer list wanted, or PROTO_PAGE_NONE */
 	uint64_t version; /* config version the gateway holds */
-	uint64_t nonce;	  /* the gateway's, per life; the answer echoes it (0: none) */
+	uint64_t nonce;	  /* per life (register) or per download (pages); echoed (0: none) */
 	struct endpoint local;
 };
 

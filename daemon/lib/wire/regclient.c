@@ -35,11 +35,15 @@ static struct regclient_peer *list_grow(struct regclient_peerlist *l, uint32_t c
 	return v;
 }
 
-static void new_nonce(struct regclient *rc)
+/* A random nonce, not 0 (none) nor @other. */
+static uint64_t new_nonce(uint64_t other)
 {
+	uint64_t n;
+
 	do
-		randombytes_buf(&rc->nonce, sizeof(rc->nonce));
-	while (!rc->nonce); /* 0: none */
+		randombytes_buf(&n, sizeof(n));
+	while (!n || n == other);
+	return n;
 }
 
 int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64_t now_ms)
@@ -53,7 +57,7 @@ int regclient_init(struct regclient *rc, const struct regclient_cfg *cfg, uint64
 		return -EINVAL;
 	if (!rc->cfg.sender_id)
 		rc->cfg.sender_id = randombytes_random() | 1;
-	new_nonce(rc);
+	rc->nonce = new_nonce(0);
 	if (!rc->cfg.retry_ms)
 		rc->cfg.retry_ms = REGCLIENT_DEFAULT_RETRY_MS;
 	rc->purge_from_self = !rc->cfg.purge_ms;
@@ -145,7 +149,7 @@ static void send_register(struct regclient *rc, unsigned int ul, unsigned int re
 		.nat = regclient_nat(rc, ul),
 		.page = page,
 		.version = rc->version,
-		.nonce = rc->nonce,
+		.nonce = page == PROTO_PAGE_NONE ? rc->nonce : rc->fetch_nonce,
 		.local = rc->cfg.local[ul],
 	};
 	uint8_t body[PROTO_MAX_BODY];
@@ -255,6 +259,7 @@ static void send_keepalive(struct regclient *rc, unsigned int ul, unsigned int r
 static void fetch_start(struct regclient *rc, unsigned int ul, unsigned int reg, uint64_t now_ms)
 {
 	rc->fetching = 1;
+	rc->fetch_nonce = new_nonce(rc->nonce);
 	rc->refetch = 0;
 	rc->fetch_ul = (uint8_t)ul;
 	rc->fetch_reg = (uint8_t)reg;
@@ -467,7 +472,9 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 
 	if (m->uplink != ul)
 		return -EPROTO;
-	if (m->nonce != rc->nonce) {
+	/* An answer to this process (register), or to this download's pages. */
+	if (m->page == PROTO_PAGE_NONE ? m->nonce != rc->nonce :
+					 !rc->fetching || m->nonce != rc->fetch_nonce) {
 		rc->stats.rx_unasked++;
 		return -ESTALE;
 	}

@@ -154,8 +154,9 @@ struct regclient {
 	struct seal_counter ctr;
 	struct replay_state rs[REGCLIENT_MAX_REG]; /* each registry's counters */
 	/*
-	 * Random, one per process start (regclient_init), in every REG_REQ;
-	 * a REG_RESP must echo it. The seal proves the registry wrote an
+	 * Random, one per process start (regclient_init), in every
+	 * register-only REG_REQ (page requests carry fetch_nonce); its
+	 * REG_RESP must echo it. The seal proves the registry wrote an
 	 * answer, not that it answered this process: without the nonce, a
 	 * gateway that restarted took answers recorded before (within the
 	 * clock window), for instance an older peer list with a key since
@@ -163,6 +164,13 @@ struct regclient {
 	 * such an answer proved (rs[].sid).
 	 */
 	uint64_t nonce;
+	/*
+	 * The page requests of a download carry their own nonce, new at each
+	 * (re)start: a late answer to an earlier download's page would else
+	 * complete this one with that download's list (a page 0 of one page
+	 * is a whole list).
+	 */
+	uint64_t fetch_nonce;
 	struct regclient_link link[PROTO_MAX_UPLINKS][REGCLIENT_MAX_REG];
 	uint32_t keepalive_ms; /* announced by the registry */
 	uint64_t version;      /* config version of peers; 0 = none yet */
