@@ -124,41 +124,63 @@ static bool peer_up_cb(void *ctx, uint32_t id, uint64_t *since)
 	return true;
 }
 
+/*
+ * The candidate of a listed peer the kernel does not have (PEER_NEW
+ * refused, retried later): never up, as the kernel refuses peer id 0. Its
+ * prefixes go into the VPN table all the same, so their traffic goes into
+ * av0 (dropped there, no route) and not out of main's default route in
+ * clear.
+ */
+#define ROUTE_NO_PEER 0u
+
+struct inputs {
+	struct routesel_input *v;
+	uint32_t n, cap;
+};
+
+/* Adds the route records of @s to @in as candidates of peer @id. */
+static int add_inputs(struct inputs *in, const struct proto_subnet *s, uint32_t n_subnets,
+		      uint32_t id)
+{
+	for (uint32_t k = 0; k < n_subnets; k++) {
+		if (!(s[k].flags & (PROTO_SUB_ROUTE | PROTO_SUB_DEFAULT)))
+			continue;
+		if (in->n == in->cap) {
+			uint32_t ncap = in->cap ? in->cap * 2 : 256;
+			struct routesel_input *v = realloc(in->v, ncap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			in->v = v;
+			in->cap = ncap;
+		}
+		in->v[in->n].prefix = s[k].prefix;
+		in->v[in->n].cand.peer = id;
+		in->v[in->n].cand.metric = s[k].metric;
+		in->v[in->n].cand.flags = s[k].flags;
+		in->n++;
+	}
+	return 0;
+}
+
 static int rebuild_table(struct gw *gw)
 {
-	struct routesel_input *in = NULL;
+	struct inputs in = { 0 };
 	struct routesel nt;
-	uint32_t n = 0, cap = 0;
-	int err;
+	int err = 0;
 
-	for (uint32_t i = 0; i < gw->n_peers; i++) {
-		const struct gw_peer *p = gw->peers[i];
+	for (uint32_t i = 0; i < gw->n_peers && !err; i++)
+		err = add_inputs(&in, gw->peers[i]->subnets, gw->peers[i]->n_subnets,
+				 gw->peers[i]->id);
+	for (uint32_t i = 0; i < gw->rc.peers.n && !err; i++) {
+		const struct regclient_peer *rp = &gw->rc.peers.v[i];
 
-		for (uint32_t k = 0; k < p->n_subnets; k++) {
-			const struct proto_subnet *s = &p->subnets[k];
-
-			if (!(s->flags & (PROTO_SUB_ROUTE | PROTO_SUB_DEFAULT)))
-				continue;
-			if (n == cap) {
-				uint32_t ncap = cap ? cap * 2 : 256;
-				struct routesel_input *v = realloc(in, ncap * sizeof(*v));
-
-				if (!v) {
-					free(in);
-					return -ENOMEM;
-				}
-				in = v;
-				cap = ncap;
-			}
-			in[n].prefix = s->prefix;
-			in[n].cand.peer = p->id;
-			in[n].cand.metric = s->metric;
-			in[n].cand.flags = s->flags;
-			n++;
-		}
+		if (memcmp(rp->info.pk, gw->pk, 32) && !peer_find(gw, rp->info.pk))
+			err = add_inputs(&in, rp->subnets, rp->n_subnets, ROUTE_NO_PEER);
 	}
-	err = routesel_build(&nt, in, n, &gw->routes);
-	free(in);
+	if (!err)
+		err = routesel_build(&nt, in.v, in.n, &gw->routes);
+	free(in.v);
 	if (err)
 		return err;
 	routesel_free(&gw->routes);

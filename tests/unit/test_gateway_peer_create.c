@@ -13,7 +13,11 @@
  *    again after 1 s, then 2 s, by the loop's timer alone; once in, no more
  *    tries;
  *  - backoff_capped: the wait doubles to 60 s, no further;
- *  - bad_key_not_retried: a key no handshake can use is not tried again.
+ *  - bad_key_not_retried: a key no handshake can use is not tried again;
+ *  - refused_peer_still_routed_into_av0: the VPN table (a fake kroute
+ *    below) has the prefixes of a listed peer whose PEER_NEW was refused,
+ *    so its traffic goes into av0, not out of main's default route in
+ *    clear; once created it is routed to it.
  */
 #include <check.h>
 #include "unit.h"
@@ -24,6 +28,9 @@
 #include "base/clock.h"
 #include "gateway.h"
 #include "nl/avpnl_peer.h"
+#include "nl/kroute.h"
+
+#include "unit_proto.h"
 
 #define MAX_K 64
 
@@ -115,6 +122,89 @@ int avpnl_peer_get(struct avpnl *h, uint32_t ifindex, uint32_t peer_id, struct a
 {
 	(void)h, (void)ifindex, (void)peer_id, (void)out;
 	return -ENOENT;
+}
+
+/* The fake VPN table: what the last kroute_sync() asked for. */
+static struct {
+	struct prefix v[MAX_K];
+	uint32_t n, syncs;
+} table;
+static struct kroute *const fake_kr = (struct kroute *)&table;
+
+int kroute_open(struct kroute **out)
+{
+	*out = fake_kr;
+	return 0;
+}
+
+void kroute_close(struct kroute *kr)
+{
+	(void)kr;
+}
+
+const char *kroute_errmsg(const struct kroute *kr)
+{
+	(void)kr;
+	return NULL;
+}
+
+int kroute_set_rcvbuf(struct kroute *kr, int bytes)
+{
+	(void)kr, (void)bytes;
+	return 0;
+}
+
+int kroute_link_up(struct kroute *kr, uint32_t ifindex)
+{
+	(void)kr, (void)ifindex;
+	return 0;
+}
+
+int kroute_rules_add(struct kroute *kr, uint32_t tab)
+{
+	(void)kr, (void)tab;
+	return 0;
+}
+
+int kroute_rules_del(struct kroute *kr, uint32_t tab)
+{
+	(void)kr, (void)tab;
+	return 0;
+}
+
+int kroute_sync(struct kroute *kr, uint32_t tab, uint32_t ifindex, const struct prefix *prefixes,
+		uint32_t n)
+{
+	(void)kr, (void)tab, (void)ifindex;
+	ck_assert_uint_le(n, MAX_K);
+	memcpy(table.v, prefixes, n * sizeof(*prefixes));
+	table.n = n;
+	table.syncs++;
+	return 0;
+}
+
+int kroute_flush(struct kroute *kr, uint32_t tab)
+{
+	(void)kr, (void)tab;
+	table.n = 0;
+	return 0;
+}
+
+uint32_t kroute_count(const struct kroute *kr)
+{
+	(void)kr;
+	return table.n;
+}
+
+static bool table_has(const char *p)
+{
+	struct prefix want;
+
+	ck_assert_int_eq(prefix_parse(p, &want, NULL), 0);
+	for (uint32_t i = 0; i < table.n; i++)
+		if (!prefix_cmp(&table.v[i], &want))
+			return true;
+	return false;
 }
 
 static struct gw gw;
@@ -243,6 +333,42 @@ START_TEST(bad_key_not_retried)
 }
 END_TEST
 
+START_TEST(refused_peer_still_routed_into_av0)
+{
+	struct proto_subnet s0 = sub4(10, 1, 0, 16, PROTO_SUB_ROUTE),
+			    s1 = sub4(10, 2, 0, 16, PROTO_SUB_ROUTE);
+
+	static struct gwconf conf = { .table = 9350 };
+
+	memset(&table, 0, sizeof(table));
+	gw.conf = &conf;
+	ck_assert_int_eq(route_init(&gw), 0);
+	listed[0].subnets = &s0;
+	listed[1].subnets = &s1;
+	listed[0].n_subnets = listed[1].n_subnets = 1;
+	gw.rc.peers.n = 2;
+	k.refuse = -ENOMEM;
+	k.refuse_n = 1; /* listed[0]'s PEER_NEW */
+	peer_sync(&gw);
+	ck_assert_ptr_null(peer_find(&gw, listed[0].info.pk));
+	ck_assert_ptr_nonnull(peer_find(&gw, listed[1].info.pk));
+	route_apply(&gw);
+	ck_assert_uint_ge(table.syncs, 1);
+	ck_assert(table_has("10.2.0.0/16"));
+	ck_assert(table_has("10.1.0.0/16")); /* missing before: out in clear */
+	ck_assert_uint_eq(table.n, 2);
+	/* The retry creates it; the table stays whole. */
+	run_until_calls(3, 3000);
+	ck_assert_ptr_nonnull(peer_find(&gw, listed[0].info.pk));
+	route_apply(&gw);
+	ck_assert(table_has("10.1.0.0/16") && table_has("10.2.0.0/16"));
+	ck_assert_uint_eq(table.n, 2);
+	route_fini(&gw, false);
+	listed[0].subnets = listed[1].subnets = NULL;
+	listed[0].n_subnets = listed[1].n_subnets = 0;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway_peer_create");
@@ -254,5 +380,6 @@ int main(void)
 	tcase_add_test(tc, refused_retried_with_backoff);
 	tcase_add_test(tc, backoff_capped);
 	tcase_add_test(tc, bad_key_not_retried);
+	tcase_add_test(tc, refused_peer_still_routed_into_av0);
 	return unit_run(s, tc);
 }
