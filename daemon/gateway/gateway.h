@@ -224,6 +224,7 @@ struct gw {
 	/* Routes. */
 	struct routesel routes;
 	bool routes_dirty, table_dirty;
+	bool routes_retry; /* something could not be programmed: again soon */
 	struct loop_timer route_timer;
 
 	/* A device that existed at start: its peers, until the registry names them. */

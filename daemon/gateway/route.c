@@ -24,6 +24,9 @@
 #include "nl/avpnl_peer.h"
 #include "nl/kroute.h"
 
+/* A route set or table that could not be programmed is tried again after this. */
+#define ROUTE_RETRY_MS 1000
+
 struct peer_routes {
 	struct gw_peer *peer;
 	struct avpnl_peer req;
@@ -198,14 +201,16 @@ static uint64_t hash_prefix(uint64_t h, const struct prefix *p)
 	return h;
 }
 
-static void program_kernel(struct gw *gw, struct by_id *ids)
+/* Sets the kernel's routes of every peer whose set changed; false if one failed. */
+static bool program_kernel(struct gw *gw, struct by_id *ids)
 {
 	struct peer_routes *pr;
+	bool ok = true;
 	uint32_t i;
 
 	pr = calloc(ids->n ? ids->n : 1, sizeof(*pr));
 	if (!pr)
-		return;
+		return false;
 	for (i = 0; i < ids->n; i++) {
 		pr[i].peer = ids->v[i];
 		pr[i].hash = GW_ROUTES_HASH_EMPTY;
@@ -223,8 +228,11 @@ static void program_kernel(struct gw *gw, struct by_id *ids)
 			continue;
 		r = &pr[at];
 		r->hash = hash_prefix(r->hash, &e->prefix);
-		if (avpnl_peer_add_route(&r->req, &e->prefix, false))
+		if (avpnl_peer_add_route(&r->req, &e->prefix, false)) {
 			log_msg(LOG_ERR, "out of memory building routes");
+			r->peer = NULL; /* not this time: a partial set is no set */
+			ok = false;
+		}
 	}
 	for (i = 0; i < ids->n; i++) {
 		struct gw_peer *p = pr[i].peer;
@@ -235,17 +243,21 @@ static void program_kernel(struct gw *gw, struct by_id *ids)
 			continue;
 		}
 		err = avpnl_peer_set(gw->nl, gw->ifindex, &pr[i].req);
-		if (err)
+		if (err) {
 			log_msg(LOG_ERR, "%s: setting %zu route(s): %s", p->name,
 				pr[i].req.n_routes, avpnl_errmsg(gw->nl) ?: strerror(-err));
-		else
+			ok = false;
+		} else {
 			p->routes_hash = pr[i].hash;
+		}
 		avpnl_peer_clear(&pr[i].req);
 	}
 	free(pr);
+	return ok;
 }
 
-static void program_os(struct gw *gw)
+/* Makes the VPN table what the routes say; false if it could not. */
+static bool program_os(struct gw *gw)
 {
 	uint64_t t0 = clock_mono_ms();
 	uint32_t before = kroute_count(gw->kr);
@@ -254,7 +266,7 @@ static void program_os(struct gw *gw)
 
 	v = malloc((gw->routes.n ? gw->routes.n : 1) * sizeof(*v));
 	if (!v)
-		return;
+		return false;
 	for (uint32_t i = 0; i < gw->routes.n; i++)
 		v[i] = gw->routes.v[i].prefix;
 	err = kroute_sync(gw->kr, gw->conf->table, gw->ifindex, v, gw->routes.n);
@@ -267,6 +279,18 @@ static void program_os(struct gw *gw)
 		log_msg(LOG_INFO, "VPN table %u: %u prefixes (was %u) in %llu ms", gw->conf->table,
 			gw->routes.n, before, (unsigned long long)(clock_mono_ms() - t0));
 	free(v);
+	return !err;
+}
+
+/*
+ * Something could not be programmed (no memory, the kernel refused a
+ * route set or the table, a dump interrupted): try again in a moment, not
+ * at the next change, which may never come while the wrong routes stay.
+ */
+static void retry_later(struct gw *gw)
+{
+	gw->routes_retry = true;
+	loop_timer_start(gw->loop, &gw->route_timer, ROUTE_RETRY_MS, 0);
 }
 
 void route_apply(struct gw *gw)
@@ -276,18 +300,23 @@ void route_apply(struct gw *gw)
 	bool table = gw->table_dirty;
 	uint32_t changed;
 
-	if (!gw->routes_dirty && !table)
+	bool retry = gw->routes_retry;
+
+	if (!gw->routes_dirty && !table && !retry)
 		return;
 	gw->routes_dirty = false;
+	gw->routes_retry = false;
 	if (table && rebuild_table(gw)) {
 		log_msg(LOG_ERR, "out of memory deciding routes");
+		retry_later(gw); /* table_dirty is still set */
 		return;
 	}
 	ids.n = gw->n_peers;
 	ids.v = malloc((ids.n ? ids.n : 1) * sizeof(*ids.v));
 	if (!ids.v) {
 		log_msg(LOG_ERR, "out of memory deciding routes");
-		gw->routes_dirty = true; /* again at the next change */
+		gw->routes_dirty = true;
+		retry_later(gw);
 		return;
 	}
 	if (ids.n)
@@ -295,11 +324,13 @@ void route_apply(struct gw *gw)
 	qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
 	changed =
 		routesel_decide(&gw->routes, peer_up_cb, &ids, now, gw->opts.hysteresis_ms, &next);
-	if (changed || table)
-		program_kernel(gw, &ids);
-	if (table)
-		program_os(gw);
+	if ((changed || table || retry) && !program_kernel(gw, &ids))
+		gw->routes_retry = true;
+	if (table && !program_os(gw))
+		gw->routes_retry = true;
 	free(ids.v);
+	if (gw->routes_retry && (next == UINT64_MAX || next > now + ROUTE_RETRY_MS))
+		next = now + ROUTE_RETRY_MS;
 	if (next != UINT64_MAX)
 		loop_timer_start(gw->loop, &gw->route_timer, next > now ? next - now : 0, 0);
 	if (changed)

@@ -17,7 +17,11 @@
  *  - refused_peer_still_routed_into_av0: the VPN table (a fake kroute
  *    below) has the prefixes of a listed peer whose PEER_NEW was refused,
  *    so its traffic goes into av0, not out of main's default route in
- *    clear; once created it is routed to it.
+ *    clear; once created it is routed to it;
+ *  - refused_table_retried: the VPN table's update failed once (a dump
+ *    interrupted, no buffer): tried again after 1 s by the loop's timer
+ *    alone, with no other change (it waited for the next change, which
+ *    need not come).
  */
 #include <check.h>
 #include "unit.h"
@@ -128,6 +132,8 @@ int avpnl_peer_get(struct avpnl *h, uint32_t ifindex, uint32_t peer_id, struct a
 static struct {
 	struct prefix v[MAX_K];
 	uint32_t n, syncs;
+	unsigned int fail_n; /* the next this many kroute_sync() fail */
+	uint64_t sync_ms[4];
 } table;
 static struct kroute *const fake_kr = (struct kroute *)&table;
 
@@ -176,6 +182,13 @@ int kroute_sync(struct kroute *kr, uint32_t tab, uint32_t ifindex, const struct 
 		uint32_t n)
 {
 	(void)kr, (void)tab, (void)ifindex;
+	if (table.syncs < 4)
+		table.sync_ms[table.syncs] = clock_mono_ms();
+	if (table.fail_n) {
+		table.fail_n--;
+		table.syncs++;
+		return -EIO;
+	}
 	ck_assert_uint_le(n, MAX_K);
 	memcpy(table.v, prefixes, n * sizeof(*prefixes));
 	table.n = n;
@@ -369,6 +382,40 @@ START_TEST(refused_peer_still_routed_into_av0)
 }
 END_TEST
 
+START_TEST(refused_table_retried)
+{
+	static struct gwconf conf = { .table = 9350 };
+	struct proto_subnet s0 = sub4(10, 1, 0, 16, PROTO_SUB_ROUTE);
+	uint64_t end;
+
+	memset(&table, 0, sizeof(table));
+	gw.conf = &conf;
+	ck_assert_int_eq(route_init(&gw), 0);
+	listed[0].subnets = &s0;
+	listed[0].n_subnets = 1;
+	table.fail_n = 1;
+	peer_sync(&gw);
+	ck_assert_ptr_nonnull(peer_find(&gw, listed[0].info.pk));
+	ck_assert_uint_eq(table.syncs, 1);
+	ck_assert_uint_eq(table.n, 0);
+	/* No new peer list, no other change: the loop's timer alone. */
+	end = clock_mono_ms() + 3000;
+	while (table.syncs < 2 && clock_mono_ms() < end)
+		loop_run_once(gw.loop, 50);
+	ck_assert_uint_eq(table.syncs, 2);
+	ck_assert_uint_ge(table.sync_ms[1] - table.sync_ms[0], 950);
+	ck_assert(table_has("10.1.0.0/16"));
+	/* Done: no more tries. */
+	end = clock_mono_ms() + 1500;
+	while (clock_mono_ms() < end)
+		loop_run_once(gw.loop, 50);
+	ck_assert_uint_eq(table.syncs, 2);
+	route_fini(&gw, false);
+	listed[0].subnets = NULL;
+	listed[0].n_subnets = 0;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway_peer_create");
@@ -381,5 +428,6 @@ int main(void)
 	tcase_add_test(tc, backoff_capped);
 	tcase_add_test(tc, bad_key_not_retried);
 	tcase_add_test(tc, refused_peer_still_routed_into_av0);
+	tcase_add_test(tc, refused_table_retried);
 	return unit_run(s, tc);
 }
