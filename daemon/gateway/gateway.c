@@ -218,6 +218,7 @@ int gw_run(struct gw *gw)
 		log_msg(LOG_ERR, "setting %s up: %s", gw->ifname, strerror(-err));
 		goto out;
 	}
+	gw->dev_up = true; /* the link event it makes says nothing new (route.c) */
 	if ((err = keys_init(gw))) {
 		log_msg(LOG_ERR, "handshake keys: %s", strerror(-err));
 		goto out;

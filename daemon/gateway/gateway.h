@@ -37,6 +37,7 @@
 struct adopt_peer;
 struct avpnl;
 struct kroute;
+struct linkwatch;
 
 #define GW_MAX_UPLINKS PROTO_MAX_UPLINKS
 #define GW_MAX_PATHS (GW_MAX_UPLINKS * GW_MAX_UPLINKS)
@@ -224,7 +225,9 @@ struct gw {
 	/* Routes. */
 	struct routesel routes;
 	bool routes_dirty, table_dirty;
-	bool routes_retry; /* something could not be programmed: again soon */
+	bool routes_retry;	 /* something could not be programmed: again soon */
+	struct linkwatch *links; /* the interface going down drops its routes */
+	bool dev_up;		 /* as the last link event said */
 	struct loop_timer route_timer;
 
 	/* A device that existed at start: its peers, until the registry names them. */

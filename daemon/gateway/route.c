@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -23,6 +24,7 @@
 #include "nl/avpnl.h"
 #include "nl/avpnl_peer.h"
 #include "nl/kroute.h"
+#include "nl/linkwatch.h"
 
 /* A route set or table that could not be programmed is tried again after this. */
 #define ROUTE_RETRY_MS 1000
@@ -51,6 +53,52 @@ void gw_routes_changed(struct gw *gw, bool table)
 		loop_timer_start(gw->loop, &gw->route_timer, 0, 0);
 }
 
+/*
+ * The interface went down, and the kernel dropped every route through it
+ * (IPv4 says nothing per route): the VPN table is empty, and VPN traffic
+ * follows main's default route out in clear. When it is up again, read
+ * the table afresh and put the routes back. Lost events: the same.
+ */
+static void on_link(void *arg, uint32_t ifindex, bool up, bool gone)
+{
+	struct gw *gw = arg;
+
+	if (ifindex && ifindex != gw->ifindex)
+		return;
+	if (ifindex && gone) {
+		log_msg(LOG_ERR, "%s was deleted: restart autovpnd to create it again", gw->ifname);
+		gw->dev_up = false;
+		return;
+	}
+	if (ifindex && !up) {
+		if (gw->dev_up)
+			log_msg(LOG_WARNING,
+				"%s is down: its VPN routes are gone, and VPN traffic is not "
+				"protected until it is up again",
+				gw->ifname);
+		gw->dev_up = false;
+		return;
+	}
+	if (ifindex && gw->dev_up)
+		return;
+	if (ifindex) {
+		gw->dev_up = true;
+		log_msg(LOG_INFO, "%s is up: putting its VPN routes back", gw->ifname);
+	} else {
+		log_msg(LOG_WARNING, "link events were lost: reading the VPN table again");
+	}
+	kroute_forget(gw->kr);
+	gw_routes_changed(gw, true);
+}
+
+static void on_link_input(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)l, (void)fd, (void)events;
+	linkwatch_input(gw->links);
+}
+
 int route_init(struct gw *gw)
 {
 	int err;
@@ -59,6 +107,19 @@ int route_init(struct gw *gw)
 	err = kroute_open(&gw->kr);
 	if (err)
 		return err;
+	err = linkwatch_open(&gw->links, on_link, gw);
+	if (!err) {
+		err = loop_add_fd(gw->loop, linkwatch_fd(gw->links), EPOLLIN, on_link_input, gw);
+		if (err) {
+			linkwatch_close(gw->links);
+			gw->links = NULL;
+		}
+	}
+	if (err) /* what worked before it still works */
+		log_msg(LOG_WARNING,
+			"watching the links: %s; a VPN table that av0 going down emptied is not "
+			"put back until the routes change",
+			strerror(-err));
 	err = kroute_rules_add(gw->kr, gw->conf->table);
 	if (err)
 		log_msg(LOG_ERR, "policy rules for table %u: %s", gw->conf->table,
@@ -71,6 +132,11 @@ void route_fini(struct gw *gw, bool remove_os_state)
 	if (!gw->kr)
 		return;
 	loop_timer_stop(gw->loop, &gw->route_timer);
+	if (gw->links) {
+		loop_del_fd(gw->loop, linkwatch_fd(gw->links));
+		linkwatch_close(gw->links);
+		gw->links = NULL;
+	}
 	if (remove_os_state) {
 		kroute_flush(gw->kr, gw->conf->table);
 		kroute_rules_del(gw->kr, gw->conf->table);
@@ -326,7 +392,8 @@ void route_apply(struct gw *gw)
 		routesel_decide(&gw->routes, peer_up_cb, &ids, now, gw->opts.hysteresis_ms, &next);
 	if ((changed || table || retry) && !program_kernel(gw, &ids))
 		gw->routes_retry = true;
-	if (table && !program_os(gw))
+	/* Down, av0 takes no routes; its coming up syncs the table (on_link). */
+	if (table && (gw->dev_up || !gw->links) && !program_os(gw))
 		gw->routes_retry = true;
 	free(ids.v);
 	if (gw->routes_retry && (next == UINT64_MAX || next > now + ROUTE_RETRY_MS))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # vm-timeout: 500
 # autovpnd's signals: SIGHUP with a broken config changes nothing (the daemon
-# keeps running and says why), SIGHUP with a good one reloads; SIGTERM
+# keeps running and says why), SIGHUP with a good one reloads; av0 set down
+# and up again gets its VPN routes back; SIGTERM
 # leaves the interface forwarding (on-exit = keep, the default) or removes
 # it with its routes and rules (on-exit = remove).
 . "$(dirname "$0")/org.sh"
@@ -36,6 +37,25 @@ check good_reload wait_until 10 grep -q "reload: done" "$log"
 # settings from the new one (they kept a pointer into the old one once).
 check uplink_device_after_reload test "$(org_status lon | jq -r '.uplinks[0].device')" = wan
 check up_after_reload wait_until 30 org_peer_up lon sj
+
+# av0 down and up again (an operator, a script): the kernel drops the IPv4
+# routes through it, with no route event. The daemon puts the VPN table
+# back once av0 is up; it kept believing the routes were there, and
+# London's LAN traffic for the VPN left by main's default route in clear
+# until the daemon restarted.
+vpn_table() {
+	n gwlon ip -4 route show table 9350 proto 93 | sort
+	n gwlon ip -6 route show table 9350 proto 93 | sort
+}
+table0=$(vpn_table)
+check vpn_table_filled test -n "$table0"
+n gwlon ip link set av0 down
+check link_down_drops_routes test -z "$(n gwlon ip -4 route show table 9350 proto 93)"
+n gwlon ip link set av0 up
+table_whole() { test "$(vpn_table)" = "$table0"; }
+check table_back_after_link_bounce wait_until 10 table_whole
+check says_why grep -q "av0 is up: putting its VPN routes back" "$log"
+check traffic_after_link_bounce wait_until 20 n lanlon ping -c 1 -W 1 10.100.0.10
 
 # A valid config whose uplink cannot be opened: the daemon keeps the
 # running uplink (and config) rather than being left without a socket.

@@ -641,6 +641,11 @@ int kroute_flush(struct kroute *kr, uint32_t table)
 	return kroute_sync(kr, table, 0, NULL, 0);
 }
 
+void kroute_forget(struct kroute *kr)
+{
+	kr->loaded = false;
+}
+
 uint32_t kroute_count(const struct kroute *kr)
 {
 	return kr->n_have;

@@ -63,6 +63,12 @@ int kroute_rules_del(struct kroute *kr, uint32_t table);
  */
 int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struct prefix *prefixes,
 		uint32_t n);
+/*
+ * What the table holds may have changed behind our back (the device went
+ * down, and the kernel dropped its routes): the next kroute_sync() reads
+ * it again instead of trusting what it installed.
+ */
+void kroute_forget(struct kroute *kr);
 /* Removes every route of ours from @table. */
 int kroute_flush(struct kroute *kr, uint32_t table);
 /* Prefixes currently installed by kroute_sync (sorted). */

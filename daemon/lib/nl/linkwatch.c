@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* linkwatch.c - the host's link events (see linkwatch.h). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "nl/linkwatch.h"
+
+struct linkwatch {
+	struct nl_sock *sk;
+	linkwatch_fn fn;
+	void *arg;
+};
+
+static int on_msg(struct nl_msg *msg, void *arg)
+{
+	struct linkwatch *w = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	const struct ifinfomsg *ifi;
+
+	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
+	    nlmsg_datalen(h) < (int)sizeof(*ifi))
+		return NL_OK;
+	ifi = nlmsg_data(h);
+	if (ifi->ifi_index > 0)
+		w->fn(w->arg, (uint32_t)ifi->ifi_index, ifi->ifi_flags & IFF_UP,
+		      h->nlmsg_type == RTM_DELLINK);
+	return NL_OK;
+}
+
+int linkwatch_open(struct linkwatch **out, linkwatch_fn fn, void *arg)
+{
+	struct linkwatch *w = calloc(1, sizeof(*w));
+	int e;
+
+	if (!w)
+		return -ENOMEM;
+	w->fn = fn;
+	w->arg = arg;
+	w->sk = nl_socket_alloc();
+	if (!w->sk) {
+		free(w);
+		return -ENOMEM;
+	}
+	/* Notifications are unsolicited: sequence number 0. */
+	nl_socket_disable_seq_check(w->sk);
+	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, w);
+	e = nl_connect(w->sk, NETLINK_ROUTE);
+	if (!e)
+		e = nl_socket_add_membership(w->sk, RTNLGRP_LINK);
+	if (!e)
+		e = nl_socket_set_nonblocking(w->sk);
+	if (e) {
+		nl_socket_free(w->sk);
+		free(w);
+		return -EIO;
+	}
+	*out = w;
+	return 0;
+}
+
+int linkwatch_fd(const struct linkwatch *w)
+{
+	return nl_socket_get_fd(w->sk);
+}
+
+void linkwatch_input(struct linkwatch *w)
+{
+	int e = nl_recvmsgs_default(w->sk);
+
+	/* Nothing (more) waiting is fine; anything else lost events. */
+	if (e < 0 && e != -NLE_AGAIN)
+		w->fn(w->arg, 0, false, false);
+}
+
+void linkwatch_close(struct linkwatch *w)
+{
+	if (!w)
+		return;
+	nl_socket_free(w->sk);
+	free(w);
+}
