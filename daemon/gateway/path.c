@@ -54,11 +54,20 @@ static int set_state(struct path *p, enum path_state s, const char *why, uint64_
 	return PATH_CH_STATE;
 }
 
+/* Field by field: the structs' padding (and an IPv4 address's unused bytes) is not theirs. */
+static bool same_candidates(const struct path_cand *a, const struct path_cand *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (a[i].kind != b[i].kind || !endpoint_equal(&a[i].ep, &b[i].ep))
+			return false;
+	return true;
+}
+
 int path_set_candidates(struct path *p, const struct path_cand *c, unsigned int n, uint64_t now_ms)
 {
 	if (n > PATH_MAX_CAND)
 		n = PATH_MAX_CAND;
-	if (n == p->n_cand && (!n || !memcmp(p->cand, c, n * sizeof(*c))))
+	if (n == p->n_cand && same_candidates(p->cand, c, n))
 		return 0;
 	if (n)
 		memcpy(p->cand, c, n * sizeof(*c));

@@ -275,6 +275,39 @@ START_TEST(candidates_update_keeps_up_path)
 }
 END_TEST
 
+/*
+ * The same candidates again, built in memory that held something else (the
+ * caller's stack): nothing changed, so the quick probes do not start over
+ * (a memcmp that took the padding in said they had, now and then).
+ */
+START_TEST(same_candidates_whatever_the_padding)
+{
+	struct path p;
+	struct path_cand a[2], b[2];
+	uint64_t next;
+
+	memset(a, 0xaa, sizeof(a));
+	memset(b, 0x55, sizeof(b));
+	a[0].ep = ep("198.18.1.2:40000");
+	a[1].ep = ep("10.0.0.2:40000");
+	a[0].kind = b[0].kind = PROTO_EP_PUBLIC;
+	a[1].kind = b[1].kind = PROTO_EP_PRIVATE;
+	/* The same endpoints, each byte of its own written another way. */
+	b[0].ep.addr.family = a[0].ep.addr.family;
+	memcpy(b[0].ep.addr.bytes, a[0].ep.addr.bytes, 4);
+	b[0].ep.port = a[0].ep.port;
+	b[1].ep.addr.family = a[1].ep.addr.family;
+	memcpy(b[1].ep.addr.bytes, a[1].ep.addr.bytes, 4);
+	b[1].ep.port = a[1].ep.port;
+	path_init(&p, true, 0, 0);
+	path_set_candidates(&p, a, 2, 0);
+	tick(&p, 0, &next);
+	ck_assert_uint_gt(p.next_probe_ms, 0);
+	ck_assert_int_eq(path_set_candidates(&p, b, 2, 100), 0);
+	ck_assert_uint_gt(p.next_probe_ms, 100); /* not "probe now" again */
+}
+END_TEST
+
 START_TEST(data_keeps_path_up)
 {
 	struct path p;
@@ -344,6 +377,7 @@ int main(void)
 	tcase_add_test(tc, peer_probe_starts_punching);
 	tcase_add_test(tc, loss_and_stale_replies);
 	tcase_add_test(tc, candidates_update_keeps_up_path);
+	tcase_add_test(tc, same_candidates_whatever_the_padding);
 	tcase_add_test(tc, data_keeps_path_up);
 	tcase_add_test(tc, path_ids_agree_between_ends);
 	return unit_run(s, tc);
