@@ -174,7 +174,8 @@ int main(int argc, char **argv)
 				return bad_value("id", optarg, "1 or 2");
 			break;
 		case 'k':
-			if (parse_u32(optarg, 10, 3600000, &r->keepalive_ms))
+			if (parse_u32(optarg, PROTO_MIN_KEEPALIVE_MS, PROTO_MAX_KEEPALIVE_MS,
+				      &r->keepalive_ms))
 				return bad_value("keepalive-ms", optarg, "10..3600000");
 			break;
 		case 's':

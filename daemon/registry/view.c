@@ -13,6 +13,9 @@
 
 _Static_assert(ORGCONF_MAX_NAME == PROTO_NAME_MAX, "config and wire name limits differ");
 _Static_assert(TOPOLOGY_METRIC_RELAY == PROTO_METRIC_RELAY, "relay metrics differ");
+_Static_assert(ORGCONF_MIN_PURGE_SECS == PROTO_MIN_PURGE_S &&
+		       ORGCONF_MAX_PURGE_SECS == PROTO_MAX_PURGE_S,
+	       "purge time bounds of config and wire differ");
 
 static void view_slot_free(struct view_cache *v)
 {

@@ -70,13 +70,14 @@ static size_t reg_seal(uint8_t *out, uint8_t type, const uint8_t *body, size_t n
 }
 
 static uint16_t resp_echo_port; /* what the registry announces */
+static uint32_t resp_keepalive_ms = 1000;
 
 static size_t make_resp_from(uint8_t *out, unsigned int reg, uint16_t page, uint16_t pages,
 			     uint64_t version, struct endpoint seen, const char *peer)
 {
 	struct proto_reg_resp h = { .registry_id = 77,
 				    .version = version,
-				    .keepalive_ms = 1000,
+				    .keepalive_ms = resp_keepalive_ms,
 				    .uplink = 0,
 				    .role = PROTO_ROLE_SPOKE,
 				    .page = page,
@@ -737,6 +738,41 @@ START_TEST(regclient_late_page_of_earlier_download)
 }
 END_TEST
 
+/*
+ * What a registry sets is followed within what a registry may set: a
+ * keepalive every 1 ms (thousands of datagrams a second) or every 49 days
+ * (a lost registry never noticed), a purge time of 1 s (every peer gone
+ * between two keepalives) are not.
+ */
+START_TEST(regclient_bounds_what_a_registry_sets)
+{
+	static struct regclient rc;
+	uint8_t msg[PROTO_MAX_MSG];
+	size_t n;
+
+	rc_setup(&rc, 1);
+	rc.purge_from_self = 1;
+	regclient_tick(&rc, 0, capture, NULL);
+	resp_keepalive_ms = 1;
+	resp_self.purge_s = 1;
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 0, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_ge(regclient_input(&rc, 10, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert_uint_eq(rc.keepalive_ms, PROTO_MIN_KEEPALIVE_MS);
+	ck_assert_uint_eq(rc.cfg.purge_ms, PROTO_MIN_PURGE_S * 1000ull);
+	resp_keepalive_ms = UINT32_MAX;
+	rc.link[0][0].next_tx_ms = 0;
+	regclient_tick(&rc, 20, capture, NULL); /* a keepalive: the next REG_REQ ... */
+	rc.link[0][0].state = REGCLIENT_REGISTERING;
+	regclient_tick(&rc, 30, capture, NULL); /* ... is this */
+	n = make_resp(msg, PROTO_PAGE_NONE, 0, 0, ep4(1, 1, 1, 1, 40000), NULL);
+	ck_assert_int_ge(regclient_input(&rc, 40, 0, 0, msg, n, capture, NULL), 0);
+	ck_assert_uint_eq(rc.keepalive_ms, PROTO_MAX_KEEPALIVE_MS);
+	resp_keepalive_ms = 1000;
+	resp_self.purge_s = 3600;
+	regclient_free(&rc);
+}
+END_TEST
+
 /* The gateway's path report, as registry.c builds it: counted. */
 static struct regclient *report_rc;
 static unsigned int n_reports;
@@ -808,5 +844,6 @@ int main(void)
 	tcase_add_test(tc, regclient_reports_paths_only_for_keepalives);
 	tcase_add_test(tc, regclient_registries_disagree);
 	tcase_add_test(tc, regclient_late_page_of_earlier_download);
+	tcase_add_test(tc, regclient_bounds_what_a_registry_sets);
 	return unit_run(s, tc);
 }

@@ -84,6 +84,12 @@ static inline int proto_is_registry_type(uint8_t type)
  */
 #define PROTO_DEFAULT_KEEPALIVE_MS 10000
 #define PROTO_MISSED_KEEPALIVES 6
+/* What a registry's SELF may say (the org config's peer-purge-time bounds). */
+#define PROTO_MIN_PURGE_S 60
+#define PROTO_MAX_PURGE_S (30 * 86400)
+/* What a registry may set (--keepalive-ms), and a gateway follows. */
+#define PROTO_MIN_KEEPALIVE_MS 10
+#define PROTO_MAX_KEEPALIVE_MS 3600000
 
 enum proto_nat {
 	PROTO_NAT_UNKNOWN = 0,	  /* not yet seen by both registries */
@@ -177,7 +183,7 @@ struct proto_flow_pref {
 
 struct proto_self {
 	uint8_t flags;	  /* PROTO_SELF_* */
-	uint32_t purge_s; /* peer-purge-time of the org, seconds (> 0) */
+	uint32_t purge_s; /* peer-purge-time of the org, seconds (bounds below) */
 	uint8_t n_manual; /* MANUAL_NAT: 1 or 2 (wan1, wan2), else 0 */
 	struct endpoint manual[PROTO_MAX_UPLINKS];
 	uint8_t n_classes;

@@ -407,8 +407,16 @@ static int set_self(struct regclient *rc, const struct proto_self *m)
 		return 0;
 	rc->self = *m;
 	rc->has_self = 1;
-	if (rc->purge_from_self)
-		rc->cfg.purge_ms = (uint64_t)m->purge_s * 1000;
+	if (rc->purge_from_self) {
+		uint32_t s = m->purge_s;
+
+		/* Within what the org config allows: 1 s would purge every peer. */
+		if (s < PROTO_MIN_PURGE_S)
+			s = PROTO_MIN_PURGE_S;
+		if (s > PROTO_MAX_PURGE_S)
+			s = PROTO_MAX_PURGE_S;
+		rc->cfg.purge_ms = (uint64_t)s * 1000;
+	}
 	return REGCLIENT_EV_SELF;
 }
 
@@ -487,7 +495,10 @@ static int on_reg_resp(struct regclient *rc, uint64_t now_ms, unsigned int ul, u
 	l->registry_id = m->registry_id;
 	l->observed = m->observed;
 	rc->reg_version[reg] = m->version;
-	rc->keepalive_ms = m->keepalive_ms; /* the registry sets the pace */
+	/* The registry sets the pace, within what a registry may set. */
+	rc->keepalive_ms = m->keepalive_ms < PROTO_MIN_KEEPALIVE_MS ? PROTO_MIN_KEEPALIVE_MS :
+			   m->keepalive_ms > PROTO_MAX_KEEPALIVE_MS ? PROTO_MAX_KEEPALIVE_MS :
+								      m->keepalive_ms;
 	/* (Re)registered, or the registry's echo port changed: test it again. */
 	if (ev || m->echo_port != l->echo_port) {
 		uint8_t before = regclient_echo(rc, ul);
