@@ -72,12 +72,16 @@ int adopt_device(struct gw *gw)
 	return 0;
 }
 
-static int slot_id(const struct avpnl_peer *k, unsigned int slot, uint32_t *age)
+/* The id of the key in @slot (-1: none), its age and packets sent. */
+static int slot_id(const struct avpnl_peer *k, unsigned int slot, uint32_t *age,
+		   uint64_t *tx_packets)
 {
 	for (size_t i = 0; i < k->n_keys; i++) {
 		if (k->keys[i].slot == slot) {
 			if (age)
 				*age = k->keys[i].age_secs;
+			if (tx_packets)
+				*tx_packets = k->keys[i].tx_packets;
 			return k->keys[i].id;
 		}
 	}
@@ -86,7 +90,8 @@ static int slot_id(const struct avpnl_peer *k, unsigned int slot, uint32_t *age)
 
 bool adopt_take(struct gw *gw, struct gw_peer *p)
 {
-	uint64_t now = clock_mono_ms();
+	uint64_t now = clock_mono_ms(), tx = 0;
+	uint64_t rekey = gw->opts.rekey_packets ?: AUTOVPN_KEY_DEFAULT_REKEY_PACKETS;
 	struct adopt_peer *a = NULL;
 	uint32_t age = 0;
 
@@ -100,9 +105,19 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 	p->rx_index = a->k.rx_index;
 	p->tx_index = a->k.tx_index;
 	p->in_kernel = true;
-	p->cur_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_CURRENT, &age);
-	p->prev_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_PREVIOUS, NULL);
+	p->cur_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_CURRENT, &age, &tx);
+	p->prev_key_id = slot_id(&a->k, AUTOVPN_KEY_SLOT_PREVIOUS, NULL, NULL);
 	p->key_ms = now > age * 1000ull ? now - age * 1000ull : 0;
+	/*
+	 * The kernel asks for a new key once, when a key reaches its rekey
+	 * count: an event sent while we were dead is gone, and the key would
+	 * run to its packet limit (and stop sending) before its age asked.
+	 */
+	if (p->cur_key_id >= 0 && tx >= rekey) {
+		log_msg(LOG_INFO, "%s: key %d sent %llu packets while we were away: new handshake",
+			p->name, p->cur_key_id, (unsigned long long)tx);
+		p->hs_next_ms = now;
+	}
 	/*
 	 * A key we answered that waited in NEXT across our restart: the
 	 * transmit index it goes with was ours alone, in memory (keys.c sets
@@ -110,7 +125,7 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 	 * replies name a key we do not hold, and that starts a handshake.
 	 */
 	p->next_key_id = -1;
-	if (slot_id(&a->k, AUTOVPN_KEY_SLOT_NEXT, NULL) >= 0)
+	if (slot_id(&a->k, AUTOVPN_KEY_SLOT_NEXT, NULL, NULL) >= 0)
 		avpnl_key_del(gw->nl, gw->ifindex, p->id, AUTOVPN_KEY_SLOT_NEXT);
 	for (size_t i = 0; i < a->k.n_paths; i++) {
 		const struct avpnl_peer_path *kp = &a->k.paths[i];

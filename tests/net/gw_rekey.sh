@@ -5,7 +5,8 @@
 # same run with the default interval (no rekey during it). Then rekeying by
 # count: keys installed with a 4,000-packet rekey threshold
 # (--rekey-packets) and the 120 s interval, so every handshake of that run
-# comes from the kernel's key-rekey event.
+# comes from the kernel's key-rekey event. Last, the count crossed while
+# the daemon is dead: the restarted daemon rekeys at once.
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -66,4 +67,22 @@ check no_packet_without_key test "$NOKEY_sj" = 0 -a "$NOKEY_lon" = 0
 # rekeys, each asked for by the kernel (and started at most one per 5 s).
 check kernel_event_asked test "$(($(asked) - asked0))" -ge 2
 check rekeys_by_count test "$HS_packets" -ge 2
+
+# The count is crossed while London's daemon is dead: the kernel's one
+# rekey event for that key goes to nobody. The restarted daemon sees the
+# count in the key it adopts and starts a handshake; it waited for the key's
+# age (120 s) before, while the key ran on toward its packet limit. The
+# datagrams go one way, London to San Jose, so only London's key crosses.
+ip -n gwsj link del av0
+ip -n gwlon link del av0
+org_gateways sj lon --rekey-packets 1000 || fatal gateways
+wait_until 120 org_peer_up lon sj || fatal tunnel
+org_kill lon KILL
+n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+inits() { grep -c "handshake complete (initiator)" "$AVPN_OUT/autovpnd-lon.log"; }
+inits0=$(inits)
+org_gateway lon --rekey-packets 1000
+check count_crossed_while_dead wait_until 60 grep -q "sent [0-9]* packets while we were away" \
+	"$AVPN_OUT/autovpnd-lon.log"
+check rekeyed_after_restart wait_until 30 test "$(inits)" -gt "$inits0"
 finish
