@@ -225,9 +225,10 @@ struct gw {
 	/* Routes. */
 	struct routesel routes;
 	bool routes_dirty, table_dirty;
-	bool routes_retry;	 /* something could not be programmed: again soon */
-	struct linkwatch *links; /* the interface going down drops its routes */
-	bool dev_up;		 /* as the last link event said */
+	bool routes_retry;	    /* something could not be programmed: again soon */
+	uint32_t routes_backoff_ms; /* ... after this (route.c) */
+	struct linkwatch *links;    /* the interface going down drops its routes */
+	bool dev_up;		    /* as the last link event said */
 	struct loop_timer route_timer;
 
 	/* A device that existed at start: its peers, until the registry names them. */

@@ -26,8 +26,14 @@
 #include "nl/kroute.h"
 #include "nl/linkwatch.h"
 
-/* A route set or table that could not be programmed is tried again after this. */
+/*
+ * A route set or table that could not be programmed is tried again after
+ * this, then after twice as long each time it fails again, up to the max
+ * (a refusal that lasts must not cost a full table read and an error line
+ * every second).
+ */
 #define ROUTE_RETRY_MS 1000
+#define ROUTE_RETRY_MAX_MS 60000
 
 struct peer_routes {
 	struct gw_peer *peer;
@@ -353,20 +359,28 @@ static bool program_os(struct gw *gw)
  * route set or the table, a dump interrupted): try again in a moment, not
  * at the next change, which may never come while the wrong routes stay.
  */
+static uint64_t retry_wait(struct gw *gw)
+{
+	uint32_t ms = gw->routes_backoff_ms;
+
+	gw->routes_backoff_ms = !ms			    ? ROUTE_RETRY_MS :
+				ms < ROUTE_RETRY_MAX_MS / 2 ? 2 * ms :
+							      ROUTE_RETRY_MAX_MS;
+	return gw->routes_backoff_ms;
+}
+
 static void retry_later(struct gw *gw)
 {
 	gw->routes_retry = true;
-	loop_timer_start(gw->loop, &gw->route_timer, ROUTE_RETRY_MS, 0);
+	loop_timer_start(gw->loop, &gw->route_timer, retry_wait(gw), 0);
 }
 
 void route_apply(struct gw *gw)
 {
-	uint64_t now = clock_mono_ms(), next;
+	uint64_t now = clock_mono_ms(), next, wait;
 	struct by_id ids = { 0 };
-	bool table = gw->table_dirty;
+	bool table = gw->table_dirty, retry = gw->routes_retry;
 	uint32_t changed;
-
-	bool retry = gw->routes_retry;
 
 	if (!gw->routes_dirty && !table && !retry)
 		return;
@@ -396,8 +410,13 @@ void route_apply(struct gw *gw)
 	if (table && (gw->dev_up || !gw->links) && !program_os(gw))
 		gw->routes_retry = true;
 	free(ids.v);
-	if (gw->routes_retry && (next == UINT64_MAX || next > now + ROUTE_RETRY_MS))
-		next = now + ROUTE_RETRY_MS;
+	if (gw->routes_retry) {
+		wait = retry_wait(gw);
+		if (next == UINT64_MAX || next > now + wait)
+			next = now + wait;
+	} else {
+		gw->routes_backoff_ms = 0;
+	}
 	if (next != UINT64_MAX)
 		loop_timer_start(gw->loop, &gw->route_timer, next > now ? next - now : 0, 0);
 	if (changed)

@@ -18,10 +18,10 @@
  *    below) has the prefixes of a listed peer whose PEER_NEW was refused,
  *    so its traffic goes into av0, not out of main's default route in
  *    clear; once created it is routed to it;
- *  - refused_table_retried: the VPN table's update failed once (a dump
- *    interrupted, no buffer): tried again after 1 s by the loop's timer
- *    alone, with no other change (it waited for the next change, which
- *    need not come).
+ *  - refused_table_retried: the VPN table's update failed twice (a dump
+ *    interrupted, no buffer): tried again after 1 s, then 2 s, by the
+ *    loop's timer alone, with no other change (it waited for the next
+ *    change, which need not come).
  */
 #include <check.h>
 #include "unit.h"
@@ -399,23 +399,24 @@ START_TEST(refused_table_retried)
 	ck_assert_int_eq(route_init(&gw), 0);
 	listed[0].subnets = &s0;
 	listed[0].n_subnets = 1;
-	table.fail_n = 1;
+	table.fail_n = 2;
 	peer_sync(&gw);
 	ck_assert_ptr_nonnull(peer_find(&gw, listed[0].info.pk));
 	ck_assert_uint_eq(table.syncs, 1);
 	ck_assert_uint_eq(table.n, 0);
 	/* No new peer list, no other change: the loop's timer alone. */
-	end = clock_mono_ms() + 3000;
-	while (table.syncs < 2 && clock_mono_ms() < end)
+	end = clock_mono_ms() + 6000;
+	while (table.syncs < 3 && clock_mono_ms() < end)
 		loop_run_once(gw.loop, 50);
-	ck_assert_uint_eq(table.syncs, 2);
+	ck_assert_uint_eq(table.syncs, 3);
 	ck_assert_uint_ge(table.sync_ms[1] - table.sync_ms[0], 950);
+	ck_assert_uint_ge(table.sync_ms[2] - table.sync_ms[1], 1950); /* backing off */
 	ck_assert(table_has("10.1.0.0/16"));
 	/* Done: no more tries. */
 	end = clock_mono_ms() + 1500;
 	while (clock_mono_ms() < end)
 		loop_run_once(gw.loop, 50);
-	ck_assert_uint_eq(table.syncs, 2);
+	ck_assert_uint_eq(table.syncs, 3);
 	route_fini(&gw, false);
 	listed[0].subnets = NULL;
 	listed[0].n_subnets = 0;
