@@ -88,16 +88,20 @@ cp "$WORK/lon.good" "$conf"
 via_lon() { test "$(org_route_via sj 10.0.60.0/24)" = "${ORG_NAME[lon]}"; }
 check routes_settled wait_until 60 via_lon
 # A flow running across the exit loses nothing: San Jose's probes go
-# unanswered, but the DATA its kernel receives keeps the path up.
-n lanlon ping -i 0.25 -c 24 -W 2 10.100.0.10 > "$WORK/flow.ping" 2>&1 &
-flow=$!
+# unanswered, but the DATA its kernel receives keeps the path up. Counted
+# by sequence number, the last 3 aside (org_stream_lost: ping gives up on
+# them after two round trips, which a loaded host stretches; 22 of 24 once,
+# with 12.8 s for the 6 s flow).
+n lanlon ping -n -i 0.25 -c 24 -W 2 10.100.0.10 > "$WORK/flow.ping" 2>&1 &
+# shellcheck disable=SC2034 # org_stream_lost reads it
+ORG_STREAM_flow=$!
 sleep 1
 org_kill lon TERM
 check term_keeps_interface ip -n gwlon link show av0
 check term_keeps_routes test -n "$(ip -n gwlon route show table 9350)"
-wait "$flow"
+org_stream_lost flow
 echo "# flow across the daemon's exit: $(grep 'packets transmitted' "$WORK/flow.ping")"
-check forwarding_without_daemon grep -q ' 24 received' "$WORK/flow.ping"
+check forwarding_without_daemon test "$LOST" = 0
 
 # on-exit = remove: SIGTERM takes the interface, its routes and rules away.
 sed -i 's/^\[gateway\]$/[gateway]\non-exit = remove/' "$conf"
