@@ -226,6 +226,19 @@ int gw_run(struct gw *gw)
 	if ((err = uplink_open_all(gw)) || (err = uplink_attach_all(gw)) ||
 	    (err = registry_start(gw)))
 		goto out; /* each says why */
+	if (gw->adopted) {
+		/* Take the peers over now, not when a registry answers (peersave.c). */
+		int n = peersave_read(gw);
+
+		if (n > 0) {
+			log_msg(LOG_INFO,
+				"%d peer(s) from the last run's list, until a registry sends one",
+				n);
+			peer_sync(gw);
+		} else if (n < 0) {
+			log_msg(LOG_WARNING, "the last run's peer list: %s", strerror(-n));
+		}
+	}
 	if ((err = ctlserver_start(gw))) {
 		log_msg(LOG_ERR, "control socket: %s", strerror(-err));
 		goto out;

@@ -178,6 +178,8 @@ struct gw {
 	uint64_t start_ms;
 	bool stopping;
 	int lock_fd; /* runlock.c: held while we run, -1 = not */
+	/* GW_RUN_DIR/run_base.lock is the lock, .peers the saved list (peersave.c) */
+	char run_base[IF_NAMESIZE + 32];
 
 	uint8_t sk[32], pk[32];
 
@@ -335,6 +337,15 @@ void ctlserver_stop(struct gw *gw);
  */
 int runlock_take(struct gw *gw);
 void runlock_release(struct gw *gw);
+
+/*
+ * peersave.c: the last complete peer list, in GW_RUN_DIR, for a restart
+ * that finds no registry. _write() after each complete list (and purge);
+ * _read() into an empty gw->rc.peers: the number of peers, 0 if there is
+ * no saved list, or -errno.
+ */
+void peersave_write(struct gw *gw);
+int peersave_read(struct gw *gw);
 
 /* adopt.c: the device existed at start: take its state over. */
 int adopt_device(struct gw *gw);

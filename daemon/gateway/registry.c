@@ -179,6 +179,7 @@ static void handle_events(struct gw *gw, int ev)
 	if (ev > 0 && (ev & REGCLIENT_EV_PEERS)) {
 		log_msg(LOG_INFO, "peer list version %016llx: %u peer(s)",
 			(unsigned long long)gw->rc.version, gw->rc.peers.n);
+		peersave_write(gw);
 		peer_sync(gw);
 	}
 }
@@ -223,6 +224,7 @@ static void on_purge(struct loop *l, struct loop_timer *t, void *arg)
 	if (gone) {
 		log_msg(LOG_WARNING, "purged %u peer(s) no registry confirmed for the purge time",
 			gone);
+		peersave_write(gw);
 		peer_sync(gw);
 	}
 }

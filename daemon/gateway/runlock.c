@@ -59,9 +59,9 @@ static int lock_name(const char *ifname, char *buf, size_t len)
 	if (stat("/proc/self/ns/net", &st)) {
 		log_msg(LOG_WARNING, "/proc/self/ns/net: %s: locking %s in every network namespace",
 			strerror(errno), ifname);
-		n = snprintf(buf, len, "%s.lock", ifname);
+		n = snprintf(buf, len, "%s", ifname);
 	} else {
-		n = snprintf(buf, len, "%s.net%llu.lock", ifname, (unsigned long long)st.st_ino);
+		n = snprintf(buf, len, "%s.net%llu", ifname, (unsigned long long)st.st_ino);
 	}
 	return (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
@@ -91,13 +91,16 @@ static void write_pid(int fd)
 int runlock_take(struct gw *gw)
 {
 	const char *ifname = gw->conf->ifname;
-	char name[IF_NAMESIZE + 32];
+	char name[IF_NAMESIZE + 40];
 	int dfd, fd, err;
 	long pid;
 
-	err = lock_name(ifname, name, sizeof(name));
+	err = lock_name(ifname, gw->run_base, sizeof(gw->run_base));
+	if (!err && (size_t)snprintf(name, sizeof(name), "%s.lock", gw->run_base) >= sizeof(name))
+		err = -ENAMETOOLONG;
 	if (err) {
 		log_msg(LOG_ERR, "%s: naming the lock: %s", ifname, strerror(-err));
+		gw->run_base[0] = '\0';
 		return err;
 	}
 	dfd = run_dir();
