@@ -168,6 +168,7 @@ static void teardown(struct gw *gw)
 				avpnl_errmsg(gw->nl) ?: strerror(-err));
 		else
 			log_msg(LOG_INFO, "removed %s", gw->ifname);
+		peersave_remove(gw);
 	} else if (gw->ifindex) {
 		log_msg(LOG_INFO, "%s keeps forwarding with its current keys", gw->ifname);
 	}

@@ -180,6 +180,7 @@ struct gw {
 	int lock_fd; /* runlock.c: held while we run, -1 = not */
 	/* GW_RUN_DIR/run_base.lock is the lock, .peers the saved list (peersave.c) */
 	char run_base[IF_NAMESIZE + 32];
+	bool peers_from_save; /* the peer list is the last run's, no registry's yet */
 
 	uint8_t sk[32], pk[32];
 
@@ -346,6 +347,8 @@ void runlock_release(struct gw *gw);
  */
 void peersave_write(struct gw *gw);
 int peersave_read(struct gw *gw);
+/* The interface goes: so does its saved list (and the psks in it). */
+void peersave_remove(struct gw *gw);
 
 /* adopt.c: the device existed at start: take its state over. */
 int adopt_device(struct gw *gw);

@@ -674,7 +674,8 @@ void peer_sync(struct gw *gw)
 	if (removed)
 		gw->by_index_stale = true;
 	added = kept + removed - before;
-	if (gw->adopted)
+	/* Kernel peers no list names go with a registry's list, not a saved one. */
+	if (gw->adopted && !gw->peers_from_save)
 		adopt_finish(gw);
 	create_retry_arm(gw, failed);
 	if (added || removed)

@@ -15,6 +15,15 @@
  * and the first list a registry sends replaces it. /run is emptied at
  * boot, when there is no device to adopt either.
  *
+ * With each peer goes the time a registry last confirmed it (CLOCK_MONOTONIC,
+ * which /run shares: both end at a reboot), and with the list the org's
+ * purge time, so a restart neither gives a peer revoked meanwhile a new
+ * purge period nor purges on the default instead of the org's time. The
+ * kernel peers the saved list does not name are left for the first
+ * registry list to remove (adopt_finish()): a list that could not be saved
+ * must not cost live peers. Without /proc (no namespace in the name) there
+ * is no saved list: one file would serve every namespace.
+ *
  * The format is this build's memory layout (struct proto_peer and
  * proto_subnet, whose sizes head the file), with a magic: another build's
  * file is ignored, not misread.
@@ -32,7 +41,7 @@
 #include "base/log.h"
 #include "gateway.h"
 
-#define PEERSAVE_MAGIC 0x315352504e505641ull /* "AVPNPRS1" */
+#define PEERSAVE_MAGIC 0x325352504e505641ull /* "AVPNPRS2" */
 #define PEERSAVE_MAX_PEERS (1u << 20)
 #define PEERSAVE_MAX_SUBNETS (1u << 24)
 
@@ -41,12 +50,16 @@ struct peersave_hdr {
 	uint32_t peer_size, subnet_size;
 	uint32_t n_peers;
 	uint32_t reserved;
+	uint64_t purge_ms; /* the org's (SELF), 0 if none was known */
 };
 
 static int path_of(const struct gw *gw, char *buf, size_t len, const char *suffix)
 {
-	int n = snprintf(buf, len, "%s/%s.peers%s", GW_RUN_DIR, gw->run_base, suffix);
+	int n;
 
+	if (!strstr(gw->run_base, ".net"))
+		return -ENOENT; /* no namespace in the name: no saved list */
+	n = snprintf(buf, len, "%s/%s.peers%s", GW_RUN_DIR, gw->run_base, suffix);
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
@@ -74,7 +87,10 @@ void peersave_write(struct gw *gw)
 	struct peersave_hdr h = { .magic = PEERSAVE_MAGIC,
 				  .peer_size = sizeof(struct proto_peer),
 				  .subnet_size = sizeof(struct proto_subnet),
-				  .n_peers = l->n };
+				  .n_peers = l->n,
+				  .purge_ms = gw->rc.purge_from_self && regclient_self(&gw->rc) ?
+						      gw->rc.cfg.purge_ms :
+						      0 };
 	char tmp[sizeof(GW_RUN_DIR) + IF_NAMESIZE + 48], path[sizeof(tmp)];
 	int fd, err = 0;
 
@@ -86,11 +102,14 @@ void peersave_write(struct gw *gw)
 		log_msg(LOG_WARNING, "%s: %s", tmp, strerror(errno));
 		return;
 	}
-	err = write_all(fd, &h, sizeof(h));
+	/* 0600 also if a leftover .new had another mode: it holds psks. */
+	err = fchmod(fd, 0600) ? -errno : write_all(fd, &h, sizeof(h));
 	for (uint32_t i = 0; i < l->n && !err; i++) {
 		uint32_t ns = l->v[i].n_subnets;
 
 		err = write_all(fd, &l->v[i].info, sizeof(l->v[i].info));
+		if (!err)
+			err = write_all(fd, &l->v[i].confirmed_ms, sizeof(l->v[i].confirmed_ms));
 		if (!err)
 			err = write_all(fd, &ns, sizeof(ns));
 		if (!err && ns)
@@ -124,7 +143,7 @@ static int read_all(int fd, void *p, size_t n)
 }
 
 /* One peer of the file into @d; its name and endpoint count checked. */
-static int read_peer(int fd, struct regclient_peer *d)
+static int read_peer(int fd, struct regclient_peer *d, uint64_t now)
 {
 	uint32_t ns;
 	int err;
@@ -132,9 +151,13 @@ static int read_peer(int fd, struct regclient_peer *d)
 	memset(d, 0, sizeof(*d));
 	err = read_all(fd, &d->info, sizeof(d->info));
 	if (!err)
+		err = read_all(fd, &d->confirmed_ms, sizeof(d->confirmed_ms));
+	if (!err)
 		err = read_all(fd, &ns, sizeof(ns));
 	if (err)
 		return err;
+	if (d->confirmed_ms > now) /* not this boot's clock: as of now */
+		d->confirmed_ms = now;
 	if (ns > PEERSAVE_MAX_SUBNETS || d->info.n_ep > PROTO_MAX_PEER_EP ||
 	    memchr(d->info.name, '\0', sizeof(d->info.name)) == NULL)
 		return -EBADMSG;
@@ -176,10 +199,8 @@ int peersave_read(struct gw *gw)
 	v = err || !h.n_peers ? NULL : calloc(h.n_peers, sizeof(*v));
 	if (!err && h.n_peers && !v)
 		err = -ENOMEM;
-	for (; !err && n < h.n_peers; n++) {
-		err = read_peer(fd, &v[n]);
-		v[n].confirmed_ms = now;
-	}
+	for (; !err && n < h.n_peers; n++)
+		err = read_peer(fd, &v[n], now);
 	close(fd);
 	if (err) {
 		for (uint32_t i = 0; i < n && v; i++)
@@ -192,5 +213,17 @@ int peersave_read(struct gw *gw)
 	/* As if a registry had sent it, with no version: the first real list replaces it. */
 	l->v = v;
 	l->n = l->cap = h.n_peers;
+	if (gw->rc.purge_from_self && h.purge_ms >= PROTO_MIN_PURGE_S * 1000ull &&
+	    h.purge_ms <= PROTO_MAX_PURGE_S * 1000ull)
+		gw->rc.cfg.purge_ms = h.purge_ms;
+	gw->peers_from_save = true;
 	return (int)h.n_peers;
+}
+
+void peersave_remove(struct gw *gw)
+{
+	char path[sizeof(GW_RUN_DIR) + IF_NAMESIZE + 48];
+
+	if (gw->run_base[0] && !path_of(gw, path, sizeof(path), ""))
+		unlink(path);
 }

@@ -179,6 +179,7 @@ static void handle_events(struct gw *gw, int ev)
 	if (ev > 0 && (ev & REGCLIENT_EV_PEERS)) {
 		log_msg(LOG_INFO, "peer list version %016llx: %u peer(s)",
 			(unsigned long long)gw->rc.version, gw->rc.peers.n);
+		gw->peers_from_save = false;
 		peersave_write(gw);
 		peer_sync(gw);
 	}
