@@ -126,6 +126,10 @@ int route_init(struct gw *gw)
 			"watching the links: %s; a VPN table that av0 going down emptied is not "
 			"put back until the routes change",
 			strerror(-err));
+	if (!kroute_ipv6(gw->kr))
+		log_msg(LOG_WARNING, "this kernel has no IPv6 (ipv6.disable=1): IPv4 policy rules "
+				     "and VPN routes only; the VPN's IPv6 prefixes are not routed "
+				     "from here");
 	err = kroute_rules_add(gw->kr, gw->conf->table);
 	if (err)
 		log_msg(LOG_ERR, "policy rules for table %u: %s", gw->conf->table,

@@ -100,9 +100,12 @@ org_ipq_run() {
 }
 
 org_sysctls() {
-	n "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
+	n "$1" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 >/dev/null
+	# A kernel booted with ipv6.disable=1 has none of these (noipv6/).
+	[ ! -e /proc/sys/net/ipv6 ] ||
+		n "$1" sysctl -qw net.ipv6.conf.all.forwarding=1 \
+			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
 }
 
 # The LAN side of a site: the gateway's LAN addresses and the LAN host.

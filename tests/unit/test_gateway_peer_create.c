@@ -208,6 +208,12 @@ void kroute_forget(struct kroute *kr)
 	(void)kr;
 }
 
+bool kroute_ipv6(const struct kroute *kr)
+{
+	(void)kr;
+	return true;
+}
+
 uint32_t kroute_count(const struct kroute *kr)
 {
 	(void)kr;

@@ -8,11 +8,18 @@
 #include <check.h>
 #include "unit.h"
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nl/kroute.h"
@@ -225,6 +232,73 @@ START_TEST(refused_batches_fit_a_small_buffer)
 }
 END_TEST
 
+/*
+ * What a kernel booted with ipv6.disable=1 says to socket(AF_INET6, ...):
+ * EAFNOSUPPORT. A seccomp filter makes this process (and what it runs) see
+ * that, the rest of the kernel keeping IPv6.
+ */
+static void pretend_no_ipv6(void)
+{
+#if defined(__x86_64__)
+	const uint32_t arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+	const uint32_t arch = AUDIT_ARCH_AARCH64;
+#else
+#error "pretend_no_ipv6: add this architecture's AUDIT_ARCH"
+#endif
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
+	ck_assert_int_lt(socket(AF_INET6, SOCK_DGRAM, 0), 0);
+	ck_assert_int_eq(errno, EAFNOSUPPORT);
+}
+
+/*
+ * A gateway whose kernel has no IPv6: IPv4's rules only (an IPv6 one was
+ * refused, and the daemon did not start), and the VPN's IPv6 prefixes are
+ * left out of the table while the IPv4 ones go in.
+ */
+START_TEST(kernel_without_ipv6)
+{
+	struct prefix v[3] = { pfx("10.1.0.0/16"), pfx("fd00:1::/64"), pfx("::/0") };
+	uint32_t lo = if_nametoindex("lo");
+	struct kroute *kr;
+
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert(kroute_ipv6(kr)); /* this machine's kernel has it */
+	kroute_close(kr);
+	pretend_no_ipv6();
+	ck_assert_int_eq(kroute_open(&kr), 0);
+	ck_assert(!kroute_ipv6(kr));
+	ck_assert_int_eq(kroute_link_up(kr, lo), 0);
+	ck_assert_int_eq(kroute_rules_add(kr, TABLE), 0);
+	ck_assert_int_eq(count("ip -4 rule", "lookup 9350"), 1);
+	ck_assert_int_eq(count("ip -4 rule", "fwmark 0x9350 lookup main"), 1);
+	ck_assert_int_eq(count("ip -6 rule", "9350"), 0);
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 3), 0);
+	ck_assert_uint_eq(kroute_count(kr), 1);
+	ck_assert_int_eq(count("ip -4 route show table 9350", "10.1.0.0/16 dev lo proto 93"), 1);
+	ck_assert_int_eq(count("ip -6 route show table 9350 2>/dev/null", "proto 93"), 0);
+	/* Again: nothing to change, nothing refused. */
+	ck_assert_int_eq(kroute_sync(kr, TABLE, lo, v, 3), 0);
+	ck_assert_int_eq(kroute_rules_del(kr, TABLE), 0);
+	ck_assert_int_eq(count("ip -4 rule", "9350"), 0);
+	kroute_close(kr);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kroute");
@@ -238,5 +312,6 @@ int main(void)
 	tcase_add_test(tc, sync_and_adopt);
 	tcase_add_test(tc, refused_request_reported_rest_applied);
 	tcase_add_test(tc, refused_batches_fit_a_small_buffer);
+	tcase_add_test(tc, kernel_without_ipv6);
 	return unit_run(s, tc);
 }

@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
@@ -37,6 +38,7 @@ struct kroute {
 	struct prefix *have; /* sorted: what we installed */
 	uint32_t n_have, cap_have;
 	bool loaded;
+	bool ipv6; /* the kernel has IPv6 (not booted with ipv6.disable=1) */
 	uint32_t table;
 	char err[160];
 	/* The batch being filled: requests, their prefixes, first sequence. */
@@ -75,6 +77,22 @@ const char *kroute_errmsg(const struct kroute *kr)
 
 static void fit_batch(struct kroute *kr);
 
+/*
+ * A kernel booted with ipv6.disable=1 registers no IPv6 socket family, no
+ * IPv6 policy rules and no IPv6 routes: it refuses our IPv6 rules
+ * (EAFNOSUPPORT) and routes (EOPNOTSUPP), and there is no IPv6 traffic to
+ * steer either. Such a gateway is IPv4 only.
+ */
+static bool kernel_has_ipv6(void)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno != EAFNOSUPPORT;
+	close(fd);
+	return true;
+}
+
 int kroute_open(struct kroute **out)
 {
 	struct kroute *kr = calloc(1, sizeof(*kr));
@@ -103,6 +121,7 @@ int kroute_open(struct kroute **out)
 	setsockopt(nl_socket_get_fd(kr->sk), SOL_NETLINK, NETLINK_EXT_ACK, &(int){ 1 },
 		   sizeof(int));
 	fit_batch(kr);
+	kr->ipv6 = kernel_has_ipv6();
 	/* Answers to our batches are read by collect(), not by libnl, so its
 	 * sequence bookkeeping would lag behind: requests are answered in
 	 * order on this private socket anyway. */
@@ -122,6 +141,11 @@ static void fit_batch(struct kroute *kr)
 		kr->bmax = BATCH_MAX;
 	if (!kr->bmax)
 		kr->bmax = 1;
+}
+
+bool kroute_ipv6(const struct kroute *kr)
+{
+	return kr->ipv6;
 }
 
 int kroute_set_rcvbuf(struct kroute *kr, int bytes)
@@ -297,7 +321,7 @@ int kroute_rules_del(struct kroute *kr, uint32_t table)
 
 	(void)table;
 	/* Every rule at our priorities is ours: delete until none is left. */
-	for (unsigned int f = 0; f < 2; f++) {
+	for (unsigned int f = 0; f < (kr->ipv6 ? 2u : 1u); f++) {
 		for (unsigned int i = 0; i < 3; i++) {
 			for (int guard = 0; guard < 16; guard++) {
 				struct nl_msg *msg =
@@ -390,7 +414,7 @@ int kroute_rules_add(struct kroute *kr, uint32_t table)
 	static const int fams[] = { AF_INET, AF_INET6 };
 	int err;
 
-	for (unsigned int f = 0; f < 2; f++) {
+	for (unsigned int f = 0; f < (kr->ipv6 ? 2u : 1u); f++) {
 		struct nl_msg *m[3] = {
 			rule_msg(fams[f], KROUTE_PRIO_MARK, RT_TABLE_MAIN, true, false, true),
 			rule_msg(fams[f], KROUTE_PRIO_LOCAL, RT_TABLE_MAIN, false, true, true),
@@ -586,10 +610,16 @@ int kroute_sync(struct kroute *kr, uint32_t table, uint32_t ifindex, const struc
 			return err;
 	}
 	if (n) {
+		uint32_t kept = 0;
+
 		sorted = malloc(n * sizeof(*sorted));
 		if (!sorted)
 			return -ENOMEM;
-		memcpy(sorted, want, n * sizeof(*sorted));
+		/* Without IPv6 in the kernel its prefixes have nowhere to go. */
+		for (uint32_t k = 0; k < n; k++)
+			if (kr->ipv6 || want[k].addr.family != AF_INET6)
+				sorted[kept++] = want[k];
+		n = kept;
 		qsort(sorted, n, sizeof(*sorted), prefix_qcmp);
 	}
 	/* Merge walk over two sorted lists: add what is new, remove what went. */

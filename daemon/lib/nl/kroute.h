@@ -44,6 +44,11 @@ void kroute_close(struct kroute *kr);
 /* The last kernel error message (the prefix, extack or errno text) or NULL. */
 const char *kroute_errmsg(const struct kroute *kr);
 /*
+ * Whether the kernel has IPv6. Without it (ipv6.disable=1) the rules are
+ * IPv4's only and kroute_sync() leaves IPv6 prefixes out.
+ */
+bool kroute_ipv6(const struct kroute *kr);
+/*
  * Sets the socket's receive buffer (SO_RCVBUF, so at most rmem_max) and
  * sizes batches to it. kroute_open asks for 1 MiB, past rmem_max if it may;
  * tests use this to run with what an unprivileged socket gets.
