@@ -92,7 +92,11 @@ struct gw_uplink {
 	int fd;
 	struct endpoint local; /* what the socket is bound to */
 	bool in_kernel;	       /* handed to the module */
-	uint8_t echo;	       /* high-port echo result last logged (proto.h) */
+	uint32_t dev_ifindex;  /* the device the socket is bound to */
+	/* Its device was created again: open a socket bound to it at this time. */
+	uint64_t reopen_ms;	    /* 0 = nothing to do */
+	uint32_t reopen_backoff_ms; /* the last wait after a failed try */
+	uint8_t echo;		    /* high-port echo result last logged (proto.h) */
 	uint64_t rx, tx, rx_dropped, tx_failed;
 };
 
@@ -193,6 +197,7 @@ struct gw {
 
 	unsigned int n_uplinks;
 	struct gw_uplink uplinks[GW_MAX_UPLINKS];
+	struct loop_timer uplink_timer; /* uplinks to reopen (uplink_on_link()) */
 
 	/* Registries. */
 	struct regclient rc;
@@ -272,6 +277,12 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc);
 int uplink_attach_all(struct gw *gw);
 int uplink_send(struct gw *gw, unsigned int ul, const struct endpoint *to, const uint8_t *msg,
 		size_t len);
+/*
+ * A link event (linkwatch.h): an uplink's device deleted and created again
+ * (PPPoE, an LTE modem) gets a new ifindex, and the socket bound to the old
+ * one neither sends nor receives again. Opens a new one for it.
+ */
+void uplink_on_link(struct gw *gw, uint32_t ifindex, const char *name, bool gone);
 
 /* registry.c */
 int registry_start(struct gw *gw);

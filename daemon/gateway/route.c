@@ -65,10 +65,11 @@ void gw_routes_changed(struct gw *gw, bool table)
  * follows main's default route out in clear. When it is up again, read
  * the table afresh and put the routes back. Lost events: the same.
  */
-static void on_link(void *arg, uint32_t ifindex, bool up, bool gone)
+static void on_link(void *arg, uint32_t ifindex, const char *name, bool up, bool gone)
 {
 	struct gw *gw = arg;
 
+	uplink_on_link(gw, ifindex, name, gone);
 	if (ifindex && ifindex != gw->ifindex)
 		return;
 	if (ifindex && gone) {

@@ -16,20 +16,38 @@
  * (after decrypting, for a moment, the DATA that still reaches it).
  * The port's datagrams are steered to the socket the kernel has, before
  * and after the hand-over (udpsock_reuseport_steer()), so none is lost.
+ *
+ * The same hand-over, for one uplink, replaces a socket whose device was
+ * deleted and created again (uplink_on_link()): SO_BINDTODEVICE binds to
+ * an ifindex, and the new device has another.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <sys/epoll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <sodium.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/udpsock.h"
 #include "gateway.h"
 #include "nl/avpnl.h"
 #include "nl/avpnl_dev.h"
 #include "nl/kroute.h"
+
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62 /* Linux 5.0 */
+#endif
+
+/*
+ * A socket whose device came back is tried again after this, then after
+ * twice as long each time, up to the max: a PPPoE link is up some seconds
+ * before it has its address, and binding to a source address waits for it.
+ */
+#define REOPEN_RETRY_MS 1000
+#define REOPEN_RETRY_MAX_MS 10000
 
 /* Why a datagram was not for anyone (counted, never logged per packet). */
 static void dropped(struct gw_uplink *u)
@@ -138,9 +156,12 @@ static int open_random(const struct gwconf_uplink *c, struct endpoint *ep,
 
 /*
  * Opens uplink @u. @want (may be NULL) is the address and port an adopted
- * kernel socket has: bind the same, so NAT mappings stay.
+ * kernel socket has: bind the same, so NAT mappings stay. @why (may be
+ * NULL): a device or address that is not there yet fails quietly, its
+ * reason there, instead of falling back to another port.
  */
-static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint *want)
+static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint *want, char *why,
+		       size_t whylen)
 {
 	const struct gwconf_uplink *c = uplink_conf(gw, u);
 	struct udpsock_opts o = {
@@ -152,7 +173,7 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 	socklen_t sl = sizeof(ss);
 	struct endpoint ep;
 	char err[160];
-	int fd;
+	int fd, ifindex = 0;
 
 	memset(&ep, 0, sizeof(ep));
 	if (c->has_source)
@@ -166,6 +187,10 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 		fd = udpsock_open(&ep, &o, err, sizeof(err));
 		if (fd >= 0)
 			goto bound;
+		if (why && (fd == -ENODEV || fd == -EADDRNOTAVAIL)) {
+			snprintf(why, whylen, "%s", err);
+			return fd;
+		}
 		log_msg(LOG_WARNING,
 			"%s: cannot take over the running socket's port %u (%s): "
 			"a new port means new NAT mappings",
@@ -187,15 +212,25 @@ bound:
 		close(fd);
 		return -EIO;
 	}
+	/* Which device that is now (uplink_on_link() notices another). */
+	sl = sizeof(ifindex);
+	if (getsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &ifindex, &sl) < 0 || ifindex <= 0)
+		ifindex = (int)if_nametoindex(c->device);
+	u->dev_ifindex = (uint32_t)ifindex;
 	u->fd = fd;
 	return loop_add_fd(gw->loop, fd, EPOLLIN, on_readable, u);
 }
+
+static void on_reopen_timer(struct loop *l, struct loop_timer *t, void *arg);
 
 int uplink_open_all(struct gw *gw)
 {
 	struct avpnl_dev dev;
 	int err;
 
+	/* Once (a reload stopped it: uplink_reopen_all()). */
+	if (!loop_timer_running(&gw->uplink_timer))
+		loop_timer_init(&gw->uplink_timer, on_reopen_timer, gw);
 	memset(&dev, 0, sizeof(dev));
 	/* An adopted device tells which ports its sockets have. */
 	if (gw->ifindex && avpnl_dev_get(gw->nl, gw->ifindex, &dev))
@@ -212,7 +247,7 @@ int uplink_open_all(struct gw *gw)
 		for (size_t k = 0; k < dev.n_uplinks; k++)
 			if (dev.uplinks[k].id == i && dev.uplinks[k].has_local)
 				want = &dev.uplinks[k].local;
-		err = uplink_open(gw, u, want);
+		err = uplink_open(gw, u, want, NULL, 0);
 		if (err)
 			return err;
 	}
@@ -276,6 +311,8 @@ static void uplinks_close(struct gw *gw, struct gw_uplink *u, unsigned int n)
 	}
 }
 
+static void arm_reopen(struct gw *gw);
+
 int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 {
 	struct gw_uplink old[GW_MAX_UPLINKS];
@@ -284,6 +321,8 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 	bool attached = false;
 	int err;
 
+	/* New sockets are bound to the devices as they are now. */
+	loop_timer_stop(gw->loop, &gw->uplink_timer);
 	memcpy(old, gw->uplinks, sizeof(old));
 	/* uplink_close_all() below may only see the new sockets. */
 	for (unsigned int i = 0; i < GW_MAX_UPLINKS; i++)
@@ -305,6 +344,7 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 		if (attached && uplink_attach_all(gw))
 			log_msg(LOG_ERR, "reload: the running uplinks could not be handed back to "
 					 "the kernel");
+		arm_reopen(gw);
 		return err;
 	}
 	/* The kernel has the new sockets now: the old ones may go. */
@@ -314,5 +354,133 @@ int uplink_reopen_all(struct gw *gw, struct gwconf *nc)
 
 void uplink_close_all(struct gw *gw)
 {
+	loop_timer_stop(gw->loop, &gw->uplink_timer);
 	uplinks_close(gw, gw->uplinks, gw->n_uplinks);
+}
+
+/*
+ * Replaces @u's socket with one bound to its device as it is now, on the
+ * same address and port (the NAT mapping may survive), and hands it to the
+ * kernel; on any failure the old one stays as it was.
+ */
+static int reopen_one(struct gw *gw, struct gw_uplink *u)
+{
+	const char *dev = uplink_conf(gw, u)->device;
+	struct endpoint old_local = u->local;
+	uint32_t old_ifindex = u->dev_ifindex;
+	struct avpnl_dev_set req;
+	int old_fd = u->fd, err;
+	char why[160] = "";
+
+	u->fd = -1;
+	err = uplink_open(gw, u, &old_local, why, sizeof(why));
+	if (err && u->fd >= 0) /* bound, but not watched */
+		close(u->fd);
+	if (why[0])
+		log_msg(u->reopen_backoff_ms ? LOG_DEBUG : LOG_INFO,
+			"uplink %s: no socket on the new device yet (%s); trying again", dev, why);
+	if (!err) {
+		memset(&req, 0, sizeof(req));
+		req.uplinks[0].id = u->id;
+		req.uplinks[0].fd = u->fd;
+		req.n_uplinks = 1;
+		err = avpnl_dev_set(gw->nl, gw->ifindex, &req);
+		if (err) {
+			log_msg(LOG_ERR, "uplink %s: handing its new socket to the kernel: %s", dev,
+				avpnl_errmsg(gw->nl) ?: strerror(-err));
+			loop_del_fd(gw->loop, u->fd);
+			close(u->fd);
+		}
+	}
+	if (err) {
+		u->fd = old_fd;
+		u->local = old_local;
+		u->dev_ifindex = old_ifindex;
+		return err;
+	}
+	if (udpsock_reuseport_steer(u->fd, UDPSOCK_STEER_NEWEST) < 0)
+		log_msg(LOG_ERR, "uplink %s: steering its port to the new socket: %s", dev,
+			strerror(errno));
+	loop_del_fd(gw->loop, old_fd);
+	close(old_fd);
+	log_msg(LOG_INFO, "uplink %s: the device is back (ifindex %u): a new socket on port %u",
+		dev, u->dev_ifindex, u->local.port);
+	return 0;
+}
+
+/* The timer at the earliest reopen due, or stopped if none is. */
+static void arm_reopen(struct gw *gw)
+{
+	uint64_t next = 0, now = clock_mono_ms();
+
+	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
+		uint64_t at = gw->uplinks[i].reopen_ms;
+
+		if (at && (!next || at < next))
+			next = at;
+	}
+	if (!next)
+		loop_timer_stop(gw->loop, &gw->uplink_timer);
+	else
+		loop_timer_start(gw->loop, &gw->uplink_timer, next > now ? next - now : 0, 0);
+}
+
+static void on_reopen_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+	uint64_t now = clock_mono_ms();
+
+	(void)l, (void)t;
+	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
+		struct gw_uplink *u = &gw->uplinks[i];
+
+		if (!u->reopen_ms || u->reopen_ms > now || u->fd < 0)
+			continue;
+		if (!reopen_one(gw, u)) {
+			u->reopen_ms = 0;
+			u->reopen_backoff_ms = 0;
+			continue;
+		}
+		u->reopen_backoff_ms = !u->reopen_backoff_ms ? REOPEN_RETRY_MS :
+				       u->reopen_backoff_ms >= REOPEN_RETRY_MAX_MS / 2 ?
+							       REOPEN_RETRY_MAX_MS :
+							       2 * u->reopen_backoff_ms;
+		u->reopen_ms = now + u->reopen_backoff_ms;
+	}
+	arm_reopen(gw);
+}
+
+static void reopen_soon(struct gw *gw, struct gw_uplink *u, uint32_t ifindex)
+{
+	if (u->reopen_ms)
+		return; /* already due, or waiting after a failed try */
+	log_msg(LOG_INFO, "uplink %s: the device was created again (ifindex %u, was %u)",
+		uplink_conf(gw, u)->device, ifindex, u->dev_ifindex);
+	u->reopen_ms = clock_mono_ms();
+	u->reopen_backoff_ms = 0;
+	arm_reopen(gw);
+}
+
+void uplink_on_link(struct gw *gw, uint32_t ifindex, const char *name, bool gone)
+{
+	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
+		struct gw_uplink *u = &gw->uplinks[i];
+		const char *dev = uplink_conf(gw, u)->device;
+		uint32_t now;
+
+		if (u->fd < 0)
+			continue;
+		if (!ifindex) { /* events were lost: look */
+			now = if_nametoindex(dev);
+			if (now && now != u->dev_ifindex)
+				reopen_soon(gw, u, now);
+		} else if (gone && ifindex == u->dev_ifindex) {
+			log_msg(LOG_WARNING,
+				"uplink %s: the device is gone; its socket is opened again when "
+				"it is back",
+				dev);
+		} else if (!gone && name && !strcmp(name, dev) && ifindex != u->dev_ifindex) {
+			reopen_soon(gw, u, ifindex);
+		}
+	}
 }

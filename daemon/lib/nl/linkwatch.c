@@ -22,13 +22,18 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	struct linkwatch *w = arg;
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	const struct ifinfomsg *ifi;
+	struct nlattr *a;
+	char name[IFNAMSIZ];
 
 	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
 	    nlmsg_datalen(h) < (int)sizeof(*ifi))
 		return NL_OK;
 	ifi = nlmsg_data(h);
+	a = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
+	if (a)
+		nla_strlcpy(name, a, sizeof(name));
 	if (ifi->ifi_index > 0)
-		w->fn(w->arg, (uint32_t)ifi->ifi_index, ifi->ifi_flags & IFF_UP,
+		w->fn(w->arg, (uint32_t)ifi->ifi_index, a ? name : NULL, ifi->ifi_flags & IFF_UP,
 		      h->nlmsg_type == RTM_DELLINK);
 	return NL_OK;
 }
@@ -75,7 +80,7 @@ void linkwatch_input(struct linkwatch *w)
 
 	/* Nothing (more) waiting is fine; anything else lost events. */
 	if (e < 0 && e != -NLE_AGAIN)
-		w->fn(w->arg, 0, false, false);
+		w->fn(w->arg, 0, NULL, false, false);
 }
 
 void linkwatch_close(struct linkwatch *w)

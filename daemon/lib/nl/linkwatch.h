@@ -15,11 +15,11 @@
 struct linkwatch;
 
 /*
- * A link event: device @ifindex is @up (IFF_UP), or @gone (deleted).
- * @ifindex 0: events were lost (the socket's buffer overran); anything
- * may have changed.
+ * A link event: device @ifindex, called @name (NULL if the event has no
+ * name), is @up (IFF_UP), or @gone (deleted). @ifindex 0: events were lost
+ * (the socket's buffer overran); anything may have changed.
  */
-typedef void (*linkwatch_fn)(void *arg, uint32_t ifindex, bool up, bool gone);
+typedef void (*linkwatch_fn)(void *arg, uint32_t ifindex, const char *name, bool up, bool gone);
 
 /* A non-blocking socket in the link group. 0 or -errno. */
 int linkwatch_open(struct linkwatch **out, linkwatch_fn fn, void *arg);
