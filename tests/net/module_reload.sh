@@ -14,8 +14,12 @@
 # At the end: slab + percpu memory grew by
 # less than a small fraction of one round's allocations per round (a leak of
 # the peers would grow by ~EXTRA * 2 KiB per round); the per-cache growth is
-# printed to help find the culprit otherwise. Kernel warnings, refcount
-# errors etc. are caught by the harness's dmesg scan.
+# printed to help find the culprit otherwise. Under the debug kernel that
+# measure is logged but not judged: KASAN's quarantine holds freed objects
+# back (up to 1/32 of RAM), which made it read 9, 79, -14 and 66 kB/round
+# in four runs of the same code; kmemleak's scan after the scenario, which
+# sees each unreferenced object, judges leaks there. Kernel warnings,
+# refcount errors etc. are caught by the harness's dmesg scan.
 . "$(dirname "$0")/topo.sh"
 
 ROUNDS=${ROUNDS:-20}
@@ -128,7 +132,11 @@ if [ "$ok" = "$ROUNDS" ] && [ "$ROUNDS" -gt 2 ]; then
 	log "slab+percpu grew ${grow} kB over $((ROUNDS - 2)) rounds: ${per_round} kB/round (limit ${limit})"
 	join "$WORK/slab1" "$WORK/slab2" |
 		awk '{ d = $3 - $2; if (d > 16384) print "#   " $1 " +" int(d / 1024) " kB" }'
-	result no_memory_growth $((per_round > limit)) "${per_round} kB/round"
+	if [ "${AVPN_DEBUG_KERNEL:-0}" = 1 ]; then
+		log "not judged under the debug kernel (KASAN quarantine); kmemleak judges leaks"
+	else
+		result no_memory_growth $((per_round > limit)) "${per_round} kB/round"
+	fi
 	echo "BENCH module_reload_growth_kb_per_round $per_round"
 fi
 if grep -q '^autovpn ' /proc/modules; then
