@@ -127,14 +127,15 @@ int route_init(struct gw *gw)
 			"watching the links: %s; a VPN table that av0 going down emptied is not "
 			"put back until the routes change",
 			strerror(-err));
-	if (!kroute_ipv6(gw->kr))
-		log_msg(LOG_WARNING, "this kernel has no IPv6 (ipv6.disable=1): IPv4 policy rules "
-				     "and VPN routes only; the VPN's IPv6 prefixes are not routed "
-				     "from here");
 	err = kroute_rules_add(gw->kr, gw->conf->table);
 	if (err)
 		log_msg(LOG_ERR, "policy rules for table %u: %s", gw->conf->table,
 			kroute_errmsg(gw->kr) ?: strerror(-err));
+	else if (!kroute_ipv6(gw->kr))
+		log_msg(LOG_WARNING,
+			"this kernel has no IPv6 (booted with ipv6.disable=1, or built without "
+			"it): IPv4 policy rules and VPN routes only; the VPN's IPv6 prefixes "
+			"are not routed from here");
 	return err;
 }
 
@@ -352,9 +353,10 @@ static bool program_os(struct gw *gw)
 			kroute_errmsg(gw->kr) ?: strerror(-err));
 	else
 		gw->table_dirty = false;
-	if (!err && before != gw->routes.n)
+	/* What is installed: IPv6 prefixes are not, on a kernel without IPv6. */
+	if (!err && before != kroute_count(gw->kr))
 		log_msg(LOG_INFO, "VPN table %u: %u prefixes (was %u) in %llu ms", gw->conf->table,
-			gw->routes.n, before, (unsigned long long)(clock_mono_ms() - t0));
+			kroute_count(gw->kr), before, (unsigned long long)(clock_mono_ms() - t0));
 	free(v);
 	return !err;
 }

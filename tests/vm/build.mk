@@ -25,7 +25,7 @@ check-vm: module userspace
 
 check-vm-noipv6: module userspace
 	@mkdir -p $(RESULTS)
-	@KVER=$(VM_KVER) AVPN_VM_APPEND=ipv6.disable=1 tests/vm/run.sh -t $(VM_TIMEOUT) \
+	@KVER=$(VM_KVER) AVPN_VM_APPEND="$$AVPN_VM_APPEND ipv6.disable=1" tests/vm/run.sh -t $(VM_TIMEOUT) \
 		-o $(RESULTS)/check-vm-noipv6.res $(VM_NOIPV6_SCENARIOS)
 
 vm-run: module userspace

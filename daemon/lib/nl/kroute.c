@@ -7,7 +7,6 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
@@ -77,22 +76,6 @@ const char *kroute_errmsg(const struct kroute *kr)
 
 static void fit_batch(struct kroute *kr);
 
-/*
- * A kernel booted with ipv6.disable=1 registers no IPv6 socket family, no
- * IPv6 policy rules and no IPv6 routes: it refuses our IPv6 rules
- * (EAFNOSUPPORT) and routes (EOPNOTSUPP), and there is no IPv6 traffic to
- * steer either. Such a gateway is IPv4 only.
- */
-static bool kernel_has_ipv6(void)
-{
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return errno != EAFNOSUPPORT;
-	close(fd);
-	return true;
-}
-
 int kroute_open(struct kroute **out)
 {
 	struct kroute *kr = calloc(1, sizeof(*kr));
@@ -121,7 +104,7 @@ int kroute_open(struct kroute **out)
 	setsockopt(nl_socket_get_fd(kr->sk), SOL_NETLINK, NETLINK_EXT_ACK, &(int){ 1 },
 		   sizeof(int));
 	fit_batch(kr);
-	kr->ipv6 = kernel_has_ipv6();
+	kr->ipv6 = true; /* until the kernel refuses IPv6 rules (kroute_rules_add) */
 	/* Answers to our batches are read by collect(), not by libnl, so its
 	 * sequence bookkeeping would lag behind: requests are answered in
 	 * order on this private socket anyway. */
@@ -432,6 +415,22 @@ int kroute_rules_add(struct kroute *kr, uint32_t table)
 			err = request(kr, m[i]);
 			if (err == -EEXIST)
 				err = 0;
+			/*
+			 * A kernel booted with ipv6.disable=1 (or built without
+			 * IPv6) has no IPv6 policy rules, routes or packet
+			 * handler: no IPv6 traffic to steer. Such a gateway is
+			 * IPv4 only. Asked of rtnetlink itself, not of
+			 * socket(AF_INET6), which a seccomp filter or systemd's
+			 * RestrictAddressFamilies= also refuses on a kernel that
+			 * routes IPv6: leaving the IPv6 rules and routes out
+			 * there would send the LAN's IPv6 VPN traffic in clear.
+			 */
+			if (err == -EAFNOSUPPORT && fams[f] == AF_INET6 && i == 0) {
+				for (unsigned int j = 1; j < 3; j++) /* request() took m[0] */
+					nlmsg_free(m[j]);
+				kr->ipv6 = false;
+				break;
+			}
 			if (err) {
 				for (unsigned int j = i + 1; j < 3; j++)
 					nlmsg_free(m[j]);

@@ -44,8 +44,10 @@ void kroute_close(struct kroute *kr);
 /* The last kernel error message (the prefix, extack or errno text) or NULL. */
 const char *kroute_errmsg(const struct kroute *kr);
 /*
- * Whether the kernel has IPv6. Without it (ipv6.disable=1) the rules are
- * IPv4's only and kroute_sync() leaves IPv6 prefixes out.
+ * Whether the kernel has IPv6 policy routing: false once kroute_rules_add()
+ * found it refuses IPv6 rules (EAFNOSUPPORT: ipv6.disable=1). Then the rules
+ * are IPv4's only and kroute_sync() leaves IPv6 prefixes out; kroute_count()
+ * counts what is installed.
  */
 bool kroute_ipv6(const struct kroute *kr);
 /*

@@ -32,6 +32,8 @@ check show_lists_hub test -n "$(org_show_peer lon "${ORG_NAME[sj]}")"
 check lanlon_to_lansj n lanlon ping -c 3 -i 0.2 -W 2 10.100.0.10
 check lansj_to_lanlon n lansj ping -c 3 -i 0.2 -W 2 10.0.60.10
 org_check_full_tunnel lon sj 10.0.30.10
+# Nothing was refused: no IPv6 prefix was sent to a kernel without IPv6.
+check no_route_errors bash -c "! grep -E 'VPN routing table [0-9]+:|policy rules for table' '$AVPN_OUT/autovpnd-lon.log'"
 
 # A restart finds its rules and routes and keeps them (IPv4 only).
 org_kill lon TERM
