@@ -236,14 +236,17 @@ int uplink_open_all(struct gw *gw)
 	if (gw->ifindex && avpnl_dev_get(gw->nl, gw->ifindex, &dev))
 		memset(&dev, 0, sizeof(dev));
 	gw->n_uplinks = gw->conf->n_uplinks;
+	/* All first: if one fails, closing them all must not close(0). */
+	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
+		memset(&gw->uplinks[i], 0, sizeof(gw->uplinks[i]));
+		gw->uplinks[i].gw = gw;
+		gw->uplinks[i].id = (uint8_t)i;
+		gw->uplinks[i].fd = -1;
+	}
 	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
 		struct gw_uplink *u = &gw->uplinks[i];
 		const struct endpoint *want = NULL;
 
-		memset(u, 0, sizeof(*u));
-		u->gw = gw;
-		u->id = (uint8_t)i;
-		u->fd = -1;
 		for (size_t k = 0; k < dev.n_uplinks; k++)
 			if (dev.uplinks[k].id == i && dev.uplinks[k].has_local)
 				want = &dev.uplinks[k].local;
