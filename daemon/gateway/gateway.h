@@ -282,7 +282,8 @@ int uplink_send(struct gw *gw, unsigned int ul, const struct endpoint *to, const
  * (PPPoE, an LTE modem) gets a new ifindex, and the socket bound to the old
  * one neither sends nor receives again. Opens a new one for it.
  */
-void uplink_on_link(struct gw *gw, uint32_t ifindex, const char *name, bool gone);
+struct linkwatch_event;
+void uplink_on_link(struct gw *gw, const struct linkwatch_event *ev);
 
 /* registry.c */
 int registry_start(struct gw *gw);

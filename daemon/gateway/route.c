@@ -65,12 +65,14 @@ void gw_routes_changed(struct gw *gw, bool table)
  * follows main's default route out in clear. When it is up again, read
  * the table afresh and put the routes back. Lost events: the same.
  */
-static void on_link(void *arg, uint32_t ifindex, const char *name, bool up, bool gone)
+static void on_link(void *arg, const struct linkwatch_event *ev)
 {
 	struct gw *gw = arg;
+	uint32_t ifindex = ev->ifindex;
+	bool up = ev->up, gone = ev->gone;
 
-	uplink_on_link(gw, ifindex, name, gone);
-	if (ifindex && ifindex != gw->ifindex)
+	uplink_on_link(gw, ev);
+	if (ev->addr || (ifindex && ifindex != gw->ifindex))
 		return;
 	if (ifindex && gone) {
 		log_msg(LOG_ERR, "%s was deleted: restart autovpnd to create it again", gw->ifname);
@@ -125,7 +127,8 @@ int route_init(struct gw *gw)
 	if (err) /* what worked before it still works */
 		log_msg(LOG_WARNING,
 			"watching the links: %s; a VPN table that av0 going down emptied is not "
-			"put back until the routes change",
+			"put back until the routes change, and an uplink device created anew "
+			"is not taken up again",
 			strerror(-err));
 	err = kroute_rules_add(gw->kr, gw->conf->table);
 	if (err)

@@ -36,6 +36,7 @@
 #include "nl/avpnl.h"
 #include "nl/avpnl_dev.h"
 #include "nl/kroute.h"
+#include "nl/linkwatch.h"
 
 #ifndef SO_BINDTOIFINDEX
 #define SO_BINDTOIFINDEX 62 /* Linux 5.0 */
@@ -157,8 +158,9 @@ static int open_random(const struct gwconf_uplink *c, struct endpoint *ep,
 /*
  * Opens uplink @u. @want (may be NULL) is the address and port an adopted
  * kernel socket has: bind the same, so NAT mappings stay. @why (may be
- * NULL): a device or address that is not there yet fails quietly, its
- * reason there, instead of falling back to another port.
+ * NULL): @want or nothing (the registry client and the paths know that
+ * port), failing quietly with the reason there, where otherwise another
+ * port is taken.
  */
 static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint *want, char *why,
 		       size_t whylen)
@@ -187,7 +189,7 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 		fd = udpsock_open(&ep, &o, err, sizeof(err));
 		if (fd >= 0)
 			goto bound;
-		if (why && (fd == -ENODEV || fd == -EADDRNOTAVAIL)) {
+		if (why) {
 			snprintf(why, whylen, "%s", err);
 			return fd;
 		}
@@ -363,25 +365,23 @@ void uplink_close_all(struct gw *gw)
 
 /*
  * Replaces @u's socket with one bound to its device as it is now, on the
- * same address and port (the NAT mapping may survive), and hands it to the
- * kernel; on any failure the old one stays as it was.
+ * same address and port (the registry client and the paths know that one,
+ * and the NAT mapping may survive), and hands it to the kernel; on any
+ * failure the old one stays as it was and @why says what failed.
  */
-static int reopen_one(struct gw *gw, struct gw_uplink *u)
+static int reopen_one(struct gw *gw, struct gw_uplink *u, char *why, size_t whylen)
 {
-	const char *dev = uplink_conf(gw, u)->device;
 	struct endpoint old_local = u->local;
 	uint32_t old_ifindex = u->dev_ifindex;
 	struct avpnl_dev_set req;
 	int old_fd = u->fd, err;
-	char why[160] = "";
 
 	u->fd = -1;
-	err = uplink_open(gw, u, &old_local, why, sizeof(why));
-	if (err && u->fd >= 0) /* bound, but not watched */
+	err = uplink_open(gw, u, &old_local, why, whylen);
+	if (err && u->fd >= 0) { /* bound, but not watched */
 		close(u->fd);
-	if (why[0])
-		log_msg(u->reopen_backoff_ms ? LOG_DEBUG : LOG_INFO,
-			"uplink %s: no socket on the new device yet (%s); trying again", dev, why);
+		snprintf(why, whylen, "%s", strerror(-err));
+	}
 	if (!err) {
 		memset(&req, 0, sizeof(req));
 		req.uplinks[0].id = u->id;
@@ -389,8 +389,8 @@ static int reopen_one(struct gw *gw, struct gw_uplink *u)
 		req.n_uplinks = 1;
 		err = avpnl_dev_set(gw->nl, gw->ifindex, &req);
 		if (err) {
-			log_msg(LOG_ERR, "uplink %s: handing its new socket to the kernel: %s", dev,
-				avpnl_errmsg(gw->nl) ?: strerror(-err));
+			snprintf(why, whylen, "handing it to the kernel: %s",
+				 avpnl_errmsg(gw->nl) ?: strerror(-err));
 			loop_del_fd(gw->loop, u->fd);
 			close(u->fd);
 		}
@@ -402,12 +402,10 @@ static int reopen_one(struct gw *gw, struct gw_uplink *u)
 		return err;
 	}
 	if (udpsock_reuseport_steer(u->fd, UDPSOCK_STEER_NEWEST) < 0)
-		log_msg(LOG_ERR, "uplink %s: steering its port to the new socket: %s", dev,
-			strerror(errno));
+		log_msg(LOG_ERR, "uplink %s: steering its port to the new socket: %s",
+			uplink_conf(gw, u)->device, strerror(errno));
 	loop_del_fd(gw->loop, old_fd);
 	close(old_fd);
-	log_msg(LOG_INFO, "uplink %s: the device is back (ifindex %u): a new socket on port %u",
-		dev, u->dev_ifindex, u->local.port);
 	return 0;
 }
 
@@ -428,6 +426,50 @@ static void arm_reopen(struct gw *gw)
 		loop_timer_start(gw->loop, &gw->uplink_timer, next > now ? next - now : 0, 0);
 }
 
+/*
+ * One try. Said once per series at INFO (the device has no address yet:
+ * what a PPPoE link looks like for seconds) or WARNING (anything else),
+ * then at DEBUG, and at WARNING again when the wait reaches its maximum:
+ * a device that never gets the configured source address must show.
+ */
+static void reopen_try(struct gw *gw, struct gw_uplink *u, uint64_t now)
+{
+	const char *dev = uplink_conf(gw, u)->device;
+	char why[200] = "";
+	int err, level;
+
+	if (!if_nametoindex(dev)) { /* gone again: its next creation says so */
+		u->reopen_ms = 0;
+		u->reopen_backoff_ms = 0;
+		return;
+	}
+	err = reopen_one(gw, u, why, sizeof(why));
+	if (!err) {
+		log_msg(LOG_INFO,
+			"uplink %s: the device is back (ifindex %u): a new socket on "
+			"port %u",
+			dev, u->dev_ifindex, u->local.port);
+		u->reopen_ms = 0;
+		u->reopen_backoff_ms = 0;
+		return;
+	}
+	if (!u->reopen_backoff_ms)
+		level = err == -EADDRNOTAVAIL || err == -ENODEV ? LOG_INFO : LOG_WARNING;
+	else if (u->reopen_backoff_ms == REOPEN_RETRY_MAX_MS / 2)
+		level = LOG_WARNING; /* about to wait the longest: say it again */
+	else
+		level = LOG_DEBUG;
+	u->reopen_backoff_ms = !u->reopen_backoff_ms ? REOPEN_RETRY_MS :
+			       u->reopen_backoff_ms >= REOPEN_RETRY_MAX_MS / 2 ?
+						       REOPEN_RETRY_MAX_MS :
+						       2 * u->reopen_backoff_ms;
+	u->reopen_ms = now + u->reopen_backoff_ms;
+	log_msg(level,
+		"uplink %s: no socket on the new device yet (%s); trying again in %u s, "
+		"or when it gets an address",
+		dev, why, u->reopen_backoff_ms / 1000);
+}
+
 static void on_reopen_timer(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct gw *gw = arg;
@@ -437,34 +479,20 @@ static void on_reopen_timer(struct loop *l, struct loop_timer *t, void *arg)
 	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
 		struct gw_uplink *u = &gw->uplinks[i];
 
-		if (!u->reopen_ms || u->reopen_ms > now || u->fd < 0)
-			continue;
-		if (!reopen_one(gw, u)) {
-			u->reopen_ms = 0;
-			u->reopen_backoff_ms = 0;
-			continue;
-		}
-		u->reopen_backoff_ms = !u->reopen_backoff_ms ? REOPEN_RETRY_MS :
-				       u->reopen_backoff_ms >= REOPEN_RETRY_MAX_MS / 2 ?
-							       REOPEN_RETRY_MAX_MS :
-							       2 * u->reopen_backoff_ms;
-		u->reopen_ms = now + u->reopen_backoff_ms;
+		if (u->reopen_ms && u->reopen_ms <= now && u->fd >= 0)
+			reopen_try(gw, u, now);
 	}
 	arm_reopen(gw);
 }
 
-static void reopen_soon(struct gw *gw, struct gw_uplink *u, uint32_t ifindex)
+/* A try now: the device is new, or it has just got an address. */
+static void reopen_now(struct gw *gw, struct gw_uplink *u)
 {
-	if (u->reopen_ms)
-		return; /* already due, or waiting after a failed try */
-	log_msg(LOG_INFO, "uplink %s: the device was created again (ifindex %u, was %u)",
-		uplink_conf(gw, u)->device, ifindex, u->dev_ifindex);
 	u->reopen_ms = clock_mono_ms();
-	u->reopen_backoff_ms = 0;
 	arm_reopen(gw);
 }
 
-void uplink_on_link(struct gw *gw, uint32_t ifindex, const char *name, bool gone)
+void uplink_on_link(struct gw *gw, const struct linkwatch_event *ev)
 {
 	for (unsigned int i = 0; i < gw->n_uplinks; i++) {
 		struct gw_uplink *u = &gw->uplinks[i];
@@ -473,17 +501,28 @@ void uplink_on_link(struct gw *gw, uint32_t ifindex, const char *name, bool gone
 
 		if (u->fd < 0)
 			continue;
-		if (!ifindex) { /* events were lost: look */
+		if (!ev->ifindex) { /* events were lost: look */
 			now = if_nametoindex(dev);
 			if (now && now != u->dev_ifindex)
-				reopen_soon(gw, u, now);
-		} else if (gone && ifindex == u->dev_ifindex) {
+				reopen_now(gw, u);
+		} else if (ev->addr) {
+			/* The new device's address, what a try waits for. */
+			if (u->reopen_ms && ev->ifindex != u->dev_ifindex &&
+			    ev->ifindex == if_nametoindex(dev))
+				reopen_now(gw, u);
+		} else if (ev->gone && ev->ifindex == u->dev_ifindex) {
 			log_msg(LOG_WARNING,
 				"uplink %s: the device is gone; its socket is opened again when "
 				"it is back",
 				dev);
-		} else if (!gone && name && !strcmp(name, dev) && ifindex != u->dev_ifindex) {
-			reopen_soon(gw, u, ifindex);
+		} else if (!ev->gone && ev->name && !strcmp(ev->name, dev) &&
+			   ev->ifindex != u->dev_ifindex) {
+			if (!u->reopen_ms)
+				log_msg(LOG_INFO,
+					"uplink %s: the device was created again (ifindex %u, was "
+					"%u)",
+					dev, ev->ifindex, u->dev_ifindex);
+			reopen_now(gw, u);
 		}
 	}
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -21,20 +22,34 @@ static int on_msg(struct nl_msg *msg, void *arg)
 {
 	struct linkwatch *w = arg;
 	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct linkwatch_event ev = { 0 };
 	const struct ifinfomsg *ifi;
+	const struct ifaddrmsg *ifa;
 	struct nlattr *a;
 	char name[IFNAMSIZ];
 
+	if (h->nlmsg_type == RTM_NEWADDR && nlmsg_datalen(h) >= (int)sizeof(*ifa)) {
+		ifa = nlmsg_data(h);
+		ev.ifindex = ifa->ifa_index;
+		ev.addr = true;
+		if (ev.ifindex)
+			w->fn(w->arg, &ev);
+		return NL_OK;
+	}
 	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
 	    nlmsg_datalen(h) < (int)sizeof(*ifi))
 		return NL_OK;
 	ifi = nlmsg_data(h);
 	a = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
-	if (a)
+	if (a) {
 		nla_strlcpy(name, a, sizeof(name));
-	if (ifi->ifi_index > 0)
-		w->fn(w->arg, (uint32_t)ifi->ifi_index, a ? name : NULL, ifi->ifi_flags & IFF_UP,
-		      h->nlmsg_type == RTM_DELLINK);
+		ev.name = name;
+	}
+	ev.ifindex = ifi->ifi_index > 0 ? (uint32_t)ifi->ifi_index : 0;
+	ev.up = ifi->ifi_flags & IFF_UP;
+	ev.gone = h->nlmsg_type == RTM_DELLINK;
+	if (ev.ifindex)
+		w->fn(w->arg, &ev);
 	return NL_OK;
 }
 
@@ -56,8 +71,10 @@ int linkwatch_open(struct linkwatch **out, linkwatch_fn fn, void *arg)
 	nl_socket_disable_seq_check(w->sk);
 	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, w);
 	e = nl_connect(w->sk, NETLINK_ROUTE);
+	/* (A kernel without IPv6 has no IPv6 addresses to tell of.) */
 	if (!e)
-		e = nl_socket_add_membership(w->sk, RTNLGRP_LINK);
+		e = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+					      RTNLGRP_IPV6_IFADDR, 0);
 	if (!e)
 		e = nl_socket_set_nonblocking(w->sk);
 	if (e) {
@@ -80,7 +97,7 @@ void linkwatch_input(struct linkwatch *w)
 
 	/* Nothing (more) waiting is fine; anything else lost events. */
 	if (e < 0 && e != -NLE_AGAIN)
-		w->fn(w->arg, 0, NULL, false, false);
+		w->fn(w->arg, &(struct linkwatch_event){ 0 });
 }
 
 void linkwatch_close(struct linkwatch *w)

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * linkwatch.h - the host's link events (rtnetlink RTNLGRP_LINK), for what
- * the kernel does to a device behind the daemon's back: IPv4 drops every
- * route through a device that goes down, without a route notification,
- * so the VPN table of a daemon that only remembers what it installed
- * (kroute.h) would stay empty after `ip link set av0 down; up`.
+ * linkwatch.h - the host's link and address events (rtnetlink
+ * RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR), for what the
+ * kernel does to devices behind the daemon's back:
+ *   - IPv4 drops every route through a device that goes down, without a
+ *     route notification, so the VPN table of a daemon that only remembers
+ *     what it installed (kroute.h) would stay empty after
+ *     `ip link set av0 down; up`;
+ *   - an uplink's device deleted and created again (PPPoE, LTE) has a new
+ *     ifindex, which the uplink socket must be bound to anew once the
+ *     device has its address.
  */
 #ifndef AVPN_NL_LINKWATCH_H
 #define AVPN_NL_LINKWATCH_H
@@ -14,12 +19,15 @@
 
 struct linkwatch;
 
-/*
- * A link event: device @ifindex, called @name (NULL if the event has no
- * name), is @up (IFF_UP), or @gone (deleted). @ifindex 0: events were lost
- * (the socket's buffer overran); anything may have changed.
- */
-typedef void (*linkwatch_fn)(void *arg, uint32_t ifindex, const char *name, bool up, bool gone);
+struct linkwatch_event {
+	uint32_t ifindex; /* 0: events were lost (the socket's buffer overran) */
+	const char *name; /* the device's name, or NULL (not in the event) */
+	bool up;	  /* link: IFF_UP */
+	bool gone;	  /* link: deleted */
+	bool addr;	  /* not a link event: an address was added to the device */
+};
+
+typedef void (*linkwatch_fn)(void *arg, const struct linkwatch_event *ev);
 
 /* A non-blocking socket in the link group. 0 or -errno. */
 int linkwatch_open(struct linkwatch **out, linkwatch_fn fn, void *arg);
