@@ -1,7 +1,8 @@
 #!/bin/bash
 # autovpnd's command line on the host: --help, bad options, --check on a good
 # config, on a config with errors (every one as file:line, exit 1, nothing
-# started), and on a private key that others can read.
+# started), and on a private key that others can read; a SIGHUP before the
+# daemon's loop runs does not kill it.
 set -u
 B=${B:-build}
 D=$B/autovpnd
@@ -65,3 +66,26 @@ check readable_key_refused test $rc = 1
 check readable_key_says_why grep -q "good.conf:3: private-key .*gw.key" <<<"$out"
 "$D" -c "$W/none.conf" --check > /dev/null 2>&1
 check missing_config_exit_1 test $? = 1
+
+# A SIGHUP (reload) in the daemon's first moments, before its loop reads
+# signals, used to kill it (the signal's default action). The config is a
+# FIFO, so the daemon waits in open() inside main, deterministically, when
+# the signal comes; then the FIFO gets a writer, and the daemon goes on (to
+# "not a regular file", exit 1) instead of dying of the signal.
+mkfifo "$W/fifo.conf"
+"$D" -c "$W/fifo.conf" -f > "$W/hup.out" 2>&1 &
+pid=$!
+waiting=0
+for ((i = 0; i < 100; i++)); do
+	[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" = wait_for_partner ] && { waiting=1; break; }
+	sleep 0.1
+done
+check early_hup_daemon_waits_in_open test $waiting = 1
+kill -HUP "$pid"
+sleep 0.2
+: 1<>"$W/fifo.conf" # a writer (read-write: never blocks): the daemon's open() returns
+wait "$pid"
+rc=$?
+cat "$W/hup.out"
+check early_hup_not_killed test $rc = 1
+check early_hup_went_on grep -q "fifo.conf: not a regular file" "$W/hup.out"
