@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
@@ -424,8 +425,13 @@ int kroute_rules_add(struct kroute *kr, uint32_t table)
 			 * RestrictAddressFamilies= also refuses on a kernel that
 			 * routes IPv6: leaving the IPv6 rules and routes out
 			 * there would send the LAN's IPv6 VPN traffic in clear.
+			 * And only with no IPv6 sysctls either: a kernel built
+			 * without IPV6_MULTIPLE_TABLES refuses IPv6 rules the
+			 * same way while it forwards IPv6; there the error
+			 * stands (fails closed).
 			 */
-			if (err == -EAFNOSUPPORT && fams[f] == AF_INET6 && i == 0) {
+			if (err == -EAFNOSUPPORT && fams[f] == AF_INET6 && i == 0 &&
+			    access("/proc/sys/net/ipv6", F_OK) < 0 && errno == ENOENT) {
 				for (unsigned int j = 1; j < 3; j++) /* request() took m[0] */
 					nlmsg_free(m[j]);
 				kr->ipv6 = false;
