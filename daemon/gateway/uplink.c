@@ -197,6 +197,10 @@ static int uplink_open(struct gw *gw, struct gw_uplink *u, const struct endpoint
 			"%s: cannot take over the running socket's port %u (%s): "
 			"a new port means new NAT mappings",
 			gwconf_uplink_name(u->id), want->port, err);
+	} else if (why) {
+		snprintf(why, whylen,
+			 "the uplink's configured address or port is not the socket's");
+		return -EINVAL;
 	}
 	if (c->port) {
 		ep.port = c->port;
@@ -424,6 +428,10 @@ static void arm_reopen(struct gw *gw)
 		loop_timer_stop(gw->loop, &gw->uplink_timer);
 	else
 		loop_timer_start(gw->loop, &gw->uplink_timer, next > now ? next - now : 0, 0);
+	/* A try waits for an address: hear of addresses while one does. */
+	if (gw->links && linkwatch_addresses(gw->links, next != 0))
+		log_msg(LOG_WARNING, "address events: cannot %s them",
+			next ? "listen to" : "stop listening to");
 }
 
 /*
@@ -436,6 +444,7 @@ static void reopen_try(struct gw *gw, struct gw_uplink *u, uint64_t now)
 {
 	const char *dev = uplink_conf(gw, u)->device;
 	char why[200] = "";
+	uint32_t old;
 	int err, level;
 
 	if (!if_nametoindex(dev)) { /* gone again: its next creation says so */
@@ -446,24 +455,23 @@ static void reopen_try(struct gw *gw, struct gw_uplink *u, uint64_t now)
 	err = reopen_one(gw, u, why, sizeof(why));
 	if (!err) {
 		log_msg(LOG_INFO,
-			"uplink %s: the device is back (ifindex %u): a new socket on "
-			"port %u",
-			dev, u->dev_ifindex, u->local.port);
+			"uplink %s: the device is back (ifindex %u): a new socket on port %u", dev,
+			u->dev_ifindex, u->local.port);
 		u->reopen_ms = 0;
 		u->reopen_backoff_ms = 0;
 		return;
 	}
-	if (!u->reopen_backoff_ms)
+	old = u->reopen_backoff_ms;
+	u->reopen_backoff_ms = !old			      ? REOPEN_RETRY_MS :
+			       old >= REOPEN_RETRY_MAX_MS / 2 ? REOPEN_RETRY_MAX_MS :
+								2 * old;
+	u->reopen_ms = now + u->reopen_backoff_ms;
+	if (!old)
 		level = err == -EADDRNOTAVAIL || err == -ENODEV ? LOG_INFO : LOG_WARNING;
-	else if (u->reopen_backoff_ms == REOPEN_RETRY_MAX_MS / 2)
-		level = LOG_WARNING; /* about to wait the longest: say it again */
+	else if (old < REOPEN_RETRY_MAX_MS && u->reopen_backoff_ms == REOPEN_RETRY_MAX_MS)
+		level = LOG_WARNING; /* it has failed for a while: say it again */
 	else
 		level = LOG_DEBUG;
-	u->reopen_backoff_ms = !u->reopen_backoff_ms ? REOPEN_RETRY_MS :
-			       u->reopen_backoff_ms >= REOPEN_RETRY_MAX_MS / 2 ?
-						       REOPEN_RETRY_MAX_MS :
-						       2 * u->reopen_backoff_ms;
-	u->reopen_ms = now + u->reopen_backoff_ms;
 	log_msg(level,
 		"uplink %s: no socket on the new device yet (%s); trying again in %u s, "
 		"or when it gets an address",

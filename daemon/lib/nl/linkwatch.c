@@ -2,6 +2,7 @@
 /* linkwatch.c - the host's link events (see linkwatch.h). */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <linux/if.h>
 #include <linux/if_addr.h>
@@ -12,8 +13,11 @@
 
 #include "nl/linkwatch.h"
 
+#define LINKWATCH_RCVBUF (1 << 20)
+
 struct linkwatch {
 	struct nl_sock *sk;
+	bool addresses; /* in the address groups (linkwatch_addresses()) */
 	linkwatch_fn fn;
 	void *arg;
 };
@@ -71,18 +75,37 @@ int linkwatch_open(struct linkwatch **out, linkwatch_fn fn, void *arg)
 	nl_socket_disable_seq_check(w->sk);
 	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, w);
 	e = nl_connect(w->sk, NETLINK_ROUTE);
-	/* (A kernel without IPv6 has no IPv6 addresses to tell of.) */
 	if (!e)
-		e = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
-					      RTNLGRP_IPV6_IFADDR, 0);
+		e = nl_socket_add_membership(w->sk, RTNLGRP_LINK);
 	if (!e)
 		e = nl_socket_set_nonblocking(w->sk);
+	/* Room for a burst (many devices at once): an overrun costs a full
+	 * read of the routing tables (route.c). Past rmem_max where we may. */
+	if (!e) {
+		nl_socket_set_buffer_size(w->sk, LINKWATCH_RCVBUF, 0);
+		setsockopt(nl_socket_get_fd(w->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+			   &(int){ LINKWATCH_RCVBUF }, sizeof(int));
+	}
 	if (e) {
 		nl_socket_free(w->sk);
 		free(w);
 		return -EIO;
 	}
 	*out = w;
+	return 0;
+}
+
+int linkwatch_addresses(struct linkwatch *w, bool on)
+{
+	int e;
+
+	if (w->addresses == on)
+		return 0;
+	e = on ? nl_socket_add_memberships(w->sk, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0) :
+		 nl_socket_drop_memberships(w->sk, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
+	if (e < 0)
+		return -EIO;
+	w->addresses = on;
 	return 0;
 }
 

@@ -31,6 +31,12 @@ typedef void (*linkwatch_fn)(void *arg, const struct linkwatch_event *ev);
 
 /* A non-blocking socket in the link group. 0 or -errno. */
 int linkwatch_open(struct linkwatch **out, linkwatch_fn fn, void *arg);
+/*
+ * Address events too (@on), or no longer: only while something waits for
+ * an address, since every address change on the host (router
+ * advertisements refresh IPv6 ones) would otherwise wake us. 0 or -errno.
+ */
+int linkwatch_addresses(struct linkwatch *w, bool on);
 int linkwatch_fd(const struct linkwatch *w);
 /* Reads what is waiting (call when linkwatch_fd() is readable). */
 void linkwatch_input(struct linkwatch *w);
