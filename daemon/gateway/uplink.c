@@ -49,6 +49,8 @@
  */
 #define REOPEN_RETRY_MS 1000
 #define REOPEN_RETRY_MAX_MS 10000
+/* After an address event (uplink_on_link()). */
+#define REOPEN_ADDR_SETTLE_MS 100
 
 /* Why a datagram was not for anyone (counted, never logged per packet). */
 static void dropped(struct gw_uplink *u)
@@ -493,10 +495,10 @@ static void on_reopen_timer(struct loop *l, struct loop_timer *t, void *arg)
 	arm_reopen(gw);
 }
 
-/* A try now: the device is new, or it has just got an address. */
-static void reopen_now(struct gw *gw, struct gw_uplink *u)
+/* A try in @delay_ms: the device is new, or it has just got an address. */
+static void reopen_soon(struct gw *gw, struct gw_uplink *u, uint32_t delay_ms)
 {
-	u->reopen_ms = clock_mono_ms();
+	u->reopen_ms = clock_mono_ms() + delay_ms;
 	arm_reopen(gw);
 }
 
@@ -512,12 +514,21 @@ void uplink_on_link(struct gw *gw, const struct linkwatch_event *ev)
 		if (!ev->ifindex) { /* events were lost: look */
 			now = if_nametoindex(dev);
 			if (now && now != u->dev_ifindex)
-				reopen_now(gw, u);
+				reopen_soon(gw, u, 0);
 		} else if (ev->addr) {
-			/* The new device's address, what a try waits for. */
+			/*
+			 * The new device's address, what a try waits for. Not at
+			 * once: IPv4 announces an address before its local route
+			 * is in (a notifier after the message), and bind() finds
+			 * the address by that route. A failed try here waits no
+			 * longer than 1 s for the next.
+			 */
 			if (u->reopen_ms && ev->ifindex != u->dev_ifindex &&
-			    ev->ifindex == if_nametoindex(dev))
-				reopen_now(gw, u);
+			    ev->ifindex == if_nametoindex(dev)) {
+				if (u->reopen_backoff_ms > REOPEN_RETRY_MS / 2)
+					u->reopen_backoff_ms = REOPEN_RETRY_MS / 2;
+				reopen_soon(gw, u, REOPEN_ADDR_SETTLE_MS);
+			}
 		} else if (ev->gone && ev->ifindex == u->dev_ifindex) {
 			log_msg(LOG_WARNING,
 				"uplink %s: the device is gone; its socket is opened again when "
@@ -530,7 +541,7 @@ void uplink_on_link(struct gw *gw, const struct linkwatch_event *ev)
 					"uplink %s: the device was created again (ifindex %u, was "
 					"%u)",
 					dev, ev->ifindex, u->dev_ifindex);
-			reopen_now(gw, u);
+			reopen_soon(gw, u, 0);
 		}
 	}
 }
