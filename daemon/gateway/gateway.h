@@ -252,6 +252,18 @@ struct gw {
 	struct metrics *metrics; /* --metrics listener (metrics.c), or NULL */
 };
 
+/*
+ * The wait before the next try of something that failed again: @min_ms
+ * after the first failure (@ms 0), then twice the last wait, at most
+ * @max_ms (peers the kernel refused, the VPN table, an uplink's socket).
+ */
+static inline uint32_t gw_backoff_next(uint32_t ms, uint32_t min_ms, uint32_t max_ms)
+{
+	if (!ms)
+		return min_ms;
+	return ms < max_ms / 2 ? 2 * ms : max_ms;
+}
+
 /* gateway.c */
 int gw_run(struct gw *gw);
 /* Something changed that the routes depend on: decide again soon. */

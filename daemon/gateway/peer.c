@@ -573,13 +573,6 @@ static void routes_now(struct gw *gw)
 
 static void on_create_retry(struct loop *l, struct loop_timer *t, void *arg);
 
-static uint32_t next_backoff(uint32_t ms)
-{
-	if (!ms)
-		return PEER_CREATE_RETRY_MIN_MS;
-	return ms < PEER_CREATE_RETRY_MAX_MS / 2 ? 2 * ms : PEER_CREATE_RETRY_MAX_MS;
-}
-
 /*
  * A listed peer the kernel would not take is tried again on a timer: the
  * registry sends its list again only when the list changes, which may be
@@ -596,7 +589,8 @@ static void create_retry_arm(struct gw *gw, uint32_t failed)
 	}
 	if (loop_timer_running(&gw->create_timer))
 		return; /* a try is due already */
-	gw->create_backoff_ms = next_backoff(gw->create_backoff_ms);
+	gw->create_backoff_ms = gw_backoff_next(gw->create_backoff_ms, PEER_CREATE_RETRY_MIN_MS,
+						PEER_CREATE_RETRY_MAX_MS);
 	loop_timer_init(&gw->create_timer, on_create_retry, gw);
 	loop_timer_start(gw->loop, &gw->create_timer, gw->create_backoff_ms, 0);
 	log_msg(LOG_WARNING, "%u listed peer(s) not in the kernel: trying again in %u s", failed,

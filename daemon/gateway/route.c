@@ -371,11 +371,8 @@ static bool program_os(struct gw *gw)
  */
 static uint64_t retry_wait(struct gw *gw)
 {
-	uint32_t ms = gw->routes_backoff_ms;
-
-	gw->routes_backoff_ms = !ms			    ? ROUTE_RETRY_MS :
-				ms < ROUTE_RETRY_MAX_MS / 2 ? 2 * ms :
-							      ROUTE_RETRY_MAX_MS;
+	gw->routes_backoff_ms =
+		gw_backoff_next(gw->routes_backoff_ms, ROUTE_RETRY_MS, ROUTE_RETRY_MAX_MS);
 	return gw->routes_backoff_ms;
 }
 

@@ -464,9 +464,7 @@ static void reopen_try(struct gw *gw, struct gw_uplink *u, uint64_t now)
 		return;
 	}
 	old = u->reopen_backoff_ms;
-	u->reopen_backoff_ms = !old			      ? REOPEN_RETRY_MS :
-			       old >= REOPEN_RETRY_MAX_MS / 2 ? REOPEN_RETRY_MAX_MS :
-								2 * old;
+	u->reopen_backoff_ms = gw_backoff_next(old, REOPEN_RETRY_MS, REOPEN_RETRY_MAX_MS);
 	u->reopen_ms = now + u->reopen_backoff_ms;
 	if (!old)
 		level = err == -EADDRNOTAVAIL || err == -ENODEV ? LOG_INFO : LOG_WARNING;
