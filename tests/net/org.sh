@@ -462,8 +462,8 @@ org_wait_tunnels() {
 }
 
 # org_stream NAME FROM-NS DST SECS: a 10 ms ICMP stream in the background
-# (its replies and summary in $WORK/NAME.ping); org_stream_lost NAME waits
-# for it and sets LOST to how many requests got no reply (each one is 10 ms
+# (its replies and summary in $WORK/NAME.ping); org_stream_lost NAME [TAIL]
+# waits for it and sets LOST to how many requests got no reply (each one is 10 ms
 # without traffic), and logs which. Not in $(...): a subshell cannot wait
 # for our child.
 org_stream() {
@@ -478,28 +478,30 @@ org_drops() {
 }
 
 org_stream_lost() {
-	local pid
+	local pid tail=${2:-3}
 	eval "pid=\$ORG_STREAM_$1"
 	wait "$pid" 2>/dev/null
-	# By sequence number: the last 3 requests are not counted. Once it has
-	# sent its count and had replies, ping waits for two round trips, not
-	# -W's 2 s (ping(8)), and gives up on a last reply that a busy TCG host
-	# delays more: that is ping's deadline, not a packet the tunnel lost.
+	# By sequence number: the last TAIL (3) requests are not counted. Once
+	# it has sent its count and had replies, ping waits for two round trips,
+	# not -W's 2 s (ping(8)), and gives up on a last reply that a busy TCG
+	# host delays more: that is ping's deadline, not a packet the tunnel
+	# lost. A stream stopped by SIGINT has more in flight: its caller says
+	# how many.
 	local r tail_lost which
-	r=$(awk '/bytes from .*icmp_seq=/ && !/DUP/ {
+	r=$(awk -v t="$tail" '/bytes from .*icmp_seq=/ && !/DUP/ {
 			match($0, /icmp_seq=[0-9]+/); got[substr($0, RSTART + 9, RLENGTH - 9) + 0] = 1 }
 		/packets transmitted/ { sent = $1 }
 		END {
 			if (sent == "") { print "999999 0"; exit }
 			for (i = 1; i <= sent; i++)
 				if (!(i in got)) {
-					if (i > sent - 3) { tail++; continue }
+					if (i > sent - t) { tail++; continue }
 					lost++; if (lost <= 10) which = which " " i
 				}
 			print lost + 0, tail + 0, which
 		}' "$WORK/$1.ping")
 	read -r LOST tail_lost which <<<"$r"
-	echo "# stream $1: $LOST lost${which:+ (icmp_seq $which)}, $tail_lost of the last 3 unanswered"
+	echo "# stream $1: $LOST lost${which:+ (icmp_seq $which)}, $tail_lost of the last $tail unanswered"
 }
 
 # org_log_delay SITE T0_MS PATTERN: milliseconds from T0 (date +%s%3N) to
@@ -532,16 +534,27 @@ org_route_via() {
 # outsides show the internet traffic only at EXIT-SITE's, never in clear at
 # SITE's, and SITE's registry traffic leaving directly.
 org_check_full_tunnel() {
-	local s=$1 x=$2 icmp reg xicmp
-	bg "nat$s" tcpdump -n -l -i out -w "$WORK/$s.pcap"
-	bg "nat$x" tcpdump -n -l -i out -w "$WORK/$x.pcap"
-	sleep 2
+	local s=$1 x=$2 icmp reg xicmp ps px
+	# Each packet reaches the file as it is captured (--immediate-mode: not
+	# a buffer block later, which an early SIGINT loses; -U: not a stdio
+	# buffer later), for the reads below while the capture runs; stderr
+	# says when it has started.
+	bg "nat$s" tcpdump -n --immediate-mode -U -i out -w "$WORK/$s.pcap" 2>"$WORK/$s.tcpdump"
+	ps=$BG_PID
+	bg "nat$x" tcpdump -n --immediate-mode -U -i out -w "$WORK/$x.pcap" 2>"$WORK/$x.tcpdump"
+	px=$BG_PID
+	wait_secs 30 grep -q "listening on" "$WORK/$s.tcpdump" || fatal "tcpdump on nat$s"
+	wait_secs 30 grep -q "listening on" "$WORK/$x.tcpdump" || fatal "tcpdump on nat$x"
 	check lan_reaches_internet n "lan$s" ping -c 3 -W 2 $ORG_WWW
 	check gateway_reaches_own_lan n "gw$s" ping -c 1 -W 2 "$3"
 	# A keepalive goes out every 10 s: wait for one to be captured.
-	sleep 11
-	pkill -INT tcpdump
-	sleep 1
+	org_reg_captured() {
+		[ "$(tcpdump -n -r "$WORK/$s.pcap" "udp and dst host $ORG_REG1 and dst port 9350" \
+			2>/dev/null | wc -l)" -gt 0 ]
+	}
+	wait_secs 30 org_reg_captured
+	kill -INT "$ps" "$px"
+	wait "$ps" "$px"
 	icmp=$(tcpdump -n -r "$WORK/$s.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
 	reg=$(tcpdump -n -r "$WORK/$s.pcap" "udp and dst host $ORG_REG1 and dst port 9350" 2>/dev/null | wc -l)
 	xicmp=$(tcpdump -n -r "$WORK/$x.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
