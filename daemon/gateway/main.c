@@ -68,18 +68,9 @@ int main(int argc, char **argv)
 {
 	struct gw gw;
 	struct errlist errs;
-	sigset_t hup;
 	int c, err;
 
-	/*
-	 * SIGHUP means "reload" once the loop reads it (loop_add_signal()).
-	 * Until then its default action killed the daemon: a reload asked for
-	 * in its first moments (a configuration management run) stopped the
-	 * gateway. Blocked from the start, it waits for the loop instead.
-	 */
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	sigprocmask(SIG_BLOCK, &hup, NULL);
+	loop_defer_signal(SIGHUP); /* "reload", once the loop reads it */
 	memset(&gw, 0, sizeof(gw));
 	gw.opts.conf_path = GWCONF_DEFAULT_PATH;
 	gw.opts.probe_ms = GW_DEFAULT_PROBE_MS;

@@ -149,17 +149,8 @@ int main(int argc, char **argv)
 	unsigned int n_listen = 0;
 	int c, check = 0, rc = 1;
 	char buf[ENDPOINT_STRLEN];
-	sigset_t hup;
 
-	/*
-	 * SIGHUP means "reload" once the loop reads it (setup_watch()). Until
-	 * then its default action killed the registry: a reload asked for in
-	 * its first moments stopped it. Blocked from the start (and so in the
-	 * status server's threads), it waits for the loop instead.
-	 */
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	sigprocmask(SIG_BLOCK, &hup, NULL);
+	loop_defer_signal(SIGHUP); /* "reload", once the loop reads it (setup_watch()) */
 	log_open("autovpn-registry", LOG_DEFAULT_LEVEL, false);
 	r->keepalive_ms = PROTO_DEFAULT_KEEPALIVE_MS;
 	r->max_skew_s = REGISTRY_DEFAULT_SKEW_S;

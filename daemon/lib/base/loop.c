@@ -317,6 +317,15 @@ undo:
 	return r;
 }
 
+void loop_defer_signal(int signo)
+{
+	sigset_t one;
+
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	sigprocmask(SIG_BLOCK, &one, NULL);
+}
+
 /* ---- the loop ---- */
 
 int loop_new(struct loop **out)

@@ -69,6 +69,14 @@ bool loop_timer_running(const struct loop_timer *t);
  * thread). -EEXIST if @signo already has a callback.
  */
 int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);
+/*
+ * Blocks @signo for the process before any loop exists, so that one sent in
+ * a daemon's first moments waits for loop_add_signal() instead of taking its
+ * default action (SIGHUP's kills: a reload asked for by a configuration run
+ * right after the start stopped the daemon). Call first thing in main(),
+ * before any thread starts, so that threads inherit the mask.
+ */
+void loop_defer_signal(int signo);
 
 /* Called once per round before the loop waits (NULL: none). */
 void loop_set_prepare(struct loop *l, loop_prepare_fn fn, void *arg);
