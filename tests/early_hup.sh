@@ -6,9 +6,10 @@
 # early_hup FIFO OUT CMD...: runs CMD, whose config is the FIFO FIFO, in the
 # background with its output in OUT (its pid in EARLY_HUP_PID, for the
 # caller's EXIT trap), with SIGHUP's default action whatever the caller's
-# (under nohup an ignored SIGHUP would let an unfixed daemon pass). CMD opens its config inside main, so it waits there,
-# deterministically, for a writer; once it does (10 s at most) it gets the
-# SIGHUP, then the FIFO gets a writer. Returns CMD's exit status (129 from
+# (under nohup an ignored SIGHUP would let an unfixed daemon pass). CMD
+# opens its config inside main, so it waits there, deterministically, for a
+# writer; once it does (10 s at most) it gets the SIGHUP, then the FIFO gets
+# a writer. Returns CMD's exit status (129 from
 # the shell: killed by the signal), or 125 when CMD never waited in open().
 early_hup() {
 	local fifo=$1 out=$2 i

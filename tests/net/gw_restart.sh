@@ -17,11 +17,13 @@ org_registries || fatal registries
 org_gateways sj sf lon -v || fatal gateways
 wait_until 120 org_peer_up lon sj || fatal tunnel
 wait_until 60 org_peer_up sj lon || fatal tunnel
-before=$(org_status lon | jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]')
+status0=$(org_status lon)
 t_before=$EPOCHSECONDS
-# Each of London's keys' age, in whole seconds: a key rotates by its timer
-# 120 s after its handshake, which may be well before t_before + 120.
-key_ages=$(org_status lon | jq -c '[.peers[] | {name, age: ((.handshake_ms // 0) / 1000 | floor)}]')
+before=$(jq -c '[.peers[] | {name, id, key_id}], [.uplinks[].local]' <<<"$status0")
+# Each of London's keys' age, in whole seconds, from the same snapshot: a
+# key rotates by its timer 120 s after its handshake, which may be well
+# before t_before + 120.
+key_ages=$(jq -c '[.peers[] | {name, age: ((.handshake_ms // 0) / 1000 | floor)}]' <<<"$status0")
 # A slow stream across the whole test, as a gateway in use has: with the
 # daemon dead, San Jose keeps London up on data alone, and under the debug
 # kernel the steps between the two measured streams take long enough

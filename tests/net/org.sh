@@ -548,15 +548,17 @@ org_check_full_tunnel() {
 	check lan_reaches_internet n "lan$s" ping -c 3 -W 2 $ORG_WWW
 	check gateway_reaches_own_lan n "gw$s" ping -c 1 -W 2 "$3"
 	# A keepalive goes out every 10 s: wait for one to be captured.
-	org_reg_captured() {
-		[ "$(tcpdump -n -r "$WORK/$s.pcap" "udp and dst host $ORG_REG1 and dst port 9350" \
-			2>/dev/null | wc -l)" -gt 0 ]
+	# org_reg_datagrams: how many datagrams to registry 1 $s's capture holds.
+	org_reg_datagrams() {
+		tcpdump -n -r "$WORK/$s.pcap" "udp and dst host $ORG_REG1 and dst port 9350" \
+			2>/dev/null | wc -l
 	}
+	org_reg_captured() { [ "$(org_reg_datagrams)" -gt 0 ]; }
 	wait_secs 30 org_reg_captured
 	kill -INT "$ps" "$px"
 	wait "$ps" "$px"
 	icmp=$(tcpdump -n -r "$WORK/$s.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
-	reg=$(tcpdump -n -r "$WORK/$s.pcap" "udp and dst host $ORG_REG1 and dst port 9350" 2>/dev/null | wc -l)
+	reg=$(org_reg_datagrams)
 	xicmp=$(tcpdump -n -r "$WORK/$x.pcap" "icmp and host $ORG_WWW" 2>/dev/null | wc -l)
 	echo "# ${ORG_NAME[$s]}'s NAT outside: $icmp ICMP to/from $ORG_WWW in clear, $reg registry datagrams"
 	echo "# ${ORG_NAME[$x]}'s NAT outside: $xicmp ICMP to/from $ORG_WWW"
