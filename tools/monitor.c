@@ -5,6 +5,7 @@
  * read a pipe see each event as it happens:
  *   key-rekey av0 peer 1 key 2
  *   key-expired av0 peer 1 key 2
+ *   events-lost        (the socket overflowed: the kernel dropped some)
  */
 #include <errno.h>
 #include <net/if.h>
@@ -58,7 +59,8 @@ int monitor_main(int argc, char **argv)
 		printf("Usage: " TOOL_PROG " monitor [IFACE]\n"
 		       "Prints kernel events, one per line, until interrupted:\n"
 		       "  key-rekey IFACE peer ID key KID     (rekey threshold reached)\n"
-		       "  key-expired IFACE peer ID key KID   (key hit a hard limit)\n");
+		       "  key-expired IFACE peer ID key KID   (key hit a hard limit)\n"
+		       "  events-lost                         (more came than fit; some are gone)\n");
 		return 0;
 	}
 	if (argc > 1)
@@ -84,6 +86,14 @@ int monitor_main(int argc, char **argv)
 		}
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
+		if (r == -ENOBUFS) { /* the kernel dropped what did not fit: say so, go on */
+			printf("events-lost\n");
+			if (fflush(stdout)) {
+				r = tool_error("writing output");
+				break;
+			}
+			continue;
+		}
 		if (r < 0) {
 			r = tool_nl_error(h, r, NULL);
 			break;

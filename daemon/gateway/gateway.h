@@ -190,6 +190,8 @@ struct gw {
 
 	/* Kernel: genl requests, genl events, rtnetlink routes/rules/links. */
 	struct avpnl *nl, *nl_events;
+	bool events_lost; /* the events socket overflowed; read the state once drained */
+	struct loop_timer events_timer; /* reading the state failed: again */
 	struct kroute *kr;
 	uint32_t ifindex;
 	char ifname[IF_NAMESIZE];

@@ -31,6 +31,7 @@
  * second, and then a per-source token bucket.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <string.h>
 #include <sodium.h>
@@ -446,6 +447,14 @@ static uint64_t rekey_due(const struct gw_peer *p, bool expired)
 	return p->key_ms + gap;
 }
 
+/* The kernel says p's current key reached its rekey count or a hard limit. */
+static void ask_new_key(struct gw_peer *p, bool expired, const char *why)
+{
+	log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name, why);
+	p->hs_next_ms = rekey_due(p, expired);
+	loop_timer_start(p->gw->loop, &p->timer, 0, 0);
+}
+
 /* Kernel events: a key reached its rekey threshold or a hard limit. */
 static int on_event(const struct avpnl_event *ev, void *arg)
 {
@@ -462,22 +471,97 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 			continue;
 		if (ev->has_key_id && ev->key_id != p->cur_key_id)
 			continue; /* about a key no longer in use */
-		log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name,
-			ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
-		p->hs_next_ms = rekey_due(p, ev->type == AUTOVPN_EVENT_KEY_EXPIRED);
-		loop_timer_start(gw->loop, &p->timer, 0, 0);
+		ask_new_key(p, ev->type == AUTOVPN_EVENT_KEY_EXPIRED,
+			    ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
 	}
 	return 0;
 }
 
+/*
+ * A dump's callback after events were lost: what a peer's lost KEY_REKEY or
+ * KEY_EXPIRED would have said, read from its current key's packet count
+ * (the age needs no event: our own timer rekeys at it).
+ */
+static int resync_peer(const struct avpnl_peer *kp, void *arg)
+{
+	struct gw *gw = arg;
+	uint64_t rekey = gw->opts.rekey_packets ?: AUTOVPN_KEY_DEFAULT_REKEY_PACKETS;
+	struct gw_peer *p = peer_find_by_index(gw, kp->rx_index);
+
+	if (!p || p->id != kp->id || p->cur_key_id < 0)
+		return 0;
+	if (p->hs_next_ms || p->hs.pending_active)
+		return 0; /* a handshake is under way or due already */
+	for (size_t i = 0; i < kp->n_keys; i++) {
+		const struct avpnl_key *k = &kp->keys[i];
+
+		if (k->slot != AUTOVPN_KEY_SLOT_CURRENT || k->id != p->cur_key_id)
+			continue;
+		if (k->tx_packets >= AUTOVPN_KEY_DEFAULT_LIMIT_PACKETS)
+			ask_new_key(p, true, "expired, its event lost");
+		else if (k->tx_packets >= rekey)
+			ask_new_key(p, false, "rekey, its event lost");
+	}
+	return 0;
+}
+
+/*
+ * The events socket overflowed: the kernel dropped events (a storm of them,
+ * or a daemon stopped for a while). It sends KEY_REKEY once per key, so a
+ * lost one would leave the key in use until its age asked, or until it
+ * reached its packet limit and stopped sending. One dump instead tells
+ * which keys passed their counts.
+ */
+static void events_resync(struct gw *gw)
+{
+	int err;
+
+	log_msg(LOG_WARNING, "kernel events lost (socket overflow): reading every key's count");
+	/* -EAGAIN (changed meanwhile) still read every peer: dumps resume by id. */
+	err = avpnl_peer_dump(gw->nl, gw->ifindex, resync_peer, gw);
+	if (err < 0 && err != -EAGAIN) {
+		/* Nothing else would ask again: the kernel sent those events once. */
+		log_msg(LOG_ERR, "reading the keys' counts: %s; again in 1 s",
+			avpnl_errmsg(gw->nl) ?: strerror(-err));
+		loop_timer_start(gw->loop, &gw->events_timer, 1000, 0);
+	}
+}
+
+static void on_events_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	(void)l;
+	(void)t;
+	events_resync(arg);
+}
+
+/* Something to read on the events socket: queued events or an error. */
+static bool events_queued(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n = poll(&pfd, 1, 0);
+
+	return n < 0 || (n > 0 && (pfd.revents & (POLLIN | POLLERR)));
+}
+
+/*
+ * Reads what is queued, 1,024 reads a round at most. After an overflow the
+ * kernel drops every event, silently, until the queue has been read empty
+ * (NETLINK_S_CONGESTED), so the state is read only then: what it says is
+ * from after the last event that was lost.
+ */
 static void on_events_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct gw *gw = arg;
 
 	(void)l;
-	(void)fd;
 	(void)events;
-	avpnl_event_recv(gw->nl_events, on_event, gw);
+	for (int i = 0; i < 1024 && events_queued(fd); i++)
+		if (avpnl_event_recv(gw->nl_events, on_event, gw) == -ENOBUFS)
+			gw->events_lost = true;
+	if (gw->events_lost && !events_queued(fd)) {
+		gw->events_lost = false;
+		events_resync(gw);
+	}
 }
 
 int keys_init(struct gw *gw)
@@ -492,6 +576,7 @@ int keys_init(struct gw *gw)
 	if (err)
 		return err;
 	gw->hs_id.ratelimit = &gw->ratelimit;
+	loop_timer_init(&gw->events_timer, on_events_timer, gw);
 	err = avpnl_open(&gw->nl_events);
 	if (!err)
 		err = avpnl_event_subscribe(gw->nl_events);
@@ -505,6 +590,7 @@ int keys_init(struct gw *gw)
 
 void keys_fini(struct gw *gw)
 {
+	loop_timer_stop(gw->loop, &gw->events_timer);
 	if (gw->nl_events) {
 		loop_del_fd(gw->loop, avpnl_event_fd(gw->nl_events));
 		avpnl_close(gw->nl_events);

@@ -1,12 +1,14 @@
 #!/bin/bash
-# vm-timeout: 500
+# vm-timeout: 700
 # Rekeying under load: iperf3 through the tunnel with a 5 s rekey interval
 # (--rekey-secs) survives every rekey; retransmits are reported against the
 # same run with the default interval (no rekey during it). Then rekeying by
 # count: keys installed with a 4,000-packet rekey threshold
 # (--rekey-packets) and the 120 s interval, so every handshake of that run
 # comes from the kernel's key-rekey event. Last, the count crossed while
-# the daemon is dead: the restarted daemon rekeys at once.
+# the daemon is dead: the restarted daemon rekeys at once; and crossed
+# while its socket for the kernel's events overflows (the event is lost):
+# the daemon reads the counts and rekeys.
 . "$(dirname "$0")/org.sh"
 
 org_topology || fatal topology
@@ -86,4 +88,69 @@ check count_crossed_while_dead wait_until 60 grep -q "sent [0-9]* packets while 
 	"$AVPN_OUT/autovpnd-lon.log"
 more_inits() { test "$(inits)" -gt "$inits0"; }
 check rekeyed_after_restart wait_until 30 more_inits
+
+# The count is crossed while London's daemon lives but its events socket is
+# full: the kernel drops the rekey event, and the socket reports ENOBUFS.
+# The daemon reads every key's count then and rekeys; without that it waited
+# for the key's age. Its socket gets a small buffer (it asks for 1 MB, which
+# net.core.rmem_max caps: set while it starts), the daemon is stopped, and
+# 64 keys of a scratch device av9 in its namespace, each used once with a
+# rekey count of 1, fill the socket before London's key crosses.
+org_kill lon KILL
+rmem_max=$(sysctl -n net.core.rmem_max)
+sysctl -qw net.core.rmem_max=8192
+org_gateway lon --rekey-packets 1000
+bg gwlon stdbuf -oL "$AVPN" monitor >"$WORK/monitor.txt"
+MONITOR=$BG_PID
+# (A watchdog kill in between leaves it to the VM harness to restore rmem_max.)
+wait_until 10 monitor_ready gwlon "$ORG_GW_PID_lon" # its events socket is open
+r1=$?
+wait_until 10 monitor_ready gwlon "$MONITOR"
+r2=$?
+sysctl -qw net.core.rmem_max="$rmem_max"
+[ $r1 = 0 ] && [ $r2 = 0 ] || fatal "autovpnd's or the monitor's events socket not seen"
+wait_until 60 org_peer_up lon sj
+check tunnel_up_small_buffer org_peer_up lon sj
+n gwlon ip link add av9 type autovpn || fatal scratch
+n gwlon "$AVPN" set av9 uplink 0 bind 127.0.0.1:40009 || fatal scratch
+# 128 DATA key files (base64 of 36 random bytes each, mode 600 as the tool
+# wants) from one read: every exec costs under TCG, and each key must be
+# new to the device.
+(umask 077 && head -c $((128 * 36)) /dev/urandom | base64 -w 48 | split -l 1 -d -a 3 - "$WORK/s")
+for i in $(seq 64); do
+	printf -v tx '%s/s%03d' "$WORK" $((2 * i - 2))
+	printf -v rx '%s/s%03d' "$WORK" $((2 * i - 1))
+	n gwlon "$AVPN" set av9 peer "$i" rx-index $((1000 + i)) tx-index $((2000 + i)) \
+		routes "10.99.$i.0/24" path 0 uplink 0 endpoint 127.0.0.1:9 state up \
+		key current id 1 tx "$tx" rx "$rx" rekey-packets 1 || fatal "scratch peer $i"
+done
+n gwlon ip link set av9 up && n gwlon ip route add 10.99.0.0/16 dev av9 || fatal scratch
+# A fresh key first, by count with the daemon running: its 120 s age, or
+# San Jose's, must not start a handshake around the stop.
+inits0=$(inits)
+n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+wait_until 30 more_inits || fatal "no rekey by count before the stop"
+inits0=$(inits)
+lost0=$(grep -c "kernel events lost" "$AVPN_OUT/autovpnd-lon.log")
+kill -STOP "$ORG_GW_PID_lon" "$MONITOR" # (org_kill would wait for an exit)
+n gwlon bash -c 'for i in $(seq 64); do echo x > /dev/udp/10.99.$i.1/9; done' 2>/dev/null
+n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+events_dropped=$(netlink_drops gwlon "$ORG_GW_PID_lon")
+kill -CONT "$ORG_GW_PID_lon" "$MONITOR"
+check daemon_socket_overflowed test "${events_dropped:-0}" -gt 0
+more_lost() { test "$(grep -c "kernel events lost" "$AVPN_OUT/autovpnd-lon.log")" -gt "$lost0"; }
+check events_lost_noticed wait_until 10 more_lost
+check count_crossed_unheard wait_until 10 grep -q \
+	"kernel asks for a new key (rekey, its event lost)" "$AVPN_OUT/autovpnd-lon.log"
+check rekeyed_after_overflow wait_until 30 more_inits
+# `autovpn monitor`, stopped alongside, says so too, and goes on: the new
+# key's rekey event comes after it.
+check monitor_says_events_lost wait_until 10 grep -qx events-lost "$WORK/monitor.txt"
+n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+rekey_after_lost() {
+	awk '$0 == "events-lost" { l = 1 } l && /^key-rekey av0 / { f = 1 } END { exit !f }' \
+		"$WORK/monitor.txt"
+}
+check monitor_goes_on wait_until 10 rekey_after_lost
+n gwlon ip link del av9
 finish

@@ -11,14 +11,6 @@
 # First, the replay-window self-test at module load (selftest=1).
 . "$(dirname "$0")/topo.sh"
 
-# monitor_ready PID: one of its generic netlink sockets joined a multicast
-# group (libnl numbers a process's sockets pid + k * 2^22).
-monitor_ready() {
-	# shellcheck disable=SC2016
-	n gwA awk -v pid="$1" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000" { f = 1 }
-		END { exit !f }' /proc/net/netlink
-}
-
 # events FILE KIND ID: how many "KIND av0 peer 1 key ID" lines.
 events() { grep -c "^$2 av0 peer 1 key $3\$" "$1"; }
 
@@ -42,7 +34,7 @@ check "tunnel-works" n lanA timeout 20 ping -c 2 -i 0.3 -W 3 "$LANB4"
 
 mon=$WORK/monitor.txt
 bg gwA stdbuf -oL "$AVPN" monitor av0 >"$mon"
-wait_until 10 monitor_ready "$BG_PID" || log "monitor subscription not seen; going on"
+wait_until 10 monitor_ready gwA "$BG_PID" || log "monitor subscription not seen; going on"
 
 # ---- 1. packet limit ------------------------------------------------------
 make_keys 2 || fatal "keys"

@@ -114,6 +114,23 @@ bg() {
 	LIB_PIDS+=("$BG_PID")
 }
 
+# monitor_ready NS PID: `autovpn monitor` as PID in NS has subscribed: one
+# of its generic netlink sockets (libnl numbers a process's sockets
+# pid + k * 2^22) joined a multicast group.
+monitor_ready() {
+	# shellcheck disable=SC2016
+	n "$1" awk -v pid="$2" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000" { f = 1 }
+		END { exit !f }' /proc/net/netlink
+}
+
+# netlink_drops NS PID: what the kernel dropped on PID's generic netlink
+# sockets that joined a group (their receive queue was full).
+netlink_drops() {
+	# shellcheck disable=SC2016
+	n "$1" awk -v pid="$2" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000" { d += $9 }
+		END { print d + 0 }' /proc/net/netlink
+}
+
 stop_bg() {
 	local p
 	[ $# -gt 0 ] || set -- "${LIB_PIDS[@]}"

@@ -260,12 +260,7 @@ check "show-default" sh -c "ip netns exec t $AVPN | grep -q '^interface: av0\$'"
 echo "# $(date +%T) monitor and transmit"
 mon=$WORK/monitor.txt
 bg t stdbuf -oL "$AVPN" monitor av0 >"$mon"
-# Subscribed once one of its genl sockets (port pid + k * 2^22) has groups.
-monitor_ready() {
-	n t awk -v pid="$1" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000" { f = 1 }
-		END { exit !f }' /proc/net/netlink
-}
-check "monitor-subscribed" wait_until 10 monitor_ready "$BG_PID"
+check "monitor-subscribed" wait_until 10 monitor_ready t "$BG_PID"
 n t ip link set av0 up
 n t ip addr add 10.1.0.1/24 dev av0
 n t ip route add 10.4.0.0/24 dev av0 2>/dev/null

@@ -83,6 +83,11 @@ int avpnl_event_recv(struct avpnl *h, avpnl_event_cb cb, void *arg)
 	nl_cb_set(ncb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, ev_seq_ok, NULL);
 	r = nl_recvmsgs(h->sk, ncb);
 	nl_cb_put(ncb);
+	/* libnl reports recvmsg()'s ENOBUFS, the socket's overflow, so. */
+	if (r == -NLE_NOMEM) {
+		avpnl_set_msg(h, "receiving events: the socket overflowed, events were lost");
+		return -ENOBUFS;
+	}
 	if (r < 0)
 		return avpnl_local_err(h, r, "receiving events");
 	return c.ret;

@@ -30,6 +30,10 @@ int avpnl_event_fd(const struct avpnl *h);
 /*
  * Blocks until at least one notification arrived (unless the socket was made
  * non-blocking), calls @cb for each. A non-zero return from @cb is returned.
+ * -ENOBUFS: the socket overflowed, and the kernel drops every notification
+ * (silently) until the queue has been read empty; what they said has to be
+ * read from the state (a dump) after that. (libnl reports a failed
+ * allocation while receiving alike.)
  */
 typedef int (*avpnl_event_cb)(const struct avpnl_event *ev, void *arg);
 int avpnl_event_recv(struct avpnl *h, avpnl_event_cb cb, void *arg);
