@@ -8,7 +8,8 @@
 #   - runs PATH with cwd = repository top, in its own session, with a watchdog;
 #   - on timeout dumps blocked tasks (sysrq w) and kills the whole session;
 #   - cleans up: kills every leftover process, deletes all netns, extra links,
-#     nft/xfrm state, unloads autovpn, gives /tmp a fresh tmpfs;
+#     nft/xfrm state, unloads autovpn, gives /tmp a fresh tmpfs, puts the
+#     global net.core buffer sysctls back;
 #   - on a kernel with kmemleak (the debug kernel), scans for leaks;
 #   - scans the new kernel log for bugs (FLAGS alloc-failure: the kernel's
 #     own allocation-failure reports are expected, see run.sh -h);
@@ -161,7 +162,26 @@ cleanup_scenario() {
 	esac
 	read -r flags </sys/class/net/lo/flags
 	((flags & 1)) || ip link set lo up
+	restore_global_sysctls
 	kmemleak_check "$d/dmesg-kmemleak.txt"
+}
+
+# Sysctls that no namespace has a copy of (a scenario lowers rmem_max to
+# shrink a daemon's socket): back to their boot values after each scenario,
+# which a scenario killed by the watchdog could not do itself.
+GLOBAL_SYSCTLS=(net/core/rmem_max net/core/rmem_default net/core/wmem_max net/core/wmem_default)
+declare -A BOOT_SYSCTL
+save_global_sysctls() {
+	local s
+	for s in "${GLOBAL_SYSCTLS[@]}"; do
+		read -r "BOOT_SYSCTL[$s]" <"/proc/sys/$s"
+	done
+}
+restore_global_sysctls() {
+	local s
+	for s in "${GLOBAL_SYSCTLS[@]}"; do
+		echo "${BOOT_SYSCTL[$s]}" >"/proc/sys/$s"
+	done
 }
 
 # Leaks of the scenario, now that its processes, netns, devices and the
@@ -327,6 +347,7 @@ main() {
 	say "guest.sh started"
 	# Not a kernel parameter: a sysctl. TCG on a loaded host is slow.
 	echo 240 >/proc/sys/kernel/hung_task_timeout_secs
+	save_global_sysctls
 	read_builtins
 	load_cpu_crypto
 	say "cpu crypto modules loaded"
