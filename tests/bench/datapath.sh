@@ -468,6 +468,19 @@ target ratio_av0_f${f1}_over_avi "$(div "${MED[av0-$f1]:-}" "${MED[avi-$f1]:-}")
 target ratio_av0_f${f8}_over_avi "$(div "${MED[av0-$f8]:-}" "${MED[avi-$f8]:-}")" "(no target)"
 target ratio_avs_f${f1}_over_av0 "$(div "${MED[avs-$f1]:-}" "${MED[av0-$f1]:-}")" ">= 0.95 (scale: 10,000 peers, 100,000 routes)"
 target ratio_avs_f${f8}_over_av0 "$(div "${MED[avs-$f8]:-}" "${MED[av0-$f8]:-}")" ">= 0.95"
+# What the one-flow target leaves in this topology: at 0.6 C every vCPU
+# (sender, both gateways and receiver share them) is busy, which is
+# NCPU * 8000 / (0.6 C) CPU-s per GB; the cipher takes its cost, and the
+# rest is the most the overhead column (the TCP ends' and the forwarding's
+# cost included, as there) may be. A mode whose overhead is above it
+# cannot reach 0.6 C here, whatever it does with the vCPUs.
+budget=-
+if [ "$ceiling" != - ] && [ "$gcm_cost" != - ]; then
+	budget=$(awk -v n="$NCPU" -v c="$ceiling" -v k="$gcm_cost" \
+		'BEGIN { printf "%.2f", n * 8000 / (0.6 * c) - k }')
+fi
+target overhead_budget_f${f1}_at_0_6_ceiling "$budget" \
+	"most overhead (CPU-s/GB) that allows 0.6 C (av0 ${OVH[av0-$f1]:-?}, wg ${OVH[wg-$f1]:-?}, veth ${OVH[veth-$f1]:-?})"
 for f in $FLOWS; do
 	target reorder_signs_avi_f${f} "${REO[avi-$f]:--}" "(inline crypto, for comparison)"
 	target reorder_signs_av0_f${f} "${REO[av0-$f]:--}" "<= veth's ${REO[veth-$f]:--} (retr+dsack+reord+ofo per 10k segments)"
