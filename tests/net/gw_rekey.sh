@@ -17,6 +17,11 @@ org_registries || fatal registries
 no_key() { # SITE: its av0's no_key drops (packets under a key it does not hold)
 	n "gw$1" "$AVPN" show av0 --json | jq -r '.interfaces[0].drops.no_key'
 }
+# cross_count: 1,500 datagrams from London's LAN to San Jose's, one way:
+# London's key crosses a rekey count of 1,000, San Jose's not.
+cross_count() {
+	n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+}
 run() { # NAME REKEY-SECS [AUTOVPND-OPTION...]
 	org_gateways sj lon --rekey-secs "$2" "${@:3}" || fatal gateways
 	wait_until 120 org_peer_up lon sj || fatal tunnel
@@ -80,7 +85,7 @@ ip -n gwlon link del av0
 org_gateways sj lon --rekey-packets 1000 || fatal gateways
 wait_until 120 org_peer_up lon sj || fatal tunnel
 org_kill lon KILL
-n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+cross_count
 inits() { grep -c "handshake complete (initiator)" "$AVPN_OUT/autovpnd-lon.log"; }
 inits0=$(inits)
 org_gateway lon --rekey-packets 1000
@@ -128,13 +133,13 @@ n gwlon ip link set av9 up && n gwlon ip route add 10.99.0.0/16 dev av9 || fatal
 # A fresh key first, by count with the daemon running: its 120 s age, or
 # San Jose's, must not start a handshake around the stop.
 inits0=$(inits)
-n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+cross_count
 wait_until 30 more_inits || fatal "no rekey by count before the stop"
 inits0=$(inits)
 lost0=$(grep -c "kernel events lost" "$AVPN_OUT/autovpnd-lon.log")
 kill -STOP "$ORG_GW_PID_lon" "$MONITOR" # (org_kill would wait for an exit)
 n gwlon bash -c 'for i in $(seq 64); do echo x > /dev/udp/10.99.$i.1/9; done' 2>/dev/null
-n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+cross_count
 events_dropped=$(netlink_drops gwlon "$ORG_GW_PID_lon")
 kill -CONT "$ORG_GW_PID_lon" "$MONITOR"
 check daemon_socket_overflowed test "${events_dropped:-0}" -gt 0
@@ -146,7 +151,7 @@ check rekeyed_after_overflow wait_until 30 more_inits
 # `autovpn monitor`, stopped alongside, says so too, and goes on: the new
 # key's rekey event comes after it.
 check monitor_says_events_lost wait_until 10 grep -qx events-lost "$WORK/monitor.txt"
-n lanlon bash -c 'for i in $(seq 1500); do echo x > /dev/udp/10.100.0.10/9; done' 2>/dev/null
+cross_count
 rekey_after_lost() {
 	awk '$0 == "events-lost" { l = 1 } l && /^key-rekey av0 / { f = 1 } END { exit !f }' \
 		"$WORK/monitor.txt"

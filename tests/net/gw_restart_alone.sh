@@ -17,11 +17,8 @@ wait_until 120 org_peer_up lon sj || fatal tunnel
 wait_until 60 org_peer_up sj lon || fatal tunnel
 log=$AVPN_OUT/autovpnd-lon.log
 
-lon_list() { # London's saved list: the one named after gwlon's namespace
-	echo "/run/autovpn/av0.net$(stat -L -c %i /run/netns/gwlon).peers"
-}
-check list_saved test -s "$(lon_list)"
-check list_root_only test "$(stat -c %a:%U "$(lon_list)")" = 600:root
+check list_saved test -s "$(org_peer_list lon)"
+check list_root_only test "$(stat -c %a:%U "$(org_peer_list lon)")" = 600:root
 
 kill "$ORG_REG1_PID" "$ORG_REG2_PID"
 wait "$ORG_REG1_PID" "$ORG_REG2_PID" 2>/dev/null

@@ -114,21 +114,25 @@ bg() {
 	LIB_PIDS+=("$BG_PID")
 }
 
-# monitor_ready NS PID: `autovpn monitor` as PID in NS has subscribed: one
-# of its generic netlink sockets (libnl numbers a process's sockets
-# pid + k * 2^22) joined a multicast group.
-monitor_ready() {
+# genl_group_sockets NS PID: the /proc/net/netlink lines of PID's generic
+# netlink sockets in NS that joined a multicast group (libnl numbers a
+# process's sockets pid + k * 2^22).
+genl_group_sockets() {
 	# shellcheck disable=SC2016
-	n "$1" awk -v pid="$2" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000" { f = 1 }
-		END { exit !f }' /proc/net/netlink
+	n "$1" awk -v pid="$2" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000"' \
+		/proc/net/netlink
 }
 
-# netlink_drops NS PID: what the kernel dropped on PID's generic netlink
-# sockets that joined a group (their receive queue was full).
+# monitor_ready NS PID: `autovpn monitor` (or autovpnd) as PID in NS has
+# subscribed to the module's events.
+monitor_ready() {
+	genl_group_sockets "$1" "$2" | grep -q .
+}
+
+# netlink_drops NS PID: what the kernel dropped on those sockets (their
+# receive queue was full).
 netlink_drops() {
-	# shellcheck disable=SC2016
-	n "$1" awk -v pid="$2" '$2 == 16 && $3 % 4194304 == pid && $4 != "00000000" { d += $9 }
-		END { print d + 0 }' /proc/net/netlink
+	genl_group_sockets "$1" "$2" | awk '{ d += $9 } END { print d + 0 }'
 }
 
 stop_bg() {

@@ -431,6 +431,12 @@ org_gateways() {
 # The tunnels the reference org must form, and no other.
 ORG_EXPECTED="sj-sf sj-lon sf-lon sj-par sf-par"
 
+# org_peer_list SITE: the peer list SITE's daemon saves for a restart
+# (peersave.c), named after gwSITE's namespace.
+org_peer_list() {
+	echo "/run/autovpn/av0.net$(stat -L -c %i "/run/netns/gw$1").peers"
+}
+
 # org_status SITE [REQUEST]: the daemon's JSON answer (status or diagnose).
 org_status() {
 	echo "${2:-status}" | n "gw$1" socat -t 5 - ABSTRACT-CONNECT:autovpn/av0
