@@ -32,6 +32,16 @@ static const char *event_name(uint8_t type, char *buf, size_t len)
 	}
 }
 
+/*
+ * Each line goes out at once, for a script reading a pipe. -EPIPE if it
+ * cannot: a code netlink receives never return (see avpnl.c).
+ */
+static int end_line(void)
+{
+	putchar('\n');
+	return fflush(stdout) ? -EPIPE : 0;
+}
+
 static int on_event(const struct avpnl_event *ev, void *arg)
 {
 	const struct mon *m = arg;
@@ -44,9 +54,7 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 	printf("%s %s peer %u", event_name(ev->type, tbuf, sizeof(tbuf)), name, ev->peer_id);
 	if (ev->has_key_id)
 		printf(" key %u", ev->key_id);
-	putchar('\n');
-	/* -EPIPE: a code netlink receives never return (see avpnl.c). */
-	return fflush(stdout) ? -EPIPE : 0;
+	return end_line();
 }
 
 int monitor_main(int argc, char **argv)
@@ -80,20 +88,16 @@ int monitor_main(int argc, char **argv)
 	}
 	for (;;) {
 		r = avpnl_event_recv(h, on_event, &m);
+		if (r == -ENOBUFS) { /* the kernel dropped what did not fit: say so, go on */
+			printf("events-lost");
+			r = end_line();
+		}
 		if (r == -EPIPE) {
 			r = tool_error("writing output");
 			break;
 		}
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
-		if (r == -ENOBUFS) { /* the kernel dropped what did not fit: say so, go on */
-			printf("events-lost\n");
-			if (fflush(stdout)) {
-				r = tool_error("writing output");
-				break;
-			}
-			continue;
-		}
 		if (r < 0) {
 			r = tool_nl_error(h, r, NULL);
 			break;
