@@ -27,6 +27,7 @@
 struct adopt_peer {
 	struct avpnl_peer k; /* routes/allowed arrays are not kept */
 	bool taken;
+	enum keys_due due; /* the kernel asked for a new key since the dump */
 };
 
 static int collect(const struct avpnl_peer *kp, void *arg)
@@ -88,12 +89,26 @@ static int slot_id(const struct avpnl_peer *k, unsigned int slot, uint32_t *age,
 	return -1;
 }
 
+void adopt_key_due(struct gw *gw, uint32_t peer_id, uint8_t key_id, enum keys_due due)
+{
+	for (uint32_t i = 0; i < gw->n_adopted; i++) {
+		struct adopt_peer *a = &gw->adopted[i];
+
+		if (a->taken || a->k.id != peer_id)
+			continue;
+		/* About a key no longer current: the old daemon swapped it out. */
+		if (slot_id(&a->k, AUTOVPN_KEY_SLOT_CURRENT, NULL, NULL) == key_id && due > a->due)
+			a->due = due;
+		return;
+	}
+}
+
 bool adopt_take(struct gw *gw, struct gw_peer *p)
 {
 	uint64_t now = clock_mono_ms(), tx = 0;
-	uint64_t rekey = gw->opts.rekey_packets ?: AUTOVPN_KEY_DEFAULT_REKEY_PACKETS;
 	struct adopt_peer *a = NULL;
 	uint32_t age = 0;
+	char why[80];
 
 	for (uint32_t i = 0; i < gw->n_adopted; i++)
 		if (!gw->adopted[i].taken && !strcmp(gw->adopted[i].k.name, p->name))
@@ -112,10 +127,18 @@ bool adopt_take(struct gw *gw, struct gw_peer *p)
 	 * The kernel asks for a new key once, when a key reaches its rekey
 	 * count: an event sent while we were dead is gone, and the key would
 	 * run to its packet limit (and stop sending) before its age asked.
+	 * One sent since the dump, before the registry named the peer, was
+	 * kept for now (adopt_key_due()).
 	 */
-	if (p->cur_key_id >= 0 && tx >= rekey) {
-		log_msg(LOG_INFO, "%s: key %d sent %llu packets while we were away: new handshake",
-			p->name, p->cur_key_id, (unsigned long long)tx);
+	why[0] = '\0';
+	if (p->cur_key_id >= 0 && keys_count_due(gw, tx))
+		snprintf(why, sizeof(why), "sent %llu packets while we were away",
+			 (unsigned long long)tx);
+	else if (p->cur_key_id >= 0 && a->due)
+		snprintf(why, sizeof(why),
+			 "is due (the kernel asked before the registry named the peer)");
+	if (why[0]) {
+		log_msg(LOG_INFO, "%s: key %d %s: new handshake", p->name, p->cur_key_id, why);
 		p->hs_next_ms = now;
 	}
 	/*

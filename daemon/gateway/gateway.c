@@ -208,6 +208,12 @@ int gw_run(struct gw *gw)
 			strerror(-err));
 		goto out_loop;
 	}
+	/*
+	 * The kernel sends a key's rekey event once: one sent between the
+	 * adopting dump (open_device) and a later subscription would be lost.
+	 */
+	if ((err = keys_events_start(gw)))
+		goto out;
 	err = open_device(gw);
 	if (err)
 		goto out;

@@ -337,6 +337,11 @@ uint64_t prober_run(struct gw_peer *p, uint64_t now_ms);
 
 /* keys.c: handshakes and kernel keys. */
 int keys_init(struct gw *gw);
+/*
+ * Subscribes to the kernel's key events (queued until the loop runs):
+ * before adopt_device()'s dump, so that an event sent after it is not lost.
+ */
+int keys_events_start(struct gw *gw);
 void keys_fini(struct gw *gw);
 void keys_input(struct gw *gw, unsigned int ul, const struct endpoint *from, const uint8_t *msg,
 		size_t len);
@@ -345,6 +350,13 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms);
 /* The peer announced its current key id (in a probe). */
 void keys_peer_uses(struct gw_peer *p, uint8_t key_id);
 bool keys_usable(const struct gw_peer *p, uint64_t now_ms);
+/* What a current key's packet count asks for, as the kernel's events would. */
+enum keys_due {
+	KEYS_DUE_NONE,
+	KEYS_DUE_REKEY,	  /* its rekey count: a handshake, KEY_REKEY */
+	KEYS_DUE_EXPIRED, /* its packet limit: it sends no more, KEY_EXPIRED */
+};
+enum keys_due keys_count_due(const struct gw *gw, uint64_t tx_packets);
 
 /* route.c */
 int route_init(struct gw *gw);
@@ -380,6 +392,13 @@ void peersave_remove(struct gw *gw);
 int adopt_device(struct gw *gw);
 /* The adopted kernel peer of this name, if any: fills p's kernel side. */
 bool adopt_take(struct gw *gw, struct gw_peer *p);
+/*
+ * The kernel asked for a new key for peer @peer_id (an event, or a count
+ * read after events were lost) before any peer took it: kept for the
+ * adopted peer of that id, if @key_id is its current key; adopt_take()
+ * acts on it.
+ */
+void adopt_key_due(struct gw *gw, uint32_t peer_id, uint8_t key_id, enum keys_due due);
 /* After the first complete peer list: kernel peers nobody claimed go. */
 void adopt_finish(struct gw *gw);
 

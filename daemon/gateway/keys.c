@@ -447,33 +447,62 @@ static uint64_t rekey_due(const struct gw_peer *p, bool expired)
 	return p->key_ms + gap;
 }
 
-/* The kernel says p's current key reached its rekey count or a hard limit. */
-static void ask_new_key(struct gw_peer *p, bool expired, const char *why)
+/*
+ * The kernel says p's current key reached its rekey count or a hard limit
+ * (@lost: read from the count, the event was lost). A handshake due sooner
+ * stays so (adopt_take() may have made one due at once).
+ */
+static void ask_new_key(struct gw_peer *p, enum keys_due due, bool lost)
 {
-	log_msg(LOG_INFO, "%s: kernel asks for a new key (%s)", p->name, why);
-	p->hs_next_ms = rekey_due(p, expired);
+	uint64_t at = rekey_due(p, due == KEYS_DUE_EXPIRED);
+
+	log_msg(LOG_INFO, "%s: kernel asks for a new key (%s%s)", p->name,
+		due == KEYS_DUE_EXPIRED ? "expired" : "rekey", lost ? ", its event lost" : "");
+	if (!p->hs_next_ms || at < p->hs_next_ms)
+		p->hs_next_ms = at;
 	loop_timer_start(p->gw->loop, &p->timer, 0, 0);
+}
+
+/*
+ * The kernel's defaults unless autovpnd set the rekey count (kernel_install);
+ * the limit it never sets. A key adopted from an earlier daemon run with
+ * another --rekey-packets is judged by this run's.
+ */
+enum keys_due keys_count_due(const struct gw *gw, uint64_t tx_packets)
+{
+	uint64_t rekey = gw->opts.rekey_packets ?: AUTOVPN_KEY_DEFAULT_REKEY_PACKETS;
+
+	if (tx_packets >= AUTOVPN_KEY_DEFAULT_LIMIT_PACKETS)
+		return KEYS_DUE_EXPIRED;
+	return tx_packets >= rekey ? KEYS_DUE_REKEY : KEYS_DUE_NONE;
 }
 
 /* Kernel events: a key reached its rekey threshold or a hard limit. */
 static int on_event(const struct avpnl_event *ev, void *arg)
 {
 	struct gw *gw = arg;
+	enum keys_due due = ev->type == AUTOVPN_EVENT_KEY_EXPIRED ? KEYS_DUE_EXPIRED :
+			    ev->type == AUTOVPN_EVENT_KEY_REKEY	  ? KEYS_DUE_REKEY :
+								    KEYS_DUE_NONE;
 
-	if (ev->ifindex != gw->ifindex)
+	if (ev->ifindex != gw->ifindex || due == KEYS_DUE_NONE)
 		return 0;
 	for (uint32_t i = 0; i < gw->n_peers; i++) {
 		struct gw_peer *p = gw->peers[i];
 
 		if (p->id != ev->peer_id)
 			continue;
-		if (ev->type != AUTOVPN_EVENT_KEY_REKEY && ev->type != AUTOVPN_EVENT_KEY_EXPIRED)
-			continue;
 		if (ev->has_key_id && ev->key_id != p->cur_key_id)
-			continue; /* about a key no longer in use */
-		ask_new_key(p, ev->type == AUTOVPN_EVENT_KEY_EXPIRED,
-			    ev->type == AUTOVPN_EVENT_KEY_REKEY ? "rekey" : "expired");
+			return 0; /* about a key no longer in use */
+		ask_new_key(p, due, false);
+		return 0;
 	}
+	/*
+	 * No peer has that id: an adopted one the registry has not named yet
+	 * (a restart), which must not lose it (the kernel sends it once).
+	 */
+	if (ev->has_key_id)
+		adopt_key_due(gw, ev->peer_id, ev->key_id, due);
 	return 0;
 }
 
@@ -485,22 +514,25 @@ static int on_event(const struct avpnl_event *ev, void *arg)
 static int resync_peer(const struct avpnl_peer *kp, void *arg)
 {
 	struct gw *gw = arg;
-	uint64_t rekey = gw->opts.rekey_packets ?: AUTOVPN_KEY_DEFAULT_REKEY_PACKETS;
 	struct gw_peer *p = peer_find_by_index(gw, kp->rx_index);
 
-	if (!p || p->id != kp->id || p->cur_key_id < 0)
+	if (p && (p->id != kp->id || p->cur_key_id < 0))
 		return 0;
-	if (p->hs_next_ms || p->hs.pending_active)
+	if (p && (p->hs_next_ms || p->hs.pending_active))
 		return 0; /* a handshake is under way or due already */
 	for (size_t i = 0; i < kp->n_keys; i++) {
 		const struct avpnl_key *k = &kp->keys[i];
+		enum keys_due due;
 
-		if (k->slot != AUTOVPN_KEY_SLOT_CURRENT || k->id != p->cur_key_id)
+		if (k->slot != AUTOVPN_KEY_SLOT_CURRENT)
 			continue;
-		if (k->tx_packets >= AUTOVPN_KEY_DEFAULT_LIMIT_PACKETS)
-			ask_new_key(p, true, "expired, its event lost");
-		else if (k->tx_packets >= rekey)
-			ask_new_key(p, false, "rekey, its event lost");
+		due = keys_count_due(gw, k->tx_packets);
+		if (due == KEYS_DUE_NONE)
+			continue;
+		if (!p)
+			adopt_key_due(gw, kp->id, k->id, due); /* not taken yet */
+		else if (k->id == p->cur_key_id)
+			ask_new_key(p, due, true);
 	}
 	return 0;
 }
@@ -576,6 +608,13 @@ int keys_init(struct gw *gw)
 	if (err)
 		return err;
 	gw->hs_id.ratelimit = &gw->ratelimit;
+	return 0;
+}
+
+int keys_events_start(struct gw *gw)
+{
+	int err;
+
 	loop_timer_init(&gw->events_timer, on_events_timer, gw);
 	err = avpnl_open(&gw->nl_events);
 	if (!err)

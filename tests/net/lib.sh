@@ -243,8 +243,9 @@ cleanup() {
 	# A background child killed before it could exec runs this trap too.
 	[ "$BASHPID" = "$LIB_MAIN_PID" ] || exit "$rc"
 	set +e
+	# (-CONT: a stopped child would not act on the TERM, and wait would hang.)
 	for p in "${LIB_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null
 	done
 	[ ${#LIB_PIDS[@]} = 0 ] || wait "${LIB_PIDS[@]}" 2>/dev/null
 	# One ip for all: every exec is slow under TCG.
