@@ -156,7 +156,12 @@ static int kernel_install(struct gw_peer *p, const struct handshake_keys *k)
 	p->next_key_id = k->key_id;
 	p->next_key_ms = clock_mono_ms();
 	p->next_tx_index = k->remote_index;
-	p->hs_next_ms = 0;
+	/*
+	 * A handshake due (the kernel asked for a new key) stays due until
+	 * the swap: a peer that never names this key (its reply lost) must
+	 * not leave the old key running on to its age. keys_run() waits for
+	 * the NEXT key's wait to end before it starts one.
+	 */
 	return 0;
 fail:
 	log_msg(LOG_ERR, "%s: installing key %u: %s", p->name, k->key_id,
@@ -270,8 +275,13 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 		next = rekey_at(p);
 	if (p->hs_next_ms && p->hs_next_ms < next)
 		next = p->hs_next_ms;
+	/*
+	 * A handshake due now but held back while NEXT waits to be named
+	 * runs at the wait's end, not at once (the past deadline ran the
+	 * peer's timer in a loop until then).
+	 */
 	due = next_wait_end(p);
-	if (due > now_ms && due < next)
+	if (due > now_ms && (due < next || next <= now_ms))
 		next = due;
 	return next;
 }

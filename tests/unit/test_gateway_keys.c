@@ -6,7 +6,12 @@
  *  - no_spin_without_path: a retransmit falls due while the peer has no
  *    path to send it on; keys_run() asks to be woken when the attempt ends,
  *    not at once (it returned the past retransmit deadline, and the peer's
- *    timer ran in a loop for up to 90 s, a hostile review found).
+ *    timer ran in a loop for up to 90 s, a hostile review found);
+ *  - no_spin_while_next_waits: the kernel asks for a new key while a key
+ *    we answered waits in NEXT for the peer to name it; keys_run() asks to
+ *    be woken when that wait ends, not at once (it returned the request's
+ *    past deadline, and the timer ran in a loop for up to 5 s), and the
+ *    request is still due then, whatever was installed meanwhile.
  */
 #include <check.h>
 #include "unit.h"
@@ -66,6 +71,34 @@ START_TEST(no_spin_without_path)
 }
 END_TEST
 
+START_TEST(no_spin_while_next_waits)
+{
+	uint64_t t0 = 1000000, next, wait_end = t0 + 5000; /* ms; NEXT_WAIT_MIN_MS */
+
+	/* CURRENT in use since t0 - 60 s; we answered a handshake at t0. */
+	peer.cur_key_id = 1;
+	peer.key_ms = t0 - 60000;
+	peer.last_initiator = true;
+	peer.next_key_id = 2;
+	peer.next_key_ms = t0;
+	/* The kernel's KEY_REKEY for CURRENT arrives just after. */
+	peer.hs_next_ms = t0 + 1;
+	next = keys_run(&peer, t0 + 2);
+	ck_assert_uint_eq(next, wait_end);
+	ck_assert(!peer.hs.pending_active);
+	/* Still before the wait's end (a timer that fired early). */
+	next = keys_run(&peer, wait_end - 1);
+	ck_assert_uint_eq(next, wait_end);
+	/*
+	 * The peer never named NEXT: at the wait's end the request is still
+	 * due, and it waits for a path to send the initiation on (none here).
+	 */
+	next = keys_run(&peer, wait_end);
+	ck_assert_uint_eq(peer.hs_next_ms, t0 + 1);
+	ck_assert_uint_eq(next, UINT64_MAX);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway_keys");
@@ -73,5 +106,6 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, no_spin_without_path);
+	tcase_add_test(tc, no_spin_while_next_waits);
 	return unit_run(s, tc);
 }
