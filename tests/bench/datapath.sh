@@ -37,7 +37,12 @@
 #     (/proc/net/softnet_stat, second column; veth hands packets to the next
 #     namespace through it) and those av0/av1 counted as rx/tx_dropped
 #     (GRO cells full, module drops), per 10,000 segments: where the
-#     retransmitted segments were lost.
+#     retransmitted segments were lost;
+#   - context switches (/proc/stat ctxt) and inter-processor interrupts
+#     (/proc/interrupts RES + CAL: reschedule and function-call IPIs), all
+#     CPUs, per 10,000 segments: what handing packets between CPUs and
+#     threads costs (each wakeup of another worker is a context switch, and
+#     one on another CPU an IPI as well).
 #
 # Cipher cost from tcrypt (one core, 1420-byte buffers, 256-bit key, best
 # of several runs):
@@ -161,6 +166,13 @@ backlog_drops() {
 	echo $d
 }
 
+# Context switches and reschedule + function-call IPIs so far, all CPUs.
+switch_counters() {
+	awk '$1 == "ctxt" { printf "%d ", $2 }' /proc/stat
+	awk '$1 == "RES:" || $1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i }
+		END { printf "%d", s }' /proc/interrupts
+}
+
 # rx_dropped + tx_dropped of the autovpn devices on both gateways.
 avpn_dev_drops() {
 	local ns d t=0 v
@@ -176,10 +188,10 @@ avpn_dev_drops() {
 
 # measure MODE FLOWS ROUND: appends to $RES/MODE-FLOWS one line
 #   mbps cpu_s_per_gb retr/10k dsack/10k reorder/10k ofo/10k segs
-#   busy%... si%... backlog_drops/10k avpn_drops/10k
+#   busy%... si%... backlog_drops/10k avpn_drops/10k ctxsw/10k ipi/10k
 # (busy% and softirq% of each CPU, NCPU columns each).
 measure() {
-	local mode=$1 flows=$2 r=$3 k c0 c1 s0 s1 q0 q1 json bytes mbps line
+	local mode=$1 flows=$2 r=$3 k c0 c1 s0 s1 q0 q1 w0 w1 json bytes mbps line
 	k=$(mode_k "$mode")
 	json=$OUT/bench-$mode-$flows-$r.json
 	# shellcheck disable=SC2086
@@ -188,11 +200,13 @@ measure() {
 	local inline0
 	inline0=$(cat $INLINE_PARAM 2>/dev/null)
 	[ "$mode" = avi ] && echo 1 >$INLINE_PARAM
+	w0=$(switch_counters)
 	c0=$(cpu_jiffies)
 	n lanA timeout $((SECS + 60)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
 		-P "$flows" --connect-timeout 10000 -J >"$json"
 	local rc=$?
 	c1=$(cpu_jiffies)
+	w1=$(switch_counters)
 	[ "$mode" = avi ] && echo "${inline0:-N}" >$INLINE_PARAM
 	# shellcheck disable=SC2086
 	s1=$(tcp_counters lanA $TCP_SND) q1=$(tcp_counters lanB $TCP_RCV)
@@ -205,7 +219,7 @@ measure() {
 	fi
 	line=$(awk -v hz="$HZ" -v b="$bytes" -v mbps="$mbps" -v n="$NCPU" \
 		-v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" -v q0="$q0" -v q1="$q1" \
-		-v d0="$d0" -v d1="$d1" 'BEGIN {
+		-v d0="$d0" -v d1="$d1" -v w0="$w0" -v w1="$w1" 'BEGIN {
 		split(c0, a, " "); split(c1, z, " ")
 		busy = 0
 		for (i = 0; i < n; i++) {
@@ -222,7 +236,9 @@ measure() {
 		for (i = 0; i < n; i++) printf " %.0f", bp[i]
 		for (i = 0; i < n; i++) printf " %.0f", sp[i]
 		split(d0, e, " "); split(d1, f, " ")
-		printf " %.2f %.2f\n", (f[1] - e[1]) * per, (f[2] - e[2]) * per
+		printf " %.2f %.2f", (f[1] - e[1]) * per, (f[2] - e[2]) * per
+		split(w0, g, " "); split(w1, h, " ")
+		printf " %.1f %.1f\n", (h[1] - g[1]) * per, (h[2] - g[2]) * per
 	}')
 	echo "$line" >>"$RES/$mode-$flows"
 	log "$mode x$flows round $r: $line"
@@ -404,8 +420,8 @@ declare -A MED OVH REO
 for f in $FLOWS; do
 	echo
 	echo "$f flow(s): medians of $ROUNDS runs [min-max]; reordering signs per 10,000 segments sent"
-	printf '%-5s %22s %18s %9s %7s %7s %7s %7s %7s %7s  %s\n' mode "Mbit/s" "CPU-s/GB" overhead \
-		retr dsack reord ofo qdrop avdrop "busy% / softirq% per CPU"
+	printf '%-5s %22s %18s %9s %7s %7s %7s %7s %7s %7s %8s %8s  %s\n' mode "Mbit/s" "CPU-s/GB" \
+		overhead retr dsack reord ofo qdrop avdrop ctxsw ipi "busy% / softirq% per CPU"
 	for m in $MODES; do
 		file=$RES/$m-$f
 		read -r tm tlo thi < <(stats "$file" 1)
@@ -419,15 +435,16 @@ for f in $FLOWS; do
 		[ "$cm" != - ] && [ "$cost" != - ] && ovh=$(awk -v c="$cm" -v k="$cost" 'BEGIN { printf "%.2f", c - k }')
 		retr=$(med "$file" 3) dsack=$(med "$file" 4) reord=$(med "$file" 5) ofo=$(med "$file" 6)
 		qdrop=$(med "$file" $((8 + 2 * NCPU))) avdrop=$(med "$file" $((9 + 2 * NCPU)))
+		ctxsw=$(med "$file" $((10 + 2 * NCPU))) ipi=$(med "$file" $((11 + 2 * NCPU)))
 		cpus=""
 		for ((i = 0; i < NCPU; i++)); do
 			cpus+="$(med "$file" $((8 + i)) | cut -d. -f1)/$(med "$file" $((8 + NCPU + i)) | cut -d. -f1) "
 		done
 		MED[$m-$f]=$tm OVH[$m-$f]=$ovh
 		REO[$m-$f]=$(awk -v a="$retr" -v b="$dsack" -v c="$reord" -v d="$ofo" 'BEGIN { printf "%.2f", a + b + c + d }')
-		printf '%-5s %8s [%s-%s] %6s [%s-%s] %9s %7s %7s %7s %7s %7s %7s  %s(%d runs)\n' "$m" "$tm" \
-			"$tlo" "$thi" "$cm" "$clo" "$chi" "$ovh" "$retr" "$dsack" "$reord" "$ofo" "$qdrop" \
-			"$avdrop" "$cpus" \
+		printf '%-5s %8s [%s-%s] %6s [%s-%s] %9s %7s %7s %7s %7s %7s %7s %8s %8s  %s(%d runs)\n' \
+			"$m" "$tm" "$tlo" "$thi" "$cm" "$clo" "$chi" "$ovh" "$retr" "$dsack" "$reord" "$ofo" \
+			"$qdrop" "$avdrop" "$ctxsw" "$ipi" "$cpus" \
 			"$([ -s "$file" ] && wc -l <"$file" || echo 0)"
 		[ "$tm" = - ] && continue
 		p=datapath_${m}_f${f}
@@ -442,6 +459,8 @@ for f in $FLOWS; do
 		echo "BENCH ${p}_ofo_per_10k $ofo"
 		echo "BENCH ${p}_backlog_drops_per_10k $qdrop"
 		echo "BENCH ${p}_avpn_dev_drops_per_10k $avdrop"
+		echo "BENCH ${p}_ctx_switches_per_10k $ctxsw"
+		echo "BENCH ${p}_ipis_per_10k $ipi"
 		for ((i = 0; i < NCPU; i++)); do
 			echo "BENCH ${p}_cpu${i}_busy_pct $(med "$file" $((8 + i)))"
 			echo "BENCH ${p}_cpu${i}_softirq_pct $(med "$file" $((8 + NCPU + i)))"
