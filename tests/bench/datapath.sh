@@ -64,7 +64,12 @@
 #   BENCH_ROUNDS (3), BENCH_SECS (5), BENCH_FLOWS ("1 8"),
 #   BENCH_MODES ("veth av0 avi avs wg esp"), BENCH_MODPARAMS (autovpn module
 #   parameters, e.g. "parallel=1"), BENCH_TCRYPT (1; 0 skips tcrypt, for
-#   trying the script out), SCALE_PEERS (10000), SCALE_ROUTES (100000).
+#   trying the script out), SCALE_PEERS (10000), SCALE_ROUTES (100000),
+#   BENCH_PROFILE (modes to profile, e.g. "av0 wg"; empty: none): after the
+#   measured rounds, one more 1-flow run per mode under `perf record -a -g`
+#   (cpu-clock sampling, all CPUs; not counted in the medians), and the
+#   symbols with at least 0.5 % of the samples printed as "# profile MODE"
+#   lines, the perf.data kept in the run's output directory.
 . "$(dirname "$0")/../net/topo.sh"
 . "$(dirname "$0")/scale.sh"
 # shellcheck disable=SC1091
@@ -366,6 +371,30 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		done
 	done
 done
+# Where the CPU goes: one profiled run per mode asked for (not in the medians).
+profile() { # MODE
+	local k data=$OUT/perf-$1.data
+	k=$(mode_k "$1")
+	case $1 in av0 | avi | avs) avail_rekey "$1" || return 1 ;; esac
+	[ "$1" = avi ] && echo 1 >$INLINE_PARAM
+	timeout $((SECS + 60)) perf record -q -a -g -F 499 -o "$data" -- \
+		ip netns exec lanA timeout $((SECS + 30)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
+		--connect-timeout 10000 >/dev/null 2>"$WORK/perf-$1.err"
+	local rc=$?
+	[ "$1" = avi ] && echo N >$INLINE_PARAM
+	[ $rc = 0 ] || { log "profile $1: perf or iperf3 failed (exit $rc): $(tail -n 2 "$WORK/perf-$1.err")"; return 1; }
+	perf report -i "$data" --stdio --no-children -g none --sort dso,sym --percent-limit 0.5 \
+		2>/dev/null | grep -v -e '^#' -e '^$' | head -n 60 | sed "s/^/# profile $1: /"
+}
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	if ! command -v perf >/dev/null; then
+		log "BENCH_PROFILE: no perf here (Debian package linux-perf)"
+	else
+		for m in $BENCH_PROFILE; do
+			case " $avail " in *" $m "*) profile "$m" || true ;; *) log "profile $m: mode not set up" ;; esac
+		done
+	fi
+fi
 stop_bg # the iperf3 server
 log "AEAD implementations in use: $(awk '/^name/ { n = $3 } /^driver/ { d = $3 }
 	/^priority/ { if (n ~ /gcm\(aes\)/) print n "=" d }' /proc/crypto | sort -u | tr '\n' ' ')"
