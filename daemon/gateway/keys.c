@@ -266,7 +266,11 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 	if (need && !p->hs.pending_active) {
 		if (!pa)
 			return UINT64_MAX; /* a path coming up kicks us again */
-		p->hs_next_ms = 0;
+		/*
+		 * A request (hs_next_ms) stays due until a key is swapped in:
+		 * this attempt may be dropped for the peer's (simultaneous
+		 * initiation), whose key the peer may never name.
+		 */
 		send_initiation(p, pa, now_ms);
 		due = handshake_timer_deadline(&p->hs);
 		return due != UINT64_MAX ? due / NS_PER_MS + 1 : UINT64_MAX;
@@ -343,8 +347,14 @@ static struct gw_peer *peer_of_hs(struct gw *gw, struct handshake_peer *hs)
 /* 0, or -EIO when the kernel refused the key (the handshake is lost). */
 static int completed(struct gw_peer *p, const struct handshake_keys *k, bool initiator)
 {
-	if (kernel_install(p, k))
+	uint64_t retry = clock_mono_ms() + RETRY_PAUSE_MS;
+
+	if (kernel_install(p, k)) {
+		/* A request stays due, after a pause: not one handshake per round trip. */
+		if (p->hs_next_ms && p->hs_next_ms < retry)
+			p->hs_next_ms = retry;
 		return -EIO;
+	}
 	p->last_initiator = initiator;
 	/* The initiator knows the responder has the key. */
 	if (initiator)

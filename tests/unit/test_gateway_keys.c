@@ -11,7 +11,12 @@
  *    we answered waits in NEXT for the peer to name it; keys_run() asks to
  *    be woken when that wait ends, not at once (it returned the request's
  *    past deadline, and the timer ran in a loop for up to 5 s), and the
- *    request is still due then, whatever was installed meanwhile.
+ *    request is still due then;
+ *  - request_survives_dropped_attempt: the kernel asked for a new key, our
+ *    initiation went out, and was dropped for the peer's (simultaneous
+ *    initiation), whose key we answered into NEXT and the peer never names:
+ *    at the end of NEXT's wait we initiate again (sending cleared the
+ *    request, and the old key, past its count, ran on to its age).
  */
 #include <check.h>
 #include "unit.h"
@@ -99,6 +104,39 @@ START_TEST(no_spin_while_next_waits)
 }
 END_TEST
 
+START_TEST(request_survives_dropped_attempt)
+{
+	uint64_t t0 = 1000000, next, wait_end = t0 + 100 + 5000; /* ms */
+	struct path *pa = peer_path(&peer, 0, 0);
+
+	/* One uplink (no socket: the sends fail quietly) and one path UP. */
+	gw.n_uplinks = 1;
+	gw.uplinks[0].fd = -1;
+	pa->has_remote = true;
+	pa->state = PATH_UP;
+	peer.cur_key_id = 1;
+	peer.key_ms = t0 - 60000;
+	peer.last_initiator = true;
+	/* The kernel's KEY_REKEY: a handshake is due now. */
+	peer.hs_next_ms = t0;
+	keys_run(&peer, t0);
+	ck_assert(peer.hs.pending_active);
+	/*
+	 * The peer's initiation wins the tie: ours is dropped (as
+	 * handshake_respond() does) and the key we answer waits in NEXT.
+	 */
+	peer.hs.pending_active = false;
+	peer.next_key_id = 2;
+	peer.next_key_ms = t0 + 100;
+	next = keys_run(&peer, t0 + 200);
+	ck_assert(!peer.hs.pending_active);
+	ck_assert_uint_eq(next, wait_end);
+	/* The peer never names key 2: the request starts a new attempt. */
+	keys_run(&peer, wait_end);
+	ck_assert(peer.hs.pending_active);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway_keys");
@@ -107,5 +145,6 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, no_spin_without_path);
 	tcase_add_test(tc, no_spin_while_next_waits);
+	tcase_add_test(tc, request_survives_dropped_attempt);
 	return unit_run(s, tc);
 }
