@@ -324,7 +324,8 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
  * The listener of our socket name, when bind() found it taken. The
  * connect does not wait: a listener that never accepts, its backlog
  * full, would hold the event loop, and with it the gateway, for good.
- * -EAGAIN: it takes no connections (so it answers nobody either).
+ * -EAGAIN: it takes no connections (so it answers nobody either);
+ * -ECONNREFUSED: the name is bound by a socket that does not listen.
  */
 static int squatter(const struct sockaddr_un *sun, int alen, struct ucred *cred)
 {
@@ -342,18 +343,26 @@ static int squatter(const struct sockaddr_un *sun, int alen, struct ucred *cred)
 
 static int ctl_listen(struct gw *gw, bool quiet);
 
+/* Once running, the daemon never gives up on its socket (ctl_listen()). */
 static void on_retry(struct loop *l, struct loop_timer *t, void *arg)
 {
-	(void)l;
+	struct gw *gw = arg;
+
 	(void)t;
-	ctl_listen(arg, true);
+	if (ctl_listen(gw, true))
+		loop_timer_start(l, &gw->ctl_retry, CTL_RETRY_MS, 0);
 }
 
 /*
- * Binds the control socket. Taken by another root process: another
- * autovpnd runs for the interface (fatal, -EADDRINUSE). Taken by anyone
- * else: a squatter, which must not keep the gateway down; the daemon runs
- * without the socket and tries again every CTL_RETRY_MS.
+ * Binds the control socket. Taken by another root process that listens:
+ * another autovpnd runs for the interface (fatal at start, -EADDRINUSE).
+ * Taken by anyone else, or by a socket that takes no connections (not
+ * listening, or its backlog full): a squatter, which must not keep the
+ * gateway down; the daemon runs without the socket and tries again every
+ * CTL_RETRY_MS. A retry (quiet) only reports its error: on_retry() tries
+ * again whatever it was (a squatter on its way out, killed but its name
+ * not yet released, was taken for another autovpnd, and the daemon never
+ * tried again).
  */
 static int ctl_listen(struct gw *gw, bool quiet)
 {
@@ -380,15 +389,18 @@ static int ctl_listen(struct gw *gw, bool quiet)
 	}
 	err = -errno;
 	close(fd);
+	if (quiet)
+		return err;
 	who = err == -EADDRINUSE ? squatter(&sun, alen, &cred) : err;
-	if (err == -EADDRINUSE && (who == -EAGAIN || (!who && cred.uid != 0))) {
-		if (!quiet && who)
+	if (err == -EADDRINUSE &&
+	    (who == -EAGAIN || who == -ECONNREFUSED || (!who && cred.uid != 0))) {
+		if (who)
 			log_msg(LOG_ERR,
 				"control socket %s is held by a process that accepts no "
 				"connections, not autovpnd: show and diagnose are unavailable "
 				"until it is released",
 				gw->ctl_path);
-		else if (!quiet)
+		else
 			log_msg(LOG_ERR,
 				"control socket %s is held by pid %d (uid %u), not autovpnd: show "
 				"and diagnose are unavailable until it is released",

@@ -221,6 +221,31 @@ listening_again() {
 check daemon-takes-socket-again wait_until 20 listening_again
 check daemon-answers-again wait_until 20 org_peer_up lon sj
 
+# ---- A squatter that binds the name and does not listen ----
+# Asking it who it is is refused (ECONNREFUSED), which the daemon took for
+# another autovpnd: it would not start, and at a retry (a squatter killed
+# whose name was not yet released) it gave up its socket for good.
+org_kill lon TERM
+# shellcheck disable=SC2016
+bg gwlon setpriv --reuid=65534 --regid=65534 --clear-groups perl -MSocket -e '
+	socket(my $l, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+	bind($l, pack_sockaddr_un("\0autovpn/av0")) or die "bind: $!";
+	sleep 600;'
+squat=$BG_PID
+bound() { n gwlon ss -xa | grep -q '@autovpn/av0 '; }
+wait_until 20 bound || fail unlistening-squatter-binds
+lines=$(wc -l <"$AVPN_OUT/autovpnd-lon.log")
+org_gateway lon
+unlistening_logged() {
+	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" |
+		grep -q 'is held by a process that accepts no connections'
+}
+check daemon-says-unlistening-squatter wait_until 20 unlistening_logged
+check daemon-runs-unlistening-squatter kill -0 "$ORG_GW_PID_lon"
+kill "$squat"
+wait "$squat" 2>/dev/null
+check daemon-takes-socket-unlistened wait_until 20 listening_again
+
 # ---- Two autovpnd for one interface ----
 # The first one stalled: stopped, its control socket's backlog full. That
 # made it look like a squatter, and a second daemon took the interface
