@@ -189,62 +189,55 @@ listening() { grep -q 'control socket @autovpn/av0: listening' "$AVPN_OUT/autovp
 check daemon-takes-socket wait_until 20 listening
 check daemon-answers wait_until 20 org_peer_up lon sj
 
-# ---- A squatter that accepts nothing, its backlog full ----
-# Asking it who it is must not block: a blocking connect() to it never
-# returned, and the daemon's one event loop (probes, handshakes, keys)
-# stopped with it.
-org_kill lon TERM
+# ---- Squatters that take no connections ----
+# logged_since_start TEXT: London's log has TEXT since its daemon's start.
+logged_since_start() {
+	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" | grep -q "$1"
+}
+# silent_squatter NAME HELD-CHECK TAKEN-CHECK PERL: London's daemon restarts
+# while PERL, run as nobody, holds its socket's name without taking
+# connections (HELD-CHECK: the name is held). The daemon must say so, run
+# on, and take the name once it is free (checks daemon-says-NAME-squatter,
+# daemon-runs-NAME-squatter, TAKEN-CHECK).
+silent_squatter() {
+	local name=$1 held=$2 taken=$3 code=$4
+	org_kill lon TERM
+	bg gwlon setpriv --reuid=65534 --regid=65534 --clear-groups perl -MSocket -e "$code"
+	squat=$BG_PID
+	wait_until 20 "$held" || fail "$name-squatter-holds"
+	lines=$(wc -l <"$AVPN_OUT/autovpnd-lon.log")
+	org_gateway lon
+	check "daemon-says-$name-squatter" \
+		wait_until 20 logged_since_start 'is held by a process that accepts no connections'
+	check "daemon-runs-$name-squatter" kill -0 "$ORG_GW_PID_lon"
+	kill "$squat"
+	wait "$squat" 2>/dev/null
+	check "$taken" wait_until 20 logged_since_start 'control socket @autovpn/av0: listening'
+}
+
+# Its backlog full: asking it who it is must not block. A blocking
+# connect() to it never returned, and the daemon's one event loop (probes,
+# handshakes, keys) stopped with it.
 # shellcheck disable=SC2016
-bg gwlon setpriv --reuid=65534 --regid=65534 --clear-groups perl -MSocket -e '
+silent_squatter full squatting daemon-takes-socket-again '
 	socket(my $l, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
 	my $a = pack_sockaddr_un("\0autovpn/av0");
 	bind($l, $a) && listen($l, 0) or die "bind: $!";
 	socket(my $c, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
 	connect($c, $a) or die "fill: $!";
 	sleep 600;'
-squat=$BG_PID
-wait_until 20 squatting || fail full-squatter-listens
-lines=$(wc -l <"$AVPN_OUT/autovpnd-lon.log")
-org_gateway lon
-full_logged() {
-	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" |
-		grep -q 'is held by a process that accepts no connections'
-}
-check daemon-says-full-squatter wait_until 20 full_logged
-check daemon-runs-full-squatter kill -0 "$ORG_GW_PID_lon"
-kill "$squat"
-wait "$squat" 2>/dev/null
-listening_again() {
-	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" |
-		grep -q 'control socket @autovpn/av0: listening'
-}
-check daemon-takes-socket-again wait_until 20 listening_again
 check daemon-answers-again wait_until 20 org_peer_up lon sj
 
-# ---- A squatter that binds the name and does not listen ----
-# Asking it who it is is refused (ECONNREFUSED), which the daemon took for
-# another autovpnd: it would not start, and at a retry (a squatter killed
-# whose name was not yet released) it gave up its socket for good.
-org_kill lon TERM
+# Bound, not listening: asking it who it is is refused (ECONNREFUSED),
+# which the daemon took for another autovpnd: it would not start, and at a
+# retry (a squatter killed whose name was not yet released) it gave up its
+# socket for good.
+bound() { n gwlon ss -xa | grep -q '@autovpn/av0 '; }
 # shellcheck disable=SC2016
-bg gwlon setpriv --reuid=65534 --regid=65534 --clear-groups perl -MSocket -e '
+silent_squatter unlistening bound daemon-takes-socket-unlistened '
 	socket(my $l, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
 	bind($l, pack_sockaddr_un("\0autovpn/av0")) or die "bind: $!";
 	sleep 600;'
-squat=$BG_PID
-bound() { n gwlon ss -xa | grep -q '@autovpn/av0 '; }
-wait_until 20 bound || fail unlistening-squatter-binds
-lines=$(wc -l <"$AVPN_OUT/autovpnd-lon.log")
-org_gateway lon
-unlistening_logged() {
-	tail -n +"$((lines + 1))" "$AVPN_OUT/autovpnd-lon.log" |
-		grep -q 'is held by a process that accepts no connections'
-}
-check daemon-says-unlistening-squatter wait_until 20 unlistening_logged
-check daemon-runs-unlistening-squatter kill -0 "$ORG_GW_PID_lon"
-kill "$squat"
-wait "$squat" 2>/dev/null
-check daemon-takes-socket-unlistened wait_until 20 listening_again
 
 # ---- Two autovpnd for one interface ----
 # The first one stalled: stopped, its control socket's backlog full. That
