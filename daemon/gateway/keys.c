@@ -347,9 +347,9 @@ static struct gw_peer *peer_of_hs(struct gw *gw, struct handshake_peer *hs)
 /* 0, or -EIO when the kernel refused the key (the handshake is lost). */
 static int completed(struct gw_peer *p, const struct handshake_keys *k, bool initiator)
 {
-	uint64_t retry = clock_mono_ms() + RETRY_PAUSE_MS;
-
 	if (kernel_install(p, k)) {
+		uint64_t retry = clock_mono_ms() + RETRY_PAUSE_MS;
+
 		/* A request stays due, after a pause: not one handshake per round trip. */
 		if (p->hs_next_ms && p->hs_next_ms < retry)
 			p->hs_next_ms = retry;
