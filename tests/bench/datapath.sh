@@ -146,6 +146,18 @@ mode_k() { case $1 in av0 | avi) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) ec
 
 INLINE_PARAM=/sys/module/autovpn/parameters/inline_crypto
 
+# inline_on MODE / inline_off MODE: around a run of avi (av0 with
+# inline_crypto=1), set the parameter, then put its value back.
+inline_on() {
+	[ "$1" = avi ] || return 0
+	INLINE_SAVED=$(cat $INLINE_PARAM 2>/dev/null)
+	echo 1 >$INLINE_PARAM
+}
+inline_off() {
+	[ "$1" = avi ] || return 0
+	echo "${INLINE_SAVED:-N}" >$INLINE_PARAM
+}
+
 # Per CPU "busy softirq total" jiffies, all CPUs on one line.
 cpu_jiffies() {
 	awk '/^cpu[0-9]/ { printf "%d %d %d ", $2 + $3 + $4 + $7 + $8 + $9, $8,
@@ -202,9 +214,7 @@ measure() {
 	# shellcheck disable=SC2086
 	s0=$(tcp_counters lanA $TCP_SND) q0=$(tcp_counters lanB $TCP_RCV)
 	d0="$(backlog_drops) $(avpn_dev_drops)"
-	local inline0
-	inline0=$(cat $INLINE_PARAM 2>/dev/null)
-	[ "$mode" = avi ] && echo 1 >$INLINE_PARAM
+	inline_on "$mode"
 	w0=$(switch_counters)
 	c0=$(cpu_jiffies)
 	n lanA timeout $((SECS + 60)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
@@ -212,7 +222,7 @@ measure() {
 	local rc=$?
 	c1=$(cpu_jiffies)
 	w1=$(switch_counters)
-	[ "$mode" = avi ] && echo "${inline0:-N}" >$INLINE_PARAM
+	inline_off "$mode"
 	# shellcheck disable=SC2086
 	s1=$(tcp_counters lanA $TCP_SND) q1=$(tcp_counters lanB $TCP_RCV)
 	d1="$(backlog_drops) $(avpn_dev_drops)"
@@ -376,12 +386,12 @@ profile() { # MODE
 	local k data=$OUT/perf-$1.data
 	k=$(mode_k "$1")
 	case $1 in av0 | avi | avs) avail_rekey "$1" || return 1 ;; esac
-	[ "$1" = avi ] && echo 1 >$INLINE_PARAM
+	inline_on "$1"
 	timeout $((SECS + 60)) perf record -q -a -g -F 499 -o "$data" -- \
 		ip netns exec lanA timeout $((SECS + 30)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
 		--connect-timeout 10000 >/dev/null 2>"$WORK/perf-$1.err"
 	local rc=$?
-	[ "$1" = avi ] && echo N >$INLINE_PARAM
+	inline_off "$1"
 	[ $rc = 0 ] || { log "profile $1: perf or iperf3 failed (exit $rc): $(tail -n 2 "$WORK/perf-$1.err")"; return 1; }
 	perf report -i "$data" --stdio --no-children -g none --sort dso,sym --percent-limit 0.5 \
 		2>/dev/null | grep -v -e '^#' -e '^$' | head -n 60 | sed "s/^/# profile $1: /"
