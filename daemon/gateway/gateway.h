@@ -142,12 +142,13 @@ struct gw_peer {
 
 	/* Handshake and keys. */
 	struct handshake_peer hs;
-	int cur_key_id;	     /* kernel CURRENT slot, -1 empty */
-	int prev_key_id;     /* kernel PREVIOUS slot */
-	int next_key_id;     /* kernel NEXT slot (responder waiting for use) */
-	bool last_initiator; /* our role in the last completed handshake */
-	uint64_t key_ms;     /* when CURRENT was installed (0 = never) */
-	uint64_t hs_next_ms; /* handshake timer */
+	int cur_key_id;	      /* kernel CURRENT slot, -1 empty */
+	int prev_key_id;      /* kernel PREVIOUS slot */
+	int next_key_id;      /* kernel NEXT slot (responder waiting for use) */
+	bool last_initiator;  /* our role in the last completed handshake */
+	uint64_t key_ms;      /* when CURRENT was installed (0 = never) */
+	uint64_t hs_next_ms;  /* handshake timer */
+	uint64_t hs_pause_ms; /* no series before (give-up, refused key) */
 	/* NEXT's install time, and the tx index it goes with (set at the swap). */
 	uint64_t next_key_ms;
 	uint32_t next_tx_index;

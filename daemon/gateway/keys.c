@@ -114,7 +114,8 @@ static int kernel_swap(struct gw_peer *p)
 	p->cur_key_id = p->next_key_id;
 	p->next_key_id = -1;
 	p->key_ms = p->next_key_ms;
-	p->hs_next_ms = 0; /* a request for a new key (on_event) is answered */
+	p->hs_next_ms = 0;  /* a request for a new key (on_event) is answered */
+	p->hs_pause_ms = 0; /* and the kernel takes keys again */
 	p->foreign_key_probes = 0;
 	note_slots(p);
 	return 0;
@@ -186,7 +187,8 @@ static const struct path *best_path(const struct gw_peer *p)
 	return best && path_is_up(best) ? best : NULL;
 }
 
-static void send_initiation(struct gw_peer *p, const struct path *pa, uint64_t now_ms)
+/* 0, or the error that kept the initiation from being made (nothing sent). */
+static int send_initiation(struct gw_peer *p, const struct path *pa, uint64_t now_ms)
 {
 	uint8_t msg[HSMSG_INIT_LEN];
 	int err;
@@ -196,10 +198,27 @@ static void send_initiation(struct gw_peer *p, const struct path *pa, uint64_t n
 	if (err) {
 		log_msg(LOG_ERR, "%s: cannot create a handshake initiation: %s", p->name,
 			strerror(-err));
-		return;
+		return err;
 	}
 	log_msg(LOG_DEBUG, "%s: handshake initiation over path %u", p->name, pa->id);
 	uplink_send(p->gw, pa->lu, &pa->remote, msg, sizeof(msg));
+	return 0;
+}
+
+/*
+ * When to run again after an initiation could not be made: not at the
+ * deadline that is already past (the timer ran in a loop), nor never.
+ * Defensive: handshake_peer_init() refuses the public keys DH would, so
+ * a configured peer's initiation does not fail (the probe timer runs
+ * keys_run() more often anyway, and each run tries again).
+ */
+static uint64_t after_failed_initiation(const struct gw_peer *p, uint64_t now_ms)
+{
+	uint64_t end = handshake_attempt_end(&p->hs);
+
+	if (end != UINT64_MAX && end / NS_PER_MS + 1 < now_ms + RETRY_PAUSE_MS)
+		return end / NS_PER_MS + 1;
+	return now_ms + RETRY_PAUSE_MS;
 }
 
 /*
@@ -235,7 +254,8 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 		switch (handshake_timer(&p->hs, now_ms * NS_PER_MS)) {
 		case HANDSHAKE_TIMER_RETRANSMIT:
 			if (pa) {
-				send_initiation(p, pa, now_ms);
+				if (send_initiation(p, pa, now_ms))
+					return after_failed_initiation(p, now_ms);
 				break;
 			}
 			/*
@@ -249,6 +269,7 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 		case HANDSHAKE_TIMER_GIVE_UP:
 			log_msg(LOG_WARNING, "%s: no answer to handshakes for 90 s", p->name);
 			p->hs_next_ms = now_ms + RETRY_PAUSE_MS;
+			p->hs_pause_ms = p->hs_next_ms;
 			break;
 		default:
 			break;
@@ -261,6 +282,14 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 	       (p->hs_next_ms && now_ms >= p->hs_next_ms);
 	if (p->hs_next_ms && now_ms < p->hs_next_ms && p->cur_key_id >= 0 && now_ms < rekey_at(p))
 		need = false;
+	/*
+	 * After a series given up or a key the kernel refused, the next
+	 * series waits, also for a key past its rekey age or none at all,
+	 * and also if the current key dies or runs out meanwhile: a kernel
+	 * that refuses keys is not helped by a handshake every round trip.
+	 */
+	if (now_ms < p->hs_pause_ms)
+		need = false;
 	if (now_ms < next_wait_end(p))
 		need = false;
 	if (need && !p->hs.pending_active) {
@@ -271,21 +300,31 @@ uint64_t keys_run(struct gw_peer *p, uint64_t now_ms)
 		 * this attempt may be dropped for the peer's (simultaneous
 		 * initiation), whose key the peer may never name.
 		 */
-		send_initiation(p, pa, now_ms);
+		if (send_initiation(p, pa, now_ms))
+			return after_failed_initiation(p, now_ms);
 		due = handshake_timer_deadline(&p->hs);
 		return due != UINT64_MAX ? due / NS_PER_MS + 1 : UINT64_MAX;
 	}
-	if (p->cur_key_id >= 0)
-		next = rekey_at(p);
+	/* Without a key a handshake is due now. */
+	next = p->cur_key_id >= 0 ? rekey_at(p) : now_ms;
 	if (p->hs_next_ms && p->hs_next_ms < next)
 		next = p->hs_next_ms;
+	if (next > now_ms) {
+		due = next_wait_end(p);
+		return due > now_ms && due < next ? due : next;
+	}
 	/*
-	 * A handshake due now but held back while NEXT waits to be named
-	 * runs at the wait's end, not at once (the past deadline ran the
-	 * peer's timer in a loop until then).
+	 * A handshake due now but held back (while NEXT waits to be named,
+	 * or by a pause) runs when the first hold ends, not at once: the
+	 * past deadline ran the peer's timer in a loop until then.
 	 */
+	next = UINT64_MAX;
+	if (p->hs_next_ms > now_ms)
+		next = p->hs_next_ms;
+	if (p->hs_pause_ms > now_ms && p->hs_pause_ms < next)
+		next = p->hs_pause_ms;
 	due = next_wait_end(p);
-	if (due > now_ms && (due < next || next <= now_ms))
+	if (due > now_ms && due < next)
 		next = due;
 	return next;
 }
@@ -350,9 +389,14 @@ static int completed(struct gw_peer *p, const struct handshake_keys *k, bool ini
 	if (kernel_install(p, k)) {
 		uint64_t retry = clock_mono_ms() + RETRY_PAUSE_MS;
 
-		/* A request stays due, after a pause: not one handshake per round trip. */
+		/*
+		 * Not one handshake per round trip: a request stays due, and
+		 * whatever starts the next series (a request, the rekey age,
+		 * no key at all) waits for the pause.
+		 */
 		if (p->hs_next_ms && p->hs_next_ms < retry)
 			p->hs_next_ms = retry;
+		p->hs_pause_ms = retry;
 		return -EIO;
 	}
 	p->last_initiator = initiator;

@@ -16,7 +16,19 @@
  *    initiation went out, and was dropped for the peer's (simultaneous
  *    initiation), whose key we answered into NEXT and the peer never names:
  *    at the end of NEXT's wait we initiate again (sending cleared the
- *    request, and the old key, past its count, ran on to its age).
+ *    request, and the old key, past its count, ran on to its age);
+ *  - retry_when_initiation_fails / no_spin_when_retransmit_fails: an
+ *    initiation cannot be made (the peer's public key is one DH refuses):
+ *    keys_run() tries again after 5 s, for a first attempt (it returned
+ *    "never", so nothing but an outside event tried again) and for a
+ *    retransmit (it returned the past retransmit deadline: the peer's
+ *    timer ran in a loop for up to 90 s);
+ *  - pause_after_give_up_past_rekey_age: a series given up after 90 s
+ *    pauses 5 s before the next also when the current key is past its
+ *    rekey age (the pause held only for a key under it);
+ *  - pause_holds_for_dying_key: the pause (after a refused key) holds
+ *    also when the current key dies meanwhile: a key refused in its last
+ *    seconds must not start a handshake every round trip.
  */
 #include <check.h>
 #include "unit.h"
@@ -52,6 +64,24 @@ static void setup(void)
 	gw.opts.rekey_secs = GW_DEFAULT_REKEY_SECS;
 	ck_assert_int_eq(handshake_identity_init(&gw.hs_id, gw.sk), 0);
 	ck_assert_int_eq(handshake_peer_init(&gw.hs_id, &peer.hs, peer.pk, psk, 1), 0);
+}
+
+/* One uplink (no socket: the sends fail quietly) and one path UP. */
+static void one_path_up(void)
+{
+	struct path *pa = peer_path(&peer, 0, 0);
+
+	gw.n_uplinks = 1;
+	gw.uplinks[0].fd = -1;
+	pa->has_remote = true;
+	pa->state = PATH_UP;
+}
+
+/* The peer's static key becomes the zero point, which DH refuses. */
+static void break_peer_key(void)
+{
+	memset(peer.hs.remote_static, 0, sizeof(peer.hs.remote_static));
+	peer.hs.ss_ready = false;
 }
 
 START_TEST(no_spin_without_path)
@@ -107,13 +137,8 @@ END_TEST
 START_TEST(request_survives_dropped_attempt)
 {
 	uint64_t t0 = 1000000, next, wait_end = t0 + 100 + 5000; /* ms */
-	struct path *pa = peer_path(&peer, 0, 0);
 
-	/* One uplink (no socket: the sends fail quietly) and one path UP. */
-	gw.n_uplinks = 1;
-	gw.uplinks[0].fd = -1;
-	pa->has_remote = true;
-	pa->state = PATH_UP;
+	one_path_up();
 	peer.cur_key_id = 1;
 	peer.key_ms = t0 - 60000;
 	peer.last_initiator = true;
@@ -137,6 +162,85 @@ START_TEST(request_survives_dropped_attempt)
 }
 END_TEST
 
+START_TEST(retry_when_initiation_fails)
+{
+	uint64_t t0 = 1000000, next; /* ms */
+
+	one_path_up();
+	/* A first attempt that cannot be made: tried again in 5 s. */
+	break_peer_key();
+	next = keys_run(&peer, t0);
+	ck_assert(!peer.hs.pending_active);
+	ck_assert_uint_eq(next, t0 + 5000);
+	next = keys_run(&peer, t0 + 5000);
+	ck_assert_uint_eq(next, t0 + 10000);
+}
+END_TEST
+
+START_TEST(no_spin_when_retransmit_fails)
+{
+	uint64_t t0 = 1000000, next; /* ms */
+
+	one_path_up();
+	next = keys_run(&peer, t0);
+	ck_assert(peer.hs.pending_active);
+	ck_assert_uint_eq(next, t0 + 5000 + 1); /* the retransmit's deadline */
+	/* The retransmit cannot be made: tried again in 5 s, within the attempt. */
+	break_peer_key();
+	next = keys_run(&peer, t0 + 5001);
+	ck_assert(peer.hs.pending_active);
+	ck_assert_uint_eq(next, t0 + 5001 + 5000);
+	/* Near the attempt's end, woken at its end, where it is given up. */
+	next = keys_run(&peer, t0 + 88000);
+	ck_assert_uint_eq(next, t0 + 90000 + 1);
+	keys_run(&peer, t0 + 90001);
+	ck_assert(!peer.hs.pending_active);
+}
+END_TEST
+
+START_TEST(pause_after_give_up_past_rekey_age)
+{
+	uint64_t t0 = 1000000, next; /* ms */
+
+	one_path_up();
+	/* CURRENT is past its rekey age: a handshake is due by age. */
+	peer.cur_key_id = 1;
+	peer.key_ms = t0 - 1000ull * (GW_DEFAULT_REKEY_SECS + 1);
+	peer.last_initiator = true;
+	keys_run(&peer, t0);
+	ck_assert(peer.hs.pending_active);
+	/* No answer for 90 s: given up, and the next series waits 5 s. */
+	next = keys_run(&peer, t0 + 90001);
+	ck_assert(!peer.hs.pending_active);
+	ck_assert_uint_eq(next, t0 + 90001 + 5000);
+	next = keys_run(&peer, t0 + 90001 + 4999);
+	ck_assert(!peer.hs.pending_active);
+	ck_assert_uint_eq(next, t0 + 90001 + 5000);
+	keys_run(&peer, t0 + 90001 + 5000);
+	ck_assert(peer.hs.pending_active);
+}
+END_TEST
+
+START_TEST(pause_holds_for_dying_key)
+{
+	uint64_t t0 = 1000000; /* ms */
+
+	one_path_up();
+	peer.cur_key_id = 1;
+	peer.last_initiator = true;
+	/* Past its rekey age, alive until t0 + 2 s; paused until t0 + 5 s. */
+	peer.key_ms = t0 - 178000;
+	peer.hs_pause_ms = t0 + 5000;
+	ck_assert_uint_eq(keys_run(&peer, t0), t0 + 5000);
+	ck_assert(!peer.hs.pending_active);
+	/* The key's death does not end the pause; its end does. */
+	ck_assert_uint_eq(keys_run(&peer, t0 + 2000), t0 + 5000);
+	ck_assert(!peer.hs.pending_active);
+	keys_run(&peer, t0 + 5000);
+	ck_assert(peer.hs.pending_active);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway_keys");
@@ -146,5 +250,9 @@ int main(void)
 	tcase_add_test(tc, no_spin_without_path);
 	tcase_add_test(tc, no_spin_while_next_waits);
 	tcase_add_test(tc, request_survives_dropped_attempt);
+	tcase_add_test(tc, retry_when_initiation_fails);
+	tcase_add_test(tc, no_spin_when_retransmit_fails);
+	tcase_add_test(tc, pause_after_give_up_past_rekey_age);
+	tcase_add_test(tc, pause_holds_for_dying_key);
 	return unit_run(s, tc);
 }
