@@ -69,7 +69,10 @@
 #   measured rounds, one more 1-flow run per mode under `perf record -a -g`
 #   (cpu-clock sampling, all CPUs; not counted in the medians), and the
 #   symbols with at least 0.5 % of the samples printed as "# profile MODE"
-#   lines, the perf.data kept in the run's output directory.
+#   lines, the perf.data kept in the run's output directory;
+#   BENCH_PROFILE_CALLERS (kernel symbols, e.g. "memset_erms clear_page_erms"):
+#   for each, the call chains that led to its samples in each profiled run
+#   ("# callers MODE SYMBOL" lines, callers above 1 % of the symbol's samples).
 . "$(dirname "$0")/../net/topo.sh"
 . "$(dirname "$0")/scale.sh"
 # shellcheck disable=SC1091
@@ -395,6 +398,11 @@ profile() { # MODE
 	[ $rc = 0 ] || { log "profile $1: perf or iperf3 failed (exit $rc): $(tail -n 2 "$WORK/perf-$1.err")"; return 1; }
 	perf report -i "$data" --stdio --no-children -g none --sort dso,sym --percent-limit 0.5 \
 		2>/dev/null | grep -v -e '^#' -e '^$' | head -n 60 | sed "s/^/# profile $1: /"
+	local sym
+	for sym in ${BENCH_PROFILE_CALLERS:-}; do
+		perf report -i "$data" --stdio --no-children -S "$sym" -g fractal,1,callee --max-stack 10 \
+			2>/dev/null | grep -v -e '^#' -e '^$' | head -n 60 | sed "s/^/# callers $1 $sym: /"
+	done
 }
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	if ! command -v perf >/dev/null; then
