@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "gateway.h"
+#include "gw_keys_fixture.h"
 
 static struct gw gw;
 static struct gw_peer peer;
@@ -47,23 +48,7 @@ static void setup(void)
 {
 	uint8_t peer_sk[32];
 
-	ck_assert_int_ge(sodium_init(), 0);
-	memset(&gw, 0, sizeof(gw));
-	memset(&peer, 0, sizeof(peer));
-	memset(gw.sk, 5, 32);
-	crypto_scalarmult_base(gw.pk, gw.sk);
-	memset(peer_sk, 6, 32);
-	crypto_scalarmult_base(peer.pk, peer_sk);
-	peer.gw = &gw;
-	snprintf(peer.name, sizeof(peer.name), "B");
-	peer.cur_key_id = peer.prev_key_id = peer.next_key_id = -1;
-	peer.we_are_first = memcmp(gw.pk, peer.pk, 32) < 0;
-	for (uint8_t k = 0; k < GW_MAX_PATHS; k++) /* all idle: no path */
-		path_init(peer_path(&peer, k / 2, k % 2), peer.we_are_first, k / 2, k % 2);
-	gw.opts.probe_ms = GW_DEFAULT_PROBE_MS;
-	gw.opts.rekey_secs = GW_DEFAULT_REKEY_SECS;
-	ck_assert_int_eq(handshake_identity_init(&gw.hs_id, gw.sk), 0);
-	ck_assert_int_eq(handshake_peer_init(&gw.hs_id, &peer.hs, peer.pk, psk, 1), 0);
+	gw_keys_fixture(&gw, &peer, psk, 1, peer_sk);
 }
 
 /* One uplink (no socket: the sends fail quietly) and one path UP. */

@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "gateway.h"
 #include "nl/avpnl_key.h"
+#include "gw_keys_fixture.h"
 
 /* The fake kernel's key calls. */
 static struct {
@@ -109,29 +110,13 @@ static void setup(void)
 	uint8_t peer_sk[32];
 	struct path *pa;
 
-	ck_assert_int_ge(sodium_init(), 0);
-	memset(&gw, 0, sizeof(gw));
-	memset(&peer, 0, sizeof(peer));
 	memset(&kk, 0, sizeof(kk));
-	memset(gw.sk, 5, 32);
-	crypto_scalarmult_base(gw.pk, gw.sk);
-	memset(peer_sk, 6, 32);
-	crypto_scalarmult_base(peer.pk, peer_sk);
-	peer.gw = &gw;
+	gw_keys_fixture(&gw, &peer, psk, 1, peer_sk);
 	peer.id = 1;
 	peer.rx_index = 1; /* our receive index: the peer's HS_RESP names it */
-	snprintf(peer.name, sizeof(peer.name), "B");
-	peer.cur_key_id = peer.prev_key_id = peer.next_key_id = -1;
-	peer.we_are_first = memcmp(gw.pk, peer.pk, 32) < 0;
-	for (uint8_t k = 0; k < GW_MAX_PATHS; k++)
-		path_init(peer_path(&peer, k / 2, k % 2), peer.we_are_first, k / 2, k % 2);
-	gw.opts.probe_ms = GW_DEFAULT_PROBE_MS;
-	gw.opts.rekey_secs = GW_DEFAULT_REKEY_SECS;
 	peers[0] = &peer;
 	gw.peers = peers;
 	gw.n_peers = gw.cap_peers = 1;
-	ck_assert_int_eq(handshake_identity_init(&gw.hs_id, gw.sk), 0);
-	ck_assert_int_eq(handshake_peer_init(&gw.hs_id, &peer.hs, peer.pk, psk, peer.rx_index), 0);
 
 	/* The peer: answers our initiations. */
 	ck_assert_int_eq(handshake_identity_init(&r_id, peer_sk), 0);
