@@ -235,6 +235,7 @@ struct avpn_path *avpn_path_select(struct avpn_peer *peer, struct sk_buff *skb);
 
 struct avpn_peer_stats {
 	u64_stats_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	u64_stats_t rx_ce_marks, tx_ce_marks; /* aqm.c's congestion marks */
 	u64_stats_t drops[__AUTOVPN_DROP_MAX];
 	struct u64_stats_sync syncp;
 };

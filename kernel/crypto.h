@@ -35,6 +35,8 @@ struct avpn_skb_cb {
 	u8 how;                 /* enum avpn_queued: where crypto's end goes */
 	u8 path_id;
 	u8 tos;                 /* outer DS field: to set (transmit), as received */
+	u8 inner_ecn;           /* transmit: the inner packet's ECN field (aqm.c) */
+	u32 queued_at;          /* when it entered the queues, in 1.024 us (queue.c) */
 };
 
 static inline struct avpn_skb_cb *avpn_cb(struct sk_buff *skb)

@@ -10,7 +10,7 @@
 
 static bool selftest = IS_ENABLED(DEBUG);
 module_param(selftest, bool, 0444);
-MODULE_PARM_DESC(selftest, "run the trie, replay-window and key-fingerprint self-tests at load (default: debug builds)");
+MODULE_PARM_DESC(selftest, "run the trie, replay-window, key-fingerprint and CoDel self-tests at load (default: debug builds)");
 
 /* A failing self-test refuses to load: better no VPN than a wrong one. */
 static int __init avpn_selftests(void)
@@ -24,6 +24,8 @@ static int __init avpn_selftests(void)
 		ret = avpn_selftest_replay();
 	if (!ret)
 		ret = avpn_selftest_keyfp();
+	if (!ret)
+		ret = avpn_selftest_aqm();
 	if (ret)
 		pr_err("autovpn: self-tests FAILED\n");
 	else

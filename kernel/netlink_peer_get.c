@@ -20,16 +20,19 @@ struct peer_cursor {
 	bool continuing; /* scalars, paths and keys already sent */
 };
 
+/* pk: rx/tx packets and bytes, then rx/tx CE marks (PEER_PK). */
+#define PEER_PK 6
+
 static void peer_counters(struct avpn_peer *peer, u64 *pk, u64 *drops)
 {
 	unsigned int start;
 	int cpu, r;
 
-	memset(pk, 0, 4 * sizeof(u64));
+	memset(pk, 0, PEER_PK * sizeof(u64));
 	memset(drops, 0, __AUTOVPN_DROP_MAX * sizeof(u64));
 	for_each_possible_cpu(cpu) {
 		const struct avpn_peer_stats *s = per_cpu_ptr(peer->stats, cpu);
-		u64 v[4], d[__AUTOVPN_DROP_MAX];
+		u64 v[PEER_PK], d[__AUTOVPN_DROP_MAX];
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
@@ -37,10 +40,12 @@ static void peer_counters(struct avpn_peer *peer, u64 *pk, u64 *drops)
 			v[1] = u64_stats_read(&s->rx_bytes);
 			v[2] = u64_stats_read(&s->tx_packets);
 			v[3] = u64_stats_read(&s->tx_bytes);
+			v[4] = u64_stats_read(&s->rx_ce_marks);
+			v[5] = u64_stats_read(&s->tx_ce_marks);
 			for (r = 0; r < __AUTOVPN_DROP_MAX; r++)
 				d[r] = u64_stats_read(&s->drops[r]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		for (r = 0; r < 4; r++)
+		for (r = 0; r < PEER_PK; r++)
 			pk[r] += v[r];
 		for (r = 0; r < __AUTOVPN_DROP_MAX; r++)
 			drops[r] += d[r];
@@ -193,7 +198,7 @@ static int put_prefixes(struct sk_buff *skb, int type, struct avpn_peer *peer, u
 static int fill_peer(struct sk_buff *skb, struct avpn_peer *peer, u32 portid, u32 seq, int flags,
 		     struct peer_cursor *cur, struct netlink_callback *cb)
 {
-	u64 pk[4], drops[__AUTOVPN_DROP_MAX];
+	u64 pk[PEER_PK], drops[__AUTOVPN_DROP_MAX];
 	unsigned long r0 = cur->routes_done, a0 = cur->allowed_done;
 	struct nlattr *nest;
 	void *hdr;
@@ -219,6 +224,8 @@ static int fill_peer(struct sk_buff *skb, struct avpn_peer *peer, u32 portid, u3
 		    nla_put_u64_64bit(skb, AUTOVPN_PEER_A_RX_BYTES, pk[1], AUTOVPN_PEER_A_PAD) ||
 		    nla_put_u64_64bit(skb, AUTOVPN_PEER_A_TX_PACKETS, pk[2], AUTOVPN_PEER_A_PAD) ||
 		    nla_put_u64_64bit(skb, AUTOVPN_PEER_A_TX_BYTES, pk[3], AUTOVPN_PEER_A_PAD) ||
+		    nla_put_u64_64bit(skb, AUTOVPN_PEER_A_RX_CE_MARKS, pk[4], AUTOVPN_PEER_A_PAD) ||
+		    nla_put_u64_64bit(skb, AUTOVPN_PEER_A_TX_CE_MARKS, pk[5], AUTOVPN_PEER_A_PAD) ||
 		    avpn_nl_put_drops(skb, AUTOVPN_PEER_A_STATS, drops) || put_paths(skb, peer) ||
 		    put_keys(skb, peer))
 			goto cancel;

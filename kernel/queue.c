@@ -68,6 +68,7 @@ static void pq_init(struct avpn_pq *q)
 	q->tail = AVPN_PQ_STUB(q);
 	q->peeked = NULL;
 	atomic_set(&q->count, 0);
+	memset(&q->aqm, 0, sizeof(q->aqm));
 }
 
 static void pq_link(struct avpn_pq *q, struct sk_buff *skb)
@@ -247,6 +248,9 @@ static void serial_run(struct avpn_peer *peer, struct avpn_pq *q, struct work_st
 			local_bh_disable();
 		}
 	}
+	/* Drained: a congestion episode is over, however it ended (aqm.c). */
+	if (!skb)
+		avpn_aqm_idle(q);
 	local_bh_enable();
 	/* The reference this run was queued with (mark_done(), or the run before). */
 	avpn_peer_put(peer);
@@ -369,6 +373,7 @@ static void queue_crypt(struct avpn_cq *cq, struct avpn_pq *pq, struct avpn_peer
 	atomic_set(&cb->state, 0);
 	cb->tmp = NULL;
 	cb->how = order ? AVPN_QUEUED_IN_ORDER : AVPN_QUEUED;
+	cb->queued_at = avpn_aqm_now();
 	if (!order) {
 		if (unlikely(ptr_ring_produce_bh(&cq->ring, skb)))
 			finish(skb, -ENOBUFS);

@@ -20,6 +20,14 @@
 /* Packets a crypt queue, and an ordered queue, hold at most. */
 #define AVPN_MAX_QUEUED 1024
 
+/* CoDel's state for one queue's congestion marks (aqm.c); the consumer's. */
+struct avpn_aqm {
+	u32 first_above; /* when the wait will have been above target an interval; 0: below */
+	u32 next;        /* while marking: the time of the next mark */
+	u32 count, lastcount;
+	bool marking;
+};
+
 /*
  * A peer's packets of one direction in arrival order: lock-free for any
  * number of producers (transmit and receive on every CPU), one consumer
@@ -34,6 +42,7 @@ struct avpn_pq {
 		struct sk_buff *next, *prev;
 	} stub;
 	atomic_t count;
+	struct avpn_aqm aqm; /* the consumer's */
 };
 
 struct avpn_cq;
@@ -74,5 +83,25 @@ void avpn_peer_queues_check_empty(struct avpn_peer *peer);
  */
 void avpn_queue_tx(struct avpn_peer *peer, struct sk_buff *skb);
 void avpn_queue_rx(struct avpn_peer *peer, struct sk_buff *skb);
+
+/* aqm.c: the queue clock (1.024 us units), stamped on packets as they are queued. */
+u32 avpn_aqm_now(void);
+/*
+ * For avpn_tx_finish() and avpn_rx_finish(), with the packet's ordered
+ * queue and whether the packet can carry a mark (ECT(0) or ECT(1)): mark it
+ * CE. Every packet finished in order should come here, ECN-capable or not:
+ * they all feed the queue's CoDel state.
+ */
+bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect);
+/* The serial work found the queue empty: whatever marking went on is over. */
+void avpn_aqm_idle(struct avpn_pq *q);
+/*
+ * The algorithm itself, times in queue clock units; last: no packet is
+ * queued behind this one (selftest_aqm.c).
+ */
+bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool ect,
+		   unsigned int target_us, unsigned int interval_us);
+/* selftest_aqm.c: 0 if it passes. Called by avpn_selftests(). */
+int avpn_selftest_aqm(void);
 
 #endif /* _AVPN_QUEUE_H */

@@ -21,7 +21,8 @@
 #include <net/udp.h>
 #include "crypto.h"
 
-static void avpn_rx_stats(struct avpn_peer *peer, struct avpn_path *path, unsigned int len)
+static void avpn_rx_stats(struct avpn_peer *peer, struct avpn_path *path, unsigned int len,
+			  bool ce)
 {
 	struct avpn_peer_stats *ps = this_cpu_ptr(peer->stats);
 	struct avpn_path_stats *st;
@@ -29,6 +30,8 @@ static void avpn_rx_stats(struct avpn_peer *peer, struct avpn_path *path, unsign
 	u64_stats_update_begin(&ps->syncp);
 	u64_stats_inc(&ps->rx_packets);
 	u64_stats_add(&ps->rx_bytes, len);
+	if (ce)
+		u64_stats_inc(&ps->rx_ce_marks);
 	u64_stats_update_end(&ps->syncp);
 	if (path->stats) {
 		st = this_cpu_ptr(path->stats);
@@ -142,12 +145,15 @@ static void avpn_rx_reset(struct sk_buff *skb, struct net_device *dev)
  * ECN-capable cannot carry it and is dropped (false). After avpn_rx_reset():
  * the network header is the inner one.
  */
+static u8 avpn_rx_dsfield(struct sk_buff *skb)
+{
+	return skb->protocol == htons(ETH_P_IP) ? ipv4_get_dsfield(ip_hdr(skb)) :
+						  ipv6_get_dsfield(ipv6_hdr(skb));
+}
+
 static bool avpn_rx_ecn(struct sk_buff *skb, u8 outer)
 {
-	u8 inner = skb->protocol == htons(ETH_P_IP) ? ipv4_get_dsfield(ip_hdr(skb)) :
-						      ipv6_get_dsfield(ipv6_hdr(skb));
-
-	return INET_ECN_decapsulate(skb, outer, inner) != 2;
+	return INET_ECN_decapsulate(skb, outer, avpn_rx_dsfield(skb)) != 2;
 }
 
 void avpn_rx_finish(struct sk_buff *skb, int err)
@@ -162,6 +168,8 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 	const void *saddr;
 	unsigned int len;
 	int family;
+	bool ce;
+	u8 ecn;
 
 	/* Also reached from an async completion: take our own RCU section. */
 	rcu_read_lock_bh();
@@ -218,7 +226,17 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 		reason = AUTOVPN_DROP_INNER;
 		goto drop;
 	}
-	avpn_rx_stats(peer, path, len);
+	/*
+	 * The queues' congestion mark (aqm.c; every packet feeds CoDel, and cb
+	 * survives the reset), only on an ECN-capable packet that is not CE
+	 * already (from the outer header, or from its sender's path).
+	 */
+	ecn = avpn_rx_dsfield(skb) & INET_ECN_MASK;
+	ce = avpn_aqm_congested(&peer->rx_queue, skb,
+				ecn == INET_ECN_ECT_0 || ecn == INET_ECN_ECT_1);
+	if (ce)
+		INET_ECN_set_ce(skb);
+	avpn_rx_stats(peer, path, len, ce);
 	dev_sw_netstats_rx_add(avpn->dev, len);
 	gro_cells_receive(&avpn->gro_cells, skb);
 	goto out;

@@ -33,7 +33,7 @@
 
 /* The inner packet's length on the device, the peer and the path alike. */
 static void avpn_tx_stats(struct avpn_dev *avpn, struct avpn_peer *peer, struct avpn_path *path,
-			  unsigned int len)
+			  unsigned int len, bool ce)
 {
 	struct avpn_peer_stats *ps = this_cpu_ptr(peer->stats);
 	struct avpn_path_stats *st;
@@ -43,6 +43,8 @@ static void avpn_tx_stats(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 	u64_stats_update_begin(&ps->syncp);
 	u64_stats_inc(&ps->tx_packets);
 	u64_stats_add(&ps->tx_bytes, len);
+	if (ce)
+		u64_stats_inc(&ps->tx_ce_marks);
 	u64_stats_update_end(&ps->syncp);
 	if (path->stats) {
 		st = this_cpu_ptr(path->stats);
@@ -216,6 +218,7 @@ void avpn_tx_finish(struct sk_buff *skb, int err)
 	struct avpn_path *path = &peer->paths[cb->path_id];
 	unsigned int len;
 	u8 tos = cb->tos;
+	bool ce;
 
 	avpn_key_put(cb->key);
 	if (unlikely(err)) {
@@ -227,6 +230,16 @@ void avpn_tx_finish(struct sk_buff *skb, int err)
 		goto out;
 	}
 	len = skb->len - AUTOVPN_DATA_HDR_LEN - AUTOVPN_TAG_LEN;
+	/*
+	 * The queues' congestion mark (aqm.c; every packet feeds CoDel), only
+	 * if the inner packet is ECN-capable and not CE already (the outer
+	 * field says ECT(0) for both). The inner packet is sealed: the mark
+	 * goes outside, the far end moves it in.
+	 */
+	ce = avpn_aqm_congested(&peer->tx_queue, skb,
+				cb->inner_ecn == INET_ECN_ECT_0 || cb->inner_ecn == INET_ECN_ECT_1);
+	if (ce)
+		tos |= INET_ECN_CE;
 
 	/*
 	 * Also reached from an async completion: take our own RCU section,
@@ -238,7 +251,7 @@ void avpn_tx_finish(struct sk_buff *skb, int err)
 		avpn_count_drop(avpn, peer,
 				err == -ENOTCONN ? AUTOVPN_DROP_NO_PATH : AUTOVPN_DROP_XMIT);
 	else
-		avpn_tx_stats(avpn, peer, path, len);
+		avpn_tx_stats(avpn, peer, path, len, ce);
 	rcu_read_unlock_bh();
 out:
 	avpn_peer_put(peer);
@@ -255,7 +268,7 @@ static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 	struct avpn_key *key;
 	u8 path_id = path - peer->paths;
 	u64 counter;
-	u8 tos;
+	u8 ds, tos;
 
 	/* The receiver trusts the inner checksum (the AEAD covers it). */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && unlikely(skb_checksum_help(skb))) {
@@ -268,7 +281,8 @@ static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 	 * kernel's IP tunnels do with "tos inherit"), and the ECN field
 	 * encapsulated as RFC 6040 says (CE becomes ECT(0) outside).
 	 */
-	tos = ip_tunnel_ecn_encap(ip_tunnel_get_dsfield(ip_hdr(skb), skb), ip_hdr(skb), skb);
+	ds = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
+	tos = ip_tunnel_ecn_encap(ds, ip_hdr(skb), skb);
 
 	if (unlikely(skb_cow_head(skb, AVPN_TX_HEADROOM))) {
 		reason = AUTOVPN_DROP_NOMEM;
@@ -304,6 +318,7 @@ static void avpn_send_one(struct avpn_dev *avpn, struct avpn_peer *peer, struct 
 	cb->counter = counter;
 	cb->path_id = path_id;
 	cb->tos = tos;
+	cb->inner_ecn = ds & INET_ECN_MASK;
 	/* The packet may be sent after the device is unregistered: hold it
 	 * (a per-cpu increment) until avpn_tx_finish().
 	 */

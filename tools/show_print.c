@@ -101,6 +101,17 @@ static void show_print_drops(const char *indent, const uint64_t *d)
 	print_obj_close();
 }
 
+/* The crypto queues' congestion marks; text only once there are some. */
+static void show_print_ce_marks(const struct avpnl_peer *k)
+{
+	bool any = k->rx_ce_marks || k->tx_ce_marks;
+
+	if (any)
+		print_text("  congestion marks (ECN CE): ");
+	print_u64("rx_ce_marks", any ? "%s received, " : NULL, k->rx_ce_marks);
+	print_u64("tx_ce_marks", any ? "%s sent\n" : NULL, k->tx_ce_marks);
+}
+
 static void show_print_prefixes(const char *key, const char *label,
 				const struct avpnl_peer_prefix *arr, size_t n)
 {
@@ -274,6 +285,7 @@ static void show_print_kpeer(const struct avpnl_peer *k)
 	print_u64("rx_index", "  rx-index: %s\n", k->rx_index);
 	print_u64("tx_index", "  tx-index: %s\n", k->tx_index);
 	show_print_transfer("  ", k->rx_packets, k->rx_bytes, k->tx_packets, k->tx_bytes);
+	show_print_ce_marks(k);
 	show_print_drops("  ", k->drops);
 	show_print_prefixes("routes", "routes", k->routes, k->n_routes);
 	show_print_prefixes("allowed", "allowed", k->allowed, k->n_allowed);

@@ -194,15 +194,19 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 		static const char *const n[] = { "autovpnd_peer_receive_packets_total",
 						 "autovpnd_peer_receive_bytes_total",
 						 "autovpnd_peer_transmit_packets_total",
-						 "autovpnd_peer_transmit_bytes_total" };
+						 "autovpnd_peer_transmit_bytes_total",
+						 "autovpnd_peer_receive_ce_marks_total",
+						 "autovpnd_peer_transmit_ce_marks_total" };
 		static const char *const h[] = {
 			"Packets received from the peer (the kernel's count, inner packets).",
 			"Bytes received from the peer (the kernel's count, inner packets).",
 			"Packets sent to the peer (the kernel's count, inner packets).",
 			"Bytes sent to the peer (the kernel's count, inner packets).",
+			"Packets from the peer the kernel marked CE (ECN): they waited in its decrypt queues.",
+			"Packets to the peer the kernel marked CE (ECN): they waited in its encrypt queues.",
 		};
 
-		for (unsigned int c = 0; c < 4; c++) {
+		for (unsigned int c = 0; c < 6; c++) {
 			prom_head(f, n[c], "counter", h[c]);
 			for (uint32_t i = 0; i < st->n_peers; i++) {
 				const struct metrics_kpeer *k = kpeer_of(s, st->peers[i].id);
@@ -213,7 +217,9 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 				v = c == 0 ? k->rx_packets :
 				    c == 1 ? k->rx_bytes :
 				    c == 2 ? k->tx_packets :
-					     k->tx_bytes;
+				    c == 3 ? k->tx_bytes :
+				    c == 4 ? k->rx_ce_marks :
+					     k->tx_ce_marks;
 				peer_series(f, n[c], &st->peers[i]);
 				fprintf(f, "} %llu\n", (unsigned long long)v);
 			}
@@ -428,6 +434,8 @@ static int take_kpeer(const struct avpnl_peer *ap, void *arg)
 	k->rx_bytes = ap->rx_bytes;
 	k->tx_packets = ap->tx_packets;
 	k->tx_bytes = ap->tx_bytes;
+	k->rx_ce_marks = ap->rx_ce_marks;
+	k->tx_ce_marks = ap->tx_ce_marks;
 	memcpy(k->drops, ap->drops, sizeof(k->drops));
 	for (size_t j = 0; j < ap->n_paths && k->n_paths < METRICS_MAX_PATHS; j++) {
 		k->paths[k->n_paths].id = ap->paths[j].id;

@@ -35,6 +35,7 @@ struct metrics_kpeer {
 	uint32_t id;
 	bool has_drops;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_ce_marks, tx_ce_marks;
 	uint64_t drops[__AUTOVPN_DROP_MAX];
 	unsigned int n_paths;
 	struct {

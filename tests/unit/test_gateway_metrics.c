@@ -93,6 +93,8 @@ static void setup(void)
 	kpeers[0].rx_bytes = 1400;
 	kpeers[0].tx_packets = 12;
 	kpeers[0].tx_bytes = 1600;
+	kpeers[0].rx_ce_marks = 6;
+	kpeers[0].tx_ce_marks = 9;
 	kpeers[0].drops[AUTOVPN_DROP_REPLAY] = 4;
 	kpeers[0].n_paths = 2;
 	kpeers[0].paths[0].id = 0;
@@ -210,6 +212,12 @@ START_TEST(values_are_the_snapshots)
 	has(text, "autovpnd_peer_handshakes_total{peer=\"Cisco Cloud Interconnect - San Jose\"} 3");
 	has(text, "autovpnd_peer_receive_bytes_total{peer=\"Cisco Cloud Interconnect - San Jose\"} "
 		  "1400");
+	has(text,
+	    "autovpnd_peer_receive_ce_marks_total{peer=\"Cisco Cloud Interconnect - San Jose\"} "
+	    "6");
+	has(text,
+	    "autovpnd_peer_transmit_ce_marks_total{peer=\"Cisco Cloud Interconnect - San Jose\"} "
+	    "9");
 	has(text, "autovpnd_peer_drops_total{peer=\"Cisco Cloud Interconnect - San Jose\","
 		  "reason=\"replay\"} 4");
 	has(text, "autovpnd_path_state{peer=\"Cisco Cloud Interconnect - San Jose\","

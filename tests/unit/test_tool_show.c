@@ -83,6 +83,7 @@ static void kernel_view(struct show_view *v)
 	p->tx_index = 22;
 	p->rx_packets = 100;
 	p->rx_bytes = 2048;
+	p->tx_ce_marks = 5;
 	add_prefix(p, "10.100.0.0/16", false);
 	add_prefix(p, "10.100.0.0/16", true);
 	kpath(p, 0, 0, "198.51.100.2:40000", true);
@@ -605,6 +606,9 @@ START_TEST(text_without_daemon)
 	has_line(t, "  autovpnd is not running for av0");
 	has_line(t, "  uplink 0: 172.16.1.2:40000");
 	has_line(t, "  path 0: uplink 0 -> 198.51.100.2:40000, up, priority 0, class-mask 0");
+	/* Congestion marks: a line for the peer that has some, only for it. */
+	has_line(t, "  congestion marks (ECN CE): 0 received, 5 sent");
+	ck_assert_ptr_null(strstr(strstr(t, "congestion marks") + 1, "congestion marks"));
 	ck_assert_ptr_null(strstr(t, "probes:"));
 	ck_assert_ptr_null(strstr(t, "routes:\n"));
 	ck_assert_ptr_null(strstr(t, "registry"));
@@ -693,6 +697,9 @@ START_TEST(json_with_daemon)
 	/* The kernel's fields are still there under their names. */
 	jint(j, "interfaces/0/peers/0/rx_index", 11);
 	jint(j, "interfaces/0/peers/0/rx_packets", 100);
+	jint(j, "interfaces/0/peers/0/rx_ce_marks", 0);
+	jint(j, "interfaces/0/peers/0/tx_ce_marks", 5);
+	jint(j, "interfaces/0/peers/1/tx_ce_marks", 0); /* JSON always has them */
 	jstr(j, "interfaces/0/peers/0/routes/0", "10.100.0.0/16");
 	jint(j, "interfaces/0/peers/0/keys/0/id", 3);
 	/* Paths: the kernel's state next to the daemon's probe_state. */

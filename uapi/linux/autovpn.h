@@ -288,6 +288,11 @@ enum autovpn_peer_attr {
 	AUTOVPN_PEER_A_TX_BYTES,    /* u64 */
 	AUTOVPN_PEER_A_STATS,       /* nest of u64 drop counters, as AUTOVPN_A_STATS */
 	AUTOVPN_PEER_A_PAD,
+	AUTOVPN_PEER_A_RX_CE_MARKS, /* u64 (get): received packets the module marked
+				     * CE, as they waited in its decrypt queues */
+	AUTOVPN_PEER_A_TX_CE_MARKS, /* u64 (get): packets sent with the outer header
+				     * marked CE, as they waited in the encrypt
+				     * queues (module parameter ecn_target_us) */
 	__AUTOVPN_PEER_A_MAX
 };
 #define AUTOVPN_PEER_A_MAX (__AUTOVPN_PEER_A_MAX - 1)

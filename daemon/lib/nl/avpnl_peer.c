@@ -395,6 +395,12 @@ static int parse_peer(const struct nlattr *nest, struct avpnl_peer *p)
 		case AUTOVPN_PEER_A_TX_BYTES:
 			avpnl_get_u64(a, &p->tx_bytes);
 			break;
+		case AUTOVPN_PEER_A_RX_CE_MARKS:
+			avpnl_get_u64(a, &p->rx_ce_marks);
+			break;
+		case AUTOVPN_PEER_A_TX_CE_MARKS:
+			avpnl_get_u64(a, &p->tx_ce_marks);
+			break;
 		case AUTOVPN_PEER_A_STATS:
 			p->set |= AVPNL_PEER_STATS;
 			avpnl_parse_drops(a, p->drops);

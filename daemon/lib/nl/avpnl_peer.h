@@ -73,6 +73,7 @@ struct avpnl_peer {
 	size_t n_keys; /* get */
 	struct avpnl_key keys[__AUTOVPN_KEY_SLOT_MAX];
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes; /* get */
+	uint64_t rx_ce_marks, tx_ce_marks;		     /* get */
 	uint64_t drops[__AUTOVPN_DROP_MAX];		     /* get */
 };
 

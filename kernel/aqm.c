@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * autovpn: congestion marks from the crypto queues (CoDel, RFC 8289).
+ *
+ * When the CPUs cannot encrypt (or decrypt) as fast as packets come, av0's
+ * queues (queue.c) are the bottleneck's queue, and the device has no qdisc
+ * (IFF_NO_QUEUE, as WireGuard's): a TCP flow fills them until they overflow
+ * and loses a burst of packets. Instead, CoDel runs where each peer's
+ * packets leave the queues, in its serial work (the only consumer of the
+ * peer's ordered queue, so its state needs no lock), and marks CE what it
+ * would drop if the packet is ECN-capable (ECT(0) or ECT(1)): on transmit in
+ * the outer header (the far gateway moves the mark inward, RFC 6040), on
+ * receive in the inner packet, after authentication. An endpoint that
+ * negotiated ECN then slows down without losing anything. Packets that are
+ * not ECN-capable are never marked nor dropped here: they are only dropped
+ * when a queue is full, as before.
+ *
+ * The wait is a time, not a queue length, so it means the same at any
+ * cipher speed: from when the packet entered the queues (avpn_skb_cb
+ * .queued_at) to when it is finished, the wait for a crypt worker and the
+ * wait behind the peer's earlier packets. Why CoDel and not a plain step
+ * (mark whatever waited over 5 ms, as fq_codel's ce_threshold): with it,
+ * one flow in the benchmark (TCG, ECN endpoints) ran at 0.9x WireGuard's
+ * speed with the CPUs partly idle, against 1.3x with CoDel; likely, not
+ * measured, because a worker's wakeup alone can take several ms on a busy
+ * host, so the step marked flows that had no standing queue. CoDel
+ * marks only once the wait has stayed above the target for a whole
+ * interval, then more often, as interval / sqrt(count), until the wait
+ * falls below the target or the queue drains. And, since the queue holds
+ * only AVPN_MAX_QUEUED packets, which a fast datapath sends in less than
+ * an interval, a packet with half a queue behind it is marked anyway
+ * (AVPN_AQM_DEEP).
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/timekeeping.h>
+#include "crypto.h"
+
+static unsigned int ecn_target_us = 5000;
+module_param(ecn_target_us, uint, 0644);
+MODULE_PARM_DESC(ecn_target_us, "CoDel target: the wait in the crypto queues above which ECN-capable packets get marked CE (default: 5000 us; 0: never mark)");
+
+static unsigned int ecn_interval_us = 100000;
+module_param(ecn_interval_us, uint, 0644);
+MODULE_PARM_DESC(ecn_interval_us, "CoDel interval: how long the wait must stay above the target before the first mark (default: 100000 us; 0: every late packet after the first, a plain threshold)");
+
+/* Microseconds in the queue clock's 1.024 us units, at most S32_MAX. */
+static u32 aqm_units(unsigned int us)
+{
+	return min_t(u64, ((u64)us * NSEC_PER_USEC) >> 10, S32_MAX);
+}
+
+u32 avpn_aqm_now(void)
+{
+	return (u32)(ktime_get_mono_fast_ns() >> 10);
+}
+
+/* Signed, as codel_time_after(): times are u32 that go round in 73 minutes. */
+static bool aqm_after_eq(u32 a, u32 b)
+{
+	return (s32)(a - b) >= 0;
+}
+
+/* t + interval / sqrt(count), the square root with 16 bits of fraction. */
+static u32 aqm_control_law(u32 t, u32 interval, u32 count)
+{
+	return t + (u32)div64_u64((u64)interval << 16, int_sqrt64((u64)max(count, 1u) << 32));
+}
+
+bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool ect,
+		   unsigned int target_us, unsigned int interval_us)
+{
+	/* 16 intervals must fit the signed comparison below. */
+	u32 target = aqm_units(target_us), interval = min(aqm_units(interval_us), S32_MAX / 16u);
+	u32 delta;
+
+	/*
+	 * Below the target, or a clock a little behind on another CPU (no
+	 * wait at all): not congested; leave the marking state. Nor when the
+	 * queue is empty behind this packet (Linux's codel: a backlog of at
+	 * most one packet): a burst whose every packet waited, say for a
+	 * worker to wake, has drained, and is no standing queue.
+	 */
+	if (!target || (s32)(now - queued_at) < (s32)target || last) {
+		aqm->first_above = 0;
+		aqm->marking = false;
+		return false;
+	}
+	if (!aqm->first_above) {
+		aqm->first_above = (now + interval) | 1; /* 0 means "not above" */
+		return false;
+	}
+	/*
+	 * A packet that cannot carry a mark does not use one up: the next
+	 * ECN-capable packet takes it (CoDel would drop this one, which is
+	 * not ours to do: those are dropped only when a queue is full).
+	 */
+	if (!aqm->marking) {
+		if (!aqm_after_eq(now, aqm->first_above) || !ect)
+			return false;
+		aqm->marking = true;
+		/*
+		 * Back soon after the last marking ended: start near the rate
+		 * it had reached (RFC 8289 section 5.5, as Linux's codel).
+		 */
+		delta = aqm->count - aqm->lastcount;
+		aqm->count = delta > 1 && !aqm_after_eq(now - aqm->next, 16 * interval) ? delta : 1;
+		aqm->lastcount = aqm->count;
+		aqm->next = aqm_control_law(now, interval, aqm->count);
+		return true;
+	}
+	if (!aqm_after_eq(now, aqm->next) || !ect)
+		return false;
+	aqm->count++;
+	/*
+	 * From now, not from the mark's due time as RFC 8289 has it: after a
+	 * stretch of packets that could not carry marks, the marks they did
+	 * not take would otherwise all fall on the next ECN-capable ones.
+	 */
+	aqm->next = aqm_control_law(now, interval, aqm->count);
+	return true;
+}
+
+/*
+ * Packets queued behind one that make it marked whatever CoDel says. The
+ * queue holds AVPN_MAX_QUEUED: in a fast datapath that is a few ms (1,024
+ * packets of 1,420 bytes are 12 ms at 1 Gbit/s), less than CoDel's
+ * interval, so a flow would fill it and lose packets before CoDel's first
+ * mark. Half full gives a sender one round trip to slow down first.
+ */
+#define AVPN_AQM_DEEP (AVPN_MAX_QUEUED / 2)
+
+void avpn_aqm_idle(struct avpn_pq *q)
+{
+	q->aqm.first_above = 0;
+	q->aqm.marking = false;
+}
+
+bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect)
+{
+	struct avpn_skb_cb *cb = avpn_cb(skb);
+	unsigned int target = READ_ONCE(ecn_target_us);
+	int behind = atomic_read(&q->count);
+	bool mark;
+
+	/*
+	 * Only where the peer's serial work finishes packets in order: the
+	 * state is that consumer's alone. Inline crypto has no queue, and
+	 * order=0 (tests only) finishes packets on any CPU.
+	 */
+	if (cb->how != AVPN_QUEUED_IN_ORDER)
+		return false;
+	mark = avpn_aqm_mark(&q->aqm, avpn_aqm_now(), cb->queued_at, !behind, ect, target,
+			     READ_ONCE(ecn_interval_us));
+	return ect && (mark || (target && behind >= AVPN_AQM_DEEP));
+}
