@@ -6,7 +6,7 @@
 # the environment: the BENCH_* and SCALE_* settings go in through
 # $(B)/bench/datapath.env, e.g. `make bench-datapath BENCH_MODPARAMS=parallel=1`.
 BENCH_VARS := BENCH_ROUNDS BENCH_SECS BENCH_FLOWS BENCH_MODES BENCH_MODPARAMS BENCH_TCRYPT BENCH_PROFILE \
-	BENCH_PROFILE_CALLERS \
+	BENCH_PROFILE_CALLERS BENCH_TCP_ECN \
 	SCALE_PEERS SCALE_ROUTES
 BENCH += bench-datapath
 .PHONY: bench-datapath

@@ -11,6 +11,9 @@
 #   avi    10.1.0.2     10.2.0.2     av0 with inline_crypto=1: each packet's
 #                                    crypto on the CPU that carries it, without
 #                                    the parallel queues (kernel/queue.c)
+#   avn    10.1.0.2     10.2.0.2     av0 with ecn_target_us=0: the queues
+#                                    never mark CE (kernel/aqm.c); with
+#                                    BENCH_TCP_ECN=1, what marking changes
 #   avs    10.1.4.2     10.2.4.2     autovpn device av1: a hub of 10,000 peers
 #                                    and 100,000 routes, traffic to a peer deep
 #                                    in its tables (tests/bench/scale.sh)
@@ -72,7 +75,11 @@
 #   lines, the perf.data kept in the run's output directory;
 #   BENCH_PROFILE_CALLERS (kernel symbols, e.g. "memset_erms clear_page_erms"):
 #   for each, the call chains that led to its samples in each profiled run
-#   ("# callers MODE SYMBOL" lines, callers above 1 % of the symbol's samples).
+#   ("# callers MODE SYMBOL" lines, callers above 1 % of the symbol's samples);
+#   BENCH_TCP_ECN (0): 1 makes the TCP sender and receiver of every mode
+#   negotiate ECN (net.ipv4.tcp_ecn=1 in lanA and lanB; Linux's default, 2,
+#   only accepts it), so the datapaths that mark CE when their queue grows
+#   (av0: kernel/aqm.c) are measured with endpoints that heed the marks.
 . "$(dirname "$0")/../net/topo.sh"
 . "$(dirname "$0")/scale.sh"
 # shellcheck disable=SC1091
@@ -142,23 +149,33 @@ setup_esp() {
 		n gwB ip route add 10.1.3.0/24 via 198.51.100.254
 }
 
-mode_k() { case $1 in av0 | avi) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
+mode_k() { case $1 in av0 | avi | avn) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
 
 
 # ---- measuring ----------------------------------------------------------------
 
-INLINE_PARAM=/sys/module/autovpn/parameters/inline_crypto
-
 # inline_on MODE / inline_off MODE: around a run of avi (av0 with
-# inline_crypto=1), set the parameter, then put its value back.
+# inline_crypto=1) or avn (av0 with ecn_target_us=0), set the parameter,
+# then put its value back.
+mode_param() { # MODE -> "PARAMETER VALUE DEFAULT"
+	case $1 in
+	avi) echo "/sys/module/autovpn/parameters/inline_crypto 1 N" ;;
+	avn) echo "/sys/module/autovpn/parameters/ecn_target_us 0 5000" ;;
+	esac
+}
 inline_on() {
-	[ "$1" = avi ] || return 0
-	INLINE_SAVED=$(cat $INLINE_PARAM 2>/dev/null)
-	echo 1 >$INLINE_PARAM
+	local param value default
+	read -r param value default < <(mode_param "$1")
+	[ -n "$param" ] || return 0
+	PARAM_SAVED=$(cat "$param" 2>/dev/null)
+	: "${PARAM_SAVED:=$default}"
+	echo "$value" >"$param"
 }
 inline_off() {
-	[ "$1" = avi ] || return 0
-	echo "${INLINE_SAVED:-N}" >$INLINE_PARAM
+	local param value default
+	read -r param value default < <(mode_param "$1")
+	[ -n "$param" ] || return 0
+	echo "${PARAM_SAVED:-$default}" >"$param"
 }
 
 # Per CPU "busy softirq total" jiffies, all CPUs on one line.
@@ -168,7 +185,7 @@ cpu_jiffies() {
 }
 
 TCP_SND="TcpOutSegs TcpRetransSegs TcpExtTCPDSACKRecv TcpExtTCPSACKReorder TcpExtTCPTSReorder TcpExtTCPRenoReorder"
-TCP_RCV="TcpExtTCPOFOQueue"
+TCP_RCV="TcpExtTCPOFOQueue IpExtInCEPkts"
 # tcp_counters NS NAMES...: the absolute values, in the order asked, without
 # touching nstat's history file (shared by all namespaces).
 tcp_counters() {
@@ -208,8 +225,9 @@ avpn_dev_drops() {
 
 # measure MODE FLOWS ROUND: appends to $RES/MODE-FLOWS one line
 #   mbps cpu_s_per_gb retr/10k dsack/10k reorder/10k ofo/10k segs
-#   busy%... si%... backlog_drops/10k avpn_drops/10k ctxsw/10k ipi/10k
-# (busy% and softirq% of each CPU, NCPU columns each).
+#   busy%... si%... backlog_drops/10k avpn_drops/10k ctxsw/10k ipi/10k ce/10k
+# (busy% and softirq% of each CPU, NCPU columns each; ce: packets the
+# receiver got marked CE, IpExtInCEPkts, a congestion signal without loss).
 measure() {
 	local mode=$1 flows=$2 r=$3 k c0 c1 s0 s1 q0 q1 w0 w1 json bytes mbps line
 	k=$(mode_k "$mode")
@@ -256,7 +274,7 @@ measure() {
 		split(d0, e, " "); split(d1, f, " ")
 		printf " %.2f %.2f", (f[1] - e[1]) * per, (f[2] - e[2]) * per
 		split(w0, g, " "); split(w1, h, " ")
-		printf " %.1f %.1f\n", (h[1] - g[1]) * per, (h[2] - g[2]) * per
+		printf " %.1f %.1f %.2f\n", (h[1] - g[1]) * per, (h[2] - g[2]) * per, (v[2] - u[2]) * per
 	}')
 	echo "$line" >>"$RES/$mode-$flows"
 	log "$mode x$flows round $r: $line"
@@ -329,12 +347,18 @@ if [ -n "${BENCH_MODPARAMS:-}" ]; then
 	insmod "$KO" $BENCH_MODPARAMS || fatal "insmod" "insmod $KO $BENCH_MODPARAMS"
 fi
 setup_topology v4 || fatal "topology"
+if [ "${BENCH_TCP_ECN:-0}" = 1 ]; then
+	n lanA sysctl -qw net.ipv4.tcp_ecn=1 && n lanB sysctl -qw net.ipv4.tcp_ecn=1 ||
+		fatal "tcp_ecn"
+fi
+log "TCP endpoints: net.ipv4.tcp_ecn=$(n lanA sysctl -n net.ipv4.tcp_ecn)"
 avail=""
 want() { case " $MODES " in *" $1 "*) return 0 ;; esac; return 1; }
-if want av0 || want avi || want avs; then
+if want av0 || want avi || want avn || want avs; then
 	if setup_tunnel; then
 		want av0 && avail+=" av0"
 		want avi && avail+=" avi"
+		want avn && avail+=" avn"
 	else
 		log "av0 unavailable: no autovpn numbers"
 	fi
@@ -358,13 +382,13 @@ keyid=1
 avail_rekey() { # MODE
 	keyid=$((keyid % 250 + 1))
 	case $1 in
-	av0 | avi) rekey $keyid ;;
+	av0 | avi | avn) rekey $keyid ;;
 	avs) scale_rekey $keyid ;;
 	esac
 }
 for m in $MODES; do
 	case " $avail " in *" $m "*)
-		case $m in av0 | avi | avs) avail_rekey $m || log "$m: rekey failed" ;; esac
+		case $m in av0 | avi | avn | avs) avail_rekey $m || log "$m: rekey failed" ;; esac
 		n lanA timeout 20 ping -q -c 1 -W 5 -I 10.1.$(mode_k $m).2 10.2.$(mode_k $m).2 >/dev/null ||
 			log "$m: first ping failed" ;;
 	esac
@@ -374,7 +398,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for f in $FLOWS; do
 		for m in $MODES; do
 			case " $avail " in *" $m "*) ;; *) continue ;; esac
-			if [ $m = av0 ] || [ $m = avi ] || [ $m = avs ]; then
+			if [ $m = av0 ] || [ $m = avi ] || [ $m = avn ] || [ $m = avs ]; then
 				if ! avail_rekey $m; then
 					log "$m rekey before round $r failed"
 					continue
@@ -388,7 +412,7 @@ done
 profile() { # MODE
 	local k data=$OUT/perf-$1.data
 	k=$(mode_k "$1")
-	case $1 in av0 | avi | avs) avail_rekey "$1" || return 1 ;; esac
+	case $1 in av0 | avi | avn | avs) avail_rekey "$1" || return 1 ;; esac
 	inline_on "$1"
 	timeout $((SECS + 60)) perf record -q -a -g -F 499 -o "$data" -- \
 		ip netns exec lanA timeout $((SECS + 30)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
@@ -467,14 +491,14 @@ declare -A MED OVH REO
 for f in $FLOWS; do
 	echo
 	echo "$f flow(s): medians of $ROUNDS runs [min-max]; reordering signs per 10,000 segments sent"
-	printf '%-5s %22s %18s %9s %7s %7s %7s %7s %7s %7s %8s %8s  %s\n' mode "Mbit/s" "CPU-s/GB" \
-		overhead retr dsack reord ofo qdrop avdrop ctxsw ipi "busy% / softirq% per CPU"
+	printf '%-5s %22s %18s %9s %7s %7s %7s %7s %7s %7s %8s %8s %7s  %s\n' mode "Mbit/s" "CPU-s/GB" \
+		overhead retr dsack reord ofo qdrop avdrop ctxsw ipi ce "busy% / softirq% per CPU"
 	for m in $MODES; do
 		file=$RES/$m-$f
 		read -r tm tlo thi < <(stats "$file" 1)
 		read -r cm clo chi < <(stats "$file" 2)
 		case $m in
-		av0 | avi | avs | esp) cost=$gcm_cost ;;
+		av0 | avi | avn | avs | esp) cost=$gcm_cost ;;
 		wg) cost=$chacha_cost ;;
 		veth) cost=0 ;;
 		esac
@@ -483,15 +507,16 @@ for f in $FLOWS; do
 		retr=$(med "$file" 3) dsack=$(med "$file" 4) reord=$(med "$file" 5) ofo=$(med "$file" 6)
 		qdrop=$(med "$file" $((8 + 2 * NCPU))) avdrop=$(med "$file" $((9 + 2 * NCPU)))
 		ctxsw=$(med "$file" $((10 + 2 * NCPU))) ipi=$(med "$file" $((11 + 2 * NCPU)))
+		ce=$(med "$file" $((12 + 2 * NCPU)))
 		cpus=""
 		for ((i = 0; i < NCPU; i++)); do
 			cpus+="$(med "$file" $((8 + i)) | cut -d. -f1)/$(med "$file" $((8 + NCPU + i)) | cut -d. -f1) "
 		done
 		MED[$m-$f]=$tm OVH[$m-$f]=$ovh
 		REO[$m-$f]=$(awk -v a="$retr" -v b="$dsack" -v c="$reord" -v d="$ofo" 'BEGIN { printf "%.2f", a + b + c + d }')
-		printf '%-5s %8s [%s-%s] %6s [%s-%s] %9s %7s %7s %7s %7s %7s %7s %8s %8s  %s(%d runs)\n' \
+		printf '%-5s %8s [%s-%s] %6s [%s-%s] %9s %7s %7s %7s %7s %7s %7s %8s %8s %7s  %s(%d runs)\n' \
 			"$m" "$tm" "$tlo" "$thi" "$cm" "$clo" "$chi" "$ovh" "$retr" "$dsack" "$reord" "$ofo" \
-			"$qdrop" "$avdrop" "$ctxsw" "$ipi" "$cpus" \
+			"$qdrop" "$avdrop" "$ctxsw" "$ipi" "$ce" "$cpus" \
 			"$([ -s "$file" ] && wc -l <"$file" || echo 0)"
 		[ "$tm" = - ] && continue
 		p=datapath_${m}_f${f}
@@ -508,6 +533,7 @@ for f in $FLOWS; do
 		echo "BENCH ${p}_avpn_dev_drops_per_10k $avdrop"
 		echo "BENCH ${p}_ctx_switches_per_10k $ctxsw"
 		echo "BENCH ${p}_ipis_per_10k $ipi"
+		echo "BENCH ${p}_ce_marks_per_10k $ce"
 		for ((i = 0; i < NCPU; i++)); do
 			echo "BENCH ${p}_cpu${i}_busy_pct $(med "$file" $((8 + i)))"
 			echo "BENCH ${p}_cpu${i}_softirq_pct $(med "$file" $((8 + NCPU + i)))"
@@ -532,6 +558,8 @@ target ratio_av0_f${f8}_over_wg "$(div "${MED[av0-$f8]:-}" "${MED[wg-$f8]:-}")" 
 target ratio_overhead_av0_over_wg "$(div "${OVH[av0-$f1]:-}" "${OVH[wg-$f1]:-}")" "<= 0.6 (1 flow: ${OVH[av0-$f1]:-?} vs ${OVH[wg-$f1]:-?} CPU-s/GB)"
 target ratio_av0_f${f1}_over_avi "$(div "${MED[av0-$f1]:-}" "${MED[avi-$f1]:-}")" "(no target: parallel queues over inline crypto)"
 target ratio_av0_f${f8}_over_avi "$(div "${MED[av0-$f8]:-}" "${MED[avi-$f8]:-}")" "(no target)"
+target ratio_av0_f${f1}_over_avn "$(div "${MED[av0-$f1]:-}" "${MED[avn-$f1]:-}")" "(no target: congestion marks over none)"
+target ratio_av0_f${f8}_over_avn "$(div "${MED[av0-$f8]:-}" "${MED[avn-$f8]:-}")" "(no target)"
 target ratio_avs_f${f1}_over_av0 "$(div "${MED[avs-$f1]:-}" "${MED[av0-$f1]:-}")" ">= 0.95 (scale: 10,000 peers, 100,000 routes)"
 target ratio_avs_f${f8}_over_av0 "$(div "${MED[avs-$f8]:-}" "${MED[av0-$f8]:-}")" ">= 0.95"
 # What the one-flow target leaves in this topology: at 0.6 C every vCPU
@@ -549,6 +577,7 @@ target overhead_budget_f${f1}_at_0_6_ceiling "$budget" \
 	"most overhead (CPU-s/GB) that allows 0.6 C (av0 ${OVH[av0-$f1]:-?}, wg ${OVH[wg-$f1]:-?}, veth ${OVH[veth-$f1]:-?})"
 for f in $FLOWS; do
 	target reorder_signs_avi_f${f} "${REO[avi-$f]:--}" "(inline crypto, for comparison)"
+	target reorder_signs_avn_f${f} "${REO[avn-$f]:--}" "(no congestion marks, for comparison)"
 	target reorder_signs_av0_f${f} "${REO[av0-$f]:--}" "<= veth's ${REO[veth-$f]:--} (retr+dsack+reord+ofo per 10k segments)"
 done
 # The benchmark fails if it could not measure (every av0 run, tcrypt);
