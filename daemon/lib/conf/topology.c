@@ -551,9 +551,10 @@ int topology_compute(const struct topology *t, uint32_t net, struct topology_vie
 		size_t r_end = i + 1 < v->n_peers ? b.route_off[i + 1] : v->n_routes;
 		size_t a_end = i + 1 < v->n_peers ? b.allowed_off[i + 1] : v->n_allowed;
 
-		v->peers[i].routes = v->routes + b.route_off[i];
+		/* No array at all when nobody has any (NULL + 0 is undefined in C). */
+		v->peers[i].routes = v->routes ? v->routes + b.route_off[i] : NULL;
 		v->peers[i].n_routes = r_end - b.route_off[i];
-		v->peers[i].allowed = v->allowed + b.allowed_off[i];
+		v->peers[i].allowed = v->allowed ? v->allowed + b.allowed_off[i] : NULL;
 		v->peers[i].n_allowed = a_end - b.allowed_off[i];
 	}
 	free(b.route_off);
