@@ -158,17 +158,29 @@ n rt tc qdisc add dev rb clsact &&
 	n rt tc filter add dev rb egress protocol ip flower ip_proto udp dst_port $PORT_B \
 		ip_tos 0x03/0x03 action pedit ex munge ip tos set 2 retain 3 pipe action csum ip &&
 	n rt tc qdisc add dev rb root netem slot 400ms 400ms limit 100000 || fatal "netem"
+# Packets lost between gwB's marking and lanB's count: av0's GRO cells
+# (rx dropped), gwB's LAN link and full backlog queues.
+lost_after_av0() {
+	local g l q=0 x
+	g=$(n gwB ip -j -s link show av0 | jq '.[0].stats64.rx.dropped')
+	l=$(n gwB ip -j -s link show lan | jq '.[0].stats64.tx.dropped')
+	while read -r _ x _; do q=$((q + 16#$x)); done </proc/net/softnet_stat
+	echo $((g + l + q))
+}
 reset_counters
-m0=$(peer_stat gwB .rx_ce_marks)
+m0=$(peer_stat gwB .rx_ce_marks) l0=$(lost_after_av0)
 flood 3 0x02 10M
-m1=$(peer_stat gwB .rx_ce_marks)
+m1=$(peer_stat gwB .rx_ce_marks) l1=$(lost_after_av0)
 ce=$(ctr lanB ce) ect=$(ctr lanB ect) outer=$(ctr rt ce)
 n rt tc qdisc del dev rb root
 n rt tc qdisc del dev rb clsact
 log "ECT(0) bursts at gwB: lanB ce=$ce ect=$ect; rt outer ce=$outer (unmarked)"
 result "rx-bursts-arrive" $((ect + ce == 0)) "$((ect + ce)) datagrams"
 result "rx-marks-inner" $((ce == 0)) "$ce CE at lanB"
-result "rx-marks-counted" $((m1 - m0 != ce)) "gwB peer rx_ce_marks +$((m1 - m0)), lanB $ce"
+# Every CE at lanB was counted; a marked packet may still be lost on the
+# way (the bursts overflow queues), but no more than were lost.
+result "rx-marks-counted" $((ce > m1 - m0 || m1 - m0 - ce > l1 - l0)) \
+	"gwB peer rx_ce_marks +$((m1 - m0)), lanB $ce, lost after av0 $((l1 - l0))"
 
 # ---- TCP that negotiated ECN ------------------------------------------------
 n lanA sysctl -qw net.ipv4.tcp_ecn=1 && n lanB sysctl -qw net.ipv4.tcp_ecn=1 ||
@@ -177,7 +189,7 @@ ce0=$(n lanB nstat -az IpExtInCEPkts | awk '/IpExtInCEPkts/ { print $2 }')
 json=$OUT/iperf-tcp-ecn.json
 marks() { echo $(($(peer_stat gwA .tx_ce_marks) + $(peer_stat gwB .rx_ce_marks))); }
 d0=$(($(dev_stat gwA .drops.tx_busy) + $(dev_stat gwB .drops.rx_busy))) m0=$(marks)
-if iperf_run lanA "$LANB4" 5 "$json" -P 8 && mbps=$(iperf_mbps "$json"); then
+if iperf_run lanA "$LANB4" 8 "$json" -P 8 && mbps=$(iperf_mbps "$json"); then
 	ce1=$(n lanB nstat -az IpExtInCEPkts | awk '/IpExtInCEPkts/ { print $2 }')
 	d1=$(($(dev_stat gwA .drops.tx_busy) + $(dev_stat gwB .drops.rx_busy))) m1=$(marks)
 	retr=$(jq -r '.end.sum_sent.retransmits // "?"' "$json")
