@@ -67,6 +67,13 @@ static u32 aqm_control_law(u32 t, u32 interval, u32 count)
 	return t + (u32)div64_u64((u64)interval << 16, int_sqrt64((u64)max(count, 1u) << 32));
 }
 
+/* Not congested (any more): the next wait above target starts an interval. */
+static void aqm_reset(struct avpn_aqm *aqm)
+{
+	aqm->first_above = 0;
+	aqm->marking = false;
+}
+
 bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool ect,
 		   unsigned int target_us, unsigned int interval_us)
 {
@@ -82,8 +89,7 @@ bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool
 	 * worker to wake, has drained, and is no standing queue.
 	 */
 	if (!target || (s32)(now - queued_at) < (s32)target || last) {
-		aqm->first_above = 0;
-		aqm->marking = false;
+		aqm_reset(aqm);
 		return false;
 	}
 	if (!aqm->first_above) {
@@ -132,8 +138,7 @@ bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool
 
 void avpn_aqm_idle(struct avpn_pq *q)
 {
-	q->aqm.first_above = 0;
-	q->aqm.marking = false;
+	aqm_reset(&q->aqm);
 }
 
 bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect)

@@ -16,6 +16,7 @@
 #include <linux/ptr_ring.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
+#include <net/inet_ecn.h>
 
 /* Packets a crypt queue, and an ordered queue, hold at most. */
 #define AVPN_MAX_QUEUED 1024
@@ -93,6 +94,11 @@ u32 avpn_aqm_now(void);
  * they all feed the queue's CoDel state.
  */
 bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect);
+/* A DS field whose ECN bits can take a mark: ECT(0) or ECT(1), not CE. */
+static inline bool avpn_aqm_ect(u8 ds)
+{
+	return (ds & INET_ECN_MASK) == INET_ECN_ECT_0 || (ds & INET_ECN_MASK) == INET_ECN_ECT_1;
+}
 /* The serial work found the queue empty: whatever marking went on is over. */
 void avpn_aqm_idle(struct avpn_pq *q);
 /*

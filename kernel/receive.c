@@ -145,15 +145,9 @@ static void avpn_rx_reset(struct sk_buff *skb, struct net_device *dev)
  * ECN-capable cannot carry it and is dropped (false). After avpn_rx_reset():
  * the network header is the inner one.
  */
-static u8 avpn_rx_dsfield(struct sk_buff *skb)
-{
-	return skb->protocol == htons(ETH_P_IP) ? ipv4_get_dsfield(ip_hdr(skb)) :
-						  ipv6_get_dsfield(ipv6_hdr(skb));
-}
-
 static bool avpn_rx_ecn(struct sk_buff *skb, u8 outer)
 {
-	return INET_ECN_decapsulate(skb, outer, avpn_rx_dsfield(skb)) != 2;
+	return INET_ECN_decapsulate(skb, outer, ip_tunnel_get_dsfield(ip_hdr(skb), skb)) != 2;
 }
 
 void avpn_rx_finish(struct sk_buff *skb, int err)
@@ -169,7 +163,6 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 	unsigned int len;
 	int family;
 	bool ce;
-	u8 ecn;
 
 	/* Also reached from an async completion: take our own RCU section. */
 	rcu_read_lock_bh();
@@ -231,9 +224,8 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 	 * survives the reset), only on an ECN-capable packet that is not CE
 	 * already (from the outer header, or from its sender's path).
 	 */
-	ecn = avpn_rx_dsfield(skb) & INET_ECN_MASK;
 	ce = avpn_aqm_congested(&peer->rx_queue, skb,
-				ecn == INET_ECN_ECT_0 || ecn == INET_ECN_ECT_1);
+				avpn_aqm_ect(ip_tunnel_get_dsfield(ip_hdr(skb), skb)));
 	if (ce)
 		INET_ECN_set_ce(skb);
 	avpn_rx_stats(peer, path, len, ce);

@@ -236,8 +236,7 @@ void avpn_tx_finish(struct sk_buff *skb, int err)
 	 * field says ECT(0) for both). The inner packet is sealed: the mark
 	 * goes outside, the far end moves it in.
 	 */
-	ce = avpn_aqm_congested(&peer->tx_queue, skb,
-				cb->inner_ecn == INET_ECN_ECT_0 || cb->inner_ecn == INET_ECN_ECT_1);
+	ce = avpn_aqm_congested(&peer->tx_queue, skb, avpn_aqm_ect(cb->inner_ecn));
 	if (ce)
 		tos |= INET_ECN_CE;
 
