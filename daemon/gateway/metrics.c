@@ -11,6 +11,9 @@
  * interval, running only with the listener) counts how often a path's
  * last-change time and a peer's key time moved. Two changes of one path
  * within one sample period count once.
+ *
+ * A scrape renders at most once per SCRAPE_CACHE_MAX_AGE_MS: the scrapes
+ * in between get the last body (base/scrape_cache.h says why).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include "base/endpoint.h"
 #include "base/log.h"
 #include "base/prom.h"
+#include "base/scrape_cache.h"
 #include "gateway.h"
 #include "metrics.h"
 
@@ -396,6 +400,7 @@ struct metrics {
 	struct MHD_Daemon *mhd;
 	int mhd_fd;
 	struct loop_timer http_timer, sample_timer;
+	struct scrape_cache cache; /* at most one render per SCRAPE_CACHE_MAX_AGE_MS */
 };
 
 /* Counts what moved since the last sample (see the top of the file). */
@@ -515,6 +520,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	unsigned int code = MHD_HTTP_OK;
+	const char *body = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 
@@ -522,8 +528,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (strcmp(url, "/metrics")) {
 		code = MHD_HTTP_NOT_FOUND;
-	} else if (metrics_scrape(m->gw, &buf, &len)) {
-		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	} else if (!(body = scrape_cache_get(&m->cache, clock_mono_ms(), SCRAPE_CACHE_MAX_AGE_MS,
+					     &len))) {
+		if (metrics_scrape(m->gw, &buf, &len)) {
+			code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		} else {
+			/* Stamped when done: a slow render still leaves a second without one. */
+			scrape_cache_put(&m->cache, buf, len, clock_mono_ms());
+			body = buf;
+		}
 	}
 	if (code != MHD_HTTP_OK) {
 		static const char msg[] = "see /metrics\n";
@@ -531,9 +544,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
-		resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-		if (!resp)
-			free(buf);
+		/* A copy: the kept body is replaced by the next render. */
+		resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	}
 	if (!resp)
 		return MHD_NO;
@@ -626,6 +638,7 @@ void metrics_stop(struct gw *gw)
 	loop_timer_stop(gw->loop, &m->http_timer);
 	loop_del_fd(gw->loop, m->mhd_fd);
 	MHD_stop_daemon(m->mhd);
+	scrape_cache_free(&m->cache);
 	free(m);
 	gw->metrics = NULL;
 }

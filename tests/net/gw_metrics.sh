@@ -5,7 +5,8 @@
 # `promtool check metrics`, shows both registries connected, its tunnel to
 # San Jose up with a key, RTT and a handshake; under LAN traffic to San
 # Jose the kernel's per-peer and per-path packet and byte counters and the
-# probe counters move between two scrapes. The hubs serve nothing (off by
+# probe counters move between two scrapes; a burst of scrapes is answered
+# with at most one render a second. The hubs serve nothing (off by
 # default). The registry's /metrics passes promtool and shows the
 # gateways connected with the paths they report, their jitter included.
 . "$(dirname "$0")/org.sh"
@@ -44,8 +45,11 @@ check lon_sj_handshake test "$(val "$WORK/m1" "autovpnd_peer_handshakes_total{$S
 check lon_sj_path_changed test "$(val "$WORK/m1" "autovpnd_path_state_changes_total{$SJPATH}")" -ge 1
 check lon_kernel_counters grep -q '^autovpnd_kernel_counters_ok 1$' "$WORK/m1"
 
-# Traffic from London's LAN to San Jose's: 50 pings.
+# Traffic from London's LAN to San Jose's: 50 pings. The second scrape
+# must come more than a second after the first, or it gets the first's
+# body (below): the pings take 0.98 s, the sleep makes sure.
 check lon_to_sj_traffic n lanlon ping -q -c 50 -i 0.02 -W 2 10.100.0.10
+sleep 1
 check lon_scrape2_promtool scrape gwlon "$M" "$WORK/m2"
 moved() { # SERIES MIN: the value grew by at least MIN between the scrapes
 	local a b
@@ -59,6 +63,32 @@ check lon_sj_tx_bytes_moved moved "autovpnd_peer_transmit_bytes_total{$SJP}" $((
 check lon_sj_path_tx_moved moved "autovpnd_path_transmit_packets_total{$SJPATH}" 50
 check lon_sj_probes_moved moved "autovpnd_path_probes_sent_total{$SJPATH}" 1
 check lon_uplink_rx_moved moved 'autovpnd_uplink_received_datagrams_total{uplink="wan1"}' 1
+
+# A burst of scrapes: London renders at most once a second and answers
+# the scrapes in between with the body it rendered (its uptime, in ms,
+# changes in every render, so without that every body differs). One curl
+# makes the 20 requests on one connection, so they take milliseconds even
+# under TCG: on a VM so slow that they took 20 s the check would fail.
+burst_renders() {
+	local i t0 t1 ms distinct args=()
+	for i in $(seq 1 20); do args+=(-o "$WORK/burst.$i" "$M"); done
+	t0=$(date +%s%N)
+	n gwlon curl -sf -m 20 "${args[@]}" || return 1
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	distinct=$(md5sum "$WORK"/burst.* | awk '{ print $1 }' | sort -u | wc -l)
+	echo "# 20 scrapes in $ms ms: $distinct different bodies (at most $((ms / 1000 + 1)))"
+	[ "$distinct" -lt 20 ] && [ "$distinct" -le $((ms / 1000 + 1)) ]
+}
+check lon_scrape_burst_renders_once_a_second burst_renders
+# The kept body is not served for ever: a second later, a new render
+# (this one would pass without any kept body too).
+fresh_after_a_second() {
+	sleep 1.2
+	n gwlon curl -sf -m 5 "$M" > "$WORK/burst.after" || return 1
+	! cmp -s "$WORK/burst.after" "$WORK/burst.20"
+}
+check lon_scrape_renders_again_after_a_second fresh_after_a_second
 
 # Off by default: the hubs do not listen.
 check_fails sj_no_metrics n gwsj curl -sf -m 2 "$M"
