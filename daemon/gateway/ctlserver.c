@@ -7,12 +7,17 @@
  * the interface; lib/ctl says why). The answer names endpoints and peers,
  * so only root may ask: the client's credentials are checked on accept.
  * One request line per connection, one JSON answer, then the connection
- * closes. The answer is written with a send timeout so a client that stops
- * reading cannot hold the daemon (which is single-threaded) for long.
+ * closes. The daemon is single-threaded: the request, one short line, has
+ * CTL_READ_MS to come, a deadline for the whole read (base/fdio.h), so a
+ * client that sends a byte now and then holds it that long at most. The
+ * answer is sent by the event loop (base/loopsend.h), as fast as the
+ * client reads, within CTL_SEND_MS plus 1 s per MiB; a client that reads
+ * slowly or not at all costs the loop nothing meanwhile. At most
+ * GW_CTL_MAX_SENDS answers are kept at once: further clients are left in
+ * the listen backlog until one is done.
  */
 #include <errno.h>
 #include <sys/epoll.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +26,19 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/fdio.h"
 #include "base/key.h"
 #include "base/log.h"
+#include "base/loopsend.h"
 #include "ctl/ctl.h"
 #include "diagnose.h"
 #include "gateway.h"
 
 #define CTL_RETRY_MS 2000
-#define WRITE_TIMEOUT_MS 1000
+#define CTL_READ_MS 1000
+#define CTL_SEND_MS 10000
+/* A large status (a hub of thousands of peers) gets 1 s more per MiB. */
+#define CTL_SEND_BYTES_PER_MS 1048u
 
 static uint64_t age(uint64_t now, uint64_t then)
 {
@@ -214,25 +224,47 @@ int ctlserver_status(struct gw *gw, struct ctl_status *s)
 	return 0;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+/* An answer sent, cut or given up: its slot is free, and a waiting client may come. */
+static void on_sent(struct loopsend *ls, int err, void *arg)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
+	struct gw *gw = arg;
 
-		if (n <= 0)
-			return; /* the timeout or the client gave up */
-		buf += n;
-		len -= (size_t)n;
-	}
+	for (unsigned int i = 0; i < GW_CTL_MAX_SENDS; i++)
+		if (gw->ctl_sends[i] == ls)
+			gw->ctl_sends[i] = NULL;
+	/* A client that hangs up early (`| head`) is no news. */
+	if (err && err != -ECANCELED)
+		log_msg(err == -EPIPE || err == -ECONNRESET ? LOG_DEBUG : LOG_WARNING,
+			"control socket: an answer was cut: %s%s", strerror(-err),
+			err == -ETIMEDOUT ? " (the client read too slowly)" : "");
+	if (gw->ctl_fd >= 0 && loop_mod_fd(gw->loop, gw->ctl_fd, EPOLLIN))
+		log_msg(LOG_ERR, "control socket: cannot listen again: show and diagnose are "
+				 "unavailable until autovpnd restarts");
 }
 
+static int free_send_slot(const struct gw *gw)
+{
+	for (unsigned int i = 0; i < GW_CTL_MAX_SENDS; i++)
+		if (!gw->ctl_sends[i])
+			return (int)i;
+	return -1;
+}
+
+/* Renders the answer to @req and hands it and @fd to the loop. */
 static void answer(struct gw *gw, int fd, const char *req)
 {
+	struct loopsend *ls;
+	int slot = free_send_slot(gw);
 	struct ctl_status s;
 	struct ctl_diagnosis d = { 0 };
 	char *json = NULL;
+	size_t len;
 	int err;
 
+	if (slot < 0) { /* on_accept() takes no client without a slot */
+		close(fd);
+		return;
+	}
 	memset(&s, 0, sizeof(s));
 	if (!strcmp(req, "status")) {
 		err = ctlserver_status(gw, &s);
@@ -253,14 +285,23 @@ static void answer(struct gw *gw, int fd, const char *req)
 	} else {
 		err = -EINVAL;
 	}
-	if (err)
-		dprintf(fd, "{\"error\":\"%s\"}\n",
-			err == -EINVAL ? "unknown request" : strerror(-err));
-	else
-		write_all(fd, json, strlen(json));
-	free(json);
 	ctl_status_free(&s);
 	ctl_diagnosis_free(&d);
+	if (err) {
+		free(json);
+		json = NULL;
+		if (asprintf(&json, "{\"error\":\"%s\"}\n",
+			     err == -EINVAL ? "unknown request" : strerror(-err)) < 0) {
+			close(fd);
+			return;
+		}
+	}
+	/* Not sent in time: the client gets a cut answer (not a JSON document). */
+	len = strlen(json);
+	if (!loopsend_start(gw->loop, fd, json, len, CTL_SEND_MS + len / CTL_SEND_BYTES_PER_MS,
+			    on_sent, gw, &ls) &&
+	    ls)
+		gw->ctl_sends[slot] = ls;
 }
 
 /*
@@ -283,11 +324,11 @@ static void refuse(int fd)
 
 static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 {
-	struct timeval tv = { .tv_sec = WRITE_TIMEOUT_MS / 1000 };
 	char req[CTL_MAX_REQUEST + 1];
 	socklen_t cl = sizeof(struct ucred);
 	struct ucred cred;
-	size_t got = 0;
+	struct gw *gw = arg;
+	ssize_t got;
 	int fd;
 
 	(void)l;
@@ -300,24 +341,14 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 		close(fd);
 		return;
 	}
-	/* Root: one short line, read blocking with a timeout. */
-	if (fcntl(fd, F_SETFL, 0) == 0) {
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		while (got < CTL_MAX_REQUEST) {
-			ssize_t n = read(fd, req + got, CTL_MAX_REQUEST - got);
-
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-			if (memchr(req, '\n', got))
-				break;
-		}
-	}
-	req[got] = '\0';
+	/* Root: one short line (what came by the deadline, on the socket left non-blocking). */
+	got = fdio_read_line(fd, req, CTL_MAX_REQUEST, clock_mono_ms() + CTL_READ_MS);
+	req[got > 0 ? got : 0] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
-	answer(arg, fd, req);
-	close(fd);
+	answer(gw, fd, req);
+	/* All slots taken: the next clients wait in the backlog (on_sent() reopens). */
+	if (free_send_slot(gw) < 0)
+		loop_mod_fd(gw->loop, lfd, 0);
 }
 
 /*
@@ -426,6 +457,9 @@ int ctlserver_start(struct gw *gw)
 
 void ctlserver_stop(struct gw *gw)
 {
+	for (unsigned int i = 0; i < GW_CTL_MAX_SENDS; i++)
+		if (gw->ctl_sends[i])
+			loopsend_cancel(gw->ctl_sends[i]); /* on_sent() clears the slot */
 	loop_timer_stop(gw->loop, &gw->ctl_retry);
 	if (gw->ctl_fd < 0)
 		return;
