@@ -16,6 +16,7 @@
  * in between get the last body (base/scrape_cache.h says why).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -195,36 +196,41 @@ static void write_peers(FILE *f, const struct metrics_snapshot *s)
 	if (!s->kernel_ok)
 		return;
 	{
-		static const char *const n[] = { "autovpnd_peer_receive_packets_total",
-						 "autovpnd_peer_receive_bytes_total",
-						 "autovpnd_peer_transmit_packets_total",
-						 "autovpnd_peer_transmit_bytes_total",
-						 "autovpnd_peer_receive_ce_marks_total",
-						 "autovpnd_peer_transmit_ce_marks_total" };
-		static const char *const h[] = {
-			"Packets received from the peer (the kernel's count, inner packets).",
-			"Bytes received from the peer (the kernel's count, inner packets).",
-			"Packets sent to the peer (the kernel's count, inner packets).",
-			"Bytes sent to the peer (the kernel's count, inner packets).",
-			"Packets from the peer the kernel marked CE (ECN): they waited in its decrypt queues.",
-			"Packets to the peer the kernel marked CE (ECN): they waited in its encrypt queues.",
+		/* The kernel's per-peer counters: each a uint64_t of struct metrics_kpeer. */
+		static const struct {
+			const char *name, *help;
+			size_t off;
+		} kc[] = {
+			{ "autovpnd_peer_receive_packets_total",
+			  "Packets received from the peer (the kernel's count, inner packets).",
+			  offsetof(struct metrics_kpeer, rx_packets) },
+			{ "autovpnd_peer_receive_bytes_total",
+			  "Bytes received from the peer (the kernel's count, inner packets).",
+			  offsetof(struct metrics_kpeer, rx_bytes) },
+			{ "autovpnd_peer_transmit_packets_total",
+			  "Packets sent to the peer (the kernel's count, inner packets).",
+			  offsetof(struct metrics_kpeer, tx_packets) },
+			{ "autovpnd_peer_transmit_bytes_total",
+			  "Bytes sent to the peer (the kernel's count, inner packets).",
+			  offsetof(struct metrics_kpeer, tx_bytes) },
+			{ "autovpnd_peer_receive_ce_marks_total",
+			  "Packets from the peer the kernel marked CE (ECN): they waited in its decrypt queues.",
+			  offsetof(struct metrics_kpeer, rx_ce_marks) },
+			{ "autovpnd_peer_transmit_ce_marks_total",
+			  "Packets to the peer the kernel marked CE (ECN): they waited in its encrypt queues.",
+			  offsetof(struct metrics_kpeer, tx_ce_marks) },
 		};
 
-		for (unsigned int c = 0; c < 6; c++) {
-			prom_head(f, n[c], "counter", h[c]);
+		for (size_t c = 0; c < sizeof(kc) / sizeof(kc[0]); c++) {
+			prom_head(f, kc[c].name, "counter", kc[c].help);
 			for (uint32_t i = 0; i < st->n_peers; i++) {
 				const struct metrics_kpeer *k = kpeer_of(s, st->peers[i].id);
 				uint64_t v;
 
 				if (!k)
 					continue;
-				v = c == 0 ? k->rx_packets :
-				    c == 1 ? k->rx_bytes :
-				    c == 2 ? k->tx_packets :
-				    c == 3 ? k->tx_bytes :
-				    c == 4 ? k->rx_ce_marks :
-					     k->tx_ce_marks;
-				peer_series(f, n[c], &st->peers[i]);
+				memcpy(&v, (const char *)k + kc[c].off, sizeof(v));
+				peer_series(f, kc[c].name, &st->peers[i]);
 				fprintf(f, "} %llu\n", (unsigned long long)v);
 			}
 		}
