@@ -14,7 +14,6 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -24,13 +23,6 @@
 static void pair(int sv[2])
 {
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
 }
 
 struct trickle {
@@ -47,7 +39,7 @@ static void *trickle_writer(void *arg)
 	while (!atomic_load(&t->stop)) {
 		if (send(t->fd, "a", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
 			t->bytes++;
-		sleep_ms(5);
+		unit_sleep_ms(5);
 	}
 	return NULL;
 }

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -72,13 +71,6 @@ static char *pattern(size_t len)
 	return b;
 }
 
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 struct reader {
 	int fd;
 	unsigned int chunk, pause_ms; /* pause 0: as fast as it can */
@@ -106,7 +98,7 @@ static void *read_side(void *arg)
 			r->eof = 1;
 			break;
 		}
-		sleep_ms(r->pause_ms ? r->pause_ms : (n > 0 ? 0 : 1));
+		unit_sleep_ms(r->pause_ms ? r->pause_ms : (n > 0 ? 0 : 1));
 	}
 	return NULL;
 }

@@ -4,6 +4,15 @@
 #define AVPN_TESTS_UNIT_H
 
 #include <check.h>
+#include <time.h>
+
+/* Sleeps @ms milliseconds (a test's pacing, never its assertions). */
+static inline void unit_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
 
 /* Runs the suite (tests fork, per Check's default); exit status 1 if any failed. */
 static inline int unit_run(Suite *s, TCase *tc)
