@@ -643,8 +643,14 @@ START_TEST(key_ids)
 	handshake(&p, SEC, &ka, &kb);
 	handshake_peer_set_key_ids(p.pa, ka.key_id, -1);
 	handshake_peer_set_key_ids(p.pb, ka.key_id, -1);
-	/* the responder refuses an id its CURRENT or PREVIOUS slot holds */
+	/*
+	 * the responder refuses an id its CURRENT or PREVIOUS slot holds;
+	 * the initiator's next id follows its first (key_seq starts at
+	 * random), except that it skips 0xff, the id of no key
+	 */
 	next = (uint8_t)((ka.key_id & 0x80) | ((ka.key_id + 1) & 0x7f));
+	if (next == HANDSHAKE_KEY_ID_NONE)
+		next = HANDSHAKE_KEY_ID_HIGH;
 	handshake_peer_set_key_ids(p.pb, next, ka.key_id);
 	ck_assert_int_eq(handshake_initiate(&p.a.id, p.pa, 2 * SEC, WALL0 + 2 * SEC, init), 0);
 	ck_assert_int_eq(recv_init(&p.b, &p.a, init, 2 * SEC, false, &rep, &kb), -EEXIST);
