@@ -7,14 +7,13 @@
  * the interface; lib/ctl says why). The answer names endpoints and peers,
  * so only root may ask: the client's credentials are checked on accept.
  * One request line per connection, one JSON answer, then the connection
- * closes. The daemon is single-threaded: the request, one short line, has
- * CTL_READ_MS to come, a deadline for the whole read (base/fdio.h), so a
- * client that sends a byte now and then holds it that long at most. The
- * answer is sent by the event loop (base/loopsend.h), as fast as the
- * client reads, within CTL_SEND_MS plus 1 s per MiB; a client that reads
- * slowly or not at all costs the loop nothing meanwhile. At most
- * GW_CTL_MAX_SENDS answers are kept at once: further clients are left in
- * the listen backlog until one is done.
+ * closes. The daemon is single-threaded, so neither waits on a client:
+ * the event loop reads the request (base/looprecv.h), a short line, within
+ * CTL_READ_MS for the whole line, and sends the answer (base/loopsend.h)
+ * as fast as the client reads, within CTL_SEND_MS plus 1 s per MiB. A
+ * client that writes or reads slowly, or not at all, costs the loop
+ * nothing meanwhile. At most GW_CTL_MAX_CLIENTS clients are served at
+ * once: further clients are left in the listen backlog until one is done.
  */
 #include <errno.h>
 #include <sys/epoll.h>
@@ -26,9 +25,9 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "base/fdio.h"
 #include "base/key.h"
 #include "base/log.h"
+#include "base/looprecv.h"
 #include "base/loopsend.h"
 #include "ctl/ctl.h"
 #include "diagnose.h"
@@ -224,47 +223,46 @@ int ctlserver_status(struct gw *gw, struct ctl_status *s)
 	return 0;
 }
 
-/* An answer sent, cut or given up: its slot is free, and a waiting client may come. */
-static void on_sent(struct loopsend *ls, int err, void *arg)
-{
-	struct gw *gw = arg;
+/* One client, from accept to the end of its answer; in gw->ctl_clients[slot]. */
+struct ctl_client {
+	struct gw *gw;
+	unsigned int slot;
+	struct looprecv *rx; /* its request being read, or NULL */
+	struct loopsend *tx; /* its answer being sent, or NULL */
+};
 
-	for (unsigned int i = 0; i < GW_CTL_MAX_SENDS; i++)
-		if (gw->ctl_sends[i] == ls)
-			gw->ctl_sends[i] = NULL;
-	/* A client that hangs up early (`| head`) is no news. */
-	if (err && err != -ECANCELED)
-		log_msg(err == -EPIPE || err == -ECONNRESET ? LOG_DEBUG : LOG_WARNING,
-			"control socket: an answer was cut: %s%s", strerror(-err),
-			err == -ETIMEDOUT ? " (the client read too slowly)" : "");
+/* The client is done: its slot is free, and a waiting client may come. */
+static void client_end(struct ctl_client *c)
+{
+	struct gw *gw = c->gw;
+
+	gw->ctl_clients[c->slot] = NULL;
+	free(c);
 	if (gw->ctl_fd >= 0 && loop_mod_fd(gw->loop, gw->ctl_fd, EPOLLIN))
 		log_msg(LOG_ERR, "control socket: cannot listen again: show and diagnose are "
 				 "unavailable until autovpnd restarts");
 }
 
-static int free_send_slot(const struct gw *gw)
+/* An answer sent, cut or given up. */
+static void on_sent(struct loopsend *ls, int err, void *arg)
 {
-	for (unsigned int i = 0; i < GW_CTL_MAX_SENDS; i++)
-		if (!gw->ctl_sends[i])
-			return (int)i;
-	return -1;
+	(void)ls;
+	/* A client that hangs up early (`| head`) is no news. */
+	if (err && err != -ECANCELED)
+		log_msg(err == -EPIPE || err == -ECONNRESET ? LOG_DEBUG : LOG_WARNING,
+			"control socket: an answer was cut: %s%s", strerror(-err),
+			err == -ETIMEDOUT ? " (the client read too slowly)" : "");
+	client_end(arg);
 }
 
-/* Renders the answer to @req and hands it and @fd to the loop. */
-static void answer(struct gw *gw, int fd, const char *req)
+/* Renders the answer to @req: a JSON document (malloc'd), or NULL. */
+static char *answer(struct gw *gw, const char *req)
 {
-	struct loopsend *ls;
-	int slot = free_send_slot(gw);
 	struct ctl_status s;
 	struct ctl_diagnosis d = { 0 };
 	char *json = NULL;
-	size_t len;
 	int err;
 
-	if (slot < 0) { /* on_accept() takes no client without a slot */
-		close(fd);
-		return;
-	}
 	memset(&s, 0, sizeof(s));
 	if (!strcmp(req, "status")) {
 		err = ctlserver_status(gw, &s);
@@ -291,17 +289,50 @@ static void answer(struct gw *gw, int fd, const char *req)
 		free(json);
 		json = NULL;
 		if (asprintf(&json, "{\"error\":\"%s\"}\n",
-			     err == -EINVAL ? "unknown request" : strerror(-err)) < 0) {
-			close(fd);
-			return;
-		}
+			     err == -EINVAL ? "unknown request" : strerror(-err)) < 0)
+			return NULL;
+	}
+	return json;
+}
+
+/*
+ * The request line is in (or what came of it by the deadline, as before
+ * the loop read it: a client that sends "status" and waits is answered):
+ * the answer goes out through the loop on the same socket.
+ */
+static void on_request(struct looprecv *rx, int fd, const char *line, size_t got, int err,
+		       void *arg)
+{
+	struct ctl_client *c = arg;
+	char req[CTL_MAX_REQUEST + 1];
+	struct loopsend *ls;
+	char *json;
+	size_t len;
+
+	(void)rx;
+	c->rx = NULL;
+	/* Nothing came (silent until the deadline, or gone): nobody to answer. */
+	if (err == -ECANCELED || !got) {
+		close(fd);
+		client_end(c);
+		return;
+	}
+	memcpy(req, line, got);
+	req[got] = '\0';
+	req[strcspn(req, "\r\n")] = '\0';
+	json = answer(c->gw, req);
+	if (!json) {
+		close(fd);
+		client_end(c);
+		return;
 	}
 	/* Not sent in time: the client gets a cut answer (not a JSON document). */
 	len = strlen(json);
-	if (!loopsend_start(gw->loop, fd, json, len, CTL_SEND_MS + len / CTL_SEND_BYTES_PER_MS,
-			    on_sent, gw, &ls) &&
-	    ls)
-		gw->ctl_sends[slot] = ls;
+	if (loopsend_start(c->gw->loop, fd, json, len, CTL_SEND_MS + len / CTL_SEND_BYTES_PER_MS,
+			   on_sent, c, &ls))
+		client_end(c); /* on_sent() not called */
+	else if (ls)
+		c->tx = ls; /* else on_sent() ended the client already */
 }
 
 /*
@@ -322,17 +353,35 @@ static void refuse(int fd)
 	shutdown(fd, SHUT_WR);
 }
 
+static int free_slot(const struct gw *gw)
+{
+	for (unsigned int i = 0; i < GW_CTL_MAX_CLIENTS; i++)
+		if (!gw->ctl_clients[i])
+			return (int)i;
+	return -1;
+}
+
+/* All slots taken: the next clients wait in the backlog (client_end() reopens). */
+static void pause_listener(struct gw *gw)
+{
+	if (loop_mod_fd(gw->loop, gw->ctl_fd, 0))
+		log_msg(LOG_ERR, "control socket: cannot pause the listener");
+}
+
 static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 {
-	char req[CTL_MAX_REQUEST + 1];
 	socklen_t cl = sizeof(struct ucred);
+	struct ctl_client *c;
+	struct looprecv *rx;
 	struct ucred cred;
 	struct gw *gw = arg;
-	ssize_t got;
-	int fd;
+	int fd, slot = free_slot(gw);
 
-	(void)l;
 	(void)events;
+	if (slot < 0) {
+		pause_listener(gw);
+		return;
+	}
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
@@ -341,14 +390,21 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 		close(fd);
 		return;
 	}
-	/* Root: one short line (what came by the deadline, on the socket left non-blocking). */
-	got = fdio_read_line(fd, req, CTL_MAX_REQUEST, clock_mono_ms() + CTL_READ_MS);
-	req[got > 0 ? got : 0] = '\0';
-	req[strcspn(req, "\r\n")] = '\0';
-	answer(gw, fd, req);
-	/* All slots taken: the next clients wait in the backlog (on_sent() reopens). */
-	if (free_send_slot(gw) < 0)
-		loop_mod_fd(gw->loop, lfd, 0);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->gw = gw;
+	c->slot = (unsigned int)slot;
+	gw->ctl_clients[slot] = c;
+	/* Root: one short line, read by the loop within CTL_READ_MS. */
+	if (looprecv_line(l, fd, CTL_MAX_REQUEST, CTL_READ_MS, on_request, c, &rx))
+		client_end(c); /* on_request() not called */
+	else if (rx)
+		c->rx = rx; /* else on_request() has taken it further already */
+	if (free_slot(gw) < 0)
+		pause_listener(gw);
 }
 
 /*
@@ -457,13 +513,20 @@ int ctlserver_start(struct gw *gw)
 
 void ctlserver_stop(struct gw *gw)
 {
-	for (unsigned int i = 0; i < GW_CTL_MAX_SENDS; i++)
-		if (gw->ctl_sends[i])
-			loopsend_cancel(gw->ctl_sends[i]); /* on_sent() clears the slot */
+	/* Stop listening first: a client that ends below must not reopen it. */
+	if (gw->ctl_fd >= 0) {
+		loop_del_fd(gw->loop, gw->ctl_fd);
+		close(gw->ctl_fd);
+		gw->ctl_fd = -1;
+	}
+	for (unsigned int i = 0; i < GW_CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = gw->ctl_clients[i];
+
+		/* Either ends the client, and clears its slot. */
+		if (c && c->rx)
+			looprecv_cancel(c->rx);
+		else if (c && c->tx)
+			loopsend_cancel(c->tx);
+	}
 	loop_timer_stop(gw->loop, &gw->ctl_retry);
-	if (gw->ctl_fd < 0)
-		return;
-	loop_del_fd(gw->loop, gw->ctl_fd);
-	close(gw->ctl_fd);
-	gw->ctl_fd = -1;
 }

@@ -38,12 +38,15 @@ struct adopt_peer;
 struct avpnl;
 struct kroute;
 struct linkwatch;
-struct loopsend;
+struct ctl_client;
 
 #define GW_MAX_UPLINKS PROTO_MAX_UPLINKS
 #define GW_MAX_PATHS (GW_MAX_UPLINKS * GW_MAX_UPLINKS)
-/* Control answers being sent at once (each up to CTL_MAX_ANSWER); more wait. */
-#define GW_CTL_MAX_SENDS 4
+/*
+ * Control clients served at once, their requests being read or their answers
+ * (each up to CTL_MAX_ANSWER) being sent; more wait in the listen backlog.
+ */
+#define GW_CTL_MAX_CLIENTS 4
 
 /*
  * What became of a handshake message received (metrics): under a flood
@@ -253,8 +256,8 @@ struct gw {
 
 	/* Control socket. */
 	int ctl_fd;
-	struct loop_timer ctl_retry;		      /* the socket name is squatted: bind again */
-	struct loopsend *ctl_sends[GW_CTL_MAX_SENDS]; /* answers being sent */
+	struct loop_timer ctl_retry; /* the socket name is squatted: bind again */
+	struct ctl_client *ctl_clients[GW_CTL_MAX_CLIENTS]; /* being served (ctlserver.c) */
 	char ctl_path[108];
 	struct metrics *metrics; /* --metrics listener (metrics.c), or NULL */
 };
