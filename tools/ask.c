@@ -81,8 +81,9 @@ static int ask_request(const char *ifname, const char *req, char **ans, size_t *
 	if (ask_absent(err))
 		snprintf(msg, len, "autovpnd is not running for %s", ifname);
 	else if (err == -ETIMEDOUT)
-		snprintf(msg, len, "autovpnd for %s does not answer (%u s)", ifname,
-			 CTL_TIMEOUT_MS / 1000);
+		snprintf(msg, len,
+			 "autovpnd for %s did not answer in time (%u s, more for a large answer)",
+			 ifname, CTL_TIMEOUT_MS / 1000);
 	else if (err == -EPERM)
 		snprintf(msg, len,
 			 "the control socket of %s is not autovpnd's: a process not run by root "

@@ -35,9 +35,12 @@
 
 #define CTL_RETRY_MS 2000
 #define CTL_READ_MS 1000
+/*
+ * An answer has CTL_SEND_MS to go out, a large one (a hub of thousands of
+ * peers) 1 s more per MiB (CTL_ANSWER_BYTES_PER_MS; the client allows as
+ * much per MiB, on a base of its own that starts with its request).
+ */
 #define CTL_SEND_MS 10000
-/* A large status (a hub of thousands of peers) gets 1 s more per MiB. */
-#define CTL_SEND_BYTES_PER_MS 1048u
 
 static uint64_t age(uint64_t now, uint64_t then)
 {
@@ -328,7 +331,7 @@ static void on_request(struct looprecv *rx, int fd, const char *line, size_t got
 	}
 	/* Not sent in time: the client gets a cut answer (not a JSON document). */
 	len = strlen(json);
-	if (loopsend_start(c->gw->loop, fd, json, len, CTL_SEND_MS + len / CTL_SEND_BYTES_PER_MS,
+	if (loopsend_start(c->gw->loop, fd, json, len, CTL_SEND_MS + len / CTL_ANSWER_BYTES_PER_MS,
 			   on_sent, c, &ls))
 		client_end(c); /* on_sent() not called */
 	else if (ls)

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "ctl/ctl.h"
 #include "ctl_eq.h"
 
@@ -1003,6 +1004,8 @@ enum srv_mode {
 	SRV_OVER_MAX,
 	SRV_HANG_UP,
 	SRV_SILENT,
+	SRV_TRICKLE,
+	SRV_PACED,
 	SRV_REFUSE
 };
 
@@ -1021,7 +1024,8 @@ static char pattern(size_t i)
 }
 
 /* Writes @n bytes of the pattern; errors ignored (the client may leave). */
-static void srv_write_pattern(int fd, size_t n)
+/* @n bytes of the pattern, 64 KiB at a time, @pause_ms after each. */
+static void srv_write_pattern(int fd, size_t n, unsigned int pause_ms)
 {
 	char chunk[65536];
 	size_t off = 0;
@@ -1039,6 +1043,8 @@ static void srv_write_pattern(int fd, size_t n)
 			done += (size_t)w;
 		}
 		off += k;
+		if (pause_ms)
+			unit_sleep_ms(pause_ms);
 	}
 }
 
@@ -1079,17 +1085,29 @@ static void srv_run(int lfd, enum srv_mode mode, int hold)
 		dprintf(fd, "{\"answer\":\"to %.*s\"}", (int)got - 1, req);
 		break;
 	case SRV_BIG:
-		srv_write_pattern(fd, BIG_ANSWER);
+		srv_write_pattern(fd, BIG_ANSWER, 0);
 		break;
 	case SRV_AT_MAX:
-		srv_write_pattern(fd, CTL_MAX_ANSWER);
+		srv_write_pattern(fd, CTL_MAX_ANSWER, 0);
 		break;
 	case SRV_OVER_MAX:
-		srv_write_pattern(fd, (size_t)CTL_MAX_ANSWER + 1);
+		srv_write_pattern(fd, (size_t)CTL_MAX_ANSWER + 1, 0);
 		break;
 	case SRV_HANG_UP:
 	case SRV_REFUSE: /* answered above */
 		break;
+	case SRV_PACED:
+		/* 2 MiB at 64 KiB per 20 ms (3.2 MB/s): about 0.7 s. */
+		srv_write_pattern(fd, 2u << 20, 20);
+		break;
+	case SRV_TRICKLE: {
+		struct pollfd h = { .fd = hold, .events = POLLIN };
+
+		/* A byte every 20 ms, never the end, until told (or the client goes). */
+		while (send(fd, "{", 1, MSG_NOSIGNAL) == 1 && poll(&h, 1, 20) == 0)
+			;
+		break;
+	}
 	case SRV_SILENT: {
 		char c;
 
@@ -1227,12 +1245,48 @@ START_TEST(request_no_answer)
 	ck_assert_ptr_null(ans);
 	srv_stop(&s);
 
-	/* The server holds the connection and says nothing: the receive
-	 * timeout ends it (the server is only released afterwards, so this
+	/* The server holds the connection and says nothing: the answer's
+	 * deadline ends it (the server is only released afterwards, so this
 	 * cannot pass by the server closing early). */
 	srv_start(&s, SRV_SILENT);
 	ck_assert_int_eq(ctl_request_path(s.path, "status", 200, &ans, &len), -ETIMEDOUT);
 	ck_assert_ptr_null(ans);
+	srv_stop(&s);
+}
+END_TEST
+
+/*
+ * A server that sends a byte every 20 ms and never ends: a timeout per
+ * read never fires, and the client used to wait until the server let go.
+ * The answer's deadline (300 ms, plus 1 ms per KiB come) gives up on it.
+ * The bound is 10x the deadline: "at the deadline", not "never".
+ */
+START_TEST(request_trickled_answer)
+{
+	struct srv s;
+	uint64_t t0, ms;
+	char *ans;
+	size_t len;
+
+	srv_start(&s, SRV_TRICKLE);
+	t0 = clock_mono_ms();
+	ck_assert_int_eq(ctl_request_path(s.path, "status", 300, &ans, &len), -ETIMEDOUT);
+	ms = clock_mono_ms() - t0;
+	ck_assert_ptr_null(ans);
+	ck_assert_uint_ge(ms, 299);
+	ck_assert_uint_lt(ms, 3000);
+	srv_stop(&s);
+
+	/*
+	 * ... while a large answer that keeps coming faster than 1 MB/s
+	 * gets 1 ms more per 1,048 bytes: 2 MiB in about 0.7 s, past the
+	 * 300 ms, arrive whole (the pace is 3x what it needs).
+	 */
+	srv_start(&s, SRV_PACED);
+	ck_assert_int_eq(ctl_request_path(s.path, "status", 300, &ans, &len), 0);
+	ck_assert_uint_eq(len, 2u << 20);
+	check_pattern(ans, len);
+	free(ans);
 	srv_stop(&s);
 }
 END_TEST
@@ -1362,6 +1416,7 @@ int main(void)
 	tcase_add_test(tc, request_big_answers);
 	tcase_add_test(tc, request_answer_then_reset);
 	tcase_add_test(tc, request_no_answer);
+	tcase_add_test(tc, request_trickled_answer);
 	tcase_add_test(tc, request_no_daemon);
 	tcase_add_test(tc, request_listener_not_root);
 	tcase_add_test(tc, request_validated_first);

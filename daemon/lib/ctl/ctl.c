@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "ctl/ctl.h"
 
 /* Our documents nest five deep; the rest is room for fields added later. */
@@ -755,13 +757,42 @@ static int ctl_send_line(int fd, const char *req)
 	return 0;
 }
 
-static int ctl_read_all(int fd, char **answer, size_t *len)
+/*
+ * Waits until @fd is readable, at most until the answer's deadline: @t0 +
+ * @timeout_ms plus 1 ms per CTL_ANSWER_BYTES_PER_MS of the @n bytes come,
+ * the pace the daemon keeps for its answers (ctlserver.c). 0, -ETIMEDOUT
+ * or -errno.
+ */
+static int ctl_wait_answer(int fd, uint64_t t0, unsigned int timeout_ms, size_t n)
+{
+	uint64_t end = t0 + timeout_ms + n / CTL_ANSWER_BYTES_PER_MS, now = clock_mono_ms();
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	if (now >= end)
+		return -ETIMEDOUT;
+	r = poll(&pfd, 1, (int)(end - now > 60000 ? 60000 : end - now));
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	/* Ready, a hangup or error (the read says which), or time to look again. */
+	return 0;
+}
+
+/*
+ * The whole answer by one deadline from @t0, the start of the request, not
+ * a timeout per read: a daemon that sends a byte now and then would keep
+ * every read short and the tool waiting for CTL_MAX_ANSWER of them. What
+ * has come is always read first: the deadline bounds the waiting, so a
+ * tool that was not scheduled for a while still takes a whole answer.
+ */
+static int ctl_read_all(int fd, uint64_t t0, unsigned int timeout_ms, char **answer, size_t *len)
 {
 	size_t cap = 0, n = 0;
 	char *buf = NULL;
 
 	for (;;) {
 		ssize_t r;
+		int err;
 
 		/* Room for a byte past the limit (to see it crossed) and a NUL. */
 		if (cap - n < 2) {
@@ -778,7 +809,15 @@ static int ctl_read_all(int fd, char **answer, size_t *len)
 			buf = nbuf;
 			cap = ncap;
 		}
-		r = read(fd, buf + n, cap - n - 1);
+		r = recv(fd, buf + n, cap - n - 1, MSG_DONTWAIT);
+		if (r < 0 && errno == EAGAIN) {
+			err = ctl_wait_answer(fd, t0, timeout_ms, n);
+			if (err) {
+				free(buf);
+				return err;
+			}
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		/*
@@ -789,8 +828,7 @@ static int ctl_read_all(int fd, char **answer, size_t *len)
 		if (r < 0 && errno == ECONNRESET && n)
 			break;
 		if (r < 0) {
-			int err = ctl_errno();
-
+			err = -errno;
 			free(buf);
 			return err;
 		}
@@ -835,6 +873,7 @@ int ctl_request_path(const char *path, const char *request, unsigned int timeout
 	int alen;
 	struct timeval tv = { .tv_sec = timeout_ms / 1000,
 			      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
+	uint64_t t0 = clock_mono_ms();
 	int fd, err;
 
 	*answer = NULL;
@@ -849,9 +888,9 @@ int ctl_request_path(const char *path, const char *request, unsigned int timeout
 	if (fd < 0)
 		return -errno;
 	/* The send timeout also bounds connect() on a unix socket whose
-	 * backlog is full (the daemon is stuck). */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+	 * backlog is full (the daemon is stuck). The answer has a deadline
+	 * of its own (ctl_read_all()). */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))) {
 		err = -errno;
 		goto out;
 	}
@@ -869,7 +908,7 @@ int ctl_request_path(const char *path, const char *request, unsigned int timeout
 	err = ctl_send_line(fd, request);
 	/* A daemon that refused us may have closed before reading: its answer is here. */
 	if (!err || err == -EPIPE)
-		err = ctl_read_all(fd, answer, len);
+		err = ctl_read_all(fd, t0, timeout_ms, answer, len);
 out:
 	close(fd);
 	return err;

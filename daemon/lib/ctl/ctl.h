@@ -55,12 +55,14 @@
 #define CTL_SOCK_PREFIX "@autovpn/" /* "@": the abstract namespace */
 #define CTL_MAX_REQUEST 64
 #define CTL_MAX_ANSWER (64u << 20)
-#define CTL_TIMEOUT_MS 5000 /* client: connect, send, and each read */
-#define CTL_NAME_MAX 64	    /* network names: 63 bytes + NUL */
-#define CTL_EP_MAX 56	    /* "[ipv6]:port" */
-#define CTL_PREFIX_MAX 52   /* "ipv6/128" */
-#define CTL_TEXT_MAX 256    /* reasons, findings */
-#define CTL_KEY_MAX 45	    /* base64 public key + NUL */
+#define CTL_TIMEOUT_MS 5000 /* client: connect and send each; the whole answer's base */
+/* An answer's pace: the daemon and the client give it 1 ms more per this many bytes. */
+#define CTL_ANSWER_BYTES_PER_MS 1048u
+#define CTL_NAME_MAX 64	  /* network names: 63 bytes + NUL */
+#define CTL_EP_MAX 56	  /* "[ipv6]:port" */
+#define CTL_PREFIX_MAX 52 /* "ipv6/128" */
+#define CTL_TEXT_MAX 256  /* reasons, findings */
+#define CTL_KEY_MAX 45	  /* base64 public key + NUL */
 #define CTL_NEVER UINT64_MAX
 
 struct ctl_registry {
@@ -219,7 +221,10 @@ int ctl_sockaddr(const char *path, struct sockaddr_un *sun);
  * -ENOENT or -ECONNREFUSED when no daemon runs, -EACCES when not root,
  * -EPERM when the socket's listener is not root (not autovpnd: the abstract
  * namespace is open to every user),
- * -ETIMEDOUT when the daemon does not answer within CTL_TIMEOUT_MS,
+ * -ETIMEDOUT when the daemon's whole answer has not come CTL_TIMEOUT_MS
+ * after the request started, plus 1 ms per CTL_ANSWER_BYTES_PER_MS bytes of
+ * it received
+ * (a deadline: a daemon that sends a byte now and then is given up too),
  * -EMSGSIZE above CTL_MAX_ANSWER, -ENODATA if it closes without a byte,
  * -EINVAL for a request that is not one printable line shorter than
  * CTL_MAX_REQUEST. ctl_request_path() is the same on a socket path and a
