@@ -508,28 +508,40 @@ uint64_t http_cut_count(const struct registry *r)
 	return r->http_conns ? r->http_conns->cut : 0;
 }
 
-/* GET /metrics: text exposition 0.0.4, built in memory, then copied to MHD. */
+/*
+ * GET /metrics: text exposition 0.0.4, built in memory, then copied to MHD.
+ * Rendered at most once a second (base/scrape_cache.h): it walks every
+ * gateway, uplink and path on the registry's only thread, and whoever can
+ * reach the listener could otherwise keep it rendering back to back.
+ */
 static enum MHD_Result reply_metrics(struct registry *r, struct MHD_Connection *c, uint64_t now)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	const char *body;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
 
-	if (!f)
-		return MHD_NO;
-	err = metrics_write(r, f, now);
-	if (fclose(f) || err) {
-		free(buf);
-		return MHD_NO;
+	body = scrape_cache_get(&r->metrics_cache, now, SCRAPE_CACHE_MAX_AGE_MS, &len);
+	if (!body) {
+		FILE *f = open_memstream(&buf, &len);
+		int err;
+
+		if (!f)
+			return MHD_NO;
+		err = metrics_write(r, f, now);
+		if (fclose(f) || err) {
+			free(buf);
+			return MHD_NO;
+		}
+		/* Stamped when done: a slow render still leaves a second without one. */
+		scrape_cache_put(&r->metrics_cache, buf, len, clock_mono_ms());
+		body = buf;
 	}
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(buf);
+	/* A copy: the kept body is replaced by the next render. */
+	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
 		return MHD_NO;
-	}
 	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
@@ -689,4 +701,5 @@ void http_stop(struct registry *r)
 	r->mhd = NULL;
 	free(r->http_conns);
 	r->http_conns = NULL;
+	scrape_cache_free(&r->metrics_cache);
 }

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/loop.h"
+#include "base/scrape_cache.h"
 #include "conf/orgconf.h"
 #include "conf/topology.h"
 #include "wire/proto.h"
@@ -162,7 +163,8 @@ struct registry {
 	void *mhd;
 	int mhd_fd;
 	struct loop_timer http_timer;
-	struct http_conns *http_conns; /* deadlines of the API's connections (http.c) */
+	struct http_conns *http_conns;	   /* deadlines of the API's connections (http.c) */
+	struct scrape_cache metrics_cache; /* at most one /metrics render a second */
 
 	uint32_t push_cursor;	/* next gateway to look at for pending pushes */
 	uint32_t push_pending;	/* gateways with a config push to send now */

@@ -73,6 +73,7 @@ int reload_config(struct registry *r, int initial)
 	r->topo = orgconf_topology(cfg);
 	r->gws = gws;
 	r->cfg_gen++; /* what a streamed answer started on is gone (httplist.c) */
+	scrape_cache_free(&r->metrics_cache); /* the next scrape shows the new config */
 	r->hash = hash;
 	r->hash_mask = mask;
 	r->loaded_ms = clock_mono_ms();

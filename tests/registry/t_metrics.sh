@@ -78,3 +78,25 @@ short2=$(val "$W/m2" 'autovpn_registry_drops_total{reason="short"}')
 [ "$short2" = $((short1 + 1)) ] || fail "drops_total{short} $short1 -> $short2"
 echo "promtool ok on $(grep -vc '^#' "$W/m2") samples; keepalives_total $ka1 -> $ka2," \
 	"datagrams_received_total $rx1 -> $rx2, drops_total{short} $short1 -> $short2"
+
+# A burst of scrapes: the registry renders at most once a second and
+# answers the scrapes in between with the body it rendered (the gateways'
+# last-seen ages, in ms, change in every render, so without that the bodies
+# differ). One curl makes the 20 requests on one connection, so they take
+# milliseconds; were they to take 20 s the check would fail, not flake.
+# (A second after the last scrape, so that the burst's first one renders.)
+sleep 1.1
+args=()
+for i in $(seq 1 20); do args+=(-o "$W/burst.$i" "http://127.0.0.1:19390/metrics"); done
+t0=$(date +%s%N)
+curl -sf -m 20 "${args[@]}" || fail "burst of scrapes failed"
+ms=$((($(date +%s%N) - t0) / 1000000))
+distinct=$(md5sum "$W"/burst.* | awk '{ print $1 }' | sort -u | wc -l)
+echo "20 scrapes in $ms ms: $distinct different bodies (at most $((ms / 1000 + 1)))"
+[ "$distinct" -le $((ms / 1000 + 1)) ] || fail "$distinct renders in $ms ms: more than one a second"
+# ... and renders again after a second (the gateways keep sending
+# keepalives, so the ages differ from the burst's).
+sleep 1.1
+curl -sf -o "$W/after" "http://127.0.0.1:19390/metrics" || fail "scrape after the burst failed"
+cmp -s "$W/after" "$W/burst.20" && fail "the same body more than a second later"
+echo "a new body after a second"

@@ -33,10 +33,19 @@ api 19390 "/api/v1/gateways/Meraki%20London%20-%20Finsbury" | jget '.exported_su
 exec 3>&-
 # In-place rewrite (close after write): inotify alone.
 write_example_org "$W/next.conf" 'subnet = "Newer" 10.98.0.0/24 yes'
+# /metrics keeps its body for a second (scrape_cache): one kept now must
+# not outlive the reload below.
+reloads() { curl -sf "http://127.0.0.1:19390/metrics" | awk '$1 == "autovpn_registry_reloads_total" { print $2 }'; }
+r1=$(reloads)
+t0=$(date +%s%N)
 cat "$W/next.conf" > "$W/org.conf"
 for _ in $(seq 100); do
 	[ "$(api 19390 /api/v1/org | jget .version)" != "$v1" ] && break; sleep 0.02
 done
 [ "$(api 19390 /api/v1/org | jget .version)" != "$v1" ] || fail "in-place edit not noticed"
+r2=$(reloads)
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$r2" = $((r1 + 1)) ] || fail "/metrics after the reload: reloads_total $r1 -> $r2 ($ms ms)"
+echo "/metrics $ms ms after a kept body: reloads_total $r1 -> $r2"
 [ "$(api 19390 /api/v1/stats | jget .reloads)" -ge 2 ] || fail "reload count"
 echo "invalid config rejected whole; valid ones loaded on SIGHUP and on in-place edit"
