@@ -22,8 +22,10 @@
 #
 # Each mode runs with 1 TCP flow and with 8 parallel flows (iperf3 -P 8).
 # Runs are interleaved (every mode and flow count once per round, ROUNDS
-# rounds) so a slow phase of the host hits every mode alike; only ratios
-# within one run mean anything under TCG. Per run: iperf3 -t SECS and
+# rounds) so a slow phase of the host hits every mode alike, and every
+# second round runs the modes in reverse order, so a host that slows down
+# (or speeds up) across a round does not favour the modes that come first;
+# only ratios within one run mean anything under TCG. Per run: iperf3 -t SECS and
 # around it
 #   - the jiffies of every CPU from /proc/stat: busy (all but idle and
 #     iowait) and softirq, per CPU, as a share of the run;
@@ -394,9 +396,13 @@ for m in $MODES; do
 	esac
 done
 
+# The modes' order, and in every second round the reverse (see the top).
+REVERSED=$(printf '%s\n' $MODES | tac | tr '\n' ' ')
 for ((r = 1; r <= ROUNDS; r++)); do
+	order=$MODES
+	((r % 2 == 0)) && order=$REVERSED
 	for f in $FLOWS; do
-		for m in $MODES; do
+		for m in $order; do
 			case " $avail " in *" $m "*) ;; *) continue ;; esac
 			if [ $m = av0 ] || [ $m = avi ] || [ $m = avn ] || [ $m = avs ]; then
 				if ! avail_rekey $m; then
