@@ -13,9 +13,13 @@
  * as fast as the client reads, within CTL_SEND_MS plus 1 s per MiB. A
  * client that writes or reads slowly, or not at all, costs the loop
  * nothing meanwhile. At most GW_CTL_MAX_CLIENTS clients are served at
- * once: further clients are left in the listen backlog until one is done.
+ * once: further clients are left in the listen backlog until one is done;
+ * of them, at most GW_CTL_MAX_SENDS have an answer rendered (up to
+ * CTL_MAX_ANSWER each) and on its way, the others wait for it in turn. So
+ * a few clients that send their requests slowly take no answer's place.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,9 +236,14 @@ struct ctl_client {
 	unsigned int slot;
 	struct looprecv *rx; /* its request being read, or NULL */
 	struct loopsend *tx; /* its answer being sent, or NULL */
+	/* Its request read, waiting for a send slot (0: not waiting): */
+	uint64_t waiting;  /* its place in the queue (gw->ctl_wait_seq) */
+	uint64_t since_ms; /* queued then */
+	int fd;
+	char req[CTL_MAX_REQUEST + 1];
 };
 
-/* The client is done: its slot is free, and a waiting client may come. */
+/* The client is done: its slot is free, and a client from the backlog may come. */
 static void client_end(struct ctl_client *c)
 {
 	struct gw *gw = c->gw;
@@ -246,16 +255,66 @@ static void client_end(struct ctl_client *c)
 				 "unavailable until autovpnd restarts");
 }
 
+static void start_answer(struct ctl_client *c);
+
+/*
+ * A client that waited for its answer longer than our tool does
+ * (CTL_TIMEOUT_MS), or that hung up, is not worth a render: it may be
+ * megabytes, and nobody would read them.
+ */
+static bool client_gone(const struct ctl_client *c)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	if (clock_mono_ms() - c->since_ms > CTL_TIMEOUT_MS)
+		return true;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+/* Answers the clients waiting for a send slot, longest waiting first. */
+static void serve_waiting(struct gw *gw)
+{
+	/* start_answer() may end an answer at once, and that calls us again. */
+	if (gw->ctl_serving)
+		return;
+	gw->ctl_serving = true;
+	while (gw->ctl_sending < GW_CTL_MAX_SENDS) {
+		struct ctl_client *next = NULL;
+
+		for (unsigned int i = 0; i < GW_CTL_MAX_CLIENTS; i++) {
+			struct ctl_client *c = gw->ctl_clients[i];
+
+			if (c && c->waiting && (!next || c->waiting < next->waiting))
+				next = c;
+		}
+		if (!next)
+			break;
+		next->waiting = 0;
+		if (client_gone(next)) {
+			close(next->fd);
+			client_end(next);
+			continue;
+		}
+		start_answer(next);
+	}
+	gw->ctl_serving = false;
+}
+
 /* An answer sent, cut or given up. */
 static void on_sent(struct loopsend *ls, int err, void *arg)
 {
+	struct ctl_client *c = arg;
+	struct gw *gw = c->gw;
+
 	(void)ls;
 	/* A client that hangs up early (`| head`) is no news. */
 	if (err && err != -ECANCELED)
 		log_msg(err == -EPIPE || err == -ECONNRESET ? LOG_DEBUG : LOG_WARNING,
 			"control socket: an answer was cut: %s%s", strerror(-err),
 			err == -ETIMEDOUT ? " (the client read too slowly)" : "");
-	client_end(arg);
+	gw->ctl_sending--;
+	client_end(c);
+	serve_waiting(gw);
 }
 
 /* Renders the answer to @req: a JSON document (malloc'd), or NULL. */
@@ -298,19 +357,43 @@ static char *answer(struct gw *gw, const char *req)
 	return json;
 }
 
+/* Renders the client's answer and hands it to the loop; takes a send slot. */
+static void start_answer(struct ctl_client *c)
+{
+	struct gw *gw = c->gw;
+	struct loopsend *ls;
+	char *json = answer(gw, c->req);
+	size_t len;
+
+	if (!json) {
+		close(c->fd);
+		client_end(c);
+		return;
+	}
+	/* Not sent in time: the client gets a cut answer (not a JSON document). */
+	len = strlen(json);
+	gw->ctl_sending++;
+	if (loopsend_start(gw->loop, c->fd, json, len, CTL_SEND_MS + len / CTL_ANSWER_BYTES_PER_MS,
+			   on_sent, c, &ls)) {
+		gw->ctl_sending--; /* on_sent() not called */
+		client_end(c);
+	} else if (ls) {
+		c->tx = ls; /* else on_sent() ended the client already */
+	}
+}
+
 /*
  * The request line is in (or what came of it by the deadline, as before
- * the loop read it: a client that sends "status" and waits is answered):
- * the answer goes out through the loop on the same socket.
+ * the loop read it: a client that sends "status" and waits is answered).
+ * It is answered on the same socket now, or, with GW_CTL_MAX_SENDS answers
+ * on their way, when one of them is done (a render takes memory, up to
+ * CTL_MAX_ANSWER; a request does not).
  */
 static void on_request(struct looprecv *rx, int fd, const char *line, size_t got, int err,
 		       void *arg)
 {
 	struct ctl_client *c = arg;
-	char req[CTL_MAX_REQUEST + 1];
-	struct loopsend *ls;
-	char *json;
-	size_t len;
+	struct gw *gw = c->gw;
 
 	(void)rx;
 	c->rx = NULL;
@@ -320,22 +403,16 @@ static void on_request(struct looprecv *rx, int fd, const char *line, size_t got
 		client_end(c);
 		return;
 	}
-	memcpy(req, line, got);
-	req[got] = '\0';
-	req[strcspn(req, "\r\n")] = '\0';
-	json = answer(c->gw, req);
-	if (!json) {
-		close(fd);
-		client_end(c);
-		return;
+	memcpy(c->req, line, got);
+	c->req[got] = '\0';
+	c->req[strcspn(c->req, "\r\n")] = '\0';
+	c->fd = fd;
+	if (gw->ctl_sending < GW_CTL_MAX_SENDS) {
+		start_answer(c);
+	} else {
+		c->waiting = ++gw->ctl_wait_seq;
+		c->since_ms = clock_mono_ms();
 	}
-	/* Not sent in time: the client gets a cut answer (not a JSON document). */
-	len = strlen(json);
-	if (loopsend_start(c->gw->loop, fd, json, len, CTL_SEND_MS + len / CTL_ANSWER_BYTES_PER_MS,
-			   on_sent, c, &ls))
-		client_end(c); /* on_sent() not called */
-	else if (ls)
-		c->tx = ls; /* else on_sent() ended the client already */
 }
 
 /*
@@ -522,14 +599,25 @@ void ctlserver_stop(struct gw *gw)
 		close(gw->ctl_fd);
 		gw->ctl_fd = -1;
 	}
+	/*
+	 * The waiting clients first, so that an answer cancelled below gives
+	 * its slot to nobody; then the reads (a cancelled read is not
+	 * answered); then the answers. Each ends its client and clears its
+	 * slot.
+	 */
 	for (unsigned int i = 0; i < GW_CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = gw->ctl_clients[i];
 
-		/* Either ends the client, and clears its slot. */
-		if (c && c->rx)
-			looprecv_cancel(c->rx);
-		else if (c && c->tx)
-			loopsend_cancel(c->tx);
+		if (c && c->waiting) {
+			close(c->fd);
+			client_end(c);
+		}
 	}
+	for (unsigned int i = 0; i < GW_CTL_MAX_CLIENTS; i++)
+		if (gw->ctl_clients[i] && gw->ctl_clients[i]->rx)
+			looprecv_cancel(gw->ctl_clients[i]->rx);
+	for (unsigned int i = 0; i < GW_CTL_MAX_CLIENTS; i++)
+		if (gw->ctl_clients[i] && gw->ctl_clients[i]->tx)
+			loopsend_cancel(gw->ctl_clients[i]->tx);
 	loop_timer_stop(gw->loop, &gw->ctl_retry);
 }

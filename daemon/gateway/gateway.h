@@ -43,10 +43,12 @@ struct ctl_client;
 #define GW_MAX_UPLINKS PROTO_MAX_UPLINKS
 #define GW_MAX_PATHS (GW_MAX_UPLINKS * GW_MAX_UPLINKS)
 /*
- * Control clients served at once, their requests being read or their answers
- * (each up to CTL_MAX_ANSWER) being sent; more wait in the listen backlog.
+ * Control clients served at once, their requests being read, waiting or
+ * their answers being sent (more wait in the listen backlog); of them,
+ * answers rendered and being sent (each up to CTL_MAX_ANSWER).
  */
-#define GW_CTL_MAX_CLIENTS 4
+#define GW_CTL_MAX_CLIENTS 32
+#define GW_CTL_MAX_SENDS 4
 
 /*
  * What became of a handshake message received (metrics): under a flood
@@ -258,6 +260,9 @@ struct gw {
 	int ctl_fd;
 	struct loop_timer ctl_retry; /* the socket name is squatted: bind again */
 	struct ctl_client *ctl_clients[GW_CTL_MAX_CLIENTS]; /* being served (ctlserver.c) */
+	unsigned int ctl_sending; /* answers being sent, <= GW_CTL_MAX_SENDS */
+	uint64_t ctl_wait_seq;	  /* the last client queued for a send slot */
+	bool ctl_serving;	  /* in serve_waiting() */
 	char ctl_path[108];
 	struct metrics *metrics; /* --metrics listener (metrics.c), or NULL */
 };
