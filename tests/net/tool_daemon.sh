@@ -199,12 +199,13 @@ wait "${rootdrip[@]}" 2>/dev/null
 # held), closes each unanswered 1 s after its accept, takes the rest
 # meanwhile, and has every slot back afterwards: show is answered once
 # they are gone. Silent: their input is a pipe that stays open. (timeout:
-# a connect that the backlog never takes must not hang the test.)
+# a connect that the backlog never takes must not hang the test;
+# --foreground keeps socat in the group that the kill below ends.)
 backlog() { n gwlon ss -xlH 2>/dev/null | awk '$5 == "@autovpn/av0" { print $3 }'; }
 ctl_backlog_full() { [ "$(backlog)" -ge 16 ]; }
 kill -STOP "$lonpid"
 bg gwlon setsid bash -c 'exec 9<> <(:); for i in $(seq 40); do
-	timeout 10 socat -u - ABSTRACT-CONNECT:autovpn/av0 <&9 & done; wait' >/dev/null 2>&1
+	timeout --foreground 30 socat -u - ABSTRACT-CONNECT:autovpn/av0 <&9 & done; wait' >/dev/null 2>&1
 silent=$BG_PID
 wait_until 15 ctl_backlog_full || fail "silent-clients-backlog" "backlog $(backlog), not 16 or more"
 sleep 1 # the others, blocked in connect()

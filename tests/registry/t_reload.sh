@@ -47,5 +47,7 @@ r2=$(reloads)
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$r2" = $((r1 + 1)) ] || fail "/metrics after the reload: reloads_total $r1 -> $r2 ($ms ms)"
 echo "/metrics $ms ms after a kept body: reloads_total $r1 -> $r2"
+# Past a second the kept body is stale anyway: the check then proves less.
+[ "$ms" -lt 1000 ] || echo "note: the reload took $ms ms; the body would have gone without it"
 [ "$(api 19390 /api/v1/stats | jget .reloads)" -ge 2 ] || fail "reload count"
 echo "invalid config rejected whole; valid ones loaded on SIGHUP and on in-place edit"

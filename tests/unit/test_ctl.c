@@ -1023,8 +1023,10 @@ static char pattern(size_t i)
 	return (char)('a' + i % 23);
 }
 
-/* Writes @n bytes of the pattern; errors ignored (the client may leave). */
-/* @n bytes of the pattern, 64 KiB at a time, @pause_ms after each. */
+/*
+ * Writes @n bytes of the pattern, 64 KiB at a time, @pause_ms after each;
+ * errors ignored (the client may leave).
+ */
 static void srv_write_pattern(int fd, size_t n, unsigned int pause_ms)
 {
 	char chunk[65536];
@@ -1097,8 +1099,8 @@ static void srv_run(int lfd, enum srv_mode mode, int hold)
 	case SRV_REFUSE: /* answered above */
 		break;
 	case SRV_PACED:
-		/* 2 MiB at 64 KiB per 20 ms (3.2 MB/s): about 0.7 s. */
-		srv_write_pattern(fd, 2u << 20, 20);
+		/* 4 MiB at 64 KiB per 25 ms (2.6 MB/s): about 1.6 s. */
+		srv_write_pattern(fd, 4u << 20, 25);
 		break;
 	case SRV_TRICKLE: {
 		struct pollfd h = { .fd = hold, .events = POLLIN };
@@ -1279,12 +1281,13 @@ START_TEST(request_trickled_answer)
 
 	/*
 	 * ... while a large answer that keeps coming faster than 1 MB/s
-	 * gets 1 ms more per 1,048 bytes: 2 MiB in about 0.7 s, past the
-	 * 300 ms, arrive whole (the pace is 3x what it needs).
+	 * gets 1 ms more per 1,048 bytes: 4 MiB in about 1.6 s, past the
+	 * 1,000 ms base, arrive whole (the pace is 2.5x what it needs, and
+	 * the base leaves a second for a slow start).
 	 */
 	srv_start(&s, SRV_PACED);
-	ck_assert_int_eq(ctl_request_path(s.path, "status", 300, &ans, &len), 0);
-	ck_assert_uint_eq(len, 2u << 20);
+	ck_assert_int_eq(ctl_request_path(s.path, "status", 1000, &ans, &len), 0);
+	ck_assert_uint_eq(len, 4u << 20);
 	check_pattern(ans, len);
 	free(ans);
 	srv_stop(&s);

@@ -193,8 +193,12 @@ START_TEST(slow_reader_given_up_loop_runs_on)
 	ck_assert_uint_gt(r.bytes, 0);
 	ck_assert_uint_lt(r.bytes, BIG);
 	ck_assert_int_eq(r.bad, 0);
-	/* The loop ran its 20 ms timer meanwhile: at least half the ticks due. */
-	ck_assert_int_ge(ticks, (int)(ms / 20 / 2));
+	/*
+	 * The loop ran its 20 ms timer meanwhile: a few ticks at least (a
+	 * blocking read or write allows none or one; a bound that grows with
+	 * the time taken fails on a host that stalls: missed ticks are skipped).
+	 */
+	ck_assert_int_ge(ticks, 3);
 	close(sv[1]);
 }
 END_TEST
