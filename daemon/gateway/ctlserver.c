@@ -397,8 +397,11 @@ static void on_request(struct looprecv *rx, int fd, const char *line, size_t got
 
 	(void)rx;
 	c->rx = NULL;
-	/* Nothing came (silent until the deadline, or gone): nobody to answer. */
-	if (err == -ECANCELED || !got) {
+	/*
+	 * Nothing came (silent until the deadline, or gone), or the socket
+	 * failed: nobody to answer. What came by the deadline is answered.
+	 */
+	if (!got || (err && err != -ETIMEDOUT)) {
 		close(fd);
 		client_end(c);
 		return;
@@ -477,6 +480,7 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 	}
 	c->gw = gw;
 	c->slot = (unsigned int)slot;
+	c->fd = -1; /* the socket is the read's until on_request() */
 	gw->ctl_clients[slot] = c;
 	/* Root: one short line, read by the loop within CTL_READ_MS. */
 	if (looprecv_line(l, fd, CTL_MAX_REQUEST, CTL_READ_MS, on_request, c, &rx))
