@@ -223,8 +223,8 @@ int ctl_sockaddr(const char *path, struct sockaddr_un *sun);
  * namespace is open to every user),
  * -ETIMEDOUT when the daemon's whole answer has not come CTL_TIMEOUT_MS
  * after the request started, plus 1 ms per CTL_ANSWER_BYTES_PER_MS bytes of
- * it received
- * (a deadline: a daemon that sends a byte now and then is given up too),
+ * it received (a deadline: a daemon that sends a byte now and then is given
+ * up too),
  * -EMSGSIZE above CTL_MAX_ANSWER, -ENODATA if it closes without a byte,
  * -EINVAL for a request that is not one printable line shorter than
  * CTL_MAX_REQUEST. ctl_request_path() is the same on a socket path and a
