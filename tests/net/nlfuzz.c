@@ -300,6 +300,27 @@ static int pick_dev(void)
 	return d;
 }
 
+/* DEV_DELs that named the kept device by chance, and were aimed elsewhere. */
+static unsigned long kept_spared;
+
+/* @name is a kept device's (-k). */
+static bool kept_name(const char *name)
+{
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i].keep && !strcmp(devs[i].name, name))
+			return true;
+	return false;
+}
+
+/* @ifindex is a kept device's (-k). */
+static bool kept_index(int ifindex)
+{
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i].keep && ifindex && dev_index(i) == ifindex)
+			return true;
+	return false;
+}
+
 static int dev_index(int i)
 {
 	char path[64], buf[16] = "";
@@ -447,12 +468,17 @@ static void gen_value(int sp, const struct nls_attr *d, int depth)
 		nlr_put(&msg, d->type, NULL, 0);
 		return;
 	case NLS_STR:
-		if (sp == NLS_TOP && d->type == AUTOVPN_A_IFNAME)
+		if (sp == NLS_TOP && d->type == AUTOVPN_A_IFNAME) {
 			gen_string((char *)buf, IF_NAMESIZE - 1,
 				   cur_cmd == AUTOVPN_CMD_DEV_NEW ?
 					   (const char *[]){ "fz0", "fz1", "fz2", "fz3" }[below(4)] :
 					   devs[cur_dev].name);
-		else
+			/* Nor by a made-up name that happens to be its name. */
+			if (cur_cmd == AUTOVPN_CMD_DEV_DEL && kept_name((char *)buf)) {
+				snprintf((char *)buf, IF_NAMESIZE, "%s", devs[cur_dev].name);
+				kept_spared++;
+			}
+		} else
 			gen_string((char *)buf, d->len - 1,
 				   (const char *[]){ "a", "hub-1", "spoke", "" }[below(4)]);
 		nlr_put_str(&msg, d->type, (char *)buf);
@@ -485,9 +511,18 @@ static void gen_value(int sp, const struct nls_attr *d, int depth)
 		break;
 	}
 	/* Integers: what this attribute usually holds, else an edge value. */
-	if (sp == NLS_TOP && d->type == AUTOVPN_A_IFINDEX)
+	if (sp == NLS_TOP && d->type == AUTOVPN_A_IFINDEX) {
 		v = chance(usual()) ? (uint64_t)dev_index(cur_dev) : chance(50) ? 1 : PICK(edge32);
-	else if ((sp == NLS_TOP && d->type == AUTOVPN_A_PEER_ID) ||
+		/*
+		 * The kept device is never deleted: not by an edge value that
+		 * happens to be its index either (2, 3, 4 ... are edge values
+		 * and small indexes alike: one deleted gwA's av0 once).
+		 */
+		if (cur_cmd == AUTOVPN_CMD_DEV_DEL && kept_index((int)v)) {
+			v = (uint64_t)dev_index(cur_dev);
+			kept_spared++;
+		}
+	} else if ((sp == NLS_TOP && d->type == AUTOVPN_A_PEER_ID) ||
 		 (sp == NLS_PEER && d->type == AUTOVPN_PEER_A_ID))
 		v = gen_id();
 	else if (sp == NLS_PEER && (d->type == AUTOVPN_PEER_A_RX_INDEX || d->type == AUTOVPN_PEER_A_TX_INDEX))
@@ -1316,6 +1351,7 @@ static void report(double secs)
 	       "errors: %s; %lu unanswered by design (lying length, no ACK flag), %lu dumps left "
 	       "half-read (%lu closed unfinished)\n",
 	       total_req, secs, mutated, ok, off ? line : "none", silent, dumps_left, dumps_closed);
+	printf("# DEV_DELs that named a kept device by chance, aimed elsewhere: %lu\n", kept_spared);
 	qsort(ext, (size_t)next_, sizeof(ext[0]), cmp_ext);
 	printf("# most frequent error messages:\n");
 	for (e = 0; e < next_ && e < (quiet ? 0 : 40); e++)
