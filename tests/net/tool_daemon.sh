@@ -166,6 +166,16 @@ held() {
 	n gwlon ss -xpH state established 2>/dev/null |
 		awk -v p="pid=$lonpid," '$4 == "@autovpn/av0" && index($0, p)' | wc -l
 }
+# The most held in 6 samples, PAUSE s apart.
+most_held() {
+	local most=0 c
+	for _ in 1 2 3 4 5 6; do
+		c=$(held)
+		[ "$c" -gt "$most" ] && most=$c
+		sleep "$1"
+	done
+	echo "$most"
+}
 # Each in a session of its own (setsid execs: bg's pid is the loop's bash),
 # so that killing its process group ends the loop and its socat.
 rootdrip=()
@@ -176,12 +186,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	rootdrip+=("$BG_PID")
 done
 sleep 2
-most=0
-for _ in 1 2 3 4 5 6; do
-	c=$(held)
-	[ "$c" -gt "$most" ] && most=$c
-	sleep 0.2
-done
+most=$(most_held 0.2)
 echo "BENCH ctl_drips_held_max $most"
 check root-drips-held-beyond-4 test "$most" -ge 5 -a "$most" -le 10
 t0=$(date +%s%3N)
@@ -210,12 +215,7 @@ silent=$BG_PID
 wait_until 15 ctl_backlog_full || fail "silent-clients-backlog" "backlog $(backlog), not 16 or more"
 sleep 1 # the others, blocked in connect()
 kill -CONT "$lonpid"
-most=0
-for _ in 1 2 3 4 5 6; do
-	c=$(held)
-	[ "$c" -gt "$most" ] && most=$c
-	sleep 0.1
-done
+most=$(most_held 0.1)
 kill -- "-$silent" 2>/dev/null
 echo "BENCH ctl_clients_held_max $most"
 check silent-clients-held-17-to-32 test "$most" -ge 17 -a "$most" -le 32
