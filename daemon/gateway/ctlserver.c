@@ -39,6 +39,9 @@
 
 #define CTL_RETRY_MS 2000
 #define CTL_READ_MS 1000
+/* No fd or memory for the next client: listen again after this ... */
+#define CTL_ACCEPT_RETRY_MS 250
+#define CTL_ACCEPT_WARN_MS 60000 /* ... and say so at most this often */
 /*
  * An answer has CTL_SEND_MS to go out, a large one (a hub of thousands of
  * peers) 1 s more per MiB (CTL_ANSWER_BYTES_PER_MS; the client allows as
@@ -243,6 +246,23 @@ struct ctl_client {
 	char req[CTL_MAX_REQUEST + 1];
 };
 
+/*
+ * No slot or no fd for the next client: it waits in the listen backlog
+ * until resume_listener() (a client ended, or accept_later()'s timer).
+ */
+static void pause_listener(struct gw *gw)
+{
+	if (loop_mod_fd(gw->loop, gw->ctl_fd, 0))
+		log_msg(LOG_ERR, "control socket: cannot pause the listener");
+}
+
+static void resume_listener(struct gw *gw)
+{
+	if (gw->ctl_fd >= 0 && loop_mod_fd(gw->loop, gw->ctl_fd, EPOLLIN))
+		log_msg(LOG_ERR, "control socket: cannot listen again: show and diagnose are "
+				 "unavailable until autovpnd restarts");
+}
+
 /* The client is done: its slot is free, and a client from the backlog may come. */
 static void client_end(struct ctl_client *c)
 {
@@ -250,9 +270,7 @@ static void client_end(struct ctl_client *c)
 
 	gw->ctl_clients[c->slot] = NULL;
 	free(c);
-	if (gw->ctl_fd >= 0 && loop_mod_fd(gw->loop, gw->ctl_fd, EPOLLIN))
-		log_msg(LOG_ERR, "control socket: cannot listen again: show and diagnose are "
-				 "unavailable until autovpnd restarts");
+	resume_listener(gw);
 }
 
 static void start_answer(struct ctl_client *c);
@@ -444,11 +462,40 @@ static int free_slot(const struct gw *gw)
 	return -1;
 }
 
-/* All slots taken: the next clients wait in the backlog (client_end() reopens). */
-static void pause_listener(struct gw *gw)
+/*
+ * accept4() failed before the connection left the backlog (no fd or no
+ * memory, mostly; an LSM's refusal too), so the listener stays readable
+ * and the loop would wake for it again at once, round after round, at full
+ * CPU: the listener pauses instead, and listens again after
+ * CTL_ACCEPT_RETRY_MS (or when a client ends and frees its fd,
+ * client_end()). Said at most once a minute, with the failures between.
+ */
+static void accept_later(struct gw *gw, int err)
 {
-	if (loop_mod_fd(gw->loop, gw->ctl_fd, 0))
-		log_msg(LOG_ERR, "control socket: cannot pause the listener");
+	uint64_t now = clock_mono_ms();
+
+	gw->ctl_accept_fails++;
+	if (!gw->ctl_accept_warned_ms || now - gw->ctl_accept_warned_ms >= CTL_ACCEPT_WARN_MS) {
+		log_msg(LOG_WARNING,
+			"control socket: cannot accept a client (%s; %u time(s) since the last "
+			"warning): trying again every %d ms",
+			strerror(err), gw->ctl_accept_fails, CTL_ACCEPT_RETRY_MS);
+		gw->ctl_accept_warned_ms = now;
+		gw->ctl_accept_fails = 0;
+	}
+	pause_listener(gw);
+	if (loop_timer_start(gw->loop, &gw->ctl_accept_retry, CTL_ACCEPT_RETRY_MS, 0))
+		resume_listener(gw); /* no timer: better a busy loop than a deaf one */
+}
+
+static void on_accept_retry(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+
+	(void)l;
+	(void)t;
+	if (free_slot(gw) >= 0)
+		resume_listener(gw);
 }
 
 static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
@@ -466,8 +513,13 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 		return;
 	}
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		/* Nothing there, or a connection that was gone already: no wait. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			accept_later(gw, errno);
 		return;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
 		refuse(fd);
 		close(fd);
@@ -592,6 +644,7 @@ int ctlserver_start(struct gw *gw)
 	if (err)
 		return err;
 	loop_timer_init(&gw->ctl_retry, on_retry, gw);
+	loop_timer_init(&gw->ctl_accept_retry, on_accept_retry, gw);
 	return ctl_listen(gw, false);
 }
 
@@ -624,4 +677,5 @@ void ctlserver_stop(struct gw *gw)
 		if (gw->ctl_clients[i] && gw->ctl_clients[i]->tx)
 			loopsend_cancel(gw->ctl_clients[i]->tx);
 	loop_timer_stop(gw->loop, &gw->ctl_retry);
+	loop_timer_stop(gw->loop, &gw->ctl_accept_retry);
 }

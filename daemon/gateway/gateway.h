@@ -258,7 +258,10 @@ struct gw {
 
 	/* Control socket. */
 	int ctl_fd;
-	struct loop_timer ctl_retry; /* the socket name is squatted: bind again */
+	struct loop_timer ctl_retry;	    /* the socket name is squatted: bind again */
+	struct loop_timer ctl_accept_retry; /* no fd for a client: listen again */
+	uint64_t ctl_accept_warned_ms;	    /* ... said then (0: never) */
+	unsigned int ctl_accept_fails;	    /* ... this often since */
 	struct ctl_client *ctl_clients[GW_CTL_MAX_CLIENTS]; /* being served (ctlserver.c) */
 	unsigned int ctl_sending; /* answers being sent, <= GW_CTL_MAX_SENDS */
 	uint64_t ctl_wait_seq;	  /* the last client queued for a send slot */

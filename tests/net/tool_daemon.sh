@@ -176,15 +176,19 @@ most_held() {
 	done
 	echo "$most"
 }
-# Each in a session of its own (setsid execs: bg's pid is the loop's bash),
-# so that killing its process group ends the loop and its socat.
-rootdrip=()
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	bg gwlon setsid bash -c 'exec 9<> <(:); while :; do
-		for ((i = 0; i < 50; i++)); do printf x; read -rt 0.2 -u 9; done |
-		socat -u - ABSTRACT-CONNECT:autovpn/av0; done' >/dev/null 2>&1
-	rootdrip+=("$BG_PID")
-done
+# root_drips N: N such clients, their pids in rootdrip. Each in a session
+# of its own (setsid execs: bg's pid is the loop's bash), so that killing
+# its process group ends the loop and its socat.
+root_drips() {
+	rootdrip=()
+	for ((d = 0; d < $1; d++)); do
+		bg gwlon setsid bash -c 'exec 9<> <(:); while :; do
+			for ((i = 0; i < 50; i++)); do printf x; read -rt 0.2 -u 9; done |
+			socat -u - ABSTRACT-CONNECT:autovpn/av0; done' >/dev/null 2>&1
+		rootdrip+=("$BG_PID")
+	done
+}
+root_drips 10
 sleep 2
 most=$(most_held 0.2)
 echo "BENCH ctl_drips_held_max $most"
@@ -224,6 +228,65 @@ av lon show av0 --json >"$WORK/aftersilent.json" 2>"$WORK/aftersilent.err"
 check show-after-silent-clients \
 	jq -e '.interfaces[0] | .daemon == "running" and (has("daemon_error") | not)' \
 	"$WORK/aftersilent.json"
+# No fd for a client (RLIMIT_NOFILE reached) while root clients keep
+# connecting: accept() fails and the connections stay in the backlog, the
+# listener readable. A daemon that went back to its loop for them at once
+# spun at a whole vCPU until fds were free (3,210 ms of CPU in a window of
+# about 3 s); it pauses the listener and tries again every 250 ms. Its CPU
+# time over 3 s with the drips of above and room for 2 clients, less its
+# time over 3 s before, is the test. Then room for none, a client waiting,
+# and the limit put back while no client is held: only the retry, not a
+# client's end, can let show in.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$lonpid/stat"; }
+# The soft limit that leaves room for $1 more fds: the ($1 + 1)-th free
+# fd number (fd numbers can have gaps; accept() takes the lowest free).
+room_limit() {
+	local n=0 free=0
+	while :; do
+		if [ ! -e "/proc/$lonpid/fd/$n" ]; then
+			[ "$free" = "$1" ] && break
+			free=$((free + 1))
+		fi
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+nofile=$(prlimit --pid "$lonpid" --nofile --noheadings --output SOFT | tr -d ' ')
+[ -n "$nofile" ] || fail no-fd-limit-read "no soft RLIMIT_NOFILE for pid $lonpid"
+c0=$(cpu_ms)
+sleep 3
+idle=$(($(cpu_ms) - c0))
+prlimit --pid "$lonpid" --nofile="$(room_limit 2):"
+root_drips 6
+sleep 1
+c0=$(cpu_ms)
+sleep 3
+spent=$(($(cpu_ms) - c0))
+most=$(most_held 0.1)
+for pg in "${rootdrip[@]}"; do kill -- "-$pg" 2>/dev/null; done
+wait "${rootdrip[@]}" 2>/dev/null
+echo "BENCH ctl_idle_cpu_ms_in_3s $idle"
+echo "BENCH ctl_no_fd_cpu_ms_in_3s $spent"
+echo "BENCH ctl_no_fd_held_max $most"
+check no-fd-accept-failed grep -q 'control socket: cannot accept a client (Too many open files' \
+	"$AVPN_OUT/autovpnd-lon.log"
+check no-fd-held-at-most-2 test "$most" -le 2
+check no-fd-loop-not-spinning test "$((spent - idle))" -lt 1000
+none_held() { [ "$(held)" = 0 ]; }
+wait_until 10 none_held || fail no-fd-clients-gone "$(held) still held"
+prlimit --pid "$lonpid" --nofile="$(room_limit 0):"
+bg gwlon setsid bash -c 'exec 9<> <(:); timeout --foreground 30 socat -u - \
+	ABSTRACT-CONNECT:autovpn/av0 <&9' >/dev/null 2>&1
+waiter=$BG_PID
+sleep 1 # its accept fails, the listener pauses
+prlimit --pid "$lonpid" --nofile="$nofile:"
+check no-fd-limit-restored test "$(prlimit --pid "$lonpid" --nofile --noheadings --output SOFT | tr -d ' ')" = "$nofile"
+av lon show av0 --json >"$WORK/afternofd.json" 2>"$WORK/afternofd.err"
+kill -- "-$waiter" 2>/dev/null
+wait "$waiter" 2>/dev/null
+check show-after-no-fd \
+	jq -e '.interfaces[0] | .daemon == "running" and (has("daemon_error") | not)' \
+	"$WORK/afternofd.json"
 # ... and that check can fail: a daemon that does not answer (stopped)
 # makes the same show say "error" once CTL_TIMEOUT_MS has passed.
 kill -STOP "$ORG_GW_PID_lon"
