@@ -99,11 +99,42 @@ rc3=${PIPESTATUS[0]}
 	bad jobs-both-passes "$(tr '\n' ';' <"$res3")"
 expect jobs-fail "FAIL $st/fail.sh" "$res3"
 # Each scenario's result and its sub-result (pass.sh:env, fail.sh:sub).
-[ "$(wc -l <"$res3")" = 6 ] && ok jobs-merged || bad jobs-merged "$(wc -l <"$res3") results, want 6"
+[ "$(wc -l <"$res3")" = 6 ] && ok jobs-merged ||
+	bad jobs-merged "$(wc -l <"$res3") results, want 6: $(tr '\n' ';' <"$res3")"
 [ "$(grep -o 'logs in build/vm/run-[^ ]*' "$out3" | sort -u | wc -l)" = 2 ] && ok jobs-two-vms ||
 	bad jobs-two-vms "not two run directories in $out3"
 expect_in jobs-summary 'all 2 VMs: 4 passed, 2 failed' "$out3"
-rm -f "$out1" "$res1" "$out2" "$res2" "$out3" "$res3"
+
+# --- run 4: a VM that does not boot in time is started once more -----------
+# (A boot limit of 1 s: no boot under TCG is that fast, so both boots fail.)
+out4=$(mktemp)
+res4=$(mktemp)
+t0=$SECONDS
+AVPN_VM_BOOT_LIMIT=1 tests/vm/run.sh -t 60 -o "$res4" $st/pass.sh 2>&1 | tee "$out4"
+rc4=${PIPESTATUS[0]}
+[ $rc4 = 1 ] && ok noboot-exit-status || bad noboot-exit-status "exit $rc4, want 1"
+expect noboot-fails "FAIL $st/pass.sh" "$res4"
+[ "$(grep -c '^tests/vm/run.sh: the VM did not boot within 1s' "$out4")" = 2 ] && ok noboot-booted-twice ||
+	bad noboot-booted-twice "not two boots that failed in $out4"
+expect_in noboot-second-boot 'booting again, once' "$out4"
+r4=$(rundir "$out4")
+[ -n "$r4" ] && [ -f "$r4/console-boot1.log" ] && ok noboot-first-console-kept ||
+	bad noboot-first-console-kept "no console-boot1.log in '$r4'"
+[ $((SECONDS - t0)) -lt 60 ] && ok noboot-fast || bad noboot-fast "took $((SECONDS - t0)) s"
+
+# --- run 5: the first boot hangs (its limit 1 s), the second runs it all ----
+out5=$(mktemp)
+res5=$(mktemp)
+AVPN_VM_BOOT1_LIMIT=1 tests/vm/run.sh -t 60 -o "$res5" $st/pass.sh 2>&1 | tee "$out5"
+rc5=${PIPESTATUS[0]}
+[ $rc5 = 0 ] && ok reboot-exit-status || bad reboot-exit-status "exit $rc5, want 0"
+[ "$(tr '\n' ';' <"$res5")" = "PASS $st/pass.sh;PASS $st/pass.sh:env;" ] && ok reboot-passes ||
+	bad reboot-passes "$(tr '\n' ';' <"$res5")"
+expect_in reboot-noted 'note: the VM was booted twice' "$out5"
+r5=$(rundir "$out5")
+[ -n "$r5" ] && [ -f "$r5/console-boot1.log" ] && [ -s "$r5/booted" ] && ok reboot-files ||
+	bad reboot-files "no console-boot1.log or booted in '$r5'"
+rm -f "$out1" "$res1" "$out2" "$res2" "$out3" "$res3" "$out4" "$res4" "$out5" "$res5"
 echo "vm-selftest: $(grep -c '^PASS' "$res") passed, $fails failed"
 [ $fails = 0 ]
 exit
