@@ -522,11 +522,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			       const char *method, const char *version, const char *upload,
 			       size_t *upload_size, void **con_cls)
 {
+	static const char msg[] = "see /metrics\n";
 	struct metrics *m = cls;
-	struct MHD_Response *resp;
+	struct MHD_Response *resp = NULL;
 	enum MHD_Result ret;
 	unsigned int code = MHD_HTTP_OK;
-	const char *body = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 
@@ -534,25 +534,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (strcmp(url, "/metrics")) {
 		code = MHD_HTTP_NOT_FOUND;
-	} else if (!(body = scrape_cache_get(&m->cache, clock_mono_ms(), SCRAPE_CACHE_MAX_AGE_MS,
-					     &len))) {
-		if (metrics_scrape(m->gw, &buf, &len)) {
+	} else if (!(resp = scrape_cache_get(&m->cache, clock_mono_ms(),
+					     SCRAPE_CACHE_MAX_AGE_MS))) {
+		/* Stamped when done: a slow render still leaves a second without one. */
+		if (metrics_scrape(m->gw, &buf, &len) ||
+		    !(resp = scrape_cache_put(&m->cache, buf, len, clock_mono_ms())))
 			code = MHD_HTTP_INTERNAL_SERVER_ERROR;
-		} else {
-			/* Stamped when done: a slow render still leaves a second without one. */
-			scrape_cache_put(&m->cache, buf, len, clock_mono_ms());
-			body = buf;
-		}
 	}
-	if (code != MHD_HTTP_OK) {
-		static const char msg[] = "see /metrics\n";
-
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-						       MHD_RESPMEM_PERSISTENT);
-	} else {
-		/* A copy: the kept body is replaced by the next render. */
-		resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	}
+	/* The body is the cache's, one response shared by every connection. */
+	if (code == MHD_HTTP_OK)
+		return MHD_queue_response(c, code, resp);
+	resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+					       MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");

@@ -509,21 +509,20 @@ uint64_t http_cut_count(const struct registry *r)
 }
 
 /*
- * GET /metrics: text exposition 0.0.4, built in memory, then copied to MHD.
- * Rendered at most once a second (base/scrape_cache.h): it walks every
- * gateway, uplink and path on the registry's only thread, and whoever can
- * reach the listener could otherwise keep it rendering back to back.
+ * GET /metrics: text exposition 0.0.4, built in memory and handed to MHD
+ * as one response that every connection sends (base/scrape_cache.h):
+ * rendered at most once a second, since it walks every gateway, uplink and
+ * path on the registry's only thread, and not copied per connection, since
+ * it runs to megabytes and each slow client would pin a copy.
  */
 static enum MHD_Result reply_metrics(struct registry *r, struct MHD_Connection *c, uint64_t now)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	const char *body;
 	char *buf = NULL;
 	size_t len = 0;
 
-	body = scrape_cache_get(&r->metrics_cache, now, SCRAPE_CACHE_MAX_AGE_MS, &len);
-	if (!body) {
+	resp = scrape_cache_get(&r->metrics_cache, now, SCRAPE_CACHE_MAX_AGE_MS);
+	if (!resp) {
 		FILE *f = open_memstream(&buf, &len);
 		int err;
 
@@ -535,17 +534,11 @@ static enum MHD_Result reply_metrics(struct registry *r, struct MHD_Connection *
 			return MHD_NO;
 		}
 		/* Stamped when done: a slow render still leaves a second without one. */
-		scrape_cache_put(&r->metrics_cache, buf, len, clock_mono_ms());
-		body = buf;
+		resp = scrape_cache_put(&r->metrics_cache, buf, len, clock_mono_ms());
+		if (!resp)
+			return MHD_NO;
 	}
-	/* A copy: the kept body is replaced by the next render. */
-	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return MHD_queue_response(c, MHD_HTTP_OK, resp);
 }
 
 /* GET /: the status page (statuspage.c), static; it reads the JSON API. */

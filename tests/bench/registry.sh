@@ -21,17 +21,7 @@ t0=$(date +%s%N)
 # config: gw0 and gw1 are hubs, every other gateway a spoke of both, each
 # exporting one /32 (unique up to 16M gateways).
 "$B/avpn-gwsim" keys --seed bench --count "$N" --private > "$W/keys"
-{
-	printf '[organization]\nname = bench\nregistry-private-key = registry.key\n'
-	printf 'psk-secret = %s\n\n' "$(head -c 32 /dev/urandom | base64)"
-	awk -F'\t' '{
-		i = $1
-		printf "[network \"gw%d\"]\npublic-key = %s\n", i, $2
-		if (i < 2) printf "mode = hub\n"
-		else printf "mode = spoke\nhub = \"gw0\"\nhub = \"gw1\"\n"
-		printf "subnet = 10.%d.%d.%d/32 yes\n\n", int(i / 65536) % 256, int(i / 256) % 256, i % 256
-	}' "$W/keys"
-} > "$W/org.conf"
+tests/registry/org_of.sh bench "$W/keys" > "$W/org.conf"
 echo "keys and org config for $N networks generated in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
 wait_http() {

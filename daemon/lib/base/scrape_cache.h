@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * scrape_cache.h - the last rendered metrics exposition, kept for a short
- * while. Rendering reads every peer (and, in autovpnd, dumps the kernel's
+ * while as one HTTP response that every connection sends.
+ *
+ * Rendering reads every peer (and, in autovpnd, dumps the kernel's
  * counters) on the daemon's only thread; whoever can reach the listener
  * could keep it rendering back to back. With this, a daemon renders at
- * most once per max_age and answers the scrapes in between from the copy.
- * Prometheus scrapes every 15 s or so, so nobody sees the difference.
+ * most once per max_age and answers the scrapes in between from what it
+ * kept. Prometheus scrapes every 15 s or so, so nobody sees the difference.
+ *
+ * The body is not copied per connection: a hub's or a large organisation's
+ * exposition runs to megabytes, and clients that do not read it would each
+ * pin a copy (the registry takes 256 connections). libmicrohttpd counts the
+ * references to a response: the cache holds one, each connection sending
+ * it another, and the body is freed with the last of them.
  */
 #ifndef AVPN_BASE_SCRAPE_CACHE_H
 #define AVPN_BASE_SCRAPE_CACHE_H
@@ -15,24 +23,31 @@
 
 #define SCRAPE_CACHE_MAX_AGE_MS 1000u
 
+struct MHD_Response;
+
 struct scrape_cache {
-	char *body; /* malloc'd, owned; NULL: nothing kept */
-	size_t len;
-	uint64_t rendered_ms; /* CLOCK_MONOTONIC ms when the kept body was done */
+	struct MHD_Response *resp; /* ours; NULL: nothing kept */
+	uint64_t rendered_ms;	   /* CLOCK_MONOTONIC ms when the kept body was done */
 };
 
 /*
- * The body kept, if it was rendered less than @max_age_ms before @now_ms
- * (a monotonic clock), with its length in @len; else NULL: render anew.
+ * The response kept, if its body was rendered less than @max_age_ms
+ * before @now_ms (a monotonic clock); else NULL: render anew. Queue it
+ * with MHD_queue_response(); it stays the cache's (do not destroy it).
  */
-const char *scrape_cache_get(struct scrape_cache *c, uint64_t now_ms, uint64_t max_age_ms,
-			     size_t *len);
+struct MHD_Response *scrape_cache_get(struct scrape_cache *c, uint64_t now_ms, uint64_t max_age_ms);
 /*
- * Keeps @body (malloc'd; ownership passes), its render done at @now_ms:
- * stamped at the end, so a render that takes longer than max_age is still
- * followed by max_age without one.
+ * Keeps @body (malloc'd; ownership passes, also on failure), its render
+ * done at @now_ms, as the response from now on, with the exposition's
+ * Content-Type: stamped at the end, so a render that takes longer than
+ * max_age is still followed by max_age without one. The response kept
+ * before is let go (connections still sending it keep it until they are
+ * done), also when this one fails. Returns the new response, the cache's
+ * as with _get(), or NULL if none could be made (then nothing is kept).
  */
-void scrape_cache_put(struct scrape_cache *c, char *body, size_t len, uint64_t now_ms);
+struct MHD_Response *scrape_cache_put(struct scrape_cache *c, char *body, size_t len,
+				      uint64_t now_ms);
+/* Lets the kept response go: the next scrape renders. */
 void scrape_cache_free(struct scrape_cache *c);
 
 #endif /* AVPN_BASE_SCRAPE_CACHE_H */
