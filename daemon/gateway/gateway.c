@@ -115,6 +115,7 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	if ((uplinks || registries) && registry_start(gw))
 		log_msg(LOG_ERR, "reload: the registry client did not start");
 	gwconf_free(old);
+	metrics_config_changed(gw);
 	log_msg(LOG_INFO, "reload: done%s%s", uplinks ? " (uplinks reopened)" : "",
 		registries ? " (registries changed)" : "");
 }

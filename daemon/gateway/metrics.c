@@ -627,6 +627,12 @@ int metrics_start(struct gw *gw)
 	return 0;
 }
 
+void metrics_config_changed(struct gw *gw)
+{
+	if (gw->metrics)
+		scrape_cache_free(&gw->metrics->cache);
+}
+
 void metrics_stop(struct gw *gw)
 {
 	struct metrics *m = gw->metrics;

@@ -65,5 +65,7 @@ struct gw;
 /* The listener on gw->opts.metrics_listen, if set; 0 or -errno. */
 int metrics_start(struct gw *gw);
 void metrics_stop(struct gw *gw);
+/* The config changed (SIGHUP): the next scrape renders, not the kept body. */
+void metrics_config_changed(struct gw *gw);
 
 #endif /* AVPN_GATEWAY_METRICS_H */

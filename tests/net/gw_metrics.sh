@@ -120,4 +120,23 @@ lon_sj_jitter() {
 }
 check registry_lon_sj_jitter wait_until 30 lon_sj_jitter
 lon_sj_jitter
+
+# A reload shows at the next scrape, not up to a second later: SIGHUP
+# drops the kept body. London's config names its registries the other
+# way round; right after a scrape (a body kept) and the reload, registry
+# 1 is 192.0.2.2. (Kept, the body said 192.0.2.1 for the rest of its
+# second: the check fails if the reload takes less than that.)
+sed -i -e "s/^address = $ORG_REG1:9350\$/address = SWAP/" -e "s/^address = $ORG_REG2:9350\$/address = $ORG_REG1:9350/" \
+	-e "s/^address = SWAP\$/address = $ORG_REG2:9350/" "$WORK/lon/autovpnd.conf"
+reloads=$(grep -c 'reload: done' "$AVPN_OUT/autovpnd-lon.log")
+n gwlon curl -sf -m 5 "$M" > "$WORK/before_hup"
+# shellcheck disable=SC2154 # set by org_gateway (org.sh)
+kill -HUP "$ORG_GW_PID_lon"
+reloaded() { [ "$(grep -c 'reload: done' "$AVPN_OUT/autovpnd-lon.log")" -gt "$reloads" ]; }
+wait_until 10 reloaded || fail lon_reloaded "no 'reload: done' in autovpnd-lon.log"
+t0=$(date +%s%3N)
+n gwlon curl -sf -m 5 "$M" > "$WORK/after_hup"
+echo "# scrape $(($(date +%s%3N) - t0)) ms after the reload was logged"
+check lon_scrape_before_reload grep -q '^autovpnd_registry_connected{registry="1",address="192.0.2.1:9350"}' "$WORK/before_hup"
+check lon_scrape_after_reload grep -q '^autovpnd_registry_connected{registry="1",address="192.0.2.2:9350"}' "$WORK/after_hup"
 finish
