@@ -107,6 +107,7 @@ static void on_reload(struct loop *l, int signo, void *arg)
 		if (registry_start(gw))
 			log_msg(LOG_ERR, "reload: the registry client did not start");
 		gwconf_free(nc);
+		metrics_config_changed(gw); /* the registry client started over */
 		return;
 	}
 	gw->conf = nc;
