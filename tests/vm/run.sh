@@ -435,7 +435,7 @@ start_vm
 boots=1
 tailpid=
 if [ $verbose = 1 ]; then
-	tail -n +1 -f "$run/console.log" &
+	tail -n +1 -F "$run/console.log" 2>/dev/null & # by name: a second boot starts a new one
 	tailpid=$!
 fi
 stop_children() {
@@ -511,7 +511,7 @@ while :; do
 		booted=1
 		last_event=$SECONDS
 		t_boot=$(date +%s%N)
-		echo "VM booted in $(((t_boot - t_start) / 1000000)) ms (guest uptime $(cat "$run/booted") s)"
+		echo "VM booted in $(((t_boot - t_start) / 1000000)) ms$([ $boots = 2 ] && echo ', both boots') (guest uptime $(cat "$run/booted") s)"
 	fi
 	[ $done_n -ge ${#scen[@]} ] && break
 	[ $alive = 0 ] && { why="the VM stopped (kernel panic or crash?)"; break; }
@@ -525,6 +525,12 @@ while :; do
 		stop_vm
 		for f in console.log qemu.log booted boot-dmesg.txt boot-kmemleak.txt; do
 			[ -e "$run/$f" ] && mv "$run/$f" "$run/${f%.*}-boot1${f#"${f%.*}"}"
+		done
+		# A guest that booted as it was stopped may have begun a scenario.
+		: >"$run/progress"
+		for d in "${dirs[@]}"; do
+			rm -rf "${run:?}/$d/out" && mkdir -p "$run/$d/out"
+			rm -f "$run/$d"/{output.log,reasons,verdict,timedout,rc,elapsed_ms}
 		done
 		echo "tests/vm/run.sh: the VM did not boot within ${boot1_limit}s; last console lines:"
 		tail -n 20 "$run/console-boot1.log"
