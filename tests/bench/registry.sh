@@ -21,7 +21,7 @@ t0=$(date +%s%N)
 # config: gw0 and gw1 are hubs, every other gateway a spoke of both, each
 # exporting one /32 (unique up to 16M gateways).
 "$B/avpn-gwsim" keys --seed bench --count "$N" --private > "$W/keys"
-tests/registry/org_of.sh bench "$W/keys" > "$W/org.conf"
+"$(dirname "$0")/../registry/org_of.sh" bench "$W/keys" > "$W/org.conf"
 echo "keys and org config for $N networks generated in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
 wait_http() {

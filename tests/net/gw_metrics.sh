@@ -9,6 +9,7 @@
 # with at most one render a second. The hubs serve nothing (off by
 # default). The registry's /metrics passes promtool and shows the
 # gateways connected with the paths they report, their jitter included.
+# Last, a reload of London's config shows at its next scrape.
 . "$(dirname "$0")/org.sh"
 
 SJ=${ORG_NAME[sj]} SF=${ORG_NAME[sf]}
@@ -123,20 +124,29 @@ lon_sj_jitter
 
 # A reload shows at the next scrape, not up to a second later: SIGHUP
 # drops the kept body. London's config names its registries the other
-# way round; right after a scrape (a body kept) and the reload, registry
-# 1 is 192.0.2.2. (Kept, the body said 192.0.2.1 for the rest of its
-# second: the check fails if the reload takes less than that.)
+# way round; a scrape (a body kept), the reload, and a scrape once it is
+# logged, all in one shell in gwlon, so that the second scrape comes
+# within the kept body's second: registry 1 is then 192.0.2.2. (Without
+# the drop it said 192.0.2.1 and the check failed; with 1,000 ms or more
+# between the scrapes the check cannot tell, and says so.)
 sed -i -e "s/^address = $ORG_REG1:9350\$/address = SWAP/" -e "s/^address = $ORG_REG2:9350\$/address = $ORG_REG1:9350/" \
 	-e "s/^address = SWAP\$/address = $ORG_REG2:9350/" "$WORK/lon/autovpnd.conf"
-reloads=$(grep -c 'reload: done' "$AVPN_OUT/autovpnd-lon.log")
-n gwlon curl -sf -m 5 "$M" > "$WORK/before_hup"
 # shellcheck disable=SC2154 # set by org_gateway (org.sh)
-kill -HUP "$ORG_GW_PID_lon"
-reloaded() { [ "$(grep -c 'reload: done' "$AVPN_OUT/autovpnd-lon.log")" -gt "$reloads" ]; }
-wait_until 10 reloaded || fail lon_reloaded "no 'reload: done' in autovpnd-lon.log"
-t0=$(date +%s%3N)
-n gwlon curl -sf -m 5 "$M" > "$WORK/after_hup"
-echo "# scrape $(($(date +%s%3N) - t0)) ms after the reload was logged"
+n gwlon bash -c 'log=$3 n0=$(grep -c "reload: done" "$3")
+	t0=$(date +%s%3N)
+	curl -sf -m 5 "$1" > "$2/before_hup" || exit 1
+	kill -HUP "$4"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c "reload: done" "$log")" -gt "$n0" ] && break
+		sleep 0.02
+	done
+	[ "$i" -lt 100 ] || exit 2
+	curl -sf -m 5 "$1" > "$2/after_hup" || exit 1
+	echo $(($(date +%s%3N) - t0))' _ "$M" "$WORK" "$AVPN_OUT/autovpnd-lon.log" "$ORG_GW_PID_lon" \
+	> "$WORK/hup_ms"
+check lon_reload_scraped [ $? = 0 ]
+hup_ms=$(cat "$WORK/hup_ms")
+echo "# first scrape to second across the reload: ${hup_ms:-?} ms$([ "${hup_ms:-1000}" -ge 1000 ] && echo ' (too slow for the check to tell a kept body)')"
 check lon_scrape_before_reload grep -q '^autovpnd_registry_connected{registry="1",address="192.0.2.1:9350"}' "$WORK/before_hup"
 check lon_scrape_after_reload grep -q '^autovpnd_registry_connected{registry="1",address="192.0.2.2:9350"}' "$WORK/after_hup"
 finish

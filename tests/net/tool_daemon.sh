@@ -233,7 +233,7 @@ check show-after-silent-clients \
 # listener readable. A daemon that went back to its loop for them at once
 # spun at a whole vCPU until fds were free (3,210 ms of CPU in a window of
 # about 3 s); it pauses the listener and tries again every 250 ms. Its CPU
-# time over 3 s with the drips of above and room for 2 clients, less its
+# time over 3 s with six drips like those above and room for 2 clients, less its
 # time over 3 s before, is the test. Then room for none, a client waiting,
 # and the limit put back while no client is held: only the retry, not a
 # client's end, can let show in.
@@ -252,7 +252,7 @@ room_limit() {
 	echo "$n"
 }
 nofile=$(prlimit --pid "$lonpid" --nofile --noheadings --output SOFT | tr -d ' ')
-[ -n "$nofile" ] || fail no-fd-limit-read "no soft RLIMIT_NOFILE for pid $lonpid"
+[ -n "$nofile" ] || fatal no-fd-limit-read "no soft RLIMIT_NOFILE for pid $lonpid"
 c0=$(cpu_ms)
 sleep 3
 idle=$(($(cpu_ms) - c0))
