@@ -97,6 +97,11 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	memcpy(nc->public_key, old->public_key, KEY_LEN);
 	memcpy(nc->ifname, old->ifname, sizeof(nc->ifname));
 	nc->table = old->table;
+	/*
+	 * The kept /metrics body goes, whatever follows: the new config, or
+	 * the old one with its registry client started over.
+	 */
+	metrics_config_changed(gw);
 	if (uplinks || registries)
 		registry_stop(gw);
 	if (uplinks && uplink_reopen_all(gw, nc)) {
@@ -107,7 +112,6 @@ static void on_reload(struct loop *l, int signo, void *arg)
 		if (registry_start(gw))
 			log_msg(LOG_ERR, "reload: the registry client did not start");
 		gwconf_free(nc);
-		metrics_config_changed(gw); /* the registry client started over */
 		return;
 	}
 	gw->conf = nc;
@@ -116,7 +120,6 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	if ((uplinks || registries) && registry_start(gw))
 		log_msg(LOG_ERR, "reload: the registry client did not start");
 	gwconf_free(old);
-	metrics_config_changed(gw);
 	log_msg(LOG_INFO, "reload: done%s%s", uplinks ? " (uplinks reopened)" : "",
 		registries ? " (registries changed)" : "");
 }

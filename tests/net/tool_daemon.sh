@@ -251,7 +251,8 @@ room_limit() {
 	done
 	echo "$n"
 }
-nofile=$(prlimit --pid "$lonpid" --nofile --noheadings --output SOFT | tr -d ' ')
+soft_nofile() { prlimit --pid "$lonpid" --nofile --noheadings --output SOFT | tr -d ' '; }
+nofile=$(soft_nofile)
 [ -n "$nofile" ] || fatal no-fd-limit-read "no soft RLIMIT_NOFILE for pid $lonpid"
 c0=$(cpu_ms)
 sleep 3
@@ -280,7 +281,7 @@ bg gwlon setsid bash -c 'exec 9<> <(:); timeout --foreground 30 socat -u - \
 waiter=$BG_PID
 sleep 1 # its accept fails, the listener pauses
 prlimit --pid "$lonpid" --nofile="$nofile:"
-check no-fd-limit-restored test "$(prlimit --pid "$lonpid" --nofile --noheadings --output SOFT | tr -d ' ')" = "$nofile"
+check no-fd-limit-restored test "$(soft_nofile)" = "$nofile"
 av lon show av0 --json >"$WORK/afternofd.json" 2>"$WORK/afternofd.err"
 kill -- "-$waiter" 2>/dev/null
 wait "$waiter" 2>/dev/null

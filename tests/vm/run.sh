@@ -256,7 +256,6 @@ fi
 # -K: the debug kernel's directory (tests/debug/kernel.sh) says it all.
 moddir=${AVPN_VM_MODDIR:-}
 boot_limit=${AVPN_VM_BOOT_LIMIT:-240}
-boot1_limit= # the first boot's (test only: AVPN_VM_BOOT1_LIMIT), set below
 tscale=${AVPN_VM_TIMEOUT_SCALE:-1}
 machine=${AVPN_VM_MACHINE:-pc}
 append_extra=${AVPN_VM_APPEND:-}
@@ -423,9 +422,8 @@ start_vm() {
 	"${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
 }
-# Stops qemu: TERM, then KILL if it has not gone within 10 s.
-stop_vm() {
-	kill "$qpid" 2>/dev/null
+# Waits for qemu to end, 10 s at most, then kills it.
+reap_vm() {
 	for _ in $(seq 100); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$qpid" 2>/dev/null
 	wait "$qpid" 2>/dev/null
@@ -522,7 +520,8 @@ while :; do
 	# second one would double a wait of up to 900 s.
 	if [ $booted = 0 ] && [ $boots = 1 ] && [ -z "$kdir" ] &&
 		[ $((SECONDS - last_event)) -gt "$boot1_limit" ]; then
-		stop_vm
+		kill "$qpid" 2>/dev/null
+		reap_vm
 		for f in console.log qemu.log booted boot-dmesg.txt boot-kmemleak.txt; do
 			[ -e "$run/$f" ] && mv "$run/$f" "$run/${f%.*}-boot1${f#"${f%.*}"}"
 		done
@@ -566,9 +565,7 @@ if [ -n "$why" ]; then
 	done
 fi
 # Let qemu finish the power-off (it also flushes the 9p share), bounded.
-for _ in $(seq 100); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
-kill -KILL "$qpid" 2>/dev/null
-wait "$qpid" 2>/dev/null
+reap_vm
 [ -n "$tailpid" ] && { kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null; }
 t_end=$(date +%s%N)
 
