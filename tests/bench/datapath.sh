@@ -71,13 +71,17 @@
 #   parameters, e.g. "parallel=1"), BENCH_TCRYPT (1; 0 skips tcrypt, for
 #   trying the script out), SCALE_PEERS (10000), SCALE_ROUTES (100000),
 #   BENCH_PROFILE (modes to profile, e.g. "av0 wg"; empty: none): after the
-#   measured rounds, one more 1-flow run per mode under `perf record -a -g`
+#   measured rounds, one more run per mode (BENCH_PROFILE_FLOWS TCP flows,
+#   default 1) under `perf record -a -g`
 #   (cpu-clock sampling, all CPUs; not counted in the medians), and the
 #   symbols with at least 0.5 % of the samples printed as "# profile MODE"
-#   lines, the perf.data kept in the run's output directory;
+#   lines, the functions whose samples with what they called reach 2 % as
+#   "# inclusive MODE" lines, the perf.data kept in the run's output directory;
 #   BENCH_PROFILE_CALLERS (kernel symbols, e.g. "memset_erms clear_page_erms"):
 #   for each, the call chains that led to its samples in each profiled run
 #   ("# callers MODE SYMBOL" lines, callers above 1 % of the symbol's samples);
+#   BENCH_NSTAT_ALL (0): 1 logs, per run, every nstat counter of lanA, gwA,
+#   gwB and lanB that the run moved ("MODE xF round R NS moved:" lines);
 #   BENCH_TCP_ECN (0): 1 makes the TCP sender and receiver of every mode
 #   negotiate ECN (net.ipv4.tcp_ecn=1 in lanA and lanB; Linux's default, 2,
 #   only accepts it), so the datapaths that mark CE when their queue grows
@@ -198,6 +202,24 @@ tcp_counters() {
 		END { k = split(want, w, " "); for (i = 1; i <= k; i++) printf "%d ", v[w[i]] + 0 }'
 }
 
+# BENCH_NSTAT_ALL=1: every counter of the four namespaces a run moved, to
+# find where a loss behind a retransmit happened. nstat_snap 0|1 saves them
+# before / after the run, nstat_log LABEL logs the differences.
+nstat_snap() {
+	local ns
+	for ns in lanA gwA gwB lanB; do
+		n "$ns" nstat -asz 2>/dev/null | awk '$1 !~ /^#/ { print $1, $2 }' >"$WORK/nstat-$ns.$1"
+	done
+}
+nstat_log() {
+	local ns
+	for ns in lanA gwA gwB lanB; do
+		log "$1 $ns moved: $(awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
+			$2 != a[$1] && $1 !~ /^(Ip|Tcp|Udp|IpExt)(In|Out)(Segs|Datagrams|Receives|Requests|Octets|NoECTPkts|Delivers)$/ {
+				printf "%s=%d ", $1, $2 - a[$1] }' "$WORK/nstat-$ns.0" "$WORK/nstat-$ns.1")"
+	done
+}
+
 # Packets dropped by full backlog queues, all CPUs (softnet_stat is hex).
 backlog_drops() {
 	local d=0 x
@@ -236,6 +258,7 @@ measure() {
 	json=$OUT/bench-$mode-$flows-$r.json
 	# shellcheck disable=SC2086
 	s0=$(tcp_counters lanA $TCP_SND) q0=$(tcp_counters lanB $TCP_RCV)
+	[ "${BENCH_NSTAT_ALL:-0}" = 0 ] || nstat_snap 0
 	d0="$(backlog_drops) $(avpn_dev_drops)"
 	inline_on "$mode"
 	w0=$(switch_counters)
@@ -248,6 +271,7 @@ measure() {
 	inline_off "$mode"
 	# shellcheck disable=SC2086
 	s1=$(tcp_counters lanA $TCP_SND) q1=$(tcp_counters lanB $TCP_RCV)
+	[ "${BENCH_NSTAT_ALL:-0}" = 0 ] || { nstat_snap 1 && nstat_log "$mode x$flows round $r"; }
 	d1="$(backlog_drops) $(avpn_dev_drops)"
 	bytes=$(jq -r '.end.sum_received.bytes // 0' "$json" 2>/dev/null)
 	mbps=$(jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6' "$json" 2>/dev/null)
@@ -422,12 +446,16 @@ profile() { # MODE
 	inline_on "$1"
 	timeout $((SECS + 60)) perf record -q -a -g -F 499 -o "$data" -- \
 		ip netns exec lanA timeout $((SECS + 30)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
-		--connect-timeout 10000 >/dev/null 2>"$WORK/perf-$1.err"
+		-P "${BENCH_PROFILE_FLOWS:-1}" --connect-timeout 10000 >/dev/null 2>"$WORK/perf-$1.err"
 	local rc=$?
 	inline_off "$1"
 	[ $rc = 0 ] || { log "profile $1: perf or iperf3 failed (exit $rc): $(tail -n 2 "$WORK/perf-$1.err")"; return 1; }
 	perf report -i "$data" --stdio --no-children -g none --sort dso,sym --percent-limit 0.5 \
 		2>/dev/null | grep -v -e '^#' -e '^$' | head -n 60 | sed "s/^/# profile $1: /"
+	# Inclusive shares: which stages (callers and all they call) take the
+	# time, e.g. avpn_xmit or the crypt workers against the TCP ends.
+	perf report -i "$data" --stdio --children -g none --sort sym --percent-limit 2 \
+		2>/dev/null | grep -v -e '^#' -e '^$' | head -n 80 | sed "s/^/# inclusive $1: /"
 	local sym
 	for sym in ${BENCH_PROFILE_CALLERS:-}; do
 		perf report -i "$data" --stdio --no-children -S "$sym" -g fractal,1,callee --max-stack 10 \
