@@ -14,6 +14,9 @@
 #   avn    10.1.0.2     10.2.0.2     av0 with ecn_target_us=0: the queues
 #                                    never mark CE (kernel/aqm.c); with
 #                                    BENCH_TCP_ECN=1, what marking changes
+#   avr    10.1.0.2     10.2.0.2     av0 with RPS off on the gateways' LAN
+#                                    interfaces (see BENCH_LAN_RPS): what
+#                                    the sender's reordering did to av0
 #   avs    10.1.4.2     10.2.4.2     autovpn device av1: a hub of 10,000 peers
 #                                    and 100,000 routes, traffic to a peer deep
 #                                    in its tables (tests/bench/scale.sh)
@@ -25,8 +28,11 @@
 # rounds) so a slow phase of the host hits every mode alike, and every
 # second round runs the modes in reverse order, so a host that slows down
 # (or speeds up) across a round does not favour the modes that come first;
-# only ratios within one run mean anything under TCG. Per run: iperf3 -t SECS and
-# around it
+# only ratios within one run mean anything under TCG. Before the first run,
+# each mode's path MTU is learnt (learn_pmtu) and the gateways' LAN
+# interfaces hand each flow to one CPU (RPS), as a LAN NIC's RSS does: both
+# take away reordering and loss signs that no datapath caused (see where
+# they are set up). Per run: iperf3 -t SECS and around it
 #   - the jiffies of every CPU from /proc/stat: busy (all but idle and
 #     iowait) and softirq, per CPU, as a share of the run;
 #       cpu_s_per_gb = busy seconds of all CPUs / (bytes received / 1e9)
@@ -82,6 +88,7 @@
 #   ("# callers MODE SYMBOL" lines, callers above 1 % of the symbol's samples);
 #   BENCH_NSTAT_ALL (0): 1 logs, per run, every nstat counter of lanA, gwA,
 #   gwB and lanB that the run moved ("MODE xF round R NS moved:" lines);
+#   BENCH_LAN_RPS (1): 0 leaves RPS off on the gateways' LAN interfaces;
 #   BENCH_TCP_ECN (0): 1 makes the TCP sender and receiver of every mode
 #   negotiate ECN (net.ipv4.tcp_ecn=1 in lanA and lanB; Linux's default, 2,
 #   only accepts it), so the datapaths that mark CE when their queue grows
@@ -155,14 +162,14 @@ setup_esp() {
 		n gwB ip route add 10.1.3.0/24 via 198.51.100.254
 }
 
-mode_k() { case $1 in av0 | avi | avn) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
+mode_k() { case $1 in av0 | avi | avn | avr) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
 
 
 # ---- measuring ----------------------------------------------------------------
 
 # inline_on MODE / inline_off MODE: around a run of avi (av0 with
 # inline_crypto=1) or avn (av0 with ecn_target_us=0), set the parameter,
-# then put its value back.
+# then put its value back; around avr, the gateways' LAN RPS off, then on.
 mode_param() { # MODE -> "PARAMETER VALUE DEFAULT"
 	case $1 in
 	avi) echo "/sys/module/autovpn/parameters/inline_crypto 1 N" ;;
@@ -171,6 +178,7 @@ mode_param() { # MODE -> "PARAMETER VALUE DEFAULT"
 }
 inline_on() {
 	local param value default
+	[ "$1" = avr ] && { lan_rps 0; return; }
 	read -r param value default < <(mode_param "$1")
 	[ -n "$param" ] || return 0
 	PARAM_SAVED=$(cat "$param" 2>/dev/null)
@@ -179,6 +187,7 @@ inline_on() {
 }
 inline_off() {
 	local param value default
+	[ "$1" = avr ] && { lan_rps "$LAN_RPS_MASK"; return; }
 	read -r param value default < <(mode_param "$1")
 	[ -n "$param" ] || return 0
 	echo "${PARAM_SAVED:-$default}" >"$param"
@@ -256,6 +265,7 @@ measure() {
 	local mode=$1 flows=$2 r=$3 k c0 c1 s0 s1 q0 q1 w0 w1 json bytes mbps line
 	k=$(mode_k "$mode")
 	json=$OUT/bench-$mode-$flows-$r.json
+	QUIET=1 learn_pmtu "$mode"
 	# shellcheck disable=SC2086
 	s0=$(tcp_counters lanA $TCP_SND) q0=$(tcp_counters lanB $TCP_RCV)
 	[ "${BENCH_NSTAT_ALL:-0}" = 0 ] || nstat_snap 0
@@ -378,13 +388,38 @@ if [ "${BENCH_TCP_ECN:-0}" = 1 ]; then
 		fatal "tcp_ecn"
 fi
 log "TCP endpoints: net.ipv4.tcp_ecn=$(n lanA sysctl -n net.ipv4.tcp_ecn)"
+# The gateways' LAN interfaces hand each flow to one CPU (RPS by flow
+# hash), as a real LAN NIC's RSS does. Without it a veth queues a packet on
+# the CPU that sent it: the sender's TCP sends from both CPUs (its process
+# on one, ACK-clocked from the softirq that took the ACK on the other), and
+# a packet queued in the busy CPU's backlog can be overtaken by a later one
+# sent on the other, before it reaches the gateway: reordering that no
+# tunnel made and that a gateway behind a NIC does not see.
+# BENCH_LAN_RPS=0 leaves it out; mode avr is av0 with it off in the same
+# run. It moves the gateway's share of a flow off the CPU that sent it, so
+# it changes every mode's costs (an IPI per batch handed over), alike.
+lan_rps() { # MASK: the CPUs (hex) the gateways' LAN interfaces hand flows to
+	local ns
+	for ns in gwA gwB; do
+		n $ns sh -c "echo $1 >/sys/class/net/lan/queues/rx-0/rps_cpus" || return 1
+	done
+}
+LAN_RPS_MASK=0
+if [ "${BENCH_LAN_RPS:-1}" != 0 ]; then
+	# One hex word is 32 CPUs; sysfs wants comma-separated words above that.
+	((NCPU <= 32)) || fatal "rps" "RPS mask for $NCPU CPUs: at most 32 here"
+	LAN_RPS_MASK=$(printf %x $(((1 << NCPU) - 1)))
+	lan_rps "$LAN_RPS_MASK" || fatal "rps" "RPS on the gateways' LAN interfaces"
+fi
+log "gateways' LAN interfaces: RPS CPUs $(n gwA cat /sys/class/net/lan/queues/rx-0/rps_cpus)"
 avail=""
 want() { case " $MODES " in *" $1 "*) return 0 ;; esac; return 1; }
-if want av0 || want avi || want avn || want avs; then
+if want av0 || want avi || want avn || want avr || want avs; then
 	if setup_tunnel; then
 		want av0 && avail+=" av0"
 		want avi && avail+=" avi"
 		want avn && avail+=" avn"
+		want avr && avail+=" avr"
 	else
 		log "av0 unavailable: no autovpn numbers"
 	fi
@@ -400,6 +435,22 @@ want esp && { setup_esp && avail+=" esp" || log "xfrm setup failed"; }
 # then found no server). Bounded by this benchmark's own timeout instead.
 bg lanB timeout 3600 iperf3 -s -p 5201 >>"$WORK/iperf3-server-lanB.log" 2>&1
 wait_for_tcp_port lanB 5201 30 || fatal "iperf-server"
+# learn_pmtu MODE: a tunnel's MTU is below the LANs' 1500, so the first
+# TCP run through it would pay path MTU discovery: its first window of
+# full-size segments dropped at the gateway (IpFragFails) and sent again
+# (29 retransmits in av0's first run of one measured round), signs that say
+# nothing about the datapath. The sender caches the MTU for 10 minutes,
+# less than a long run takes: a full-size ping with DF learns it before
+# every run (QUIET=1: without logging it).
+learn_pmtu() {
+	local k mtu
+	k=$(mode_k "$1")
+	n lanA timeout 20 ping -q -c 2 -W 5 -M "do" -s 1472 -I 10.1.$k.2 10.2.$k.2 >/dev/null 2>&1
+	[ "${QUIET:-0}" = 1 ] && return 0
+	mtu=$(n lanA ip route get 10.2.$k.2 from 10.1.$k.2 | grep -o 'mtu [0-9]*')
+	log "$1: path MTU learnt: ${mtu:-none, the LAN MTU}"
+}
+
 # Keys live 180 s and a round lasts longer under TCG: rotate before each
 # autovpn run, as the daemon would (new key ids 2, 3, ...). Programming the
 # hub alone takes longer than that, so av0's and avs's first keys are dead
@@ -408,15 +459,16 @@ keyid=1
 avail_rekey() { # MODE
 	keyid=$((keyid % 250 + 1))
 	case $1 in
-	av0 | avi | avn) rekey $keyid ;;
+	av0 | avi | avn | avr) rekey $keyid ;;
 	avs) scale_rekey $keyid ;;
 	esac
 }
 for m in $MODES; do
 	case " $avail " in *" $m "*)
-		case $m in av0 | avi | avn | avs) avail_rekey $m || log "$m: rekey failed" ;; esac
+		case $m in av0 | avi | avn | avr | avs) avail_rekey $m || log "$m: rekey failed" ;; esac
 		n lanA timeout 20 ping -q -c 1 -W 5 -I 10.1.$(mode_k $m).2 10.2.$(mode_k $m).2 >/dev/null ||
-			log "$m: first ping failed" ;;
+			log "$m: first ping failed"
+		learn_pmtu $m ;;
 	esac
 done
 
@@ -428,7 +480,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for f in $FLOWS; do
 		for m in $order; do
 			case " $avail " in *" $m "*) ;; *) continue ;; esac
-			if [ $m = av0 ] || [ $m = avi ] || [ $m = avn ] || [ $m = avs ]; then
+			if [ $m = av0 ] || [ $m = avi ] || [ $m = avn ] || [ $m = avr ] || [ $m = avs ]; then
 				if ! avail_rekey $m; then
 					log "$m rekey before round $r failed"
 					continue
@@ -442,7 +494,8 @@ done
 profile() { # MODE
 	local k data=$OUT/perf-$1.data
 	k=$(mode_k "$1")
-	case $1 in av0 | avi | avn | avs) avail_rekey "$1" || return 1 ;; esac
+	case $1 in av0 | avi | avn | avr | avs) avail_rekey "$1" || return 1 ;; esac
+	QUIET=1 learn_pmtu "$1"
 	inline_on "$1"
 	timeout $((SECS + 60)) perf record -q -a -g -F 499 -o "$data" -- \
 		ip netns exec lanA timeout $((SECS + 30)) iperf3 -c 10.2.$k.2 -B 10.1.$k.2 -p 5201 -t "$SECS" \
@@ -532,7 +585,7 @@ for f in $FLOWS; do
 		read -r tm tlo thi < <(stats "$file" 1)
 		read -r cm clo chi < <(stats "$file" 2)
 		case $m in
-		av0 | avi | avn | avs | esp) cost=$gcm_cost ;;
+		av0 | avi | avn | avr | avs | esp) cost=$gcm_cost ;;
 		wg) cost=$chacha_cost ;;
 		veth) cost=0 ;;
 		esac
@@ -594,6 +647,8 @@ target ratio_av0_f${f1}_over_avi "$(div "${MED[av0-$f1]:-}" "${MED[avi-$f1]:-}")
 target ratio_av0_f${f8}_over_avi "$(div "${MED[av0-$f8]:-}" "${MED[avi-$f8]:-}")" "(no target)"
 target ratio_av0_f${f1}_over_avn "$(div "${MED[av0-$f1]:-}" "${MED[avn-$f1]:-}")" "(no target: congestion marks over none)"
 target ratio_av0_f${f8}_over_avn "$(div "${MED[av0-$f8]:-}" "${MED[avn-$f8]:-}")" "(no target)"
+target ratio_av0_f${f1}_over_avr "$(div "${MED[av0-$f1]:-}" "${MED[avr-$f1]:-}")" "(no target: LAN RPS on over off)"
+target ratio_av0_f${f8}_over_avr "$(div "${MED[av0-$f8]:-}" "${MED[avr-$f8]:-}")" "(no target)"
 target ratio_avs_f${f1}_over_av0 "$(div "${MED[avs-$f1]:-}" "${MED[av0-$f1]:-}")" ">= 0.95 (scale: 10,000 peers, 100,000 routes)"
 target ratio_avs_f${f8}_over_av0 "$(div "${MED[avs-$f8]:-}" "${MED[av0-$f8]:-}")" ">= 0.95"
 # What the one-flow target leaves in this topology: at 0.6 C every vCPU
@@ -612,6 +667,7 @@ target overhead_budget_f${f1}_at_0_6_ceiling "$budget" \
 for f in $FLOWS; do
 	target reorder_signs_avi_f${f} "${REO[avi-$f]:--}" "(inline crypto, for comparison)"
 	target reorder_signs_avn_f${f} "${REO[avn-$f]:--}" "(no congestion marks, for comparison)"
+	target reorder_signs_avr_f${f} "${REO[avr-$f]:--}" "(LAN RPS off, for comparison)"
 	target reorder_signs_av0_f${f} "${REO[av0-$f]:--}" "<= veth's ${REO[veth-$f]:--} (retr+dsack+reord+ofo per 10k segments)"
 done
 # The benchmark fails if it could not measure (every av0 run, tcrypt);
