@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * autovpn: congestion marks from the crypto queues (CoDel, RFC 8289).
+ * autovpn: congestion marks and drops from the crypto queues (CoDel, RFC 8289).
  *
  * When the CPUs cannot encrypt (or decrypt) as fast as packets come, av0's
  * queues (queue.c) are the bottleneck's queue, and the device has no qdisc
@@ -11,9 +11,19 @@
  * would drop if the packet is ECN-capable (ECT(0) or ECT(1)): on transmit in
  * the outer header (the far gateway moves the mark inward, RFC 6040), on
  * receive in the inner packet, after authentication. An endpoint that
- * negotiated ECN then slows down without losing anything. Packets that are
- * not ECN-capable are never marked nor dropped here: they are only dropped
- * when a queue is full, as before.
+ * negotiated ECN then slows down without losing its data packets. Packets
+ * that are not ECN-capable cannot be marked: by default they are dropped
+ * only when a queue is full. With aqm_drop=1 CoDel drops them instead, as
+ * it and fq_codel do, counted as AUTOVPN_DROP_TX_CONGESTION or
+ * _RX_CONGESTION; that includes an ECN flow's own Not-ECT packets (RFC
+ * 3168 sends pure ACKs and retransmissions Not-ECT). It is off by default
+ * because the wait includes a crypt worker's wakeup and there is one queue
+ * per peer and direction, not one per flow as in fq_codel: on a busy host
+ * a sparse stream's packets, a few queued at a time, waited past the
+ * target for longer than an interval with no standing queue, and a
+ * 100-per-second ping stream lost 126 packets to it in CI's
+ * gw_dead_long.sh (at most 2 allowed). The drop comes when the packet
+ * leaves the queues, after its crypto: the wait is only known then.
  *
  * The wait is a time, not a queue length, so it means the same at any
  * cipher speed: from when the packet entered the queues (avpn_skb_cb
@@ -38,11 +48,15 @@
 
 static unsigned int ecn_target_us = 5000;
 module_param(ecn_target_us, uint, 0644);
-MODULE_PARM_DESC(ecn_target_us, "CoDel target: the wait in the crypto queues above which ECN-capable packets get marked CE (default: 5000 us; 0: never mark)");
+MODULE_PARM_DESC(ecn_target_us, "CoDel target: the wait in the crypto queues above which ECN-capable packets get marked CE, and Not-ECT ones dropped (aqm_drop) (default: 5000 us; 0: never mark nor drop)");
+
+static bool aqm_drop;
+module_param(aqm_drop, bool, 0644);
+MODULE_PARM_DESC(aqm_drop, "CoDel drops what it would mark when the packet is not ECN-capable, as fq_codel does (default: off: those are dropped only when a queue is full)");
 
 static unsigned int ecn_interval_us = 100000;
 module_param(ecn_interval_us, uint, 0644);
-MODULE_PARM_DESC(ecn_interval_us, "CoDel interval: how long the wait must stay above the target before the first mark (default: 100000 us; 0: every late packet after the first, a plain threshold)");
+MODULE_PARM_DESC(ecn_interval_us, "CoDel interval: how long the wait must stay above the target before the first mark or drop (default: 100000 us; 0: every late packet after the first is marked, or dropped if Not-ECT with aqm_drop: a plain threshold)");
 
 /* Microseconds in the queue clock's 1.024 us units, at most S32_MAX. */
 static u32 aqm_units(unsigned int us)
@@ -74,7 +88,7 @@ static void aqm_reset(struct avpn_aqm *aqm)
 	aqm->marking = false;
 }
 
-bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool ect,
+bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool takes,
 		   unsigned int target_us, unsigned int interval_us)
 {
 	/* 16 intervals must fit the signed comparison below. */
@@ -97,12 +111,12 @@ bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool
 		return false;
 	}
 	/*
-	 * A packet that cannot carry a mark does not use one up: the next
-	 * ECN-capable packet takes it (CoDel would drop this one, which is
-	 * not ours to do: those are dropped only when a queue is full).
+	 * A packet that does not take the signal (avpn_aqm_takes_signal():
+	 * Not-ECT with aqm_drop=0) does not use it up: the next one that can
+	 * take it does.
 	 */
 	if (!aqm->marking) {
-		if (!aqm_after_eq(now, aqm->first_above) || !ect)
+		if (!aqm_after_eq(now, aqm->first_above) || !takes)
 			return false;
 		aqm->marking = true;
 		/*
@@ -115,13 +129,13 @@ bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool
 		aqm->next = aqm_control_law(now, interval, aqm->count);
 		return true;
 	}
-	if (!aqm_after_eq(now, aqm->next) || !ect)
+	if (!aqm_after_eq(now, aqm->next) || !takes)
 		return false;
 	aqm->count++;
 	/*
 	 * From now, not from the mark's due time as RFC 8289 has it: after a
-	 * stretch of packets that could not carry marks, the marks they did
-	 * not take would otherwise all fall on the next ECN-capable ones.
+	 * stretch of packets that did not take the signal, the signals they
+	 * did not take would otherwise all fall on the next ones that can.
 	 */
 	aqm->next = aqm_control_law(now, interval, aqm->count);
 	return true;
@@ -141,12 +155,34 @@ void avpn_aqm_idle(struct avpn_pq *q)
 	aqm_reset(&q->aqm);
 }
 
-bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect)
+bool avpn_aqm_takes_signal(u8 ecn, bool drop)
+{
+	/*
+	 * ECT(0) and ECT(1) take it as a mark. CE has one already and uses
+	 * the signal up without a change (fq_codel counts it marked), so that
+	 * a stream of CE packets does not push every signal onto the few
+	 * Not-ECT packets among them. Not-ECT takes it as a drop, with
+	 * aqm_drop.
+	 */
+	return !INET_ECN_is_not_ect(ecn) || drop;
+}
+
+enum avpn_aqm_verdict avpn_aqm_verdict(u8 ecn, bool drop, bool signal, bool deep)
+{
+	if (INET_ECN_is_ce(ecn))
+		return AVPN_AQM_PASS;
+	if (INET_ECN_is_not_ect(ecn))
+		return drop && signal ? AVPN_AQM_DROP : AVPN_AQM_PASS;
+	return signal || deep ? AVPN_AQM_MARK : AVPN_AQM_PASS;
+}
+
+enum avpn_aqm_verdict avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, u8 ecn)
 {
 	struct avpn_skb_cb *cb = avpn_cb(skb);
 	unsigned int target = READ_ONCE(ecn_target_us);
 	int behind = atomic_read(&q->count);
-	bool mark;
+	bool drop = READ_ONCE(aqm_drop);
+	bool signal;
 
 	/*
 	 * Only where the peer's serial work finishes packets in order: the
@@ -154,8 +190,17 @@ bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect)
 	 * order=0 (tests only) finishes packets on any CPU.
 	 */
 	if (cb->how != AVPN_QUEUED_IN_ORDER)
-		return false;
-	mark = avpn_aqm_mark(&q->aqm, avpn_aqm_now(), cb->queued_at, !behind, ect, target,
-			     READ_ONCE(ecn_interval_us));
-	return ect && (mark || (target && behind >= AVPN_AQM_DEEP));
+		return AVPN_AQM_PASS;
+	/*
+	 * With aqm_drop, a Not-ECT packet takes CoDel's signal as a drop: one
+	 * loss per signal instead of a burst when the queue overflows, and
+	 * the ECN flows no longer take all of the signal for a queue that
+	 * others keep standing. The half-queue rule stays the marks' own;
+	 * whether drops there would spare 8 flows their overflow bursts was
+	 * not measured.
+	 */
+	signal = avpn_aqm_mark(&q->aqm, avpn_aqm_now(), cb->queued_at, !behind,
+			       avpn_aqm_takes_signal(ecn, drop), target,
+			       READ_ONCE(ecn_interval_us));
+	return avpn_aqm_verdict(ecn, drop, signal, target && behind >= AVPN_AQM_DEEP);
 }

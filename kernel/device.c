@@ -38,6 +38,7 @@ static bool drop_is_tx(int reason)
 	case AUTOVPN_DROP_TOO_BIG:
 	case AUTOVPN_DROP_XMIT:
 	case AUTOVPN_DROP_TX_BUSY:
+	case AUTOVPN_DROP_TX_CONGESTION:
 		return true;
 	}
 	return false;

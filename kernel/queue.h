@@ -21,10 +21,10 @@
 /* Packets a crypt queue, and an ordered queue, hold at most. */
 #define AVPN_MAX_QUEUED 1024
 
-/* CoDel's state for one queue's congestion marks (aqm.c); the consumer's. */
+/* CoDel's state for one queue's congestion marks and drops (aqm.c); the consumer's. */
 struct avpn_aqm {
 	u32 first_above; /* when the wait will have been above target an interval; 0: below */
-	u32 next;        /* while marking: the time of the next mark */
+	u32 next;        /* while signalling: the time of the next mark or drop */
 	u32 count, lastcount;
 	bool marking;
 };
@@ -87,26 +87,36 @@ void avpn_queue_rx(struct avpn_peer *peer, struct sk_buff *skb);
 
 /* aqm.c: the queue clock (1.024 us units), stamped on packets as they are queued. */
 u32 avpn_aqm_now(void);
+/* What the queues' CoDel says about a packet leaving them (aqm.c). */
+enum avpn_aqm_verdict {
+	AVPN_AQM_PASS,
+	AVPN_AQM_MARK, /* ECN-capable: set CE */
+	AVPN_AQM_DROP, /* not ECN-capable, and aqm_drop is on: drop it */
+};
 /*
  * For avpn_tx_finish() and avpn_rx_finish(), with the packet's ordered
- * queue and whether the packet can carry a mark (ECT(0) or ECT(1)): mark it
- * CE. Every packet finished in order should come here, ECN-capable or not:
- * they all feed the queue's CoDel state.
+ * queue and its inner ECN field: mark it CE, drop it (counted as
+ * AUTOVPN_DROP_{TX,RX}_CONGESTION) or pass it. Every packet finished in
+ * order should come here, ECN-capable or not: they all feed the queue's
+ * CoDel state.
  */
-bool avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, bool ect);
-/* A DS field whose ECN bits can take a mark: ECT(0) or ECT(1), not CE. */
-static inline bool avpn_aqm_ect(u8 ds)
-{
-	return (ds & INET_ECN_MASK) == INET_ECN_ECT_0 || (ds & INET_ECN_MASK) == INET_ECN_ECT_1;
-}
+enum avpn_aqm_verdict avpn_aqm_congested(struct avpn_pq *q, struct sk_buff *skb, u8 ecn);
 /* The serial work found the queue empty: whatever marking went on is over. */
 void avpn_aqm_idle(struct avpn_pq *q);
 /*
  * The algorithm itself, times in queue clock units; last: no packet is
- * queued behind this one (selftest_aqm.c).
+ * queued behind this one; takes: the packet takes a signal (a mark or a
+ * drop) if one is due; true if it does (selftest_aqm.c).
  */
-bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool ect,
+bool avpn_aqm_mark(struct avpn_aqm *aqm, u32 now, u32 queued_at, bool last, bool takes,
 		   unsigned int target_us, unsigned int interval_us);
+/*
+ * A packet with this ECN field (the inner one) and aqm_drop = drop: does
+ * it take CoDel's signal; and, given whether it got one (signal) and
+ * whether half a queue waits behind it (deep), what becomes of it.
+ */
+bool avpn_aqm_takes_signal(u8 ecn, bool drop);
+enum avpn_aqm_verdict avpn_aqm_verdict(u8 ecn, bool drop, bool signal, bool deep);
 /* selftest_aqm.c: 0 if it passes. Called by avpn_selftests(). */
 int avpn_selftest_aqm(void);
 

@@ -220,14 +220,23 @@ void avpn_rx_finish(struct sk_buff *skb, int err)
 		goto drop;
 	}
 	/*
-	 * The queues' congestion mark (aqm.c; every packet feeds CoDel, and cb
-	 * survives the reset), only on an ECN-capable packet that is not CE
-	 * already (from the outer header, or from its sender's path).
+	 * The queues' congestion signal (aqm.c; every packet feeds CoDel, and
+	 * cb survives the reset), by the inner ECN field after decapsulation:
+	 * an ECN-capable packet is marked, a Not-ECT one dropped (aqm_drop),
+	 * a CE one (from the outer header, or from its sender's path) passes.
 	 */
-	ce = avpn_aqm_congested(&peer->rx_queue, skb,
-				avpn_aqm_ect(ip_tunnel_get_dsfield(ip_hdr(skb), skb)));
-	if (ce)
+	switch (avpn_aqm_congested(&peer->rx_queue, skb, ip_tunnel_get_dsfield(ip_hdr(skb), skb))) {
+	case AVPN_AQM_DROP:
+		reason = AUTOVPN_DROP_RX_CONGESTION;
+		goto drop;
+	case AVPN_AQM_MARK:
+		ce = true;
 		INET_ECN_set_ce(skb);
+		break;
+	case AVPN_AQM_PASS:
+		ce = false;
+		break;
+	}
 	avpn_rx_stats(peer, path, len, ce);
 	dev_sw_netstats_rx_add(avpn->dev, len);
 	gro_cells_receive(&avpn->gro_cells, skb);

@@ -231,14 +231,26 @@ void avpn_tx_finish(struct sk_buff *skb, int err)
 	}
 	len = skb->len - AUTOVPN_DATA_HDR_LEN - AUTOVPN_TAG_LEN;
 	/*
-	 * The queues' congestion mark (aqm.c; every packet feeds CoDel), only
-	 * if the inner packet is ECN-capable and not CE already (the outer
-	 * field says ECT(0) for both). The inner packet is sealed: the mark
-	 * goes outside, the far end moves it in.
+	 * The queues' congestion signal (aqm.c; every packet feeds CoDel),
+	 * by the inner ECN field (the outer one says ECT(0) for ECT and CE
+	 * alike): an ECN-capable packet is marked, outside since the inner
+	 * packet is sealed (the far end moves the mark in); a Not-ECT one is
+	 * dropped (aqm_drop), its counter used, a gap the receiver's window
+	 * accepts; a CE one passes.
 	 */
-	ce = avpn_aqm_congested(&peer->tx_queue, skb, avpn_aqm_ect(cb->inner_ecn));
-	if (ce)
+	switch (avpn_aqm_congested(&peer->tx_queue, skb, cb->inner_ecn)) {
+	case AVPN_AQM_DROP:
+		avpn_count_drop(avpn, peer, AUTOVPN_DROP_TX_CONGESTION);
+		kfree_skb(skb);
+		goto out;
+	case AVPN_AQM_MARK:
+		ce = true;
 		tos |= INET_ECN_CE;
+		break;
+	case AVPN_AQM_PASS:
+		ce = false;
+		break;
+	}
 
 	/*
 	 * Also reached from an async completion: take our own RCU section,

@@ -14,6 +14,8 @@
 #   avn    10.1.0.2     10.2.0.2     av0 with ecn_target_us=0: the queues
 #                                    never mark CE (kernel/aqm.c); with
 #                                    BENCH_TCP_ECN=1, what marking changes
+#   avd    10.1.0.2     10.2.0.2     av0 with aqm_drop=1: CoDel also drops
+#                                    the Not-ECT packets it would mark
 #   avr    10.1.0.2     10.2.0.2     av0 with RPS off on the gateways' LAN
 #                                    interfaces (see BENCH_LAN_RPS): what
 #                                    the sender's reordering did to av0
@@ -162,18 +164,20 @@ setup_esp() {
 		n gwB ip route add 10.1.3.0/24 via 198.51.100.254
 }
 
-mode_k() { case $1 in av0 | avi | avn | avr) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
+mode_k() { case $1 in av0 | avi | avn | avd | avr) echo 0 ;; veth) echo 1 ;; wg) echo 2 ;; esp) echo 3 ;; avs) echo 4 ;; esac; }
 
 
 # ---- measuring ----------------------------------------------------------------
 
 # inline_on MODE / inline_off MODE: around a run of avi (av0 with
-# inline_crypto=1) or avn (av0 with ecn_target_us=0), set the parameter,
+# inline_crypto=1), avn (av0 with ecn_target_us=0) or avd (av0 with
+# aqm_drop=1), set the parameter,
 # then put its value back; around avr, the gateways' LAN RPS off, then on.
 mode_param() { # MODE -> "PARAMETER VALUE DEFAULT"
 	case $1 in
 	avi) echo "/sys/module/autovpn/parameters/inline_crypto 1 N" ;;
 	avn) echo "/sys/module/autovpn/parameters/ecn_target_us 0 5000" ;;
+	avd) echo "/sys/module/autovpn/parameters/aqm_drop Y N" ;;
 	esac
 }
 inline_on() {
@@ -414,11 +418,12 @@ fi
 log "gateways' LAN interfaces: RPS CPUs $(n gwA cat /sys/class/net/lan/queues/rx-0/rps_cpus)"
 avail=""
 want() { case " $MODES " in *" $1 "*) return 0 ;; esac; return 1; }
-if want av0 || want avi || want avn || want avr || want avs; then
+if want av0 || want avi || want avn || want avd || want avr || want avs; then
 	if setup_tunnel; then
 		want av0 && avail+=" av0"
 		want avi && avail+=" avi"
 		want avn && avail+=" avn"
+		want avd && avail+=" avd"
 		want avr && avail+=" avr"
 	else
 		log "av0 unavailable: no autovpn numbers"
@@ -458,7 +463,7 @@ learn_pmtu() {
 keyid=1
 avail_rekey() { # MODE: a new key for an autovpn mode; nothing for the others
 	case $1 in
-	av0 | avi | avn | avr) keyid=$((keyid % 250 + 1)) && rekey $keyid ;;
+	av0 | avi | avn | avd | avr) keyid=$((keyid % 250 + 1)) && rekey $keyid ;;
 	avs) keyid=$((keyid % 250 + 1)) && scale_rekey $keyid ;;
 	esac
 }
@@ -582,7 +587,7 @@ for f in $FLOWS; do
 		read -r tm tlo thi < <(stats "$file" 1)
 		read -r cm clo chi < <(stats "$file" 2)
 		case $m in
-		av0 | avi | avn | avr | avs | esp) cost=$gcm_cost ;;
+		av0 | avi | avn | avd | avr | avs | esp) cost=$gcm_cost ;;
 		wg) cost=$chacha_cost ;;
 		veth) cost=0 ;;
 		esac
@@ -644,6 +649,8 @@ target ratio_av0_f${f1}_over_avi "$(div "${MED[av0-$f1]:-}" "${MED[avi-$f1]:-}")
 target ratio_av0_f${f8}_over_avi "$(div "${MED[av0-$f8]:-}" "${MED[avi-$f8]:-}")" "(no target)"
 target ratio_av0_f${f1}_over_avn "$(div "${MED[av0-$f1]:-}" "${MED[avn-$f1]:-}")" "(no target: congestion marks over none)"
 target ratio_av0_f${f8}_over_avn "$(div "${MED[av0-$f8]:-}" "${MED[avn-$f8]:-}")" "(no target)"
+target ratio_avd_f${f1}_over_av0 "$(div "${MED[avd-$f1]:-}" "${MED[av0-$f1]:-}")" "(no target: CoDel dropping Not-ECT over not)"
+target ratio_avd_f${f8}_over_av0 "$(div "${MED[avd-$f8]:-}" "${MED[av0-$f8]:-}")" "(no target)"
 target ratio_av0_f${f1}_over_avr "$(div "${MED[av0-$f1]:-}" "${MED[avr-$f1]:-}")" "(no target: LAN RPS on over off)"
 target ratio_av0_f${f8}_over_avr "$(div "${MED[av0-$f8]:-}" "${MED[avr-$f8]:-}")" "(no target)"
 target ratio_avs_f${f1}_over_av0 "$(div "${MED[avs-$f1]:-}" "${MED[av0-$f1]:-}")" ">= 0.95 (scale: 10,000 peers, 100,000 routes)"
@@ -665,6 +672,7 @@ for f in $FLOWS; do
 	target reorder_signs_avi_f${f} "${REO[avi-$f]:--}" "(inline crypto, for comparison)"
 	target reorder_signs_avn_f${f} "${REO[avn-$f]:--}" "(no congestion marks, for comparison)"
 	target reorder_signs_avr_f${f} "${REO[avr-$f]:--}" "(LAN RPS off, for comparison)"
+	target reorder_signs_avd_f${f} "${REO[avd-$f]:--}" "(CoDel drops Not-ECT, for comparison)"
 	target reorder_signs_av0_f${f} "${REO[av0-$f]:--}" "<= veth's ${REO[veth-$f]:--} (retr+dsack+reord+ofo per 10k segments)"
 done
 # The benchmark fails if it could not measure (every av0 run, tcrypt);

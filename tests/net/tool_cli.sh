@@ -153,9 +153,9 @@ expect "peer-allowed" "$P.allowed" '["10.2.0.0/24"]'
 expect "peer-paths" "[$P.paths[] | [.id, .uplink, .endpoint, .state, .priority, .class_mask]]" \
 	'[[0,0,"127.0.0.1:40100","up",1,5],[1,1,"[::1]:40101","up",2,0]]'
 expect "peer-keys" "[$P.keys[] | [.slot, .id, .tx_packets]]" '[["current",1,0]]'
-expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 16
+expect "peer-drop-keys" "$P.drops | keys_unsorted | length" 18
 expect "dev-drop-names" '.interfaces[0].drops | keys | sort' \
-	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","path","replay","rx_busy","source","too_big","tx_busy","xmit"]'
+	'["auth","inner","key_limit","malformed","no_key","no_path","no_peer","no_route","nomem","path","replay","rx_busy","rx_congestion","source","too_big","tx_busy","tx_congestion","xmit"]'
 
 check "routes-add-remove" av set av0 peer 1 routes 10.3.0.0/16,-10.2.0.0/24
 expect "routes-after" "$P.routes" '["10.3.0.0/16","fd02::/64"]'
@@ -217,7 +217,7 @@ check "dump-uplink" [ "$(fields uplink)" = "13 " ]
 check "dump-peer" [ "$(fields peer)" = "18 " ]
 check "dump-path" [ "$(fields path)" = "21 " ]
 check "dump-key" [ "$(fields key)" = "7 " ]
-check "dump-drops" [ "$(fields drops)" = "19 " ]
+check "dump-drops" [ "$(fields drops)" = "21 " ]
 check "dump-peer-line" grep -qP '^peer\tav0\t1\tb\t11\t22\t0\t0\t0\t0\t10.4.0.0/24\t10.4.0.0/24,fd04::/64(\t\(none\)){6}$' "$WORK/dump"
 check "dump-interface-line" grep -qP '^interface\tav0\t[0-9]+\t1420\toff\t2\tnot-running$' "$WORK/dump"
 check "dump-no-daemon-records" [ "$(grep -cE '^(gateway|registry|endpoint|subnet|route)\s' "$WORK/dump")" = 0 ]

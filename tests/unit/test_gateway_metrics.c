@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "nl/avpnl.h"
 
 static struct ctl_status st;
 static struct ctl_peer peers[2];
@@ -243,6 +244,38 @@ START_TEST(values_are_the_snapshots)
 }
 END_TEST
 
+/*
+ * Every drop reason the kernel has gets its own series: a name (a reason
+ * added to the uapi enum without one would print "(null)"), of the label
+ * characters the tools use, and no two alike.
+ */
+START_TEST(every_drop_reason_is_named)
+{
+	char *text, want[96];
+
+	kpeers[0].drops[AUTOVPN_DROP_TX_CONGESTION] = 7;
+	kpeers[0].drops[AUTOVPN_DROP_RX_CONGESTION] = 8;
+	text = build(true);
+	for (unsigned int r = 1; r < __AUTOVPN_DROP_MAX; r++) {
+		const char *name = avpnl_drop_name(r);
+
+		ck_assert_msg(name && *name, "drop reason %u has no name", r);
+		ck_assert_msg(strspn(name, "abcdefghijklmnopqrstuvwxyz_") == strlen(name),
+			      "drop reason %u: name %s", r, name);
+		for (unsigned int o = 1; o < r; o++)
+			ck_assert_str_ne(name, avpnl_drop_name(o));
+		snprintf(want, sizeof(want), ",reason=\"%s\"} ", name);
+		ck_assert_msg(strstr(text, want), "no series for %s", name);
+	}
+	ck_assert_ptr_null(avpnl_drop_name(__AUTOVPN_DROP_MAX));
+	has(text, "autovpnd_peer_drops_total{peer=\"Cisco Cloud Interconnect - San Jose\","
+		  "reason=\"tx_congestion\"} 7");
+	has(text, "autovpnd_peer_drops_total{peer=\"Cisco Cloud Interconnect - San Jose\","
+		  "reason=\"rx_congestion\"} 8");
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gateway_metrics");
@@ -253,5 +286,6 @@ int main(void)
 	tcase_add_test(tc, promtool_accepts_it);
 	tcase_add_test(tc, promtool_is_strict);
 	tcase_add_test(tc, values_are_the_snapshots);
+	tcase_add_test(tc, every_drop_reason_is_named);
 	return unit_run(s, tc);
 }

@@ -894,7 +894,7 @@ START_TEST(dump_columns)
 		const char *type;
 		int n;
 	} cols[] = {
-		{ "interface", 7 }, { "uplink", 13 }, { "drops", 19 },	{ "peer", 18 },
+		{ "interface", 7 }, { "uplink", 13 }, { "drops", 21 },	{ "peer", 18 },
 		{ "path", 21 },	    { "key", 7 },     { "gateway", 7 }, { "registry", 5 },
 		{ "endpoint", 6 },  { "subnet", 6 },  { "route", 7 },
 	};

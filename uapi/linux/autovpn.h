@@ -384,6 +384,10 @@ enum autovpn_drop_reason {
 	AUTOVPN_DROP_TX_BUSY,     /* transmit: the encrypt queues were full (more
 				   * packets than the CPUs can encrypt) */
 	AUTOVPN_DROP_RX_BUSY,     /* the decrypt queues were full */
+	AUTOVPN_DROP_TX_CONGESTION, /* the encrypt side's CoDel dropped a
+				     * Not-ECT packet (aqm_drop) */
+	AUTOVPN_DROP_RX_CONGESTION, /* the decrypt side's CoDel dropped a
+				     * Not-ECT packet (aqm_drop) */
 	__AUTOVPN_DROP_MAX
 };
 #define AUTOVPN_DROP_MAX (__AUTOVPN_DROP_MAX - 1)

@@ -423,6 +423,8 @@ const char *avpnl_drop_name(unsigned int reason)
 		[AUTOVPN_DROP_PATH] = "path",
 		[AUTOVPN_DROP_TX_BUSY] = "tx_busy",
 		[AUTOVPN_DROP_RX_BUSY] = "rx_busy",
+		[AUTOVPN_DROP_TX_CONGESTION] = "tx_congestion",
+		[AUTOVPN_DROP_RX_CONGESTION] = "rx_congestion",
 	};
 	/* clang-format on */
 
