@@ -5,9 +5,9 @@
 # marks CE an ECN-capable packet that it would drop, and so does a queue
 # half full, instead of leaving the queue to overflow. Bursts (netem slot)
 # make a queue wait for a few tens of ms at a time: small ones are a
-# transient under CoDel's 100 ms interval and are not marked, with
-# ecn_interval_us=0 (a plain 5 ms threshold) they are; a burst of more than
-# half a queue is marked under the defaults:
+# transient under CoDel's 100 ms interval and are not marked (at most 1 %
+# on a loaded host), with ecn_interval_us=0 (a plain 5 ms threshold) they
+# are; a burst of more than half a queue is marked under the defaults:
 #   transmit  a UDP flood from lanA that reaches gwA in bursts (netem slot
 #             on lanA's link): gwA's encrypt queue waits, the outer header
 #             is marked (counted at rt) and the mark reaches lanB (RFC 6040
@@ -20,7 +20,7 @@
 #   counted   gwA's peer tx_ce_marks grows by what rt saw marked, gwB's
 #             rx_ce_marks by what lanB saw marked (autovpn show's JSON);
 #   never     Not-ECT packets, anything with ecn_target_us=0, and short
-#             bursts under CoDel's interval (the default);
+#             bursts under CoDel's interval (the default; at most 1 %);
 #   aqm_drop  off by default: Not-ECT is neither marked nor dropped by
 #             CoDel; with aqm_drop=1, what CoDel would mark is dropped
 #             instead when it is Not-ECT (counted as tx_congestion /
@@ -113,12 +113,16 @@ iperf_server lanB || fatal "iperf-server"
 n lanA tc qdisc add dev lan root netem slot 200ms 200ms limit 100000 || fatal "netem lanA"
 
 # The defaults: each burst's wait is over long before CoDel's 100 ms, and
-# about 190 packets (2,841 in 15 bursts) are far from half a queue.
+# about 190 packets (2,841 in 15 bursts) are far from half a queue. On a
+# host loaded enough to stretch a worker's wakeups, a wait may stand for
+# an interval now and then (2 CE at lanB of 2,653 packets, with another
+# VM's flood on the same 2 CPUs): at most 1 % of them, where interval 0
+# below marks most.
 reset_counters
 flood 3 0x02 10M
-ce=$(ctr lanB ce) outer=$(ctr rt ce)
-log "ECT(0) bursts at gwA, default interval: lanB ce=$ce; rt outer ce=$outer of $(ctr rt outall)"
-result "transient-bursts-not-marked" $((ce + outer != 0)) "lanB $ce, outer $outer CE"
+ce=$(ctr lanB ce) outer=$(ctr rt ce) all=$(ctr rt outall)
+log "ECT(0) bursts at gwA, default interval: lanB ce=$ce; rt outer ce=$outer of $all"
+result "transient-bursts-not-marked" $((all == 0 || (ce + outer) * 100 > all)) "lanB $ce, outer $outer CE of $all"
 
 echo 0 >$IPARAM
 reset_counters
