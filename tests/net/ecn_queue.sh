@@ -220,7 +220,7 @@ n rt tc qdisc add dev rb clsact &&
 # (rx dropped), gwB's LAN link and full backlog queues.
 lost_after_av0() {
 	local g l q=0 x
-	g=$(n gwB ip -j -s link show av0 | jq '.[0].stats64.rx.dropped')
+	g=$(av0_dropped gwB rx)
 	l=$(n gwB ip -j -s link show lan | jq '.[0].stats64.tx.dropped')
 	while read -r _ x _; do q=$((q + 16#$x)); done </proc/net/softnet_stat
 	echo $((g + l + q))
